@@ -1,0 +1,83 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Platforms an outbox message can be sent to.
+const (
+	PlatformSlack   = "slack"
+	PlatformDiscord = "discord"
+)
+
+// OutboxMessage is one outgoing platform write (a post, an edit, a reaction,
+// an upload, a moderation action) recorded in the same transaction as the
+// state change that caused it. The dispatcher sends it later, at least once;
+// Key makes it exactly once: enqueueing a key twice leaves one row, and the
+// sender passes the key to the platform (Slack message metadata, Discord
+// nonce) so a re-send after a crash can be recognised.
+type OutboxMessage struct {
+	ID       int64
+	Key      string          // deterministic, e.g. "relay:42:C01PRODUCT"; unique
+	Platform string          // PlatformSlack or PlatformDiscord
+	Kind     string          // what the sender should do: "post", "update", "react"…
+	Payload  json.RawMessage // the kind's parameters, as the platform's sender reads them
+	// ParentKey names another outbox message this one depends on (a reply in
+	// a relay's thread, a chart in a digest's thread). The message is not
+	// claimed before its parent is sent; ParentRef then carries the parent's
+	// platform id (Slack ts, Discord message id).
+	ParentKey string
+	ParentRef string
+	// NotBefore delays the first attempt; the zero value means now.
+	NotBefore time.Time
+
+	// Set by the store when a dispatcher claims the message.
+	Attempts  int  // attempts so far, this one included
+	Reclaimed bool // a previous sender may have sent it: look before sending again
+	CreatedAt time.Time
+}
+
+// SendResult is what the platform answered to a successful send.
+type SendResult struct {
+	PlatformID string // Slack ts or Discord message id; empty for writes that have none
+	Channel    string // the channel it landed in, when the platform says
+}
+
+// Sender performs outbox messages on one platform. Send must be safe for
+// concurrent use and should be idempotent on m.Key where the platform allows
+// it. It returns a *RateLimitError when the platform asks to wait, and a
+// *PermanentError when retrying cannot help (unknown channel, missing
+// permission); any other error is retried with backoff.
+type Sender interface {
+	Send(ctx context.Context, m *OutboxMessage) (SendResult, error)
+}
+
+// RateLimitError tells the dispatcher the platform refused for now and when
+// to try again. The dispatcher never retries earlier than RetryAfter.
+type RateLimitError struct {
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("rate limited, retry after %s: %v", e.RetryAfter, e.Err)
+}
+
+func (e *RateLimitError) Unwrap() error { return e.Err }
+
+// PermanentError marks a send failure that retrying cannot fix. The message is
+// marked dead at once with this error, for a person to see and retry.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return "permanent: " + e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// IsPermanent reports whether err is, or wraps, a *PermanentError.
+func IsPermanent(err error) bool {
+	var p *PermanentError
+	return errors.As(err, &p)
+}
