@@ -1,0 +1,96 @@
+package config
+
+import (
+	"os"
+	"time"
+	_ "time/tzdata" // timezones must resolve even in a container without /usr/share/zoneinfo
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the validated content of liaison.yaml. A Config returned by Load,
+// Parse or Default is complete: every default is filled, every duration,
+// schedule and timezone is parsed, every channel reference resolved. Treat it
+// as read-only; it is shared by every package that needs a setting.
+type Config struct {
+	// Timezone is the IANA name of the team's timezone ("UTC" by default):
+	// business hours, digest schedules and digest periods are reckoned in it.
+	Timezone string
+	// Location is Timezone, loaded.
+	Location *time.Location
+	// BusinessHours are when the team answers: SLA clocks run only inside them.
+	BusinessHours BusinessHours
+	// Slack declares the Slack channels Liaison posts to, by short name.
+	Slack Slack
+	// Discord declares the Discord server(s), their channels and roles.
+	Discord Discord
+	// People maps each staff member to their Slack and Discord accounts.
+	People []Person
+	// Digests are the scheduled community reports.
+	Digests []Digest
+	// Outbox tunes how outgoing messages are retried.
+	Outbox Outbox
+}
+
+// Default returns the configuration used when there is no liaison.yaml:
+// UTC, business hours mon-fri 09:00-18:00, the outbox defaults, and no
+// channels, people or digests (so nothing is posted).
+func Default() *Config {
+	return &Config{
+		Timezone:      "UTC",
+		Location:      time.UTC,
+		BusinessHours: defaultBusinessHours(),
+		Outbox:        defaultOutbox(),
+	}
+}
+
+// Load reads and validates the file at path. Problems in its content are
+// reported together as Errors, each naming path, line and key. A file that
+// cannot be read gives os.ReadFile's error unchanged, so callers can tell a
+// missing file apart with errors.Is(err, fs.ErrNotExist) and fall back to
+// Default when no file was asked for.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// Parse validates data as if read from the file named name (which only
+// appears in errors). It returns every problem found, as Errors, and no
+// Config when there is any. Empty data gives the Default configuration.
+func Parse(name string, data []byte) (*Config, error) {
+	c := Default()
+	d := &decoder{file: name, cfg: c}
+	if root := d.document(data); root != nil {
+		d.fields(root, "", sections(d, c))
+	}
+	for _, check := range d.after {
+		check()
+	}
+	if len(d.errs) > 0 {
+		d.errs.sort()
+		return nil, d.errs
+	}
+	return c, nil
+}
+
+// sections lists the top-level keys of liaison.yaml, in the order the
+// example file presents them. A capability adds its section here: a struct
+// field on Config, one line below, and a decode method that validates it.
+func sections(d *decoder, c *Config) []field {
+	return []field{
+		{name: "timezone", decode: func(v *yaml.Node, p string) {
+			if tz, loc, ok := d.location(v, p); ok {
+				c.Timezone, c.Location = tz, loc
+			}
+		}},
+		{name: "business_hours", decode: func(v *yaml.Node, p string) { d.businessHours(v, p, &c.BusinessHours) }},
+		{name: "slack", decode: func(v *yaml.Node, p string) { d.slack(v, p, &c.Slack) }},
+		{name: "discord", decode: func(v *yaml.Node, p string) { d.discord(v, p, &c.Discord) }},
+		{name: "people", decode: func(v *yaml.Node, p string) { d.people(v, p, &c.People) }},
+		{name: "digests", decode: func(v *yaml.Node, p string) { d.digests(v, p, &c.Digests) }},
+		{name: "outbox", decode: func(v *yaml.Node, p string) { d.outbox(v, p, &c.Outbox) }},
+	}
+}
