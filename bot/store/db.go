@@ -1,0 +1,232 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"  // registers "postgres"
+	_ "modernc.org/sqlite" // registers "sqlite"
+)
+
+// DefaultSQLitePath is where Liaison keeps its data when LIAISON_DATABASE_URL
+// is not set.
+const DefaultSQLitePath = "liaison.db"
+
+// DB is Liaison's database handle. It is safe for concurrent use.
+type DB struct {
+	db      *sqlx.DB
+	dialect dialect
+	path    string    // SQLite file; empty for Postgres
+	lock    *fileLock // SQLite single-process lock, when taken
+
+	enqueued chan struct{}
+	closeMu  sync.Once
+}
+
+// Options tune Open.
+type Options struct {
+	// Exclusive takes the single-process lock on a SQLite file: every command
+	// that writes (run, console, migrate, digest run) sets it, so a second
+	// process on the same file is refused with a clear error instead of
+	// fighting over it. It has no effect on Postgres, which is built for
+	// several replicas.
+	Exclusive bool
+	// MaxOpenConns caps the connection pool; zero means 16 on Postgres and 4
+	// on SQLite.
+	MaxOpenConns int
+}
+
+// Open connects to the database named by rawURL: "postgres://…" (or
+// "postgresql://…") for Postgres, "sqlite:PATH" for a SQLite file, and "" for
+// SQLite at DefaultSQLitePath. It does not migrate; call Migrate.
+func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
+	d := &DB{enqueued: make(chan struct{}, 1)}
+	var driver, dsn string
+	switch {
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		d.dialect = dialects[Postgres]
+		driver, dsn = "postgres", rawURL
+	case rawURL == "" || strings.HasPrefix(rawURL, "sqlite:"):
+		d.dialect = dialects[SQLite]
+		path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
+		if path == "" {
+			path = DefaultSQLitePath
+		}
+		if path == ":memory:" || strings.Contains(path, "mode=memory") {
+			return nil, fmt.Errorf("open database: in-memory SQLite is not supported (each connection would see its own database); use a file path like sqlite:./liaison.db")
+		}
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil, fmt.Errorf("open database %q: %w", path, err)
+		}
+		d.path = abs
+		if opts.Exclusive {
+			l, err := lockFile(abs + ".lock")
+			if err != nil {
+				return nil, err
+			}
+			d.lock = l
+		}
+		driver, dsn = "sqlite", sqliteDSN(abs)
+	default:
+		return nil, fmt.Errorf("open database: LIAISON_DATABASE_URL %q is neither postgres://… nor sqlite:PATH", redact(rawURL))
+	}
+
+	db, err := sqlx.Open(driver, dsn)
+	if err != nil {
+		d.unlock()
+		return nil, fmt.Errorf("open %s database: %w", d.dialect.name, err)
+	}
+	d.db = db
+	switch d.dialect.name {
+	case SQLite:
+		db.SetMaxOpenConns(cmpOr(opts.MaxOpenConns, 4))
+	default:
+		db.SetMaxOpenConns(cmpOr(opts.MaxOpenConns, 16))
+		db.SetMaxIdleConns(cmpOr(opts.MaxOpenConns, 16))
+		db.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("connect to %s database %s: %w", d.dialect.name, d.Describe(rawURL), err)
+	}
+	return d, nil
+}
+
+func cmpOr(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// sqliteDSN turns a file path into modernc's DSN: WAL so readers never block
+// the writer, a busy timeout so concurrent writers wait instead of failing,
+// foreign keys enforced, write transactions taking the write lock at BEGIN
+// (no deadlock upgrading a read lock), and times written in one fixed layout
+// so that, all being UTC, text comparison orders them correctly.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Dialect returns Postgres or SQLite.
+func (d *DB) Dialect() string { return d.dialect.name }
+
+// Path returns the SQLite file's absolute path, or "" on Postgres.
+func (d *DB) Path() string { return d.path }
+
+// Describe names the database for logs and errors without its password.
+func (d *DB) Describe(rawURL string) string {
+	if d.path != "" {
+		return d.path
+	}
+	return redact(rawURL)
+}
+
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Ping checks the database answers.
+func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
+
+// Close closes the pool and releases the SQLite lock. It is safe to call twice.
+func (d *DB) Close() error {
+	var err error
+	d.closeMu.Do(func() {
+		if d.db != nil {
+			err = d.db.Close()
+		}
+		d.unlock()
+	})
+	return err
+}
+
+func (d *DB) unlock() {
+	if d.lock != nil {
+		d.lock.release()
+		d.lock = nil
+	}
+}
+
+// Tx is one database transaction. Its methods are the building blocks the
+// exported DB methods are made of, so callers compose them atomically.
+type Tx struct {
+	tx       *sqlx.Tx
+	db       *DB
+	enqueued bool
+}
+
+// InTx runs fn in a transaction, committing if fn returns nil and rolling
+// back otherwise. fn must not keep tx after it returns.
+func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqltx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	tx := &Tx{tx: sqltx, db: d}
+	if err := fn(tx); err != nil {
+		_ = sqltx.Rollback()
+		return err
+	}
+	if err := sqltx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if tx.enqueued {
+		d.signalEnqueued()
+	}
+	return nil
+}
+
+// Enqueued is signalled (without blocking, coalesced) after a transaction that
+// added outbox messages commits, so a dispatcher can wake up at once instead
+// of waiting for its next poll.
+func (d *DB) Enqueued() <-chan struct{} { return d.enqueued }
+
+func (d *DB) signalEnqueued() {
+	select {
+	case d.enqueued <- struct{}{}:
+	default:
+	}
+}
+
+func (tx *Tx) rebind(q string) string { return tx.tx.Rebind(q) }
+
+func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, tx.rebind(q), args...)
+}
+
+// isNoRows reports whether err means an empty result.
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// utc returns t in UTC, and nil for the zero time (a NULL column).
+func utc(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}

@@ -1,0 +1,371 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/liaison-bot/liaison/bot"
+)
+
+// Outbox row states.
+const (
+	OutboxPending = "pending" // waiting for its next attempt
+	OutboxSending = "sending" // claimed by a dispatcher
+	OutboxSent    = "sent"    // the platform accepted it; platform_id recorded
+	OutboxDead    = "dead"    // gave up; last_error says why
+)
+
+// Enqueue adds m to the outbox in this transaction, to be sent once it
+// commits. It reports whether a row was added: a message whose key is already
+// in the outbox is left as it is (false, nil), which makes redelivered events
+// and retried requests harmless. now is the enqueue time from the caller's
+// clock. A ParentKey must name a message already enqueued.
+func (tx *Tx) Enqueue(ctx context.Context, now time.Time, m *bot.OutboxMessage) (bool, error) {
+	if m.Key == "" || m.Platform == "" || m.Kind == "" {
+		return false, fmt.Errorf("enqueue: key, platform and kind are required (key %q)", m.Key)
+	}
+	payload := m.Payload
+	if len(payload) == 0 {
+		payload = json.RawMessage("{}")
+	}
+	var parentID any
+	if m.ParentKey != "" {
+		var id int64
+		err := tx.tx.GetContext(ctx, &id, tx.rebind(`SELECT id FROM outbox WHERE key = ?`), m.ParentKey)
+		if isNoRows(err) {
+			return false, fmt.Errorf("enqueue %s: parent %q is not in the outbox", m.Key, m.ParentKey)
+		} else if err != nil {
+			return false, fmt.Errorf("enqueue %s: find parent: %w", m.Key, err)
+		}
+		parentID = id
+	}
+	due := now
+	if m.NotBefore.After(now) {
+		due = m.NotBefore
+	}
+	res, err := tx.exec(ctx, `INSERT INTO outbox (key, platform, kind, payload, parent_id, state, next_attempt_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)
+		ON CONFLICT (key) DO NOTHING`,
+		m.Key, m.Platform, m.Kind, string(payload), parentID, due.UTC(), now.UTC(), now.UTC())
+	if err != nil {
+		return false, fmt.Errorf("enqueue %s: %w", m.Key, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("enqueue %s: %w", m.Key, err)
+	}
+	if n > 0 {
+		tx.enqueued = true
+	}
+	return n > 0, nil
+}
+
+// Enqueue adds messages to the outbox in one transaction of their own. Use
+// Tx.Enqueue to make them atomic with a state change.
+func (d *DB) Enqueue(ctx context.Context, now time.Time, msgs ...*bot.OutboxMessage) error {
+	return d.InTx(ctx, func(tx *Tx) error {
+		for _, m := range msgs {
+			if _, err := tx.Enqueue(ctx, now, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+type outboxRow struct {
+	ID        int64     `db:"id"`
+	Key       string    `db:"key"`
+	Platform  string    `db:"platform"`
+	Kind      string    `db:"kind"`
+	Payload   string    `db:"payload"`
+	ParentID  *int64    `db:"parent_id"`
+	Attempts  int       `db:"attempts"`
+	Reclaimed bool      `db:"reclaimed"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+// ClaimOutbox marks up to limit due messages as sending, owned by owner, and
+// returns them, oldest due first. A message whose parent is not sent yet is
+// not due. Each claim counts as an attempt. Concurrent claimers never get the
+// same row: Postgres skips rows another transaction has locked; SQLite runs
+// one writer at a time.
+func (d *DB) ClaimOutbox(ctx context.Context, owner string, now time.Time, limit int) ([]*bot.OutboxMessage, error) {
+	// One statement, so one round trip and its own transaction.
+	var rows []outboxRow
+	q := `UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_at = ?, claimed_by = ?, updated_at = ?
+			WHERE id IN (
+				SELECT id FROM outbox o
+				WHERE o.state = 'pending' AND o.next_attempt_at <= ?
+				  AND (o.parent_id IS NULL OR EXISTS (SELECT 1 FROM outbox p WHERE p.id = o.parent_id AND p.state = 'sent'))
+				ORDER BY o.next_attempt_at, o.id
+				LIMIT ?` + d.dialect.skipLocked + `)
+			RETURNING id, key, platform, kind, payload, parent_id, attempts, reclaimed, created_at`
+	if err := d.db.SelectContext(ctx, &rows, d.db.Rebind(q), now.UTC(), owner, now.UTC(), now.UTC(), limit); err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", err)
+	}
+	out := make([]*bot.OutboxMessage, len(rows))
+	var parents []int64
+	for i, r := range rows {
+		out[i] = &bot.OutboxMessage{
+			ID: r.ID, Key: r.Key, Platform: r.Platform, Kind: r.Kind,
+			Payload: json.RawMessage(r.Payload), Attempts: r.Attempts,
+			Reclaimed: r.Reclaimed, CreatedAt: r.CreatedAt.UTC(),
+		}
+		if r.ParentID != nil {
+			parents = append(parents, *r.ParentID)
+		}
+	}
+	if len(parents) > 0 {
+		if err := d.fillParents(ctx, rows, out); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// fillParents sets ParentKey and ParentRef of claimed children.
+func (d *DB) fillParents(ctx context.Context, rows []outboxRow, out []*bot.OutboxMessage) error {
+	for i, r := range rows {
+		if r.ParentID == nil {
+			continue
+		}
+		var p struct {
+			Key        string `db:"key"`
+			PlatformID string `db:"platform_id"`
+		}
+		if err := d.db.GetContext(ctx, &p, d.db.Rebind(`SELECT key, platform_id FROM outbox WHERE id = ?`), *r.ParentID); err != nil {
+			return fmt.Errorf("claim outbox: parent of %s: %w", r.Key, err)
+		}
+		out[i].ParentKey, out[i].ParentRef = p.Key, p.PlatformID
+	}
+	return nil
+}
+
+// OutboxOutcome is what became of one claimed message.
+type OutboxOutcome struct {
+	ID       int64
+	Attempts int // the Attempts the message was claimed with: a stale outcome is ignored
+	// State is OutboxSent, OutboxPending (try again at RetryAt) or OutboxDead.
+	State   string
+	Result  bot.SendResult // when sent
+	Error   string         // when not sent
+	RetryAt time.Time      // when pending
+	// Uncounted gives the attempt back (a rate limit is not a failure).
+	Uncounted bool
+}
+
+// FinishOutbox records the outcomes of claimed messages in one transaction.
+// An outcome is applied only if the row still carries the attempt it was
+// claimed with, so a slow sender whose row was reclaimed and claimed again
+// cannot overwrite the newer attempt's state. A message marked dead takes its
+// pending children with it (they could never be sent).
+func (d *DB) FinishOutbox(ctx context.Context, now time.Time, outcomes []OutboxOutcome) error {
+	if len(outcomes) == 0 {
+		return nil
+	}
+	return d.InTx(ctx, func(tx *Tx) error {
+		var sent []OutboxOutcome
+		for _, o := range outcomes {
+			if o.State == OutboxSent {
+				sent = append(sent, o)
+				continue
+			}
+			if err := tx.finishOutbox(ctx, now.UTC(), o); err != nil {
+				return fmt.Errorf("finish outbox %d: %w", o.ID, err)
+			}
+		}
+		return tx.markSent(ctx, now.UTC(), sent)
+	})
+}
+
+// markSent records sent messages; in one statement where the dialect binds
+// arrays, since this is the dispatcher's hot path.
+func (tx *Tx) markSent(ctx context.Context, now time.Time, sent []OutboxOutcome) error {
+	if len(sent) == 0 {
+		return nil
+	}
+	if !tx.db.dialect.arrays {
+		for _, o := range sent {
+			if err := tx.finishOutbox(ctx, now, o); err != nil {
+				return fmt.Errorf("finish outbox %d: %w", o.ID, err)
+			}
+		}
+		return nil
+	}
+	ids, attempts := make([]int64, len(sent)), make([]int64, len(sent))
+	pids, chans := make([]string, len(sent)), make([]string, len(sent))
+	for i, o := range sent {
+		ids[i], attempts[i], pids[i], chans[i] = o.ID, int64(o.Attempts), o.Result.PlatformID, o.Result.Channel
+	}
+	_, err := tx.exec(ctx, `UPDATE outbox SET state = 'sent', platform_id = v.pid, platform_channel = v.ch, last_error = '', sent_at = ?, updated_at = ?
+		FROM unnest(?::bigint[], ?::int[], ?::text[], ?::text[]) AS v(id, attempts, pid, ch)
+		WHERE outbox.id = v.id AND outbox.attempts = v.attempts AND outbox.state IN ('sending', 'pending')`,
+		now, now, pq.Array(ids), pq.Array(attempts), pq.Array(pids), pq.Array(chans))
+	if err != nil {
+		return fmt.Errorf("mark %d outbox messages sent: %w", len(sent), err)
+	}
+	return nil
+}
+
+func (tx *Tx) finishOutbox(ctx context.Context, now time.Time, o OutboxOutcome) error {
+	var err error
+	switch o.State {
+	case OutboxSent:
+		// Also accepted when the row was reclaimed but not yet claimed again:
+		// the send did happen, and recording it spares a second one.
+		_, err = tx.exec(ctx, `UPDATE outbox SET state = 'sent', platform_id = ?, platform_channel = ?, last_error = '', sent_at = ?, updated_at = ?
+			WHERE id = ? AND attempts = ? AND state IN ('sending', 'pending')`,
+			o.Result.PlatformID, o.Result.Channel, now, now, o.ID, o.Attempts)
+	case OutboxPending:
+		give := 0
+		if o.Uncounted {
+			give = 1
+		}
+		_, err = tx.exec(ctx, `UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, attempts = attempts - ?, updated_at = ?
+			WHERE id = ? AND attempts = ? AND state = 'sending'`,
+			o.RetryAt.UTC(), truncate(o.Error, 2000), give, now, o.ID, o.Attempts)
+	case OutboxDead:
+		var res interface{ RowsAffected() (int64, error) }
+		res, err = tx.exec(ctx, `UPDATE outbox SET state = 'dead', last_error = ?, updated_at = ?
+			WHERE id = ? AND attempts = ? AND state = 'sending'`,
+			truncate(o.Error, 2000), now, o.ID, o.Attempts)
+		if err == nil {
+			if n, _ := res.RowsAffected(); n > 0 {
+				err = tx.killChildren(ctx, now, o.ID)
+			}
+		}
+	default:
+		err = fmt.Errorf("unknown outcome state %q", o.State)
+	}
+	return err
+}
+
+// killChildren marks dead every pending descendant of a dead message.
+func (tx *Tx) killChildren(ctx context.Context, now time.Time, id int64) error {
+	var children []int64
+	if err := tx.tx.SelectContext(ctx, &children, tx.rebind(`SELECT id FROM outbox WHERE parent_id = ? AND state = 'pending'`), id); err != nil {
+		return err
+	}
+	for _, c := range children {
+		if _, err := tx.exec(ctx, `UPDATE outbox SET state = 'dead', last_error = ?, updated_at = ? WHERE id = ?`,
+			"not sent: the message it depends on could not be sent", now, c); err != nil {
+			return err
+		}
+		if err := tx.killChildren(ctx, now, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
+
+// ReclaimOutbox puts back to pending the messages claimed before olderThan
+// and never finished (their dispatcher crashed or hung), flagged as
+// reclaimed so the next sender checks whether the platform already has them.
+// It returns how many it reclaimed.
+func (d *DB) ReclaimOutbox(ctx context.Context, now, olderThan time.Time) (int, error) {
+	res, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE outbox SET state = 'pending', reclaimed = ?, next_attempt_at = ?, updated_at = ?,
+		last_error = 'reclaimed: the dispatcher that claimed it did not finish'
+		WHERE state = 'sending' AND claimed_at < ?`), true, now.UTC(), now.UTC(), olderThan.UTC())
+	if err != nil {
+		return 0, fmt.Errorf("reclaim outbox: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// OutboxDepth counts outbox messages by state.
+func (d *DB) OutboxDepth(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		State string `db:"state"`
+		N     int    `db:"n"`
+	}
+	if err := d.db.SelectContext(ctx, &rows, `SELECT state, COUNT(*) AS n FROM outbox GROUP BY state`); err != nil {
+		return nil, fmt.Errorf("outbox depth: %w", err)
+	}
+	out := map[string]int{OutboxPending: 0, OutboxSending: 0, OutboxSent: 0, OutboxDead: 0}
+	for _, r := range rows {
+		out[r.State] = r.N
+	}
+	return out, nil
+}
+
+// NextOutboxDue returns when the earliest pending message becomes due, and
+// false when none is pending. Parents are not considered: a child waiting for
+// its parent reports its own time.
+func (d *DB) NextOutboxDue(ctx context.Context) (time.Time, bool, error) {
+	var t []time.Time
+	err := d.db.SelectContext(ctx, &t, `SELECT next_attempt_at FROM outbox WHERE state = 'pending' ORDER BY next_attempt_at LIMIT 1`)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("next outbox due: %w", err)
+	}
+	if len(t) == 0 {
+		return time.Time{}, false, nil
+	}
+	return t[0].UTC(), true, nil
+}
+
+// OutboxEntry is the stored state of one outbox message.
+type OutboxEntry struct {
+	ID              int64      `db:"id"`
+	Key             string     `db:"key"`
+	Platform        string     `db:"platform"`
+	Kind            string     `db:"kind"`
+	Payload         string     `db:"payload"`
+	ParentID        *int64     `db:"parent_id"`
+	State           string     `db:"state"`
+	Attempts        int        `db:"attempts"`
+	Reclaimed       bool       `db:"reclaimed"`
+	NextAttemptAt   time.Time  `db:"next_attempt_at"`
+	ClaimedAt       *time.Time `db:"claimed_at"`
+	ClaimedBy       string     `db:"claimed_by"`
+	PlatformID      string     `db:"platform_id"`
+	PlatformChannel string     `db:"platform_channel"`
+	LastError       string     `db:"last_error"`
+	CreatedAt       time.Time  `db:"created_at"`
+	UpdatedAt       time.Time  `db:"updated_at"`
+	SentAt          *time.Time `db:"sent_at"`
+}
+
+const outboxColumns = `id, key, platform, kind, payload, parent_id, state, attempts, reclaimed, next_attempt_at, claimed_at, claimed_by,
+	platform_id, platform_channel, last_error, created_at, updated_at, sent_at`
+
+// OutboxByKey returns the message with the given key, or a bot.ENotFound error.
+func (d *DB) OutboxByKey(ctx context.Context, key string) (*OutboxEntry, error) {
+	var e OutboxEntry
+	err := d.db.GetContext(ctx, &e, d.db.Rebind(`SELECT `+outboxColumns+` FROM outbox WHERE key = ?`), key)
+	if isNoRows(err) {
+		return nil, bot.Errorf(bot.ENotFound, "no outbox message with key %q", key)
+	} else if err != nil {
+		return nil, fmt.Errorf("outbox %q: %w", key, err)
+	}
+	e.NextAttemptAt = e.NextAttemptAt.UTC()
+	return &e, nil
+}
+
+// RetryOutbox makes a dead message pending again, due now, with a fresh
+// attempt count: the Retry a person clicks after fixing what made it fail.
+func (d *DB) RetryOutbox(ctx context.Context, now time.Time, key string) error {
+	res, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?
+		WHERE key = ? AND state = 'dead'`), now.UTC(), now.UTC(), key)
+	if err != nil {
+		return fmt.Errorf("retry outbox %q: %w", key, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return bot.Errorf(bot.EConflict, "that message is not waiting for a retry (it may have been sent already)")
+	}
+	d.signalEnqueued()
+	return nil
+}
