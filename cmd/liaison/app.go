@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/config"
+	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/jobs"
+)
+
+// App is the running service: configuration, database, HTTP server and jobs.
+// Open it, Run it until the context ends, then Close it.
+type App struct {
+	Env    Env
+	Logger *slog.Logger
+	Clock  bot.Clock
+
+	Config     *config.Config
+	DB         *store.DB
+	Registry   *prometheus.Registry
+	Inbound    *prometheus.CounterVec // liaison_inbound_events_total{platform,type}, fed by the adapters
+	Dispatcher *jobs.Dispatcher
+
+	listener net.Listener
+	server   *http.Server
+	ready    *readiness
+}
+
+// NewApp returns an App reading env and logging to logger.
+func NewApp(env Env, logger *slog.Logger) *App {
+	return &App{Env: env, Logger: logger, Clock: bot.SystemClock{}}
+}
+
+// Open loads the configuration, opens and migrates the database, builds the
+// jobs and starts listening. Nothing is served before Run.
+func (a *App) Open(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if a.Config, err = loadConfig(a.Env.ConfigPath, a.Logger); err != nil {
+		return err
+	}
+	a.DB, err = store.Open(ctx, a.Env.DatabaseURL, store.Options{Exclusive: true})
+	if err != nil {
+		return err
+	}
+	n, err := a.DB.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	a.Logger.Info("database ready", "dialect", a.DB.Dialect(), "where", a.DB.Describe(a.Env.DatabaseURL), "migrations_applied", n)
+
+	a.Registry = prometheus.NewRegistry()
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newOutboxCollector(a.DB))
+	a.Inbound = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "liaison_inbound_events_total",
+		Help: "Events received from the platforms, by platform and type.",
+	}, []string{"platform", "type"})
+	a.Registry.MustRegister(a.Inbound)
+
+	a.logPlatforms()
+	a.Dispatcher = &jobs.Dispatcher{
+		Store:        a.DB,
+		Senders:      map[string]bot.Sender{},
+		Clock:        a.Clock,
+		Owner:        replicaName(),
+		Logger:       a.Logger.With("job", "outbox"),
+		Metrics:      jobs.NewDispatcherMetrics(a.Registry),
+		MaxAttempts:  a.Config.Outbox.MaxAttempts,
+		BackoffMin:   a.Config.Outbox.BackoffMin,
+		BackoffMax:   a.Config.Outbox.BackoffMax,
+		ReclaimAfter: a.Config.Outbox.ReclaimAfter,
+	}
+
+	a.ready = &readiness{db: a.DB}
+	a.server = newServer(a.Logger, routes(a.ready, a.Registry))
+	if a.listener, err = net.Listen("tcp", a.Env.HTTPAddr); err != nil {
+		return fmt.Errorf("listen on %s (LIAISON_HTTP_ADDR): %w", a.Env.HTTPAddr, err)
+	}
+	return nil
+}
+
+// loadConfig reads liaison.yaml: the file LIAISON_CONFIG names (which must
+// exist), else ./liaison.yaml when present, else the defaults.
+func loadConfig(path string, logger *slog.Logger) (*config.Config, error) {
+	explicit := path != ""
+	if !explicit {
+		path = "liaison.yaml"
+	}
+	cfg, err := config.Load(path)
+	switch {
+	case err == nil:
+		logger.Info("configuration loaded", "file", path, "timezone", cfg.Timezone)
+		return cfg, nil
+	case errors.Is(err, fs.ErrNotExist) && !explicit:
+		logger.Info("no liaison.yaml: running on defaults (nothing is relayed until channels are configured; see liaison.example.yaml)")
+		return config.Default(), nil
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("LIAISON_CONFIG names %s, which does not exist", path)
+	}
+	return nil, fmt.Errorf("configuration is invalid:\n%w", err)
+}
+
+func (a *App) logPlatforms() {
+	if a.Env.SlackBotToken == "" {
+		a.Logger.Info("slack: off (SLACK_BOT_TOKEN is not set)")
+	}
+	if a.Env.DiscordBotToken == "" {
+		a.Logger.Info("discord: off (DISCORD_BOT_TOKEN is not set)")
+	}
+}
+
+func replicaName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
+}
+
+// Addr is the address the HTTP server listens on (useful with :0).
+func (a *App) Addr() string { return a.listener.Addr().String() }
+
+// Run serves until ctx is cancelled, then shuts down in order: stop intake
+// (HTTP, platform connections), let the sends in flight finish (bounded by
+// the dispatcher's send timeout), and return. The database stays open for
+// Close.
+func (a *App) Run(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := a.server.Serve(a.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http server: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error { return a.Dispatcher.Run(gctx) })
+	g.Go(func() error {
+		<-gctx.Done()
+		a.ready.stopping.Store(true)
+		a.Logger.Info("shutting down: intake stopped, finishing messages in flight")
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		return a.server.Shutdown(sctx)
+	})
+	a.Logger.Info("liaison is running", "http", a.Addr(), "version", versionString())
+	err := g.Wait()
+	a.Logger.Info("liaison stopped")
+	return err
+}
+
+// Close releases what Open took: the listener and the database (with the
+// SQLite lock). It is safe after a failed Open.
+func (a *App) Close() {
+	if a.listener != nil {
+		a.listener.Close()
+	}
+	if a.DB != nil {
+		a.DB.Close()
+	}
+}

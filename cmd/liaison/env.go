@@ -1,0 +1,88 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+)
+
+// Env is everything Liaison reads from the environment: secrets and
+// endpoints. Behaviour lives in liaison.yaml.
+type Env struct {
+	DatabaseURL string // LIAISON_DATABASE_URL: postgres://… or sqlite:PATH; empty means sqlite:./liaison.db
+	ConfigPath  string // LIAISON_CONFIG; empty means ./liaison.yaml if it exists
+	HTTPAddr    string // LIAISON_HTTP_ADDR, default :8080
+	LogLevel    string // LIAISON_LOG_LEVEL: debug, info (default), warn, error
+
+	SlackBotToken      string // SLACK_BOT_TOKEN
+	SlackSigningSecret string // SLACK_SIGNING_SECRET
+	SlackAppToken      string // SLACK_APP_TOKEN (Socket Mode)
+	SlackAPIURL        string // LIAISON_SLACK_API_URL (tests, staging)
+
+	DiscordBotToken  string // DISCORD_BOT_TOKEN
+	DiscordAppID     string // DISCORD_APP_ID
+	DiscordPublicKey string // DISCORD_PUBLIC_KEY (HTTP interactions)
+	DiscordAPIURL    string // LIAISON_DISCORD_API_URL (tests, staging)
+}
+
+// envHelp documents the variables for --help texts.
+const envHelp = `Environment:
+  LIAISON_DATABASE_URL   postgres://user:pass@host/db?sslmode=… or sqlite:PATH
+                         (default: SQLite at ./liaison.db)
+  LIAISON_CONFIG         path of liaison.yaml (default ./liaison.yaml when present;
+                         naming a file that does not exist is an error)
+  LIAISON_HTTP_ADDR      address of the HTTP server (default :8080)
+  LIAISON_LOG_LEVEL      debug, info, warn or error (default info); logs are text on
+                         a terminal and JSON otherwise
+  SLACK_BOT_TOKEN        Slack bot token (xoxb-…); Slack is off without it
+  SLACK_SIGNING_SECRET   verifies requests from Slack
+  SLACK_APP_TOKEN        app-level token (xapp-…) to use Socket Mode instead of HTTP
+  DISCORD_BOT_TOKEN      Discord bot token; Discord is off without it
+  DISCORD_APP_ID         Discord application id (slash commands)
+  DISCORD_PUBLIC_KEY     enables POST /discord/interactions (Ed25519-verified)
+  LIAISON_SLACK_API_URL  Slack Web API base URL, for tests and staging
+  LIAISON_DISCORD_API_URL Discord REST base URL, for tests and staging
+`
+
+func readEnv(getenv func(string) string) Env {
+	return Env{
+		DatabaseURL:        getenv("LIAISON_DATABASE_URL"),
+		ConfigPath:         getenv("LIAISON_CONFIG"),
+		HTTPAddr:           cmp.Or(getenv("LIAISON_HTTP_ADDR"), ":8080"),
+		LogLevel:           cmp.Or(getenv("LIAISON_LOG_LEVEL"), "info"),
+		SlackBotToken:      getenv("SLACK_BOT_TOKEN"),
+		SlackSigningSecret: getenv("SLACK_SIGNING_SECRET"),
+		SlackAppToken:      getenv("SLACK_APP_TOKEN"),
+		SlackAPIURL:        getenv("LIAISON_SLACK_API_URL"),
+		DiscordBotToken:    getenv("DISCORD_BOT_TOKEN"),
+		DiscordAppID:       getenv("DISCORD_APP_ID"),
+		DiscordPublicKey:   getenv("DISCORD_PUBLIC_KEY"),
+		DiscordAPIURL:      getenv("LIAISON_DISCORD_API_URL"),
+	}
+}
+
+// newLogger returns a text logger when w is a terminal and a JSON logger
+// otherwise (containers, log collectors), at the level named by level.
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
+		return nil, fmt.Errorf("LIAISON_LOG_LEVEL=%q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	if isTerminal(w) {
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return slog.New(slog.NewJSONHandler(w, opts)), nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
