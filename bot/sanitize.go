@@ -1,0 +1,61 @@
+package bot
+
+import (
+	"regexp"
+	"strings"
+)
+
+// The two sanitisers, one per direction. Senders apply them to every piece
+// of text they render, so a handler cannot forget: user text never pings.
+
+// zwsp is a zero-width space: inserted after "@", it leaves the word readable
+// and keeps every platform from treating it as a mention.
+const zwsp = "\u200b"
+
+// broadcast matches the words Slack and Discord may expand into a
+// channel-wide ping, in any case and after any look-alike normalisation a
+// client might do (full-width @).
+var broadcast = regexp.MustCompile(`(?i)([@＠﹫])(channel|here|everyone|all)\b`)
+
+// SlackText makes text that came from a user (a Discord message, a feed
+// item) safe to put in a Slack message: Slack's control sequences start with
+// "<" (<!channel>, <!here>, <!everyone>, <!subteam^…>, <@U…>, <#C…>), so
+// escaping &, < and > as Slack asks turns all of them, nested or malformed,
+// into plain text; and "@channel", "@here", "@everyone" typed as words are
+// broken with a zero-width space so no auto-linking can revive them.
+func SlackText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+	return broadcast.ReplaceAllString(s, "$1"+zwsp+"$2")
+}
+
+// DiscordText makes text written in Slack (a drafted reply, a note) safe to
+// post in Discord. The Discord sender also sends allowed_mentions with
+// nothing to parse, which is what stops pings; this is the second lock:
+// @everyone and @here are broken with a zero-width space, and Slack's own
+// mention syntax is turned into readable names instead of leaking ids.
+func DiscordText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = slackMarkup.ReplaceAllStringFunc(s, func(m string) string {
+		inner := m[1 : len(m)-1]
+		if i := strings.IndexByte(inner, '|'); i >= 0 {
+			label := inner[i+1:]
+			if u := inner[:i]; strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
+				return "[" + label + "](" + u + ")" // Discord's masked link
+			}
+			return label // <!subteam^S1|@team>, <@U1|carol>
+		}
+		switch {
+		case strings.HasPrefix(inner, "!"):
+			return "@" + strings.TrimPrefix(inner, "!")
+		case strings.HasPrefix(inner, "@"), strings.HasPrefix(inner, "#"):
+			return inner
+		}
+		return inner // a bare URL
+	})
+	s = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+	return broadcast.ReplaceAllString(s, "$1"+zwsp+"$2")
+}
+
+// slackMarkup matches Slack's <…> sequences: links, mentions, specials.
+var slackMarkup = regexp.MustCompile(`<[^<>\n]+>`)
