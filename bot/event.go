@@ -184,3 +184,26 @@ type Handler interface {
 	HandleAction(ctx context.Context, a *Action) (*Reply, error)
 	HandleSubmission(ctx context.Context, s *Submission) (*Reply, error)
 }
+
+// CommandSpec declares a Discord application command a capability handles,
+// as data; the Discord adapter registers the union on start.
+type CommandSpec struct {
+	Name        string
+	Description string
+	Options     []OptionSpec
+	// MessageMenu makes it a message context-menu command ("Send to
+	// product"); Description and Options are then unused.
+	MessageMenu bool
+	// Permission is Discord's default_member_permissions (a decimal
+	// bitfield, "" for everyone). The server re-checks every call anyway.
+	Permission string
+}
+
+// OptionSpec is one option of a CommandSpec. Discord requires the required
+// options first.
+type OptionSpec struct {
+	Name        string
+	Description string
+	Type        string // "string", "integer", "boolean", "user", "channel"
+	Required    bool
+}
