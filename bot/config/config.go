@@ -30,6 +30,8 @@ type Config struct {
 	Digests []Digest
 	// Outbox tunes how outgoing messages are retried.
 	Outbox Outbox
+	// Feedback says where feedback comes from and where it goes.
+	Feedback Feedback
 }
 
 // Default returns the configuration used when there is no liaison.yaml:
@@ -41,6 +43,7 @@ func Default() *Config {
 		Location:      time.UTC,
 		BusinessHours: defaultBusinessHours(),
 		Outbox:        defaultOutbox(),
+		Feedback:      defaultFeedback(),
 	}
 }
 
@@ -92,5 +95,6 @@ func sections(d *decoder, c *Config) []field {
 		{name: "people", decode: func(v *yaml.Node, p string) { d.people(v, p, &c.People) }},
 		{name: "digests", decode: func(v *yaml.Node, p string) { d.digests(v, p, &c.Digests) }},
 		{name: "outbox", decode: func(v *yaml.Node, p string) { d.outbox(v, p, &c.Outbox) }},
+		{name: "feedback", decode: func(v *yaml.Node, p string) { d.feedback(v, p, &c.Feedback) }},
 	}
 }
