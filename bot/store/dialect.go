@@ -27,9 +27,13 @@ type dialect struct {
 	// batch is one statement per row inside one transaction, which on an
 	// embedded database costs no round trips.
 	arrays bool
+	// forUpdate locks the rows a read-modify-write transaction selects, so
+	// two clicks on one item serialise (Postgres, read committed). SQLite's
+	// write transactions already run one at a time.
+	forUpdate string
 }
 
 var dialects = map[string]dialect{
-	Postgres: {name: Postgres, skipLocked: " FOR UPDATE SKIP LOCKED", arrays: true},
+	Postgres: {name: Postgres, skipLocked: " FOR UPDATE SKIP LOCKED", arrays: true, forUpdate: " FOR UPDATE"},
 	SQLite:   {name: SQLite},
 }

@@ -1,0 +1,352 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/liaison-bot/liaison/bot"
+)
+
+// Feedback item statuses.
+const (
+	FeedbackOpen         = "open"         // nobody has looked at it yet
+	FeedbackAcknowledged = "acknowledged" // someone in the team has seen it
+	FeedbackAnswered     = "answered"     // staff replied in Discord, or an approved reply was posted
+	FeedbackClosed       = "closed"       // done
+)
+
+// FeedbackItem is one piece of feedback, from one source message.
+type FeedbackItem struct {
+	ID               int64      `db:"id"`
+	SourceKey        string     `db:"source_key"` // discord:<channel>:<message>, slack:<channel>:<ts>…
+	Source           string     `db:"source"`     // discord, slack, feed
+	Intake           string     `db:"intake"`     // channel, flag, command, menu, staff, feed
+	ScopeID          string     `db:"scope_id"`
+	ChannelID        string     `db:"channel_id"`
+	ChannelName      string     `db:"channel_name"`
+	MessageID        string     `db:"message_id"`
+	Permalink        string     `db:"permalink"`
+	AuthorID         string     `db:"author_id"`
+	AuthorName       string     `db:"author_name"`
+	Customer         string     `db:"customer"`
+	LoggedBy         string     `db:"logged_by"`
+	Text             string     `db:"text"`
+	Tags             Strings    `db:"tags"`
+	Sentiment        string     `db:"sentiment"`
+	SentimentScore   float64    `db:"sentiment_score"`
+	SentimentReasons string     `db:"sentiment_reasons"`
+	Status           string     `db:"status"`
+	Edited           bool       `db:"edited"`
+	Deleted          bool       `db:"deleted"`
+	Votes            int        `db:"votes"`
+	Owner            string     `db:"owner"`
+	HandledBy        string     `db:"handled_by"`
+	CloseReason      string     `db:"close_reason"`
+	RemindersSent    int        `db:"reminders_sent"`
+	CreatedAt        time.Time  `db:"created_at"`
+	UpdatedAt        time.Time  `db:"updated_at"`
+	FirstResponseAt  *time.Time `db:"first_response_at"`
+	ClosedAt         *time.Time `db:"closed_at"`
+}
+
+// Strings is a list of strings stored as a JSON array in a text column.
+type Strings []string
+
+// Scan implements sql.Scanner.
+func (s *Strings) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+		*s = nil
+		return nil
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("scan Strings from %T", src)
+	}
+	var out []string
+	if err := json.Unmarshal(b, &out); err != nil {
+		return fmt.Errorf("scan Strings: %w", err)
+	}
+	*s = out
+	return nil
+}
+
+func (s Strings) text() string {
+	if len(s) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal([]string(s))
+	return string(b)
+}
+
+const feedbackColumns = `id, source_key, source, intake, scope_id, channel_id, channel_name, message_id, permalink, author_id, author_name,
+	customer, logged_by, text, tags, sentiment, sentiment_score, sentiment_reasons, status, edited, deleted, votes, owner,
+	handled_by, close_reason, reminders_sent, created_at, updated_at, first_response_at, closed_at`
+
+// CreateFeedback stores it unless an item with its SourceKey exists, and
+// reports whether it was created. Either way it.ID is set, and on a
+// duplicate *it is replaced by the stored item: the same message posted and
+// then flagged, or delivered twice, is one item.
+func (tx *Tx) CreateFeedback(ctx context.Context, now time.Time, it *FeedbackItem) (bool, error) {
+	it.CreatedAt, it.UpdatedAt = now.UTC(), now.UTC()
+	it.Status = cmpOrString(it.Status, FeedbackOpen)
+	it.Sentiment = cmpOrString(it.Sentiment, "neutral")
+	var ids []int64
+	err := tx.tx.SelectContext(ctx, &ids, tx.rebind(`INSERT INTO feedback_items (source_key, source, intake, scope_id, channel_id, channel_name,
+		message_id, permalink, author_id, author_name, customer, logged_by, text, tags, sentiment, sentiment_score, sentiment_reasons,
+		status, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (source_key) DO NOTHING RETURNING id`),
+		it.SourceKey, it.Source, it.Intake, it.ScopeID, it.ChannelID, it.ChannelName, it.MessageID, it.Permalink,
+		it.AuthorID, it.AuthorName, it.Customer, it.LoggedBy, it.Text, it.Tags.text(), it.Sentiment, it.SentimentScore,
+		it.SentimentReasons, it.Status, it.CreatedAt, it.UpdatedAt)
+	if err != nil {
+		return false, fmt.Errorf("create feedback %s: %w", it.SourceKey, err)
+	}
+	if len(ids) == 1 {
+		it.ID = ids[0]
+		return true, nil
+	}
+	existing, err := tx.FeedbackBySource(ctx, it.SourceKey)
+	if err != nil {
+		return false, err
+	}
+	*it = *existing
+	return false, nil
+}
+
+func cmpOrString(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
+
+// Feedback returns item id, locked for update in this transaction, or a
+// bot.ENotFound error that names it.
+func (tx *Tx) Feedback(ctx context.Context, id int64) (*FeedbackItem, error) {
+	return tx.feedbackWhere(ctx, `id = ?`, id)
+}
+
+// FeedbackBySource returns the item of a source message, locked for update.
+func (tx *Tx) FeedbackBySource(ctx context.Context, sourceKey string) (*FeedbackItem, error) {
+	return tx.feedbackWhere(ctx, `source_key = ?`, sourceKey)
+}
+
+func (tx *Tx) feedbackWhere(ctx context.Context, where string, arg any) (*FeedbackItem, error) {
+	var it FeedbackItem
+	err := tx.tx.GetContext(ctx, &it, tx.rebind(`SELECT `+feedbackColumns+` FROM feedback_items WHERE `+where+tx.db.dialect.forUpdate), arg)
+	if isNoRows(err) {
+		return nil, bot.Errorf(bot.ENotFound, "There is no feedback item %v. /liaison feedback list shows the open ones.", arg)
+	} else if err != nil {
+		return nil, fmt.Errorf("feedback %v: %w", arg, err)
+	}
+	it.utc()
+	return &it, nil
+}
+
+func (it *FeedbackItem) utc() {
+	it.CreatedAt, it.UpdatedAt = it.CreatedAt.UTC(), it.UpdatedAt.UTC()
+	for _, p := range []**time.Time{&it.FirstResponseAt, &it.ClosedAt} {
+		if *p != nil {
+			t := (*p).UTC()
+			*p = &t
+		}
+	}
+}
+
+// Feedback returns item id, or a bot.ENotFound error.
+func (d *DB) Feedback(ctx context.Context, id int64) (it *FeedbackItem, err error) {
+	err = d.InTx(ctx, func(tx *Tx) error {
+		it, err = tx.Feedback(ctx, id)
+		return err
+	})
+	return it, err
+}
+
+// SaveFeedback writes the mutable fields of it (status, text, tags,
+// sentiment, flags, people, times) and stamps UpdatedAt.
+func (tx *Tx) SaveFeedback(ctx context.Context, now time.Time, it *FeedbackItem) error {
+	it.UpdatedAt = now.UTC()
+	_, err := tx.exec(ctx, `UPDATE feedback_items SET text = ?, tags = ?, sentiment = ?, sentiment_score = ?, sentiment_reasons = ?,
+		status = ?, edited = ?, deleted = ?, owner = ?, handled_by = ?, close_reason = ?, reminders_sent = ?, updated_at = ?,
+		first_response_at = ?, closed_at = ? WHERE id = ?`,
+		it.Text, it.Tags.text(), it.Sentiment, it.SentimentScore, it.SentimentReasons, it.Status, it.Edited, it.Deleted,
+		it.Owner, it.HandledBy, it.CloseReason, it.RemindersSent, it.UpdatedAt, utcPtr(it.FirstResponseAt), utcPtr(it.ClosedAt), it.ID)
+	if err != nil {
+		return fmt.Errorf("save feedback %d: %w", it.ID, err)
+	}
+	return nil
+}
+
+func utcPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC()
+}
+
+// LogFeedback records what someone did to an item, for its history.
+func (tx *Tx) LogFeedback(ctx context.Context, now time.Time, id int64, actor, action, detail string) error {
+	_, err := tx.exec(ctx, `INSERT INTO feedback_events (feedback_id, actor, action, detail, created_at) VALUES (?, ?, ?, ?, ?)`,
+		id, actor, action, detail, now.UTC())
+	if err != nil {
+		return fmt.Errorf("log feedback %d %s: %w", id, action, err)
+	}
+	return nil
+}
+
+// FeedbackEvent is one line of an item's history.
+type FeedbackEvent struct {
+	Actor     string    `db:"actor"`
+	Action    string    `db:"action"`
+	Detail    string    `db:"detail"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+// FeedbackHistory returns an item's history, oldest first.
+func (d *DB) FeedbackHistory(ctx context.Context, id int64) ([]FeedbackEvent, error) {
+	var out []FeedbackEvent
+	err := d.db.SelectContext(ctx, &out, d.db.Rebind(`SELECT actor, action, detail, created_at FROM feedback_events WHERE feedback_id = ? ORDER BY id`), id)
+	if err != nil {
+		return nil, fmt.Errorf("feedback %d history: %w", id, err)
+	}
+	for i := range out {
+		out[i].CreatedAt = out[i].CreatedAt.UTC()
+	}
+	return out, nil
+}
+
+// Relay is where an item was relayed: the destination, the rule that sent
+// it, and once sent, the Slack (or Discord) message showing it.
+type Relay struct {
+	FeedbackID  int64  `db:"feedback_id"`
+	Destination string `db:"destination"`
+	Route       string `db:"route"`
+	OutboxKey   string `db:"outbox_key"`
+	ChannelID   string `db:"channel_id"` // platform channel, once sent
+	MessageID   string `db:"message_id"` // Slack ts or Discord id, once sent
+}
+
+// AddRelay records that item id goes to destination through the outbox
+// message outboxKey; a second call for the same destination changes nothing.
+func (tx *Tx) AddRelay(ctx context.Context, id int64, destination, route, outboxKey string) error {
+	_, err := tx.exec(ctx, `INSERT INTO feedback_relays (feedback_id, destination, route, outbox_key) VALUES (?, ?, ?, ?)
+		ON CONFLICT (feedback_id, destination) DO NOTHING`, id, destination, route, outboxKey)
+	if err != nil {
+		return fmt.Errorf("relay feedback %d to %s: %w", id, destination, err)
+	}
+	return nil
+}
+
+// relaySelect reads relays with the platform ids their outbox messages got.
+const relaySelect = `SELECT r.feedback_id, r.destination, r.route, r.outbox_key,
+	COALESCE(o.platform_channel, '') AS channel_id, COALESCE(o.platform_id, '') AS message_id
+	FROM feedback_relays r LEFT JOIN outbox o ON o.key = r.outbox_key`
+
+// Relays returns where item id was relayed.
+func (tx *Tx) Relays(ctx context.Context, id int64) ([]Relay, error) {
+	var out []Relay
+	if err := tx.tx.SelectContext(ctx, &out, tx.rebind(relaySelect+` WHERE r.feedback_id = ? ORDER BY r.destination`), id); err != nil {
+		return nil, fmt.Errorf("relays of feedback %d: %w", id, err)
+	}
+	return out, nil
+}
+
+// FeedbackByRelay returns the item whose relay is the message (channel,
+// message id), locked for update, or a bot.ENotFound error.
+func (tx *Tx) FeedbackByRelay(ctx context.Context, channelID, messageID string) (*FeedbackItem, error) {
+	var ids []int64
+	err := tx.tx.SelectContext(ctx, &ids, tx.rebind(`SELECT r.feedback_id FROM feedback_relays r JOIN outbox o ON o.key = r.outbox_key
+		WHERE o.platform_channel = ? AND o.platform_id = ?`), channelID, messageID)
+	if err != nil {
+		return nil, fmt.Errorf("feedback by relay %s/%s: %w", channelID, messageID, err)
+	}
+	if len(ids) == 0 {
+		return nil, bot.Errorf(bot.ENotFound, "That message is not a relayed feedback item.")
+	}
+	return tx.Feedback(ctx, ids[0])
+}
+
+// AddVote counts voter's "me too" on item id once, whichever platform and
+// message it came from, and reports whether it was new.
+func (tx *Tx) AddVote(ctx context.Context, now time.Time, id int64, voter string) (bool, error) {
+	res, err := tx.exec(ctx, `INSERT INTO feedback_votes (feedback_id, voter, created_at) VALUES (?, ?, ?) ON CONFLICT (feedback_id, voter) DO NOTHING`,
+		id, voter, now.UTC())
+	if err != nil {
+		return false, fmt.Errorf("vote on feedback %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	_, err = tx.exec(ctx, `UPDATE feedback_items SET votes = votes + 1, updated_at = ? WHERE id = ?`, now.UTC(), id)
+	return err == nil, err
+}
+
+// RemoveVote takes voter's vote back and reports whether there was one.
+func (tx *Tx) RemoveVote(ctx context.Context, now time.Time, id int64, voter string) (bool, error) {
+	res, err := tx.exec(ctx, `DELETE FROM feedback_votes WHERE feedback_id = ? AND voter = ?`, id, voter)
+	if err != nil {
+		return false, fmt.Errorf("unvote feedback %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	_, err = tx.exec(ctx, `UPDATE feedback_items SET votes = votes - 1, updated_at = ? WHERE id = ?`, now.UTC(), id)
+	return err == nil, err
+}
+
+// FeedbackFilter selects items for ListFeedback; zero fields select all.
+type FeedbackFilter struct {
+	Statuses []string  // any of these
+	Person   string    // owner or handler
+	Tag      string    // carries this tag
+	Since    time.Time // created at or after
+	Limit    int       // default 20
+}
+
+// ListFeedback returns matching items, newest first.
+func (d *DB) ListFeedback(ctx context.Context, f FeedbackFilter) ([]FeedbackItem, error) {
+	var where []string
+	var args []any
+	if len(f.Statuses) > 0 {
+		where = append(where, `status IN (?`+strings.Repeat(", ?", len(f.Statuses)-1)+`)`)
+		for _, s := range f.Statuses {
+			args = append(args, s)
+		}
+	}
+	if f.Person != "" {
+		where = append(where, `(owner = ? OR handled_by = ?)`)
+		args = append(args, f.Person, f.Person)
+	}
+	if f.Tag != "" {
+		// Tags are a JSON array of strings; match the quoted element.
+		tag, _ := json.Marshal(f.Tag)
+		where = append(where, `tags LIKE ?`)
+		args = append(args, "%"+string(tag)+"%")
+	}
+	if !f.Since.IsZero() {
+		where = append(where, `created_at >= ?`)
+		args = append(args, f.Since.UTC())
+	}
+	q := `SELECT ` + feedbackColumns + ` FROM feedback_items`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY created_at DESC, id DESC LIMIT ?`
+	args = append(args, cmpOr(f.Limit, 20))
+	var out []FeedbackItem
+	if err := d.db.SelectContext(ctx, &out, d.db.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("list feedback: %w", err)
+	}
+	for i := range out {
+		out[i].utc()
+	}
+	return out, nil
+}
