@@ -18,6 +18,14 @@ type Deps struct {
 	Config *config.Config
 	Clock  bot.Clock
 	Logger *slog.Logger
+	// Discord reads messages (a flagged message's text); nil when Discord is
+	// off, which disables what needs it.
+	Discord messageReader
+}
+
+// messageReader is implemented by the Discord adapter and the console.
+type messageReader interface {
+	Message(ctx context.Context, channelID, messageID string) (*bot.Message, error)
 }
 
 // EventFunc handles an event inside the transaction that also records the
@@ -65,6 +73,7 @@ func New(d Deps) *Router {
 		forms:       map[string]func(context.Context, *bot.Submission) (*bot.Reply, error){},
 	}
 	r.registerHelp()
+	r.registerFeedback()
 	return r
 }
 

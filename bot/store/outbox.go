@@ -369,3 +369,29 @@ func (d *DB) RetryOutbox(ctx context.Context, now time.Time, key string) error {
 	d.signalEnqueued()
 	return nil
 }
+
+// LastOutboxKey returns the key of the newest outbox message whose key starts
+// with prefix, or "" when there is none. Handlers chain edits of one message
+// with it, so they apply in order.
+func (tx *Tx) LastOutboxKey(ctx context.Context, prefix string) (string, error) {
+	var keys []string
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix)
+	err := tx.tx.SelectContext(ctx, &keys, tx.rebind(`SELECT key FROM outbox WHERE key LIKE ? ESCAPE '\' ORDER BY id DESC LIMIT 1`), esc+"%")
+	if err != nil {
+		return "", fmt.Errorf("last outbox key %q: %w", prefix, err)
+	}
+	if len(keys) == 0 {
+		return "", nil
+	}
+	return keys[0], nil
+}
+
+// OutboxEntries returns every outbox message, oldest first: for tests, the
+// console and diagnostics, not for hot paths.
+func (d *DB) OutboxEntries(ctx context.Context) ([]OutboxEntry, error) {
+	var out []OutboxEntry
+	if err := d.db.SelectContext(ctx, &out, `SELECT `+outboxColumns+` FROM outbox ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	return out, nil
+}
