@@ -32,6 +32,9 @@ type Config struct {
 	Outbox Outbox
 	// Feedback says where feedback comes from and where it goes.
 	Feedback Feedback
+	// Console describes the members of the console's simulated world; only
+	// `liaison console` reads it.
+	Console Console
 }
 
 // Default returns the configuration used when there is no liaison.yaml:
@@ -96,5 +99,6 @@ func sections(d *decoder, c *Config) []field {
 		{name: "digests", decode: func(v *yaml.Node, p string) { d.digests(v, p, &c.Digests) }},
 		{name: "outbox", decode: func(v *yaml.Node, p string) { d.outbox(v, p, &c.Outbox) }},
 		{name: "feedback", decode: func(v *yaml.Node, p string) { d.feedback(v, p, &c.Feedback) }},
+		{name: "console", decode: func(v *yaml.Node, p string) { d.console(v, p, &c.Console) }},
 	}
 }

@@ -442,7 +442,7 @@ func TestParseReportsWhereAndWhatIsWrong(t *testing.T) {
 		{
 			name: "a list at the top of the file is refused",
 			yaml: lines("- timezone: UTC"),
-			want: []want{{1, 1, "", "expected a mapping (timezone, business_hours, slack, discord, people, digests, outbox, feedback), got a list"}},
+			want: []want{{1, 1, "", "expected a mapping (timezone, business_hours, slack, discord, people, digests, outbox, feedback, console), got a list"}},
 		},
 		{
 			name: "a second YAML document is refused",

@@ -39,6 +39,7 @@ Usage:
 
 Commands:
   run            run the service (HTTP server, Slack and Discord connections, jobs)
+  console        try Liaison in a terminal that plays both Slack and Discord
   migrate        apply database migrations (migrate up) or show them (migrate status)
   config check   validate a liaison.yaml without connecting to anything
   version        print the version
@@ -70,6 +71,8 @@ func Main(ctx context.Context, args []string, std *Stdio, getenv func(string) st
 		return exitOK
 	case "run":
 		return runCmd(ctx, rest, std, env)
+	case "console":
+		return consoleCmd(ctx, rest, std, env)
 	case "migrate":
 		return migrateCmd(ctx, rest, std, env)
 	case "config":

@@ -1,0 +1,108 @@
+package console
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/liaison-bot/liaison/bot"
+)
+
+var (
+	warnSpec = bot.CommandSpec{Name: "warn", Options: []bot.OptionSpec{
+		{Name: "user", Type: "user", Required: true},
+		{Name: "reason", Type: "string", Required: true},
+	}}
+	banSpec = bot.CommandSpec{Name: "ban", Options: []bot.OptionSpec{
+		{Name: "user", Type: "user", Required: true},
+		{Name: "reason", Type: "string", Required: true},
+		{Name: "duration", Type: "string"},
+		{Name: "delete_messages", Type: "boolean"},
+	}}
+	purgeSpec = bot.CommandSpec{Name: "purge", Options: []bot.OptionSpec{
+		{Name: "count", Type: "integer", Required: true},
+		{Name: "channel", Type: "channel"},
+	}}
+)
+
+// fakeResolve knows mallory and #general.
+func fakeResolve(typ, v string) (string, error) {
+	switch {
+	case typ == "user" && strings.TrimPrefix(v, "@") == "mallory":
+		return "1300000000000000102", nil
+	case typ == "channel" && strings.TrimPrefix(v, "#") == "general":
+		return "1100000000000000002", nil
+	}
+	return "", fmt.Errorf("nobody called %q", v)
+}
+
+func TestCommandOptionsFollowTheDeclaredOrder(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		spec bot.CommandSpec
+		args string
+		want []bot.Option
+	}{
+		{"positional values fill the options in order; the last text one takes the rest", warnSpec, "mallory spamming links in #general",
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "spamming links in #general"}}},
+		{"the rest of the line keeps its quotes", warnSpec, `@mallory said "buy now" twice`,
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: `said "buy now" twice`}}},
+		{"a rest that is one quoted value loses its quotes", warnSpec, `mallory "spam"`,
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "spam"}}},
+		{"name:value options come in any order", warnSpec, `reason:"spam links" user:mallory`,
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "spam links"}}},
+		{"a colon in a positional value is kept", warnSpec, "mallory note: see #general",
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "note: see #general"}}},
+		{"named options free the positional ones", banSpec, `mallory duration:7d "being rude"`,
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "being rude"}, {Name: "duration", Value: "7d"}}},
+		{"when the last text option is named, the others take one word each", banSpec, `mallory rude duration:7d delete_messages:yes`,
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "rude"}, {Name: "duration", Value: "7d"}, {Name: "delete_messages", Value: "true"}}},
+		{"the last text option is the last declared", banSpec, `mallory "being rude" 7 days`,
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "being rude"}, {Name: "duration", Value: "7 days"}}},
+		{"integers and channels are checked and resolved", purgeSpec, "20 #general",
+			[]bot.Option{{Name: "count", Value: "20"}, {Name: "channel", Value: "1100000000000000002"}}},
+		{"an optional option may be left out", purgeSpec, "20", []bot.Option{{Name: "count", Value: "20"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := commandOptions(tt.spec, tt.args, fakeResolve)
+			if err != nil {
+				t.Fatalf("commandOptions(/%s %s): %v", tt.spec.Name, tt.args, err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("commandOptions(/%s %s) (-want +got):\n%s", tt.spec.Name, tt.args, diff)
+			}
+		})
+	}
+}
+
+func TestCommandOptionsSayWhatIsWrong(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		spec bot.CommandSpec
+		args string
+		want string
+	}{
+		{"a missing required option shows the usage", warnSpec, "mallory", "/warn needs reason: type /warn user reason"},
+		{"nothing at all", banSpec, "", "/ban needs user: type /ban user reason [duration] [delete_messages]"},
+		{"an unknown member", warnSpec, "zoe spam", `nobody called "zoe"`},
+		{"a word for a number", purgeSpec, "many", `/purge count takes a whole number, not "many"`},
+		{"a yes-or-no that is neither", banSpec, "mallory rude delete_messages:maybe", `/ban delete_messages takes true or false, not "maybe"`},
+		{"one value too many", purgeSpec, "20 #general extra", `/purge takes count [channel]; "extra" is one value too many`},
+		{"an option given twice", warnSpec, "user:mallory user:mallory spam", "/warn was given user twice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := commandOptions(tt.spec, tt.args, fakeResolve)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("commandOptions(/%s %s) = %v, %v; want an error saying %q", tt.spec.Name, tt.args, got, err, tt.want)
+			}
+		})
+	}
+}

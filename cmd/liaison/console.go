@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/config"
+	"github.com/liaison-bot/liaison/bot/console"
+	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/examples"
+	"github.com/liaison-bot/liaison/handlers"
+	"github.com/liaison-bot/liaison/jobs"
+)
+
+// defaultConsoleDB is the console's own database, never run's liaison.db.
+const defaultConsoleDB = "liaison-console.db"
+
+const consoleHelp = `Usage: liaison console [--config FILE] [--db PATH] [--now TIME]
+
+Plays a Slack workspace and a Discord server in one terminal, with the same
+handlers, database and outbox as liaison run, so you can try Liaison without
+tokens. Type lines at the "> " prompt, or give a script on standard input:
+
+  liaison console < examples/tour.txt
+
+Without --config it uses the built-in demo world (examples/console.yaml):
+Discord #general #feedback #announcements #mod-log with members alice, mallory
+and eve; Slack #product #marketing #approvals #community #mod-log; staff bob,
+carol and dave on both (dave is a moderator). A configuration of your own may
+add a console: section listing its Discord members (see examples/console.yaml).
+
+The database is SQLite at ./liaison-console.db unless --db says otherwise; the
+console locks it, like liaison run, and keeps what it learns between runs.
+Time is a clock of its own that starts now (or at --now) and moves only with
+"clock +DURATION". Logs (warnings and errors; set LIAISON_LOG_LEVEL=debug for
+more) go to standard error, the transcript to standard output.
+
+` + console.Syntax
+
+// consoleCmd runs `liaison console`.
+func consoleCmd(ctx context.Context, args []string, std *Stdio, env Env) int {
+	flags := newFlags("console", consoleHelp, std)
+	flags.SetOutput(std.Out)
+	cfgPath := flags.String("config", "", "a liaison.yaml to use instead of the demo world")
+	dbPath := flags.String("db", defaultConsoleDB, "the SQLite file to keep the console's data in (or a postgres:// URL)")
+	nowFlag := flags.String("now", "", `the time the console's clock starts at, like 2026-11-23T09:00:00+01:00 (default: now)`)
+	if code, done := parse(flags, args, std); done {
+		return code
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(std.Err, "liaison console: unexpected argument %q: the script comes on standard input (liaison console < script.txt)\n", flags.Arg(0))
+		return exitUsage
+	}
+	start := time.Now()
+	if *nowFlag != "" {
+		t, err := time.Parse(time.RFC3339, *nowFlag)
+		if err != nil {
+			fmt.Fprintf(std.Err, "liaison console: --now %q is not a time: write it like 2026-11-23T09:00:00+01:00 or 2026-11-23T08:00:00Z\n", *nowFlag)
+			return exitUsage
+		}
+		start = t
+	}
+	level := env.LogLevel
+	if level == "info" { // the default: keep the transcript's terminal quiet
+		level = "warn"
+	}
+	logger, err := newLogger(std.Err, level)
+	if err != nil {
+		fmt.Fprintln(std.Err, "liaison console:", err)
+		return exitUsage
+	}
+	cfg, err := consoleConfig(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(std.Err, "liaison console:", err)
+		return exitError
+	}
+	s, err := openConsole(ctx, cfg, *dbPath, bot.NewManualClock(start), std.Out, logger)
+	if err != nil {
+		fmt.Fprintln(std.Err, "liaison console:", err)
+		return exitError
+	}
+	defer s.db.Close()
+	if err := s.console.Run(ctx, std.In, isTerminalReader(std.In)); err != nil {
+		fmt.Fprintln(std.Err, "liaison console: read the input:", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// consoleConfig loads the file named by path, or the demo world.
+func consoleConfig(path string) (*config.Config, error) {
+	if path == "" {
+		cfg, err := config.Parse("examples/console.yaml", examples.ConsoleYAML)
+		if err != nil {
+			return nil, fmt.Errorf("the built-in demo configuration is invalid (a bug):\n%w", err)
+		}
+		return cfg, nil
+	}
+	cfg, err := config.Load(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("--config names %s, which does not exist", path)
+	case err != nil:
+		return nil, fmt.Errorf("configuration is invalid:\n%w", err)
+	}
+	return cfg, nil
+}
+
+// consoleSession is a console wired to the production handlers, store and
+// outbox dispatcher.
+type consoleSession struct {
+	db      *store.DB
+	console *console.Console
+}
+
+// openConsole opens and migrates the database (taking its lock), and wires
+// the handlers, the console and the dispatcher that sends the outbox through
+// the console's senders. Close the returned session's db when done.
+func openConsole(ctx context.Context, cfg *config.Config, dbPath string, clock *bot.ManualClock, out io.Writer, logger *slog.Logger) (_ *consoleSession, err error) {
+	url := dbPath
+	if !strings.HasPrefix(url, "postgres://") && !strings.HasPrefix(url, "postgresql://") && !strings.HasPrefix(url, "sqlite:") {
+		url = "sqlite:" + dbPath
+	}
+	db, err := store.Open(ctx, url, store.Options{Exclusive: true})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			db.Close()
+		}
+	}()
+	if _, err := db.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	run, err := console.ClaimRun(ctx, db, clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	router := handlers.New(handlers.Deps{DB: db, Config: cfg, Clock: clock, Logger: logger})
+	con := console.New(console.Options{
+		Config:   cfg,
+		Handler:  router,
+		Commands: router.DiscordCommands(),
+		Clock:    clock,
+		Out:      out,
+		Logger:   logger,
+		Run:      run,
+	})
+	dispatcher := &jobs.Dispatcher{
+		Store: db,
+		Senders: map[string]bot.Sender{
+			bot.PlatformSlack:   con.Sender(bot.PlatformSlack),
+			bot.PlatformDiscord: con.Sender(bot.PlatformDiscord),
+		},
+		Clock:        clock,
+		Owner:        "console",
+		Logger:       logger.With("job", "outbox"),
+		Concurrency:  1, // one at a time, in order: the transcript is deterministic
+		MaxAttempts:  cfg.Outbox.MaxAttempts,
+		BackoffMin:   cfg.Outbox.BackoffMin,
+		BackoffMax:   cfg.Outbox.BackoffMax,
+		ReclaimAfter: cfg.Outbox.ReclaimAfter,
+	}
+	// Each line settles: the outbox first; jobs that fall due add theirs here.
+	con.AddSettler(dispatcher.DispatchOnce)
+	return &consoleSession{db: db, console: con}, nil
+}
+
+// isTerminalReader reports whether r is an interactive terminal, where the
+// console greets the user and prompts.
+func isTerminalReader(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
