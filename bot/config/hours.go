@@ -185,3 +185,72 @@ func (d *decoder) timeOfDay(n *yaml.Node, path string, dst *TimeOfDay) {
 	}
 	*dst = t
 }
+
+// Deadline returns when d of business time will have passed since start,
+// counting only open hours in loc: an item posted Friday 17:00 with a 2h
+// target is due Monday 10:00 (with 09:00-18:00, mon-fri). Days are built
+// with time.Date in loc, so daylight saving changes are handled. It gives
+// up after ten years without enough open time and returns the zero time.
+func (b BusinessHours) Deadline(start time.Time, d time.Duration, loc *time.Location) time.Time {
+	left := d
+	cur := start.In(loc)
+	for range 3660 {
+		open, close := b.window(cur, loc)
+		if !open.IsZero() {
+			from := maxTime(open, cur)
+			if from.Before(close) {
+				if avail := close.Sub(from); avail >= left {
+					return from.Add(left)
+				} else {
+					left -= avail
+				}
+			}
+		}
+		y, m, day := cur.Date()
+		cur = time.Date(y, m, day+1, 0, 0, 0, 0, loc)
+	}
+	return time.Time{}
+}
+
+// Elapsed returns how much business time lies between start and end in loc.
+func (b BusinessHours) Elapsed(start, end time.Time, loc *time.Location) time.Duration {
+	var total time.Duration
+	cur, end := start.In(loc), end.In(loc)
+	for i := 0; cur.Before(end) && i < 3660; i++ {
+		open, close := b.window(cur, loc)
+		if !open.IsZero() {
+			from, to := maxTime(open, cur), minTime(close, end)
+			if from.Before(to) {
+				total += to.Sub(from)
+			}
+		}
+		y, m, day := cur.Date()
+		cur = time.Date(y, m, day+1, 0, 0, 0, 0, loc)
+	}
+	return total
+}
+
+// window returns the open hours of t's day in loc, or zero times when the day
+// is closed (not a working day, or a holiday).
+func (b BusinessHours) window(t time.Time, loc *time.Location) (time.Time, time.Time) {
+	if !b.Days.Has(t.Weekday()) || slices.Contains(b.Holidays, t.Format(time.DateOnly)) {
+		return time.Time{}, time.Time{}
+	}
+	y, m, d := t.Date()
+	at := func(tod TimeOfDay) time.Time { return time.Date(y, m, d, int(tod)/60, int(tod)%60, 0, 0, loc) }
+	return at(b.From), at(b.To)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
