@@ -235,22 +235,25 @@ func (r *Router) relayPost(it *store.FeedbackItem, channelID, rule string) bot.P
 }
 
 func statusLine(it *store.FeedbackItem) string {
+	var s string
 	switch it.Status {
 	case store.FeedbackAcknowledged:
-		return "acknowledged by " + it.HandledBy
+		s = "acknowledged by " + it.HandledBy
 	case store.FeedbackAnswered:
-		return "answered"
+		s = "answered"
 	case store.FeedbackClosed:
-		s := "closed by " + it.HandledBy
+		s = "closed by " + it.HandledBy
 		if it.CloseReason != "" {
 			s += ": " + it.CloseReason
 		}
 		return s
+	default:
+		s = "open"
 	}
 	if it.Owner != "" {
-		return "open, claimed by " + it.Owner
+		s += ", claimed by " + it.Owner
 	}
-	return "open"
+	return s
 }
 
 func truncate(s string, n int) string {
@@ -521,7 +524,8 @@ func (r *Router) feedbackAction(ctx context.Context, a *bot.Action) (*bot.Reply,
 			if err := tx.SaveFeedback(ctx, now, it); err != nil {
 				return err
 			}
-			if err := tx.LogFeedback(ctx, now, it.ID, by, strings.TrimPrefix(a.ActionID, "feedback."), ""); err != nil {
+			done := map[string]string{"feedback.ack": "acknowledged", "feedback.close": "closed", "feedback.claim": "claimed"}[a.ActionID]
+			if err := tx.LogFeedback(ctx, now, it.ID, by, done, ""); err != nil {
 				return err
 			}
 			return r.refreshRelays(ctx, tx, it)

@@ -397,7 +397,7 @@ func TestRelayButtonsUpdateTheMessageAndRecordWhoActed(t *testing.T) {
 		for _, h := range hist {
 			acts = append(acts, cmpOr(h.Actor, "-")+" "+h.Action)
 		}
-		if want := "alice created,carol ack,carol tagged,dave close"; strings.Join(acts, ",") != want {
+		if want := "alice created,carol acknowledged,carol tagged,dave closed"; strings.Join(acts, ",") != want {
 			t.Errorf("history = %q, want %q", strings.Join(acts, ","), want)
 		}
 		if _, err := b.r.HandleAction(ctx, action("feedback.ack", "U01CAROL", 999)); bot.ErrorCode(err) != bot.ENotFound {

@@ -724,3 +724,16 @@ func emojiShown(e string) string {
 	}
 	return ":" + strings.Trim(e, ":") + ":"
 }
+
+// Message returns a Discord message of the console's world as the Discord
+// adapter would read it back from the API; handlers use it to read the text
+// of a flagged message.
+func (c *Console) Message(_ context.Context, channelID, messageID string) (*bot.Message, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m, ok := c.byID[bot.PlatformDiscord+" "+messageID]
+	if !ok || m.channel != channelID || m.deleted {
+		return nil, bot.Errorf(bot.ENotFound, "Unknown Message")
+	}
+	return m.botMessage(), nil
+}

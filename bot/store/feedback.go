@@ -304,11 +304,12 @@ func (tx *Tx) RemoveVote(ctx context.Context, now time.Time, id int64, voter str
 
 // FeedbackFilter selects items for ListFeedback; zero fields select all.
 type FeedbackFilter struct {
-	Statuses []string  // any of these
-	Person   string    // owner or handler
-	Tag      string    // carries this tag
-	Since    time.Time // created at or after
-	Limit    int       // default 20
+	Statuses   []string  // any of these
+	Person     string    // owner or handler
+	Tag        string    // carries this tag
+	Since      time.Time // created at or after
+	Unanswered bool      // no first response yet
+	Limit      int       // default 20
 }
 
 // ListFeedback returns matching items, newest first.
@@ -330,6 +331,9 @@ func (d *DB) ListFeedback(ctx context.Context, f FeedbackFilter) ([]FeedbackItem
 		tag, _ := json.Marshal(f.Tag)
 		where = append(where, `tags LIKE ?`)
 		args = append(args, "%"+string(tag)+"%")
+	}
+	if f.Unanswered {
+		where = append(where, `first_response_at IS NULL`)
 	}
 	if !f.Since.IsZero() {
 		where = append(where, `created_at >= ?`)

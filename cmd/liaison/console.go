@@ -170,7 +170,11 @@ func openConsole(ctx context.Context, cfg *config.Config, dbPath string, clock *
 		BackoffMax:   cfg.Outbox.BackoffMax,
 		ReclaimAfter: cfg.Outbox.ReclaimAfter,
 	}
-	// Each line settles: the outbox first; jobs that fall due add theirs here.
+	router.Discord = con // a flagged message is read back from the console's world
+	sched := &jobs.Scheduler{Leases: db, Clock: clock, Holder: "console", Logger: logger.With("job", "scheduler")}
+	addJobs(sched, router)
+	// Each line settles: due jobs, then the outbox they and the line filled.
+	con.AddSettler(sched.RunDue)
 	con.AddSettler(dispatcher.DispatchOnce)
 	return &consoleSession{db: db, console: con}, nil
 }

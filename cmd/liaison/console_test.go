@@ -43,7 +43,15 @@ func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
 		"(to bob) liaison: There is no /liaison hlep. Did you mean /liaison help?",
 		"[discord #feedback] d1 alice: the export button crashes when I pick CSV\n",
 		"[discord #feedback] d1 +👍 eve\n",
-		"[clock] Mon 23 Nov 2026 10:00 CET (Europe/Paris)\n",
+		"[slack #product] s1 liaison: Feedback #1 from alice in #feedback\n    > the export button crashes when I pick CSV\n    Sentiment: negative: crashes\n    Tags: bug\n",
+		"[slack #product] (to carol) liaison: You acknowledged feedback #1.\n[slack #product] s1 edited liaison: Feedback #1 from alice in #feedback\n",
+		"    Status: acknowledged by carol\n",
+		"[discord #general] d2 +📣 dave\n[slack #marketing] s2 liaison: Feedback #2 from mallory in #general\n",
+		"[clock] Thu 26 Nov 2026 09:00 CET (Europe/Paris)\n",
+		"[slack #marketing] s3 (thread s2) liaison: Feedback #2 from mallory has waited 4h of business hours without an answer. Claim it to take it on. [Claim]\n",
+		"[slack #product] (to carol) liaison: Feedback #1 is yours.\n",
+		"(to carol) liaison: Feedback #1 is closed.\n[slack #product] s1 edited liaison: Feedback #1 from alice in #feedback\n",
+		"    Status: closed by carol: fixed in 2.4\n",
 		"line " + strconv.Itoa(badLine) + ": name the channel after discord, with its #",
 	} {
 		if !strings.Contains(out, want) {

@@ -1,0 +1,13 @@
+package main
+
+import (
+	"time"
+
+	"github.com/liaison-bot/liaison/handlers"
+	"github.com/liaison-bot/liaison/jobs"
+)
+
+// addJobs registers Liaison's periodic jobs, the same for run and console.
+func addJobs(s *jobs.Scheduler, router *handlers.Router) {
+	s.Add(jobs.Job{Name: "sla-reminders", Every: time.Minute, Run: router.RemindOverdue})
+}
