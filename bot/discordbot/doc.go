@@ -3,6 +3,14 @@
 // messages, moderation actions and command registration) and translates between
 // Discord's shapes and the types declared in package bot.
 //
+// An Adapter owns one gateway session. Gateway events become bot events
+// delivered to a bot.Handler in order per channel; interactions (from the
+// gateway or from the optional HTTP endpoint) become bot.Command, bot.Action
+// and bot.Submission and are answered within Discord's three seconds; the
+// Sender performs outbox messages exactly once using Discord's enforced
+// nonce. After a session that could not be resumed, the adapter fetches what
+// it missed in the watched channels (gap catch-up).
+//
 // Domain rules do not live here. Tests talk to the fake in discordfake, reached
 // through NewTransport so that no discordgo global has to be changed.
 package discordbot

@@ -1,0 +1,306 @@
+package discordbot
+
+import (
+	"cmp"
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/liaison-bot/liaison/bot"
+)
+
+// Intents are the gateway intents Liaison identifies with: guilds (channels
+// and roles for the state), guild messages and their content, reactions,
+// guild members (joins and leaves; privileged), guild moderation (bans and
+// audit-log entries) and AutoMod executions. GUILD_MEMBERS and
+// MESSAGE_CONTENT must be enabled for the application in Discord's developer
+// portal.
+const Intents = discordgo.IntentGuilds |
+	discordgo.IntentGuildMembers |
+	discordgo.IntentGuildModeration |
+	discordgo.IntentGuildMessages |
+	discordgo.IntentGuildMessageReactions |
+	discordgo.IntentMessageContent |
+	discordgo.IntentAutoModerationExecution
+
+// Defaults of Options.
+const (
+	DefaultAckBudget    = 2 * time.Second
+	DefaultCatchUpLimit = 100
+	DefaultWorkers      = 8
+)
+
+// Limits that are not options.
+const (
+	maxInteractions = 32               // interactions answered at once from the gateway
+	queueDepth      = 256              // events waiting per worker before the gateway reader waits
+	eventTimeout    = time.Minute      // one event's handling
+	catchUpTimeout  = 2 * time.Minute  // one channel's catch-up
+	lateLimit       = 10 * time.Minute // a late interaction handler; Discord's token lives 15 minutes
+	drainGrace      = 10 * time.Second // queued events finish this long after shutdown begins
+)
+
+// Options configure an Adapter. Zero values select the defaults said on
+// each field.
+type Options struct {
+	// Token is the bot token (DISCORD_BOT_TOKEN), with or without the "Bot "
+	// prefix. Required.
+	Token string
+	// AppID is the application id (DISCORD_APP_ID). Default: the one READY
+	// reports. Command registration needs it.
+	AppID string
+	// PublicKey is the application's Ed25519 public key in hex
+	// (DISCORD_PUBLIC_KEY). When set, Routes serves POST
+	// /discord/interactions.
+	PublicKey string
+	// APIURL replaces Discord's REST base (LIAISON_DISCORD_API_URL, e.g.
+	// "http://127.0.0.1:4321/api/v10/"); the gateway URL then comes from that
+	// API's GET /gateway, as in production. Default: discord.com.
+	APIURL string
+	// Guilds are the configured guild ids: commands are registered in each,
+	// and events and interactions from other guilds are ignored. Empty means
+	// every guild (and no commands registered).
+	Guilds []string
+	// Handler receives the events and requests. Required.
+	Handler bot.Handler
+	// Commands are registered by bulk overwrite in every guild on start and
+	// after every new session.
+	Commands []bot.CommandSpec
+	// Clock tells the time (timestamps of events without one, the HTTP
+	// signature window, rate-limit waits). Default bot.SystemClock.
+	Clock bot.Clock
+	// Logger receives what goes wrong. Default slog.Default().
+	Logger *slog.Logger
+	// Inbound counts delivered events and requests by type; labels
+	// platform and type. Optional.
+	Inbound *prometheus.CounterVec
+	// CatchUp says what to fetch after a session could not be resumed.
+	CatchUp CatchUpOptions
+	// AckBudget is how long a handler may take before the interaction is
+	// deferred (Discord allows 3 s for the first answer). Default 2 s.
+	AckBudget time.Duration
+	// Workers is the number of event workers; events of one channel always
+	// go to the same worker, in order. Default 8.
+	Workers int
+}
+
+// CatchUpOptions configure gap catch-up: when the gateway session could not
+// be resumed, events dispatched meanwhile are lost, so the adapter reads the
+// history of these channels after the last message it saw in each.
+type CatchUpOptions struct {
+	// Channels are the Discord channel ids to catch up (the feedback
+	// channels, typically).
+	Channels []string
+	// Limit bounds the messages fetched per channel; default 100.
+	Limit int
+}
+
+// Adapter is Liaison's Discord adapter: one gateway session, the HTTP
+// interactions endpoint and the outbox Sender. Create it with New, then Run
+// it.
+type Adapter struct {
+	opts      Options
+	session   *discordgo.Session
+	handler   bot.Handler
+	clock     bot.Clock
+	log       *slog.Logger
+	publicKey ed25519.PublicKey
+	guilds    map[string]bool
+	specs     map[string]bot.CommandSpec // chat commands by name, for option order
+	commands  []*discordgo.ApplicationCommand
+	sender    *Sender
+	sem       chan struct{} // bounds gateway interactions in flight
+
+	// life bounds work that outlives the request that started it (a late
+	// interaction answer, a catch-up): it ends when Run returns.
+	life context.Context
+	stop context.CancelFunc
+
+	mu        sync.Mutex
+	tasks     sync.WaitGroup // goroutines started by goTask
+	closed    bool           // no new tasks; guarded by mu
+	running   bool
+	queue     *queue
+	selfID    string
+	appID     string
+	sessionID string
+	readies   int
+	lastReady time.Time
+	lastSeen  map[string]string // channel id → newest message id seen
+}
+
+// New checks opts and builds an Adapter; nothing is connected until Run.
+func New(opts Options) (*Adapter, error) {
+	if opts.Token == "" {
+		return nil, errors.New("discord: a bot token is required (DISCORD_BOT_TOKEN)")
+	}
+	if opts.Handler == nil {
+		return nil, errors.New("discord: a handler is required")
+	}
+	opts.Clock = cmp.Or[bot.Clock](opts.Clock, bot.SystemClock{})
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	opts.AckBudget = cmp.Or(opts.AckBudget, DefaultAckBudget)
+	opts.Workers = cmp.Or(opts.Workers, DefaultWorkers)
+	opts.CatchUp.Limit = cmp.Or(opts.CatchUp.Limit, DefaultCatchUpLimit)
+
+	token := opts.Token
+	if !strings.HasPrefix(token, "Bot ") {
+		token = "Bot " + token
+	}
+	s, err := discordgo.New(token)
+	if err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
+	}
+	if opts.APIURL != "" {
+		tr, err := NewTransport(opts.APIURL, nil)
+		if err != nil {
+			return nil, fmt.Errorf("LIAISON_DISCORD_API_URL: %w", err)
+		}
+		s.Client = &http.Client{Transport: tr, Timeout: 20 * time.Second}
+	}
+	s.Identify.Intents = Intents
+	// Handlers run on the gateway reader, one event after another: the
+	// adapter hands them to its own ordered, bounded workers at once.
+	s.SyncEvents = true
+
+	a := &Adapter{
+		opts: opts, session: s, handler: opts.Handler, clock: opts.Clock, log: opts.Logger,
+		guilds: map[string]bool{}, specs: map[string]bot.CommandSpec{},
+		sem: make(chan struct{}, maxInteractions), appID: opts.AppID, lastSeen: map[string]string{},
+	}
+	if opts.PublicKey != "" {
+		k, err := hex.DecodeString(opts.PublicKey)
+		if err != nil || len(k) != ed25519.PublicKeySize {
+			return nil, errors.New("DISCORD_PUBLIC_KEY: want the application's public key, 64 hexadecimal characters")
+		}
+		a.publicKey = k
+	}
+	for _, g := range opts.Guilds {
+		a.guilds[g] = true
+	}
+	if a.commands, err = applicationCommands(opts.Commands); err != nil {
+		return nil, err
+	}
+	for _, c := range opts.Commands {
+		if !c.MessageMenu {
+			a.specs[c.Name] = c
+		}
+	}
+	a.life, a.stop = context.WithCancel(context.Background())
+	a.sender = &Sender{session: s, clock: opts.Clock, blocked: map[string]time.Time{}}
+	s.AddHandler(a.onEvent)
+	s.AddHandler(a.onConnect)
+	return a, nil
+}
+
+// Sender returns the outbox sender for bot.PlatformDiscord. It works
+// whether or not Run is running: it only needs the REST API.
+func (a *Adapter) Sender() *Sender { return a.sender }
+
+// Run connects to the gateway, registers the commands in every configured
+// guild and delivers events until ctx ends; then it closes the session,
+// lets queued events finish (for up to 10 s) and waits for every goroutine
+// it started. It returns an error when it cannot connect or register the
+// commands, nil after ctx ends. Run may be called once.
+func (a *Adapter) Run(ctx context.Context) error {
+	a.mu.Lock()
+	if a.running || a.closed {
+		a.mu.Unlock()
+		return errors.New("discord: Run called twice")
+	}
+	a.running = true
+	a.queue = newQueue(a.opts.Workers, a.log)
+	a.mu.Unlock()
+
+	err := a.session.Open()
+	if err != nil {
+		err = fmt.Errorf("connect to the Discord gateway: %w", err)
+	} else if err = a.registerCommands(ctx); err == nil || ctx.Err() != nil {
+		err = nil // stopped while registering: a normal shutdown
+		<-ctx.Done()
+	}
+	a.shutdown()
+	return err
+}
+
+// shutdown stops everything Run started, in dependency order: no new
+// events (the session), no new tasks, the tasks, then the event queue.
+func (a *Adapter) shutdown() {
+	a.mu.Lock()
+	a.closed = true
+	q := a.queue
+	a.mu.Unlock()
+	if err := a.session.Close(); err != nil {
+		a.log.Warn("discord: closing the gateway", "err", err)
+	}
+	a.stop()
+	a.tasks.Wait()
+	q.close(drainGrace)
+}
+
+// onConnect closes a connection discordgo's own reconnect loop opened after
+// Run began shutting down (it may have been sleeping when Close ran).
+func (a *Adapter) onConnect(s *discordgo.Session, _ *discordgo.Connect) {
+	a.mu.Lock()
+	closed := a.closed && a.running
+	a.mu.Unlock()
+	if closed {
+		// Open holds the session lock while it emits Connect: close after.
+		go s.Close()
+	}
+}
+
+// goTask runs fn in a goroutine the adapter owns (Run waits for it),
+// recovering a panic. It reports false, without running fn, once the
+// adapter is shutting down.
+func (a *Adapter) goTask(fn func(ctx context.Context)) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return false
+	}
+	a.tasks.Add(1)
+	go func() {
+		defer a.tasks.Done()
+		defer a.recoverPanic("task")
+		fn(a.life)
+	}()
+	return true
+}
+
+func (a *Adapter) recoverPanic(what string) {
+	if p := recover(); p != nil {
+		a.log.Error("discord: panic recovered", "in", what, "panic", p, "stack", string(debug.Stack()))
+	}
+}
+
+// count adds one to the inbound counter.
+func (a *Adapter) count(typ string) {
+	if a.opts.Inbound != nil {
+		a.opts.Inbound.WithLabelValues(bot.PlatformDiscord, typ).Inc()
+	}
+}
+
+// inGuild reports whether events of guild g are Liaison's to handle.
+func (a *Adapter) inGuild(g string) bool {
+	return len(a.guilds) == 0 || a.guilds[g]
+}
+
+func (a *Adapter) self() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.selfID
+}

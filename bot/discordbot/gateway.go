@@ -1,0 +1,423 @@
+package discordbot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/liaison-bot/liaison/bot"
+)
+
+// Inbound key kinds this adapter produces, besides "discord_message" and
+// "discord_interaction" (declared in bot). Each makes a RESUME replay, a
+// catch-up of something already handled, or a duplicate delivery a no-op
+// for a handler that records keys (handlers.Router), while a genuinely new
+// event gets a new key:
+//
+//   - discord_message  <message id>: a message posted, live or caught up.
+//   - discord_edit     <message id>:<edited_timestamp>: each edit has its own
+//     timestamp; a replay carries the same one.
+//   - discord_delete   <message id>: a message is deleted once.
+//   - discord_reaction <message>:<user>:<emoji>:add|remove:<session>:<seq>:
+//     reaction events carry no timestamp, so the gateway session id and
+//     sequence number identify the dispatch; RESUME replays the same
+//     sequence numbers of the same session, while a reaction removed and
+//     added again is a new dispatch with a new sequence number.
+//   - discord_member   <guild>:<user>:join:<joined_at> or
+//     <guild>:<user>:leave:<session>:<seq>, on the same reasoning.
+const (
+	KeyMessage  = "discord_message"
+	KeyEdit     = "discord_edit"
+	KeyDelete   = "discord_delete"
+	KeyReaction = "discord_reaction"
+	KeyMember   = "discord_member"
+	KeyInteract = "discord_interaction"
+)
+
+// onEvent receives every gateway dispatch, on discordgo's reader goroutine
+// (SyncEvents), in the order Discord sent them. It converts what Liaison
+// handles and queues it; it never blocks on the handler.
+func (a *Adapter) onEvent(_ *discordgo.Session, e *discordgo.Event) {
+	defer a.recoverPanic("gateway event " + e.Type)
+	switch ev := e.Struct.(type) {
+	case *discordgo.Ready:
+		a.onReady(ev)
+	case *discordgo.MessageCreate:
+		if ev.Message != nil {
+			a.onMessage(ev.Message)
+		}
+	case *discordgo.MessageUpdate:
+		if ev.Message != nil {
+			a.onEdit(ev.Message)
+		}
+	case *discordgo.MessageDelete:
+		if ev.Message != nil && ev.GuildID != "" && a.inGuild(ev.GuildID) {
+			d := &bot.MessageDeleted{
+				Delivery: bot.Delivery{Keys: []bot.InboundKey{{Kind: KeyDelete, Key: ev.ID}}, At: a.clock.Now()},
+				Place:    a.place(ev.GuildID, ev.ChannelID),
+				ID:       ev.ID,
+			}
+			a.enqueue(ev.ChannelID, "message_delete", d)
+		}
+	case *discordgo.MessageReactionAdd:
+		if ev.MessageReaction != nil {
+			a.onReaction(ev.MessageReaction, ev.Member, false, e.Sequence)
+		}
+	case *discordgo.MessageReactionRemove:
+		if ev.MessageReaction != nil {
+			a.onReaction(ev.MessageReaction, nil, true, e.Sequence)
+		}
+	case *discordgo.GuildMemberAdd:
+		if ev.Member != nil {
+			a.onMember(ev.Member, false, e.Sequence)
+		}
+	case *discordgo.GuildMemberRemove:
+		if ev.Member != nil {
+			a.onMember(ev.Member, true, e.Sequence)
+		}
+	case *discordgo.InteractionCreate:
+		if ev.Interaction != nil {
+			a.onInteraction(ev.Interaction)
+		}
+	}
+}
+
+// onReady records who the bot is. A READY after the first one means the
+// previous session could not be resumed (discordgo identified again): the
+// events dispatched in between are lost, so the watched channels are caught
+// up from the last message seen in each, and the commands registered again.
+func (a *Adapter) onReady(r *discordgo.Ready) {
+	a.mu.Lock()
+	if r.User != nil {
+		a.selfID = r.User.ID
+	}
+	if a.appID == "" && r.Application != nil {
+		a.appID = r.Application.ID
+	}
+	a.sessionID = r.SessionID
+	a.readies++
+	again := a.readies > 1
+	since := a.lastReady
+	a.lastReady = a.clock.Now()
+	// Snapshot now: events of the new session arrive after READY and move
+	// lastSeen past the gap.
+	after := map[string]string{}
+	for _, ch := range a.opts.CatchUp.Channels {
+		after[ch] = a.lastSeen[ch]
+	}
+	q := a.queue
+	a.mu.Unlock()
+	if !again {
+		return
+	}
+	a.log.Warn("discord: the gateway session could not be resumed; catching up on missed messages", "channels", len(after))
+	for ch, id := range after {
+		if id == "" {
+			// Nothing seen there this run: everything since the previous
+			// session began was missed.
+			id = snowflakeAt(since)
+		}
+		// The catch-up runs on the channel's worker, so live events of the
+		// new session queue behind it and the handler sees history in order.
+		q.push(ch, func(ctx context.Context) { a.catchUp(ctx, ch, id) })
+	}
+	a.goTask(func(ctx context.Context) {
+		if err := a.registerCommands(ctx); err != nil {
+			a.log.Error("discord: registering commands after a new session", "err", err)
+		}
+	})
+}
+
+// onMessage handles MESSAGE_CREATE.
+func (a *Adapter) onMessage(m *discordgo.Message) {
+	if m.GuildID == "" || !a.inGuild(m.GuildID) {
+		return // direct messages are not Liaison's business
+	}
+	a.saw(m.ChannelID, m.ID)
+	if !a.intake(m) {
+		return
+	}
+	a.enqueue(m.ChannelID, "message", a.message(m, m.GuildID))
+}
+
+// onEdit handles MESSAGE_UPDATE. Updates without edited_timestamp are
+// Discord's own (embeds unfurled, a thread opened) and not edits.
+func (a *Adapter) onEdit(m *discordgo.Message) {
+	if m.GuildID == "" || !a.inGuild(m.GuildID) || m.EditedTimestamp == nil || !a.intake(m) {
+		return
+	}
+	msg := a.message(m, m.GuildID)
+	msg.Edited = true
+	ts := m.EditedTimestamp.UTC()
+	msg.At = ts
+	msg.Keys = []bot.InboundKey{{Kind: KeyEdit, Key: m.ID + ":" + ts.Format(time.RFC3339Nano)}}
+	a.enqueue(m.ChannelID, "message_edit", msg)
+}
+
+// intake reports whether a message is one Liaison reads: a person's
+// message or reply, not a bot's (its own included) nor a system message.
+func (a *Adapter) intake(m *discordgo.Message) bool {
+	if m.Author == nil || m.Author.Bot || m.Author.ID == a.self() {
+		return false
+	}
+	return m.Type == discordgo.MessageTypeDefault || m.Type == discordgo.MessageTypeReply
+}
+
+// saw remembers the newest message id seen in a channel, for catch-up.
+func (a *Adapter) saw(channel, id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if cur := a.lastSeen[channel]; cur == "" || snowflakeLess(cur, id) {
+		a.lastSeen[channel] = id
+	}
+}
+
+// message converts a Discord message; guildID is needed because REST
+// messages do not carry it.
+func (a *Adapter) message(m *discordgo.Message, guildID string) *bot.Message {
+	place, thread := a.placeThread(guildID, m.ChannelID)
+	msg := &bot.Message{
+		Delivery:    bot.Delivery{Keys: []bot.InboundKey{{Kind: KeyMessage, Key: m.ID}}, At: m.Timestamp.UTC()},
+		Place:       place,
+		ID:          m.ID,
+		ThreadID:    thread,
+		Author:      user(m.Author, m.Member),
+		Text:        m.Content,
+		Permalink:   fmt.Sprintf("https://discord.com/channels/%s/%s/%s", guildID, m.ChannelID, m.ID),
+		ThreadStart: m.ID == m.ChannelID || m.Thread != nil, // a forum post's (or thread's) first message has the thread's id
+	}
+	if m.MessageReference != nil && m.Type == discordgo.MessageTypeReply {
+		msg.ReplyTo = m.MessageReference.MessageID
+	}
+	return msg
+}
+
+// user converts an author and, when known, their guild membership.
+func user(u *discordgo.User, m *discordgo.Member) bot.User {
+	out := bot.User{Platform: bot.PlatformDiscord}
+	if u == nil && m != nil {
+		u = m.User
+	}
+	if u != nil {
+		out.ID, out.Name, out.Display, out.Bot = u.ID, u.Username, u.GlobalName, u.Bot
+	}
+	if m != nil {
+		if m.Nick != "" {
+			out.Display = m.Nick
+		}
+		out.Roles = slices.Clone(m.Roles)
+	}
+	return out
+}
+
+// place names where something happened. A thread is reported as its parent
+// channel; placeThread also returns the thread's id.
+func (a *Adapter) place(guildID, channelID string) bot.Place {
+	p, _ := a.placeThread(guildID, channelID)
+	return p
+}
+
+func (a *Adapter) placeThread(guildID, channelID string) (bot.Place, string) {
+	p := bot.Place{Platform: bot.PlatformDiscord, ScopeID: guildID, ChannelID: channelID}
+	thread := ""
+	if c, err := a.session.State.Channel(channelID); err == nil {
+		p.ChannelName = c.Name
+		if c.IsThread() && c.ParentID != "" {
+			thread, p.ChannelID = channelID, c.ParentID
+			p.ChannelName = ""
+			if parent, err := a.session.State.Channel(c.ParentID); err == nil {
+				p.ChannelName = parent.Name
+			}
+		}
+		if p.ScopeID == "" {
+			p.ScopeID = c.GuildID
+		}
+	}
+	return p, thread
+}
+
+// onReaction handles MESSAGE_REACTION_ADD and _REMOVE.
+func (a *Adapter) onReaction(r *discordgo.MessageReaction, member *discordgo.Member, removed bool, seq int64) {
+	if r.GuildID == "" || !a.inGuild(r.GuildID) || r.UserID == a.self() {
+		return
+	}
+	u := user(nil, member)
+	if u.ID == "" {
+		u.ID = r.UserID
+	}
+	emoji := r.Emoji.APIName() // Unicode, or name:id for a custom emoji
+	op := "add"
+	if removed {
+		op = "remove"
+	}
+	a.mu.Lock()
+	session := a.sessionID
+	a.mu.Unlock()
+	ev := &bot.Reaction{
+		Delivery: bot.Delivery{
+			Keys: []bot.InboundKey{{Kind: KeyReaction, Key: fmt.Sprintf("%s:%s:%s:%s:%s:%d", r.MessageID, r.UserID, emoji, op, session, seq)}},
+			At:   a.clock.Now(),
+		},
+		Place:     a.place(r.GuildID, r.ChannelID),
+		MessageID: r.MessageID,
+		User:      u,
+		Emoji:     emoji,
+		Removed:   removed,
+	}
+	a.enqueue(r.ChannelID, "reaction", ev)
+}
+
+// onMember handles GUILD_MEMBER_ADD and _REMOVE. Bots joining are reported
+// (User.Bot says so); the bot itself is not.
+func (a *Adapter) onMember(m *discordgo.Member, left bool, seq int64) {
+	if !a.inGuild(m.GuildID) || m.User == nil || m.User.ID == a.self() {
+		return
+	}
+	ev := &bot.MemberChange{ScopeID: m.GuildID, User: user(m.User, m), Left: left}
+	if left {
+		a.mu.Lock()
+		session := a.sessionID
+		a.mu.Unlock()
+		ev.User.Roles = nil
+		ev.Delivery = bot.Delivery{At: a.clock.Now(), Keys: []bot.InboundKey{{Kind: KeyMember, Key: fmt.Sprintf("%s:%s:leave:%s:%d", m.GuildID, m.User.ID, session, seq)}}}
+	} else {
+		at := m.JoinedAt.UTC()
+		if at.IsZero() {
+			at = a.clock.Now()
+		}
+		ev.Delivery = bot.Delivery{At: at, Keys: []bot.InboundKey{{Kind: KeyMember, Key: fmt.Sprintf("%s:%s:join:%d", m.GuildID, m.User.ID, at.UnixMicro())}}}
+	}
+	a.enqueue(m.GuildID, "member", ev)
+}
+
+// enqueue hands an event to the worker of its key (a channel, or a guild
+// for member changes).
+func (a *Adapter) enqueue(key, typ string, ev bot.Event) {
+	a.mu.Lock()
+	q := a.queue
+	a.mu.Unlock()
+	if q.push(key, func(ctx context.Context) { a.deliver(ctx, typ, ev) }) {
+		return
+	}
+	a.log.Warn("discord: event dropped during shutdown", "type", typ)
+}
+
+// deliver calls the handler for one event. An internal error (a database
+// hiccup) is retried twice, shortly; the handler's transaction makes that
+// safe. Other errors are logged: the gateway cannot redeliver.
+func (a *Adapter) deliver(ctx context.Context, typ string, ev bot.Event) {
+	a.count(typ)
+	for attempt := 1; ; attempt++ {
+		err := a.handleEvent(ctx, ev)
+		if err == nil {
+			return
+		}
+		if bot.ErrorCode(err) != bot.EInternal || errors.Is(err, errPanic) || attempt == 3 || ctx.Err() != nil {
+			a.log.Error("discord: handling an event failed", "type", typ, "keys", ev.Delivered().Keys, "err", err)
+			return
+		}
+		t := time.NewTimer(time.Duration(attempt) * 250 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+var errPanic = errors.New("the handler panicked")
+
+func (a *Adapter) handleEvent(ctx context.Context, ev bot.Event) (err error) {
+	ctx, cancel := context.WithTimeout(ctx, eventTimeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.Error("discord: panic recovered", "in", "handler", "panic", p)
+			err = errPanic
+		}
+	}()
+	return a.handler.HandleEvent(ctx, ev)
+}
+
+// catchUp feeds the handler, as Backfill, the messages of a channel after
+// the id given, oldest first, up to CatchUp.Limit. It runs on the channel's
+// worker. Keys are those of live messages, so anything already handled is
+// a no-op for the handler.
+func (a *Adapter) catchUp(ctx context.Context, channel, after string) {
+	ctx, cancel := context.WithTimeout(ctx, catchUpTimeout)
+	defer cancel()
+	guild := ""
+	if c, err := a.session.State.Channel(channel); err == nil {
+		guild = c.GuildID
+	} else if len(a.opts.Guilds) == 1 {
+		guild = a.opts.Guilds[0]
+	}
+	limit, got := a.opts.CatchUp.Limit, 0
+	for got < limit {
+		n := min(100, limit-got)
+		page, err := a.session.ChannelMessages(channel, n, "", after, "", discordgo.WithContext(ctx))
+		if err != nil {
+			a.log.Error("discord: catch-up could not read the channel's history; messages posted while Liaison was disconnected may be missing",
+				"channel", channel, "after", after, "err", err)
+			return
+		}
+		slices.SortFunc(page, func(x, y *discordgo.Message) int {
+			switch {
+			case snowflakeLess(x.ID, y.ID):
+				return -1
+			case snowflakeLess(y.ID, x.ID):
+				return 1
+			}
+			return 0
+		})
+		for _, m := range page {
+			after = m.ID
+			got++
+			a.saw(channel, m.ID)
+			if !a.intake(m) {
+				continue
+			}
+			msg := a.message(m, guild)
+			msg.Backfill = true
+			a.deliver(ctx, "message", msg)
+		}
+		if len(page) < n {
+			return
+		}
+	}
+	a.log.Warn("discord: catch-up stopped at its limit; older missed messages were not read",
+		"channel", channel, "limit", limit)
+}
+
+// discordEpoch is the first millisecond of 2015, where snowflakes begin.
+const discordEpoch = 1420070400000
+
+// snowflakeAt returns the smallest snowflake of the millisecond t.
+func snowflakeAt(t time.Time) string {
+	ms := max(t.UnixMilli()-discordEpoch, 0)
+	return strconv.FormatInt(ms<<22, 10)
+}
+
+// snowflakeLess orders ids numerically.
+func snowflakeLess(a, b string) bool {
+	x, errA := strconv.ParseUint(a, 10, 64)
+	y, errB := strconv.ParseUint(b, 10, 64)
+	if errA != nil || errB != nil {
+		return len(a) < len(b) || (len(a) == len(b) && a < b)
+	}
+	return x < y
+}
+
+// snowflakeTime returns the time encoded in a Discord id.
+func snowflakeTime(id string) time.Time {
+	t, err := discordgo.SnowflakeTimestamp(id)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}

@@ -1,0 +1,215 @@
+package discordbot_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/discordbot"
+	"github.com/liaison-bot/liaison/bot/discordbot/discordfake"
+	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/bot/store/storetest"
+)
+
+func TestIdentifiesWithTheIntentsLiaisonNeeds(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	log := b.fake.IdentifyLog()
+	if len(log) != 1 {
+		t.Fatalf("%d IDENTIFYs, want 1", len(log))
+	}
+	want := int64(discordfake.IntentGuilds | discordfake.IntentGuildMembers | discordfake.IntentGuildModeration |
+		discordfake.IntentGuildMessages | discordfake.IntentGuildMessageReactions | discordfake.IntentMessageContent |
+		discordfake.IntentAutoModerationExecution)
+	if log[0].Intents != want || int64(discordbot.Intents) != want {
+		t.Errorf("IDENTIFY intents = %b (Intents %b), want %b", log[0].Intents, discordbot.Intents, want)
+	}
+	if log[0].Token != "Bot test-token" {
+		t.Errorf("IDENTIFY token = %q, want %q", log[0].Token, "Bot test-token")
+	}
+}
+
+func TestAMessageReachesTheHandlerWithItsFields(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	sent := b.fake.MessageCreate(feedbackID, aliceID, "the export button crashes")
+	got := recvAs[*bot.Message](t, b.rec.events, "the message")
+	want := &bot.Message{
+		Delivery:  bot.Delivery{Keys: []bot.InboundKey{{Kind: "discord_message", Key: sent.ID}}, At: sent.Timestamp.Truncate(time.Microsecond)},
+		Place:     bot.Place{Platform: "discord", ScopeID: guildID, ChannelID: feedbackID, ChannelName: "feedback"},
+		ID:        sent.ID,
+		Author:    bot.User{Platform: "discord", ID: aliceID, Name: "alice", Display: "alice", Roles: []string{modRoleID}},
+		Text:      "the export button crashes",
+		Permalink: "https://discord.com/channels/" + guildID + "/" + feedbackID + "/" + sent.ID,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("message (-want +got):\n%s", diff)
+	}
+
+	// Bots, Liaison included, are not read; a reply names its target.
+	b.fake.MessageCreate(feedbackID, botID, "Liaison speaking")
+	b.fake.MessageCreate(feedbackID, otherBotID, "beep")
+	b.fake.MessageCreate(feedbackID, malloryID, "me too", discordfake.ReplyTo(sent.ID))
+	reply := recvAs[*bot.Message](t, b.rec.events, "the reply")
+	if reply.Text != "me too" || reply.ReplyTo != sent.ID || reply.Author.ID != malloryID {
+		t.Errorf("reply = %q by %s replying to %q; want %q by mallory replying to %s", reply.Text, reply.Author.ID, reply.ReplyTo, "me too", sent.ID)
+	}
+	if n := counted(t, b.inbound, "message"); n != 2 {
+		t.Errorf("inbound messages counted = %v, want 2", n)
+	}
+}
+
+func TestEditsDeletesReactionsAndMembersReachTheHandler(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	m := b.fake.MessageCreate(feedbackID, aliceID, "first")
+	recvAs[*bot.Message](t, b.rec.events, "the message")
+
+	edited := b.fake.MessageUpdate(feedbackID, m.ID, "second thoughts")
+	e := recvAs[*bot.Message](t, b.rec.events, "the edit")
+	ts := edited.EditedTimestamp.Truncate(time.Microsecond).UTC()
+	wantKeys := []bot.InboundKey{{Kind: "discord_edit", Key: m.ID + ":" + ts.Format(time.RFC3339Nano)}}
+	if !e.Edited || e.Text != "second thoughts" || e.ID != m.ID || !e.At.Equal(ts) || !cmp.Equal(e.Keys, wantKeys) {
+		t.Errorf("edit = %+v; want Edited, the new text, keys %v", e, wantKeys)
+	}
+
+	b.fake.MessageReactionAdd(feedbackID, m.ID, malloryID, "👍")
+	add := recvAs[*bot.Reaction](t, b.rec.events, "the reaction")
+	if add.Emoji != "👍" || add.MessageID != m.ID || add.User.ID != malloryID || add.User.Name != "mallory" || add.Removed || add.Place.ChannelID != feedbackID {
+		t.Errorf("reaction = %+v, want mallory's 👍 on %s", add, m.ID)
+	}
+	b.fake.MessageReactionRemove(feedbackID, m.ID, malloryID, "👍")
+	rm := recvAs[*bot.Reaction](t, b.rec.events, "the reaction removed")
+	if !rm.Removed || rm.Emoji != "👍" || rm.User.ID != malloryID {
+		t.Errorf("removal = %+v, want mallory's 👍 removed", rm)
+	}
+	b.fake.MessageReactionAdd(feedbackID, m.ID, malloryID, "👍")
+	again := recvAs[*bot.Reaction](t, b.rec.events, "the reaction added again")
+	if again.Keys[0] == add.Keys[0] || again.Keys[0] == rm.Keys[0] {
+		t.Errorf("re-adding a reaction reused key %v; a genuine re-add must count again", again.Keys[0])
+	}
+	b.fake.MessageReactionAdd(feedbackID, m.ID, aliceID, "party:130000000000000001")
+	if c := recvAs[*bot.Reaction](t, b.rec.events, "the custom reaction"); c.Emoji != "party:130000000000000001" {
+		t.Errorf("custom emoji = %q, want name:id", c.Emoji)
+	}
+
+	b.fake.MessageDelete(feedbackID, m.ID)
+	d := recvAs[*bot.MessageDeleted](t, b.rec.events, "the deletion")
+	if d.ID != m.ID || d.ChannelID != feedbackID || !cmp.Equal(d.Keys, []bot.InboundKey{{Kind: "discord_delete", Key: m.ID}}) {
+		t.Errorf("deletion = %+v", d)
+	}
+
+	joined := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	b.fake.GuildMemberAdd(guildID, discordfake.Member{UserID: "300000000000000005", Username: "eve", JoinedAt: joined})
+	j := recvAs[*bot.MemberChange](t, b.rec.events, "the join")
+	if j.Left || j.ScopeID != guildID || j.User.ID != "300000000000000005" || j.User.Name != "eve" || !j.At.Equal(joined) {
+		t.Errorf("join = %+v", j)
+	}
+	b.fake.GuildMemberAdd(guildID, discordfake.Member{UserID: "300000000000000006", Username: "helperbot", Bot: true})
+	if hb := recvAs[*bot.MemberChange](t, b.rec.events, "a bot joining"); !hb.User.Bot {
+		t.Errorf("a bot's join = %+v, want User.Bot", hb)
+	}
+	b.fake.GuildMemberRemove(guildID, "300000000000000005")
+	l := recvAs[*bot.MemberChange](t, b.rec.events, "the leave")
+	if !l.Left || l.User.ID != "300000000000000005" || len(l.Keys) != 1 || l.Keys[0].Kind != "discord_member" {
+		t.Errorf("leave = %+v", l)
+	}
+}
+
+func TestADroppedConnectionResumesWithNothingLostOrRepeated(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	b.fake.MessageCreate(feedbackID, aliceID, "before")
+	recvAs[*bot.Message](t, b.rec.events, "the first message")
+
+	b.fake.DropConnections()
+	for _, text := range []string{"one", "two", "three"} {
+		b.fake.MessageCreate(feedbackID, aliceID, text)
+	}
+	if err := b.fake.WaitResume(waitCtx(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	b.fake.MessageCreate(feedbackID, aliceID, "after")
+	var got []string
+	for range 4 {
+		m := recvAs[*bot.Message](t, b.rec.events, "messages after the drop")
+		if m.Backfill {
+			t.Errorf("%q is marked Backfill; a RESUME replays live events", m.Text)
+		}
+		got = append(got, m.Text)
+	}
+	if want := []string{"one", "two", "three", "after"}; !cmp.Equal(got, want) {
+		t.Errorf("after the drop the handler got %q, want %q", got, want)
+	}
+	quiet(t, b.rec.events, "event after the replay")
+	if n := b.fake.Identifies(); n != 1 {
+		t.Errorf("IDENTIFYs = %d, want 1 (the session resumed)", n)
+	}
+}
+
+func TestAnUnresumableSessionIsCaughtUpExactlyOnce(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		rec := newHandler(db)
+		held, release := make(chan struct{}), make(chan struct{})
+		rec.before = func(ev bot.Event) {
+			if m, ok := ev.(*bot.Message); ok && m.Text == "blocker" && !m.Backfill {
+				close(held)
+				<-release
+			}
+		}
+		b := setup(t, rec, func(o *discordbot.Options) {
+			o.CatchUp = discordbot.CatchUpOptions{Channels: []string{feedbackID}}
+		})
+		b.fake.MessageCreate(feedbackID, aliceID, "seen")
+		recvAs[*bot.Message](t, rec.events, "the first message")
+		// The blocker holds the channel's worker, so the catch-up queues
+		// behind it and a live message of the new session is both in the
+		// history it reads and delivered live: the overlap the keys resolve.
+		b.fake.MessageCreate(feedbackID, aliceID, "blocker")
+		recv(t, held, "the blocker to be held")
+
+		b.fake.InvalidateSessions()
+		b.fake.DropConnections()
+		b.fake.MessageCreate(feedbackID, malloryID, "lost with the session")
+		now := time.Now()
+		b.fake.AddMessage(feedbackID, malloryID, "gap one", now)
+		b.fake.AddMessage(feedbackID, aliceID, "gap two", now.Add(time.Millisecond))
+		if err := b.fake.WaitIdentify(waitCtx(t), 2); err != nil {
+			t.Fatal(err)
+		}
+		b.fake.MessageCreate(feedbackID, aliceID, "live on the new session")
+		close(release)
+
+		type seen struct {
+			Text     string
+			Backfill bool
+		}
+		var got []seen
+		for range 5 {
+			m := recvAs[*bot.Message](t, rec.events, "the messages")
+			got = append(got, seen{m.Text, m.Backfill})
+		}
+		want := []seen{{"blocker", false}, {"lost with the session", true}, {"gap one", true}, {"gap two", true}, {"live on the new session", true}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("after the unresumable session (-want +got):\n%s", diff)
+		}
+		eventually(t, "the live copy of the caught-up message to reach the handler", func() bool { return rec.duplicates() >= 1 })
+		quiet(t, rec.events, "event handled twice")
+		if n := rec.duplicates(); n != 1 {
+			t.Errorf("duplicates dropped by the keys = %d, want 1 (the live copy)", n)
+		}
+		if n := b.fake.Resumes(); n != 0 {
+			t.Errorf("RESUMEs = %d, want 0", n)
+		}
+		// Commands are registered again on the new session, unchanged.
+		if err := b.fake.WaitFor(waitCtx(t), func() bool { return len(okCalls(b.fake, "PUT", "/applications/")) >= 2 }); err != nil {
+			t.Fatalf("commands not registered again: %v", err)
+		}
+		if n := len(b.fake.Commands(guildID)); n != len(commands) {
+			t.Errorf("%d commands registered after the second overwrite, want %d", n, len(commands))
+		}
+	})
+}

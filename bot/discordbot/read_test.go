@@ -1,0 +1,26 @@
+package discordbot_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/liaison-bot/liaison/bot"
+)
+
+func TestMessageReadsAFlaggedMessageBackAsTheGatewayWouldGiveIt(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	m := b.fake.AddMessage(generalID, malloryID, "please add dark mode", time.Now().Add(-time.Hour))
+	got, err := b.adapter.Message(context.Background(), generalID, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != m.ID || got.Text != "please add dark mode" || got.Author.ID != malloryID || got.ChannelID != generalID ||
+		got.ChannelName != "general" || got.ScopeID != guildID || got.Permalink != "https://discord.com/channels/"+guildID+"/"+generalID+"/"+m.ID {
+		t.Errorf("Message = %+v", got)
+	}
+	if _, err := b.adapter.Message(context.Background(), generalID, "123456789012345678"); bot.ErrorCode(err) != bot.ENotFound {
+		t.Errorf("an unknown message: %v, want not found", err)
+	}
+}

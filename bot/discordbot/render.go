@@ -1,0 +1,252 @@
+package discordbot
+
+import (
+	"cmp"
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/liaison-bot/liaison/bot"
+)
+
+// Discord's limits on what Liaison renders.
+const (
+	maxContent     = 2000 // characters of a message's content
+	maxCustomID    = 100  // characters of a component's custom_id
+	maxButtonLabel = 80
+	maxModalTitle  = 45
+	maxInputLabel  = 45
+	maxInputValue  = 4000
+	maxButtons     = 25 // five action rows of five
+	maxModalFields = 5
+)
+
+// Custom ids. A button's custom_id is "<ActionID>|<Value>" and a modal's is
+// "<CallbackID>|<Meta>": the part before the first "|" is the id, which
+// therefore may not contain "|"; the rest, "|" included, is the value given
+// back. Without a value the custom_id is the id alone. Discord allows 100
+// characters in all, so ids and values must be short (a feedback number, a
+// case number), never user text.
+
+// encodeCustomID joins an id and a value into a custom_id.
+func encodeCustomID(id, value string) (string, error) {
+	if id == "" || strings.Contains(id, "|") {
+		return "", fmt.Errorf("custom id %q: want a non-empty id without \"|\"", id)
+	}
+	s := id
+	if value != "" {
+		s += "|" + value
+	}
+	if utf8.RuneCountInString(s) > maxCustomID {
+		return "", fmt.Errorf("custom id %q is longer than Discord's %d characters", s, maxCustomID)
+	}
+	return s, nil
+}
+
+// decodeCustomID splits a custom_id made by encodeCustomID.
+func decodeCustomID(s string) (id, value string) {
+	id, value, _ = strings.Cut(s, "|")
+	return id, value
+}
+
+// markdown builds message content in which every piece of text that came
+// from a handler went through bot.DiscordText: its methods take the text
+// and the markup around it separately, and only the text is user-provided.
+type markdown struct{ lines []string }
+
+// line adds one line: prefix and suffix are Liaison's markup, text is
+// sanitised. Empty text adds nothing.
+func (b *markdown) line(prefix, text, suffix string) {
+	if text == "" {
+		return
+	}
+	b.lines = append(b.lines, prefix+bot.DiscordText(text)+suffix)
+}
+
+// lines adds each line of text with the same prefix ("> ", "-# ").
+func (b *markdown) eachLine(prefix, text string) {
+	if text == "" {
+		return
+	}
+	for l := range strings.SplitSeq(text, "\n") {
+		b.lines = append(b.lines, prefix+bot.DiscordText(l))
+	}
+}
+
+// mentions adds the deliberate pings: <@id> for each id that is a snowflake.
+func (b *markdown) mentions(ids []string) {
+	var ms []string
+	for _, id := range snowflakes(ids) {
+		ms = append(ms, "<@"+id+">")
+	}
+	if len(ms) > 0 {
+		b.lines = append(b.lines, strings.Join(ms, " "))
+	}
+}
+
+// field adds "**Name:** value".
+func (b *markdown) field(name, value string) {
+	b.lines = append(b.lines, "**"+bot.DiscordText(name)+":** "+bot.DiscordText(value))
+}
+
+// link adds a masked link; a URL that is not http(s) is shown as text.
+func (b *markdown) link(l *bot.Link) {
+	label := bot.DiscordText(l.Label)
+	u, err := url.Parse(l.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		b.line("", strings.TrimSpace(l.Label+" "+l.URL), "")
+		return
+	}
+	target := strings.NewReplacer("(", "%28", ")", "%29", " ", "%20").Replace(u.String())
+	if label == "" {
+		label = bot.DiscordText(target)
+	}
+	label = strings.NewReplacer("[", "(", "]", ")").Replace(label)
+	b.lines = append(b.lines, "["+label+"]("+target+")")
+}
+
+func (b *markdown) String() string { return truncate(strings.Join(b.lines, "\n"), maxContent) }
+
+// postContent renders a Post as message content: the mentions it means to
+// make, the title in bold, the text, the quote, the fields, the link and
+// the small print.
+func postContent(p *bot.Post) string {
+	var b markdown
+	b.mentions(p.Notify)
+	b.line("**", p.Title, "**")
+	b.line("", p.Text, "")
+	b.eachLine("> ", p.Quote)
+	for _, f := range p.Fields {
+		b.field(f.Name, f.Value)
+	}
+	if p.Link != nil && p.Link.URL != "" {
+		b.link(p.Link)
+	}
+	b.eachLine("-# ", p.Context)
+	return b.String()
+}
+
+// replyContent renders an interaction reply's text.
+func replyContent(text string) string {
+	var b markdown
+	b.line("", text, "")
+	return b.String()
+}
+
+// truncate cuts s to n characters, ending with "…" when it cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// snowflakes keeps the ids that are Discord ids (digits only): nothing else
+// may go inside a mention.
+func snowflakes(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if id != "" && strings.Trim(id, "0123456789") == "" {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// allowedMentions is Discord's allowed_mentions: nothing is parsed from the
+// content, only the listed users are pinged. replied_user stays false: a
+// reply pings its target only if Notify names them, through users.
+type allowedMentions struct {
+	Parse       []string `json:"parse"`
+	Users       []string `json:"users,omitempty"`
+	RepliedUser bool     `json:"replied_user"`
+}
+
+func mentionsOnly(users []string) *allowedMentions {
+	return &allowedMentions{Parse: []string{}, Users: snowflakes(users)}
+}
+
+// component is a message component as Discord takes it: an action row
+// (type 1) of buttons (type 2) or of one text input (type 4).
+type component struct {
+	Type       int         `json:"type"`
+	Components []component `json:"components,omitempty"`
+	Style      int         `json:"style,omitempty"`
+	Label      string      `json:"label,omitempty"`
+	CustomID   string      `json:"custom_id,omitempty"`
+	Value      string      `json:"value,omitempty"`
+	Required   *bool       `json:"required,omitempty"`
+}
+
+// Button styles.
+const (
+	stylePrimary   = 1
+	styleSecondary = 2
+	styleDanger    = 4
+)
+
+// buttonRows renders buttons as action rows of up to five. It returns an
+// empty, non-nil slice for no buttons, which removes them on an edit.
+func buttonRows(buttons []bot.Button) ([]component, error) {
+	rows := []component{}
+	if len(buttons) > maxButtons {
+		return nil, fmt.Errorf("%d buttons: Discord shows at most %d", len(buttons), maxButtons)
+	}
+	for i, bt := range buttons {
+		id, err := encodeCustomID(bt.ActionID, bt.Value)
+		if err != nil {
+			return nil, fmt.Errorf("button %q: %w", bt.Label, err)
+		}
+		style := styleSecondary
+		switch bt.Style {
+		case "primary":
+			style = stylePrimary
+		case "danger":
+			style = styleDanger
+		}
+		if i%5 == 0 {
+			rows = append(rows, component{Type: 1})
+		}
+		label := truncate(bot.DiscordText(bt.Label), maxButtonLabel)
+		if label == "" {
+			label = "…"
+		}
+		row := &rows[len(rows)-1]
+		row.Components = append(row.Components, component{Type: 2, Style: style, Label: label, CustomID: id})
+	}
+	return rows, nil
+}
+
+// modalData is the data of a MODAL callback (type 9).
+type modalData struct {
+	CustomID   string      `json:"custom_id"`
+	Title      string      `json:"title"`
+	Components []component `json:"components"`
+}
+
+// renderModal renders a bot.Modal; its custom_id carries CallbackID and
+// Meta. Discord's modals have no configurable submit label.
+func renderModal(m *bot.Modal) (*modalData, error) {
+	id, err := encodeCustomID(m.CallbackID, m.Meta)
+	if err != nil {
+		return nil, fmt.Errorf("modal: %w", err)
+	}
+	if len(m.Fields) == 0 || len(m.Fields) > maxModalFields {
+		return nil, fmt.Errorf("modal %s has %d fields; Discord wants 1 to %d", m.CallbackID, len(m.Fields), maxModalFields)
+	}
+	out := &modalData{CustomID: id, Title: truncate(bot.DiscordText(cmp.Or(m.Title, "Liaison")), maxModalTitle)}
+	for _, f := range m.Fields {
+		style := 1
+		if f.Multiline {
+			style = 2
+		}
+		required := !f.Optional
+		out.Components = append(out.Components, component{Type: 1, Components: []component{{
+			Type: 4, CustomID: f.ID, Label: truncate(bot.DiscordText(cmp.Or(f.Label, f.ID)), maxInputLabel), Style: style,
+			Value: truncate(f.Value, maxInputValue), Required: &required,
+		}}})
+	}
+	return out, nil
+}
