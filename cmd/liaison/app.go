@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,7 +18,9 @@ import (
 
 	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/config"
+	"github.com/liaison-bot/liaison/bot/discordbot"
 	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/handlers"
 	"github.com/liaison-bot/liaison/jobs"
 )
 
@@ -33,10 +36,13 @@ type App struct {
 	Registry   *prometheus.Registry
 	Inbound    *prometheus.CounterVec // liaison_inbound_events_total{platform,type}, fed by the adapters
 	Dispatcher *jobs.Dispatcher
+	Scheduler  *jobs.Scheduler
+	Router     *handlers.Router
+	Discord    *discordbot.Adapter // nil when DISCORD_BOT_TOKEN is not set
 
 	listener net.Listener
 	server   *http.Server
-	ready    *readiness
+	stopping *atomic.Bool // set when shutdown begins: /readyz answers 503
 }
 
 // NewApp returns an App reading env and logging to logger.
@@ -73,10 +79,18 @@ func (a *App) Open(ctx context.Context) (err error) {
 	}, []string{"platform", "type"})
 	a.Registry.MustRegister(a.Inbound)
 
+	a.Router = handlers.New(handlers.Deps{DB: a.DB, Config: a.Config, Clock: a.Clock, Logger: a.Logger})
+	senders := map[string]bot.Sender{}
+	ready := &readiness{db: a.DB}
+	a.stopping = &ready.stopping
+	mux := routes(ready, a.Registry)
+	if err := a.openDiscord(senders, mux); err != nil {
+		return err
+	}
 	a.logPlatforms()
 	a.Dispatcher = &jobs.Dispatcher{
 		Store:        a.DB,
-		Senders:      map[string]bot.Sender{},
+		Senders:      senders,
 		Clock:        a.Clock,
 		Owner:        replicaName(),
 		Logger:       a.Logger.With("job", "outbox"),
@@ -87,8 +101,10 @@ func (a *App) Open(ctx context.Context) (err error) {
 		ReclaimAfter: a.Config.Outbox.ReclaimAfter,
 	}
 
-	a.ready = &readiness{db: a.DB}
-	a.server = newServer(a.Logger, routes(a.ready, a.Registry))
+	a.Scheduler = &jobs.Scheduler{Leases: a.DB, Clock: a.Clock, Holder: a.Dispatcher.Owner, Logger: a.Logger.With("job", "scheduler")}
+	addJobs(a.Scheduler, a.Router)
+
+	a.server = newServer(a.Logger, mux)
 	if a.listener, err = net.Listen("tcp", a.Env.HTTPAddr); err != nil {
 		return fmt.Errorf("listen on %s (LIAISON_HTTP_ADDR): %w", a.Env.HTTPAddr, err)
 	}
@@ -120,9 +136,38 @@ func (a *App) logPlatforms() {
 	if a.Env.SlackBotToken == "" {
 		a.Logger.Info("slack: off (SLACK_BOT_TOKEN is not set)")
 	}
-	if a.Env.DiscordBotToken == "" {
+	if a.Discord == nil {
 		a.Logger.Info("discord: off (DISCORD_BOT_TOKEN is not set)")
 	}
+}
+
+// openDiscord builds the Discord adapter when a token is set: its sender
+// joins the outbox's, its HTTP endpoint the server's, and the handlers read
+// flagged messages through it.
+func (a *App) openDiscord(senders map[string]bot.Sender, mux *http.ServeMux) error {
+	if a.Env.DiscordBotToken == "" {
+		return nil
+	}
+	var guilds, watched []string
+	for _, g := range a.Config.Discord.Guilds {
+		guilds = append(guilds, g.ID)
+	}
+	for _, c := range a.Config.Feedback.Channels {
+		watched = append(watched, c.ID)
+	}
+	d, err := discordbot.New(discordbot.Options{
+		Token: a.Env.DiscordBotToken, AppID: a.Env.DiscordAppID, PublicKey: a.Env.DiscordPublicKey, APIURL: a.Env.DiscordAPIURL,
+		Guilds: guilds, Handler: a.Router, Commands: a.Router.DiscordCommands(), Clock: a.Clock,
+		Logger: a.Logger.With("platform", "discord"), Inbound: a.Inbound,
+		CatchUp: discordbot.CatchUpOptions{Channels: watched},
+	})
+	if err != nil {
+		return fmt.Errorf("discord: %w", err)
+	}
+	a.Discord, a.Router.Discord = d, d
+	senders[bot.PlatformDiscord] = d.Sender()
+	d.Routes(mux)
+	return nil
 }
 
 func replicaName() string {
@@ -146,9 +191,13 @@ func (a *App) Run(ctx context.Context) error {
 		return nil
 	})
 	g.Go(func() error { return a.Dispatcher.Run(gctx) })
+	g.Go(func() error { return a.Scheduler.Run(gctx) })
+	if a.Discord != nil {
+		g.Go(func() error { return a.Discord.Run(gctx) })
+	}
 	g.Go(func() error {
 		<-gctx.Done()
-		a.ready.stopping.Store(true)
+		a.stopping.Store(true)
 		a.Logger.Info("shutting down: intake stopped, finishing messages in flight")
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
