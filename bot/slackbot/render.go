@@ -1,0 +1,306 @@
+package slackbot
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/liaison-bot/liaison/bot"
+)
+
+// Slack's limits that the renderers respect.
+const (
+	maxSectionText  = 3000 // section text, context element text
+	maxFieldText    = 2000 // one field of a section
+	maxFields       = 10   // fields in one section
+	maxBlocks       = 50   // blocks in a message
+	maxModalBlocks  = 100  // blocks in a modal
+	maxButtons      = 25   // elements in one actions block
+	maxButtonLabel  = 75
+	maxButtonValue  = 2000
+	maxActionID     = 255
+	maxModalTitle   = 24 // title, submit and close labels of a modal
+	maxInputLabel   = 2000
+	maxInitialValue = 3000
+	maxFallback     = 3000 // the notification text; Slack allows more but shows less
+	maxMetadata     = 3000 // a view's private_metadata
+)
+
+// esc is the one way text enters a message: escaped by bot.SlackText, so it
+// cannot ping or inject markup.
+func esc(s string) string { return bot.SlackText(s) }
+
+// clip shortens escaped text to at most n characters, ending with "…"; it
+// never cuts an escape sequence (&amp;) in half.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	cut := 0
+	for i := range s {
+		if cut == n-1 {
+			s = s[:i]
+			break
+		}
+		cut++
+	}
+	if amp := strings.LastIndexByte(s, '&'); amp >= 0 && !strings.Contains(s[amp:], ";") {
+		s = s[:amp]
+	}
+	return s + "…"
+}
+
+// mrkdwn is a mrkdwn text object that Slack shows as sent: verbatim, so
+// nothing in it is auto-linked or turned into a mention.
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, true)
+}
+
+func plain(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
+}
+
+func section(text string) slack.Block {
+	return slack.NewSectionBlock(mrkdwn(text), nil, nil)
+}
+
+// userID matches a Slack user id, the only thing Notify may name.
+var userID = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+
+// mentions renders Notify as "<@U1> <@U2> ", the only pings a post makes.
+func mentions(ids []string) (string, error) {
+	var b strings.Builder
+	for _, id := range ids {
+		if !userID.MatchString(id) {
+			return "", fmt.Errorf("notify: %q is not a Slack user id", id)
+		}
+		b.WriteString("<@" + id + "> ")
+	}
+	return b.String(), nil
+}
+
+// link renders a Link as <url|label>, or the label alone when the URL is not
+// http(s). The label is escaped; the URL may not carry Slack's delimiters.
+func link(l *bot.Link) string {
+	if l == nil {
+		return ""
+	}
+	label := strings.ReplaceAll(l.Label, "\n", " ")
+	u, err := url.Parse(l.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return esc(label)
+	}
+	href := strings.NewReplacer("&", "&amp;", "<", "%3C", ">", "%3E", "|", "%7C", " ", "%20").Replace(l.URL)
+	if label == "" {
+		return "<" + href + ">"
+	}
+	return "<" + href + "|" + clip(esc(label), 500) + ">"
+}
+
+// quote renders text as a block quote, line by line.
+func quote(s string) string {
+	lines := strings.Split(esc(s), "\n")
+	for i, l := range lines {
+		lines[i] = "> " + l
+	}
+	return strings.Join(lines, "\n")
+}
+
+// errEmpty is a post with nothing to show.
+var errEmpty = errors.New("the message is empty: it has no title, text, quote, fields, link or buttons")
+
+// renderPost renders a Post as Block Kit and the plain-text fallback Slack
+// shows in notifications. Every string is escaped; Notify's mentions come
+// first, in the first block and in the fallback.
+func renderPost(p *bot.Post) ([]slack.Block, string, error) {
+	pings, err := mentions(p.Notify)
+	if err != nil {
+		return nil, "", err
+	}
+	var blocks []slack.Block
+	lead := pings // goes before the first text block
+	take := func() string { s := lead; lead = ""; return s }
+
+	if p.Title != "" {
+		blocks = append(blocks, section(clip(take()+"*"+esc(p.Title)+"*", maxSectionText)))
+	}
+	if p.Text != "" || p.Link != nil {
+		pre, l := take(), link(p.Link)
+		room := maxSectionText - utf8.RuneCountInString(pre)
+		body := ""
+		if p.Text != "" {
+			body = esc(p.Text)
+			if l != "" {
+				room -= utf8.RuneCountInString(l) + 1
+			}
+			body = clip(body, max(room, 1))
+		}
+		switch {
+		case body != "" && l != "":
+			body += "\n" + l
+		case l != "":
+			body = clip(l, maxSectionText)
+		}
+		blocks = append(blocks, section(pre+body))
+	}
+	if p.Quote != "" {
+		blocks = append(blocks, section(clip(take()+quote(p.Quote), maxSectionText)))
+	}
+	for i := 0; i < len(p.Fields); i += maxFields {
+		var fields []*slack.TextBlockObject
+		for _, f := range p.Fields[i:min(i+maxFields, len(p.Fields))] {
+			fields = append(fields, mrkdwn(clip("*"+esc(f.Name)+"*\n"+esc(f.Value), maxFieldText)))
+		}
+		var text *slack.TextBlockObject
+		if pre := take(); pre != "" {
+			text = mrkdwn(pre)
+		}
+		blocks = append(blocks, slack.NewSectionBlock(text, fields, nil))
+	}
+	if p.Context != "" {
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(clip(esc(p.Context), maxSectionText))))
+	}
+	if lead != "" { // only mentions and buttons: the mentions need a block
+		blocks = append([]slack.Block{section(lead)}, blocks...)
+		lead = ""
+	}
+	actions := buttons(p.Buttons)
+	if len(blocks)+len(actions) == 0 {
+		return nil, "", errEmpty
+	}
+	if len(blocks)+len(actions) > maxBlocks { // keep the buttons, cut the middle
+		actions = actions[:min(len(actions), maxBlocks/2)]
+		blocks = append(blocks[:maxBlocks-1-len(actions)], slack.NewContextBlock("", mrkdwn("…and more that did not fit in one Slack message.")))
+	}
+	return append(blocks, actions...), fallback(pings, p), nil
+}
+
+// fallback is the plain text of a post: what notifications and clients
+// without blocks show.
+func fallback(pings string, p *bot.Post) string {
+	var parts []string
+	for _, s := range []string{p.Title, p.Text, p.Quote} {
+		if s != "" {
+			parts = append(parts, esc(s))
+		}
+	}
+	if len(parts) == 0 && p.Link != nil {
+		parts = append(parts, esc(p.Link.Label))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, esc(p.Context))
+	}
+	text := strings.Join(parts, ": ")
+	if strings.TrimSpace(text) == "" {
+		text = "Liaison"
+	}
+	return pings + clip(text, maxFallback)
+}
+
+// buttons renders Buttons as actions blocks of at most 25 buttons each.
+func buttons(bs []bot.Button) []slack.Block {
+	var out []slack.Block
+	for i := 0; i < len(bs); i += maxButtons {
+		var els []slack.BlockElement
+		for _, b := range bs[i:min(i+maxButtons, len(bs))] {
+			btn := slack.NewButtonBlockElement(truncate(b.ActionID, maxActionID), truncate(b.Value, maxButtonValue), plain(clip(esc(b.Label), maxButtonLabel)))
+			switch b.Style {
+			case "primary":
+				btn = btn.WithStyle(slack.StylePrimary)
+			case "danger":
+				btn = btn.WithStyle(slack.StyleDanger)
+			}
+			els = append(els, btn)
+		}
+		out = append(out, slack.NewActionBlock("", els...))
+	}
+	return out
+}
+
+// truncate cuts an identifier (not shown to anyone) to n bytes of valid UTF-8.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
+
+// replyMessage renders a Reply (text and buttons) as what a slash command's
+// answer, an ack payload and a response_url take.
+func replyMessage(r *bot.Reply) *slack.WebhookMessage {
+	text := esc(r.Text)
+	blocks := []slack.Block{}
+	if text != "" {
+		blocks = append(blocks, section(clip(text, maxSectionText)))
+	}
+	blocks = append(blocks, buttons(r.Buttons)...)
+	msg := &slack.WebhookMessage{Text: clip(text, maxFallback), ResponseType: slack.ResponseTypeEphemeral}
+	if r.Public {
+		msg.ResponseType = slack.ResponseTypeInChannel
+	}
+	if len(blocks) > 0 {
+		msg.Blocks = &slack.Blocks{BlockSet: blocks}
+	}
+	if msg.Text == "" {
+		msg.Text = " "
+	}
+	return msg
+}
+
+// notice is an ephemeral answer with one line of text.
+func notice(text string) *slack.WebhookMessage {
+	return replyMessage(&bot.Reply{Text: text})
+}
+
+// renderModal renders a Modal as a view: one plain-text input per field,
+// whose block_id and action_id are the field's ID.
+func renderModal(m *bot.Modal) (*slack.ModalViewRequest, error) {
+	if utf8.RuneCountInString(m.Meta) > maxMetadata {
+		return nil, fmt.Errorf("modal %s: Meta is %d characters, Slack keeps at most %d", m.CallbackID, utf8.RuneCountInString(m.Meta), maxMetadata)
+	}
+	if len(m.Fields) > maxModalBlocks {
+		return nil, fmt.Errorf("modal %s: %d fields, Slack shows at most %d", m.CallbackID, len(m.Fields), maxModalBlocks)
+	}
+	v := &slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		Title:           plain(clip(esc(orDefault(m.Title, "Liaison")), maxModalTitle)),
+		Close:           plain("Cancel"),
+		CallbackID:      m.CallbackID,
+		PrivateMetadata: m.Meta,
+	}
+	if len(m.Fields) > 0 {
+		v.Submit = plain(clip(esc(orDefault(m.Submit, "Submit")), maxModalTitle))
+	}
+	for _, f := range m.Fields {
+		in := slack.NewPlainTextInputBlockElement(nil, f.ID).WithMultiline(f.Multiline)
+		if f.Value != "" {
+			in = in.WithInitialValue(truncate(f.Value, maxInitialValue))
+		}
+		block := slack.NewInputBlock(f.ID, plain(clip(esc(orDefault(f.Label, f.ID)), maxInputLabel)), nil, in).WithOptional(f.Optional)
+		v.Blocks.BlockSet = append(v.Blocks.BlockSet, block)
+	}
+	return v, nil
+}
+
+// noticeView is a modal that only shows text: what replaces a submitted form
+// when the handler answers with text or a non-field error.
+func noticeView(title, text string) *slack.ModalViewRequest {
+	return &slack.ModalViewRequest{
+		Type:   slack.VTModal,
+		Title:  plain(clip(esc(orDefault(title, "Liaison")), maxModalTitle)),
+		Close:  plain("Done"),
+		Blocks: slack.Blocks{BlockSet: []slack.Block{section(clip(esc(text), maxSectionText))}},
+	}
+}
+
+func orDefault(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
+}
