@@ -25,9 +25,14 @@ var broadcast = regexp.MustCompile(`(?i)([@＠﹫])(channel|here|everyone|all)\b
 // broken with a zero-width space so no auto-linking can revive them.
 func SlackText(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+	s = slackEscaper.Replace(s)
 	return broadcast.ReplaceAllString(s, "$1"+zwsp+"$2")
 }
+
+var (
+	slackEscaper   = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	slackUnescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+)
 
 // DiscordText makes text written in Slack (a drafted reply, a note) safe to
 // post in Discord. The Discord sender also sends allowed_mentions with
@@ -53,7 +58,7 @@ func DiscordText(s string) string {
 		}
 		return inner // a bare URL
 	})
-	s = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+	s = slackUnescaper.Replace(s)
 	return broadcast.ReplaceAllString(s, "$1"+zwsp+"$2")
 }
 

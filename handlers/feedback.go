@@ -25,6 +25,7 @@ func (r *Router) registerFeedback() {
 	r.events = append(r.events, r.feedbackEvent)
 	r.commands["feedback"] = r.feedbackCommand
 	r.commands[sendToProduct] = r.feedbackCommand
+	r.commands[sendToProductShortcut] = r.feedbackCommand
 	r.actions["feedback"] = r.feedbackAction
 	r.forms["feedback"] = r.feedbackForm
 	r.subcommands["feedback"] = &Subcommand{
@@ -47,8 +48,12 @@ func (r *Router) registerFeedback() {
 	}
 }
 
-// sendToProduct is the message context-menu command that flags a message.
-const sendToProduct = "Send to product"
+// sendToProduct is the message context-menu command that flags a message;
+// Slack's message shortcut of the same name arrives by its callback id.
+const (
+	sendToProduct         = "Send to product"
+	sendToProductShortcut = "send_to_product"
+)
 
 func (r *Router) feedbackEvent(ctx context.Context, tx *store.Tx, ev bot.Event) error {
 	f := r.Config.Feedback

@@ -19,6 +19,7 @@ import (
 	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/config"
 	"github.com/liaison-bot/liaison/bot/discordbot"
+	"github.com/liaison-bot/liaison/bot/slackbot"
 	"github.com/liaison-bot/liaison/bot/store"
 	"github.com/liaison-bot/liaison/handlers"
 	"github.com/liaison-bot/liaison/jobs"
@@ -39,6 +40,7 @@ type App struct {
 	Scheduler  *jobs.Scheduler
 	Router     *handlers.Router
 	Discord    *discordbot.Adapter // nil when DISCORD_BOT_TOKEN is not set
+	Slack      *slackbot.Adapter   // nil when SLACK_BOT_TOKEN is not set
 
 	listener net.Listener
 	server   *http.Server
@@ -84,6 +86,9 @@ func (a *App) Open(ctx context.Context) (err error) {
 	ready := &readiness{db: a.DB}
 	a.stopping = &ready.stopping
 	mux := routes(ready, a.Registry)
+	if err := a.openSlack(senders, mux); err != nil {
+		return err
+	}
 	if err := a.openDiscord(senders, mux); err != nil {
 		return err
 	}
@@ -132,8 +137,37 @@ func loadConfig(path string, logger *slog.Logger) (*config.Config, error) {
 	return nil, fmt.Errorf("configuration is invalid:\n%w", err)
 }
 
-func (a *App) logPlatforms() {
+// openSlack builds the Slack adapter when a token is set: its endpoints
+// join the server's and its sender the outbox's. Socket Mode runs when
+// SLACK_APP_TOKEN is set too.
+func (a *App) openSlack(senders map[string]bot.Sender, mux *http.ServeMux) error {
 	if a.Env.SlackBotToken == "" {
+		return nil
+	}
+	if a.Env.SlackSigningSecret == "" && a.Env.SlackAppToken == "" {
+		return fmt.Errorf("slack: SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP) nor SLACK_APP_TOKEN (Socket Mode) is: Liaison could post but never hear from Slack")
+	}
+	names := map[string]string{}
+	for name, id := range a.Config.Slack.Channels {
+		names[id] = name
+	}
+	s, err := slackbot.New(slackbot.Options{
+		Token: a.Env.SlackBotToken, SigningSecret: a.Env.SlackSigningSecret, AppToken: a.Env.SlackAppToken, APIURL: a.Env.SlackAPIURL,
+		Handler: a.Router, Clock: a.Clock, Logger: a.Logger.With("platform", "slack"), Inbound: a.Inbound, ChannelNames: names,
+	})
+	if err != nil {
+		return fmt.Errorf("slack: %w", err)
+	}
+	a.Slack = s
+	senders[bot.PlatformSlack] = s.Sender()
+	if a.Env.SlackSigningSecret != "" {
+		s.Routes(mux)
+	}
+	return nil
+}
+
+func (a *App) logPlatforms() {
+	if a.Slack == nil {
 		a.Logger.Info("slack: off (SLACK_BOT_TOKEN is not set)")
 	}
 	if a.Discord == nil {
@@ -195,13 +229,20 @@ func (a *App) Run(ctx context.Context) error {
 	if a.Discord != nil {
 		g.Go(func() error { return a.Discord.Run(gctx) })
 	}
+	if a.Slack != nil {
+		g.Go(func() error { return a.Slack.Run(gctx) })
+	}
 	g.Go(func() error {
 		<-gctx.Done()
 		a.stopping.Store(true)
 		a.Logger.Info("shutting down: intake stopped, finishing messages in flight")
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		return a.server.Shutdown(sctx)
+		err := a.server.Shutdown(sctx)
+		if a.Slack != nil {
+			a.Slack.Close() // waits for the handlers of requests already acknowledged
+		}
+		return err
 	})
 	a.Logger.Info("liaison is running", "http", a.Addr(), "version", versionString())
 	err := g.Wait()

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/liaison-bot/liaison/bot/discordbot/discordfake"
+	"github.com/liaison-bot/liaison/bot/slackbot/slackfake"
+	"github.com/liaison-bot/liaison/bot/store/storetest"
+)
+
+// The end-to-end tests run `liaison run` (App) against both fakes with the
+// real slack-go and discordgo clients, as a deployment would run against
+// Slack and Discord.
+
+const (
+	e2eGuild    = "998877665544332211"
+	e2eFeedback = "1100000000000000001"
+	e2eGeneral  = "1100000000000000002"
+	e2eBot      = "1000000000000000042"
+	e2eAlice    = "1400000000000000001"
+	e2eDave     = "1300000000000000004"
+	e2eSecret   = "e2e-signing-secret"
+)
+
+const e2eConfig = `timezone: Europe/Paris
+slack:
+  channels: {product: C01PRODUCT, marketing: C01MARKETING, community: C01COMMUNITY}
+discord:
+  guild: "` + e2eGuild + `"
+  channels: {feedback: "` + e2eFeedback + `", general: "` + e2eGeneral + `"}
+  roles: {staff: ["1200000000000000001"]}
+people:
+  - {name: carol, slack: U01CAROL}
+  - {name: dave, slack: U01DAVE, discord: "` + e2eDave + `"}
+feedback:
+  channels: [feedback]
+  routes:
+    - {name: bugs, match: {keywords: [crash, broken]}, to: [product], tags: [bug], stop: true}
+    - {name: praise, match: {sentiment: positive}, to: [marketing]}
+  default_to: product
+`
+
+type e2e struct {
+	app     *App
+	base    string
+	slack   *slackfake.Server
+	discord *discordfake.Server
+}
+
+func startE2E(t *testing.T, dialect string) *e2e {
+	t.Helper()
+	sf := slackfake.New()
+	t.Cleanup(sf.Close)
+	sf.SetToken("xoxb-e2e")
+	for id, name := range map[string]string{"C01PRODUCT": "product", "C01MARKETING": "marketing", "C01COMMUNITY": "community"} {
+		sf.AddChannel(id, name)
+	}
+	sf.AddUser("U01CAROL", "carol", false)
+	sf.AddUser("U01DAVE", "dave", false)
+
+	df := discordfake.New(discordfake.WithHeartbeatInterval(100 * time.Millisecond))
+	t.Cleanup(df.Close)
+	df.SetBotUser(e2eBot, "liaison")
+	df.AddGuild(e2eGuild, "Acme Community", "1000000000000000001")
+	df.AddChannel(e2eGuild, discordfake.Channel{ID: e2eFeedback, Name: "feedback"})
+	df.AddChannel(e2eGuild, discordfake.Channel{ID: e2eGeneral, Name: "general"})
+	df.AddMember(e2eGuild, discordfake.Member{UserID: e2eBot, Username: "liaison", Bot: true})
+	df.AddMember(e2eGuild, discordfake.Member{UserID: e2eAlice, Username: "alice"})
+	df.AddMember(e2eGuild, discordfake.Member{UserID: e2eDave, Username: "dave"})
+
+	cfg := filepath.Join(t.TempDir(), "liaison.yaml")
+	if err := os.WriteFile(cfg, []byte(e2eConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := Env{
+		HTTPAddr: "127.0.0.1:0", DatabaseURL: storetest.URL(t, dialect), ConfigPath: cfg,
+		SlackBotToken: "xoxb-e2e", SlackSigningSecret: e2eSecret, SlackAPIURL: sf.APIURL(),
+		DiscordBotToken: "e2e-token", DiscordAppID: e2eBot, DiscordAPIURL: df.APIURL(),
+	}
+	app := NewApp(env, slog.New(slog.DiscardHandler))
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := app.Open(ctx); err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- app.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("Run did not stop within 30s of its context ending")
+		}
+		app.Close()
+	})
+	e := &e2e{app: app, base: "http://" + app.Addr(), slack: sf, discord: df}
+	e.waitDiscord(t, "the adapter to connect and register its commands", func() bool {
+		return df.Identifies() >= 1 && df.Heartbeats() >= 1 && len(df.Commands(e2eGuild)) == 2
+	})
+	return e
+}
+
+func (e *e2e) waitDiscord(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := e.discord.WaitFor(ctx, cond); err != nil {
+		t.Fatalf("waiting for %s: %v", what, err)
+	}
+}
+
+func (e *e2e) waitSlack(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := e.slack.WaitUntil(ctx, cond); err != nil {
+		t.Fatalf("waiting for %s: %v", what, err)
+	}
+}
+
+func (e *e2e) do(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestFeedbackFlowsFromDiscordToSlackAndIsAcknowledgedThere(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			e := startE2E(t, dialect)
+
+			// alice reports a crash in Discord's #feedback, with a ping attempt.
+			e.discord.MessageCreate(e2eFeedback, e2eAlice, "@everyone <!channel> the export button crashes on big files")
+			var relay slackfake.Message
+			e.waitSlack(t, "the relay in #product", func() bool {
+				msgs := e.slack.Messages("C01PRODUCT")
+				if len(msgs) == 1 {
+					relay = msgs[0]
+				}
+				return len(msgs) == 1
+			})
+			blocks := string(relay.Blocks)
+			for _, want := range []string{"Feedback #1 from alice in #feedback", "negative: crashes", "Acknowledge", "feedback.ack"} {
+				if !strings.Contains(blocks, want) {
+					t.Errorf("relay blocks lack %q:\n%s", want, blocks)
+				}
+			}
+			if strings.Contains(blocks, "<!channel>") || strings.Contains(blocks, "@everyone") {
+				t.Errorf("relay can ping: %s", blocks)
+			}
+			if relay.Metadata == nil || relay.Metadata.EventType != "liaison_outbox" || relay.Metadata.EventPayload["key"] != "relay:1:product" {
+				t.Errorf("relay metadata = %+v, want its outbox key", relay.Metadata)
+			}
+			if n := len(e.slack.Messages("C01MARKETING")); n != 0 {
+				t.Errorf("%d messages in #marketing, want none (stop: true)", n)
+			}
+
+			// carol clicks Acknowledge on the relay in Slack.
+			req := e.slack.Interaction(e.base, e2eSecret, time.Now(), &slack.InteractionCallback{
+				Type: slack.InteractionTypeBlockActions, User: slack.User{ID: "U01CAROL", Name: "carol"},
+				Channel:   slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: "C01PRODUCT"}}},
+				Container: slack.Container{Type: "message", MessageTs: relay.TS, ChannelID: "C01PRODUCT"},
+				Message:   slack.Message{Msg: slack.Msg{Timestamp: relay.TS}},
+				ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{
+					{ActionID: "feedback.ack", BlockID: "actions", Value: "1", Type: "button"}}},
+			})
+			if code, body := e.do(t, req); code != 200 {
+				t.Fatalf("the click answered %d %s", code, body)
+			}
+			e.waitSlack(t, "the relay edited to show carol", func() bool {
+				m, _ := e.slack.Message("C01PRODUCT", relay.TS)
+				return m.Edited && strings.Contains(string(m.Blocks), "acknowledged by carol")
+			})
+			if n := len(e.slack.Messages("C01PRODUCT")); n != 1 {
+				t.Errorf("%d messages in #product, want the one relay, edited", n)
+			}
+
+			// The team lists the open items in Slack.
+			code, body := e.do(t, e.slack.SlashCommand(e.base, e2eSecret, time.Now(), slack.SlashCommand{
+				Command: "/liaison", Text: "feedback list", UserID: "U01CAROL", UserName: "carol", ChannelID: "C01PRODUCT", ChannelName: "product",
+			}))
+			if code != 200 || !strings.Contains(body, "#1 alice · acknowledged by carol") {
+				t.Errorf("/liaison feedback list = %d %s", code, body)
+			}
+
+			// A member uses /feedback in Discord: answered privately, relayed.
+			ref := e.discord.SlashCommand(e2eGuild, e2eGeneral, e2eAlice, "feedback", discordfake.CommandOption{Name: "text", Type: 3, Value: "please add SSO"})
+			e.waitDiscord(t, "the /feedback answer", func() bool {
+				rec, ok := e.discord.Interaction(ref.ID)
+				return ok && rec.Callback != nil
+			})
+			rec, _ := e.discord.Interaction(ref.ID)
+			var cb struct {
+				Data struct {
+					Content string `json:"content"`
+					Flags   int    `json:"flags"`
+				} `json:"data"`
+			}
+			json.Unmarshal(rec.Callback.Data, &cb.Data)
+			if rec.Callback.Type != 4 || cb.Data.Flags&64 == 0 || !strings.Contains(cb.Data.Content, "Thanks! The team has your feedback (#2)") {
+				t.Errorf("/feedback callback = type %d %s", rec.Callback.Type, rec.Callback.Data)
+			}
+			e.waitSlack(t, "the /feedback relay", func() bool { return len(e.slack.Messages("C01PRODUCT")) == 2 })
+		})
+	}
+}
