@@ -216,6 +216,9 @@ func (r *Router) relayPost(it *store.FeedbackItem, channelID, rule string) bot.P
 		p.Link = &bot.Link{URL: it.Permalink, Label: "Open in Discord"}
 	}
 	var ctxt []string
+	if it.LoggedBy != "" && it.Customer == "" {
+		ctxt = append(ctxt, "flagged by "+it.LoggedBy)
+	}
 	if rule != "" && rule != bot.DefaultRule {
 		ctxt = append(ctxt, "routed by "+rule)
 	}
