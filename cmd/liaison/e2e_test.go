@@ -30,6 +30,7 @@ const (
 	e2eBot      = "1000000000000000042"
 	e2eAlice    = "1400000000000000001"
 	e2eDave     = "1300000000000000004"
+	e2eEve      = "1400000000000000003"
 	e2eSecret   = "e2e-signing-secret"
 )
 
@@ -78,6 +79,7 @@ func startE2E(t *testing.T, dialect string) *e2e {
 	df.AddMember(e2eGuild, discordfake.Member{UserID: e2eBot, Username: "liaison", Bot: true})
 	df.AddMember(e2eGuild, discordfake.Member{UserID: e2eAlice, Username: "alice"})
 	df.AddMember(e2eGuild, discordfake.Member{UserID: e2eDave, Username: "dave"})
+	df.AddMember(e2eGuild, discordfake.Member{UserID: e2eEve, Username: "eve"})
 
 	cfg := filepath.Join(t.TempDir(), "liaison.yaml")
 	if err := os.WriteFile(cfg, []byte(e2eConfig), 0o600); err != nil {

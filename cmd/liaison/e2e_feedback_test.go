@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/liaison-bot/liaison/bot/discordbot/discordfake"
+	"github.com/liaison-bot/liaison/bot/slackbot/slackfake"
+	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/bot/store/storetest"
+)
+
+// eventually polls cond (a database condition, which no fake can signal)
+// until it holds, for at most 20 seconds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: not within 20s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// settled waits until the outbox has nothing left to send.
+func (e *e2e) settled(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		d, err := e.app.DB.OutboxDepth(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d[store.OutboxPending] == 0 && d[store.OutboxSending] == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the outbox did not drain: %v", d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (e *e2e) items(t *testing.T) []store.FeedbackItem {
+	t.Helper()
+	items, err := e.app.DB.ListFeedback(context.Background(), store.FeedbackFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
+// redeliver dispatches MESSAGE_CREATE again for m, as a gateway replay would.
+func (e *e2e) redeliver(m discordfake.Message, authorID, author string) {
+	e.discord.Dispatch("MESSAGE_CREATE", map[string]any{
+		"id": m.ID, "channel_id": m.ChannelID, "guild_id": e2eGuild, "content": m.Content, "type": 0,
+		"timestamp": m.Timestamp.Format(time.RFC3339Nano), "author": map[string]any{"id": authorID, "username": author},
+	})
+}
+
+func TestEveryIntakePathThroughTheFakesMakesOneItemAndOneRelay(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			e := startE2E(t, dialect)
+
+			// 1. A message in #feedback, delivered four times.
+			m1 := e.discord.MessageCreate(e2eFeedback, e2eAlice, "the export is broken on big files")
+			for range 3 {
+				e.redeliver(m1, e2eAlice, "alice")
+			}
+			// 2. A message in #general flagged twice, by two people.
+			m2 := e.discord.MessageCreate(e2eGeneral, e2eEve, "billing page crashes on Safari")
+			e.discord.MessageReactionAdd(e2eGeneral, m2.ID, e2eDave, "📣")
+			e.discord.MessageReactionAdd(e2eGeneral, m2.ID, e2eAlice, "📣")
+			// 3. A message in #general sent with the Send to product menu.
+			m3 := e.discord.MessageCreate(e2eGeneral, e2eAlice, "the mobile app crashes at login")
+			e.discord.InteractionCreate(discordfake.NewInteraction{
+				Type: discordfake.InteractionApplicationCommand, GuildID: e2eGuild, ChannelID: e2eGeneral, UserID: e2eDave,
+				Data: map[string]any{"id": "1", "name": "Send to product", "type": 3, "target_id": m3.ID, "resolved": map[string]any{
+					"messages": map[string]any{m3.ID: map[string]any{
+						"id": m3.ID, "channel_id": e2eGeneral, "content": m3.Content, "type": 0,
+						"timestamp": m3.Timestamp.Format(time.RFC3339Nano), "author": map[string]any{"id": e2eAlice, "username": "alice"},
+					}},
+				}},
+			})
+			// 4. carol logs what a customer said on a call, from Slack.
+			code, body := e.do(t, e.slack.SlashCommand(e.base, e2eSecret, time.Now(), slack.SlashCommand{
+				Command: "/feedback", Text: "SSO login is broken for us from Acme (call with Jane)", UserID: "U01CAROL", UserName: "carol",
+				ChannelID: "C01PRODUCT", ChannelName: "product",
+			}))
+			if code != 200 || !strings.Contains(body, "Logged as feedback #") {
+				t.Fatalf("slack /feedback = %d %s", code, body)
+			}
+
+			e.waitSlack(t, "four relays in #product", func() bool { return len(e.slack.Messages("C01PRODUCT")) >= 4 })
+			e.settled(t)
+			if n := len(e.slack.Messages("C01PRODUCT")); n != 4 {
+				t.Errorf("%d relays in #product, want 4 (one per item)", n)
+			}
+			items := e.items(t)
+			if len(items) != 4 {
+				t.Fatalf("%d items, want 4", len(items))
+			}
+			intakes := map[string]store.FeedbackItem{}
+			for _, it := range items {
+				intakes[it.Intake] = it
+			}
+			if it := intakes["flag"]; it.MessageID != m2.ID || it.AuthorName != "eve" || it.LoggedBy != "dave" && it.LoggedBy != "alice" {
+				t.Errorf("flagged item = %+v", it)
+			}
+			if it := intakes["menu"]; it.MessageID != m3.ID || it.LoggedBy != "dave" {
+				t.Errorf("menu item = %+v", it)
+			}
+			if it := intakes["staff"]; it.Customer != "Acme (call with Jane)" || it.LoggedBy != "carol" {
+				t.Errorf("staff item = %+v", it)
+			}
+			if it := intakes["channel"]; it.MessageID != m1.ID {
+				t.Errorf("channel item = %+v", it)
+			}
+		})
+	}
+}
+
+func TestVotesEditsAndDeletesReachTheRelayThroughTheFakes(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			e := startE2E(t, dialect)
+			m := e.discord.MessageCreate(e2eFeedback, e2eAlice, "search is slow")
+			var relay slackfake.Message
+			e.waitSlack(t, "the relay", func() bool {
+				msgs := e.slack.Messages("C01PRODUCT")
+				if len(msgs) == 1 {
+					relay = msgs[0]
+				}
+				return len(msgs) == 1
+			})
+			// The relay's ts is recorded just after Slack shows it; a person
+			// reacts later than that.
+			e.settled(t)
+			// Votes: eve and dave on Discord, carol on the Slack relay, dave again from Slack.
+			e.discord.MessageReactionAdd(e2eFeedback, m.ID, e2eEve, "👍")
+			e.discord.MessageReactionAdd(e2eFeedback, m.ID, e2eDave, "👍")
+			for i, u := range []string{"U01CAROL", "U01DAVE"} {
+				code, body := e.do(t, e.slack.Event(e.base, e2eSecret, time.Now(), "T0LIAISON", "EvVote"+u, &slackevents.ReactionAddedEvent{
+					Type: "reaction_added", User: u, Reaction: []string{"+1::skin-tone-3", "+1"}[i], EventTimestamp: "1700000000.000200",
+					Item: slackevents.Item{Type: "message", Channel: "C01PRODUCT", Timestamp: relay.TS},
+				}))
+				if code != 200 {
+					t.Fatalf("reaction event = %d %s", code, body)
+				}
+			}
+			// Discord's reactions arrive through the gateway, asynchronously.
+			eventually(t, "three votes", func() bool { return e.items(t)[0].Votes >= 3 })
+			e.settled(t)
+			if it := e.items(t)[0]; it.Votes != 3 {
+				t.Errorf("votes = %d, want 3: eve, dave, carol (dave once across platforms)", it.Votes)
+			}
+			e.waitSlack(t, "the relay showing 3 votes", func() bool {
+				got, _ := e.slack.Message("C01PRODUCT", relay.TS)
+				return got.Edited && strings.Contains(string(got.Blocks), "3")
+			})
+
+			e.discord.MessageUpdate(e2eFeedback, m.ID, "search is slow and crashes")
+			e.waitSlack(t, "the relay showing the edit", func() bool {
+				got, _ := e.slack.Message("C01PRODUCT", relay.TS)
+				return strings.Contains(string(got.Blocks), "search is slow and crashes") && strings.Contains(string(got.Blocks), "edited")
+			})
+			e.discord.MessageDelete(e2eFeedback, m.ID)
+			e.waitSlack(t, "the relay marked deleted", func() bool {
+				got, _ := e.slack.Message("C01PRODUCT", relay.TS)
+				return strings.Contains(string(got.Blocks), "the original message was deleted")
+			})
+			if n := len(e.slack.Messages("C01PRODUCT")); n != 1 {
+				t.Errorf("%d messages in #product, want the one relay, edited in place", n)
+			}
+		})
+	}
+}
+
+func TestHostileTextIsRelayedSafelyAndTruncatedWithALink(t *testing.T) {
+	t.Parallel()
+	e := startE2E(t, store.SQLite)
+	hostile := "@everyone <!channel> <!here|here> <@U01CAROL> <!subteam^S1|@team> *bold* ```code``` " + strings.Repeat("the app crashes ", 300)
+	e.discord.MessageCreate(e2eFeedback, e2eAlice, hostile)
+	var relay slackfake.Message
+	e.waitSlack(t, "the relay", func() bool {
+		msgs := e.slack.Messages("C01PRODUCT")
+		if len(msgs) == 1 {
+			relay = msgs[0]
+		}
+		return len(msgs) == 1
+	})
+	blocks := string(relay.Blocks) + relay.Text
+	for _, ping := range []string{"<!channel>", "<!here", "<@U01CAROL>", "<!subteam", "@everyone"} {
+		if strings.Contains(blocks, ping) {
+			t.Errorf("the relay contains %q, which can ping", ping)
+		}
+	}
+	if !strings.Contains(blocks, "truncated") || !strings.Contains(blocks, "https://discord.com/channels/"+e2eGuild+"/"+e2eFeedback+"/") {
+		t.Errorf("the long text is not truncated with a link to the original:\n%.600s", blocks)
+	}
+	var parsed slack.Blocks
+	if err := parsed.UnmarshalJSON(relay.Blocks); err != nil {
+		t.Errorf("the relay's blocks do not parse: %v", err)
+	}
+}
