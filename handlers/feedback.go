@@ -110,20 +110,16 @@ func (r *Router) intakeFor(ctx context.Context, tx *store.Tx, m *bot.Message, ho
 	if by.ID != m.Author.ID || customer != "" {
 		it.LoggedBy = r.actor(by)
 	}
-	created, err := tx.CreateFeedback(ctx, now, it)
-	if err != nil || !created {
-		return it, err
-	}
 	routing := bot.Route(r.Config.Feedback.Rules(), r.Config.Feedback.DefaultDestinations(), bot.RouteInput{
 		Text: it.Text, Platform: it.Source, ChannelID: it.ChannelID, Sentiment: it.Sentiment,
 	})
 	it.Tags = routing.Tags
-	if err := tx.SaveFeedback(ctx, now, it); err != nil {
-		return nil, err
+	created, err := tx.CreateFeedback(ctx, now, it)
+	if err != nil || !created {
+		return it, err
 	}
-	if err := tx.LogFeedback(ctx, now, it.ID, r.actor(by), "created", how); err != nil {
-		return nil, err
-	}
+	// The item's own columns (created_at, intake, author, logged_by) are
+	// the first line of its history: no event row is written for it.
 	for _, d := range routing.To {
 		if err := r.relay(ctx, tx, it, d); err != nil {
 			return nil, err
@@ -659,6 +655,11 @@ func (r *Router) showFeedback(ctx context.Context, id int64) (*bot.Reply, error)
 	if it.Permalink != "" {
 		fmt.Fprintf(&b, "\n%s", it.Permalink)
 	}
+	creator := it.AuthorName
+	if it.LoggedBy != "" {
+		creator = it.LoggedBy
+	}
+	fmt.Fprintf(&b, "\n%s %s created: %s", it.CreatedAt.In(r.Config.Location).Format("2006-01-02 15:04"), creator, it.Intake)
 	for _, h := range hist {
 		fmt.Fprintf(&b, "\n%s %s %s", h.CreatedAt.In(r.Config.Location).Format("2006-01-02 15:04"), cmpOr(h.Actor, "Liaison"), h.Action)
 		if h.Detail != "" {

@@ -53,7 +53,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	switch {
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		d.dialect = dialects[Postgres]
-		driver, dsn = "postgres", rawURL
+		driver, dsn = "postgres", postgresDSN(rawURL)
 	case rawURL == "" || strings.HasPrefix(rawURL, "sqlite:"):
 		d.dialect = dialects[SQLite]
 		path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
@@ -101,6 +101,23 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("connect to %s database %s: %w", d.dialect.name, d.Describe(rawURL), err)
 	}
 	return d, nil
+}
+
+// postgresDSN asks lib/pq to send parameters in binary, which also sends a
+// parameterised statement in one round trip instead of two (parse and
+// describe, then bind and execute): most of Liaison's statements are small,
+// so this nearly halves their latency. A URL that sets it keeps its choice.
+func postgresDSN(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw // lib/pq reports the malformed URL
+	}
+	q := u.Query()
+	if q.Get("binary_parameters") == "" {
+		q.Set("binary_parameters", "yes")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }
 
 func cmpOr(v, def int) int {

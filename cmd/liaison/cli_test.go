@@ -91,7 +91,7 @@ func TestMigrateUpThenStatus(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "0001_initial.sql") || !strings.Contains(out, "pending") {
 		t.Fatalf("status before = %d %q %q", code, out, errs)
 	}
-	if code, out, errs = run(t, env, "migrate"); code != 0 || !strings.Contains(out, "Applied 1 migration(s)") {
+	if code, out, errs = run(t, env, "migrate"); code != 0 || !strings.HasPrefix(out, "Applied ") || !strings.Contains(out, " migration(s) to the sqlite database.") {
 		t.Fatalf("migrate = %d %q %q", code, out, errs)
 	}
 	if code, out, _ = run(t, env, "migrate", "up"); code != 0 || !strings.Contains(out, "up to date") {

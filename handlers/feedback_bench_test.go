@@ -1,0 +1,100 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/bot/store/storetest"
+)
+
+var benchTexts = []string{
+	"the export button crashes on big files",
+	"I love the new dashboard, thank you!",
+	"how do I export to CSV?",
+	"search is slow since the last update",
+}
+
+// BenchmarkFeedbackIntake measures Discord messages in a feedback channel
+// going through the router: de-duplicated, stored, scored, routed and their
+// relays outboxed, in one transaction each, in parallel as the adapter's
+// workers do. Report: events/s.
+func BenchmarkFeedbackIntake(b *testing.B) {
+	for _, dialect := range storetest.Dialects() {
+		b.Run(dialect, func(b *testing.B) {
+			fb := setupBench(b, storetest.Open(b, dialect))
+			var seq atomic.Int64
+			b.SetParallelism(4)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := seq.Add(1)
+					m := discordMsg(feedbackCh, fmt.Sprint(1_000_000+i), aliceID, "alice", benchTexts[i%int64(len(benchTexts))])
+					if err := fb.r.HandleEvent(context.Background(), m); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
+// BenchmarkFeedbackIntakeDeliveredFourTimes delivers every event four times
+// (two at once, then two retries) and checks afterwards that there is
+// exactly one item and one relay per event. Report: deliveries/s.
+func BenchmarkFeedbackIntakeDeliveredFourTimes(b *testing.B) {
+	for _, dialect := range storetest.Dialects() {
+		b.Run(dialect, func(b *testing.B) {
+			db := storetest.Open(b, dialect)
+			fb := setupBench(b, db)
+			var seq atomic.Int64
+			b.SetParallelism(2)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := seq.Add(1)
+					m := discordMsg(feedbackCh, fmt.Sprint(2_000_000+i), aliceID, "alice", benchTexts[i%int64(len(benchTexts))])
+					var wg sync.WaitGroup
+					for range 2 {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							if err := fb.r.HandleEvent(context.Background(), m); err != nil {
+								b.Error(err)
+							}
+						}()
+					}
+					wg.Wait()
+					for range 2 {
+						if err := fb.r.HandleEvent(context.Background(), m); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+			})
+			b.StopTimer()
+			b.ReportMetric(float64(4*b.N)/b.Elapsed().Seconds(), "deliveries/s")
+			items, err := db.ListFeedback(context.Background(), store.FeedbackFilter{Limit: b.N + 10})
+			if err != nil {
+				b.Fatal(err)
+			}
+			entries, err := db.OutboxEntries(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(items) != b.N || len(entries) != b.N {
+				b.Fatalf("%d events delivered four times: %d items and %d outbox rows, want %d of each", b.N, len(items), len(entries), b.N)
+			}
+			b.ReportMetric(0, "duplicates")
+		})
+	}
+}
+
+func setupBench(b *testing.B, db *store.DB) *fbBundle {
+	b.Helper()
+	return setupFeedbackTB(b, db)
+}
