@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -136,13 +135,7 @@ func (e *e2e) waitSlack(t *testing.T, what string, cond func() bool) {
 
 func (e *e2e) do(t *testing.T, req *http.Request) (int, string) {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return send(t, req)
 }
 
 func TestFeedbackFlowsFromDiscordToSlackAndIsAcknowledgedThere(t *testing.T) {
