@@ -44,6 +44,23 @@ func (s *Sender) OpenView(ctx context.Context, triggerID string, m *bot.Modal) e
 	return nil
 }
 
+// UpdateView replaces the content of an open view (views.update), e.g. to
+// show a form's result in place. A view that was closed meanwhile gives a
+// not_found error the caller can ignore.
+func (s *Sender) UpdateView(ctx context.Context, viewID string, m *bot.Modal) error {
+	v, err := renderModal(m)
+	if err != nil {
+		return err
+	}
+	if _, err := s.api.UpdateViewContext(ctx, *v, "", "", viewID); err != nil {
+		if apiCode(err) == "not_found" {
+			return bot.Errorf(bot.ENotFound, "That form is no longer open.")
+		}
+		return fmt.Errorf("slack: update view %s: %w", viewID, err)
+	}
+	return nil
+}
+
 // UsersInfo returns a Slack user (users.info).
 func (s *Sender) UsersInfo(ctx context.Context, userID string) (bot.User, error) {
 	u, err := s.api.GetUserInfoContext(ctx, userID)

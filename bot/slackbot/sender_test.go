@@ -448,6 +448,19 @@ func TestDirectCalls(t *testing.T) {
 	if err := s.OpenView(ctx, trigger, &bot.Modal{CallbackID: "x", Title: "Again"}); bot.ErrorCode(err) != bot.EConflict {
 		t.Errorf("OpenView with a used trigger = %v, want a conflict the user can act on", err)
 	}
+	views := tb.fake.Views()
+	if len(views) != 1 {
+		t.Fatalf("%d views open, want 1", len(views))
+	}
+	if err := s.UpdateView(ctx, views[0].ID, &bot.Modal{CallbackID: "y", Title: "Saved", Fields: []bot.ModalField{{ID: "b", Label: "Note"}}}); err != nil {
+		t.Fatalf("UpdateView: %v", err)
+	}
+	if v := tb.fake.Views()[0]; v.CallbackID != "y" || !strings.Contains(string(v.JSON), "Saved") {
+		t.Errorf("after UpdateView the view is %s %s", v.CallbackID, v.JSON)
+	}
+	if err := s.UpdateView(ctx, "V0GONE", &bot.Modal{CallbackID: "z", Title: "Gone"}); bot.ErrorCode(err) != bot.ENotFound {
+		t.Errorf("UpdateView of a closed view = %v, want not_found", err)
+	}
 }
 
 // plainJSON re-encodes JSON indented and without HTML escapes, so "<" reads
