@@ -30,6 +30,22 @@ type Post struct {
 	Link    *Link    `json:"link,omitempty"`
 	Context string   `json:"context,omitempty"` // small print at the bottom
 	Buttons []Button `json:"buttons,omitempty"`
+	// Sections are the headed parts of a longer message, such as a report:
+	// shown after the fields, each under its heading (a block of its own in
+	// Slack).
+	Sections []Section `json:"sections,omitempty"`
+}
+
+// Section is one headed part of a Post: a heading and short lines under it.
+type Section struct {
+	Title string `json:"title"`
+	Lines []Line `json:"lines,omitempty"`
+}
+
+// Line is one line of a Section; with a URL (http or https) it is a link.
+type Line struct {
+	Text string `json:"text"`
+	URL  string `json:"url,omitempty"`
 }
 
 // Field is a label and a short value shown side by side.

@@ -35,6 +35,9 @@ type Digest struct {
 	// Grace is how late a run may still be posted, after downtime, before it
 	// is skipped for the next; 24h unless set.
 	Grace time.Duration
+	// StaffInTop keeps staff among the top contributors. By default they are
+	// counted in every total but left out of that list.
+	StaffInTop bool
 }
 
 // Period is the span of time a digest covers.
@@ -106,6 +109,11 @@ func (d *decoder) digest(g *Digest, n *yaml.Node, path string) {
 		{name: "grace", decode: func(v *yaml.Node, p string) {
 			if grace, ok := d.duration(v, p, false); ok {
 				g.Grace = grace
+			}
+		}},
+		{name: "staff_in_top", decode: func(v *yaml.Node, p string) {
+			if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" || v.Decode(&g.StaffInTop) != nil {
+				d.errorf(v, p, "expected true or false, got %s", describe(v))
 			}
 		}},
 	})

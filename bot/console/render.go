@@ -79,8 +79,9 @@ func buttonsText(bs []bot.Button) string {
 
 // postLines renders a post, one piece after another: the people it notifies
 // (@name, before the first line), the title, the text, the quote (each line
-// starting "> "), the fields ("Name: value"), the link ("label <url>") and
-// the small print. Buttons are the entry's. name turns a user id into the
+// starting "> "), the fields ("Name: value"), the sections (the heading,
+// then "- line" or "- line <url>"), the link ("label <url>") and the small
+// print. Buttons are the entry's. name turns a user id into the
 // name people know.
 func postLines(p bot.Post, name func(id string) string) []string {
 	var lines []string
@@ -98,6 +99,16 @@ func postLines(p bot.Post, name func(id string) string) []string {
 	}
 	for _, f := range p.Fields {
 		add(f.Name + ": " + f.Value)
+	}
+	for _, sec := range p.Sections {
+		add(sec.Title)
+		for _, l := range sec.Lines {
+			if l.URL != "" {
+				add("- " + l.Text + " <" + l.URL + ">")
+			} else {
+				add("- " + l.Text)
+			}
+		}
 	}
 	if p.Link != nil {
 		if p.Link.Label != "" {

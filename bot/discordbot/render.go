@@ -120,6 +120,17 @@ func postContent(p *bot.Post) string {
 	for _, f := range p.Fields {
 		b.field(f.Name, f.Value)
 	}
+	for _, sec := range p.Sections {
+		b.line("**", sec.Title, "**")
+		for _, l := range sec.Lines {
+			if l.URL != "" {
+				b.link(&bot.Link{URL: l.URL, Label: l.Text})
+				b.lines[len(b.lines)-1] = "- " + b.lines[len(b.lines)-1]
+				continue
+			}
+			b.line("- ", l.Text, "")
+		}
+	}
 	if p.Link != nil && p.Link.URL != "" {
 		b.link(p.Link)
 	}

@@ -111,6 +111,34 @@ func quote(s string) string {
 	return strings.Join(lines, "\n")
 }
 
+// sectionText renders a Section as its bold heading and one line per Line,
+// each line a link when it has an http(s) URL. Lines that would pass
+// Slack's section limit are left out, and the last line says how many.
+func sectionText(sec bot.Section) string {
+	head := "*" + esc(sec.Title) + "*"
+	if sec.Title == "" {
+		head = ""
+	}
+	lines := []string{head}
+	size := utf8.RuneCountInString(head)
+	for i, l := range sec.Lines {
+		var s string
+		if l.URL != "" {
+			s = "• " + link(&bot.Link{URL: l.URL, Label: l.Text})
+		} else {
+			s = "• " + esc(l.Text)
+		}
+		n := utf8.RuneCountInString(s) + 1
+		if size+n > maxSectionText-40 {
+			lines = append(lines, fmt.Sprintf("…and %d more", len(sec.Lines)-i))
+			break
+		}
+		lines = append(lines, s)
+		size += n
+	}
+	return strings.TrimPrefix(strings.Join(lines, "\n"), "\n")
+}
+
 // errEmpty is a post with nothing to show.
 var errEmpty = errors.New("the message is empty: it has no title, text, quote, fields, link or buttons")
 
@@ -161,6 +189,9 @@ func renderPost(p *bot.Post) ([]slack.Block, string, error) {
 			text = mrkdwn(pre)
 		}
 		blocks = append(blocks, slack.NewSectionBlock(text, fields, nil))
+	}
+	for _, sec := range p.Sections {
+		blocks = append(blocks, section(clip(take()+sectionText(sec), maxSectionText)))
 	}
 	if p.Context != "" {
 		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(clip(esc(p.Context), maxSectionText))))

@@ -1,0 +1,432 @@
+package handlers
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/chart"
+	"github.com/liaison-bot/liaison/bot/config"
+	"github.com/liaison-bot/liaison/bot/store"
+)
+
+// The community digest: a period's activity, members, feedback, response
+// times, published replies and moderation, compared with the period before,
+// posted to Slack (with its chart in the thread) and, for a Discord
+// destination, as public "community highlights" with no internal figures.
+
+// digestTop is how many channels, contributors and items a list shows:
+// enough to be useful, short enough for a phone.
+const digestTop = 5
+
+func (r *Router) registerDigest() {
+	r.events = append(r.events, r.statsEvent)
+	r.subcommands["digest"] = &Subcommand{
+		Name: "digest", Usage: "preview [name]",
+		Summary: "the community digest of the period so far, shown to you only",
+		Run:     r.digestSubcommand,
+	}
+}
+
+// digestSubcommand is /liaison digest preview [name].
+func (r *Router) digestSubcommand(ctx context.Context, _ *bot.Command, args string) (*bot.Reply, error) {
+	verb, name, _ := strings.Cut(strings.TrimSpace(args), " ")
+	if !strings.EqualFold(verb, "preview") {
+		return nil, bot.Errorf(bot.EInvalid, "Use /liaison digest preview, or /liaison digest preview weekly to name a digest.")
+	}
+	text, err := r.DigestPreview(ctx, strings.TrimSpace(name))
+	if err != nil {
+		return nil, err
+	}
+	return &bot.Reply{Text: text}, nil
+}
+
+// DigestConfig returns the configured digest called name; "" means the
+// first one.
+func (r *Router) DigestConfig(name string) (config.Digest, error) {
+	ds := r.Config.Digests
+	if len(ds) == 0 {
+		return config.Digest{}, bot.Errorf(bot.ENotFound, "No digest is set up: add a digests: section to liaison.yaml (see liaison.example.yaml).")
+	}
+	if name == "" {
+		return ds[0], nil
+	}
+	var names []string
+	for _, d := range ds {
+		if strings.EqualFold(d.Name, name) {
+			return d, nil
+		}
+		names = append(names, d.Name)
+	}
+	return config.Digest{}, bot.Errorf(bot.ENotFound, "There is no digest called %q. The digests are: %s.", name, strings.Join(names, ", "))
+}
+
+// DigestPreview computes the digest called name (or the first) for the
+// period its next run will report on, as far as it has gone, and renders
+// it as text.
+func (r *Router) DigestPreview(ctx context.Context, name string) (string, error) {
+	d, err := r.DigestConfig(name)
+	if err != nil {
+		return "", err
+	}
+	now := r.Clock.Now()
+	next := d.Schedule.Next(now)
+	if next.IsZero() {
+		return "", bot.Errorf(bot.EInvalid, "The digest %s has no next run, so there is no period to preview.", d.Name)
+	}
+	// Up to and including now: what happened this second counts.
+	dg, err := r.computeDigest(ctx, d, bot.PeriodEnding(next, d.Location, string(d.Period)), now.Add(time.Second))
+	if err != nil {
+		return "", err
+	}
+	dg.SoFar = true
+	return digestText(r.internalPost(dg, "")), nil
+}
+
+// ComputeDigest computes the digest d for its run at slot: the period that
+// ends when slot's day begins, compared with the period before.
+func (r *Router) ComputeDigest(ctx context.Context, d config.Digest, slot time.Time) (*bot.Digest, error) {
+	p := bot.PeriodEnding(slot, d.Location, string(d.Period))
+	dg, err := r.computeDigest(ctx, d, p, p.End)
+	if err != nil {
+		return nil, err
+	}
+	dg.Slot = slot
+	return dg, nil
+}
+
+// computeDigest reads a period's figures up to until (its end, or now for
+// a preview) and the previous period's, whole.
+func (r *Router) computeDigest(ctx context.Context, d config.Digest, p bot.Period, until time.Time) (*bot.Digest, error) {
+	span := string(d.Period)
+	prev := p.Previous(span)
+	if until.After(p.End) {
+		until = p.End
+	}
+	dg := &bot.Digest{Name: d.Name, Span: span, Period: p, Previous: prev}
+	names := r.discordChannelNames()
+	// The reads are independent: run them side by side, the period's and
+	// the previous one's, so a digest costs the slowest read, not the sum.
+	var mod, prevMod map[string]int64
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		dg.Activity, err = r.DB.Activity(ctx, store.ActivityQuery{Period: p, Previous: prev, Top: digestTop, StaffInTop: d.StaffInTop, Names: names})
+		return err
+	})
+	g.Go(func() (err error) {
+		dg.PrevActivity, err = r.DB.Activity(ctx, store.ActivityQuery{Period: prev, Top: digestTop, StaffInTop: d.StaffInTop, Names: names})
+		return err
+	})
+	g.Go(func() (err error) {
+		dg.Feedback, err = r.feedbackFigures(ctx, p.Start, until, true)
+		return err
+	})
+	g.Go(func() (err error) {
+		dg.PrevFeedback, err = r.feedbackFigures(ctx, prev.Start, prev.End, false)
+		return err
+	})
+	g.Go(func() (err error) {
+		if dg.Replies, err = r.DB.RepliesPublished(ctx, p.Start, until); err != nil {
+			return err
+		}
+		if dg.PrevReplies, err = r.DB.RepliesPublished(ctx, prev.Start, prev.End); err != nil {
+			return err
+		}
+		if mod, err = r.DB.ModerationActions(ctx, p.Start, until); err != nil {
+			return err
+		}
+		prevMod, err = r.DB.ModerationActions(ctx, prev.Start, prev.End)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	dg.Moderation = bot.WithPrevious(bot.Tally(mod), bot.Tally(prevMod))
+	return dg, nil
+}
+
+// feedbackFigures sums up the feedback created in [from, to) and what was
+// waiting for an answer at to; with lists, the most-voted and the
+// longest-waiting items too (a previous period needs only its numbers).
+func (r *Router) feedbackFigures(ctx context.Context, from, to time.Time, lists bool) (bot.FeedbackFigures, error) {
+	top := 0
+	if lists {
+		top = digestTop
+	}
+	st, err := r.DB.FeedbackCreated(ctx, from, to, min(top, 3))
+	if err != nil {
+		return bot.FeedbackFigures{}, err
+	}
+	t := bot.FeedbackTally{Items: st.Items, BySentiment: st.BySentiment, ByTag: st.ByTag}
+	for i := range st.MostVoted {
+		t.MostVoted = append(t.MostVoted, digestItem(&st.MostVoted[i], time.Time{}))
+	}
+	hours, loc := r.Config.BusinessHours, r.Config.Location
+	for _, p := range st.Responses {
+		t.Responses = append(t.Responses, hours.Elapsed(p[0], p[1], loc))
+	}
+	f := bot.SummarizeFeedback(t)
+	n, oldest, err := r.DB.UnansweredAt(ctx, to, top)
+	if err != nil {
+		return bot.FeedbackFigures{}, err
+	}
+	f.Unanswered = n
+	for i := range oldest {
+		f.Oldest = append(f.Oldest, digestItem(&oldest[i], to))
+	}
+	return f, nil
+}
+
+// digestItem shows an item in a digest's list: who said what, a link, its
+// votes and, when t is set, how long it has waited by then.
+func digestItem(it *store.FeedbackFact, t time.Time) bot.DigestItem {
+	who := cmp.Or(it.Customer, it.AuthorName)
+	d := bot.DigestItem{ID: it.ID, Title: fmt.Sprintf("#%d %s: %s", it.ID, who, oneLine(it.Text, 60)), URL: it.Permalink, Votes: it.Votes}
+	if !t.IsZero() {
+		d.Waiting = t.Sub(it.CreatedAt)
+	}
+	return d
+}
+
+// discordChannelNames maps the configured Discord channel ids to their
+// short names.
+func (r *Router) discordChannelNames() map[string]string {
+	out := map[string]string{}
+	for _, g := range r.Config.Discord.Guilds {
+		for name, id := range g.Channels {
+			out[id] = name
+		}
+	}
+	return out
+}
+
+// PublishDigest computes the digest called name for its run at slot and, in
+// one transaction, claims the slot (digest, slot) in job_runs and enqueues
+// its messages: for each Slack destination the digest and, in its thread,
+// the chart; for each Discord destination the public highlights. It reports
+// false, having posted nothing, when the slot was already claimed (posted by
+// another replica, or recorded as skipped). owner names who claims it.
+func (r *Router) PublishDigest(ctx context.Context, name string, slot time.Time, delayed bool, owner string) (bool, error) {
+	d, err := r.DigestConfig(name)
+	if err != nil {
+		return false, err
+	}
+	job := bot.DigestJob(d.Name)
+	if run, err := r.DB.JobRunAt(ctx, job, slot); err != nil || run != nil {
+		return false, err
+	}
+	dg, err := r.ComputeDigest(ctx, d, slot)
+	if err != nil {
+		return false, fmt.Errorf("compute digest %s for %s: %w", d.Name, slot, err)
+	}
+	dg.Delayed = delayed
+	var png []byte
+	for _, to := range d.To {
+		if to.Platform == config.PlatformSlack {
+			if png, err = chart.Digest(dg); err != nil {
+				return false, fmt.Errorf("digest %s: %w", d.Name, err)
+			}
+			break
+		}
+	}
+	claimed := false
+	err = r.DB.InTx(ctx, func(tx *store.Tx) error {
+		now := r.Clock.Now()
+		detail := fmt.Sprintf("%s, to %d channel(s)", dg.Period, len(d.To))
+		ok, err := tx.ClaimJobRun(ctx, now, job, slot, delayed, owner, detail)
+		if err != nil || !ok {
+			return err
+		}
+		claimed = true
+		for _, to := range d.To {
+			key := fmt.Sprintf("digest:%s:%s:%s", d.Name, slot.UTC().Format(time.RFC3339), to)
+			if to.Platform == config.PlatformDiscord {
+				m := &bot.OutboxMessage{Key: key, Platform: bot.PlatformDiscord, Kind: bot.KindPost, Payload: mustJSON(publicPost(dg, to.ID))}
+				if _, err := tx.Enqueue(ctx, now, m); err != nil {
+					return err
+				}
+				continue
+			}
+			post := &bot.OutboxMessage{Key: key, Platform: bot.PlatformSlack, Kind: bot.KindPost, Payload: mustJSON(r.internalPost(dg, to.ID))}
+			if _, err := tx.Enqueue(ctx, now, post); err != nil {
+				return err
+			}
+			up := bot.Upload{ChannelID: to.ID, Filename: chart.Filename, Title: fmt.Sprintf("%s: messages per day and feedback by sentiment", digestTitle(dg)), Data: png}
+			if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: key + ":chart", Platform: bot.PlatformSlack, Kind: bot.KindUpload,
+				Payload: mustJSON(up), ParentKey: key}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("post digest %s for %s: %w", d.Name, slot, err)
+	}
+	return claimed, nil
+}
+
+func digestTitle(d *bot.Digest) string {
+	return bot.SpanName(d.Span) + " community digest"
+}
+
+// internalPost renders the digest for the team's Slack: every figure, with
+// its change, in one message short enough to read on a phone.
+func (r *Router) internalPost(d *bot.Digest, channelID string) bot.Post {
+	title := digestTitle(d) + " · " + d.Period.String()
+	switch {
+	case d.SoFar:
+		title = digestTitle(d) + " so far · " + d.Period.String()
+	case d.Delayed:
+		title += " (delayed)"
+	}
+	a, pa := d.Activity, d.PrevActivity
+	f, pf := d.Feedback, d.PrevFeedback
+	p := bot.Post{ChannelID: channelID, Title: title}
+	p.Text = "Compared with " + d.Previous.String() + "."
+	if d.SoFar {
+		p.Text = "The period is not over: compared with the whole of " + d.Previous.String() + "."
+	}
+	response := "no answers yet"
+	if f.Answered > 0 {
+		response = fmt.Sprintf("%s median · %s for 9 in 10", bot.Hours(f.MedianResponse), bot.Hours(f.P90Response))
+		if pf.Answered > 0 {
+			response += " (was " + bot.Hours(pf.MedianResponse) + ")"
+		}
+	}
+	p.Fields = []bot.Field{
+		{Name: "Messages", Value: bot.WithChange(a.Messages, pa.Messages)},
+		{Name: "Active members", Value: bot.WithChange(a.ActiveMembers, pa.ActiveMembers)},
+		{Name: "New members", Value: bot.WithChange(a.NewMembers, pa.NewMembers)},
+		{Name: "Members who left", Value: bot.WithChange(a.DepartedMembers, pa.DepartedMembers)},
+		{Name: "Community size", Value: bot.WithChange(a.CommunitySize, pa.CommunitySize)},
+		{Name: "Discussions started", Value: bot.WithChange(a.Discussions, pa.Discussions)},
+		{Name: "Feedback items", Value: bot.WithChange(f.Items, pf.Items)},
+		{Name: "First response (business hours)", Value: response},
+		{Name: "Waiting for an answer", Value: bot.WithChange(f.Unanswered, pf.Unanswered)},
+		{Name: "Replies published", Value: bot.WithChange(d.Replies, d.PrevReplies)},
+	}
+	if lines := countLines(a.Channels, "message"); len(lines) > 0 {
+		p.Sections = append(p.Sections, bot.Section{Title: "Busiest channels", Lines: lines})
+	}
+	if len(a.Contributors) > 0 {
+		sec := bot.Section{Title: "Top contributors"}
+		for _, c := range a.Contributors {
+			text := c.Name + ": " + bot.Plural(c.Messages, "message")
+			if c.Staff {
+				text += " (staff)"
+			}
+			sec.Lines = append(sec.Lines, bot.Line{Text: text})
+		}
+		p.Sections = append(p.Sections, sec)
+	}
+	if f.Items > 0 || pf.Items > 0 {
+		p.Sections = append(p.Sections, bot.Section{Title: "Feedback by sentiment", Lines: countLines(bot.WithPrevious(f.BySentiment, pf.BySentiment), "")})
+	}
+	if tags := bot.WithPrevious(f.ByTag, pf.ByTag); len(tags) > 0 {
+		p.Sections = append(p.Sections, bot.Section{Title: "Feedback by tag", Lines: countLines(tags[:min(len(tags), digestTop)], "")})
+	}
+	if len(f.MostVoted) > 0 {
+		sec := bot.Section{Title: "Most-voted feedback"}
+		for _, it := range f.MostVoted {
+			sec.Lines = append(sec.Lines, bot.Line{Text: fmt.Sprintf("%s (%s)", it.Title, bot.Plural(int64(it.Votes), "vote")), URL: it.URL})
+		}
+		p.Sections = append(p.Sections, sec)
+	}
+	if len(f.Oldest) > 0 {
+		sec := bot.Section{Title: "Waiting longest for an answer"}
+		for _, it := range f.Oldest {
+			sec.Lines = append(sec.Lines, bot.Line{Text: fmt.Sprintf("%s (waiting %s)", it.Title, bot.ShortDuration(it.Waiting)), URL: it.URL})
+		}
+		if more := f.Unanswered - int64(len(f.Oldest)); more > 0 {
+			sec.Lines = append(sec.Lines, bot.Line{Text: fmt.Sprintf("and %d more: /liaison feedback list", more)})
+		}
+		p.Sections = append(p.Sections, sec)
+	}
+	mod := bot.Section{Title: "Moderation actions", Lines: countLines(d.Moderation, "")}
+	if len(mod.Lines) == 0 {
+		mod.Lines = []bot.Line{{Text: "none"}}
+	}
+	p.Sections = append(p.Sections, mod)
+	p.Context = fmt.Sprintf("Discord messages from people (bots left out), by day in %s. Chart in the thread.", r.Config.Timezone)
+	if d.SoFar {
+		p.Context = fmt.Sprintf("Discord messages from people (bots left out), by day in %s.", r.Config.Timezone)
+	}
+	return p
+}
+
+// countLines writes counts as "name: 12 (+3, +33%)" lines, or with a
+// noun, "name: 12 messages (+3, +33%)".
+func countLines(cs []bot.Count, noun string) []bot.Line {
+	var out []bot.Line
+	for _, c := range cs {
+		n := bot.Thousands(c.N)
+		if noun != "" {
+			n = bot.Plural(c.N, noun)
+		}
+		out = append(out, bot.Line{Text: fmt.Sprintf("%s: %s (%s)", c.Name, n, bot.Delta(c.N, c.Prev))})
+	}
+	return out
+}
+
+// publicPost renders the digest for the community's Discord: activity
+// only, no feedback, response times, moderation or staff, and no mentions.
+// Members are named in plain text.
+func publicPost(d *bot.Digest, channelID string) bot.Post {
+	a, pa := d.Activity, d.PrevActivity
+	p := bot.Post{ChannelID: channelID, Title: "Community highlights · " + d.Period.String()}
+	p.Text = fmt.Sprintf("Here is what happened on the server this %s.", spanNoun(d.Span))
+	p.Fields = []bot.Field{
+		{Name: "Messages", Value: bot.WithChange(a.Messages, pa.Messages)},
+		{Name: "Members who took part", Value: bot.WithChange(a.ActiveMembers, pa.ActiveMembers)},
+		{Name: "New members", Value: bot.Thousands(a.NewMembers)},
+		{Name: "Discussions started", Value: bot.WithChange(a.Discussions, pa.Discussions)},
+	}
+	var names []string
+	for _, c := range a.Contributors {
+		if !c.Staff {
+			names = append(names, c.Name)
+		}
+	}
+	if len(names) > 0 {
+		p.Sections = []bot.Section{{Title: "Thank you to our most active members", Lines: []bot.Line{{Text: strings.Join(names, ", ")}}}}
+	}
+	return p
+}
+
+func spanNoun(span string) string {
+	switch span {
+	case bot.SpanDay:
+		return "day"
+	case bot.SpanMonth:
+		return "month"
+	}
+	return "week"
+}
+
+// digestText renders a digest post as plain text: for a preview in Slack
+// (to one person) and on the terminal.
+func digestText(p bot.Post) string {
+	var b strings.Builder
+	b.WriteString(p.Title)
+	if p.Text != "" {
+		b.WriteString("\n" + p.Text)
+	}
+	for _, f := range p.Fields {
+		fmt.Fprintf(&b, "\n%s: %s", f.Name, f.Value)
+	}
+	for _, s := range p.Sections {
+		b.WriteString("\n" + s.Title + ":")
+		for _, l := range s.Lines {
+			b.WriteString("\n- " + l.Text)
+			if l.URL != "" {
+				b.WriteString(" " + l.URL)
+			}
+		}
+	}
+	return b.String()
+}
