@@ -68,6 +68,7 @@ type Console struct {
 	forms    map[string]*form    // person → the form last opened for them
 	sent     map[string]bot.SendResult
 	seq      int // the pretend gateway session's sequence number
+	mod      modState
 }
 
 // form is a modal open in front of someone.

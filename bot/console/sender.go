@@ -49,6 +49,8 @@ func (s *Sender) Send(_ context.Context, m *bot.OutboxMessage) (bot.SendResult, 
 		res, err = s.react(m)
 	case bot.KindUpload:
 		res, err = s.upload(m)
+	case bot.KindModerate:
+		res, err = s.moderate(m)
 	default:
 		err = &bot.PermanentError{Err: fmt.Errorf("the console cannot perform %q messages yet", m.Kind)}
 	}

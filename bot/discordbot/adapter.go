@@ -202,6 +202,7 @@ func New(opts Options) (*Adapter, error) {
 	a.life, a.stop = context.WithCancel(context.Background())
 	a.sender = &Sender{session: s, clock: opts.Clock, blocked: map[string]time.Time{}}
 	s.AddHandler(a.onEvent)
+	s.AddHandler(a.onModeration)
 	s.AddHandler(a.onConnect)
 	return a, nil
 }

@@ -79,6 +79,10 @@ func (s *Sender) Send(ctx context.Context, m *bot.OutboxMessage) (bot.SendResult
 			return bot.SendResult{}, &bot.PermanentError{Err: fmt.Errorf("outbox %s: unreadable reaction: %w", m.Key, err)}
 		}
 		return s.react(ctx, m, &r)
+	case bot.KindModerate:
+		return s.moderate(ctx, m)
+	case bot.KindUpload:
+		return s.upload(ctx, m)
 	}
 	return bot.SendResult{}, &bot.PermanentError{Err: fmt.Errorf("Liaison cannot %s on Discord yet", m.Kind)}
 }

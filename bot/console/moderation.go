@@ -1,0 +1,222 @@
+package console
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/liaison-bot/liaison/bot"
+)
+
+// Moderation in the console: the server as the moderation rules see it
+// (roles ranked moderators above staff above the rest, Liaison's own role
+// above all; nobody owns the server), the actions Liaison takes, printed as
+// Discord's audit log would show them, and their effect on the world
+// (bans, timeouts, kicks, deleted messages).
+
+// selfRole is the id of Liaison's role in the console's server.
+const selfRole = "liaison-role"
+
+// modState is what moderation changed in the console's world. c.mu guards it.
+type modState struct {
+	banned   map[string]bool      // user id → banned
+	gone     map[string]bool      // user id → kicked or banned: not a member
+	timeouts map[string]time.Time // user id → end of their timeout
+}
+
+func (s *modState) init() {
+	if s.banned == nil {
+		s.banned, s.gone, s.timeouts = map[string]bool{}, map[string]bool{}, map[string]time.Time{}
+	}
+}
+
+// rolePosition ranks the console's roles by name.
+func rolePosition(name string) int {
+	switch name {
+	case "moderators":
+		return 30
+	case "staff":
+		return 20
+	case "protected":
+		return 10
+	}
+	return 15
+}
+
+// moderate prints a moderation action as the audit log shows it and
+// applies it to the world. c.mu is held.
+func (s *Sender) moderate(m *bot.OutboxMessage) (bot.SendResult, error) {
+	var a bot.ModAction
+	if err := decode(m, &a); err != nil {
+		return bot.SendResult{}, err
+	}
+	c := s.c
+	c.mod.init()
+	who := cmp.Or(a.UserName, c.dir.userName(bot.PlatformDiscord, a.UserID))
+	audit := func(text string) {
+		if a.Reason != "" {
+			text += " · " + a.Reason
+		}
+		c.emit(entry{platform: bot.PlatformDiscord, channel: "audit-log", author: liaison, lines: []string{text}})
+	}
+	switch a.Op {
+	case bot.OpTimeout:
+		if a.Until == nil {
+			return bot.SendResult{}, &bot.PermanentError{Err: errString("a timeout without its end")}
+		}
+		c.mod.timeouts[a.UserID] = *a.Until
+		audit("timed out " + who + " until " + a.Until.In(c.cfg.Location).Format("Mon 2 Jan 15:04 MST"))
+	case bot.OpUntimeout:
+		delete(c.mod.timeouts, a.UserID)
+		audit("lifted the timeout of " + who)
+	case bot.OpKick:
+		c.mod.gone[a.UserID] = true
+		audit("kicked " + who)
+	case bot.OpBan:
+		c.mod.banned[a.UserID], c.mod.gone[a.UserID] = true, true
+		text := "banned " + who
+		if a.DeleteMessageSeconds > 0 {
+			text += ", deleting their messages of the last " + bot.FormatDuration(time.Duration(a.DeleteMessageSeconds)*time.Second)
+		}
+		audit(text)
+	case bot.OpUnban:
+		if !c.mod.banned[a.UserID] {
+			break // nothing to lift: as on Discord, not an error
+		}
+		delete(c.mod.banned, a.UserID)
+		audit("unbanned " + who)
+	case bot.OpDelete, bot.OpBulkDelete:
+		for _, id := range a.MessageIDs {
+			msg, ok := c.byID[bot.PlatformDiscord+" "+id]
+			if !ok || msg.deleted {
+				continue
+			}
+			msg.deleted = true
+			c.emit(entry{platform: bot.PlatformDiscord, channel: msg.label, ref: msg.ref, mark: "deleted", action: "by liaison"})
+		}
+	case bot.OpSlowmode:
+		label, _ := c.dir.label(bot.PlatformDiscord, a.ChannelID)
+		text := "set slowmode to " + bot.FormatDuration(time.Duration(a.Seconds)*time.Second)
+		if a.Seconds == 0 {
+			text = "turned slowmode off"
+		}
+		if a.Reason != "" {
+			text += " · " + a.Reason
+		}
+		c.emit(entry{platform: bot.PlatformDiscord, channel: cmp.Or(label, a.ChannelID), author: liaison, lines: []string{text}})
+	default:
+		return bot.SendResult{}, &bot.PermanentError{Err: errString("the console cannot " + a.Op)}
+	}
+	return bot.SendResult{Channel: a.ChannelID}, nil
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }
+
+// GuildInfo describes the console's server: its roles from the
+// configuration, ranked, and Liaison's role above them.
+func (c *Console) GuildInfo(_ context.Context, guildID string) (*bot.Guild, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g := &bot.Guild{ID: guildID, SelfID: liaison, SelfRoles: []string{selfRole},
+		Roles: []bot.Role{{ID: guildID, Name: "@everyone"}, {ID: selfRole, Name: "Liaison", Position: 100}}}
+	for name, ids := range c.dir.roleIDs[guildID] {
+		for _, id := range ids {
+			g.Roles = append(g.Roles, bot.Role{ID: id, Name: name, Position: rolePosition(name)})
+		}
+	}
+	slices.SortFunc(g.Roles, func(a, b bot.Role) int { return cmp.Compare(a.Position, b.Position) })
+	return g, nil
+}
+
+// GuildMember returns a member of the console's server.
+func (c *Console) GuildMember(_ context.Context, guildID, userID string) (*bot.Member, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.mod.init()
+	if userID == liaison {
+		return &bot.Member{User: bot.User{Platform: bot.PlatformDiscord, ID: liaison, Name: liaison, Bot: true, Roles: []string{selfRole}}}, nil
+	}
+	name, ok := c.dir.byUserID[bot.PlatformDiscord][userID]
+	if !ok || c.mod.gone[userID] {
+		return nil, bot.Errorf(bot.ENotFound, "%s is not on the server.", cmp.Or(name, userID))
+	}
+	return c.member(guildID, name), nil
+}
+
+// member returns the member called name. c.mu is held.
+func (c *Console) member(guildID, name string) *bot.Member {
+	u, _ := c.dir.user(bot.PlatformDiscord, name, bot.Place{ScopeID: guildID})
+	m := &bot.Member{User: u}
+	if until, ok := c.mod.timeouts[u.ID]; ok && until.After(c.clock.Now()) {
+		m.TimeoutUntil = until
+	}
+	return m
+}
+
+// GuildBanned reports whether Liaison banned the user in this run.
+func (c *Console) GuildBanned(_ context.Context, _, userID string) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.mod.init()
+	return c.mod.banned[userID], nil
+}
+
+// DiscordUser returns a user of the console's world.
+func (c *Console) DiscordUser(_ context.Context, userID string) (bot.User, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	name, ok := c.dir.byUserID[bot.PlatformDiscord][userID]
+	if !ok {
+		return bot.User{}, bot.Errorf(bot.ENotFound, "Discord knows no user %s.", userID)
+	}
+	return bot.User{Platform: bot.PlatformDiscord, ID: userID, Name: name}, nil
+}
+
+// SearchMembers finds the member called query.
+func (c *Console) SearchMembers(_ context.Context, guildID, query string) ([]bot.Member, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.mod.init()
+	for name, p := range c.dir.people[bot.PlatformDiscord] {
+		if strings.EqualFold(name, query) && !c.mod.gone[p.id] {
+			return []bot.Member{*c.member(guildID, name)}, nil
+		}
+	}
+	return nil, nil
+}
+
+// ChannelHistory returns the messages of a channel everyone sees, newest
+// first, dated by their ids.
+func (c *Console) ChannelHistory(_ context.Context, channelID string, limit int) ([]*bot.Message, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []*bot.Message
+	for _, m := range c.refs {
+		if m.platform != bot.PlatformDiscord || m.channel != channelID || m.deleted || m.to != "" {
+			continue
+		}
+		bm := m.botMessage()
+		bm.At = snowflakeTime(m.id)
+		out = append(out, bm)
+	}
+	slices.SortFunc(out, func(a, b *bot.Message) int { return cmp.Compare(idNumber(b.ID), idNumber(a.ID)) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func idNumber(id string) int64 {
+	n, _ := strconv.ParseInt(id, 10, 64)
+	return n
+}
+
+// snowflakeTime is the time a console snowflake was made at.
+func snowflakeTime(id string) time.Time {
+	return time.UnixMilli(idNumber(id)>>22 + discordEpoch).UTC()
+}

@@ -1,0 +1,303 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/config"
+	"github.com/liaison-bot/liaison/bot/store"
+)
+
+// The mod log: every case posted, in one format, to the Discord mod-log
+// channel (pinging nobody: posts carry no Notify, and the senders parse no
+// mention) and to a Slack channel. A burst of cases (a raid) is batched: past
+// burstCases within burstWindow, cases join one message per platform, sent
+// burstWindow later, instead of one message each.
+const (
+	burstCases   = 5
+	burstWindow  = 10 * time.Second
+	batchMaxSize = 15
+)
+
+// logDestinations returns the mod-log channels of a server.
+func (m *moderation) logDestinations(guildID string) []config.ChannelRef {
+	ml := m.r.Config.Moderation.ModLog
+	var out []config.ChannelRef
+	if ml.Discord.ID != "" && ml.Discord.GuildID == guildID {
+		out = append(out, ml.Discord)
+	}
+	if ml.Slack.ID != "" {
+		out = append(out, ml.Slack)
+	}
+	return out
+}
+
+// logCase posts c to the mod log, on its own or in the current batch.
+func (m *moderation) logCase(ctx context.Context, tx *store.Tx, c *bot.Case) error {
+	now := m.r.Clock.Now()
+	for _, dst := range m.logDestinations(c.GuildID) {
+		recent, err := tx.RecentModLogPosts(ctx, c.GuildID, dst.Platform, now.Add(-burstWindow))
+		if err != nil {
+			return err
+		}
+		if recent < burstCases {
+			key := fmt.Sprintf("%s:log:%s", c.Key(), dst.Platform)
+			post := m.casePost(c, dst.ID)
+			if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: key, Platform: dst.Platform, Kind: bot.KindPost, Payload: mustJSON(post)}); err != nil {
+				return err
+			}
+			if err := tx.AddModLogPost(ctx, now, c.GuildID, c.Number, dst.Platform, key); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := m.batchCase(ctx, tx, c, dst, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// batchCase adds c to the open batch of its server on dst's platform, or
+// opens one, due burstWindow from now.
+func (m *moderation) batchCase(ctx context.Context, tx *store.Tx, c *bot.Case, dst config.ChannelRef, now time.Time) error {
+	prefix := fmt.Sprintf("modlog:%s:%s:", c.GuildID, dst.Platform)
+	last, err := tx.LastModLogBatch(ctx, c.GuildID, dst.Platform)
+	if err != nil {
+		return err
+	}
+	if last != "" {
+		state, _, err := tx.OutboxState(ctx, last) // locks it: cases join one after another
+		if err != nil {
+			return err
+		}
+		cases, err := tx.CasesInPost(ctx, last)
+		if err != nil {
+			return err
+		}
+		if state == store.OutboxPending && len(cases) < batchMaxSize {
+			if err := tx.AddModLogPost(ctx, now, c.GuildID, c.Number, dst.Platform, last); err != nil {
+				return err
+			}
+			ok, err := tx.ReplacePendingPayload(ctx, now, last, mustJSON(m.batchPost(append(cases, c), dst.ID)))
+			if err == nil && !ok {
+				err = fmt.Errorf("mod-log batch %s was claimed while locked", last)
+			}
+			return err
+		}
+	}
+	seq := 1
+	if last != "" {
+		n, _ := strconv.Atoi(strings.TrimPrefix(last, prefix))
+		seq = n + 1
+	}
+	key := prefix + strconv.Itoa(seq)
+	if err := tx.AddModLogPost(ctx, now, c.GuildID, c.Number, dst.Platform, key); err != nil {
+		return err
+	}
+	post := m.batchPost([]*bot.Case{c}, dst.ID)
+	_, err = tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: key, Platform: dst.Platform, Kind: bot.KindPost, Payload: mustJSON(post), NotBefore: now.Add(burstWindow)})
+	return err
+}
+
+// casePost renders one case as its mod-log message.
+func (m *moderation) casePost(c *bot.Case, channelID string) bot.Post {
+	loc := m.r.Config.Location
+	p := bot.Post{ChannelID: channelID, Title: fmt.Sprintf("Case %d · %s", c.Number, actionLabel(c))}
+	add := func(name, value string) {
+		if value != "" {
+			p.Fields = append(p.Fields, bot.Field{Name: name, Value: value})
+		}
+	}
+	switch c.Action {
+	case bot.ActionSlowmode:
+		add("Channel", c.TargetName)
+	case bot.ActionPurge:
+		add("Channel", m.channelLabel(c.ChannelID))
+		if c.TargetID != "" {
+			add("Member", memberLabel(c))
+		}
+	default:
+		add("Member", memberLabel(c))
+	}
+	add("Moderator", c.ModeratorName)
+	add("Reason", cmpOr(c.Reason, "none given"))
+	if c.Action == bot.ActionSlowmode {
+		add("Wait", cmpOr(map[bool]string{true: "off"}[c.Duration == 0], bot.FormatDuration(c.Duration)))
+	} else if c.Duration > 0 {
+		add("Duration", bot.FormatDuration(c.Duration))
+	} else if c.Action == bot.ActionBan {
+		add("Duration", "permanent")
+	}
+	if !c.ExpiresAt.IsZero() {
+		add("Expires", when(c.ExpiresAt, loc))
+	}
+	if c.Points != 0 {
+		add("Points", strconv.Itoa(c.Points))
+	}
+	add("Source", sourceLabel(c.Source))
+	if c.LinkedCase > 0 {
+		add("Follows", fmt.Sprintf("case %d", c.LinkedCase))
+	}
+	if c.TriggerMessageID != "" && c.ChannelID != "" {
+		p.Link = &bot.Link{URL: fmt.Sprintf("https://discord.com/channels/%s/%s/%s", c.GuildID, c.ChannelID, c.TriggerMessageID), Label: "Jump to the message"}
+	}
+	return p
+}
+
+// batchPost renders several cases as one mod-log message, a line each.
+func (m *moderation) batchPost(cases []*bot.Case, channelID string) bot.Post {
+	title := fmt.Sprintf("Case %d", cases[0].Number)
+	if len(cases) > 1 {
+		title = fmt.Sprintf("Cases %d–%d (%d cases in a burst)", cases[0].Number, cases[len(cases)-1].Number, len(cases))
+	}
+	lines := make([]string, len(cases))
+	for i, c := range cases {
+		who := memberLabel(c)
+		if c.Action == bot.ActionSlowmode || c.Action == bot.ActionPurge {
+			who = cmpOr(c.TargetName, m.channelLabel(c.ChannelID))
+		}
+		lines[i] = fmt.Sprintf("Case %d · %s · %s · by %s: %s", c.Number, actionLabel(c), who, c.ModeratorName, oneLine(cmpOr(c.Reason, "no reason"), 100))
+	}
+	return bot.Post{ChannelID: channelID, Title: title, Text: strings.Join(lines, "\n"), Context: "posted together so a burst does not flood the mod log; /case N shows one"}
+}
+
+func memberLabel(c *bot.Case) string {
+	if c.TargetID == "" {
+		return c.TargetName
+	}
+	if c.TargetName == "" || c.TargetName == c.TargetID {
+		return c.TargetID
+	}
+	return fmt.Sprintf("%s (%s)", c.TargetName, c.TargetID)
+}
+
+func sourceLabel(s string) string {
+	switch s {
+	case bot.SourceDiscord:
+		return "Discord command"
+	case bot.SourceSlack:
+		return "Slack (/liaison mod)"
+	case bot.SourceAutomod:
+		return "automod"
+	case bot.SourceManual:
+		return "by hand in Discord"
+	}
+	return s
+}
+
+// channelLabel names a Discord channel: #name when the configuration
+// declares it, else its id.
+func (m *moderation) channelLabel(id string) string {
+	if n := m.r.discordChannelName(id); n != "" {
+		return "#" + n
+	}
+	return "channel " + id
+}
+
+// refreshLog shows c's current state in its mod-log messages: a message
+// not sent yet is rewritten; a sent one is edited, edits chained in order.
+func (m *moderation) refreshLog(ctx context.Context, tx *store.Tx, c *bot.Case) error {
+	posts, err := tx.ModLogPosts(ctx, c.GuildID, c.Number)
+	if err != nil {
+		return err
+	}
+	now := m.r.Clock.Now()
+	for _, lp := range posts {
+		state, payload, err := tx.OutboxState(ctx, lp.OutboxKey)
+		if err != nil {
+			return err
+		}
+		var old bot.Post
+		if err := json.Unmarshal([]byte(payload), &old); err != nil {
+			return fmt.Errorf("mod-log post %s: %w", lp.OutboxKey, err)
+		}
+		post := m.casePost(c, old.ChannelID)
+		if strings.HasPrefix(lp.OutboxKey, "modlog:") {
+			cases, err := tx.CasesInPost(ctx, lp.OutboxKey)
+			if err != nil {
+				return err
+			}
+			for i := range cases {
+				if cases[i].Number == c.Number {
+					cases[i] = c
+				}
+			}
+			post = m.batchPost(cases, old.ChannelID)
+		}
+		if state == store.OutboxPending {
+			if ok, err := tx.ReplacePendingPayload(ctx, now, lp.OutboxKey, mustJSON(post)); err != nil || ok {
+				continue
+			}
+		}
+		prefix := lp.OutboxKey + ":edit:"
+		last, err := tx.LastOutboxKey(ctx, prefix)
+		if err != nil {
+			return err
+		}
+		n := 1
+		if last != "" {
+			prev, _ := strconv.Atoi(strings.TrimPrefix(last, prefix))
+			n = prev + 1
+		}
+		if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: prefix + strconv.Itoa(n), Platform: lp.Platform, Kind: bot.KindUpdate,
+			Payload: mustJSON(post), ParentKey: cmpOr(last, lp.OutboxKey)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// noteOnLog posts a short message under each of c's mod-log messages (a
+// reply on Discord, in the thread on Slack): that its temporary action
+// ended, an archive… what says key is unique per note.
+func (m *moderation) noteOnLog(ctx context.Context, tx *store.Tx, c *bot.Case, key, text string) error {
+	posts, err := tx.ModLogPosts(ctx, c.GuildID, c.Number)
+	if err != nil {
+		return err
+	}
+	now := m.r.Clock.Now()
+	for _, lp := range posts {
+		_, payload, err := tx.OutboxState(ctx, lp.OutboxKey)
+		if err != nil {
+			return err
+		}
+		var parent bot.Post
+		_ = json.Unmarshal([]byte(payload), &parent)
+		post := bot.Post{ChannelID: parent.ChannelID, Text: text}
+		if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprintf("%s:%s:%s", c.Key(), key, lp.Platform), Platform: lp.Platform,
+			Kind: bot.KindPost, Payload: mustJSON(post), ParentKey: lp.OutboxKey}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// attachToLog uploads a file under each of c's mod-log messages.
+func (m *moderation) attachToLog(ctx context.Context, tx *store.Tx, c *bot.Case, up bot.Upload) error {
+	posts, err := tx.ModLogPosts(ctx, c.GuildID, c.Number)
+	if err != nil {
+		return err
+	}
+	now := m.r.Clock.Now()
+	for _, lp := range posts {
+		_, payload, err := tx.OutboxState(ctx, lp.OutboxKey)
+		if err != nil {
+			return err
+		}
+		var parent bot.Post
+		_ = json.Unmarshal([]byte(payload), &parent)
+		u := up
+		u.ChannelID = parent.ChannelID
+		if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprintf("%s:archive:%s", c.Key(), lp.Platform), Platform: lp.Platform,
+			Kind: bot.KindUpload, Payload: mustJSON(u), ParentKey: lp.OutboxKey}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

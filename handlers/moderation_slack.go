@@ -1,0 +1,170 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/liaison-bot/liaison/bot"
+)
+
+// /liaison mod in Slack: staff whose people: entry names their Discord
+// account moderate as that account, with exactly the checks it would get
+// in Discord.
+
+const modUsage = `/liaison mod warn NAME REASON
+/liaison mod timeout NAME DURATION REASON
+/liaison mod untimeout NAME [REASON]
+/liaison mod kick NAME REASON
+/liaison mod ban NAME [DURATION] REASON
+/liaison mod unban NAME [REASON]
+/liaison mod note NAME TEXT
+/liaison mod cases NAME
+/liaison mod case N
+/liaison mod reason N TEXT
+NAME is the member's Discord name or id; DURATION looks like 10m, 2h, 7d.`
+
+func (m *moderation) slackCommand(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error) {
+	verb, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
+	verb, rest = strings.ToLower(verb), strings.TrimSpace(rest)
+	if verb == "" || verb == "help" {
+		return &bot.Reply{Text: "Moderate the Discord server as your Discord account:\n" + modUsage}, nil
+	}
+	if !m.r.Config.Moderation.Enabled {
+		return nil, bot.Errorf(bot.EInvalid, "Moderation is not set up here yet: ask an admin to add a moderation: section to liaison.yaml.")
+	}
+	if len(m.r.Config.Discord.Guilds) == 0 {
+		return nil, bot.Errorf(bot.EInvalid, "No Discord server is configured: add discord: guild to liaison.yaml.")
+	}
+	modID, err := m.discordIdentity(c.User)
+	if err != nil {
+		return nil, err
+	}
+	inv := invocation{GuildID: m.r.Config.Discord.Guilds[0].ID, Source: bot.SourceSlack,
+		Mod: bot.User{Platform: bot.PlatformDiscord, ID: modID, Name: m.r.person(c.User)}}
+	if _, err := m.reader(); err != nil {
+		return nil, err
+	}
+	word := func() string {
+		w, r, _ := strings.Cut(rest, " ")
+		rest = strings.TrimSpace(r)
+		return w
+	}
+	usage := func(form string) error {
+		return bot.Errorf(bot.EInvalid, "Use: /liaison mod %s", form)
+	}
+	switch verb {
+	case "case":
+		n, err := caseNumber(word())
+		if err != nil {
+			return nil, usage("case N")
+		}
+		return m.showCase(ctx, inv, n)
+	case "reason":
+		n, err := caseNumber(word())
+		if err != nil || rest == "" {
+			return nil, usage("reason N TEXT")
+		}
+		text, err := reasonText(rest, true, "reason")
+		if err != nil {
+			return nil, err
+		}
+		return m.editReason(ctx, inv, n, text)
+	case "warn", "timeout", "untimeout", "kick", "ban", "unban", "cases", "note":
+	default:
+		return nil, bot.Errorf(bot.EInvalid, "There is no /liaison mod %s. The commands:\n%s", verb, modUsage)
+	}
+	name := word()
+	if name == "" {
+		return nil, bot.Errorf(bot.EInvalid, "Say who: /liaison mod %s NAME …\n%s", verb, modUsage)
+	}
+	target, err := m.resolveMember(ctx, inv.GuildID, name)
+	if err != nil {
+		return nil, err
+	}
+	switch verb {
+	case "cases":
+		return m.listCases(ctx, inv, target)
+	case "warn", "note", "kick":
+		reason, err := reasonText(rest, true, "liaison mod "+verb)
+		if err != nil {
+			return nil, err
+		}
+		switch verb {
+		case "warn":
+			return m.warn(ctx, inv, target, reason, false)
+		case "note":
+			return m.act(ctx, inv, bot.ActionNote, target, reason, 0, 0)
+		}
+		return m.act(ctx, inv, bot.ActionKick, target, reason, 0, 0)
+	case "untimeout", "unban":
+		reason, err := reasonText(rest, false, "liaison mod "+verb)
+		if err != nil {
+			return nil, err
+		}
+		return m.act(ctx, inv, verb, target, reason, 0, 0)
+	case "timeout":
+		d, err := timeoutDuration(word())
+		if err != nil {
+			return nil, err
+		}
+		reason, err := reasonText(rest, true, "liaison mod timeout")
+		if err != nil {
+			return nil, err
+		}
+		return m.act(ctx, inv, bot.ActionTimeout, target, reason, d, 0)
+	}
+	// ban NAME [DURATION] REASON
+	dur := ""
+	if first, r, _ := strings.Cut(rest, " "); first != "" {
+		if _, err := bot.ParseDuration(first); err == nil {
+			dur, rest = first, strings.TrimSpace(r)
+		}
+	}
+	d, _, err := banOptions(dur, "")
+	if err != nil {
+		return nil, err
+	}
+	reason, err := reasonText(rest, true, "liaison mod ban")
+	if err != nil {
+		return nil, err
+	}
+	return m.act(ctx, inv, bot.ActionBan, target, reason, d, 0)
+}
+
+// resolveMember finds the Discord user a Slack command names: a mention
+// (<@id>), an id, a member's name, or the name of someone with cases (who
+// may have left).
+func (m *moderation) resolveMember(ctx context.Context, guildID, name string) (string, error) {
+	name = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(name, "<@"), "!"), "@"), ">")
+	if isSnowflake(name) {
+		return name, nil
+	}
+	found, err := m.r.Guilds.SearchMembers(ctx, guildID, name)
+	if err != nil {
+		return "", fmt.Errorf("search members %q: %w", name, err)
+	}
+	switch len(found) {
+	case 1:
+		return found[0].User.ID, nil
+	case 0:
+	default:
+		var who []string
+		for _, f := range found {
+			who = append(who, fmt.Sprintf("%s (%s)", f.User.Label(), f.User.ID))
+		}
+		return "", bot.Errorf(bot.EInvalid, "Several members are called %s: %s. Give the id instead.", name, strings.Join(who, ", "))
+	}
+	id, err := m.r.DB.TargetByName(ctx, guildID, name)
+	if err != nil {
+		return "", err
+	}
+	if id == "" {
+		return "", bot.Errorf(bot.ENotFound, "Nobody called %s is on the Discord server: check the name, or give their Discord id.", name)
+	}
+	return id, nil
+}
+
+func isSnowflake(s string) bool {
+	return len(s) >= 17 && len(s) <= 20 && strings.Trim(s, "0123456789") == ""
+}
