@@ -490,7 +490,7 @@ func (r *Router) feedbackAction(ctx context.Context, a *bot.Action) (*bot.Reply,
 	by := r.actor(a.User)
 	switch a.ActionID {
 	case "feedback.draft":
-		return &bot.Reply{Text: "Drafting a reply from here is coming with approvals. Until then, answer in Discord: Liaison marks the item answered when staff reply to it."}, nil
+		return r.openDraftModal(ctx, id, a.User)
 	case "feedback.tag":
 		return &bot.Reply{Modal: &bot.Modal{CallbackID: "feedback.tag", Title: "Tag feedback", Submit: "Save", Meta: a.Value,
 			Fields: []bot.ModalField{{ID: "tags", Label: "Tags, separated by commas"}}}}, nil

@@ -1,0 +1,32 @@
+package console
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/liaison-bot/liaison/bot"
+)
+
+// What handlers read from, and say directly in, the console's Slack: the
+// same calls the Slack adapter's Directory answers.
+
+// UsergroupMembers answers as Slack does for a group it does not have: the
+// console's Slack has no user groups, so approvers are listed by name.
+func (c *Console) UsergroupMembers(_ context.Context, groupID string) ([]string, error) {
+	return nil, bot.Errorf(bot.ENotFound, "The console's Slack has no user group %s: list approvers by name in its configuration.", groupID)
+}
+
+// PostEphemeral shows r to one person in a Slack channel, as
+// chat.postEphemeral would: [slack #approvals] (to bob) liaison: ….
+func (c *Console) PostEphemeral(_ context.Context, channelID, userID string, r *bot.Reply) error {
+	c.mu.Lock()
+	label, ok := c.dir.label(bot.PlatformSlack, channelID)
+	ch, known := c.dir.byChanID[bot.PlatformSlack][channelID]
+	name := c.dir.userName(bot.PlatformSlack, userID)
+	c.mu.Unlock()
+	if !ok || !known {
+		return fmt.Errorf("console: no Slack channel %q to show a message in", channelID)
+	}
+	c.answer(ch.place(), label, bot.User{Platform: bot.PlatformSlack, ID: userID, Name: name}, r, nil)
+	return nil
+}

@@ -1,0 +1,73 @@
+package slackbot
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/liaison-bot/liaison/bot"
+)
+
+// DefaultGroupTTL is how long a Directory remembers a user group's members.
+const DefaultGroupTTL = time.Minute
+
+// Directory is what handlers read from the workspace and say to one person
+// outside the outbox: the members of a user group (approvers named by
+// slack_group, checked on every click, so remembered for TTL rather than
+// asked each time) and ephemeral messages (the answer to a reaction, which
+// has no response_url). Create it with NewDirectory; it is safe for
+// concurrent use.
+type Directory struct {
+	sender *Sender
+	clock  bot.Clock
+	// TTL is how long members are remembered; DefaultGroupTTL when zero.
+	TTL time.Duration
+
+	mu     sync.Mutex
+	groups map[string]cachedGroup
+}
+
+type cachedGroup struct {
+	members []string
+	until   time.Time
+}
+
+// NewDirectory returns a Directory reading through s, with time from clock
+// (bot.SystemClock when nil).
+func NewDirectory(s *Sender, clock bot.Clock) *Directory {
+	if clock == nil {
+		clock = bot.SystemClock{}
+	}
+	return &Directory{sender: s, clock: clock, groups: map[string]cachedGroup{}}
+}
+
+// UsergroupMembers returns the user ids in a user group, from memory when
+// read less than TTL ago, else from usergroups.users.list. A failed read is
+// not remembered.
+func (d *Directory) UsergroupMembers(ctx context.Context, groupID string) ([]string, error) {
+	now := d.clock.Now()
+	d.mu.Lock()
+	g, ok := d.groups[groupID]
+	d.mu.Unlock()
+	if ok && now.Before(g.until) {
+		return slices.Clone(g.members), nil
+	}
+	ids, err := d.sender.UsergroupMembers(ctx, groupID)
+	if err != nil {
+		return nil, err
+	}
+	ttl := d.TTL
+	if ttl <= 0 {
+		ttl = DefaultGroupTTL
+	}
+	d.mu.Lock()
+	d.groups[groupID] = cachedGroup{members: slices.Clone(ids), until: now.Add(ttl)}
+	d.mu.Unlock()
+	return ids, nil
+}
+
+// PostEphemeral shows r to one user in a channel (chat.postEphemeral).
+func (d *Directory) PostEphemeral(ctx context.Context, channelID, userID string, r *bot.Reply) error {
+	return d.sender.PostEphemeral(ctx, channelID, userID, r)
+}

@@ -1,0 +1,306 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/liaison-bot/liaison/bot"
+)
+
+// Draft is a reply drafted in Slack for a Discord message, with where it
+// stands (bot.DraftPending…). Its text and target are bound by TextHash.
+type Draft struct {
+	ID                int64      `db:"id"`
+	FeedbackID        *int64     `db:"feedback_id"` // the feedback item it answers, if any
+	TargetGuildID     string     `db:"target_guild_id"`
+	TargetChannelID   string     `db:"target_channel_id"`
+	TargetMessageID   string     `db:"target_message_id"`
+	TargetAuthorID    string     `db:"target_author_id"`
+	TargetAuthorName  string     `db:"target_author_name"`
+	TargetChannelName string     `db:"target_channel_name"`
+	TargetText        string     `db:"target_text"`
+	Text              string     `db:"text"`
+	TextHash          string     `db:"text_hash"`
+	Author            string     `db:"author"` // Slack user id
+	AuthorName        string     `db:"author_name"`
+	Status            string     `db:"status"`
+	Reason            string     `db:"reason"`     // why it was rejected, refused or went stale
+	DecidedBy         string     `db:"decided_by"` // Slack user id of who rejected it
+	SlackChannelID    string     `db:"slack_channel_id"`
+	SlackTS           string     `db:"slack_ts"`
+	DiscordMessageID  string     `db:"discord_message_id"`
+	CreatedAt         time.Time  `db:"created_at"`
+	UpdatedAt         time.Time  `db:"updated_at"`
+	ExpiresAt         *time.Time `db:"expires_at"`
+	PostedAt          *time.Time `db:"posted_at"`
+}
+
+// Target returns the Discord message the draft answers.
+func (d *Draft) Target() bot.DraftTarget {
+	return bot.DraftTarget{GuildID: d.TargetGuildID, ChannelID: d.TargetChannelID, MessageID: d.TargetMessageID}
+}
+
+const draftColumns = `id, feedback_id, target_guild_id, target_channel_id, target_message_id, target_author_id, target_author_name,
+	target_channel_name, target_text, text, text_hash, author, author_name, status, reason, decided_by, slack_channel_id, slack_ts,
+	discord_message_id, created_at, updated_at, expires_at, posted_at`
+
+func (d *Draft) utc() {
+	d.CreatedAt, d.UpdatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
+	for _, p := range []**time.Time{&d.ExpiresAt, &d.PostedAt} {
+		if *p != nil {
+			t := (*p).UTC()
+			*p = &t
+		}
+	}
+}
+
+// CreateDraft stores d as a new draft and sets its ID and times.
+func (tx *Tx) CreateDraft(ctx context.Context, now time.Time, d *Draft) error {
+	d.CreatedAt, d.UpdatedAt = now.UTC(), now.UTC()
+	d.Status = cmpOrString(d.Status, bot.DraftPending)
+	err := tx.tx.GetContext(ctx, &d.ID, tx.rebind(`INSERT INTO drafts (feedback_id, target_guild_id, target_channel_id, target_message_id,
+		target_author_id, target_author_name, target_channel_name, target_text, text, text_hash, author, author_name, status,
+		slack_channel_id, created_at, updated_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		d.FeedbackID, d.TargetGuildID, d.TargetChannelID, d.TargetMessageID, d.TargetAuthorID, d.TargetAuthorName,
+		d.TargetChannelName, d.TargetText, d.Text, d.TextHash, d.Author, d.AuthorName, d.Status, d.SlackChannelID,
+		d.CreatedAt, d.UpdatedAt, utcPtr(d.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("create draft: %w", err)
+	}
+	return nil
+}
+
+// Draft returns draft id locked for update in this transaction (Postgres;
+// SQLite's write transactions run one at a time), so that two decisions on
+// one draft serialise. A missing draft is a bot.ENotFound error that names
+// it.
+func (tx *Tx) Draft(ctx context.Context, id int64) (*Draft, error) {
+	var d Draft
+	err := tx.tx.GetContext(ctx, &d, tx.rebind(`SELECT `+draftColumns+` FROM drafts WHERE id = ?`+tx.db.dialect.forUpdate), id)
+	if isNoRows(err) {
+		return nil, bot.Errorf(bot.ENotFound, "There is no draft #%d. /liaison drafts lists them.", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("draft %d: %w", id, err)
+	}
+	d.utc()
+	return &d, nil
+}
+
+// Draft returns draft id, or a bot.ENotFound error.
+func (db *DB) Draft(ctx context.Context, id int64) (d *Draft, err error) {
+	err = db.InTx(ctx, func(tx *Tx) error {
+		d, err = tx.Draft(ctx, id)
+		return err
+	})
+	return d, err
+}
+
+// SaveDraft writes the mutable fields of d (text, hash, status, reason,
+// decider, platform ids, times) and stamps UpdatedAt.
+func (tx *Tx) SaveDraft(ctx context.Context, now time.Time, d *Draft) error {
+	d.UpdatedAt = now.UTC()
+	_, err := tx.exec(ctx, `UPDATE drafts SET text = ?, text_hash = ?, status = ?, reason = ?, decided_by = ?, slack_ts = ?,
+		discord_message_id = ?, updated_at = ?, expires_at = ?, posted_at = ? WHERE id = ?`,
+		d.Text, d.TextHash, d.Status, d.Reason, d.DecidedBy, d.SlackTS, d.DiscordMessageID, d.UpdatedAt,
+		utcPtr(d.ExpiresAt), utcPtr(d.PostedAt), d.ID)
+	if err != nil {
+		return fmt.Errorf("save draft %d: %w", d.ID, err)
+	}
+	return nil
+}
+
+// DraftOutboxKey is the key of the Slack message that shows draft id for
+// approval; its edits and thread replies have keys starting with it and ":".
+func DraftOutboxKey(id int64) string { return "draft:" + strconv.FormatInt(id, 10) }
+
+// PublishOutboxKey is the key of the Discord reply that publishes draft id:
+// one per draft, whatever races lead to it.
+func PublishOutboxKey(id int64) string { return "publish:" + strconv.FormatInt(id, 10) }
+
+// DraftByMessage returns the draft whose approval message is the Slack
+// message (channel, ts), locked for update, or a bot.ENotFound error.
+func (tx *Tx) DraftByMessage(ctx context.Context, channelID, ts string) (*Draft, error) {
+	var keys []string
+	err := tx.tx.SelectContext(ctx, &keys, tx.rebind(`SELECT key FROM outbox WHERE platform = ? AND kind = ? AND platform_channel = ? AND platform_id = ? AND key LIKE 'draft:%'`),
+		bot.PlatformSlack, bot.KindPost, channelID, ts)
+	if err != nil {
+		return nil, fmt.Errorf("draft by message %s/%s: %w", channelID, ts, err)
+	}
+	for _, k := range keys {
+		rest := strings.TrimPrefix(k, "draft:")
+		if strings.Contains(rest, ":") {
+			continue // a reply in the draft's thread, not the approval message
+		}
+		id, err := strconv.ParseInt(rest, 10, 64)
+		if err != nil {
+			continue
+		}
+		return tx.Draft(ctx, id)
+	}
+	return nil, bot.Errorf(bot.ENotFound, "That message is not a draft waiting for approval.")
+}
+
+// DraftsByTarget returns the ids of the drafts answering the Discord message
+// (channel, message) that are in one of statuses, oldest first.
+func (tx *Tx) DraftsByTarget(ctx context.Context, channelID, messageID string, statuses ...string) ([]int64, error) {
+	q, args := `SELECT id FROM drafts WHERE target_channel_id = ? AND target_message_id = ?`, []any{channelID, messageID}
+	q, args = inStatuses(q, args, statuses)
+	var ids []int64
+	if err := tx.tx.SelectContext(ctx, &ids, tx.rebind(q+` ORDER BY id`), args...); err != nil {
+		return nil, fmt.Errorf("drafts answering %s/%s: %w", channelID, messageID, err)
+	}
+	return ids, nil
+}
+
+func inStatuses(q string, args []any, statuses []string) (string, []any) {
+	if len(statuses) == 0 {
+		return q, args
+	}
+	q += ` AND status IN (?` + strings.Repeat(", ?", len(statuses)-1) + `)`
+	for _, s := range statuses {
+		args = append(args, s)
+	}
+	return q, args
+}
+
+// Approval is one approver's approval of one text of a draft.
+type Approval struct {
+	Approver     string    `db:"approver"` // Slack user id
+	ApproverName string    `db:"approver_name"`
+	TextHash     string    `db:"text_hash"`
+	CreatedAt    time.Time `db:"created_at"`
+}
+
+// AddApproval records that approver approved the text of draft id whose
+// hash is textHash, and reports whether it is new: approving the same text
+// twice counts once.
+func (tx *Tx) AddApproval(ctx context.Context, now time.Time, id int64, approver, name, textHash string) (bool, error) {
+	res, err := tx.exec(ctx, `INSERT INTO approvals (draft_id, approver, approver_name, text_hash, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (draft_id, approver, text_hash) DO NOTHING`, id, approver, name, textHash, now.UTC())
+	if err != nil {
+		return false, fmt.Errorf("approve draft %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// Approvals returns the approvals of draft id's text with hash textHash,
+// oldest first.
+func (tx *Tx) Approvals(ctx context.Context, id int64, textHash string) ([]Approval, error) {
+	var out []Approval
+	err := tx.tx.SelectContext(ctx, &out, tx.rebind(`SELECT approver, approver_name, text_hash, created_at FROM approvals
+		WHERE draft_id = ? AND text_hash = ? ORDER BY created_at, approver`), id, textHash)
+	if err != nil {
+		return nil, fmt.Errorf("approvals of draft %d: %w", id, err)
+	}
+	for i := range out {
+		out[i].CreatedAt = out[i].CreatedAt.UTC()
+	}
+	return out, nil
+}
+
+// ClearApprovals forgets every approval of draft id (its text changed) and
+// returns the ones it forgot.
+func (tx *Tx) ClearApprovals(ctx context.Context, id int64) ([]Approval, error) {
+	var out []Approval
+	err := tx.tx.SelectContext(ctx, &out, tx.rebind(`SELECT approver, approver_name, text_hash, created_at FROM approvals
+		WHERE draft_id = ? ORDER BY created_at, approver`), id)
+	if err != nil {
+		return nil, fmt.Errorf("approvals of draft %d: %w", id, err)
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM approvals WHERE draft_id = ?`, id); err != nil {
+		return nil, fmt.Errorf("clear approvals of draft %d: %w", id, err)
+	}
+	return out, nil
+}
+
+// DraftEvent is one line of a draft's history: created, edited (old and new
+// hash), approved and rejected (by whom, which hash), expired, stale,
+// publishing, posted (the Discord message id), failed, retried.
+type DraftEvent struct {
+	Actor     string    `db:"actor"`
+	Action    string    `db:"action"`
+	TextHash  string    `db:"text_hash"`
+	OldHash   string    `db:"old_hash"`
+	Detail    string    `db:"detail"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+// LogDraft adds e to draft id's history.
+func (tx *Tx) LogDraft(ctx context.Context, now time.Time, id int64, e DraftEvent) error {
+	_, err := tx.exec(ctx, `INSERT INTO draft_events (draft_id, actor, action, text_hash, old_hash, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		id, e.Actor, e.Action, e.TextHash, e.OldHash, e.Detail, now.UTC())
+	if err != nil {
+		return fmt.Errorf("log draft %d %s: %w", id, e.Action, err)
+	}
+	return nil
+}
+
+// DraftHistory returns draft id's history, oldest first.
+func (db *DB) DraftHistory(ctx context.Context, id int64) ([]DraftEvent, error) {
+	var out []DraftEvent
+	err := db.db.SelectContext(ctx, &out, db.db.Rebind(`SELECT actor, action, text_hash, old_hash, detail, created_at FROM draft_events
+		WHERE draft_id = ? ORDER BY id`), id)
+	if err != nil {
+		return nil, fmt.Errorf("draft %d history: %w", id, err)
+	}
+	for i := range out {
+		out[i].CreatedAt = out[i].CreatedAt.UTC()
+	}
+	return out, nil
+}
+
+// DraftFilter selects drafts for ListDrafts; zero fields select all.
+type DraftFilter struct {
+	Statuses     []string  // any of these
+	Author       string    // drafted by this Slack user id
+	ExpiresUntil time.Time // expiring at or before this time
+	Limit        int       // default 20
+}
+
+// ListDrafts returns matching drafts, newest first (oldest first when
+// ExpiresUntil is set, for the jobs that work through them).
+func (db *DB) ListDrafts(ctx context.Context, f DraftFilter) ([]Draft, error) {
+	q, args := `SELECT `+draftColumns+` FROM drafts WHERE 1 = 1`, []any{}
+	q, args = inStatuses(q, args, f.Statuses)
+	if f.Author != "" {
+		q += ` AND author = ?`
+		args = append(args, f.Author)
+	}
+	order := ` ORDER BY id DESC`
+	if !f.ExpiresUntil.IsZero() {
+		q += ` AND expires_at <= ?`
+		args = append(args, f.ExpiresUntil.UTC())
+		order = ` ORDER BY expires_at, id`
+	}
+	q += order + ` LIMIT ?`
+	args = append(args, cmpOr(f.Limit, 20))
+	var out []Draft
+	if err := db.db.SelectContext(ctx, &out, db.db.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("list drafts: %w", err)
+	}
+	for i := range out {
+		out[i].utc()
+	}
+	return out, nil
+}
+
+// PublishState returns the outbox message that publishes draft id, as this
+// transaction sees it (read after locking the draft, so that a reconciler
+// and a Retry do not act on each other's stale view), or a bot.ENotFound
+// error when the draft was never approved.
+func (tx *Tx) PublishState(ctx context.Context, id int64) (*OutboxEntry, error) {
+	var e OutboxEntry
+	key := PublishOutboxKey(id)
+	err := tx.tx.GetContext(ctx, &e, tx.rebind(`SELECT `+outboxColumns+` FROM outbox WHERE key = ?`), key)
+	if isNoRows(err) {
+		return nil, bot.Errorf(bot.ENotFound, "no outbox message with key %q", key)
+	} else if err != nil {
+		return nil, fmt.Errorf("outbox %q: %w", key, err)
+	}
+	return &e, nil
+}

@@ -1,0 +1,526 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/config"
+	"github.com/liaison-bot/liaison/bot/store"
+)
+
+// Drafted replies: how a draft is made, shown in the approvals channel,
+// moved from one status to the next (always in one transaction with the
+// draft row locked, its history line and its outbox messages), published,
+// and kept current by the jobs (publishing outcomes, expiry, staleness).
+
+// maxReply is the longest reply Discord accepts in one message.
+const maxReply = 2000
+
+// draftQuoteMax bounds the original message quoted on an approval message.
+const draftQuoteMax = 1500
+
+// draftInput is what a new draft is made of.
+type draftInput struct {
+	target      bot.DraftTarget
+	authorID    string // the target's author, on Discord
+	authorName  string
+	channelName string
+	text        string // the target's text
+	feedbackID  *int64
+	reply       string
+	by          bot.User
+}
+
+// checkReply validates a reply's text (a form shows the error next to its
+// one box).
+func checkReply(text string) (string, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return "", bot.Errorf(bot.EInvalid, "Write the reply that should appear in Discord.")
+	}
+	if n := utf8.RuneCountInString(text); n > maxReply {
+		return "", bot.Errorf(bot.EInvalid, "The reply is %d characters long; Discord takes at most %d in one message. Shorten it.", n, maxReply)
+	}
+	return text, nil
+}
+
+// mayDraft checks that drafting is set up and that u may draft.
+func (r *Router) mayDraft(u bot.User) error {
+	if !r.Config.Approvals.Enabled {
+		return bot.Errorf(bot.EInvalid, "Drafting replies is not set up here yet: ask an admin to add an approvals: section to liaison.yaml.")
+	}
+	if u.Platform != bot.PlatformSlack || r.person(u) == "" {
+		return bot.Errorf(bot.EForbidden, "Only staff listed in liaison.yaml's people: (with their Slack id) can draft public replies.")
+	}
+	return nil
+}
+
+// createDraft stores a draft and posts it for approval, in one transaction.
+func (r *Router) createDraft(ctx context.Context, in draftInput) (*bot.Reply, error) {
+	if err := r.mayDraft(in.by); err != nil {
+		return nil, err
+	}
+	text, err := checkReply(in.reply)
+	if err != nil {
+		return nil, err
+	}
+	cfgPol := r.Config.Approvals.For(in.target.ChannelID)
+	pol, err := r.resolvePolicy(ctx, cfgPol)
+	if err != nil {
+		return nil, err
+	}
+	if !pol.Possible(in.by.ID) {
+		return nil, bot.Errorf(bot.EInvalid, "Nobody could approve this draft: it %s, and you wrote it. Ask an admin to add approvers to liaison.yaml's approvals: section.", pol.Describe(in.by.ID))
+	}
+	now := r.Clock.Now()
+	expires := now.Add(cfgPol.ExpireAfter)
+	d := &store.Draft{
+		FeedbackID: in.feedbackID, TargetGuildID: in.target.GuildID, TargetChannelID: in.target.ChannelID,
+		TargetMessageID: in.target.MessageID, TargetAuthorID: in.authorID, TargetAuthorName: in.authorName,
+		TargetChannelName: cmpOr(in.channelName, r.discordChannelName(in.target.ChannelID)), TargetText: in.text,
+		Text: text, TextHash: bot.DraftHash(text, in.target), Author: in.by.ID, AuthorName: r.actor(in.by),
+		SlackChannelID: r.Config.Approvals.Channel.ID, ExpiresAt: &expires,
+	}
+	err = r.DB.InTx(ctx, func(tx *store.Tx) error {
+		if d.FeedbackID == nil {
+			// A reply to a message that is a feedback item answers the item.
+			it, err := tx.FeedbackBySource(ctx, sourceKey(bot.PlatformDiscord, d.TargetChannelID, d.TargetMessageID))
+			if err == nil {
+				d.FeedbackID = &it.ID
+			} else if bot.ErrorCode(err) != bot.ENotFound {
+				return err
+			}
+		}
+		if err := tx.CreateDraft(ctx, now, d); err != nil {
+			return err
+		}
+		if err := tx.LogDraft(ctx, now, d.ID, store.DraftEvent{Actor: d.AuthorName, Action: "created", TextHash: d.TextHash}); err != nil {
+			return err
+		}
+		if d.FeedbackID != nil {
+			if err := tx.LogFeedback(ctx, now, *d.FeedbackID, d.AuthorName, "drafted a reply", fmt.Sprintf("draft #%d", d.ID)); err != nil {
+				return err
+			}
+		}
+		post := r.approvalPost(d, pol, nil)
+		_, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: store.DraftOutboxKey(d.ID), Platform: bot.PlatformSlack, Kind: bot.KindPost, Payload: mustJSON(post)})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &bot.Reply{Text: fmt.Sprintf("Draft #%d is waiting for approval in #%s: it %s.", d.ID, r.Config.Approvals.Channel.Name, pol.Describe(d.Author))}, nil
+}
+
+// resolvePolicy turns a configured policy into Slack user ids: people's ids,
+// and the members of user groups, read from Slack (the Slack side caches
+// them briefly). A group that cannot be read is an error, so that nobody is
+// refused, or allowed, by mistake.
+func (r *Router) resolvePolicy(ctx context.Context, c config.ApprovalPolicy) (bot.ApprovalPolicy, error) {
+	p := bot.ApprovalPolicy{Quorum: c.Quorum, NamesOf: map[string]string{}}
+	for _, a := range c.Approvers {
+		p.Names = append(p.Names, a.Label())
+		if a.Slack != "" {
+			p.Approvers = append(p.Approvers, a.Slack)
+			p.NamesOf[a.Slack] = a.Person
+			continue
+		}
+		if a.Group == "" {
+			continue
+		}
+		if r.SlackDirect == nil {
+			return p, bot.Errorf(bot.EConflict, "Liaison is not connected to Slack, so it cannot read the user group %s that approves this draft.", a.Label())
+		}
+		ids, err := r.SlackDirect.UsergroupMembers(ctx, a.Group)
+		if err != nil {
+			return p, fmt.Errorf("read approvers of user group %s: %w", a.Group, err)
+		}
+		p.Approvers = append(p.Approvers, ids...)
+	}
+	return p, nil
+}
+
+// policyOf resolves the policy of d for showing it: when a group cannot be
+// read, its members are left out, which only changes the counts shown.
+func (r *Router) policyOf(ctx context.Context, d *store.Draft) bot.ApprovalPolicy {
+	p, err := r.resolvePolicy(ctx, r.Config.Approvals.For(d.TargetChannelID))
+	if err != nil {
+		r.Logger.Warn("approvals: policy shown without a user group's members", "draft", d.ID, "err", err)
+	}
+	return p
+}
+
+// when formats a time for people, in the team's timezone.
+func (r *Router) when(t time.Time) string {
+	return t.In(r.Config.Location).Format("Mon 2 Jan 15:04")
+}
+
+// approvalPost renders d as its message in the approvals channel: the
+// original quoted, the reply, who wrote it, the policy, where it stands,
+// and the buttons that apply. approvals are those of d's current text.
+func (r *Router) approvalPost(d *store.Draft, pol bot.ApprovalPolicy, approvals []store.Approval) bot.Post {
+	to := cmpOr(d.TargetAuthorName, "a message")
+	if d.TargetChannelName != "" {
+		to += " in #" + d.TargetChannelName
+	}
+	title := fmt.Sprintf("Draft reply #%d to %s", d.ID, to)
+	if d.FeedbackID != nil {
+		title += fmt.Sprintf(" (feedback #%d)", *d.FeedbackID)
+	}
+	p := bot.Post{ChannelID: d.SlackChannelID, Title: title, Quote: d.TargetText}
+	if len(p.Quote) > draftQuoteMax {
+		p.Quote = truncate(p.Quote, draftQuoteMax) + " … (the whole message is in Discord)"
+	}
+	if p.Quote == "" {
+		p.Quote = "(no text)"
+	}
+	p.Fields = []bot.Field{
+		{Name: "Reply", Value: d.Text},
+		{Name: "Drafted by", Value: d.AuthorName},
+		{Name: "Policy", Value: pol.Describe(d.Author)},
+		{Name: "Status", Value: r.draftStatusLine(d, pol, approvals)},
+	}
+	if len(approvals) > 0 {
+		var who []string
+		for _, a := range approvals {
+			who = append(who, fmt.Sprintf("%s (%s)", cmpOr(a.ApproverName, a.Approver), r.when(a.CreatedAt)))
+		}
+		p.Fields = append(p.Fields, bot.Field{Name: "Approved by", Value: strings.Join(who, ", ")})
+	}
+	if d.DiscordMessageID != "" {
+		t := d.Target()
+		t.MessageID = d.DiscordMessageID
+		p.Link = &bot.Link{URL: t.Link(), Label: "Open the reply in Discord"}
+	} else if d.TargetGuildID != "" {
+		p.Link = &bot.Link{URL: d.Target().Link(), Label: "Open the original in Discord"}
+	}
+	p.Context = "text " + bot.ShortHash(d.TextHash)
+	id := strconv.FormatInt(d.ID, 10)
+	bound := id + ":" + d.TextHash // an approval is bound to the text the message shows
+	switch d.Status {
+	case bot.DraftPending:
+		p.Context += " · react ✅ to approve or ❌ to reject"
+		p.Buttons = []bot.Button{
+			{ActionID: "approvals.approve", Label: "Approve", Value: bound, Style: "primary"},
+			{ActionID: "approvals.reject", Label: "Reject", Value: bound, Style: "danger"},
+			{ActionID: "approvals.edit", Label: "Edit", Value: bound},
+		}
+	case bot.DraftRejected:
+		p.Buttons = []bot.Button{{ActionID: "approvals.edit", Label: "Edit", Value: bound}}
+	case bot.DraftFailed:
+		p.Buttons = []bot.Button{{ActionID: "approvals.retry", Label: "Retry", Value: id, Style: "primary"}}
+	}
+	return p
+}
+
+// draftStatusLine says where d stands, in a line.
+func (r *Router) draftStatusLine(d *store.Draft, pol bot.ApprovalPolicy, approvals []store.Approval) string {
+	switch d.Status {
+	case bot.DraftPending:
+		var ids []string
+		for _, a := range approvals {
+			ids = append(ids, a.Approver)
+		}
+		s := fmt.Sprintf("waiting for approval (%d of %d)", pol.Count(d.Author, ids), pol.Needed(d.Author))
+		if d.ExpiresAt != nil {
+			s += ", expires " + r.when(*d.ExpiresAt)
+		}
+		return s
+	case bot.DraftApproved:
+		return "approved: posting in Discord…"
+	case bot.DraftPosted:
+		s := "posted in Discord"
+		if d.PostedAt != nil {
+			s += " on " + r.when(*d.PostedAt)
+		}
+		return s
+	case bot.DraftFailed:
+		return "Discord refused the reply: " + d.Reason + ". Fix that, then click Retry."
+	case bot.DraftRejected:
+		by := r.slackName(d.DecidedBy)
+		if d.Reason == "" {
+			return fmt.Sprintf("rejected by %s with ❌ (%s, please give the reason in the thread)", by, by)
+		}
+		return fmt.Sprintf("rejected by %s: %s. Edit it to resubmit.", by, d.Reason)
+	case bot.DraftExpired:
+		s := "expired: nobody approved it in time"
+		if d.ExpiresAt != nil {
+			s = "expired " + r.when(*d.ExpiresAt) + ": nobody approved it in time"
+		}
+		return s + ". Draft it again to answer."
+	case bot.DraftStale:
+		return "cannot be posted any more: " + cmpOr(d.Reason, "the Discord message it answers was deleted")
+	}
+	return d.Status
+}
+
+// slackName names a Slack user id: their people: name, else the id.
+func (r *Router) slackName(id string) string {
+	if p := r.person(bot.User{Platform: bot.PlatformSlack, ID: id}); p != "" {
+		return p
+	}
+	return id
+}
+
+// nextKey returns the next numbered outbox key under prefix and the key of
+// the message before it ("" for the first), so that numbered messages of
+// one draft (edits of its approval message, replies in its thread) have
+// stable keys and land in order.
+func nextKey(ctx context.Context, tx *store.Tx, prefix string) (key, last string, err error) {
+	last, err = tx.LastOutboxKey(ctx, prefix)
+	if err != nil {
+		return "", "", err
+	}
+	n := 1
+	if last != "" {
+		prev, _ := strconv.Atoi(strings.TrimPrefix(last, prefix))
+		n = prev + 1
+	}
+	return prefix + strconv.Itoa(n), last, nil
+}
+
+// refreshDraft enqueues an edit of d's approval message showing its state
+// now, chained after the edits before it.
+func (r *Router) refreshDraft(ctx context.Context, tx *store.Tx, d *store.Draft, pol bot.ApprovalPolicy) error {
+	approvals, err := tx.Approvals(ctx, d.ID, d.TextHash)
+	if err != nil {
+		return err
+	}
+	base := store.DraftOutboxKey(d.ID)
+	key, last, err := nextKey(ctx, tx, base+":update:")
+	if err != nil {
+		return err
+	}
+	post := r.approvalPost(d, pol, approvals)
+	_, err = tx.Enqueue(ctx, r.Clock.Now(), &bot.OutboxMessage{Key: key, Platform: bot.PlatformSlack, Kind: bot.KindUpdate,
+		Payload: mustJSON(post), ParentKey: cmpOr(last, base)})
+	return err
+}
+
+// sayInThread enqueues a reply in d's approval message thread, pinging
+// notify (Slack user ids) and nobody else.
+func (r *Router) sayInThread(ctx context.Context, tx *store.Tx, d *store.Draft, text string, notify ...string) error {
+	base := store.DraftOutboxKey(d.ID)
+	key, _, err := nextKey(ctx, tx, base+":thread:")
+	if err != nil {
+		return err
+	}
+	var who []string
+	for _, id := range notify {
+		if id != "" && !slices.Contains(who, id) {
+			who = append(who, id)
+		}
+	}
+	post := bot.Post{ChannelID: d.SlackChannelID, Text: text, Notify: who}
+	_, err = tx.Enqueue(ctx, r.Clock.Now(), &bot.OutboxMessage{Key: key, Platform: bot.PlatformSlack, Kind: bot.KindPost,
+		Payload: mustJSON(post), ParentKey: base})
+	return err
+}
+
+// move changes d's status by action, saves it, logs e and refreshes its
+// approval message. d must be locked in tx.
+func (r *Router) move(ctx context.Context, tx *store.Tx, d *store.Draft, action string, e store.DraftEvent, pol bot.ApprovalPolicy) error {
+	to, err := bot.DraftTransition(d.ID, d.Status, action)
+	if err != nil {
+		return err
+	}
+	now := r.Clock.Now()
+	d.Status = to
+	if to == bot.DraftPosted {
+		d.PostedAt = &now
+	}
+	if err := tx.SaveDraft(ctx, now, d); err != nil {
+		return err
+	}
+	e.TextHash = cmpOr(e.TextHash, d.TextHash)
+	if err := tx.LogDraft(ctx, now, d.ID, e); err != nil {
+		return err
+	}
+	return r.refreshDraft(ctx, tx, d, pol)
+}
+
+// publish moves d to approved and, in the same transaction, enqueues its
+// reply in Discord under the one key a draft's reply can have, and marks
+// the feedback item it answers as answered.
+func (r *Router) publish(ctx context.Context, tx *store.Tx, d *store.Draft, pol bot.ApprovalPolicy) error {
+	cfgPol := r.Config.Approvals.For(d.TargetChannelID)
+	post := bot.Post{ChannelID: d.TargetChannelID, ThreadOf: d.TargetMessageID, Text: d.Text}
+	if cfgPol.PingAuthor && d.TargetAuthorID != "" {
+		post.Notify = []string{d.TargetAuthorID}
+	}
+	if _, err := tx.Enqueue(ctx, r.Clock.Now(), &bot.OutboxMessage{Key: store.PublishOutboxKey(d.ID), Platform: bot.PlatformDiscord,
+		Kind: bot.KindPost, Payload: mustJSON(post)}); err != nil {
+		return err
+	}
+	if err := r.move(ctx, tx, d, bot.DraftPublish, store.DraftEvent{Action: "queued the reply for Discord", Detail: "the quorum is reached: " + pol.Describe(d.Author)}, pol); err != nil {
+		return err
+	}
+	if d.FeedbackID == nil {
+		return nil
+	}
+	it, err := tx.Feedback(ctx, *d.FeedbackID)
+	if err != nil {
+		return err
+	}
+	return r.markAnswered(ctx, tx, it, d.AuthorName)
+}
+
+// targetGone reports whether the Discord message d answers was deleted, as
+// far as Discord (or the console) says; a failed read is not a deletion.
+func (r *Router) targetGone(ctx context.Context, d *store.Draft) bool {
+	if r.Discord == nil {
+		return false
+	}
+	_, err := r.Discord.Message(ctx, d.TargetChannelID, d.TargetMessageID)
+	if bot.ErrorCode(err) == bot.ENotFound {
+		return true
+	}
+	if err != nil {
+		r.Logger.Warn("approvals: could not check that a draft's Discord message still exists", "draft", d.ID, "err", err)
+	}
+	return false
+}
+
+// goStale marks d stale (it can no longer be posted) and says why on its
+// message. d must be locked in tx.
+func (r *Router) goStale(ctx context.Context, tx *store.Tx, d *store.Draft, why string) error {
+	d.Reason = why
+	return r.move(ctx, tx, d, bot.DraftGoStale, store.DraftEvent{Action: "stale", Detail: why}, r.policyOf(ctx, d))
+}
+
+// The jobs.
+
+// SettleDrafts brings drafts up to date with time and with their replies'
+// fate, for the scheduler (every tick): a reply Discord accepted makes its
+// draft posted (recording the Discord message and linking it on the Slack
+// message); one Discord refused makes it failed, shown in plain words with
+// a Retry button; a retried one is approved again; a draft not approved by
+// its deadline expires. It returns how many drafts changed.
+func (r *Router) SettleDrafts(ctx context.Context, now time.Time) (int, error) {
+	if !r.Config.Approvals.Enabled {
+		return 0, nil
+	}
+	changed := 0
+	publishing, err := r.DB.ListDrafts(ctx, store.DraftFilter{Statuses: []string{bot.DraftApproved, bot.DraftFailed}, Limit: 500})
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range publishing {
+		n, err := r.settlePublish(ctx, d.ID)
+		if err != nil {
+			return changed, fmt.Errorf("settle draft %d: %w", d.ID, err)
+		}
+		changed += n
+	}
+	due, err := r.DB.ListDrafts(ctx, store.DraftFilter{Statuses: []string{bot.DraftPending, bot.DraftRejected}, ExpiresUntil: now, Limit: 500})
+	if err != nil {
+		return changed, err
+	}
+	for _, d := range due {
+		n := 0
+		err := r.DB.InTx(ctx, func(tx *store.Tx) error {
+			d, err := tx.Draft(ctx, d.ID)
+			if err != nil || !r.expiredNow(d) {
+				return err
+			}
+			n = 1
+			return r.expire(ctx, tx, d)
+		})
+		if err != nil {
+			return changed, fmt.Errorf("expire draft %d: %w", d.ID, err)
+		}
+		changed += n
+	}
+	return changed, nil
+}
+
+// expiredNow reports whether d is past its deadline and can still expire.
+func (r *Router) expiredNow(d *store.Draft) bool {
+	return (d.Status == bot.DraftPending || d.Status == bot.DraftRejected) && d.ExpiresAt != nil && !r.Clock.Now().Before(*d.ExpiresAt)
+}
+
+// expire marks d expired. d must be locked in tx.
+func (r *Router) expire(ctx context.Context, tx *store.Tx, d *store.Draft) error {
+	return r.move(ctx, tx, d, bot.DraftExpire, store.DraftEvent{Action: "expired", Detail: "nobody approved it by " + r.when(*d.ExpiresAt)}, r.policyOf(ctx, d))
+}
+
+// settlePublish reconciles draft id with its reply's outbox message.
+func (r *Router) settlePublish(ctx context.Context, id int64) (int, error) {
+	n := 0
+	err := r.DB.InTx(ctx, func(tx *store.Tx) error {
+		d, err := tx.Draft(ctx, id)
+		if err != nil {
+			return err
+		}
+		e, err := tx.PublishState(ctx, id)
+		if bot.ErrorCode(err) == bot.ENotFound {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		pol := r.policyOf(ctx, d)
+		switch {
+		case e.State == store.OutboxSent && (d.Status == bot.DraftApproved || d.Status == bot.DraftFailed):
+			d.DiscordMessageID = e.PlatformID
+			n = 1
+			return r.move(ctx, tx, d, bot.DraftSent, store.DraftEvent{Action: "posted", Detail: "Discord message " + e.PlatformID}, pol)
+		case e.State == store.OutboxDead && d.Status == bot.DraftApproved:
+			d.Reason = plainRefusal(e.LastError)
+			n = 1
+			return r.move(ctx, tx, d, bot.DraftFail, store.DraftEvent{Action: "failed", Detail: d.Reason}, pol)
+		case e.State != store.OutboxDead && e.State != store.OutboxSent && d.Status == bot.DraftFailed:
+			d.Reason = ""
+			n = 1
+			return r.move(ctx, tx, d, bot.DraftRetry, store.DraftEvent{Action: "retrying"}, pol)
+		}
+		return nil
+	})
+	return n, err
+}
+
+// plainRefusal turns a dead outbox message's error into the words a
+// person reads: the senders write it for them, behind a "permanent: "
+// marker.
+func plainRefusal(s string) string {
+	s = strings.TrimPrefix(s, "permanent: ")
+	s = strings.TrimSuffix(strings.TrimSpace(s), ".")
+	return cmpOr(s, "no reason given")
+}
+
+// CheckDraftTargets marks stale the waiting drafts whose Discord message
+// was deleted while Liaison was not listening (a deletion it hears about
+// does so at once), for the scheduler. It reads each message from Discord,
+// so it runs rarely. It returns how many drafts went stale.
+func (r *Router) CheckDraftTargets(ctx context.Context, _ time.Time) (int, error) {
+	if !r.Config.Approvals.Enabled || r.Discord == nil {
+		return 0, nil
+	}
+	waiting, err := r.DB.ListDrafts(ctx, store.DraftFilter{Statuses: []string{bot.DraftPending, bot.DraftRejected}, Limit: 500})
+	if err != nil {
+		return 0, err
+	}
+	changed := 0
+	for _, d := range waiting {
+		if !r.targetGone(ctx, &d) {
+			continue
+		}
+		err := r.DB.InTx(ctx, func(tx *store.Tx) error {
+			d, err := tx.Draft(ctx, d.ID)
+			if err != nil || (d.Status != bot.DraftPending && d.Status != bot.DraftRejected) {
+				return err
+			}
+			changed++
+			return r.goStale(ctx, tx, d, "the Discord message it answers was deleted")
+		})
+		if err != nil {
+			return changed, fmt.Errorf("check draft %d: %w", d.ID, err)
+		}
+	}
+	return changed, nil
+}
