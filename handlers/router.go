@@ -21,6 +21,12 @@ type Deps struct {
 	// Discord reads messages (a flagged message's text); nil when Discord is
 	// off, which disables what needs it.
 	Discord messageReader
+	// Guilds reads Discord servers (members, roles, bans, history) for
+	// moderation; nil when Discord is off, which disables moderation.
+	Guilds guildReader
+	// SlackDirect reads Slack user groups (approvers) and shows one person a
+	// message directly; nil when Slack is off.
+	SlackDirect slackDirect
 }
 
 // messageReader is implemented by the Discord adapter and the console.
@@ -74,6 +80,9 @@ func New(d Deps) *Router {
 	}
 	r.registerHelp()
 	r.registerFeedback()
+	r.registerDigest()
+	r.registerApprovals()
+	r.registerModeration()
 	return r
 }
 

@@ -32,6 +32,11 @@ type Config struct {
 	Outbox Outbox
 	// Feedback says where feedback comes from and where it goes.
 	Feedback Feedback
+	// Moderation sets up the moderation commands, the mod log, escalation,
+	// automod, the welcome and the community rules.
+	Moderation Moderation
+	// Approvals says who approves drafted replies before they reach Discord.
+	Approvals Approvals
 	// Console describes the members of the console's simulated world; only
 	// `liaison console` reads it.
 	Console Console
@@ -99,6 +104,8 @@ func sections(d *decoder, c *Config) []field {
 		{name: "digests", decode: func(v *yaml.Node, p string) { d.digests(v, p, &c.Digests) }},
 		{name: "outbox", decode: func(v *yaml.Node, p string) { d.outbox(v, p, &c.Outbox) }},
 		{name: "feedback", decode: func(v *yaml.Node, p string) { d.feedback(v, p, &c.Feedback) }},
+		{name: "moderation", decode: func(v *yaml.Node, p string) { d.moderation(v, p, &c.Moderation) }},
+		{name: "approvals", decode: func(v *yaml.Node, p string) { d.approvals(v, p, &c.Approvals) }},
 		{name: "console", decode: func(v *yaml.Node, p string) { d.console(v, p, &c.Console) }},
 	}
 }

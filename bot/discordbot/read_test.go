@@ -12,9 +12,19 @@ func TestMessageReadsAFlaggedMessageBackAsTheGatewayWouldGiveIt(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
 	m := b.fake.AddMessage(generalID, malloryID, "please add dark mode", time.Now().Add(-time.Hour))
-	got, err := b.adapter.Message(context.Background(), generalID, m.ID)
-	if err != nil {
-		t.Fatal(err)
+	// The channel's name comes from the session's state, filled from
+	// GUILD_CREATE shortly after READY: wait for it, bounded.
+	var got *bot.Message
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var err error
+		if got, err = b.adapter.Message(context.Background(), generalID, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got.ChannelName != "" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	if got.ID != m.ID || got.Text != "please add dark mode" || got.Author.ID != malloryID || got.ChannelID != generalID ||
 		got.ChannelName != "general" || got.ScopeID != guildID || got.Permalink != "https://discord.com/channels/"+guildID+"/"+generalID+"/"+m.ID {

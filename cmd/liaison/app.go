@@ -160,6 +160,7 @@ func (a *App) openSlack(senders map[string]bot.Sender, mux *http.ServeMux) error
 	}
 	a.Slack = s
 	senders[bot.PlatformSlack] = s.Sender()
+	a.Router.SlackDirect = slackbot.NewDirectory(s.Sender(), a.Clock)
 	if a.Env.SlackSigningSecret != "" {
 		s.Routes(mux)
 	}
@@ -198,7 +199,7 @@ func (a *App) openDiscord(senders map[string]bot.Sender, mux *http.ServeMux) err
 	if err != nil {
 		return fmt.Errorf("discord: %w", err)
 	}
-	a.Discord, a.Router.Discord = d, d
+	a.Discord, a.Router.Discord, a.Router.Guilds = d, d, d
 	senders[bot.PlatformDiscord] = d.Sender()
 	d.Routes(mux)
 	return nil

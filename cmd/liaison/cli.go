@@ -42,6 +42,7 @@ Commands:
   console        try Liaison in a terminal that plays both Slack and Discord
   migrate        apply database migrations (migrate up) or show them (migrate status)
   config check   validate a liaison.yaml without connecting to anything
+  digest         preview the community digest, or post one now (digest preview|run)
   version        print the version
   help           show this help, or a command's: liaison help run
 
@@ -77,6 +78,8 @@ func Main(ctx context.Context, args []string, std *Stdio, getenv func(string) st
 		return migrateCmd(ctx, rest, std, env)
 	case "config":
 		return configCmd(rest, std, env)
+	case "digest":
+		return digestCmd(ctx, rest, std, env)
 	}
 	fmt.Fprintf(std.Err, "liaison: unknown command %q\n\n%s", cmd, usage)
 	return exitUsage

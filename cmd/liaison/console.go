@@ -171,6 +171,8 @@ func openConsole(ctx context.Context, cfg *config.Config, dbPath string, clock *
 		ReclaimAfter: cfg.Outbox.ReclaimAfter,
 	}
 	router.Discord = con // a flagged message is read back from the console's world
+	router.SlackDirect = con
+	router.Guilds = con
 	sched := &jobs.Scheduler{Leases: db, Clock: clock, Holder: "console", Logger: logger.With("job", "scheduler")}
 	addJobs(sched, router)
 	// Each line settles: due jobs, then the outbox they and the line filled.
