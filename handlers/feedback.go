@@ -234,6 +234,11 @@ func (r *Router) relayPost(it *store.FeedbackItem, channelID, rule string) bot.P
 			bot.Button{ActionID: "feedback.tag", Label: "Tag", Value: id},
 			bot.Button{ActionID: "feedback.draft", Label: "Draft reply", Value: id},
 			bot.Button{ActionID: "feedback.close", Label: "Close", Value: id})
+		// The team can act on a Discord author from the relay (warn,
+		// timeout, delete) when moderation is set up.
+		if it.Source == bot.PlatformDiscord && r.Config.Moderation.Enabled && !it.Deleted {
+			p.Buttons = append(p.Buttons, ModerateButton(it.ID))
+		}
 	}
 	return p
 }

@@ -543,3 +543,35 @@ func TestFeedbackAndRouteSubcommands(t *testing.T) {
 		t.Errorf("replay posted something")
 	}
 }
+
+func TestADiscordRelayOffersModerationWhenItIsSetUp(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Parse("liaison.yaml", []byte(feedbackYAML+"moderation:\n  moderator_roles: [moderators]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := storetest.Open(t, store.SQLite)
+	r := New(Deps{DB: db, Config: cfg, Clock: bot.NewManualClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)), Logger: slog.New(slog.DiscardHandler)})
+	b := &fbBundle{r: r, db: db}
+	b.event(t, discordMsg(feedbackCh, "1", aliceID, "alice", "your product is garbage"))
+	if _, err := r.HandleCommand(context.Background(), slackCommand("feedback", "exports are slow", "U01CAROL")); err != nil {
+		t.Fatal(err)
+	}
+	ob := b.outbox(t)
+	if len(ob) != 2 {
+		t.Fatalf("%d relays, want 2", len(ob))
+	}
+	labels := func(p bot.Post) string {
+		var l []string
+		for _, btn := range p.Buttons {
+			l = append(l, btn.Label)
+		}
+		return strings.Join(l, ",")
+	}
+	if got := labels(ob[0].post); got != "Acknowledge,Tag,Draft reply,Close,Moderate" {
+		t.Errorf("Discord item's relay buttons = %s, want Moderate last", got)
+	}
+	if got := labels(ob[1].post); strings.Contains(got, "Moderate") {
+		t.Errorf("a Slack-logged item's relay offers Moderate: %s", got)
+	}
+}
