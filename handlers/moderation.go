@@ -394,16 +394,24 @@ func reasonText(s string, required bool, cmd string) (string, error) {
 	return s, nil
 }
 
+// memberCommand reads what a command aimed at a member starts with, in this
+// order: who runs it, the member, and the reason (required or not); cmd
+// names the command in the error about a missing reason.
+func (m *moderation) memberCommand(c *bot.Command, cmd string, reasonRequired bool) (inv invocation, target, reason string, err error) {
+	if inv, err = m.discordInvocation(c); err != nil {
+		return invocation{}, "", "", err
+	}
+	if target, err = userOption(c, "user"); err != nil {
+		return invocation{}, "", "", err
+	}
+	if reason, err = reasonText(c.Option("reason"), reasonRequired, cmd); err != nil {
+		return invocation{}, "", "", err
+	}
+	return inv, target, reason, nil
+}
+
 func (m *moderation) cmdWarn(ctx context.Context, c *bot.Command) (*bot.Reply, error) {
-	inv, err := m.discordInvocation(c)
-	if err != nil {
-		return nil, err
-	}
-	target, err := userOption(c, "user")
-	if err != nil {
-		return nil, err
-	}
-	reason, err := reasonText(c.Option("reason"), true, "warn")
+	inv, target, reason, err := m.memberCommand(c, "warn", true)
 	if err != nil {
 		return nil, err
 	}
@@ -455,15 +463,7 @@ func (m *moderation) cmdUnban(ctx context.Context, c *bot.Command) (*bot.Reply, 
 
 // simple runs a command of a user and a reason.
 func (m *moderation) simple(ctx context.Context, c *bot.Command, action string, reasonRequired bool) (*bot.Reply, error) {
-	inv, err := m.discordInvocation(c)
-	if err != nil {
-		return nil, err
-	}
-	target, err := userOption(c, "user")
-	if err != nil {
-		return nil, err
-	}
-	reason, err := reasonText(c.Option("reason"), reasonRequired, c.Name)
+	inv, target, reason, err := m.memberCommand(c, c.Name, reasonRequired)
 	if err != nil {
 		return nil, err
 	}
@@ -471,15 +471,7 @@ func (m *moderation) simple(ctx context.Context, c *bot.Command, action string, 
 }
 
 func (m *moderation) cmdBan(ctx context.Context, c *bot.Command) (*bot.Reply, error) {
-	inv, err := m.discordInvocation(c)
-	if err != nil {
-		return nil, err
-	}
-	target, err := userOption(c, "user")
-	if err != nil {
-		return nil, err
-	}
-	reason, err := reasonText(c.Option("reason"), true, "ban")
+	inv, target, reason, err := m.memberCommand(c, "ban", true)
 	if err != nil {
 		return nil, err
 	}
