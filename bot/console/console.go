@@ -235,16 +235,25 @@ func (c *Console) do(ctx context.Context, in *Input) error {
 	return fmt.Errorf("the console cannot %s yet", in.Verb)
 }
 
-// say posts a person's message and delivers it.
-func (c *Console) say(ctx context.Context, in *Input) error {
-	c.mu.Lock()
+// speaker finds the channel a line happens in and the person who acts.
+// c.mu is held.
+func (c *Console) speaker(in *Input) (channel, bot.Place, bot.User, error) {
 	ch, err := c.dir.channel(in.Platform, in.Channel)
 	if err != nil {
-		c.mu.Unlock()
-		return err
+		return channel{}, bot.Place{}, bot.User{}, err
 	}
 	place := ch.place()
 	user, err := c.dir.user(in.Platform, in.Person, place)
+	if err != nil {
+		return channel{}, bot.Place{}, bot.User{}, err
+	}
+	return ch, place, user, nil
+}
+
+// say posts a person's message and delivers it.
+func (c *Console) say(ctx context.Context, in *Input) error {
+	c.mu.Lock()
+	ch, place, user, err := c.speaker(in)
 	if err != nil {
 		c.mu.Unlock()
 		return err
@@ -266,13 +275,7 @@ func (c *Console) say(ctx context.Context, in *Input) error {
 // command runs a slash command.
 func (c *Console) command(ctx context.Context, in *Input) error {
 	c.mu.Lock()
-	ch, err := c.dir.channel(in.Platform, in.Channel)
-	if err != nil {
-		c.mu.Unlock()
-		return err
-	}
-	place := ch.place()
-	user, err := c.dir.user(in.Platform, in.Person, place)
+	ch, place, user, err := c.speaker(in)
 	if err != nil {
 		c.mu.Unlock()
 		return err
