@@ -54,8 +54,8 @@ type Delivery struct {
 	Retry    int          // the platform's redelivery count (Slack's X-Slack-Retry-Num)
 }
 
-// Event is one of *Message (posted or edited), *MessageDeleted, *Reaction or
-// *MemberChange.
+// Event is one of *Message (posted or edited), *MessageDeleted, *Reaction,
+// *MemberChange or *GuildCount.
 type Event interface{ Delivered() *Delivery }
 
 // Message is a message posted, or edited when Edited is set.
@@ -97,6 +97,15 @@ type MemberChange struct {
 	ScopeID string
 	User    User
 	Left    bool
+}
+
+// GuildCount is a server's member count as the platform reports it (Discord
+// sends it with each guild when a session starts): the baseline the joins and
+// leaves that follow are counted from.
+type GuildCount struct {
+	Delivery
+	ScopeID string
+	Members int
 }
 
 func (d *Delivery) Delivered() *Delivery { return d }

@@ -575,3 +575,22 @@ func TestADiscordRelayOffersModerationWhenItIsSetUp(t *testing.T) {
 		t.Errorf("a Slack-logged item's relay offers Moderate: %s", got)
 	}
 }
+
+func TestTheServersReportedSizeBecomesTheDaysMemberCount(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupFeedback(t, db)
+		count := &bot.GuildCount{ScopeID: guild, Members: 1234,
+			Delivery: bot.Delivery{Keys: []bot.InboundKey{{Kind: "discord_guild_count", Key: guild + ":s1:2"}}, At: b.clock.Now()}}
+		b.event(t, count)
+		b.event(t, count) // a replay changes nothing
+		b.event(t, discordMsg(generalCh, "m1", aliceID, "alice", "hello")) // a speaker is already counted
+		_, _, guilds, err := db.DailyStats(context.Background(), "2026-11-23", "2026-11-23")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(guilds) != 1 || guilds[0].MemberCount != 1234 {
+			t.Errorf("guild days = %+v, want one day of 1234 members", guilds)
+		}
+	})
+}

@@ -27,6 +27,11 @@ func (r *Router) statsEvent(ctx context.Context, tx *store.Tx, ev bot.Event) err
 			Day: r.statsDay(at), ThreadStart: e.ThreadStart, Staff: r.isStaff(e.Author),
 			Periods: r.digestPeriods(at),
 		})
+	case *bot.GuildCount:
+		if e.ScopeID == "" || e.Members <= 0 {
+			return nil
+		}
+		return tx.SetGuildMemberCount(ctx, r.Clock.Now(), e.ScopeID, r.statsDay(r.eventTime(&e.Delivery)), int64(e.Members))
 	case *bot.MemberChange:
 		if e.User.Bot || e.ScopeID == "" || e.User.ID == "" {
 			return nil

@@ -31,12 +31,13 @@ import (
 //   - discord_member   <guild>:<user>:join:<joined_at> or
 //     <guild>:<user>:leave:<session>:<seq>, on the same reasoning.
 const (
-	KeyMessage  = "discord_message"
-	KeyEdit     = "discord_edit"
-	KeyDelete   = "discord_delete"
-	KeyReaction = "discord_reaction"
-	KeyMember   = "discord_member"
-	KeyInteract = "discord_interaction"
+	KeyMessage    = "discord_message"
+	KeyEdit       = "discord_edit"
+	KeyDelete     = "discord_delete"
+	KeyReaction   = "discord_reaction"
+	KeyMember     = "discord_member"
+	KeyGuildCount = "discord_guild_count"
+	KeyInteract   = "discord_interaction"
 )
 
 // onEvent receives every gateway dispatch, on discordgo's reader goroutine
@@ -71,6 +72,14 @@ func (a *Adapter) onEvent(_ *discordgo.Session, e *discordgo.Event) {
 	case *discordgo.MessageReactionRemove:
 		if ev.MessageReaction != nil {
 			a.onReaction(ev.MessageReaction, nil, true, e.Sequence)
+		}
+	case *discordgo.GuildCreate:
+		if ev.Guild != nil && a.inGuild(ev.ID) && ev.MemberCount > 0 {
+			a.mu.Lock()
+			session := a.sessionID
+			a.mu.Unlock()
+			a.enqueue(ev.ID, "guild_count", &bot.GuildCount{ScopeID: ev.ID, Members: ev.MemberCount,
+				Delivery: bot.Delivery{At: a.clock.Now(), Keys: []bot.InboundKey{{Kind: KeyGuildCount, Key: fmt.Sprintf("%s:%s:%d", ev.ID, session, e.Sequence)}}}})
 		}
 	case *discordgo.GuildMemberAdd:
 		if ev.Member != nil {

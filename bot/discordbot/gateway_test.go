@@ -213,3 +213,13 @@ func TestAnUnresumableSessionIsCaughtUpExactlyOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestEachSessionReportsTheServersMemberCount(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	got := recv(t, b.rec.counts, "the member count")
+	// The fake seeds five members (owner, Liaison, alice, mallory, a bot).
+	if got.ScopeID != guildID || got.Members != 5 || len(got.Keys) != 1 || got.Keys[0].Kind != discordbot.KeyGuildCount {
+		t.Errorf("GuildCount = %+v", got)
+	}
+}

@@ -182,6 +182,7 @@ type testHandler struct {
 	clock bot.Clock
 
 	events      chan bot.Event
+	counts      chan *bot.GuildCount // member counts, apart: every session starts with one
 	commands    chan *bot.Command
 	actions     chan *bot.Action
 	submissions chan *bot.Submission
@@ -200,12 +201,19 @@ type testHandler struct {
 func newHandler(db *store.DB) *testHandler {
 	return &testHandler{
 		db: db, clock: bot.SystemClock{},
-		events: make(chan bot.Event, 100), commands: make(chan *bot.Command, 10),
+		events: make(chan bot.Event, 100), counts: make(chan *bot.GuildCount, 10), commands: make(chan *bot.Command, 10),
 		actions: make(chan *bot.Action, 10), submissions: make(chan *bot.Submission, 10),
 	}
 }
 
 func (r *testHandler) HandleEvent(ctx context.Context, ev bot.Event) error {
+	if c, ok := ev.(*bot.GuildCount); ok {
+		select {
+		case r.counts <- c:
+		default: // nobody is looking at counts in this test
+		}
+		return nil
+	}
 	if r.before != nil {
 		r.before(ev)
 	}

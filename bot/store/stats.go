@@ -43,8 +43,16 @@ func (tx *Tx) RecordMessage(ctx context.Context, now time.Time, m MessageStat) e
 		return err
 	}
 	if newMember {
-		if err := tx.bumpGuildDay(ctx, m.GuildID, m.Day, 0, 0, 1); err != nil {
+		// Before Discord has reported the server's size, the members seen
+		// are the best count there is; after, a speaker was already in it.
+		counted, err := tx.hasBaseline(ctx, m.GuildID)
+		if err != nil {
 			return err
+		}
+		if !counted {
+			if err := tx.bumpGuildDay(ctx, m.GuildID, m.Day, 0, 0, 1); err != nil {
+				return err
+			}
 		}
 	}
 	var n int64
@@ -120,6 +128,31 @@ func (tx *Tx) seeMember(ctx context.Context, now time.Time, guild, user, name, d
 	return len(first) == 1 && first[0].UTC().Equal(now), nil
 }
 
+// SetGuildMemberCount records the member count the platform reports for a
+// guild: the count of day, and the baseline later joins and leaves adjust
+// (members seen speaking no longer add to it).
+func (tx *Tx) SetGuildMemberCount(ctx context.Context, now time.Time, guild, day string, n int64) error {
+	if _, err := tx.exec(ctx, `INSERT INTO stats_guild_baseline (guild_id, member_count, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (guild_id) DO UPDATE SET member_count = excluded.member_count, updated_at = excluded.updated_at`,
+		guild, n, now.UTC()); err != nil {
+		return fmt.Errorf("member count of %s: %w", guild, err)
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO stats_guild_daily (guild_id, day, joins, leaves, member_count) VALUES (?, ?, 0, 0, ?)
+		ON CONFLICT (guild_id, day) DO UPDATE SET member_count = excluded.member_count`, guild, day, n); err != nil {
+		return fmt.Errorf("member count of %s on %s: %w", guild, day, err)
+	}
+	return nil
+}
+
+// hasBaseline reports whether the platform has reported guild's size.
+func (tx *Tx) hasBaseline(ctx context.Context, guild string) (bool, error) {
+	var n []int
+	if err := tx.tx.SelectContext(ctx, &n, tx.rebind(`SELECT 1 FROM stats_guild_baseline WHERE guild_id = ?`), guild); err != nil {
+		return false, fmt.Errorf("member count baseline of %s: %w", guild, err)
+	}
+	return len(n) > 0, nil
+}
+
 // bumpGuildDay adds joins, leaves and a change of member count to a guild's
 // day. A day's first row starts from the last known member count.
 func (tx *Tx) bumpGuildDay(ctx context.Context, guild, day string, joins, leaves, delta int) error {
@@ -167,6 +200,15 @@ func (tx *Tx) RecordMemberChange(ctx context.Context, now time.Time, m MemberSta
 		var joined, left any
 		if m.Left {
 			left = at
+			// Someone Liaison never saw leaves: they were in the count
+			// Discord reported, if it reported one.
+			counted, err := tx.hasBaseline(ctx, m.GuildID)
+			if err != nil {
+				return err
+			}
+			if counted {
+				delta = -1
+			}
 		} else {
 			joined, delta = at, 1
 		}

@@ -179,3 +179,59 @@ func TestActivityIsTheSameFromPeriodRowsAndFromDailyRows(t *testing.T) {
 		}
 	})
 }
+
+func TestDiscordsMemberCountIsTheBaselineJoinsAndLeavesAdjust(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		do := func(f func(tx *store.Tx) error) {
+			t.Helper()
+			if err := db.InTx(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		msg := func(author, day string) {
+			do(func(tx *store.Tx) error {
+				return tx.RecordMessage(ctx, t0, store.MessageStat{GuildID: "g1", ChannelID: "c1", AuthorID: author, AuthorName: author, Day: day})
+			})
+		}
+		member := func(user, day string, left bool) {
+			do(func(tx *store.Tx) error {
+				return tx.RecordMemberChange(ctx, t0, store.MemberStat{GuildID: "g1", UserID: user, Name: user, Day: day, At: t0, Left: left})
+			})
+		}
+		counts := func() map[string]int64 {
+			t.Helper()
+			_, _, guilds, err := db.DailyStats(ctx, "2026-11-01", "2026-11-30")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]int64{}
+			for _, g := range guilds {
+				out[g.Day] = g.MemberCount
+			}
+			return out
+		}
+		// Before Discord reports a size, the members seen are the count.
+		msg("u-alice", "2026-11-22")
+		msg("u-bob", "2026-11-22")
+		if got := counts()["2026-11-22"]; got != 2 {
+			t.Fatalf("members seen = %d, want 2", got)
+		}
+		// Discord reports 1,000 members when the session starts.
+		do(func(tx *store.Tx) error { return tx.SetGuildMemberCount(ctx, t0, "g1", "2026-11-23", 1000) })
+		msg("u-carol", "2026-11-23") // already one of the 1,000
+		member("u-new", "2026-11-24", false)
+		member("u-never-seen", "2026-11-24", true) // counted in the 1,000, now gone
+		member("u-new", "2026-11-25", true)
+		want := map[string]int64{"2026-11-22": 2, "2026-11-23": 1000, "2026-11-24": 1000, "2026-11-25": 999}
+		if diff := cmp.Diff(want, counts()); diff != "" {
+			t.Errorf("member counts by day (-want +got):\n%s", diff)
+		}
+		// A later report replaces the day's count.
+		do(func(tx *store.Tx) error { return tx.SetGuildMemberCount(ctx, t0, "g1", "2026-11-25", 1010) })
+		if got := counts()["2026-11-25"]; got != 1010 {
+			t.Errorf("after a new report: %d, want 1010", got)
+		}
+	})
+}
