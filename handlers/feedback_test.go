@@ -583,7 +583,7 @@ func TestTheServersReportedSizeBecomesTheDaysMemberCount(t *testing.T) {
 		count := &bot.GuildCount{ScopeID: guild, Members: 1234,
 			Delivery: bot.Delivery{Keys: []bot.InboundKey{{Kind: "discord_guild_count", Key: guild + ":s1:2"}}, At: b.clock.Now()}}
 		b.event(t, count)
-		b.event(t, count) // a replay changes nothing
+		b.event(t, count)                                                  // a replay changes nothing
 		b.event(t, discordMsg(generalCh, "m1", aliceID, "alice", "hello")) // a speaker is already counted
 		_, _, guilds, err := db.DailyStats(context.Background(), "2026-11-23", "2026-11-23")
 		if err != nil {
