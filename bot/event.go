@@ -70,6 +70,9 @@ type Message struct {
 	Permalink   string
 	ThreadStart bool // it opens a thread or forum post
 	Edited      bool
+	// Closed is set when a read-back finds the message in a thread that is
+	// archived or locked: nobody can reply there.
+	Closed bool
 }
 
 // MessageDeleted reports a deleted message.

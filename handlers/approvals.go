@@ -375,9 +375,12 @@ func (r *Router) approve(ctx context.Context, tx *store.Tx, id int64, u bot.User
 	if err := pol.Check(u.ID, d.Author, "approve"); err != nil {
 		return "", err
 	}
-	if r.targetGone(ctx, d) {
-		if err := r.goStale(ctx, tx, d, "the Discord message it answers was deleted"); err != nil {
+	if why := r.targetStale(ctx, d); why != "" {
+		if err := r.goStale(ctx, tx, d, why); err != nil {
 			return "", err
+		}
+		if why == staleClosed {
+			return fmt.Sprintf("Draft #%d answers a message in a Discord thread that is now locked or archived, so the draft can't be posted any more.", d.ID), nil
 		}
 		return fmt.Sprintf("The Discord message draft #%d answers was deleted, so the draft can't be posted any more.", d.ID), nil
 	}
@@ -692,7 +695,7 @@ func (r *Router) approvalsEvent(ctx context.Context, tx *store.Tx, ev bot.Event)
 			if err != nil {
 				return err
 			}
-			if err := r.goStale(ctx, tx, d, "the Discord message it answers was deleted"); err != nil {
+			if err := r.goStale(ctx, tx, d, staleDeleted); err != nil {
 				return err
 			}
 		}

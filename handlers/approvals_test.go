@@ -1048,3 +1048,42 @@ func TestUserGroupsApproveThroughSlack(t *testing.T) {
 		}
 	})
 }
+
+func TestADraftInALockedOrArchivedThreadGoesStale(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupApprovals(t, db)
+		ctx := context.Background()
+		closeThread := func(m *bot.Message) {
+			closed := *m
+			closed.Closed = true
+			b.msgs.put(&closed)
+		}
+		// Found at the approval itself…
+		m1 := b.target(t, apFeedback, "1500000000000006001", "in a thread")
+		atClick := b.draft(t, apBob, m1, "Answer one.")
+		closeThread(m1)
+		reply, err := b.click(atClick, apDave, "approvals.approve")
+		if err != nil || reply.Text != "Draft #1 answers a message in a Discord thread that is now locked or archived, so the draft can't be posted any more." {
+			t.Errorf("approving a draft in a locked thread = %+v, %v", reply, err)
+		}
+		// …and by the periodic check.
+		m2 := b.target(t, apFeedback, "1500000000000006002", "also in a thread")
+		checked := b.draft(t, apBob, m2, "Answer two.")
+		closeThread(m2)
+		if n, err := b.r.CheckDraftTargets(ctx, b.clock.Now()); err != nil || n != 1 {
+			t.Errorf("CheckDraftTargets = %d, %v", n, err)
+		}
+		b.settle(t)
+		for _, d := range []*store.Draft{atClick, checked} {
+			got := b.get(t, d.ID)
+			text, buttons := b.approvalMessage(t, got)
+			if got.Status != bot.DraftStale || !strings.Contains(text, "cannot be posted any more: the Discord thread it answers in is locked or archived") || len(buttons) != 0 {
+				t.Errorf("draft %d: %s %v\n%s", d.ID, got.Status, apLabels(buttons), text)
+			}
+		}
+		if len(b.publishes(t)) != 0 {
+			t.Error("a draft in a closed thread was published")
+		}
+	})
+}

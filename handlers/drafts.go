@@ -371,20 +371,29 @@ func (r *Router) publish(ctx context.Context, tx *store.Tx, d *store.Draft, pol 
 	return r.markAnswered(ctx, tx, it, d.AuthorName)
 }
 
-// targetGone reports whether the Discord message d answers was deleted, as
-// far as Discord (or the console) says; a failed read is not a deletion.
-func (r *Router) targetGone(ctx context.Context, d *store.Draft) bool {
+// Why a draft goes stale, as its message and history say it.
+const (
+	staleDeleted = "the Discord message it answers was deleted"
+	staleClosed  = "the Discord thread it answers in is locked or archived"
+)
+
+// targetStale says why the Discord message d answers can no longer take a
+// reply (deleted, or in a locked or archived thread), or "" when it can, as
+// far as Discord (or the console) says; a failed read is not a reason.
+func (r *Router) targetStale(ctx context.Context, d *store.Draft) string {
 	if r.Discord == nil {
-		return false
+		return ""
 	}
-	_, err := r.Discord.Message(ctx, d.TargetChannelID, d.TargetMessageID)
-	if bot.ErrorCode(err) == bot.ENotFound {
-		return true
-	}
-	if err != nil {
+	m, err := r.Discord.Message(ctx, d.TargetChannelID, d.TargetMessageID)
+	switch {
+	case bot.ErrorCode(err) == bot.ENotFound:
+		return staleDeleted
+	case err != nil:
 		r.Logger.Warn("approvals: could not check that a draft's Discord message still exists", "draft", d.ID, "err", err)
+	case m.Closed:
+		return staleClosed
 	}
-	return false
+	return ""
 }
 
 // goStale marks d stale (it can no longer be posted) and says why on its
@@ -495,7 +504,8 @@ func plainRefusal(s string) string {
 
 // CheckDraftTargets marks stale the waiting drafts whose Discord message
 // was deleted while Liaison was not listening (a deletion it hears about
-// does so at once), for the scheduler. It reads each message from Discord,
+// does so at once), or whose thread was locked or archived, for the
+// scheduler. It reads each message from Discord,
 // so it runs rarely. It returns how many drafts went stale.
 func (r *Router) CheckDraftTargets(ctx context.Context, _ time.Time) (int, error) {
 	if !r.Config.Approvals.Enabled || r.Discord == nil {
@@ -507,7 +517,8 @@ func (r *Router) CheckDraftTargets(ctx context.Context, _ time.Time) (int, error
 	}
 	changed := 0
 	for _, d := range waiting {
-		if !r.targetGone(ctx, &d) {
+		why := r.targetStale(ctx, &d)
+		if why == "" {
 			continue
 		}
 		err := r.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -516,7 +527,7 @@ func (r *Router) CheckDraftTargets(ctx context.Context, _ time.Time) (int, error
 				return err
 			}
 			changed++
-			return r.goStale(ctx, tx, d, "the Discord message it answers was deleted")
+			return r.goStale(ctx, tx, d, why)
 		})
 		if err != nil {
 			return changed, fmt.Errorf("check draft %d: %w", d.ID, err)

@@ -22,11 +22,23 @@ func (a *Adapter) Message(ctx context.Context, channelID, messageID string) (*bo
 		}
 		return nil, fmt.Errorf("read discord message %s/%s: %w", channelID, messageID, err)
 	}
+	// The channel as Discord has it now: the session's copy of a thread
+	// may predate its archiving or locking.
+	c, err := a.session.Channel(channelID, discordgo.WithContext(ctx))
+	if err != nil {
+		if c, err = a.session.State.Channel(channelID); err != nil {
+			c = nil
+		}
+	}
 	guild := ""
-	if c, err := a.session.State.Channel(channelID); err == nil {
+	if c != nil {
 		guild = c.GuildID
 	} else if len(a.opts.Guilds) == 1 {
 		guild = a.opts.Guilds[0]
 	}
-	return a.message(m, guild), nil
+	msg := a.message(m, guild)
+	if c != nil && c.ThreadMetadata != nil && (c.ThreadMetadata.Archived || c.ThreadMetadata.Locked) {
+		msg.Closed = true
+	}
+	return msg, nil
 }

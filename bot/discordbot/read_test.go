@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/discordbot/discordfake"
 )
 
 func TestMessageReadsAFlaggedMessageBackAsTheGatewayWouldGiveIt(t *testing.T) {
@@ -32,5 +33,24 @@ func TestMessageReadsAFlaggedMessageBackAsTheGatewayWouldGiveIt(t *testing.T) {
 	}
 	if _, err := b.adapter.Message(context.Background(), generalID, "123456789012345678"); bot.ErrorCode(err) != bot.ENotFound {
 		t.Errorf("an unknown message: %v, want not found", err)
+	}
+}
+
+func TestMessageSaysWhenItsThreadIsLockedOrArchived(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	for _, tt := range []struct {
+		id               string
+		archived, locked bool
+	}{{"110000000000000101", false, false}, {"110000000000000102", true, false}, {"110000000000000103", false, true}} {
+		b.fake.AddChannel(guildID, discordfake.Channel{ID: tt.id, Name: "thread", Type: 11, ParentID: feedbackID, Archived: tt.archived, Locked: tt.locked})
+		m := b.fake.AddMessage(tt.id, malloryID, "in a thread", time.Now())
+		got, err := b.adapter.Message(context.Background(), tt.id, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := tt.archived || tt.locked; got.Closed != want {
+			t.Errorf("thread archived=%v locked=%v: Closed = %v, want %v", tt.archived, tt.locked, got.Closed, want)
+		}
 	}
 }

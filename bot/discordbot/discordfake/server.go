@@ -240,6 +240,9 @@ type Channel struct {
 	Topic            string
 	NSFW             bool
 	RateLimitPerUser int // slowmode, seconds
+	// Archived and Locked are a thread's state (thread_metadata); a
+	// channel whose Type is a thread type always carries the metadata.
+	Archived, Locked bool
 }
 
 // Member is a user's membership of a guild.

@@ -113,6 +113,10 @@ func channelJSON(c *channelState, withGuild bool) map[string]any {
 	if withGuild {
 		m["guild_id"] = c.GuildID
 	}
+	if c.Type == 10 || c.Type == 11 || c.Type == 12 || c.Archived || c.Locked {
+		m["thread_metadata"] = map[string]any{"archived": c.Archived, "locked": c.Locked, "auto_archive_duration": 1440,
+			"archive_timestamp": "2026-01-01T00:00:00.000000+00:00"}
+	}
 	if n := len(c.messages); n > 0 {
 		m["last_message_id"] = c.messages[n-1].ID
 	} else {
