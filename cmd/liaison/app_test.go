@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,20 +27,38 @@ func startApp(t *testing.T, dialect string) (*App, string) {
 	env.DatabaseURL = storetest.URL(t, dialect)
 	env.ConfigPath = filepath.Join("..", "..", "liaison.example.yaml")
 	app := NewApp(env, slog.New(slog.DiscardHandler))
+	runApp(t, app)
+	return app, "http://" + app.Addr()
+}
+
+// runApp opens app and runs it until the test ends, then stops and closes
+// it. The stop it returns ends Run early (a restart, a crash) and waits for
+// it, once; the cleanup still closes the app.
+func runApp(t *testing.T, app *App) (stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := app.Open(ctx); err != nil {
+		cancel()
 		t.Fatalf("Open: %v", err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- app.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		app.Close()
-	})
-	return app, "http://" + app.Addr()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Error("Run did not stop within 30s of its context ending")
+			}
+		})
+	}
+	t.Cleanup(func() { stop(); app.Close() })
+	return stop
 }
 
 func get(t *testing.T, url string) (int, string) {

@@ -120,28 +120,7 @@ func (w *apWorld) start(t *testing.T) *apApp {
 	identifies := w.discord.Identifies()
 	app := NewApp(env, slog.New(slog.DiscardHandler))
 	app.Clock = w.clock
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := app.Open(ctx); err != nil {
-		cancel()
-		t.Fatalf("Open: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("Run: %v", err)
-				}
-			case <-time.After(30 * time.Second):
-				t.Error("Run did not stop within 30s of its context ending")
-			}
-		})
-	}
-	t.Cleanup(func() { stop(); app.Close() })
+	stop := runApp(t, app)
 	a := &apApp{e2e: &e2e{app: app, base: "http://" + app.Addr(), slack: w.slack, discord: w.discord}, w: w, stop: stop}
 	a.waitDiscord(t, "the adapter to connect", func() bool { return w.discord.Identifies() > identifies })
 	return a

@@ -76,25 +76,7 @@ func startDigestE2E(t *testing.T, dialect string, clock *bot.ManualClock) *e2e {
 	}
 	app := NewApp(env, slog.New(slog.DiscardHandler))
 	app.Clock = clock
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := app.Open(ctx); err != nil {
-		cancel()
-		t.Fatalf("Open: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("Run did not stop within 30s of its context ending")
-		}
-		app.Close()
-	})
+	runApp(t, app)
 	e := &e2e{app: app, base: "http://" + app.Addr(), slack: sf, discord: df}
 	e.waitDiscord(t, "the adapter to connect", func() bool { return df.Identifies() >= 1 && df.Heartbeats() >= 1 })
 	return e

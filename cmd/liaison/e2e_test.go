@@ -90,24 +90,7 @@ func startE2E(t *testing.T, dialect string) *e2e {
 		DiscordBotToken: "e2e-token", DiscordAppID: e2eBot, DiscordAPIURL: df.APIURL(),
 	}
 	app := NewApp(env, slog.New(slog.DiscardHandler))
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := app.Open(ctx); err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("Run did not stop within 30s of its context ending")
-		}
-		app.Close()
-	})
+	runApp(t, app)
 	e := &e2e{app: app, base: "http://" + app.Addr(), slack: sf, discord: df}
 	e.waitDiscord(t, "the adapter to connect and register its commands", func() bool {
 		return df.Identifies() >= 1 && df.Heartbeats() >= 1 && len(df.Commands(e2eGuild)) == 2

@@ -141,30 +141,9 @@ func (w *mdWorld) start(t *testing.T, dbURL string) *mdApp {
 	}
 	app := NewApp(env, slog.New(slog.DiscardHandler))
 	app.Clock = w.clock
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := app.Open(ctx); err != nil {
-		cancel()
-		t.Fatalf("Open: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx) }()
-	var once sync.Once
+	stop := runApp(t, app)
 	a := &mdApp{app: app, base: "http://" + app.Addr()}
-	a.stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("Run: %v", err)
-				}
-			case <-time.After(30 * time.Second):
-				t.Error("Run did not stop within 30s of its context ending")
-			}
-			app.Close()
-		})
-	}
-	t.Cleanup(a.stop)
+	a.stop = func() { stop(); app.Close() }
 	w.wait(t, "the commands to be registered", func() bool { return len(w.discord.Commands(mdGuild)) >= 13 })
 	return a
 }
