@@ -108,6 +108,8 @@ func (a *App) Open(ctx context.Context) (err error) {
 
 	a.Scheduler = &jobs.Scheduler{Leases: a.DB, Clock: a.Clock, Holder: a.Dispatcher.Owner, Logger: a.Logger.With("job", "scheduler")}
 	addJobs(a.Scheduler, a.Router)
+	// Only the service prunes: the console keeps its run numbers there.
+	a.Scheduler.Add(jobs.PruneInbound(a.DB, a.Logger.With("job", "prune-inbound")))
 
 	a.server = newServer(a.Logger, mux)
 	if a.listener, err = net.Listen("tcp", a.Env.HTTPAddr); err != nil {
