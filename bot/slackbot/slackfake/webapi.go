@@ -339,17 +339,28 @@ func (s *Server) chatPostMessage(r *apiRequest) (obj, string) {
 	return obj{"channel": ch.id, "ts": m.ts, "message": s.messageJSON(ch, m, true)}, ""
 }
 
-func (s *Server) chatUpdate(r *apiRequest) (obj, string) {
+// botMessage finds the message a chat.update or chat.delete names, which
+// Slack lets a bot change only if the bot posted it; notOwn is the error
+// code Slack gives otherwise.
+func (s *Server) botMessage(r *apiRequest, notOwn string) (*channel, *message, string) {
 	ch := s.channel(r.params.Get("channel"))
 	if ch == nil {
-		return nil, "channel_not_found"
+		return nil, nil, "channel_not_found"
 	}
 	m := ch.find(r.params.Get("ts"))
 	if m == nil {
-		return nil, "message_not_found"
+		return nil, nil, "message_not_found"
 	}
 	if m.user != s.botUserID {
-		return nil, "cant_update_message"
+		return nil, nil, notOwn
+	}
+	return ch, m, ""
+}
+
+func (s *Server) chatUpdate(r *apiRequest) (obj, string) {
+	ch, m, code := s.botMessage(r, "cant_update_message")
+	if code != "" {
+		return nil, code
 	}
 	c, code := parseContent(r.params)
 	if code != "" {
@@ -375,16 +386,9 @@ func (s *Server) chatUpdate(r *apiRequest) (obj, string) {
 }
 
 func (s *Server) chatDelete(r *apiRequest) (obj, string) {
-	ch := s.channel(r.params.Get("channel"))
-	if ch == nil {
-		return nil, "channel_not_found"
-	}
-	m := ch.find(r.params.Get("ts"))
-	if m == nil {
-		return nil, "message_not_found"
-	}
-	if m.user != s.botUserID {
-		return nil, "cant_delete_message"
+	ch, m, code := s.botMessage(r, "cant_delete_message")
+	if code != "" {
+		return nil, code
 	}
 	ch.remove(m.ts)
 	return obj{"channel": ch.id, "ts": m.ts}, ""
