@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/liaison-bot/liaison/bot/store"
 	"github.com/liaison-bot/liaison/bot/store/storetest"
@@ -21,14 +22,36 @@ var benchTexts = []string{
 // BenchmarkFeedbackIntake measures Discord messages in a feedback channel
 // going through the router: de-duplicated, stored, scored, routed and their
 // relays outboxed, in one transaction each, in parallel as the adapter's
-// workers do. Report: events/s.
+// workers do, while the digest's statistics are folded into the roll-ups as
+// liaison run's job does (every second here; the timer stops after the last
+// fold). Report: events/s.
 func BenchmarkFeedbackIntake(b *testing.B) {
 	for _, dialect := range storetest.Dialects() {
 		b.Run(dialect, func(b *testing.B) {
-			fb := setupBench(b, storetest.Open(b, dialect))
+			db := storetest.Open(b, dialect)
+			fb := setupBench(b, db)
 			var seq atomic.Int64
+			stop := make(chan struct{})
+			folded := make(chan error, 1)
 			b.SetParallelism(4)
 			b.ResetTimer()
+			go func() {
+				tick := time.NewTicker(time.Second)
+				defer tick.Stop()
+				for {
+					select {
+					case <-stop:
+						_, err := db.FoldStats(context.Background())
+						folded <- err
+						return
+					case <-tick.C:
+						if _, err := db.FoldStats(context.Background()); err != nil {
+							folded <- err
+							return
+						}
+					}
+				}
+			}()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					i := seq.Add(1)
@@ -38,7 +61,23 @@ func BenchmarkFeedbackIntake(b *testing.B) {
 					}
 				}
 			})
+			close(stop)
+			if err := <-folded; err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			cs, _, _, err := db.DailyStats(context.Background(), "2000-01-01", "2999-12-31")
+			if err != nil {
+				b.Fatal(err)
+			}
+			var counted int64
+			for _, c := range cs {
+				counted += c.Messages
+			}
+			if counted != int64(b.N) {
+				b.Fatalf("%d messages handled, %d counted in the roll-ups", b.N, counted)
+			}
 		})
 	}
 }

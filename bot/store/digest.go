@@ -32,9 +32,13 @@ type ActivityQuery struct {
 // configured before the period began) and otherwise adds up the daily
 // rows, which gives the same figures more slowly. Daily figures (per day,
 // per channel, joins and leaves) read the days of the period as written;
-// they are stored in the configured timezone.
+// they are stored in the configured timezone. Statistics events not yet
+// folded into the roll-ups are folded first.
 func (d *DB) Activity(ctx context.Context, q ActivityQuery) (bot.Activity, error) {
 	var a bot.Activity
+	if _, err := d.FoldStats(ctx); err != nil {
+		return a, err
+	}
 	top := cmpOr(q.Top, 5)
 	from, to := q.Period.FirstDay(), q.Period.EndDay()
 	tracked, err := d.PeriodTracked(ctx, q.Period.Key())

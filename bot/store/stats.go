@@ -3,13 +3,21 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Statistics: the daily roll-ups the community digest reads. Each event is
-// counted in the transaction that records it as seen, so a redelivered event
-// is never counted twice. Only counts and ids are stored, never what was
-// said.
+// appended to stats_events in the transaction that records it as seen, so a
+// redelivered event is never counted twice, and FoldStats adds the appended
+// events to the roll-ups in batches. Appending touches no shared row: a busy
+// channel's messages would otherwise queue on its counters' row locks until
+// each one's transaction committed. Readers of the roll-ups fold first, so
+// what they read is complete. Only counts, ids and names are stored, never
+// what was said.
 
 // MessageStat is one message to count.
 type MessageStat struct {
@@ -32,72 +40,436 @@ type MessageStat struct {
 	Periods []string
 }
 
-// RecordMessage counts m in the roll-ups: the channel's day (messages,
-// distinct authors, threads started), the author's day in the channel, each
-// digest period of Periods (messages, distinct authors, threads) and the
-// author's share of it. An author never seen before becomes a member, which
-// the guild's member count for the day reflects.
+// MemberStat is a member joining or leaving a server.
+type MemberStat struct {
+	GuildID string
+	UserID  string
+	Name    string
+	Display string
+	Day     string    // in the configured timezone, YYYY-MM-DD
+	At      time.Time // when it happened
+	Left    bool
+}
+
+// statsEvent is a row of stats_events.
+type statsEvent struct {
+	ID          int64      `db:"id"`
+	Kind        string     `db:"kind"`
+	GuildID     string     `db:"guild_id"`
+	ChannelID   string     `db:"channel_id"`
+	ChannelName string     `db:"channel_name"`
+	UserID      string     `db:"user_id"`
+	UserName    string     `db:"user_name"`
+	UserDisplay string     `db:"user_display"`
+	Day         string     `db:"day"`
+	Periods     string     `db:"periods"`
+	ThreadStart bool       `db:"thread_start"`
+	Staff       bool       `db:"staff"`
+	MemberCount int64      `db:"member_count"`
+	HappenedAt  *time.Time `db:"happened_at"`
+	RecordedAt  time.Time  `db:"recorded_at"`
+}
+
+const statsEventColumns = `id, kind, guild_id, channel_id, channel_name, user_id, user_name, user_display, day, periods,
+	thread_start, staff, member_count, happened_at, recorded_at`
+
+func (tx *Tx) appendStats(ctx context.Context, e statsEvent) error {
+	_, err := tx.exec(ctx, `INSERT INTO stats_events (kind, guild_id, channel_id, channel_name, user_id, user_name, user_display, day, periods,
+		thread_start, staff, member_count, happened_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Kind, e.GuildID, e.ChannelID, e.ChannelName, e.UserID, e.UserName, e.UserDisplay, e.Day, e.Periods,
+		e.ThreadStart, e.Staff, e.MemberCount, e.HappenedAt, e.RecordedAt.UTC())
+	if err != nil {
+		return fmt.Errorf("count %s of %s on %s: %w", e.Kind, e.GuildID, e.Day, err)
+	}
+	return nil
+}
+
+// RecordMessage counts m, seen at now: once folded, in the channel's day
+// (messages, distinct authors, threads started), the author's day in the
+// channel, each digest period of Periods (messages, distinct authors,
+// threads) and the author's share of it. An author never seen before becomes
+// a member, which the guild's member count for the day reflects.
 func (tx *Tx) RecordMessage(ctx context.Context, now time.Time, m MessageStat) error {
-	newMember, err := tx.seeMember(ctx, now, m.GuildID, m.AuthorID, m.AuthorName, m.AuthorDisplay)
-	if err != nil {
-		return err
+	return tx.appendStats(ctx, statsEvent{Kind: "message", GuildID: m.GuildID, ChannelID: m.ChannelID, ChannelName: m.ChannelName,
+		UserID: m.AuthorID, UserName: m.AuthorName, UserDisplay: m.AuthorDisplay, Day: m.Day,
+		Periods: strings.Join(m.Periods, "\n"), ThreadStart: m.ThreadStart, Staff: m.Staff, RecordedAt: now})
+}
+
+// RecordMemberChange counts a join or a leave on its day and, once folded,
+// keeps the members table and the day's member count in step: a join adds a
+// member (unless already counted), a leave removes one that was counted. A
+// leave of someone never seen is counted as a leave but changes no member
+// count, since they were never part of it.
+func (tx *Tx) RecordMemberChange(ctx context.Context, now time.Time, m MemberStat) error {
+	kind := "join"
+	if m.Left {
+		kind = "leave"
 	}
-	if newMember {
-		// Before Discord has reported the server's size, the members seen
-		// are the best count there is; after, a speaker was already in it.
-		counted, err := tx.hasBaseline(ctx, m.GuildID)
-		if err != nil {
+	at := m.At.UTC()
+	return tx.appendStats(ctx, statsEvent{Kind: kind, GuildID: m.GuildID, UserID: m.UserID, UserName: m.Name, UserDisplay: m.Display,
+		Day: m.Day, HappenedAt: &at, RecordedAt: now})
+}
+
+// SetGuildMemberCount records the member count the platform reports for a
+// guild: once folded, the count of day, and the baseline later joins and
+// leaves adjust (members seen speaking no longer add to it).
+func (tx *Tx) SetGuildMemberCount(ctx context.Context, now time.Time, guild, day string, n int64) error {
+	return tx.appendStats(ctx, statsEvent{Kind: "count", GuildID: guild, Day: day, MemberCount: n, RecordedAt: now})
+}
+
+// foldBatch is how many appended events one fold transaction takes.
+const foldBatch = 2000
+
+// FoldStats adds every appended statistics event to the roll-ups, in the
+// order they were appended, and returns how many it folded. Folds are
+// serialised (on Postgres by a transaction-scoped advisory lock, on SQLite by
+// its write lock), so any replica and any reader may call it.
+func (d *DB) FoldStats(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		var n int
+		err := d.InTx(ctx, func(tx *Tx) (err error) {
+			n, err = tx.foldStats(ctx, foldBatch)
 			return err
+		})
+		total += n
+		if err != nil || n < foldBatch {
+			return total, err
 		}
-		if !counted {
-			if err := tx.bumpGuildDay(ctx, m.GuildID, m.Day, 0, 0, 1); err != nil {
-				return err
-			}
+	}
+}
+
+func (tx *Tx) foldStats(ctx context.Context, limit int) (int, error) {
+	if tx.db.dialect.name == Postgres {
+		if _, err := tx.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('liaison-stats-fold:' || current_schema()))`); err != nil {
+			return 0, fmt.Errorf("fold statistics: take lock: %w", err)
 		}
 	}
-	var n int64
-	err = tx.tx.GetContext(ctx, &n, tx.rebind(`INSERT INTO stats_author_daily (guild_id, channel_id, day, author_id, messages, staff)
-		VALUES (?, ?, ?, ?, 1, ?)
-		ON CONFLICT (guild_id, day, channel_id, author_id) DO UPDATE SET messages = stats_author_daily.messages + 1, staff = excluded.staff
-		RETURNING messages`), m.GuildID, m.ChannelID, m.Day, m.AuthorID, m.Staff)
+	var evs []statsEvent
+	err := tx.tx.SelectContext(ctx, &evs, tx.rebind(`DELETE FROM stats_events WHERE id IN (SELECT id FROM stats_events ORDER BY id LIMIT ?)
+		RETURNING `+statsEventColumns), limit)
 	if err != nil {
-		return fmt.Errorf("count message of %s on %s: %w", m.AuthorID, m.Day, err)
+		return 0, fmt.Errorf("fold statistics: %w", err)
 	}
-	threads := b2i(m.ThreadStart)
-	var cn int64
-	err = tx.tx.GetContext(ctx, &cn, tx.rebind(`INSERT INTO stats_channel_daily (guild_id, channel_id, day, messages, threads_started, authors)
-		VALUES (?, ?, ?, 1, ?, 1)
-		ON CONFLICT (guild_id, channel_id, day) DO UPDATE SET messages = stats_channel_daily.messages + 1,
-			threads_started = stats_channel_daily.threads_started + excluded.threads_started,
-			authors = stats_channel_daily.authors + ?
-		RETURNING messages`),
-		m.GuildID, m.ChannelID, m.Day, threads, b2i(n == 1))
-	if err != nil {
-		return fmt.Errorf("count message in %s on %s: %w", m.ChannelID, m.Day, err)
+	sort.Slice(evs, func(i, j int) bool { return evs[i].ID < evs[j].ID })
+	f := folder{tx: tx, baseline: map[string]bool{}}
+	var run []statsEvent // consecutive messages, counted together
+	for _, e := range evs {
+		if e.Kind == "message" {
+			run = append(run, e)
+			continue
+		}
+		if err := f.messages(ctx, run); err != nil {
+			return 0, err
+		}
+		run = run[:0]
+		switch e.Kind {
+		case "join", "leave":
+			err = f.memberChange(ctx, e)
+		case "count":
+			err = f.memberCount(ctx, e)
+		default:
+			err = fmt.Errorf("fold statistics: event %d has unknown kind %q", e.ID, e.Kind)
+		}
+		if err != nil {
+			return 0, err
+		}
 	}
-	if cn == 1 && m.ChannelName != "" {
-		if err := tx.recordChannelName(ctx, m.GuildID, m.ChannelID, m.ChannelName); err != nil {
+	if err := f.messages(ctx, run); err != nil {
+		return 0, err
+	}
+	return len(evs), nil
+}
+
+// folder applies a batch of statistics events inside one transaction.
+type folder struct {
+	tx       *Tx
+	baseline map[string]bool // guild → Discord has reported its size
+}
+
+// tally groups a run of messages by a key, in the order keys first appear,
+// so every fold touches rows in a deterministic order.
+type tally[T any] struct {
+	keys []string
+	by   map[string]*T
+}
+
+func (t *tally[T]) get(key string, init func() *T) *T {
+	if t.by == nil {
+		t.by = map[string]*T{}
+	}
+	v, ok := t.by[key]
+	if !ok {
+		v = init()
+		t.by[key] = v
+		t.keys = append(t.keys, key)
+	}
+	return v
+}
+
+func (t *tally[T]) each(fn func(*T) error) error {
+	for _, k := range t.keys {
+		if err := fn(t.by[k]); err != nil {
 			return err
-		}
-	}
-	for _, p := range m.Periods {
-		var pn int64
-		err := tx.tx.GetContext(ctx, &pn, tx.rebind(`INSERT INTO stats_author_period (period, guild_id, author_id, messages, staff)
-			VALUES (?, ?, ?, 1, ?)
-			ON CONFLICT (period, guild_id, author_id) DO UPDATE SET messages = stats_author_period.messages + 1, staff = excluded.staff
-			RETURNING messages`), p, m.GuildID, m.AuthorID, m.Staff)
-		if err != nil {
-			return fmt.Errorf("count message of %s in period %s: %w", m.AuthorID, p, err)
-		}
-		_, err = tx.exec(ctx, `INSERT INTO stats_period (period, guild_id, messages, authors, threads_started) VALUES (?, ?, 1, 1, ?)
-			ON CONFLICT (period, guild_id) DO UPDATE SET messages = stats_period.messages + 1,
-				authors = stats_period.authors + ?, threads_started = stats_period.threads_started + excluded.threads_started`,
-			p, m.GuildID, threads, b2i(pn == 1))
-		if err != nil {
-			return fmt.Errorf("count message in period %s: %w", p, err)
 		}
 	}
 	return nil
+}
+
+// messages counts a run of messages: the members seen, then the authors'
+// days, the channels' days, the authors' periods and the periods, with one
+// multi-row upsert per table (per chunk of rows), whatever the run's length.
+func (f *folder) messages(ctx context.Context, run []statsEvent) error {
+	if len(run) == 0 {
+		return nil
+	}
+	type member struct {
+		guild, user, name, display, firstDay string
+		first, last                          time.Time
+	}
+	type count struct {
+		guild, channel, day, author, period, name string
+		n, threads, newAuthors                    int64
+		staff                                     bool
+	}
+	var (
+		members                                tally[member]
+		authorDays, channelDays, authorPeriods tally[count]
+		periods                                tally[count]
+	)
+	for _, e := range run {
+		m := members.get(key(e.GuildID, e.UserID), func() *member {
+			return &member{guild: e.GuildID, user: e.UserID, firstDay: e.Day, first: e.RecordedAt}
+		})
+		m.last = e.RecordedAt
+		m.name = cmpOrStr(e.UserName, m.name)
+		m.display = cmpOrStr(e.UserDisplay, m.display)
+		ad := authorDays.get(key(e.GuildID, e.ChannelID, e.Day, e.UserID), func() *count {
+			return &count{guild: e.GuildID, channel: e.ChannelID, day: e.Day, author: e.UserID}
+		})
+		ad.n++
+		ad.staff = e.Staff
+		cd := channelDays.get(key(e.GuildID, e.ChannelID, e.Day), func() *count {
+			return &count{guild: e.GuildID, channel: e.ChannelID, day: e.Day}
+		})
+		cd.n++
+		cd.threads += int64(b2i(e.ThreadStart))
+		cd.name = cmpOrStr(e.ChannelName, cd.name)
+		if e.Periods == "" {
+			continue
+		}
+		for _, p := range strings.Split(e.Periods, "\n") {
+			ap := authorPeriods.get(key(p, e.GuildID, e.UserID), func() *count {
+				return &count{period: p, guild: e.GuildID, author: e.UserID}
+			})
+			ap.n++
+			ap.staff = e.Staff
+			pd := periods.get(key(p, e.GuildID), func() *count { return &count{period: p, guild: e.GuildID} })
+			pd.n++
+			pd.threads += int64(b2i(e.ThreadStart))
+		}
+	}
+	tx := f.tx
+
+	// Members: a row whose first_seen_at is the one written is new. Before
+	// Discord has reported the server's size, the members seen are the best
+	// count there is; after, a speaker was already in it.
+	// last_seen_at is refreshed when a name changed or once an hour.
+	var hourAgo time.Time
+	for _, m := range members.by {
+		m.first = m.first.UTC().Truncate(time.Microsecond) // what both databases keep
+		m.last = m.last.UTC().Truncate(time.Microsecond)
+		if t := m.last.Add(-time.Hour); t.After(hourAgo) {
+			hourAgo = t
+		}
+	}
+	newByDay := tally[count]{}
+	err := upsertRows(ctx, tx, `INSERT INTO members (platform, scope_id, user_id, username, display_name, first_seen_at, last_seen_at) VALUES `,
+		`ON CONFLICT (platform, scope_id, user_id) DO UPDATE SET username = COALESCE(NULLIF(excluded.username, ''), members.username),
+			display_name = COALESCE(NULLIF(excluded.display_name, ''), members.display_name),
+			last_seen_at = CASE WHEN excluded.last_seen_at > members.last_seen_at THEN excluded.last_seen_at ELSE members.last_seen_at END
+		WHERE (excluded.username <> '' AND members.username <> excluded.username)
+			OR (excluded.display_name <> '' AND members.display_name <> excluded.display_name) OR members.last_seen_at < ?
+		RETURNING scope_id, user_id, first_seen_at`, []any{hourAgo},
+		members.keys, func(k string) []any {
+			m := members.by[k]
+			return []any{"discord", m.guild, m.user, m.name, m.display, m.first, m.last}
+		},
+		func(rows *sqlx.Rows) error {
+			var guild, user string
+			var first time.Time
+			if err := rows.Scan(&guild, &user, &first); err != nil {
+				return err
+			}
+			if m := members.by[key(guild, user)]; m != nil && first.UTC().Equal(m.first) {
+				newByDay.get(key(m.guild, m.firstDay), func() *count { return &count{guild: m.guild, day: m.firstDay} }).n++
+			}
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("record members: %w", err)
+	}
+	err = newByDay.each(func(c *count) error {
+		counted, err := f.hasBaseline(ctx, c.guild)
+		if err != nil || counted {
+			return err
+		}
+		return tx.bumpGuildDay(ctx, c.guild, c.day, 0, 0, int(c.n))
+	})
+	if err != nil {
+		return err
+	}
+
+	// An author's first messages of a day in a channel, or of a period,
+	// make a row whose total is what this run added: a new author there.
+	err = upsertRows(ctx, tx, `INSERT INTO stats_author_daily (guild_id, channel_id, day, author_id, messages, staff) VALUES `,
+		`ON CONFLICT (guild_id, day, channel_id, author_id) DO UPDATE SET messages = stats_author_daily.messages + excluded.messages, staff = excluded.staff
+		RETURNING guild_id, channel_id, day, author_id, messages`, nil,
+		authorDays.keys, func(k string) []any {
+			c := authorDays.by[k]
+			return []any{c.guild, c.channel, c.day, c.author, c.n, c.staff}
+		},
+		func(rows *sqlx.Rows) error {
+			var guild, channel, day, author string
+			var total int64
+			if err := rows.Scan(&guild, &channel, &day, &author, &total); err != nil {
+				return err
+			}
+			if c := authorDays.by[key(guild, channel, day, author)]; c != nil && total == c.n {
+				channelDays.by[key(guild, channel, day)].newAuthors++
+			}
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("count messages by author and day: %w", err)
+	}
+	var named []*count // channels whose day starts in this run
+	err = upsertRows(ctx, tx, `INSERT INTO stats_channel_daily (guild_id, channel_id, day, messages, threads_started, authors) VALUES `,
+		`ON CONFLICT (guild_id, channel_id, day) DO UPDATE SET messages = stats_channel_daily.messages + excluded.messages,
+			threads_started = stats_channel_daily.threads_started + excluded.threads_started,
+			authors = stats_channel_daily.authors + excluded.authors
+		RETURNING guild_id, channel_id, day, messages`, nil,
+		channelDays.keys, func(k string) []any {
+			c := channelDays.by[k]
+			return []any{c.guild, c.channel, c.day, c.n, c.threads, c.newAuthors}
+		},
+		func(rows *sqlx.Rows) error {
+			var guild, channel, day string
+			var total int64
+			if err := rows.Scan(&guild, &channel, &day, &total); err != nil {
+				return err
+			}
+			if c := channelDays.by[key(guild, channel, day)]; c != nil && total == c.n && c.name != "" {
+				named = append(named, c)
+			}
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("count messages by channel and day: %w", err)
+	}
+	for _, c := range named {
+		if err := tx.recordChannelName(ctx, c.guild, c.channel, c.name); err != nil {
+			return err
+		}
+	}
+	err = upsertRows(ctx, tx, `INSERT INTO stats_author_period (period, guild_id, author_id, messages, staff) VALUES `,
+		`ON CONFLICT (period, guild_id, author_id) DO UPDATE SET messages = stats_author_period.messages + excluded.messages, staff = excluded.staff
+		RETURNING period, guild_id, author_id, messages`, nil,
+		authorPeriods.keys, func(k string) []any {
+			c := authorPeriods.by[k]
+			return []any{c.period, c.guild, c.author, c.n, c.staff}
+		},
+		func(rows *sqlx.Rows) error {
+			var period, guild, author string
+			var total int64
+			if err := rows.Scan(&period, &guild, &author, &total); err != nil {
+				return err
+			}
+			if c := authorPeriods.by[key(period, guild, author)]; c != nil && total == c.n {
+				periods.by[key(period, guild)].newAuthors++
+			}
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("count messages by author and period: %w", err)
+	}
+	err = upsertRows(ctx, tx, `INSERT INTO stats_period (period, guild_id, messages, authors, threads_started) VALUES `,
+		`ON CONFLICT (period, guild_id) DO UPDATE SET messages = stats_period.messages + excluded.messages,
+			authors = stats_period.authors + excluded.authors, threads_started = stats_period.threads_started + excluded.threads_started`, nil,
+		periods.keys, func(k string) []any {
+			c := periods.by[k]
+			return []any{c.period, c.guild, c.n, c.newAuthors, c.threads}
+		}, nil)
+	if err != nil {
+		return fmt.Errorf("count messages by period: %w", err)
+	}
+	return nil
+}
+
+// key joins the parts of a tally's key.
+func key(parts ...string) string { return strings.Join(parts, "\x00") }
+
+// maxUpsertArgs bounds the parameters of one multi-row statement, well under
+// both databases' limits (SQLite 32,766, Postgres 65,535).
+const maxUpsertArgs = 4000
+
+// upsertRows writes one row per key with as few statements as the parameter
+// limit allows: head is the statement up to VALUES, tail what follows the
+// rows (ON CONFLICT …, RETURNING …) and tailArgs its parameters. scan, when
+// not nil, reads each returned row.
+func upsertRows(ctx context.Context, tx *Tx, head, tail string, tailArgs []any, keys []string, row func(string) []any, scan func(*sqlx.Rows) error) error {
+	for len(keys) > 0 {
+		var q strings.Builder
+		var args []any
+		q.WriteString(head)
+		n := 0
+		for ; n < len(keys); n++ {
+			r := row(keys[n])
+			if n > 0 && len(args)+len(r) > maxUpsertArgs {
+				break
+			}
+			if n > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(" + strings.Repeat("?, ", len(r)-1) + "?)")
+			args = append(args, r...)
+		}
+		q.WriteString(" ")
+		q.WriteString(tail)
+		args = append(args, tailArgs...)
+		keys = keys[n:]
+		if scan == nil {
+			if _, err := tx.exec(ctx, q.String(), args...); err != nil {
+				return err
+			}
+			continue
+		}
+		rows, err := tx.tx.QueryxContext(ctx, tx.rebind(q.String()), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cmpOrStr returns v, or def when v is empty.
+func cmpOrStr(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
 }
 
 func b2i(b bool) int {
@@ -107,49 +479,32 @@ func b2i(b bool) int {
 	return 0
 }
 
-// seeMember records that a Discord user was seen, creating their members
-// row if needed (and refreshing their names when given and changed, or
-// last_seen_at once an hour), and reports whether the row is new.
-func (tx *Tx) seeMember(ctx context.Context, now time.Time, guild, user, name, display string) (bool, error) {
-	// Microseconds: what both databases keep, so the value read back is the
-	// value written and tells an insert from an update.
-	now = now.UTC().Truncate(time.Microsecond)
-	var first []time.Time
-	err := tx.tx.SelectContext(ctx, &first, tx.rebind(`INSERT INTO members (platform, scope_id, user_id, username, display_name, first_seen_at, last_seen_at)
-		VALUES ('discord', ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (platform, scope_id, user_id) DO UPDATE SET username = COALESCE(NULLIF(excluded.username, ''), members.username),
-			display_name = COALESCE(NULLIF(excluded.display_name, ''), members.display_name), last_seen_at = excluded.last_seen_at
-		WHERE (excluded.username <> '' AND members.username <> excluded.username)
-			OR (excluded.display_name <> '' AND members.display_name <> excluded.display_name) OR members.last_seen_at < ?
-		RETURNING first_seen_at`), guild, user, name, display, now, now, now.Add(-time.Hour))
-	if err != nil {
-		return false, fmt.Errorf("record member %s: %w", user, err)
-	}
-	return len(first) == 1 && first[0].UTC().Equal(now), nil
-}
-
-// SetGuildMemberCount records the member count the platform reports for a
-// guild: the count of day, and the baseline later joins and leaves adjust
-// (members seen speaking no longer add to it).
-func (tx *Tx) SetGuildMemberCount(ctx context.Context, now time.Time, guild, day string, n int64) error {
+// memberCount applies a member count the platform reported.
+func (f *folder) memberCount(ctx context.Context, e statsEvent) error {
+	tx := f.tx
 	if _, err := tx.exec(ctx, `INSERT INTO stats_guild_baseline (guild_id, member_count, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (guild_id) DO UPDATE SET member_count = excluded.member_count, updated_at = excluded.updated_at`,
-		guild, n, now.UTC()); err != nil {
-		return fmt.Errorf("member count of %s: %w", guild, err)
+		e.GuildID, e.MemberCount, e.RecordedAt.UTC()); err != nil {
+		return fmt.Errorf("member count of %s: %w", e.GuildID, err)
 	}
+	f.baseline[e.GuildID] = true
 	if _, err := tx.exec(ctx, `INSERT INTO stats_guild_daily (guild_id, day, joins, leaves, member_count) VALUES (?, ?, 0, 0, ?)
-		ON CONFLICT (guild_id, day) DO UPDATE SET member_count = excluded.member_count`, guild, day, n); err != nil {
-		return fmt.Errorf("member count of %s on %s: %w", guild, day, err)
+		ON CONFLICT (guild_id, day) DO UPDATE SET member_count = excluded.member_count`, e.GuildID, e.Day, e.MemberCount); err != nil {
+		return fmt.Errorf("member count of %s on %s: %w", e.GuildID, e.Day, err)
 	}
 	return nil
 }
 
 // hasBaseline reports whether the platform has reported guild's size.
-func (tx *Tx) hasBaseline(ctx context.Context, guild string) (bool, error) {
+func (f *folder) hasBaseline(ctx context.Context, guild string) (bool, error) {
+	if b, ok := f.baseline[guild]; ok {
+		return b, nil
+	}
 	var n []int
-	if err := tx.tx.SelectContext(ctx, &n, tx.rebind(`SELECT 1 FROM stats_guild_baseline WHERE guild_id = ?`), guild); err != nil {
+	if err := f.tx.tx.SelectContext(ctx, &n, f.tx.rebind(`SELECT 1 FROM stats_guild_baseline WHERE guild_id = ?`), guild); err != nil {
 		return false, fmt.Errorf("member count baseline of %s: %w", guild, err)
 	}
+	f.baseline[guild] = len(n) > 0
 	return len(n) > 0, nil
 }
 
@@ -167,42 +522,35 @@ func (tx *Tx) bumpGuildDay(ctx context.Context, guild, day string, joins, leaves
 	return nil
 }
 
-// MemberStat is a member joining or leaving a server.
-type MemberStat struct {
-	GuildID string
-	UserID  string
-	Name    string
-	Display string
-	Day     string    // in the configured timezone, YYYY-MM-DD
-	At      time.Time // when it happened
-	Left    bool
-}
-
-// RecordMemberChange counts a join or a leave on its day and keeps the
-// members table and the day's member count in step: a join adds a member
-// (unless already counted), a leave removes one that was counted. A leave
-// of someone never seen is counted as a leave but changes no member count,
-// since they were never part of it.
-func (tx *Tx) RecordMemberChange(ctx context.Context, now time.Time, m MemberStat) error {
+// memberChange applies a join or a leave.
+func (f *folder) memberChange(ctx context.Context, e statsEvent) error {
+	tx := f.tx
+	left := e.Kind == "leave"
+	now := e.RecordedAt.UTC()
 	var rows []struct {
 		Left *time.Time `db:"left_at"`
 	}
-	err := tx.tx.SelectContext(ctx, &rows, tx.rebind(`SELECT left_at FROM members WHERE platform = 'discord' AND scope_id = ? AND user_id = ?`+tx.db.dialect.forUpdate),
-		m.GuildID, m.UserID)
+	err := tx.tx.SelectContext(ctx, &rows, tx.rebind(`SELECT left_at FROM members WHERE platform = 'discord' AND scope_id = ? AND user_id = ?`),
+		e.GuildID, e.UserID)
 	if err != nil {
-		return fmt.Errorf("member %s: %w", m.UserID, err)
+		return fmt.Errorf("member %s: %w", e.UserID, err)
 	}
 	known, in := len(rows) == 1, len(rows) == 1 && rows[0].Left == nil
-	at := m.At.UTC()
+	var at time.Time
+	if e.HappenedAt != nil {
+		at = e.HappenedAt.UTC()
+	} else {
+		at = now
+	}
 	delta := 0
 	switch {
 	case !known:
-		var joined, left any
-		if m.Left {
-			left = at
+		var joined, leftAt any
+		if left {
+			leftAt = at
 			// Someone Liaison never saw leaves: they were in the count
 			// Discord reported, if it reported one.
-			counted, err := tx.hasBaseline(ctx, m.GuildID)
+			counted, err := f.hasBaseline(ctx, e.GuildID)
 			if err != nil {
 				return err
 			}
@@ -213,28 +561,28 @@ func (tx *Tx) RecordMemberChange(ctx context.Context, now time.Time, m MemberSta
 			joined, delta = at, 1
 		}
 		_, err = tx.exec(ctx, `INSERT INTO members (platform, scope_id, user_id, username, display_name, joined_at, left_at, first_seen_at, last_seen_at)
-			VALUES ('discord', ?, ?, ?, ?, ?, ?, ?, ?)`, m.GuildID, m.UserID, m.Name, m.Display, joined, left, now.UTC(), now.UTC())
-	case m.Left:
+			VALUES ('discord', ?, ?, ?, ?, ?, ?, ?, ?)`, e.GuildID, e.UserID, e.UserName, e.UserDisplay, joined, leftAt, now, now)
+	case left:
 		if in {
 			delta = -1
 		}
 		_, err = tx.exec(ctx, `UPDATE members SET left_at = ?, last_seen_at = ? WHERE platform = 'discord' AND scope_id = ? AND user_id = ?`,
-			at, now.UTC(), m.GuildID, m.UserID)
+			at, now, e.GuildID, e.UserID)
 	default:
 		if !in {
 			delta = 1
 		}
 		_, err = tx.exec(ctx, `UPDATE members SET joined_at = ?, left_at = NULL, username = ?, display_name = ?, last_seen_at = ?
-			WHERE platform = 'discord' AND scope_id = ? AND user_id = ?`, at, m.Name, m.Display, now.UTC(), m.GuildID, m.UserID)
+			WHERE platform = 'discord' AND scope_id = ? AND user_id = ?`, at, e.UserName, e.UserDisplay, now, e.GuildID, e.UserID)
 	}
 	if err != nil {
-		return fmt.Errorf("record member %s: %w", m.UserID, err)
+		return fmt.Errorf("record member %s: %w", e.UserID, err)
 	}
 	joins, leaves := 1, 0
-	if m.Left {
+	if left {
 		joins, leaves = 0, 1
 	}
-	return tx.bumpGuildDay(ctx, m.GuildID, m.Day, joins, leaves, delta)
+	return tx.bumpGuildDay(ctx, e.GuildID, e.Day, joins, leaves, delta)
 }
 
 // recordChannelName remembers what a Discord channel is called, for the
@@ -305,8 +653,11 @@ type GuildDay struct {
 
 // DailyStats returns the roll-ups of the days from first to last
 // (YYYY-MM-DD, both included), in a stable order: for tests and
-// diagnostics.
+// diagnostics. Events not yet folded into the roll-ups are folded first.
 func (d *DB) DailyStats(ctx context.Context, first, last string) ([]ChannelDay, []AuthorDay, []GuildDay, error) {
+	if _, err := d.FoldStats(ctx); err != nil {
+		return nil, nil, nil, err
+	}
 	var cs []ChannelDay
 	var as []AuthorDay
 	var gs []GuildDay

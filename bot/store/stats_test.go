@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -232,6 +234,93 @@ func TestDiscordsMemberCountIsTheBaselineJoinsAndLeavesAdjust(t *testing.T) {
 		do(func(tx *store.Tx) error { return tx.SetGuildMemberCount(ctx, t0, "g1", "2026-11-25", 1010) })
 		if got := counts()["2026-11-25"]; got != 1010 {
 			t.Errorf("after a new report: %d, want 1010", got)
+		}
+	})
+}
+
+// Messages are appended by concurrent event transactions while two folders
+// fold them: every message is counted once, and distinct authors are
+// distinct across folds.
+func TestFoldCountsEachEventOnceWhileEventsArriveAndFoldersRace(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		const writers, perWriter, authors = 4, 60, 7
+		period := statsWeek.Key()
+		var wg sync.WaitGroup
+		done := make(chan struct{})
+		errs := make(chan error, writers+2)
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range perWriter {
+					author := fmt.Sprintf("u-%d", (w*perWriter+i)%authors)
+					err := db.InTx(ctx, func(tx *store.Tx) error {
+						return tx.RecordMessage(ctx, t0.Add(time.Duration(i)*time.Second), store.MessageStat{
+							GuildID: "g1", ChannelID: "c1", ChannelName: "general", AuthorID: author, AuthorName: author,
+							Day: "2026-11-23", ThreadStart: i == 0, Periods: []string{period},
+						})
+					})
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		var folders sync.WaitGroup
+		for range 2 {
+			folders.Add(1)
+			go func() {
+				defer folders.Done()
+				for {
+					if _, err := db.FoldStats(ctx); err != nil {
+						errs <- err
+						return
+					}
+					select {
+					case <-done:
+						return
+					case <-time.After(time.Millisecond):
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(done)
+		folders.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		cs, as, gs, err := db.DailyStats(ctx, "2026-11-23", "2026-11-23")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []store.ChannelDay{{GuildID: "g1", ChannelID: "c1", Day: "2026-11-23", Messages: writers * perWriter, Authors: authors, ThreadsStarted: writers}}
+		if diff := cmp.Diff(want, cs); diff != "" {
+			t.Errorf("channel day (-want +got):\n%s", diff)
+		}
+		var sum int64
+		for _, a := range as {
+			sum += a.Messages
+		}
+		if len(as) != authors || sum != writers*perWriter {
+			t.Errorf("%d author rows with %d messages, want %d with %d", len(as), sum, authors, writers*perWriter)
+		}
+		if len(gs) != 1 || gs[0].MemberCount != authors {
+			t.Errorf("guild days = %+v, want one day with %d members", gs, authors)
+		}
+		a, err := db.Activity(ctx, store.ActivityQuery{Period: statsWeek})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Messages != writers*perWriter || a.ActiveMembers != authors || a.Discussions != writers {
+			t.Errorf("activity = %d messages, %d members, %d discussions; want %d, %d, %d", a.Messages, a.ActiveMembers, a.Discussions, writers*perWriter, authors, writers)
+		}
+		if n, err := db.FoldStats(ctx); n != 0 || err != nil {
+			t.Errorf("a fold after everything was folded = %d, %v; want nothing left", n, err)
 		}
 	})
 }
