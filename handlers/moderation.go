@@ -636,6 +636,11 @@ func (m *moderation) showCase(ctx context.Context, inv invocation, n int64) (*bo
 	if p.Link != nil {
 		lines = append(lines, p.Link.Label+": "+p.Link.URL)
 	}
+	if e, err := m.r.DB.OutboxByKey(ctx, c.Key()+":apply"); err == nil && e.State == store.OutboxDead {
+		lines = append(lines, fmt.Sprintf("⚠️ Not applied on Discord: %s. /liaison mod retry %d in Slack sends it again.", plainRefusal(e.LastError), n))
+	} else if err != nil && bot.ErrorCode(err) != bot.ENotFound {
+		return nil, err
+	}
 	return &bot.Reply{Text: strings.Join(lines, "\n")}, nil
 }
 
@@ -754,6 +759,8 @@ func (m *moderation) action(ctx context.Context, a *bot.Action) (*bot.Reply, err
 	switch a.ActionID {
 	case "mod.menu", "mod.fbwarn", "mod.fbtimeout", "mod.fbdelete":
 		return m.feedbackAction(ctx, a)
+	case "mod.retry":
+		return m.retryClick(ctx, a)
 	}
 	id, err := strconv.ParseInt(a.Value, 10, 64)
 	if err != nil {

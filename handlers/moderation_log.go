@@ -255,8 +255,9 @@ func (m *moderation) refreshLog(ctx context.Context, tx *store.Tx, c *bot.Case) 
 
 // noteOnLog posts a short message under each of c's mod-log messages (a
 // reply on Discord, in the thread on Slack): that its temporary action
-// ended, an archive… what says key is unique per note.
-func (m *moderation) noteOnLog(ctx context.Context, tx *store.Tx, c *bot.Case, key, text string) error {
+// ended, an archive… what says key is unique per note. slackButtons go on
+// the Slack note only.
+func (m *moderation) noteOnLog(ctx context.Context, tx *store.Tx, c *bot.Case, key, text string, slackButtons ...bot.Button) error {
 	posts, err := tx.ModLogPosts(ctx, c.GuildID, c.Number)
 	if err != nil {
 		return err
@@ -270,6 +271,9 @@ func (m *moderation) noteOnLog(ctx context.Context, tx *store.Tx, c *bot.Case, k
 		var parent bot.Post
 		_ = json.Unmarshal([]byte(payload), &parent)
 		post := bot.Post{ChannelID: parent.ChannelID, Text: text}
+		if lp.Platform == bot.PlatformSlack {
+			post.Buttons = slackButtons
+		}
 		if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprintf("%s:%s:%s", c.Key(), key, lp.Platform), Platform: lp.Platform,
 			Kind: bot.KindPost, Payload: mustJSON(post), ParentKey: lp.OutboxKey}); err != nil {
 			return err

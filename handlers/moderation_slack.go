@@ -22,7 +22,9 @@ const modUsage = `/liaison mod warn NAME REASON
 /liaison mod cases NAME
 /liaison mod case N
 /liaison mod reason N TEXT
-NAME is the member's Discord name or id; DURATION looks like 10m, 2h, 7d.`
+/liaison mod retry N
+NAME is the member's Discord name or id; DURATION looks like 10m, 2h, 7d.
+retry sends a case's action again after Discord refused it (the mod log says why).`
 
 func (m *moderation) slackCommand(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error) {
 	verb, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
@@ -70,6 +72,12 @@ func (m *moderation) slackCommand(ctx context.Context, c *bot.Command, args stri
 			return nil, err
 		}
 		return m.editReason(ctx, inv, n, text)
+	case "retry":
+		n, err := caseNumber(word())
+		if err != nil {
+			return nil, usage("retry N")
+		}
+		return m.retry(ctx, inv, n)
 	case "warn", "timeout", "untimeout", "kick", "ban", "unban", "cases", "note":
 	default:
 		return nil, bot.Errorf(bot.EInvalid, "There is no /liaison mod %s. The commands:\n%s", verb, modUsage)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -337,10 +338,11 @@ type OutboxEntry struct {
 	CreatedAt       time.Time  `db:"created_at"`
 	UpdatedAt       time.Time  `db:"updated_at"`
 	SentAt          *time.Time `db:"sent_at"`
+	ReportedAt      *time.Time `db:"reported_at"` // a dead message's failure was reported
 }
 
 const outboxColumns = `id, key, platform, kind, payload, parent_id, state, attempts, reclaimed, next_attempt_at, claimed_at, claimed_by,
-	platform_id, platform_channel, last_error, created_at, updated_at, sent_at`
+	platform_id, platform_channel, last_error, created_at, updated_at, sent_at, reported_at`
 
 // OutboxByKey returns the message with the given key, or a bot.ENotFound error.
 func (d *DB) OutboxByKey(ctx context.Context, key string) (*OutboxEntry, error) {
@@ -394,4 +396,46 @@ func (d *DB) OutboxEntries(ctx context.Context) ([]OutboxEntry, error) {
 		return nil, fmt.Errorf("list outbox: %w", err)
 	}
 	return out, nil
+}
+
+// UnreportedDead returns up to limit dead messages of kind whose failure
+// nobody was told of yet, oldest first.
+func (d *DB) UnreportedDead(ctx context.Context, kind string, limit int) ([]OutboxEntry, error) {
+	var out []OutboxEntry
+	err := d.db.SelectContext(ctx, &out, d.db.Rebind(`SELECT `+outboxColumns+` FROM outbox
+		WHERE state = 'dead' AND reported_at IS NULL AND kind = ? ORDER BY id LIMIT ?`), kind, limit)
+	if err != nil {
+		return nil, fmt.Errorf("dead outbox messages: %w", err)
+	}
+	return out, nil
+}
+
+// MarkDeadReported records that the failure of the dead message key was
+// reported, and reports whether this call did: false when another did
+// first or the message is no longer dead (retried since).
+func (tx *Tx) MarkDeadReported(ctx context.Context, now time.Time, key string) (bool, error) {
+	res, err := tx.exec(ctx, `UPDATE outbox SET reported_at = ? WHERE key = ? AND state = 'dead' AND reported_at IS NULL`, now.UTC(), key)
+	if err != nil {
+		return false, fmt.Errorf("mark outbox %s reported: %w", key, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// RetryDead makes every dead message of kind whose key starts with prefix
+// pending again, due now, and returns their keys: a moderation case's
+// actions once the cause of their refusal is fixed.
+func (tx *Tx) RetryDead(ctx context.Context, now time.Time, kind, prefix string) ([]string, error) {
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix)
+	var keys []string
+	err := tx.tx.SelectContext(ctx, &keys, tx.rebind(`UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?, reported_at = NULL
+		WHERE key LIKE ? ESCAPE '\' AND state = 'dead' AND kind = ? RETURNING key`), now.UTC(), now.UTC(), esc+"%", kind)
+	if err != nil {
+		return nil, fmt.Errorf("retry outbox %q: %w", prefix, err)
+	}
+	if len(keys) > 0 {
+		tx.enqueued = true
+	}
+	sort.Strings(keys)
+	return keys, nil
 }

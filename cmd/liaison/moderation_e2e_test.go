@@ -722,3 +722,123 @@ func TestWelcomeAndRulesPingNobodyElse(t *testing.T) {
 		})
 	}
 }
+
+// A ban Discord refuses (Liaison's role lacks the permission) is answered
+// and logged when the moderator acts, then reported once under its mod-log
+// posts, shown on the case, and applied by the Slack note's Retry button
+// once the permission is given.
+func TestARefusedBanIsReportedInTheModLogAndRetriedFromSlack(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			w := newMDWorld(t)
+			a := w.start(t, storetest.URL(t, dialect))
+			bans := "/guilds/" + mdGuild + "/bans/"
+			w.discord.Forbid("PUT", bans)
+
+			if got := w.slash(t, mdDave, "ban", userOpt(mdMallory), strOpt("reason", "raid")); !strings.HasPrefix(got.Content, "Banned mallory") {
+				t.Fatalf("/ban answered %q", got.Content)
+			}
+			w.modLog(t, 1)
+			const why = "Case 1 was not applied on Discord: Discord refused to let Liaison ban mallory: give Liaison's role the permission, and put it above mallory's highest role"
+			var dnote discordfake.Message
+			w.wait(t, "the failure in the Discord mod log", func() bool {
+				for _, m := range w.discord.Messages(mdModLog) {
+					if strings.Contains(m.Content, why) {
+						dnote = m
+						return true
+					}
+				}
+				return false
+			})
+			if dnote.Reference == nil || !strings.Contains(dnote.Content, "/liaison mod retry 1") || string(dnote.AllowedMentions) != `{"parse":[],"replied_user":false}` {
+				t.Errorf("Discord note = %+v", dnote)
+			}
+			var snote slackfake.Message
+			w.waitSlack(t, "the failure in the Slack mod log", func() bool {
+				for _, m := range w.slack.Messages("C01MODLOG") {
+					if strings.Contains(string(m.Blocks), why) {
+						snote = m
+						return true
+					}
+				}
+				return false
+			})
+			if snote.ThreadTS == "" || snote.ThreadTS == snote.TS {
+				t.Errorf("the Slack note is not in the case's thread: %+v", snote)
+			}
+			var blocks []struct {
+				Elements []struct {
+					ActionID string `json:"action_id"`
+					Value    string `json:"value"`
+				} `json:"elements"`
+			}
+			json.Unmarshal(snote.Blocks, &blocks)
+			retry := ""
+			for _, b := range blocks {
+				for _, e := range b.Elements {
+					if e.ActionID == "mod.retry" {
+						retry = e.Value
+					}
+				}
+			}
+			if retry == "" {
+				t.Fatalf("the Slack note has no Retry button: %s", snote.Blocks)
+			}
+			if got := w.slash(t, mdDave, "case", discordfake.CommandOption{Name: "number", Type: 4, Value: 1}); !strings.Contains(got.Content, "Not applied on Discord: Discord refused to let Liaison ban mallory") {
+				t.Errorf("/case 1 = %q", got.Content)
+			}
+
+			// click presses Retry as user and waits for the answer shown to
+			// them, which must contain want.
+			click := func(user, want string) {
+				t.Helper()
+				seen := len(w.slack.Responses())
+				req := w.slack.Interaction(a.base, mdSecret, w.clock.Now(), &slack.InteractionCallback{
+					Type: slack.InteractionTypeBlockActions, User: slack.User{ID: user},
+					Channel:   slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: "C01MODLOG"}}},
+					Container: slack.Container{Type: "message", MessageTs: snote.TS, ChannelID: "C01MODLOG"},
+					Message:   slack.Message{Msg: slack.Msg{Timestamp: snote.TS}},
+					ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{
+						{ActionID: "mod.retry", BlockID: "actions", Value: retry, Type: "button"}}},
+				})
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				w.waitSlack(t, fmt.Sprintf("%s to be told %q", user, want), func() bool {
+					for _, r := range w.slack.Responses()[seen:] {
+						if strings.Contains(r.Text, want) && !r.ReplaceOriginal && r.ResponseType != "in_channel" {
+							return true
+						}
+					}
+					return false
+				})
+			}
+			// Bob is staff but no moderator: he cannot ban, so he cannot retry.
+			click("U01BOB", "Only moderators can ban members")
+			w.discord.Allow()
+			click("U01DAVE", "Retrying case 1 on Discord")
+			w.wait(t, "mallory banned", func() bool { _, ok := w.discord.Ban(mdGuild, mdMallory); return ok })
+			click("U01DAVE", "Case 1 has nothing Discord refused to retry")
+			// Reported once: one note on each side.
+			w.clock.Advance(time.Minute)
+			notes := 0
+			for _, m := range w.discord.Messages(mdModLog) {
+				if strings.Contains(m.Content, "was not applied") {
+					notes++
+				}
+			}
+			for _, m := range w.slack.Messages("C01MODLOG") {
+				if strings.Contains(string(m.Blocks), "was not applied") {
+					notes++
+				}
+			}
+			if notes != 2 {
+				t.Errorf("%d failure notes, want one in each mod log", notes)
+			}
+		})
+	}
+}
