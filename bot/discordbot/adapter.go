@@ -104,6 +104,14 @@ type CatchUpOptions struct {
 	Channels []string
 	// Limit bounds the messages fetched per channel; default 100.
 	Limit int
+	// Cursors, when set, keep the newest message handled in each of
+	// Channels across restarts: the first session of a run catches up from
+	// them, so what was posted while Liaison was down is handled too.
+	Cursors CursorStore
+	// RetryAfter is how long after the handler lost a message of one of
+	// Channels (an internal error, thrice) the channel is caught up again
+	// from its cursor; default 30 s. Only with Cursors.
+	RetryAfter time.Duration
 }
 
 // Adapter is Liaison's Discord adapter: one gateway session, the HTTP
@@ -138,6 +146,9 @@ type Adapter struct {
 	readies   int
 	lastReady time.Time
 	lastSeen  map[string]string // channel id → newest message id seen
+	handled   map[string]string // watched channel id → newest message id handled, in order (the cursor)
+	dirty     map[string]bool   // cursors moved since the last save
+	frozen    map[string]bool   // channels whose cursor waits for a catch-up after a lost message
 }
 
 // New checks opts and builds an Adapter; nothing is connected until Run.
@@ -180,6 +191,7 @@ func New(opts Options) (*Adapter, error) {
 		opts: opts, session: s, handler: opts.Handler, clock: opts.Clock, log: opts.Logger,
 		guilds: map[string]bool{}, specs: map[string]bot.CommandSpec{},
 		sem: make(chan struct{}, maxInteractions), appID: opts.AppID, lastSeen: map[string]string{},
+		handled: map[string]string{}, dirty: map[string]bool{}, frozen: map[string]bool{},
 	}
 	if opts.PublicKey != "" {
 		k, err := hex.DecodeString(opts.PublicKey)
@@ -229,9 +241,12 @@ func (a *Adapter) Run(ctx context.Context) error {
 	err := a.session.Open()
 	if err != nil {
 		err = fmt.Errorf("connect to the Discord gateway: %w", err)
-	} else if err = a.registerCommands(ctx); err == nil || ctx.Err() != nil {
-		err = nil // stopped while registering: a normal shutdown
-		<-ctx.Done()
+	} else {
+		a.goTask(a.keepCursors)
+		if err = a.registerCommands(ctx); err == nil || ctx.Err() != nil {
+			err = nil // stopped while registering: a normal shutdown
+			<-ctx.Done()
+		}
 	}
 	a.shutdown()
 	return err
@@ -250,6 +265,7 @@ func (a *Adapter) shutdown() {
 	a.stop()
 	a.tasks.Wait()
 	q.close(drainGrace)
+	a.flushCursors(context.Background()) // where each channel was left, for the next start
 }
 
 // onConnect closes a connection discordgo's own reconnect loop opened after

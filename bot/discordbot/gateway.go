@@ -122,6 +122,14 @@ func (a *Adapter) onReady(r *discordgo.Ready) {
 	q := a.queue
 	a.mu.Unlock()
 	if !again {
+		// A new run: catch up from where the last one left each channel.
+		saved := a.loadCursors()
+		if len(saved) > 0 {
+			a.log.Info("discord: catching up on messages posted while Liaison was down", "channels", len(saved))
+		}
+		for ch, id := range saved {
+			q.push(ch, func(ctx context.Context) { a.catchUp(ctx, ch, id) })
+		}
 		return
 	}
 	a.log.Warn("discord: the gateway session could not be resumed; catching up on missed messages", "channels", len(after))
@@ -151,7 +159,10 @@ func (a *Adapter) onMessage(m *discordgo.Message) {
 	if !a.intake(m) {
 		return
 	}
-	a.enqueue(m.ChannelID, "message", a.message(m, m.GuildID))
+	ev := a.message(m, m.GuildID)
+	a.enqueueTask(m.ChannelID, "message", func(ctx context.Context) {
+		a.track(m.ChannelID, m.ID, a.deliver(ctx, "message", ev))
+	})
 }
 
 // onEdit handles MESSAGE_UPDATE. Updates without edited_timestamp are
@@ -307,10 +318,14 @@ func (a *Adapter) onMember(m *discordgo.Member, left bool, seq int64) {
 // enqueue hands an event to the worker of its key (a channel, or a guild
 // for member changes).
 func (a *Adapter) enqueue(key, typ string, ev bot.Event) {
+	a.enqueueTask(key, typ, func(ctx context.Context) { a.deliver(ctx, typ, ev) })
+}
+
+func (a *Adapter) enqueueTask(key, typ string, task func(ctx context.Context)) {
 	a.mu.Lock()
 	q := a.queue
 	a.mu.Unlock()
-	if q.push(key, func(ctx context.Context) { a.deliver(ctx, typ, ev) }) {
+	if q.push(key, task) {
 		return
 	}
 	a.log.Warn("discord: event dropped during shutdown", "type", typ)
@@ -318,17 +333,19 @@ func (a *Adapter) enqueue(key, typ string, ev bot.Event) {
 
 // deliver calls the handler for one event. An internal error (a database
 // hiccup) is retried twice, shortly; the handler's transaction makes that
-// safe. Other errors are logged: the gateway cannot redeliver.
-func (a *Adapter) deliver(ctx context.Context, typ string, ev bot.Event) {
+// safe. Other errors are logged: the gateway cannot redeliver. It reports
+// whether the event was lost to an internal error, which a catch-up of its
+// channel can make good.
+func (a *Adapter) deliver(ctx context.Context, typ string, ev bot.Event) (lost bool) {
 	a.count(typ)
 	for attempt := 1; ; attempt++ {
 		err := a.handleEvent(ctx, ev)
 		if err == nil {
-			return
+			return false
 		}
 		if bot.ErrorCode(err) != bot.EInternal || errors.Is(err, errPanic) || attempt == 3 || ctx.Err() != nil {
 			a.log.Error("discord: handling an event failed", "type", typ, "keys", ev.Delivered().Keys, "err", err)
-			return
+			return bot.ErrorCode(err) == bot.EInternal && !errors.Is(err, errPanic)
 		}
 		t := time.NewTimer(time.Duration(attempt) * 250 * time.Millisecond)
 		select {
@@ -356,8 +373,9 @@ func (a *Adapter) handleEvent(ctx context.Context, ev bot.Event) (err error) {
 // catchUp feeds the handler, as Backfill, the messages of a channel after
 // the id given, oldest first, up to CatchUp.Limit. It runs on the channel's
 // worker. Keys are those of live messages, so anything already handled is
-// a no-op for the handler.
-func (a *Adapter) catchUp(ctx context.Context, channel, after string) {
+// a no-op for the handler. It reports false when Discord would not give the
+// channel's history.
+func (a *Adapter) catchUp(ctx context.Context, channel, after string) bool {
 	ctx, cancel := context.WithTimeout(ctx, catchUpTimeout)
 	defer cancel()
 	guild := ""
@@ -373,7 +391,7 @@ func (a *Adapter) catchUp(ctx context.Context, channel, after string) {
 		if err != nil {
 			a.log.Error("discord: catch-up could not read the channel's history; messages posted while Liaison was disconnected may be missing",
 				"channel", channel, "after", after, "err", err)
-			return
+			return false
 		}
 		slices.SortFunc(page, func(x, y *discordgo.Message) int {
 			switch {
@@ -389,18 +407,20 @@ func (a *Adapter) catchUp(ctx context.Context, channel, after string) {
 			got++
 			a.saw(channel, m.ID)
 			if !a.intake(m) {
+				a.track(channel, m.ID, false)
 				continue
 			}
 			msg := a.message(m, guild)
 			msg.Backfill = true
-			a.deliver(ctx, "message", msg)
+			a.track(channel, m.ID, a.deliver(ctx, "message", msg))
 		}
 		if len(page) < n {
-			return
+			return true
 		}
 	}
 	a.log.Warn("discord: catch-up stopped at its limit; older missed messages were not read",
 		"channel", channel, "limit", limit)
+	return true
 }
 
 // discordEpoch is the first millisecond of 2015, where snowflakes begin.

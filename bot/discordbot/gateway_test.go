@@ -1,6 +1,9 @@
 package discordbot_test
 
 import (
+	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -222,4 +225,45 @@ func TestEachSessionReportsTheServersMemberCount(t *testing.T) {
 	if got.ScopeID != guildID || got.Members != 5 || len(got.Keys) != 1 || got.Keys[0].Kind != discordbot.KeyGuildCount {
 		t.Errorf("GuildCount = %+v", got)
 	}
+}
+
+// A message the handler could not take (its database unreachable through
+// the adapter's retries) is not lost: its channel's cursor stays before it
+// and the channel is caught up again a little later.
+func TestAMessageTheHandlerLostIsCaughtUpFromTheCursor(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		rec := newHandler(db)
+		var refusals atomic.Int32
+		rec.fail = func(ev bot.Event) error {
+			if m, ok := ev.(*bot.Message); ok && m.Text == "during the outage" && refusals.Add(1) <= 3 {
+				return errors.New("connect: connection refused")
+			}
+			return nil
+		}
+		b := setup(t, rec, func(o *discordbot.Options) {
+			o.CatchUp = discordbot.CatchUpOptions{Channels: []string{feedbackID}, Cursors: db, RetryAfter: 200 * time.Millisecond}
+		})
+		b.fake.MessageCreate(feedbackID, aliceID, "before")
+		b.fake.MessageCreate(feedbackID, aliceID, "during the outage")
+		after := b.fake.MessageCreate(feedbackID, aliceID, "after")
+		type seen struct {
+			Text     string
+			Backfill bool
+		}
+		var got []seen
+		for range 3 {
+			m := recvAs[*bot.Message](t, rec.events, "the messages")
+			got = append(got, seen{m.Text, m.Backfill})
+		}
+		want := []seen{{"before", false}, {"after", false}, {"during the outage", true}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("messages handled (-want +got):\n%s", diff)
+		}
+		quiet(t, rec.events, "event handled twice")
+		eventually(t, "the cursor saved past the last message", func() bool {
+			c, err := db.DiscordCursors(context.Background())
+			return err == nil && c[feedbackID] == after.ID
+		})
+	})
 }

@@ -189,6 +189,9 @@ type testHandler struct {
 
 	// before, when set, runs before an event is handled (to hold it back).
 	before func(ev bot.Event)
+	// fail, when set, may refuse an event with an error, as a handler whose
+	// database is unreachable does.
+	fail func(ev bot.Event) error
 
 	onCommand    func(ctx context.Context, c *bot.Command) (*bot.Reply, error)
 	onAction     func(ctx context.Context, a *bot.Action) (*bot.Reply, error)
@@ -216,6 +219,11 @@ func (r *testHandler) HandleEvent(ctx context.Context, ev bot.Event) error {
 	}
 	if r.before != nil {
 		r.before(ev)
+	}
+	if r.fail != nil {
+		if err := r.fail(ev); err != nil {
+			return err
+		}
 	}
 	if r.db == nil {
 		r.events <- ev

@@ -196,7 +196,7 @@ func (a *App) openDiscord(senders map[string]bot.Sender, mux *http.ServeMux) err
 		Token: a.Env.DiscordBotToken, AppID: a.Env.DiscordAppID, PublicKey: a.Env.DiscordPublicKey, APIURL: a.Env.DiscordAPIURL,
 		Guilds: guilds, Handler: a.Router, Commands: a.Router.DiscordCommands(), Clock: a.Clock,
 		Logger: a.Logger.With("platform", "discord"), Inbound: a.Inbound,
-		CatchUp: discordbot.CatchUpOptions{Channels: watched},
+		CatchUp: discordbot.CatchUpOptions{Channels: watched, Cursors: a.DB},
 	})
 	if err != nil {
 		return fmt.Errorf("discord: %w", err)

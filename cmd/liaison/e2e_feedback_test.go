@@ -214,3 +214,46 @@ func TestHostileTextIsRelayedSafelyAndTruncatedWithALink(t *testing.T) {
 		t.Errorf("the relay's blocks do not parse: %v", err)
 	}
 }
+
+// Feedback posted while Liaison is down (a deploy, a crash) is caught up
+// from where the last run left the channel when it starts again: relayed
+// once, with nothing handled before relayed twice.
+func TestFeedbackPostedWhileLiaisonWasDownIsRelayedAfterARestart(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			w := newE2EWorld(t, dialect)
+			e, stop := w.start(t)
+			relays := func() []slackfake.Message { return w.slack.Messages("C01PRODUCT") }
+			e.discord.MessageCreate(e2eFeedback, e2eAlice, "the export button crashes on big files")
+			e.waitSlack(t, "the first relay", func() bool { return len(relays()) == 1 })
+			stop()
+
+			w.discord.MessageCreate(e2eFeedback, e2eEve, "search is broken since yesterday")
+			w.discord.MessageCreate(e2eGeneral, e2eEve, "anyone around?") // not a feedback channel
+			w.discord.MessageCreate(e2eFeedback, e2eAlice, "please add a dark mode")
+
+			e, _ = w.start(t)
+			e.waitSlack(t, "the two missed items relayed", func() bool { return len(relays()) >= 3 })
+			time.Sleep(200 * time.Millisecond) // a duplicate would come now
+			var texts []string
+			for _, m := range relays() {
+				texts = append(texts, string(m.Blocks))
+			}
+			if len(texts) != 3 {
+				t.Fatalf("%d relays in #product, want 3:\n%s", len(texts), strings.Join(texts, "\n"))
+			}
+			all := strings.Join(texts, "\n")
+			for _, want := range []string{"the export button crashes", "search is broken", "please add a dark mode"} {
+				if strings.Count(all, want) != 1 {
+					t.Errorf("%q is relayed %d times, want once:\n%s", want, strings.Count(all, want), all)
+				}
+			}
+			items, err := e.app.DB.ListFeedback(context.Background(), store.FeedbackFilter{Limit: 10})
+			if err != nil || len(items) != 3 {
+				t.Errorf("%d feedback items (%v), want 3", len(items), err)
+			}
+		})
+	}
+}

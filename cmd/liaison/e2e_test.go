@@ -58,7 +58,16 @@ type e2e struct {
 	discord *discordfake.Server
 }
 
-func startE2E(t *testing.T, dialect string) *e2e {
+// e2eWorld is the fakes, the configuration and the database an App runs
+// against, kept across restarts of the App.
+type e2eWorld struct {
+	slack   *slackfake.Server
+	discord *discordfake.Server
+	config  string
+	dbURL   string
+}
+
+func newE2EWorld(t *testing.T, dialect string) *e2eWorld {
 	t.Helper()
 	sf := slackfake.New()
 	t.Cleanup(sf.Close)
@@ -84,17 +93,31 @@ func startE2E(t *testing.T, dialect string) *e2e {
 	if err := os.WriteFile(cfg, []byte(e2eConfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return &e2eWorld{slack: sf, discord: df, config: cfg, dbURL: storetest.URL(t, dialect)}
+}
+
+// start runs an App in w until stop (or the test's end), once it is
+// connected to the gateway and has registered its commands.
+func (w *e2eWorld) start(t *testing.T) (e *e2e, stop func()) {
+	t.Helper()
 	env := Env{
-		HTTPAddr: "127.0.0.1:0", DatabaseURL: storetest.URL(t, dialect), ConfigPath: cfg,
-		SlackBotToken: "xoxb-e2e", SlackSigningSecret: e2eSecret, SlackAPIURL: sf.APIURL(),
-		DiscordBotToken: "e2e-token", DiscordAppID: e2eBot, DiscordAPIURL: df.APIURL(),
+		HTTPAddr: "127.0.0.1:0", DatabaseURL: w.dbURL, ConfigPath: w.config,
+		SlackBotToken: "xoxb-e2e", SlackSigningSecret: e2eSecret, SlackAPIURL: w.slack.APIURL(),
+		DiscordBotToken: "e2e-token", DiscordAppID: e2eBot, DiscordAPIURL: w.discord.APIURL(),
 	}
+	identified, beats := w.discord.Identifies(), w.discord.Heartbeats()
 	app := NewApp(env, slog.New(slog.DiscardHandler))
-	runApp(t, app)
-	e := &e2e{app: app, base: "http://" + app.Addr(), slack: sf, discord: df}
+	halt := runApp(t, app)
+	e = &e2e{app: app, base: "http://" + app.Addr(), slack: w.slack, discord: w.discord}
 	e.waitDiscord(t, "the adapter to connect and register its commands", func() bool {
-		return df.Identifies() >= 1 && df.Heartbeats() >= 1 && len(df.Commands(e2eGuild)) == 2
+		return w.discord.Identifies() > identified && w.discord.Heartbeats() > beats && len(w.discord.Commands(e2eGuild)) == 2
 	})
+	return e, func() { halt(); app.Close() }
+}
+
+func startE2E(t *testing.T, dialect string) *e2e {
+	t.Helper()
+	e, _ := newE2EWorld(t, dialect).start(t)
 	return e
 }
 
