@@ -2,10 +2,12 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sort"
 	"sync"
 	"time"
 
@@ -113,12 +115,14 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 	outcomes := make([]store.OutboxOutcome, len(msgs))
 	sem := make(chan struct{}, d.concurrency())
 	var wg sync.WaitGroup
-	for i, m := range msgs {
+	for _, lane := range lanes(msgs) {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			outcomes[i] = d.send(ctx, m)
+			for _, i := range lane {
+				outcomes[i] = d.send(ctx, msgs[i])
+			}
 		}()
 	}
 	wg.Wait()
@@ -127,6 +131,38 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 		return len(msgs), fmt.Errorf("record outbox outcomes: %w", err)
 	}
 	return len(msgs), nil
+}
+
+// lanes groups a batch into what may be sent at once: the messages to one
+// channel of one platform go in a lane of their own, in the order they were
+// enqueued, so two relays to #product arrive as they were made; messages
+// without a channel (a ban) each have their own lane. It returns indices
+// into msgs.
+func lanes(msgs []*bot.OutboxMessage) [][]int {
+	var out [][]int
+	byChannel := map[string]int{} // platform + channel → lane
+	for i, m := range msgs {
+		var to struct {
+			ChannelID string `json:"channel_id"`
+		}
+		_ = json.Unmarshal(m.Payload, &to) // a payload the sender cannot read fails there, in a lane of its own
+		if to.ChannelID == "" {
+			out = append(out, []int{i})
+			continue
+		}
+		k := m.Platform + "\x00" + to.ChannelID
+		l, ok := byChannel[k]
+		if !ok {
+			l = len(out)
+			byChannel[k] = l
+			out = append(out, nil)
+		}
+		out[l] = append(out[l], i)
+	}
+	for _, l := range out {
+		sort.SliceStable(l, func(a, b int) bool { return msgs[l[a]].ID < msgs[l[b]].ID })
+	}
+	return out
 }
 
 // reclaim runs on every pass: the query finds nothing through a partial index

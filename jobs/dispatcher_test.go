@@ -2,9 +2,11 @@ package jobs_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -505,4 +507,66 @@ func TestRunSendsWhatIsEnqueuedAndStopsOnCancel(t *testing.T) {
 			t.Errorf("Run = %v, want nil on shutdown", err)
 		}
 	})
+}
+
+// Messages to one channel are sent one after the other in the order they
+// were enqueued, even when sends take uneven time; other channels go at
+// the same time.
+func TestMessagesToOneChannelAreSentInTheOrderTheyWereMade(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setup(t, db)
+		var msgs []*bot.OutboxMessage
+		for i := range 30 {
+			ch := []string{"C1", "C2", "C3"}[i%3]
+			msgs = append(msgs, &bot.OutboxMessage{Key: fmt.Sprintf("relay:%d:%s", i, ch), Platform: bot.PlatformSlack, Kind: "post",
+				Payload: []byte(fmt.Sprintf(`{"channel_id":%q,"text":"item %d"}`, ch, i))})
+		}
+		b.enqueue(t, msgs...)
+		var (
+			mu       sync.Mutex
+			inFlight int
+			overlap  bool
+		)
+		b.d.Senders[bot.PlatformSlack] = senderFunc(func(ctx context.Context, m *bot.OutboxMessage) (bot.SendResult, error) {
+			mu.Lock()
+			inFlight++
+			overlap = overlap || inFlight > 1
+			mu.Unlock()
+			time.Sleep(time.Duration(3-m.ID%3) * time.Millisecond) // uneven
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+			return b.p.Send(ctx, m)
+		})
+		if n := b.dispatch(t); n != 30 {
+			t.Fatalf("dispatched %d, want 30", n)
+		}
+		order := map[string][]string{}
+		for _, c := range b.p.calls {
+			var p struct {
+				ChannelID string `json:"channel_id"`
+			}
+			json.Unmarshal(c.Payload, &p)
+			order[p.ChannelID] = append(order[p.ChannelID], c.Key)
+		}
+		for i, ch := range []string{"C1", "C2", "C3"} {
+			var want []string
+			for j := i; j < 30; j += 3 {
+				want = append(want, fmt.Sprintf("relay:%d:%s", j, ch))
+			}
+			if !slices.Equal(order[ch], want) {
+				t.Errorf("%s got its messages in the order %v, want %v", ch, order[ch], want)
+			}
+		}
+		if !overlap {
+			t.Error("no two channels were sent to at the same time")
+		}
+	})
+}
+
+type senderFunc func(ctx context.Context, m *bot.OutboxMessage) (bot.SendResult, error)
+
+func (f senderFunc) Send(ctx context.Context, m *bot.OutboxMessage) (bot.SendResult, error) {
+	return f(ctx, m)
 }
