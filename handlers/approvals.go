@@ -417,6 +417,41 @@ func (r *Router) approve(ctx context.Context, tx *store.Tx, id int64, u bot.User
 	return fmt.Sprintf("You approved draft #%d. It needs %d more approval(s) before it is posted.", d.ID, left), nil
 }
 
+// withdraw takes back u's approval of draft id (u removed their ✅), in tx
+// with the draft locked, while the draft still waits for approvals. It
+// returns what to tell u, or "" when u had not approved this text.
+func (r *Router) withdraw(ctx context.Context, tx *store.Tx, id int64, u bot.User) (string, error) {
+	d, err := tx.Draft(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	switch d.Status {
+	case bot.DraftPending:
+	case bot.DraftApproved, bot.DraftPosted, bot.DraftFailed:
+		if approved, err := tx.Approvals(ctx, d.ID, d.TextHash); err != nil {
+			return "", err
+		} else if !slices.ContainsFunc(approved, func(a store.Approval) bool { return a.Approver == u.ID }) {
+			return "", nil
+		}
+		return fmt.Sprintf("Draft #%d already had its approvals and was sent to Discord: removing ✅ does not take it back.", d.ID), nil
+	default:
+		return "", nil
+	}
+	removed, err := tx.RemoveApproval(ctx, d.ID, u.ID, d.TextHash)
+	if err != nil || !removed {
+		return "", err
+	}
+	by := r.actor(u)
+	if err := tx.LogDraft(ctx, r.Clock.Now(), d.ID, store.DraftEvent{Actor: by, Action: "withdrew their approval", TextHash: d.TextHash}); err != nil {
+		return "", err
+	}
+	pol := r.policyOf(ctx, d)
+	if err := r.refreshDraft(ctx, tx, d, pol); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("You withdrew your approval of draft #%d.", d.ID), nil
+}
+
 // reject rejects draft id on u's word, in tx with the draft locked, and
 // tells its author in the thread. An empty reason (a ❌ reaction) asks u
 // for one there.
@@ -631,12 +666,12 @@ func (r *Router) approvalsEvent(ctx context.Context, tx *store.Tx, ev bot.Event)
 	}
 	switch e := ev.(type) {
 	case *bot.Reaction:
-		if e.Platform != bot.PlatformSlack || e.ChannelID != a.Channel.ID || e.Removed || e.User.Bot {
+		if e.Platform != bot.PlatformSlack || e.ChannelID != a.Channel.ID || e.User.Bot {
 			return nil
 		}
 		approve, reject := bot.SameEmoji(e.Emoji, "✅"), bot.SameEmoji(e.Emoji, "❌")
-		if !approve && !reject {
-			return nil
+		if !approve && !(reject && !e.Removed) {
+			return nil // a ❌ taken back changes nothing: the draft was rejected
 		}
 		d, err := tx.DraftByMessage(ctx, e.ChannelID, e.MessageID)
 		if bot.ErrorCode(err) == bot.ENotFound {
@@ -645,7 +680,9 @@ func (r *Router) approvalsEvent(ctx context.Context, tx *store.Tx, ev bot.Event)
 			return err
 		}
 		var msg string
-		if approve {
+		if e.Removed {
+			msg, err = r.withdraw(ctx, tx, d.ID, e.User)
+		} else if approve {
 			msg, err = r.approve(ctx, tx, d.ID, e.User, "")
 		} else {
 			msg, err = r.reject(ctx, tx, d.ID, e.User, "", "")

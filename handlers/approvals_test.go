@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -284,8 +285,19 @@ func (b *apBundle) slackTS(t *testing.T, d *store.Draft) string {
 
 func (b *apBundle) react(t *testing.T, d *store.Draft, user, emoji string) {
 	t.Helper()
+	b.reaction(t, d, user, emoji, false)
+}
+
+// unreact removes user's emoji reaction from d's approval message.
+func (b *apBundle) unreact(t *testing.T, d *store.Draft, user, emoji string) {
+	t.Helper()
+	b.reaction(t, d, user, emoji, true)
+}
+
+func (b *apBundle) reaction(t *testing.T, d *store.Draft, user, emoji string, removed bool) {
+	t.Helper()
 	ev := &bot.Reaction{Delivery: bot.Delivery{Keys: []bot.InboundKey{{Kind: "slack_event", Key: fmt.Sprintf("Ev%d", b.n.Add(1))}}},
-		Place: bot.Place{Platform: bot.PlatformSlack, ChannelID: apApprovals}, MessageID: b.slackTS(t, d), User: apUser(user), Emoji: emoji}
+		Place: bot.Place{Platform: bot.PlatformSlack, ChannelID: apApprovals}, MessageID: b.slackTS(t, d), User: apUser(user), Emoji: emoji, Removed: removed}
 	if err := b.r.HandleEvent(context.Background(), ev); err != nil {
 		t.Fatalf("reaction %s by %s: %v", emoji, user, err)
 	}
@@ -1084,6 +1096,61 @@ func TestADraftInALockedOrArchivedThreadGoesStale(t *testing.T) {
 		}
 		if len(b.publishes(t)) != 0 {
 			t.Error("a draft in a closed thread was published")
+		}
+	})
+}
+
+// Removing one's ✅ takes the approval back while the draft waits; once
+// the draft is sent, it changes nothing and says so.
+func TestRemovingACheckMarkWithdrawsTheApprovalUntilTheDraftIsSent(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupApprovals(t, db)
+		ctx := context.Background()
+		d := b.draft(t, apBob, b.target(t, apGeneral, "1500000000000005001", "hello?"), "Hello!") // quorum 2
+		b.react(t, d, apDave, "white_check_mark")
+		b.settle(t)
+		if text, _ := b.approvalMessage(t, b.get(t, d.ID)); !strings.Contains(text, "waiting for approval (1 of 2") {
+			t.Fatalf("dave's approval is not shown:\n%s", text)
+		}
+		b.unreact(t, d, apDave, "white_check_mark")
+		if got := b.direct.last(); got != apDave+": You withdrew your approval of draft #1." {
+			t.Errorf("dave was told %q", got)
+		}
+		b.settle(t)
+		if text, _ := b.approvalMessage(t, b.get(t, d.ID)); !strings.Contains(text, "waiting for approval (0 of 2)") {
+			t.Errorf("the approval message still counts dave's approval:\n%s", text)
+		}
+		// Someone who had not approved removes a ✅: nothing to say.
+		b.unreact(t, d, apErin, "white_check_mark")
+		if got := b.direct.last(); got != apDave+": You withdrew your approval of draft #1." {
+			t.Errorf("erin was told %q", got)
+		}
+		// erin's approval alone does not reach the quorum of 2 any more.
+		b.react(t, d, apErin, "white_check_mark")
+		b.settle(t)
+		if got := b.get(t, d.ID).Status; got != bot.DraftPending {
+			t.Fatalf("after the withdrawal and one approval: %s, want pending", got)
+		}
+		b.react(t, d, apDave, "white_check_mark")
+		b.settle(t)
+		if got := b.get(t, d.ID).Status; got != bot.DraftPosted {
+			t.Fatalf("after two approvals: %s, want posted", got)
+		}
+		b.unreact(t, d, apErin, "white_check_mark")
+		if got := b.direct.last(); got != apErin+": Draft #1 already had its approvals and was sent to Discord: removing ✅ does not take it back." {
+			t.Errorf("erin was told %q", got)
+		}
+		if got := b.get(t, d.ID).Status; got != bot.DraftPosted || len(b.publishes(t)) != 1 {
+			t.Errorf("after a late withdrawal: %s, %d publishes", got, len(b.publishes(t)))
+		}
+		hist, _ := db.DraftHistory(ctx, d.ID)
+		var actions []string
+		for _, h := range hist {
+			actions = append(actions, h.Actor+" "+h.Action)
+		}
+		if !slices.Contains(actions, "dave withdrew their approval") {
+			t.Errorf("history = %v", actions)
 		}
 	})
 }

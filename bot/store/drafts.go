@@ -188,6 +188,17 @@ func (tx *Tx) AddApproval(ctx context.Context, now time.Time, id int64, approver
 	return n > 0, err
 }
 
+// RemoveApproval forgets approver's approval of the text of draft id whose
+// hash is textHash, and reports whether there was one.
+func (tx *Tx) RemoveApproval(ctx context.Context, id int64, approver, textHash string) (bool, error) {
+	res, err := tx.exec(ctx, `DELETE FROM approvals WHERE draft_id = ? AND approver = ? AND text_hash = ?`, id, approver, textHash)
+	if err != nil {
+		return false, fmt.Errorf("withdraw an approval of draft %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
 // Approvals returns the approvals of draft id's text with hash textHash,
 // oldest first.
 func (tx *Tx) Approvals(ctx context.Context, id int64, textHash string) ([]Approval, error) {
