@@ -28,3 +28,33 @@ func PruneInbound(store inboundPruner, logger *slog.Logger) Job {
 		return n, err
 	}}
 }
+
+// outboxCompactor is implemented by *store.DB.
+type outboxCompactor interface {
+	CompactSentOutbox(ctx context.Context, before time.Time, limit int) (int, error)
+}
+
+// SentPayloadRetention is how long a sent outbox message keeps its whole
+// payload (for diagnosis) before it is shrunk to its channel.
+const SentPayloadRetention = 30 * 24 * time.Hour
+
+// CompactOutbox returns the job that shrinks the payloads of outbox
+// messages sent over SentPayloadRetention ago, daily, in batches, so the
+// outbox grows by a few dozen bytes per message sent rather than by their
+// whole text.
+func CompactOutbox(store outboxCompactor, logger *slog.Logger) Job {
+	const batch = 5000
+	return Job{Name: "compact-outbox", Every: 24 * time.Hour, Run: func(ctx context.Context, now time.Time) (int, error) {
+		total := 0
+		for {
+			n, err := store.CompactSentOutbox(ctx, now.Add(-SentPayloadRetention), batch)
+			total += n
+			if err != nil || n < batch {
+				if total > 0 && logger != nil {
+					logger.Debug("compacted sent outbox messages", "count", total)
+				}
+				return total, err
+			}
+		}
+	}}
+}

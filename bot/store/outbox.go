@@ -439,3 +439,20 @@ func (tx *Tx) RetryDead(ctx context.Context, now time.Time, kind, prefix string)
 	sort.Strings(keys)
 	return keys, nil
 }
+
+// CompactSentOutbox shrinks the payload of up to limit messages sent before
+// before to the one thing still read of a sent message, its channel (the
+// mod log's notes and edits find where a case was logged by it), and
+// returns how many it shrank. Sent rows stay: their keys keep a message
+// from being posted twice, and their platform ids are how later edits,
+// votes and clicks find it.
+func (d *DB) CompactSentOutbox(ctx context.Context, before time.Time, limit int) (int, error) {
+	res, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE outbox SET payload = '{"channel_id":"' || platform_channel || '"}'
+		WHERE id IN (SELECT id FROM outbox WHERE state = 'sent' AND sent_at < ? AND platform_channel <> '' AND length(payload) > 64 LIMIT ?)`),
+		before.UTC(), limit)
+	if err != nil {
+		return 0, fmt.Errorf("compact sent outbox messages: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}

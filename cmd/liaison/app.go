@@ -110,6 +110,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 	addJobs(a.Scheduler, a.Router)
 	// Only the service prunes: the console keeps its run numbers there.
 	a.Scheduler.Add(jobs.PruneInbound(a.DB, a.Logger.With("job", "prune-inbound")))
+	a.Scheduler.Add(jobs.CompactOutbox(a.DB, a.Logger.With("job", "compact-outbox")))
 
 	a.server = newServer(a.Logger, mux)
 	if a.listener, err = net.Listen("tcp", a.Env.HTTPAddr); err != nil {
