@@ -158,6 +158,7 @@ func (c *Console) Run(ctx context.Context, in io.Reader, prompt bool) error {
 	if prompt {
 		c.printf("%s", c.Banner())
 	}
+	c.reportMemberCounts(ctx)
 	if err := c.Settle(ctx); err != nil { // work left by an earlier run
 		c.printf("%v\n", err)
 	}
@@ -549,6 +550,22 @@ func (c *Console) delete(ctx context.Context, in *Input) error {
 		return fmt.Errorf("Liaison could not handle the deletion: %s", bot.ErrorMessage(err))
 	}
 	return nil
+}
+
+// reportMemberCounts tells the handler how many members each Discord server
+// of the console's world has, as Discord does when a gateway session
+// starts: the digest's community size starts from it.
+func (c *Console) reportMemberCounts(ctx context.Context) {
+	c.mu.Lock()
+	members := len(c.dir.people[bot.PlatformDiscord])
+	c.mu.Unlock()
+	for _, g := range c.cfg.Discord.Guilds {
+		ev := &bot.GuildCount{ScopeID: g.ID, Members: members,
+			Delivery: c.delivery(bot.InboundKey{Kind: "discord_guild_count", Key: fmt.Sprintf("%s:console-%d", g.ID, c.ids.run)})}
+		if err := c.handler.HandleEvent(ctx, ev); err != nil {
+			c.logInternal(err)
+		}
+	}
 }
 
 // message finds the message ref names. c.mu is held.

@@ -50,6 +50,7 @@ func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
 		"[clock] Thu 26 Nov 2026 09:00 CET (Europe/Paris)\n",
 		"[slack #marketing] s3 (thread s2) liaison: Feedback #2 from mallory has waited 4h of business hours without an answer. Claim it to take it on. [Claim]\n",
 		"[slack #marketing] (to carol) liaison: Feedback #2 is yours.\n",
+		"    Community size: 6 (+6, new)\n", // the console's six Discord members, reported at start
 		"(to carol) liaison: Feedback #1 is closed.\n[slack #product] s1 edited liaison: Feedback #1 from alice in #feedback\n",
 		"    Status: closed by carol: fixed in 2.4\n",
 		"line " + strconv.Itoa(badLine) + ": name the channel after discord, with its #",
