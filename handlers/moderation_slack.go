@@ -24,11 +24,18 @@ const modUsage = `/liaison mod warn NAME REASON
 /liaison mod reason N TEXT
 /liaison mod retry N
 NAME is the member's Discord name or id; DURATION looks like 10m, 2h, 7d.
+With several Discord servers, name one first: /liaison mod in:SERVER ban NAME REASON.
 retry sends a case's action again after Discord refused it (the mod log says why).`
 
 func (m *moderation) slackCommand(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error) {
 	verb, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
 	verb, rest = strings.ToLower(verb), strings.TrimSpace(rest)
+	server := ""
+	if s, ok := strings.CutPrefix(verb, "in:"); ok {
+		server = s
+		verb, rest, _ = strings.Cut(rest, " ")
+		verb, rest = strings.ToLower(verb), strings.TrimSpace(rest)
+	}
 	if verb == "" || verb == "help" {
 		return &bot.Reply{Text: "Moderate the Discord server as your Discord account:\n" + modUsage}, nil
 	}
@@ -42,7 +49,11 @@ func (m *moderation) slackCommand(ctx context.Context, c *bot.Command, args stri
 	if err != nil {
 		return nil, err
 	}
-	inv := invocation{GuildID: m.r.Config.Discord.Guilds[0].ID, Source: bot.SourceSlack,
+	guild, err := m.slackGuild(server)
+	if err != nil {
+		return nil, err
+	}
+	inv := invocation{GuildID: guild, Source: bot.SourceSlack,
 		Mod: bot.User{Platform: bot.PlatformDiscord, ID: modID, Name: m.r.person(c.User)}}
 	if _, err := m.reader(); err != nil {
 		return nil, err
@@ -175,4 +186,26 @@ func (m *moderation) resolveMember(ctx context.Context, guildID, name string) (s
 
 func isSnowflake(s string) bool {
 	return len(s) >= 17 && len(s) <= 20 && strings.Trim(s, "0123456789") == ""
+}
+
+// slackGuild picks the Discord server a /liaison mod command acts on: the
+// one named by in:SERVER (its name in liaison.yaml, or its id), or the only
+// one configured. With several and none named, it asks which rather than
+// guess: a ban on the wrong server is not a small mistake.
+func (m *moderation) slackGuild(server string) (string, error) {
+	guilds := m.r.Config.Discord.Guilds
+	var names []string
+	for _, g := range guilds {
+		if server != "" && (strings.EqualFold(g.Name, server) || g.ID == server) {
+			return g.ID, nil
+		}
+		names = append(names, cmpOr(g.Name, g.ID))
+	}
+	switch {
+	case server != "":
+		return "", bot.Errorf(bot.ENotFound, "Liaison knows no Discord server %q. Its servers: %s.", server, strings.Join(names, ", "))
+	case len(guilds) > 1:
+		return "", bot.Errorf(bot.EInvalid, "Liaison watches %d Discord servers: say which with /liaison mod in:SERVER … (%s).", len(guilds), strings.Join(names, ", "))
+	}
+	return guilds[0].ID, nil
 }

@@ -872,3 +872,46 @@ func TestTheModerateMenuOfAFeedbackItemActsOnItsAuthor(t *testing.T) {
 		}
 	})
 }
+
+// With several Discord servers, /liaison mod names the one it acts on.
+func TestSlackModerationNamesTheServerWhenThereAreSeveral(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		yaml := strings.Replace(modYAML, `  guild: "998877665544332211"
+  channels: {general: "1100000000000000002", mod-log: "1100000000000000003"}
+  roles: {staff: ["1200000000000000001"], moderators: ["1200000000000000002"], protected: ["1200000000000000003"]}
+`, `  guilds:
+    - id: "998877665544332211"
+      name: main
+      channels: {general: "1100000000000000002", mod-log: "1100000000000000003"}
+      roles: {staff: ["1200000000000000001"], moderators: ["1200000000000000002"], protected: ["1200000000000000003"]}
+    - id: "998877665544332299"
+      name: beta
+      channels: {beta-general: "1100000000000000009"}
+`, 1)
+		cfg, err := config.Parse("liaison.yaml", []byte(yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := setupMod(t, db)
+		b.r = New(Deps{DB: db, Config: cfg, Clock: b.clock, Logger: slog.New(slog.DiscardHandler), Guilds: b.guild})
+		for _, tt := range []struct{ text, want string }{
+			{"mod warn mallory spam", "Liaison watches 2 Discord servers: say which with /liaison mod in:SERVER … (main, beta)."},
+			{"mod in:nowhere warn mallory spam", `Liaison knows no Discord server "nowhere". Its servers: main, beta.`},
+		} {
+			if _, err := b.slack("U01DAVE", tt.text); bot.ErrorMessage(err) != tt.want {
+				t.Errorf("%q: %v, want %q", tt.text, err, tt.want)
+			}
+		}
+		if n, _ := db.CasesFor(context.Background(), mGuild, uMallory, 10); len(n) != 0 {
+			t.Errorf("a refused command made %d case(s)", len(n))
+		}
+		text := mustOf(t)(b.slack("U01DAVE", "mod in:main warn mallory spam"))
+		if !strings.HasPrefix(text, "Warned mallory (case 1).") {
+			t.Errorf("/liaison mod in:main warn = %q", text)
+		}
+		if c, err := db.Case(context.Background(), mGuild, 1); err != nil || c.Reason != "spam" {
+			t.Errorf("case 1 of main = %+v, %v", c, err)
+		}
+	})
+}
