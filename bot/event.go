@@ -92,6 +92,9 @@ type Reaction struct {
 	User      User
 	Emoji     string
 	Removed   bool
+	// OwnMessage says the message reacted to is one Liaison posted, when
+	// the platform tells (Slack's item_user).
+	OwnMessage bool
 }
 
 // MemberChange is a member joining or leaving a server.

@@ -27,6 +27,9 @@ import (
 type slackDirect interface {
 	UsergroupMembers(ctx context.Context, groupID string) ([]string, error)
 	PostEphemeral(ctx context.Context, channelID, userID string, r *bot.Reply) error
+	// OutboxKeyOf reads the outbox key in the metadata of Liaison's
+	// message ts, "" when it has none.
+	OutboxKeyOf(ctx context.Context, channelID, ts string) (string, error)
 }
 
 func (r *Router) registerApprovals() {
@@ -675,6 +678,12 @@ func (r *Router) approvalsEvent(ctx context.Context, tx *store.Tx, ev bot.Event)
 		}
 		d, err := tx.DraftByMessage(ctx, e.ChannelID, e.MessageID)
 		if bot.ErrorCode(err) == bot.ENotFound {
+			if learned, lerr := r.learnSlackMessage(ctx, tx, e); lerr != nil || !learned {
+				return lerr
+			}
+			d, err = tx.DraftByMessage(ctx, e.ChannelID, e.MessageID)
+		}
+		if bot.ErrorCode(err) == bot.ENotFound {
 			return nil
 		} else if err != nil {
 			return err
@@ -738,6 +747,23 @@ func (r *Router) approvalsEvent(ctx context.Context, tx *store.Tx, ev bot.Event)
 		}
 	}
 	return nil
+}
+
+// learnSlackMessage records the ts of Liaison's own Slack message that e
+// reacts to on its outbox row, when the reaction came first: Slack has the
+// message, but the dispatcher has not recorded its outcome yet (it does so
+// per batch, and Slack paces a channel to a message a second). The
+// message's metadata names the row. It reports whether it recorded one; a
+// failed read fails the event, so Slack delivers it again.
+func (r *Router) learnSlackMessage(ctx context.Context, tx *store.Tx, e *bot.Reaction) (bool, error) {
+	if !e.OwnMessage || e.Platform != bot.PlatformSlack || r.SlackDirect == nil {
+		return false, nil
+	}
+	key, err := r.SlackDirect.OutboxKeyOf(ctx, e.ChannelID, e.MessageID)
+	if err != nil || key == "" {
+		return false, err
+	}
+	return tx.NotePlatformID(ctx, r.Clock.Now(), key, e.ChannelID, e.MessageID)
 }
 
 // tell shows text to one Slack user, directly: the answer to a reaction.

@@ -92,7 +92,14 @@ func (a *apMessages) remove(channelID, id string) {
 type apDirect struct {
 	mu         sync.Mutex
 	groups     map[string][]string
-	ephemerals []string // "user: text"
+	ephemerals []string          // "user: text"
+	metadata   map[string]string // channel + " " + ts → the outbox key in the message's metadata
+}
+
+func (d *apDirect) OutboxKeyOf(_ context.Context, channelID, ts string) (string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.metadata[channelID+" "+ts], nil
 }
 
 func (d *apDirect) UsergroupMembers(_ context.Context, id string) ([]string, error) {
@@ -1151,6 +1158,49 @@ func TestRemovingACheckMarkWithdrawsTheApprovalUntilTheDraftIsSent(t *testing.T)
 		}
 		if !slices.Contains(actions, "dave withdrew their approval") {
 			t.Errorf("history = %v", actions)
+		}
+	})
+}
+
+// A ✅ on the approval message in the moment before the dispatcher has
+// recorded its ts still counts: the message's metadata names its row.
+func TestACheckMarkBeforeTheApprovalMessageTSIsRecordedStillApproves(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupApprovals(t, db)
+		ctx := context.Background()
+		target := b.target(t, apFeedback, "1500000000000005001", "refund?")
+		if _, err := b.command(t, apBob, fmt.Sprintf("draft https://discord.com/channels/%s/%s/%s We refund within 30 days.", apGuild, target.ChannelID, target.ID)); err != nil {
+			t.Fatal(err)
+		}
+		d := b.get(t, 1)
+		// A dispatcher is sending the approval message: Slack has it, the
+		// outbox does not know its ts yet.
+		claimed, err := db.ClaimOutbox(ctx, "slow-dispatcher", b.clock.Now(), 10)
+		if err != nil || len(claimed) == 0 {
+			t.Fatalf("claim = %d, %v", len(claimed), err)
+		}
+		const ts = "1700000500.000100"
+		b.direct.mu.Lock()
+		b.direct.metadata = map[string]string{apApprovals + " " + ts: "draft:1"}
+		b.direct.mu.Unlock()
+		react := func(own bool) {
+			ev := &bot.Reaction{Delivery: bot.Delivery{Keys: []bot.InboundKey{{Kind: "slack_event", Key: fmt.Sprintf("Ev%d", b.n.Add(1))}}},
+				Place: bot.Place{Platform: bot.PlatformSlack, ChannelID: apApprovals}, MessageID: ts, User: apUser(apDave), Emoji: "white_check_mark", OwnMessage: own}
+			if err := b.r.HandleEvent(context.Background(), ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		react(false) // a message that is not Liaison's: nothing is asked of Slack
+		if got := b.get(t, d.ID).Status; got != bot.DraftPending {
+			t.Fatalf("a ✅ on someone else's message changed the draft: %s", got)
+		}
+		react(true)
+		if got := b.direct.last(); got != apDave+": You approved draft #1: it is being posted in Discord." {
+			t.Errorf("dave was told %q", got)
+		}
+		if e, _ := db.OutboxByKey(ctx, "draft:1"); e.PlatformID != ts || e.PlatformChannel != apApprovals || e.State != store.OutboxSending {
+			t.Errorf("the approval message's row = %+v, want its ts noted while it is being sent", e)
 		}
 	})
 }

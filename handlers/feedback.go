@@ -393,6 +393,13 @@ func (r *Router) feedbackReaction(ctx context.Context, tx *store.Tx, e *bot.Reac
 			it, err = tx.FeedbackBySource(ctx, sourceKey(e.Platform, e.ChannelID, e.MessageID))
 		} else {
 			it, err = tx.FeedbackByRelay(ctx, e.ChannelID, e.MessageID)
+			if bot.ErrorCode(err) == bot.ENotFound {
+				if learned, lerr := r.learnSlackMessage(ctx, tx, e); lerr != nil {
+					return lerr
+				} else if learned {
+					it, err = tx.FeedbackByRelay(ctx, e.ChannelID, e.MessageID)
+				}
+			}
 		}
 		if bot.ErrorCode(err) == bot.ENotFound {
 			return nil

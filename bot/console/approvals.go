@@ -30,3 +30,12 @@ func (c *Console) PostEphemeral(_ context.Context, channelID, userID string, r *
 	c.answer(ch.place(), label, bot.User{Platform: bot.PlatformSlack, ID: userID, Name: name}, r, nil)
 	return nil
 }
+
+// OutboxKeyOf returns the outbox key Liaison's message ts in a Slack
+// channel was posted under, as the metadata Slack keeps would say; "" for
+// a message Liaison did not post.
+func (c *Console) OutboxKeyOf(_ context.Context, channelID, ts string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.posted[channelID+"\x00"+ts], nil
+}

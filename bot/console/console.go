@@ -67,7 +67,8 @@ type Console struct {
 	byID     map[string]*message // platform + " " + platform id → message
 	forms    map[string]*form    // person → the form last opened for them
 	sent     map[string]bot.SendResult
-	seq      int // the pretend gateway session's sequence number
+	posted   map[string]string // channel + "\x00" + message id → the outbox key it was posted under
+	seq      int               // the pretend gateway session's sequence number
 	mod      modState
 }
 
@@ -101,6 +102,7 @@ func New(o Options) *Console {
 		byID:     map[string]*message{},
 		forms:    map[string]*form{},
 		sent:     map[string]bot.SendResult{},
+		posted:   map[string]string{},
 	}
 }
 

@@ -56,6 +56,9 @@ func (s *Sender) Send(_ context.Context, m *bot.OutboxMessage) (bot.SendResult, 
 	}
 	if err == nil && m.Key != "" {
 		c.sent[m.Key] = res
+		if m.Kind == bot.KindPost {
+			c.posted[res.Channel+"\x00"+res.PlatformID] = m.Key
+		}
 	}
 	return res, err
 }

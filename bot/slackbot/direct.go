@@ -27,6 +27,27 @@ func (s *Sender) PostEphemeral(ctx context.Context, channelID, userID string, r 
 	return nil
 }
 
+// OutboxKeyOf returns the outbox key Liaison put in the metadata of its
+// message ts in channelID (conversations.history), or "" when the message
+// carries none: how a reaction that arrives before the dispatcher recorded
+// the message's ts finds what it reacts to.
+func (s *Sender) OutboxKeyOf(ctx context.Context, channelID, ts string) (string, error) {
+	h, err := s.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+		ChannelID: channelID, Latest: ts, Oldest: ts, Inclusive: true, Limit: 1, IncludeAllMetadata: true,
+	})
+	if err != nil {
+		return "", s.directError("read a message of", channelID, err)
+	}
+	for _, m := range h.Messages {
+		if m.Timestamp != ts || m.Metadata.EventType != MetadataEventType {
+			continue
+		}
+		k, _ := m.Metadata.EventPayload["key"].(string)
+		return k, nil
+	}
+	return "", nil
+}
+
 // OpenView opens m in front of the user whose request carried triggerID
 // (views.open). Slack honours a trigger for 3 seconds, once.
 func (s *Sender) OpenView(ctx context.Context, triggerID string, m *bot.Modal) error {

@@ -48,6 +48,7 @@ type innerEvent struct {
 	PreviousMessage *wireMessage `json:"previous_message"` // message_changed, message_deleted: before
 
 	Reaction string `json:"reaction"`
+	ItemUser string `json:"item_user"` // who wrote the message reacted to
 	Item     struct {
 		Type    string `json:"type"`
 		Channel string `json:"channel"`
@@ -158,7 +159,7 @@ func (a *Adapter) toEvent(env *envelope, in *innerEvent, retry int, botUser stri
 		}
 		return &bot.Reaction{
 			Delivery: d, Place: place, MessageID: in.Item.TS, Emoji: in.Reaction, Removed: in.Type == "reaction_removed",
-			User: bot.User{Platform: bot.PlatformSlack, ID: in.User},
+			User: bot.User{Platform: bot.PlatformSlack, ID: in.User}, OwnMessage: botUser != "" && in.ItemUser == botUser,
 		}
 	}
 	switch in.Subtype {

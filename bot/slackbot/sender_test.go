@@ -461,6 +461,22 @@ func TestDirectCalls(t *testing.T) {
 	if err := s.UpdateView(ctx, "V0GONE", &bot.Modal{CallbackID: "z", Title: "Gone"}); bot.ErrorCode(err) != bot.ENotFound {
 		t.Errorf("UpdateView of a closed view = %v, want not_found", err)
 	}
+	// The outbox key in the metadata of Liaison's message; none in a person's.
+	res, err := s.Send(ctx, &bot.OutboxMessage{Key: "relay:7:product", Platform: bot.PlatformSlack, Kind: bot.KindPost,
+		Payload: []byte(`{"channel_id":"` + product + `","text":"a relay"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := tb.fake.AddMessage(slackfake.Message{Channel: product, User: carol, Text: "a person's message"})
+	if k, err := s.OutboxKeyOf(ctx, product, res.PlatformID); k != "relay:7:product" || err != nil {
+		t.Errorf("OutboxKeyOf(the relay) = %q, %v", k, err)
+	}
+	if k, err := s.OutboxKeyOf(ctx, product, mine); k != "" || err != nil {
+		t.Errorf("OutboxKeyOf(carol's message) = %q, %v; want none", k, err)
+	}
+	if _, err := s.OutboxKeyOf(ctx, "C0NOWHERE", res.PlatformID); err == nil {
+		t.Error("OutboxKeyOf in an unknown channel did not fail")
+	}
 }
 
 // plainJSON re-encodes JSON indented and without HTML escapes, so "<" reads

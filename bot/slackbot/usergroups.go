@@ -71,3 +71,9 @@ func (d *Directory) UsergroupMembers(ctx context.Context, groupID string) ([]str
 func (d *Directory) PostEphemeral(ctx context.Context, channelID, userID string, r *bot.Reply) error {
 	return d.sender.PostEphemeral(ctx, channelID, userID, r)
 }
+
+// OutboxKeyOf returns the outbox key in the metadata of Liaison's message
+// ts in channelID; see Sender.OutboxKeyOf.
+func (d *Directory) OutboxKeyOf(ctx context.Context, channelID, ts string) (string, error) {
+	return d.sender.OutboxKeyOf(ctx, channelID, ts)
+}

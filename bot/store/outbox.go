@@ -456,3 +456,17 @@ func (d *DB) CompactSentOutbox(ctx context.Context, before time.Time, limit int)
 	n, err := res.RowsAffected()
 	return int(n), err
 }
+
+// NotePlatformID records that the message with key is id in channel, as
+// the platform showed it before the dispatcher recorded its outcome, and
+// reports whether it did (false when the row already knows its id, or
+// there is no such row). The dispatcher's outcome later writes the same.
+func (tx *Tx) NotePlatformID(ctx context.Context, now time.Time, key, channel, id string) (bool, error) {
+	res, err := tx.exec(ctx, `UPDATE outbox SET platform_id = ?, platform_channel = ?, updated_at = ? WHERE key = ? AND platform_id = ''`,
+		id, channel, now.UTC(), key)
+	if err != nil {
+		return false, fmt.Errorf("note the platform id of outbox %s: %w", key, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
