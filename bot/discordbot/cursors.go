@@ -2,6 +2,7 @@ package discordbot
 
 import (
 	"context"
+	"strconv"
 	"time"
 )
 
@@ -45,6 +46,12 @@ func (a *Adapter) track(channel, id string, lost bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if lost {
+		// The cursor goes back to just before the lost message, whatever
+		// was handled after it (a thread's messages are handled apart from
+		// their channel's): the catch-up reads again from there.
+		if prev := snowflakeBefore(id); a.handled[channel] == "" || snowflakeLess(prev, a.handled[channel]) {
+			a.handled[channel], a.dirty[channel] = prev, true
+		}
 		if !a.frozen[channel] {
 			a.frozen[channel] = true
 			a.log.Warn("discord: a message could not be handled; the channel will be caught up from the last one handled",
@@ -174,4 +181,13 @@ func (a *Adapter) keepCursors(ctx context.Context) {
 			a.flushCursors(ctx)
 		}
 	}
+}
+
+// snowflakeBefore returns the id just before id.
+func snowflakeBefore(id string) string {
+	n, err := strconv.ParseUint(id, 10, 64)
+	if err != nil || n == 0 {
+		return id
+	}
+	return strconv.FormatUint(n-1, 10)
 }

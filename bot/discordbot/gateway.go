@@ -160,8 +160,9 @@ func (a *Adapter) onMessage(m *discordgo.Message) {
 		return
 	}
 	ev := a.message(m, m.GuildID)
+	// A message in a thread moves the cursor of the thread's channel.
 	a.enqueueTask(m.ChannelID, "message", func(ctx context.Context) {
-		a.track(m.ChannelID, m.ID, a.deliver(ctx, "message", ev))
+		a.track(ev.ChannelID, m.ID, a.deliver(ctx, "message", ev))
 	})
 }
 
@@ -370,11 +371,12 @@ func (a *Adapter) handleEvent(ctx context.Context, ev bot.Event) (err error) {
 	return a.handler.HandleEvent(ctx, ev)
 }
 
-// catchUp feeds the handler, as Backfill, the messages of a channel after
-// the id given, oldest first, up to CatchUp.Limit. It runs on the channel's
-// worker. Keys are those of live messages, so anything already handled is
-// a no-op for the handler. It reports false when Discord would not give the
-// channel's history.
+// catchUp feeds the handler, as Backfill, the messages of a watched channel
+// after the id given, oldest first, up to CatchUp.Limit, then those of the
+// active threads under it (forum posts included) with messages after it. It
+// runs on the channel's worker. Keys are those of live messages, so
+// anything already handled is a no-op for the handler. It reports false
+// when Discord would not give the history.
 func (a *Adapter) catchUp(ctx context.Context, channel, after string) bool {
 	ctx, cancel := context.WithTimeout(ctx, catchUpTimeout)
 	defer cancel()
@@ -384,6 +386,53 @@ func (a *Adapter) catchUp(ctx context.Context, channel, after string) bool {
 	} else if len(a.opts.Guilds) == 1 {
 		guild = a.opts.Guilds[0]
 	}
+	if _, ok := a.catchUpHistory(ctx, channel, guild, after, channel, true); !ok {
+		return false
+	}
+	return a.catchUpThreads(ctx, channel, guild, after)
+}
+
+// catchUpThreads catches up the active threads under channel that have
+// messages after the id given. The channel's cursor moves past them only
+// once every one was read: until then a restart reads them again.
+func (a *Adapter) catchUpThreads(ctx context.Context, channel, guild, after string) bool {
+	if guild == "" {
+		return true
+	}
+	list, err := a.session.GuildThreadsActive(guild, discordgo.WithContext(ctx))
+	if err != nil {
+		a.log.Error("discord: catch-up could not list the server's threads; posts made in them while Liaison was disconnected may be missing",
+			"channel", channel, "err", err)
+		return false
+	}
+	newest := ""
+	for _, th := range list.Threads {
+		if th.ParentID != channel || th.LastMessageID == "" || !snowflakeLess(after, th.LastMessageID) {
+			continue
+		}
+		if _, err := a.session.State.Channel(th.ID); err != nil {
+			_ = a.session.State.ChannelAdd(th) // so that its messages are placed under channel
+		}
+		last, read := a.catchUpHistory(ctx, th.ID, guild, after, channel, false)
+		if !read {
+			return false
+		}
+		if last != "" && (newest == "" || snowflakeLess(newest, last)) {
+			newest = last
+		}
+	}
+	if newest != "" {
+		a.track(channel, newest, false)
+	}
+	return true
+}
+
+// catchUpHistory feeds the handler the messages of channel after the id
+// given, up to CatchUp.Limit, and returns the newest one it read. A message
+// the handler loses is reported on cursor's channel at once; the others
+// move it as they go when immediate, else the caller moves it. read is
+// false when Discord would not give the history.
+func (a *Adapter) catchUpHistory(ctx context.Context, channel, guild, after, cursor string, immediate bool) (newest string, read bool) {
 	limit, got := a.opts.CatchUp.Limit, 0
 	for got < limit {
 		n := min(100, limit-got)
@@ -391,7 +440,7 @@ func (a *Adapter) catchUp(ctx context.Context, channel, after string) bool {
 		if err != nil {
 			a.log.Error("discord: catch-up could not read the channel's history; messages posted while Liaison was disconnected may be missing",
 				"channel", channel, "after", after, "err", err)
-			return false
+			return "", false
 		}
 		slices.SortFunc(page, func(x, y *discordgo.Message) int {
 			switch {
@@ -403,24 +452,26 @@ func (a *Adapter) catchUp(ctx context.Context, channel, after string) bool {
 			return 0
 		})
 		for _, m := range page {
-			after = m.ID
+			after, newest = m.ID, m.ID
 			got++
 			a.saw(channel, m.ID)
-			if !a.intake(m) {
-				a.track(channel, m.ID, false)
-				continue
+			lost := false
+			if a.intake(m) {
+				msg := a.message(m, guild)
+				msg.Backfill = true
+				lost = a.deliver(ctx, "message", msg)
 			}
-			msg := a.message(m, guild)
-			msg.Backfill = true
-			a.track(channel, m.ID, a.deliver(ctx, "message", msg))
+			if lost || immediate {
+				a.track(cursor, m.ID, lost)
+			}
 		}
 		if len(page) < n {
-			return true
+			return newest, true
 		}
 	}
 	a.log.Warn("discord: catch-up stopped at its limit; older missed messages were not read",
 		"channel", channel, "limit", limit)
-	return true
+	return newest, true
 }
 
 // discordEpoch is the first millisecond of 2015, where snowflakes begin.

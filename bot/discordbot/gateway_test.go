@@ -267,3 +267,49 @@ func TestAMessageTheHandlerLostIsCaughtUpFromTheCursor(t *testing.T) {
 		})
 	})
 }
+
+// A new run catches up from the saved cursor a watched channel's threads
+// too (forum posts, replies) that got messages while Liaison was down, and
+// leaves alone the threads that did not.
+func TestANewRunCatchesUpThreadsUnderAWatchedChannel(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		fake := newFake(t)
+		now := time.Now()
+		const oldPost, newPost = "1600000000000000001", "1600000000000000002"
+		fake.AddChannel(guildID, discordfake.Channel{ID: oldPost, Name: "old post", Type: 11, ParentID: feedbackID})
+		fake.AddMessage(oldPost, malloryID, "an old post, handled by the last run", now.Add(-2*time.Hour))
+		last := fake.AddMessage(feedbackID, aliceID, "the last message the last run handled", now.Add(-time.Hour))
+		if err := db.SaveDiscordCursors(ctx, now.Add(-time.Hour), map[string]string{feedbackID: last.ID}); err != nil {
+			t.Fatal(err)
+		}
+		// While Liaison was down: a new forum post, and a reply in it.
+		fake.AddChannel(guildID, discordfake.Channel{ID: newPost, Name: "export crashes", Type: 11, ParentID: feedbackID})
+		fake.AddMessage(newPost, malloryID, "the export crashes", now.Add(-time.Minute))
+		reply := fake.AddMessage(newPost, aliceID, "same here", now.Add(-30*time.Second))
+
+		rec := newHandler(db)
+		setupOn(t, fake, rec, func(o *discordbot.Options) {
+			o.CatchUp = discordbot.CatchUpOptions{Channels: []string{feedbackID}, Cursors: db}
+		})
+		type seen struct {
+			Text, Channel, Thread string
+			Backfill              bool
+		}
+		var got []seen
+		for range 2 {
+			m := recvAs[*bot.Message](t, rec.events, "the thread's messages")
+			got = append(got, seen{m.Text, m.ChannelID, m.ThreadID, m.Backfill})
+		}
+		want := []seen{{"the export crashes", feedbackID, newPost, true}, {"same here", feedbackID, newPost, true}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("caught up (-want +got):\n%s", diff)
+		}
+		quiet(t, rec.events, "a message of the quiet thread, or one read twice")
+		eventually(t, "the cursor saved past the thread's last message", func() bool {
+			c, err := db.DiscordCursors(ctx)
+			return err == nil && c[feedbackID] == reply.ID
+		})
+	})
+}

@@ -88,7 +88,12 @@ func newAdapter(t *testing.T, fake *discordfake.Server, rec *testHandler, tweak 
 // its commands.
 func setup(t *testing.T, rec *testHandler, tweak ...func(*discordbot.Options)) *testBundle {
 	t.Helper()
-	fake := newFake(t)
+	return setupOn(t, newFake(t), rec, tweak...)
+}
+
+// setupOn is setup with a fake the test has prepared.
+func setupOn(t *testing.T, fake *discordfake.Server, rec *testHandler, tweak ...func(*discordbot.Options)) *testBundle {
+	t.Helper()
 	if rec == nil {
 		rec = newHandler(nil)
 	}

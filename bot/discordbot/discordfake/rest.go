@@ -46,6 +46,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /guilds/{guild}", s.getGuild)
 	handle("GET /guilds/{guild}/roles", s.getRoles)
 	handle("GET /guilds/{guild}/channels", s.getGuildChannels)
+	handle("GET /guilds/{guild}/threads/active", s.getActiveThreads)
 	handle("GET /guilds/{guild}/members", s.getMembers)
 	handle("GET /guilds/{guild}/members/{user}", s.getMember)
 	handle("PATCH /guilds/{guild}/members/{user}", s.patchMember)

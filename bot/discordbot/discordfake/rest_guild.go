@@ -147,6 +147,25 @@ func (s *Server) getGuildChannels(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// getActiveThreads answers the guild's threads that are not archived, as
+// Discord does: {"threads": [...], "members": [...]} (the bot joins none).
+func (s *Server) getActiveThreads(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.guildOr404(w, r)
+	if g == nil {
+		return
+	}
+	threads := []any{}
+	for _, id := range g.channels {
+		c := s.channels[id]
+		if (c.Type == 10 || c.Type == 11 || c.Type == 12) && !c.Archived {
+			threads = append(threads, channelJSON(c, true))
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"threads": threads, "members": []any{}})
+}
+
 func (s *Server) getMembers(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
