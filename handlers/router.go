@@ -127,8 +127,11 @@ func firstSeen(ctx context.Context, tx *store.Tx, clock bot.Clock, d *bot.Delive
 // seenOnce records d's keys in a transaction of their own and reports
 // whether the request is new: commands, clicks and forms are answered once.
 func (r *Router) seenOnce(ctx context.Context, d *bot.Delivery) (bool, error) {
-	if len(d.Keys) == 0 {
+	switch len(d.Keys) {
+	case 0:
 		return true, nil
+	case 1: // one statement, no transaction around it
+		return r.DB.FirstSeen(ctx, r.Clock.Now(), d.Keys[0].Kind, d.Keys[0].Key)
 	}
 	var first bool
 	err := r.DB.InTx(ctx, func(tx *store.Tx) (err error) {

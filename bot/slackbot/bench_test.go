@@ -21,19 +21,15 @@ import (
 	"github.com/liaison-bot/liaison/bot/store/storetest"
 )
 
-// durable answers commands after recording their trigger in a transaction,
-// as handlers.Router does before it runs one.
+// durable answers commands after recording their trigger durably, as
+// handlers.Router does before it runs one (one committed statement).
 type durable struct {
 	recorder
 	db *store.DB
 }
 
 func (h *durable) HandleCommand(ctx context.Context, c *bot.Command) (*bot.Reply, error) {
-	var first bool
-	err := h.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		first, err = tx.FirstSeen(ctx, time.Now(), c.Keys[0].Kind, c.Keys[0].Key)
-		return err
-	})
+	first, err := h.db.FirstSeen(ctx, time.Now(), c.Keys[0].Kind, c.Keys[0].Key)
 	if err != nil || !first {
 		return nil, err
 	}
@@ -41,7 +37,7 @@ func (h *durable) HandleCommand(ctx context.Context, c *bot.Command) (*bot.Reply
 }
 
 // BenchmarkSignedSlashCommandDurable measures a signed slash command
-// verified, parsed, recorded on Postgres (FirstSeen in a transaction) and
+// verified, parsed, recorded on Postgres (FirstSeen, committed) and
 // answered with its reply over HTTP, requests in parallel:
 //
 //	LIAISON_TEST_DATABASE_URL=postgres://… go test ./bot/slackbot -run '^$' -bench SlashCommand

@@ -26,13 +26,20 @@ func (tx *Tx) FirstSeen(ctx context.Context, now time.Time, kind, key string) (b
 	return n > 0, nil
 }
 
-// FirstSeen is Tx.FirstSeen in a transaction of its own.
-func (d *DB) FirstSeen(ctx context.Context, now time.Time, kind, key string) (first bool, err error) {
-	err = d.InTx(ctx, func(tx *Tx) error {
-		first, err = tx.FirstSeen(ctx, now, kind, key)
-		return err
-	})
-	return first, err
+// FirstSeen is Tx.FirstSeen as one statement of its own, committed (and,
+// on Postgres, flushed) before it returns: one round trip instead of a
+// transaction's three, on the path that answers a slash command.
+func (d *DB) FirstSeen(ctx context.Context, now time.Time, kind, key string) (bool, error) {
+	res, err := d.db.ExecContext(ctx, d.db.Rebind(`INSERT INTO inbound_events (kind, key, received_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO NOTHING`),
+		kind, key, now.UTC())
+	if err != nil {
+		return false, fmt.Errorf("record inbound %s %s: %w", kind, key, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("record inbound %s %s: %w", kind, key, err)
+	}
+	return n > 0, nil
 }
 
 // PruneInbound forgets inbound events received before before; platforms stop
