@@ -594,3 +594,30 @@ func TestTheServersReportedSizeBecomesTheDaysMemberCount(t *testing.T) {
 		}
 	})
 }
+
+// A 👍 on a relay in the moment before the dispatcher has recorded the
+// relay's ts still counts: the relay's metadata names its outbox row.
+func TestAVoteOnARelayBeforeItsTSIsRecordedCounts(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupFeedback(t, db)
+		ctx := context.Background()
+		b.event(t, discordMsg(feedbackCh, "7101", aliceID, "alice", "search is slow"))
+		// A dispatcher is sending the relay: Slack has it, the outbox does
+		// not know its ts yet.
+		if claimed, err := db.ClaimOutbox(ctx, "slow-dispatcher", b.clock.Now(), 10); err != nil || len(claimed) != 1 {
+			t.Fatalf("claim = %d, %v", len(claimed), err)
+		}
+		const ts = "1700000600.000100"
+		b.r.SlackDirect = &apDirect{metadata: map[string]string{"C01PRODUCT " + ts: "relay:1:product"}}
+		vote := reaction(bot.PlatformSlack, "C01PRODUCT", ts, "U01CAROL", "+1")
+		vote.OwnMessage = true
+		b.event(t, vote)
+		if got := b.only(t).Votes; got != 1 {
+			t.Errorf("votes = %d, want carol's", got)
+		}
+		if e, _ := db.OutboxByKey(ctx, "relay:1:product"); e.PlatformID != ts || e.State != store.OutboxSending {
+			t.Errorf("the relay's row = %+v, want its ts noted while it is being sent", e)
+		}
+	})
+}
