@@ -80,7 +80,8 @@ func limitBody(n int64, next http.Handler) http.Handler {
 	})
 }
 
-// outboxCollector reports the outbox depth by state at scrape time.
+// outboxCollector reports, at scrape time, the outbox messages not sent
+// yet or given up, by state. Sent ones are liaison_outbox_sends_total's.
 type outboxCollector struct {
 	db   *store.DB
 	desc *prometheus.Desc
@@ -88,7 +89,7 @@ type outboxCollector struct {
 
 func newOutboxCollector(db *store.DB) *outboxCollector {
 	return &outboxCollector{db: db, desc: prometheus.NewDesc("liaison_outbox_messages",
-		"Outbox messages by state (pending, sending, sent, dead).", []string{"state"}, nil)}
+		"Outbox messages not sent, by state (pending, sending, dead); sent ones are counted by liaison_outbox_sends_total.", []string{"state"}, nil)}
 }
 
 func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
@@ -96,7 +97,7 @@ func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	depth, err := c.db.OutboxDepth(ctx)
+	depth, err := c.db.OutboxBacklog(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.desc, err)
 		return
