@@ -396,8 +396,8 @@ func (d *DB) RetryOutbox(ctx context.Context, now time.Time, key string) error {
 // with it, so they apply in order.
 func (tx *Tx) LastOutboxKey(ctx context.Context, prefix string) (string, error) {
 	var keys []string
-	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix)
-	err := tx.tx.SelectContext(ctx, &keys, tx.rebind(`SELECT key FROM outbox WHERE key LIKE ? ESCAPE '\' ORDER BY id DESC LIMIT 1`), esc+"%")
+	cond, args := tx.db.keyPrefix(prefix)
+	err := tx.tx.SelectContext(ctx, &keys, tx.rebind(`SELECT key FROM outbox WHERE `+cond+` ORDER BY id DESC LIMIT 1`), args...)
 	if err != nil {
 		return "", fmt.Errorf("last outbox key %q: %w", prefix, err)
 	}
@@ -488,4 +488,30 @@ func (tx *Tx) NotePlatformID(ctx context.Context, now time.Time, key, channel, i
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// keyPrefix returns a condition on outbox.key matching the keys that start
+// with prefix, and its arguments, in a form an index serves: on Postgres a
+// LIKE, which the key's text_pattern_ops index serves whatever the
+// database's collation; on SQLite, whose LIKE ignores case and so uses no
+// index, a range, exact there because text compares bytewise.
+func (d *DB) keyPrefix(prefix string) (string, []any) {
+	if d.dialect.name == Postgres || prefix == "" {
+		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix)
+		return `key LIKE ? ESCAPE '\'`, []any{esc + "%"}
+	}
+	return `key >= ? AND key < ?`, []any{prefix, prefixEnd(prefix)}
+}
+
+// prefixEnd returns the smallest string greater than every string that
+// starts with prefix, bytewise; "" when there is none (prefix is all 0xff).
+func prefixEnd(prefix string) string {
+	b := []byte(prefix)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1])
+		}
+	}
+	return ""
 }

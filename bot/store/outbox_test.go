@@ -1,0 +1,47 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/bot/store/storetest"
+)
+
+func TestLastOutboxKeyMatchesThePrefixExactly(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var msgs []*bot.OutboxMessage
+		for _, k := range []string{
+			"relay:1:product:edit:1", "relay:1:product:edit:2", // the chain
+			"relay:10:product:edit:9",                // another item whose id starts the same
+			"relay:1:product:edit;x",                 // the byte after ':'
+			"relay:1:PRODUCT:edit:7",                 // another case
+			"a_b:edit:1", "axb:edit:2", "a%b:edit:3", // LIKE's wildcards, literally
+		} {
+			msgs = append(msgs, &bot.OutboxMessage{Key: k, Platform: bot.PlatformSlack, Kind: bot.KindUpdate, Payload: []byte(`{}`)})
+		}
+		if err := db.Enqueue(ctx, t0, msgs...); err != nil {
+			t.Fatal(err)
+		}
+		for prefix, want := range map[string]string{
+			"relay:1:product:edit:": "relay:1:product:edit:2",
+			"relay:1:PRODUCT:edit:": "relay:1:PRODUCT:edit:7",
+			"relay:2:product:edit:": "",
+			"a_b:":                  "a_b:edit:1",
+			"a%b:":                  "a%b:edit:3",
+			"":                      "a%b:edit:3", // every key: the newest
+		} {
+			var got string
+			err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+				got, err = tx.LastOutboxKey(ctx, prefix)
+				return err
+			})
+			if err != nil || got != want {
+				t.Errorf("LastOutboxKey(%q) = %q, %v; want %q", prefix, got, err, want)
+			}
+		}
+	})
+}
