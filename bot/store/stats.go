@@ -146,7 +146,10 @@ func (tx *Tx) foldStats(ctx context.Context, limit int) (int, error) {
 		}
 	}
 	var evs []statsEvent
-	err := tx.tx.SelectContext(ctx, &evs, tx.rebind(`DELETE FROM stats_events WHERE id IN (SELECT id FROM stats_events ORDER BY id LIMIT ?)
+	// Only the kinds this version folds: during a rolling upgrade, a newer
+	// replica's new kinds wait for a folder that knows them.
+	err := tx.tx.SelectContext(ctx, &evs, tx.rebind(`DELETE FROM stats_events WHERE id IN (SELECT id FROM stats_events
+		WHERE kind IN ('message', 'join', 'leave', 'count') ORDER BY id LIMIT ?)
 		RETURNING `+statsEventColumns), limit)
 	if err != nil {
 		return 0, fmt.Errorf("fold statistics: %w", err)
