@@ -53,56 +53,72 @@ func BenchmarkOutboxEnqueue(b *testing.B) {
 }
 
 // BenchmarkOutboxDispatch measures claim → send (no-op) → mark, in batches,
-// with two dispatchers sharing the database. Report: rows/s.
+// with two dispatchers sharing the database: messages each in a lane of
+// their own (no channel), and messages to five channels, where each
+// channel's messages go one after the other. Report: rows/s.
 func BenchmarkOutboxDispatch(b *testing.B) {
 	for _, dialect := range storetest.Dialects() {
-		b.Run(dialect, func(b *testing.B) {
-			db := storetest.Open(b, dialect)
-			ctx := context.Background()
-			now := time.Now()
-			const chunk = 1000
-			for i := 0; i < b.N; i += chunk {
-				err := db.InTx(ctx, func(tx *store.Tx) error {
-					for j := i; j < min(i+chunk, b.N); j++ {
-						if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprint(j), Platform: bot.PlatformSlack, Kind: "post", Payload: []byte(`{}`)}); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-				if err != nil {
-					b.Fatal(err)
+		for _, channels := range []int{0, 5} {
+			name := dialect + "/no-channel"
+			if channels > 0 {
+				name = fmt.Sprintf("%s/%d-channels", dialect, channels)
+			}
+			b.Run(name, func(b *testing.B) { benchDispatch(b, dialect, channels) })
+		}
+	}
+}
+
+func benchDispatch(b *testing.B, dialect string, channels int) {
+	db := storetest.Open(b, dialect)
+	ctx := context.Background()
+	now := time.Now()
+	payload := func(j int) []byte {
+		if channels == 0 {
+			return []byte(`{}`)
+		}
+		return []byte(fmt.Sprintf(`{"channel_id":"C%d"}`, j%channels))
+	}
+	const chunk = 1000
+	for i := 0; i < b.N; i += chunk {
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			for j := i; j < min(i+chunk, b.N); j++ {
+				if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprint(j), Platform: bot.PlatformSlack, Kind: "post", Payload: payload(j)}); err != nil {
+					return err
 				}
 			}
-			clock := bot.NewManualClock(now.Add(time.Second))
-			var sent atomic.Int64
-			b.ResetTimer()
-			done := make(chan struct{})
-			for w := range 2 {
-				d := &jobs.Dispatcher{Store: db, Senders: map[string]bot.Sender{bot.PlatformSlack: noopSender{}}, Clock: clock,
-					Owner: fmt.Sprint("bench-", w), BatchSize: 200, Concurrency: 32, Logger: quiet}
-				go func() {
-					defer func() { done <- struct{}{} }()
-					for {
-						n, err := d.DispatchOnce(ctx)
-						if err != nil {
-							b.Error(err)
-							return
-						}
-						if n == 0 {
-							return
-						}
-						sent.Add(int64(n))
-					}
-				}()
-			}
-			<-done
-			<-done
-			b.StopTimer()
-			if int(sent.Load()) != b.N {
-				b.Fatalf("dispatched %d of %d", sent.Load(), b.N)
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+			return nil
 		})
+		if err != nil {
+			b.Fatal(err)
+		}
 	}
+	clock := bot.NewManualClock(now.Add(time.Second))
+	var sent atomic.Int64
+	b.ResetTimer()
+	done := make(chan struct{})
+	for w := range 2 {
+		d := &jobs.Dispatcher{Store: db, Senders: map[string]bot.Sender{bot.PlatformSlack: noopSender{}}, Clock: clock,
+			Owner: fmt.Sprint("bench-", w), BatchSize: 200, Concurrency: 32, Logger: quiet}
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for {
+				n, err := d.DispatchOnce(ctx)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				if n == 0 {
+					return
+				}
+				sent.Add(int64(n))
+			}
+		}()
+	}
+	<-done
+	<-done
+	b.StopTimer()
+	if int(sent.Load()) != b.N {
+		b.Fatalf("dispatched %d of %d", sent.Load(), b.N)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
