@@ -704,7 +704,8 @@ func (r *Router) approvalsEvent(ctx context.Context, tx *store.Tx, ev bot.Event)
 			// tell the person who reacted, and only them.
 			msg = bot.ErrorMessage(err)
 		}
-		r.tell(ctx, e.ChannelID, e.User.ID, msg)
+		// Said once the change is made: a rolled-back approval is not told.
+		tx.OnCommit(func() { r.tell(context.WithoutCancel(ctx), e.ChannelID, e.User.ID, msg) })
 		return nil
 	case *bot.Message:
 		if e.Platform != bot.PlatformSlack || e.ChannelID != a.Channel.ID || e.ThreadID == "" || e.Author.Bot || e.Edited {

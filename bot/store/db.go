@@ -193,10 +193,16 @@ func (d *DB) unlock() {
 // Tx is one database transaction. Its methods are the building blocks the
 // exported DB methods are made of, so callers compose them atomically.
 type Tx struct {
-	tx       *sqlx.Tx
-	db       *DB
-	enqueued bool
+	tx        *sqlx.Tx
+	db        *DB
+	enqueued  bool
+	committed []func()
 }
+
+// OnCommit runs fn after the transaction commits, and never if it rolls
+// back: for what may only be said once the change is made (an answer shown
+// to one person directly, outside the outbox).
+func (tx *Tx) OnCommit(fn func()) { tx.committed = append(tx.committed, fn) }
 
 // InTx runs fn in a transaction, committing if fn returns nil and rolling
 // back otherwise. fn must not keep tx after it returns.
@@ -215,6 +221,9 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	if tx.enqueued {
 		d.signalEnqueued()
+	}
+	for _, fn := range tx.committed {
+		fn()
 	}
 	return nil
 }

@@ -2,6 +2,9 @@ package store_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/liaison-bot/liaison/bot"
@@ -42,6 +45,37 @@ func TestLastOutboxKeyMatchesThePrefixExactly(t *testing.T) {
 			if err != nil || got != want {
 				t.Errorf("LastOutboxKey(%q) = %q, %v; want %q", prefix, got, err, want)
 			}
+		}
+	})
+}
+
+func TestOnCommitRunsOnlyOnceTheTransactionCommitted(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var said []string
+		failed := errors.New("the handler failed")
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			tx.OnCommit(func() { said = append(said, "rolled back") })
+			return failed
+		})
+		if !errors.Is(err, failed) {
+			t.Fatalf("InTx = %v", err)
+		}
+		err = db.InTx(ctx, func(tx *store.Tx) error {
+			tx.OnCommit(func() {
+				// The change is visible when the hook runs.
+				e, err := db.OutboxByKey(ctx, "told")
+				said = append(said, fmt.Sprintf("committed: %v %v", e != nil, err))
+			})
+			_, err := tx.Enqueue(ctx, t0, &bot.OutboxMessage{Key: "told", Platform: bot.PlatformSlack, Kind: bot.KindPost, Payload: []byte(`{}`)})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"committed: true <nil>"}; !slices.Equal(said, want) {
+			t.Errorf("hooks ran %q, want %q", said, want)
 		}
 	})
 }
