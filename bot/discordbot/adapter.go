@@ -138,7 +138,8 @@ type Adapter struct {
 	mu        sync.Mutex
 	tasks     sync.WaitGroup // goroutines started by goTask
 	closed    bool           // no new tasks; guarded by mu
-	running   bool
+	running   bool           // Run has not returned
+	gateway   bool           // Run wants the gateway open: false once it began shutting down
 	queue     *queue
 	selfID    string
 	appID     string
@@ -227,14 +228,21 @@ func (a *Adapter) Sender() *Sender { return a.sender }
 // guild and delivers events until ctx ends; then it closes the session,
 // lets queued events finish (for up to 10 s) and waits for every goroutine
 // it started. It returns an error when it cannot connect or register the
-// commands, nil after ctx ends. Run may be called once.
+// commands, nil after ctx ends. Run may be called again once it has
+// returned (a replica that lost the gateway to another and got it back):
+// the new run catches up from the saved cursors like a restart.
 func (a *Adapter) Run(ctx context.Context) error {
 	a.mu.Lock()
-	if a.running || a.closed {
+	if a.running {
 		a.mu.Unlock()
-		return errors.New("discord: Run called twice")
+		return errors.New("discord: Run is already running")
 	}
-	a.running = true
+	a.running, a.closed, a.gateway = true, false, true
+	if a.life.Err() != nil {
+		a.life, a.stop = context.WithCancel(context.Background())
+	}
+	a.readies = 0
+	clear(a.frozen)
 	a.queue = newQueue(a.opts.Workers, a.log)
 	a.mu.Unlock()
 
@@ -256,7 +264,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 // events (the session), no new tasks, the tasks, then the event queue.
 func (a *Adapter) shutdown() {
 	a.mu.Lock()
-	a.closed = true
+	a.closed, a.gateway = true, false
 	q := a.queue
 	a.mu.Unlock()
 	if err := a.session.Close(); err != nil {
@@ -266,13 +274,16 @@ func (a *Adapter) shutdown() {
 	a.tasks.Wait()
 	q.close(drainGrace)
 	a.flushCursors(context.Background()) // where each channel was left, for the next start
+	a.mu.Lock()
+	a.running = false
+	a.mu.Unlock()
 }
 
 // onConnect closes a connection discordgo's own reconnect loop opened after
 // Run began shutting down (it may have been sleeping when Close ran).
 func (a *Adapter) onConnect(s *discordgo.Session, _ *discordgo.Connect) {
 	a.mu.Lock()
-	closed := a.closed && a.running
+	closed := !a.gateway
 	a.mu.Unlock()
 	if closed {
 		// Open holds the session lock while it emits Connect: close after.

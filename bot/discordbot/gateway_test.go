@@ -313,3 +313,46 @@ func TestANewRunCatchesUpThreadsUnderAWatchedChannel(t *testing.T) {
 		})
 	})
 }
+
+// An adapter runs again after it stopped (a replica that gave the gateway
+// up and took it back): it identifies anew and catches up on what was said
+// while it was away.
+func TestAnAdapterRunsAgainAndCatchesUp(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fake := newFake(t)
+		rec := newHandler(db)
+		a, _ := newAdapter(t, fake, rec, func(o *discordbot.Options) {
+			o.CatchUp = discordbot.CatchUpOptions{Channels: []string{feedbackID}, Cursors: db}
+		})
+		run := func(n int) (stop func()) {
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- a.Run(ctx) }()
+			if err := fake.WaitIdentify(waitCtx(t), n); err != nil {
+				t.Fatalf("run %d: %v", n, err)
+			}
+			return func() {
+				cancel()
+				if err := <-done; err != nil {
+					t.Errorf("run %d: %v", n, err)
+				}
+			}
+		}
+		stop := run(1)
+		fake.MessageCreate(feedbackID, aliceID, "before")
+		recvAs[*bot.Message](t, rec.events, "the first run's message")
+		stop()
+		fake.MessageCreate(feedbackID, malloryID, "while away")
+		stop = run(2)
+		defer stop()
+		if m := recvAs[*bot.Message](t, rec.events, "the message said while away"); m.Text != "while away" || !m.Backfill {
+			t.Errorf("got %q (backfill %v), want the message said while away, caught up", m.Text, m.Backfill)
+		}
+		fake.MessageCreate(feedbackID, aliceID, "live again")
+		if m := recvAs[*bot.Message](t, rec.events, "a live message of the second run"); m.Text != "live again" || m.Backfill {
+			t.Errorf("got %q (backfill %v), want the live message", m.Text, m.Backfill)
+		}
+		quiet(t, rec.events, "event handled twice")
+	})
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -41,6 +42,11 @@ type App struct {
 	Router     *handlers.Router
 	Discord    *discordbot.Adapter // nil when DISCORD_BOT_TOKEN is not set
 	Slack      *slackbot.Adapter   // nil when SLACK_BOT_TOKEN is not set
+
+	// GatewayLeaseTTL is how long the Discord gateway's lease lasts without
+	// renewal: another replica takes the gateway over within it after the
+	// holder dies. Default 30s.
+	GatewayLeaseTTL time.Duration
 
 	listener net.Listener
 	server   *http.Server
@@ -208,9 +214,13 @@ func (a *App) openDiscord(senders map[string]bot.Sender, mux *http.ServeMux) err
 	return nil
 }
 
+// replicaName names this replica in the leases it holds and the outbox
+// messages it claims.
 func replicaName() string {
 	host, _ := os.Hostname()
-	return fmt.Sprintf("%s-%d", host, os.Getpid())
+	// The random part tells two Apps in one process apart (tests), and a
+	// restarted process from its predecessor with a recycled pid.
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), rand.Text()[:6])
 }
 
 // Addr is the address the HTTP server listens on (useful with :0).
@@ -231,7 +241,10 @@ func (a *App) Run(ctx context.Context) error {
 	g.Go(func() error { return a.Dispatcher.Run(gctx) })
 	g.Go(func() error { return a.Scheduler.Run(gctx) })
 	if a.Discord != nil {
-		g.Go(func() error { return a.Discord.Run(gctx) })
+		// One gateway connection for all replicas: the lease holder's.
+		gateway := &jobs.Exclusive{Leases: a.DB, Name: "discord-gateway", Holder: a.Dispatcher.Owner, Clock: a.Clock,
+			TTL: a.GatewayLeaseTTL, Logger: a.Logger.With("platform", "discord")}
+		g.Go(func() error { return gateway.Run(gctx, a.Discord.Run) })
 	}
 	if a.Slack != nil {
 		g.Go(func() error { return a.Slack.Run(gctx) })

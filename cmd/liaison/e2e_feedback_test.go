@@ -257,3 +257,38 @@ func TestFeedbackPostedWhileLiaisonWasDownIsRelayedAfterARestart(t *testing.T) {
 		})
 	}
 }
+
+// Two replicas on one Postgres hold one gateway connection between them
+// (a lease): events are received once. When the holder stops, the other
+// takes the gateway over and catches up on what was said in between.
+func TestTwoReplicasShareOneGatewayAndHandItOver(t *testing.T) {
+	t.Parallel()
+	w := newE2EWorld(t, store.Postgres) // several replicas: Postgres only
+	short := func(a *App) { a.GatewayLeaseTTL = 900 * time.Millisecond }
+	a, stopA := w.launch(t, true, short)
+	w.launch(t, false, short)
+	time.Sleep(1500 * time.Millisecond) // the second replica polls for the lease meanwhile
+	if n, c := w.discord.Identifies(), w.discord.Connections(); n != 1 || c != 1 {
+		t.Fatalf("%d IDENTIFYs and %d connections with two replicas, want 1 and 1", n, c)
+	}
+	relays := func() []slackfake.Message { return w.slack.Messages("C01PRODUCT") }
+	a.discord.MessageCreate(e2eFeedback, e2eAlice, "the export button crashes on big files")
+	a.waitSlack(t, "the first relay", func() bool { return len(relays()) == 1 })
+
+	// The holder stops and gives the gateway up; eve speaks while nobody
+	// is connected.
+	stopA()
+	w.discord.MessageCreate(e2eFeedback, e2eEve, "search is broken since yesterday")
+	a.waitDiscord(t, "the second replica to take the gateway over", func() bool {
+		return w.discord.Identifies() == 2 && w.discord.Connections() == 1
+	})
+	a.waitSlack(t, "the message said in between relayed", func() bool { return len(relays()) == 2 })
+	time.Sleep(200 * time.Millisecond) // a duplicate would come now
+	all := ""
+	for _, m := range relays() {
+		all += string(m.Blocks)
+	}
+	if n := len(relays()); n != 2 || !strings.Contains(all, "search is broken") {
+		t.Errorf("%d relays in #product, want the two:\n%s", n, all)
+	}
+}

@@ -100,6 +100,13 @@ func newE2EWorld(t *testing.T, dialect string) *e2eWorld {
 // connected to the gateway and has registered its commands.
 func (w *e2eWorld) start(t *testing.T) (e *e2e, stop func()) {
 	t.Helper()
+	return w.launch(t, true, nil)
+}
+
+// launch runs an App in w, tuned by tune when not nil, waiting for it to
+// connect to the gateway when gateway is set.
+func (w *e2eWorld) launch(t *testing.T, gateway bool, tune func(*App)) (e *e2e, stop func()) {
+	t.Helper()
 	env := Env{
 		HTTPAddr: "127.0.0.1:0", DatabaseURL: w.dbURL, ConfigPath: w.config,
 		SlackBotToken: "xoxb-e2e", SlackSigningSecret: e2eSecret, SlackAPIURL: w.slack.APIURL(),
@@ -107,11 +114,16 @@ func (w *e2eWorld) start(t *testing.T) (e *e2e, stop func()) {
 	}
 	identified, beats := w.discord.Identifies(), w.discord.Heartbeats()
 	app := NewApp(env, slog.New(slog.DiscardHandler))
+	if tune != nil {
+		tune(app)
+	}
 	halt := runApp(t, app)
 	e = &e2e{app: app, base: "http://" + app.Addr(), slack: w.slack, discord: w.discord}
-	e.waitDiscord(t, "the adapter to connect and register its commands", func() bool {
-		return w.discord.Identifies() > identified && w.discord.Heartbeats() > beats && len(w.discord.Commands(e2eGuild)) == 2
-	})
+	if gateway {
+		e.waitDiscord(t, "the adapter to connect and register its commands", func() bool {
+			return w.discord.Identifies() > identified && w.discord.Heartbeats() > beats && len(w.discord.Commands(e2eGuild)) == 2
+		})
+	}
 	return e, func() { halt(); app.Close() }
 }
 

@@ -1,0 +1,82 @@
+package jobs_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/bot/store/storetest"
+	"github.com/liaison-bot/liaison/jobs"
+)
+
+// Two replicas share a lease: one runs at a time; when it stops, the other
+// takes over; when a third holder takes the lease from the runner, the
+// runner stops.
+func TestExclusiveRunsOnOneReplicaAtATime(t *testing.T) {
+	t.Parallel()
+	u := storetest.URL(t, store.Postgres) // several replicas: Postgres only
+	dbA := storetest.OpenURL(t, u, store.Options{})
+	if _, err := dbA.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	dbB := storetest.OpenURL(t, u, store.Options{})
+	const ttl = 300 * time.Millisecond
+	var running, most atomic.Int32
+	var ran [2]atomic.Int32
+	run := func(i int) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
+			n := running.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			ran[i].Add(1)
+			<-ctx.Done()
+			running.Add(-1)
+			return nil
+		}
+	}
+	start := func(i int, db *store.DB) (stop func()) {
+		e := &jobs.Exclusive{Leases: db, Name: "gateway", Holder: []string{"a", "b"}[i], Clock: bot.SystemClock{}, TTL: ttl, Logger: quiet}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- e.Run(ctx, run(i)) }()
+		return func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		}
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("waiting for %s", what)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	stopA := start(0, dbA)
+	waitFor("a to run", func() bool { return ran[0].Load() == 1 })
+	stopB := start(1, dbB)
+	defer stopB()
+	time.Sleep(2 * ttl) // b polls, a renews
+	if ran[1].Load() != 0 {
+		t.Fatal("b ran while a held the lease")
+	}
+	stopA() // gives the lease up
+	waitFor("b to take over", func() bool { return ran[1].Load() == 1 })
+	// A third holder takes the lease once b's term has passed (a replica
+	// that believed b dead): b stops.
+	later := time.Now().Add(2 * ttl)
+	if ok, err := dbA.AcquireLease(context.Background(), "gateway", "c", later, time.Hour); err != nil || !ok {
+		t.Fatalf("c took the lease: %v, %v", ok, err)
+	}
+	waitFor("b to stop", func() bool { return running.Load() == 0 })
+	if m := most.Load(); m != 1 {
+		t.Errorf("%d replicas ran at once, want 1", m)
+	}
+}
