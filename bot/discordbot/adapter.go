@@ -238,9 +238,6 @@ func (a *Adapter) Run(ctx context.Context) error {
 		return errors.New("discord: Run is already running")
 	}
 	a.running, a.closed, a.gateway = true, false, true
-	if a.life.Err() != nil {
-		a.life, a.stop = context.WithCancel(context.Background())
-	}
 	a.readies = 0
 	clear(a.frozen)
 	a.queue = newQueue(a.opts.Workers, a.log)
@@ -274,8 +271,11 @@ func (a *Adapter) shutdown() {
 	a.tasks.Wait()
 	q.close(drainGrace)
 	a.flushCursors(context.Background()) // where each channel was left, for the next start
+	// Ready for the next run, and for HTTP interactions meanwhile (they do
+	// not need the gateway, and their late answers are tasks).
 	a.mu.Lock()
-	a.running = false
+	a.running, a.closed = false, false
+	a.life, a.stop = context.WithCancel(context.Background())
 	a.mu.Unlock()
 }
 
@@ -301,12 +301,21 @@ func (a *Adapter) goTask(fn func(ctx context.Context)) bool {
 		return false
 	}
 	a.tasks.Add(1)
+	life := a.life
 	go func() {
 		defer a.tasks.Done()
 		defer a.recoverPanic("task")
-		fn(a.life)
+		fn(life)
 	}()
 	return true
+}
+
+// lifeCtx returns the context of the current run's background work: it
+// ends when the run shuts down.
+func (a *Adapter) lifeCtx() context.Context {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.life
 }
 
 func (a *Adapter) recoverPanic(what string) {

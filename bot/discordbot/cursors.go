@@ -76,12 +76,13 @@ func (a *Adapter) scheduleRecatch(channel string) {
 		return // the next start catches up from the saved cursor
 	}
 	a.tasks.Add(1)
+	life := a.life
 	go func() {
 		defer a.tasks.Done()
 		t := time.NewTimer(a.recatchAfter())
 		defer t.Stop()
 		select {
-		case <-a.life.Done():
+		case <-life.Done():
 			return
 		case <-t.C:
 		}
@@ -114,7 +115,7 @@ func (a *Adapter) loadCursors() map[string]string {
 	if a.opts.CatchUp.Cursors == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(a.life, cursorTimeout)
+	ctx, cancel := context.WithTimeout(a.lifeCtx(), cursorTimeout)
 	defer cancel()
 	all, err := a.opts.CatchUp.Cursors.DiscordCursors(ctx)
 	if err != nil {

@@ -70,7 +70,7 @@ type outcome struct {
 func (a *Adapter) onInteraction(i *discordgo.Interaction) {
 	select {
 	case a.sem <- struct{}{}:
-	case <-a.life.Done():
+	case <-a.lifeCtx().Done():
 		return
 	}
 	started := a.goTask(func(ctx context.Context) {
@@ -118,7 +118,7 @@ func (a *Adapter) answer(i *discordgo.Interaction) (first *response, rest func(c
 		return a.failure(i, err), nil
 	}
 	done := make(chan outcome, 1)
-	hctx, cancel := context.WithTimeout(a.life, lateLimit)
+	hctx, cancel := context.WithTimeout(a.lifeCtx(), lateLimit)
 	if !a.goTask(func(context.Context) {
 		defer cancel()
 		done <- a.call(hctx, req)
