@@ -142,7 +142,9 @@ func (s *Server) getGuildChannels(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]any, 0, len(g.channels))
 	for _, id := range g.channels {
-		out = append(out, channelJSON(s.channels[id], true))
+		if c := s.channels[id]; !isThread(c.Type) { // threads: GET /guilds/{id}/threads/active
+			out = append(out, channelJSON(c, true))
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -159,7 +161,7 @@ func (s *Server) getActiveThreads(w http.ResponseWriter, r *http.Request) {
 	threads := []any{}
 	for _, id := range g.channels {
 		c := s.channels[id]
-		if (c.Type == 10 || c.Type == 11 || c.Type == 12) && !c.Archived {
+		if isThread(c.Type) && !c.Archived {
 			threads = append(threads, channelJSON(c, true))
 		}
 	}
@@ -515,3 +517,7 @@ func (s *Server) deleteBan(w http.ResponseWriter, r *http.Request) {
 	s.dispatch("GUILD_BAN_REMOVE", func(*gwSession) any { return d })
 	writeNoContent(w)
 }
+
+// isThread reports whether a channel type is a thread's (announcement,
+// public or private thread).
+func isThread(typ int) bool { return typ == 10 || typ == 11 || typ == 12 }

@@ -169,9 +169,15 @@ func (s *Server) guildJSON(g *guildState) map[string]any {
 // members and the gateway-only fields.
 func (s *Server) guildCreateJSON(g *guildState) map[string]any {
 	m := s.guildJSON(g)
-	chans := make([]any, 0, len(g.channels))
+	// Threads come apart from the channels, and only the active ones.
+	chans, threads := make([]any, 0, len(g.channels)), []any{}
 	for _, id := range g.channels {
-		chans = append(chans, channelJSON(s.channels[id], false))
+		switch c := s.channels[id]; {
+		case !isThread(c.Type):
+			chans = append(chans, channelJSON(c, false))
+		case !c.Archived:
+			threads = append(threads, channelJSON(c, true))
+		}
 	}
 	members := make([]any, 0, len(g.members))
 	for _, id := range g.memberOrder {
@@ -186,7 +192,7 @@ func (s *Server) guildCreateJSON(g *guildState) map[string]any {
 	m["channels"] = chans
 	m["members"] = members
 	m["member_count"] = len(g.members)
-	m["threads"] = []any{}
+	m["threads"] = threads
 	m["presences"] = []any{}
 	m["voice_states"] = []any{}
 	m["stage_instances"] = []any{}
