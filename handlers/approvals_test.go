@@ -979,13 +979,8 @@ func TestTwoApproversAtOnceWithQuorumOnePublishOnce(t *testing.T) {
 
 func TestTwoReplicasApprovingAtOncePublishOnce(t *testing.T) {
 	t.Parallel()
-	url := storetest.URL(t, store.Postgres) // several replicas share Postgres only
-	db1 := storetest.OpenURL(t, url, store.Options{})
-	if _, err := db1.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	db2 := storetest.OpenURL(t, url, store.Options{})
-	one, two := setupApprovals(t, db1), setupApprovals(t, db2)
+	dbs := storetest.Replicas(t, 2)
+	one, two := setupApprovals(t, dbs[0]), setupApprovals(t, dbs[1])
 	two.msgs, two.r.Discord = one.msgs, one.msgs
 	two.n.Store(1_000_000)
 	for round := range 5 {

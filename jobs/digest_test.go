@@ -139,11 +139,7 @@ func TestAMissedDigestIsPostedDelayedWithinGraceAndSkippedAfter(t *testing.T) {
 
 func TestTwoSchedulersPostEachDigestOnceEvenWhenTheLeaseHolderDies(t *testing.T) {
 	t.Parallel()
-	u := storetest.URL(t, store.Postgres) // several replicas: Postgres only
-	dbs := []*store.DB{storetest.OpenURL(t, u, store.Options{}), storetest.OpenURL(t, u, store.Options{})}
-	if _, err := dbs[0].Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	dbs := storetest.Replicas(t, 2)
 	ctx := context.Background()
 	clock := bot.NewManualClock(nov(22, 0, 0))
 	names := []string{"a", "b"}

@@ -17,12 +17,8 @@ import (
 // runner stops.
 func TestExclusiveRunsOnOneReplicaAtATime(t *testing.T) {
 	t.Parallel()
-	u := storetest.URL(t, store.Postgres) // several replicas: Postgres only
-	dbA := storetest.OpenURL(t, u, store.Options{})
-	if _, err := dbA.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	dbB := storetest.OpenURL(t, u, store.Options{})
+	dbs := storetest.Replicas(t, 2)
+	dbA, dbB := dbs[0], dbs[1]
 	const ttl = 300 * time.Millisecond
 	var running, most atomic.Int32
 	var ran [2]atomic.Int32

@@ -14,12 +14,8 @@ import (
 
 func TestOnlyTheLeaseHolderRunsJobsAndAnotherTakesOverWhenItDies(t *testing.T) {
 	t.Parallel()
-	u := storetest.URL(t, store.Postgres) // several replicas: Postgres only
-	db1 := storetest.OpenURL(t, u, store.Options{})
-	if _, err := db1.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	db2 := storetest.OpenURL(t, u, store.Options{})
+	dbs := storetest.Replicas(t, 2)
+	db1, db2 := dbs[0], dbs[1]
 	clock := bot.NewManualClock(t0)
 	var runs [2]atomic.Int32
 	scheds := make([]*jobs.Scheduler, 2)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -14,24 +15,22 @@ import (
 // does nothing; because the record is written in the caller's transaction, a
 // handler that fails rolls it back and the retry is processed.
 func (tx *Tx) FirstSeen(ctx context.Context, now time.Time, kind, key string) (bool, error) {
-	res, err := tx.exec(ctx, `INSERT INTO inbound_events (kind, key, received_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO NOTHING`,
-		kind, key, now.UTC())
-	if err != nil {
-		return false, fmt.Errorf("record inbound %s %s: %w", kind, key, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("record inbound %s %s: %w", kind, key, err)
-	}
-	return n > 0, nil
+	res, err := tx.exec(ctx, insertInbound, kind, key, now.UTC())
+	return inserted(res, err, kind, key)
 }
 
 // FirstSeen is Tx.FirstSeen as one statement of its own, committed (and,
 // on Postgres, flushed) before it returns: one round trip instead of a
 // transaction's three, on the path that answers a slash command.
 func (d *DB) FirstSeen(ctx context.Context, now time.Time, kind, key string) (bool, error) {
-	res, err := d.db.ExecContext(ctx, d.db.Rebind(`INSERT INTO inbound_events (kind, key, received_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO NOTHING`),
-		kind, key, now.UTC())
+	res, err := d.db.ExecContext(ctx, d.db.Rebind(insertInbound), kind, key, now.UTC())
+	return inserted(res, err, kind, key)
+}
+
+const insertInbound = `INSERT INTO inbound_events (kind, key, received_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO NOTHING`
+
+// inserted reports whether insertInbound added its row.
+func inserted(res sql.Result, err error, kind, key string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("record inbound %s %s: %w", kind, key, err)
 	}

@@ -70,6 +70,22 @@ func OpenURL(t testing.TB, rawURL string, opts store.Options) *store.DB {
 	return db
 }
 
+// Replicas returns n handles on one fresh, migrated Postgres database, as n
+// replicas of Liaison sharing it would have. Tests of several replicas run
+// on Postgres only: SQLite is single-process.
+func Replicas(t testing.TB, n int) []*store.DB {
+	t.Helper()
+	u := URL(t, store.Postgres)
+	dbs := make([]*store.DB, n)
+	for i := range dbs {
+		dbs[i] = OpenURL(t, u, store.Options{})
+	}
+	if _, err := dbs[0].Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return dbs
+}
+
 // URL returns the address of a fresh, empty database of the given dialect:
 // a new SQLite file in the test's temporary directory, or a new Postgres
 // schema (dropped at cleanup). It skips or fails the test when Postgres is
