@@ -82,6 +82,14 @@ type MessageDeleted struct {
 	ID string
 }
 
+// ThreadClosed reports a thread archived or locked: nobody replies in it
+// any more (Place is its parent channel).
+type ThreadClosed struct {
+	Delivery
+	Place
+	ThreadID string
+}
+
 // Reaction is an emoji added to (or removed from) a message. Emoji is
 // Unicode on Discord (or name:id for a custom one) and a shortcode on Slack
 // ("white_check_mark", "+1::skin-tone-2").

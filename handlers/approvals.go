@@ -661,7 +661,8 @@ func (r *Router) approvalsForm(ctx context.Context, s *bot.Submission) (*bot.Rep
 // Events.
 
 // approvalsEvent handles ✅ and ❌ on approval messages, the reason a ❌
-// rejecter gives in the thread, and the deletion of a draft's target.
+// rejecter gives in the thread, and the deletion of a draft's target or the
+// closing of its thread.
 func (r *Router) approvalsEvent(ctx context.Context, tx *store.Tx, ev bot.Event) error {
 	a := r.Config.Approvals
 	if !a.Enabled {
@@ -733,18 +734,28 @@ func (r *Router) approvalsEvent(ctx context.Context, tx *store.Tx, ev bot.Event)
 		if e.Platform != bot.PlatformDiscord {
 			return nil
 		}
-		ids, err := tx.DraftsByTarget(ctx, e.ChannelID, e.ID, bot.DraftPending, bot.DraftRejected)
+		return r.staleDrafts(ctx, tx, e.ChannelID, e.ID, staleDeleted)
+	case *bot.ThreadClosed:
+		return r.staleDrafts(ctx, tx, e.ThreadID, "", staleClosed)
+	}
+	return nil
+}
+
+// staleDrafts makes stale, for why, the waiting drafts that answer the
+// Discord message (channel, messageID), or any message of channel when
+// messageID is empty.
+func (r *Router) staleDrafts(ctx context.Context, tx *store.Tx, channel, messageID, why string) error {
+	ids, err := tx.DraftsByTarget(ctx, channel, messageID, bot.DraftPending, bot.DraftRejected)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		d, err := tx.Draft(ctx, id)
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			d, err := tx.Draft(ctx, id)
-			if err != nil {
-				return err
-			}
-			if err := r.goStale(ctx, tx, d, staleDeleted); err != nil {
-				return err
-			}
+		if err := r.goStale(ctx, tx, d, why); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -1099,6 +1099,23 @@ func TestADraftInALockedOrArchivedThreadGoesStale(t *testing.T) {
 		if len(b.publishes(t)) != 0 {
 			t.Error("a draft in a closed thread was published")
 		}
+		// …and at once when Discord says the thread closed.
+		const thread = "1700000000000000099"
+		inThread := b.target(t, thread, "1500000000000006003", "asked in a forum post")
+		waiting := b.draft(t, apBob, inThread, "Answer three.")
+		elsewhere := b.draft(t, apBob, b.target(t, apFeedback, "1500000000000006004", "not in it"), "Answer four.")
+		err = b.r.HandleEvent(ctx, &bot.ThreadClosed{Delivery: bot.Delivery{Keys: []bot.InboundKey{{Kind: "discord_thread", Key: thread + ":closed"}}},
+			Place: bot.Place{Platform: bot.PlatformDiscord, ScopeID: apGuild, ChannelID: apFeedback}, ThreadID: thread})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.settle(t)
+		if got := b.get(t, waiting.ID); got.Status != bot.DraftStale || got.Reason != "the Discord thread it answers in is locked or archived" {
+			t.Errorf("the draft in the closed thread: %s %q", got.Status, got.Reason)
+		}
+		if got := b.get(t, elsewhere.ID); got.Status != bot.DraftPending {
+			t.Errorf("a draft elsewhere went %s", got.Status)
+		}
 	})
 }
 

@@ -38,6 +38,7 @@ const (
 	KeyMember     = "discord_member"
 	KeyGuildCount = "discord_guild_count"
 	KeyInteract   = "discord_interaction"
+	KeyThread     = "discord_thread"
 )
 
 // onEvent receives every gateway dispatch, on discordgo's reader goroutine
@@ -92,6 +93,16 @@ func (a *Adapter) onEvent(_ *discordgo.Session, e *discordgo.Event) {
 	case *discordgo.InteractionCreate:
 		if ev.Interaction != nil {
 			a.onInteraction(ev.Interaction)
+		}
+	case *discordgo.ThreadUpdate:
+		if th := ev.Channel; th != nil && th.ThreadMetadata != nil && (th.ThreadMetadata.Archived || th.ThreadMetadata.Locked) && a.inGuild(th.GuildID) {
+			md := th.ThreadMetadata
+			a.enqueue(th.ID, "thread_closed", &bot.ThreadClosed{
+				Delivery: bot.Delivery{At: a.clock.Now(), Keys: []bot.InboundKey{{Kind: KeyThread,
+					Key: fmt.Sprintf("%s:%t:%t:%s", th.ID, md.Archived, md.Locked, md.ArchiveTimestamp.UTC().Format(time.RFC3339Nano))}}},
+				Place:    a.place(th.GuildID, th.ParentID),
+				ThreadID: th.ID,
+			})
 		}
 	}
 }

@@ -356,3 +356,17 @@ func TestAnAdapterRunsAgainAndCatchesUp(t *testing.T) {
 		quiet(t, rec.events, "event handled twice")
 	})
 }
+
+// A thread archived or locked reaches the handler, placed in its parent
+// channel.
+func TestAClosedThreadReachesTheHandler(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	const thread = "1600000000000000007"
+	b.fake.AddChannel(guildID, discordfake.Channel{ID: thread, Name: "a post", Type: 11, ParentID: feedbackID})
+	b.fake.CloseThread(thread, true)
+	e := recvAs[*bot.ThreadClosed](t, b.rec.events, "the closed thread")
+	if e.ThreadID != thread || e.ChannelID != feedbackID || e.ScopeID != guildID || len(e.Keys) != 1 || e.Keys[0].Kind != discordbot.KeyThread {
+		t.Errorf("ThreadClosed = %+v", e)
+	}
+}

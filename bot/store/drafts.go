@@ -145,9 +145,13 @@ func (tx *Tx) DraftByMessage(ctx context.Context, channelID, ts string) (*Draft,
 }
 
 // DraftsByTarget returns the ids of the drafts answering the Discord message
-// (channel, message) that are in one of statuses, oldest first.
+// (channel, message), or any message of channel when messageID is empty (a
+// thread closed), that are in one of statuses, oldest first.
 func (tx *Tx) DraftsByTarget(ctx context.Context, channelID, messageID string, statuses ...string) ([]int64, error) {
-	q, args := `SELECT id FROM drafts WHERE target_channel_id = ? AND target_message_id = ?`, []any{channelID, messageID}
+	q, args := `SELECT id FROM drafts WHERE target_channel_id = ?`, []any{channelID}
+	if messageID != "" {
+		q, args = q+` AND target_message_id = ?`, append(args, messageID)
+	}
 	q, args = inStatuses(q, args, statuses)
 	var ids []int64
 	if err := tx.tx.SelectContext(ctx, &ids, tx.rebind(q+` ORDER BY id`), args...); err != nil {

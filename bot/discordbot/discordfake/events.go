@@ -68,6 +68,20 @@ func (s *Server) MessageDelete(channelID, messageID string) {
 	})
 }
 
+// CloseThread archives a thread, and locks it when locked, as a moderator
+// (or Discord's auto-archive) would, and dispatches THREAD_UPDATE with the
+// thread's channel object.
+func (s *Server) CloseThread(threadID string, locked bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.mustChannel(threadID)
+	if !isThread(c.Type) {
+		panic(fmt.Sprintf("discordfake: CloseThread on %s, which is not a thread", threadID))
+	}
+	c.Archived, c.Locked, c.archivedAt = true, c.Locked || locked, s.now()
+	s.dispatch("THREAD_UPDATE", func(*gwSession) any { return channelJSON(c, true) })
+}
+
 // MessageReactionAdd has a user react to a message with an emoji (unicode,
 // or "name:id" for a custom one) and dispatches MESSAGE_REACTION_ADD.
 func (s *Server) MessageReactionAdd(channelID, messageID, userID, emoji string) {

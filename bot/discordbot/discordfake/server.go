@@ -328,9 +328,10 @@ type guildState struct {
 
 type channelState struct {
 	Channel
-	messages []*Message // ascending id
-	byID     map[string]*Message
-	nonces   map[string]nonceEntry
+	messages   []*Message // ascending id
+	byID       map[string]*Message
+	nonces     map[string]nonceEntry
+	archivedAt time.Time // a thread's last archiving, for thread_metadata
 }
 
 type nonceEntry struct {

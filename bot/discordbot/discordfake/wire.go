@@ -115,7 +115,7 @@ func channelJSON(c *channelState, withGuild bool) map[string]any {
 	}
 	if c.Type == 10 || c.Type == 11 || c.Type == 12 || c.Archived || c.Locked {
 		m["thread_metadata"] = map[string]any{"archived": c.Archived, "locked": c.Locked, "auto_archive_duration": 1440,
-			"archive_timestamp": "2026-01-01T00:00:00.000000+00:00"}
+			"archive_timestamp": archiveTimestamp(c)}
 	}
 	if n := len(c.messages); n > 0 {
 		m["last_message_id"] = c.messages[n-1].ID
@@ -352,4 +352,13 @@ func emojiJSON(e string) map[string]any {
 		}
 	}
 	return map[string]any{"id": nil, "name": e}
+}
+
+// archiveTimestamp is when a thread was last archived, or a fixed past
+// time for one that never was.
+func archiveTimestamp(c *channelState) string {
+	if c.archivedAt.IsZero() {
+		return "2026-01-01T00:00:00.000000+00:00"
+	}
+	return c.archivedAt.UTC().Format("2006-01-02T15:04:05.000000+00:00")
 }
