@@ -403,9 +403,11 @@ func (a *Adapter) catchUp(ctx context.Context, channel, after string) bool {
 	return a.catchUpThreads(ctx, channel, guild, after)
 }
 
-// catchUpThreads catches up the active threads under channel that have
-// messages after the id given. The channel's cursor moves past them only
-// once every one was read: until then a restart reads them again.
+// catchUpThreads catches up the threads under channel (forum posts
+// included) that have messages after the id given: the active ones, and
+// those archived since (a post made and closed while Liaison was away). The
+// channel's cursor moves past them only once every one was read: until
+// then a restart reads them again.
 func (a *Adapter) catchUpThreads(ctx context.Context, channel, guild, after string) bool {
 	if guild == "" {
 		return true
@@ -416,9 +418,11 @@ func (a *Adapter) catchUpThreads(ctx context.Context, channel, guild, after stri
 			"channel", channel, "err", err)
 		return false
 	}
+	threads := slices.DeleteFunc(list.Threads, func(th *discordgo.Channel) bool { return th.ParentID != channel })
+	threads = append(threads, a.archivedSince(ctx, channel, snowflakeTime(after))...)
 	newest := ""
-	for _, th := range list.Threads {
-		if th.ParentID != channel || th.LastMessageID == "" || !snowflakeLess(after, th.LastMessageID) {
+	for _, th := range threads {
+		if th.LastMessageID == "" || !snowflakeLess(after, th.LastMessageID) {
 			continue
 		}
 		if _, err := a.session.State.Channel(th.ID); err != nil {
@@ -436,6 +440,33 @@ func (a *Adapter) catchUpThreads(ctx context.Context, channel, guild, after stri
 		a.track(channel, newest, false)
 	}
 	return true
+}
+
+// archivedSince lists channel's public threads archived after since, a
+// page of 50 at a time, newest first. A channel Liaison may not list
+// archived threads of is logged and skipped.
+func (a *Adapter) archivedSince(ctx context.Context, channel string, since time.Time) []*discordgo.Channel {
+	var out []*discordgo.Channel
+	var before *time.Time
+	for range 10 { // 500 threads at most: a long outage's worth
+		page, err := a.session.ThreadsArchived(channel, before, 50, discordgo.WithContext(ctx))
+		if err != nil {
+			a.log.Warn("discord: catch-up could not list the channel's archived threads", "channel", channel, "err", err)
+			return out
+		}
+		for _, th := range page.Threads {
+			if th.ThreadMetadata == nil || th.ThreadMetadata.ArchiveTimestamp.Before(since) {
+				return out
+			}
+			out = append(out, th)
+			t := th.ThreadMetadata.ArchiveTimestamp
+			before = &t
+		}
+		if !page.HasMore || len(page.Threads) == 0 {
+			return out
+		}
+	}
+	return out
 }
 
 // catchUpHistory feeds the handler the messages of channel after the id

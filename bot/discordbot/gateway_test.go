@@ -370,3 +370,34 @@ func TestAClosedThreadReachesTheHandler(t *testing.T) {
 		t.Errorf("ThreadClosed = %+v", e)
 	}
 }
+
+// A forum post made and closed while Liaison was away is caught up too.
+func TestANewRunCatchesUpAThreadArchivedWhileAway(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		fake := newFake(t)
+		now := time.Now()
+		last := fake.AddMessage(feedbackID, aliceID, "the last message the last run handled", now.Add(-time.Hour))
+		if err := db.SaveDiscordCursors(ctx, now.Add(-time.Hour), map[string]string{feedbackID: last.ID}); err != nil {
+			t.Fatal(err)
+		}
+		const oldPost, post = "1600000000000000011", "1600000000000000012"
+		fake.AddChannel(guildID, discordfake.Channel{ID: oldPost, Name: "old post", Type: 11, ParentID: feedbackID})
+		fake.AddMessage(oldPost, malloryID, "an old post, handled by the last run", now.Add(-2*time.Hour))
+		fake.CloseThread(oldPost, false)
+		fake.AddChannel(guildID, discordfake.Channel{ID: post, Name: "quick question", Type: 11, ParentID: feedbackID})
+		fake.AddMessage(post, malloryID, "is there an API?", now.Add(-time.Minute))
+		fake.CloseThread(post, true) // answered elsewhere and locked, all while Liaison was away
+
+		rec := newHandler(db)
+		setupOn(t, fake, rec, func(o *discordbot.Options) {
+			o.CatchUp = discordbot.CatchUpOptions{Channels: []string{feedbackID}, Cursors: db}
+		})
+		m := recvAs[*bot.Message](t, rec.events, "the archived post's message")
+		if m.Text != "is there an API?" || m.ChannelID != feedbackID || m.ThreadID != post || !m.Backfill {
+			t.Errorf("caught up %q in %s/%s (backfill %v)", m.Text, m.ChannelID, m.ThreadID, m.Backfill)
+		}
+		quiet(t, rec.events, "a message of the thread closed before, or one read twice")
+	})
+}

@@ -36,6 +36,7 @@ func (s *Server) routes() http.Handler {
 	handle("PATCH /channels/{channel}", s.patchChannel)
 	handle("POST /channels/{channel}/messages", s.postMessage)
 	handle("GET /channels/{channel}/messages", s.getMessages)
+	handle("GET /channels/{channel}/threads/archived/public", s.getArchivedThreads)
 	handle("GET /channels/{channel}/messages/{message}", s.getMessage)
 	handle("PATCH /channels/{channel}/messages/{message}", s.patchMessage)
 	handle("DELETE /channels/{channel}/messages/{message}", s.deleteMessage)

@@ -518,6 +518,53 @@ func (s *Server) deleteBan(w http.ResponseWriter, r *http.Request) {
 	writeNoContent(w)
 }
 
+// getArchivedThreads answers a channel's archived public threads, newest
+// archived first, before the ISO 8601 time in before (if any), limit at a
+// time (default 50), with has_more, as Discord does.
+func (s *Server) getArchivedThreads(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	parent := s.channelOr404(w, r)
+	if parent == nil {
+		return
+	}
+	q := r.URL.Query()
+	limit := 50
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 || n > 100 {
+			writeErr(w, http.StatusBadRequest, CodeInvalidFormBody, "Invalid Form Body")
+			return
+		}
+		limit = n
+	}
+	var before time.Time
+	if v := q.Get("before"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			writeErr(w, http.StatusBadRequest, CodeInvalidFormBody, "Invalid Form Body")
+			return
+		}
+		before = t
+	}
+	var archived []*channelState
+	for _, c := range s.channels {
+		if c.ParentID == parent.ID && c.Type == 11 && c.Archived && (before.IsZero() || c.archivedAt.Before(before)) {
+			archived = append(archived, c)
+		}
+	}
+	slices.SortFunc(archived, func(a, b *channelState) int { return b.archivedAt.Compare(a.archivedAt) })
+	more := len(archived) > limit
+	if more {
+		archived = archived[:limit]
+	}
+	threads := make([]any, 0, len(archived))
+	for _, c := range archived {
+		threads = append(threads, channelJSON(c, true))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"threads": threads, "members": []any{}, "has_more": more})
+}
+
 // isThread reports whether a channel type is a thread's (announcement,
 // public or private thread).
 func isThread(typ int) bool { return typ == 10 || typ == 11 || typ == 12 }
