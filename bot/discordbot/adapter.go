@@ -108,6 +108,10 @@ type CatchUpOptions struct {
 	// Channels across restarts: the first session of a run catches up from
 	// them, so what was posted while Liaison was down is handled too.
 	Cursors CursorStore
+	// SaveEvery is how often moved cursors are saved (and at shutdown);
+	// default 5 s. A crash loses at most that much progress: the next run
+	// reads those messages again, which their keys make harmless.
+	SaveEvery time.Duration
 	// RetryAfter is how long after the handler lost a message of one of
 	// Channels (an internal error, thrice) the channel is caught up again
 	// from its cursor; default 30 s. Only with Cursors.

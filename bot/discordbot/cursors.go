@@ -1,6 +1,7 @@
 package discordbot
 
 import (
+	"cmp"
 	"context"
 	"strconv"
 	"time"
@@ -22,8 +23,7 @@ type CursorStore interface {
 }
 
 const (
-	cursorFlushEvery = 5 * time.Second // how often moved cursors are saved
-	cursorTimeout    = 5 * time.Second // one read or save of the cursors
+	cursorTimeout = 5 * time.Second // one read or save of the cursors
 )
 
 // watched reports whether channel is caught up after gaps.
@@ -169,10 +169,10 @@ func (a *Adapter) flushCursors(ctx context.Context) {
 	}
 }
 
-// keepCursors saves moved cursors every cursorFlushEvery until the adapter
+// keepCursors saves moved cursors every CatchUp.SaveEvery until the adapter
 // stops; shutdown saves the last ones.
 func (a *Adapter) keepCursors(ctx context.Context) {
-	t := time.NewTicker(cursorFlushEvery)
+	t := time.NewTicker(cmp.Or(a.opts.CatchUp.SaveEvery, 5*time.Second))
 	defer t.Stop()
 	for {
 		select {

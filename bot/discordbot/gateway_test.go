@@ -242,7 +242,7 @@ func TestAMessageTheHandlerLostIsCaughtUpFromTheCursor(t *testing.T) {
 			return nil
 		}
 		b := setup(t, rec, func(o *discordbot.Options) {
-			o.CatchUp = discordbot.CatchUpOptions{Channels: []string{feedbackID}, Cursors: db, RetryAfter: 200 * time.Millisecond}
+			o.CatchUp = discordbot.CatchUpOptions{Channels: []string{feedbackID}, Cursors: db, RetryAfter: 200 * time.Millisecond, SaveEvery: 100 * time.Millisecond}
 		})
 		b.fake.MessageCreate(feedbackID, aliceID, "before")
 		b.fake.MessageCreate(feedbackID, aliceID, "during the outage")
@@ -291,7 +291,7 @@ func TestANewRunCatchesUpThreadsUnderAWatchedChannel(t *testing.T) {
 
 		rec := newHandler(db)
 		setupOn(t, fake, rec, func(o *discordbot.Options) {
-			o.CatchUp = discordbot.CatchUpOptions{Channels: []string{feedbackID}, Cursors: db}
+			o.CatchUp = discordbot.CatchUpOptions{Channels: []string{feedbackID}, Cursors: db, SaveEvery: 100 * time.Millisecond}
 		})
 		type seen struct {
 			Text, Channel, Thread string
