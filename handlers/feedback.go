@@ -667,11 +667,7 @@ func (r *Router) showFeedback(ctx context.Context, id int64) (*bot.Reply, error)
 	if it.Permalink != "" {
 		fmt.Fprintf(&b, "\n%s", it.Permalink)
 	}
-	creator := it.AuthorName
-	if it.LoggedBy != "" {
-		creator = it.LoggedBy
-	}
-	fmt.Fprintf(&b, "\n%s %s created: %s", it.CreatedAt.In(r.Config.Location).Format("2006-01-02 15:04"), creator, it.Intake)
+	fmt.Fprintf(&b, "\n%s %s", it.CreatedAt.In(r.Config.Location).Format("2006-01-02 15:04"), howMade(it))
 	for _, h := range hist {
 		fmt.Fprintf(&b, "\n%s %s %s", h.CreatedAt.In(r.Config.Location).Format("2006-01-02 15:04"), cmpOr(h.Actor, "Liaison"), h.Action)
 		if h.Detail != "" {
@@ -679,6 +675,30 @@ func (r *Router) showFeedback(ctx context.Context, id int64) (*bot.Reply, error)
 		}
 	}
 	return &bot.Reply{Text: b.String()}, nil
+}
+
+// howMade says how an item became feedback, for its history.
+func howMade(it *store.FeedbackItem) string {
+	where := ""
+	if it.ChannelName != "" {
+		where = " in #" + it.ChannelName
+	}
+	switch it.Intake {
+	case "channel":
+		return it.AuthorName + " posted it" + where
+	case "flag":
+		return cmpOr(it.LoggedBy, "someone") + " flagged " + it.AuthorName + "'s message" + where
+	case "command":
+		return it.AuthorName + " sent it with /feedback"
+	case "menu":
+		return cmpOr(it.LoggedBy, it.AuthorName) + " sent " + it.AuthorName + "'s message to product" + where
+	case "staff":
+		if it.Customer != "" {
+			return cmpOr(it.LoggedBy, it.AuthorName) + " logged it from Slack, heard from " + it.Customer
+		}
+		return cmpOr(it.LoggedBy, it.AuthorName) + " logged it from Slack"
+	}
+	return it.AuthorName + " created it (" + it.Intake + ")"
 }
 
 func (r *Router) closeFeedback(ctx context.Context, id int64, reason string, u bot.User) (*bot.Reply, error) {

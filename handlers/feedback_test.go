@@ -512,7 +512,7 @@ func TestFeedbackAndRouteSubcommands(t *testing.T) {
 		t.Errorf("list mine = %q", out)
 	}
 	out, _ = run("feedback show 1")
-	for _, want := range []string{"Feedback #1 from alice in #feedback", "the app crashes on login", "Status: closed by carol: fixed in 2.3", "alice created: channel", "carol closed: fixed in 2.3"} {
+	for _, want := range []string{"Feedback #1 from alice in #feedback", "the app crashes on login", "Status: closed by carol: fixed in 2.3", "alice posted it in #feedback", "carol closed: fixed in 2.3"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("show lacks %q:\n%s", want, out)
 		}
@@ -620,4 +620,23 @@ func TestAVoteOnARelayBeforeItsTSIsRecordedCounts(t *testing.T) {
 			t.Errorf("the relay's row = %+v, want its ts noted while it is being sent", e)
 		}
 	})
+}
+
+func TestAnItemsHistorySaysHowItBecameFeedback(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		it   store.FeedbackItem
+		want string
+	}{
+		{store.FeedbackItem{Intake: "channel", AuthorName: "alice", ChannelName: "feedback"}, "alice posted it in #feedback"},
+		{store.FeedbackItem{Intake: "flag", AuthorName: "mallory", LoggedBy: "dave", ChannelName: "general"}, "dave flagged mallory's message in #general"},
+		{store.FeedbackItem{Intake: "command", AuthorName: "alice"}, "alice sent it with /feedback"},
+		{store.FeedbackItem{Intake: "menu", AuthorName: "eve", LoggedBy: "bob", ChannelName: "general"}, "bob sent eve's message to product in #general"},
+		{store.FeedbackItem{Intake: "staff", AuthorName: "carol", LoggedBy: "carol", Customer: "Acme (call with Jane)"}, "carol logged it from Slack, heard from Acme (call with Jane)"},
+		{store.FeedbackItem{Intake: "staff", AuthorName: "carol"}, "carol logged it from Slack"},
+	} {
+		if got := howMade(&tt.it); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.it.Intake, got, tt.want)
+		}
+	}
 }
