@@ -139,21 +139,24 @@ type Adapter struct {
 	life context.Context
 	stop context.CancelFunc
 
-	mu        sync.Mutex
-	tasks     sync.WaitGroup // goroutines started by goTask
-	closed    bool           // no new tasks; guarded by mu
-	running   bool           // Run has not returned
-	gateway   bool           // Run wants the gateway open: false once it began shutting down
-	queue     *queue
-	selfID    string
-	appID     string
-	sessionID string
-	readies   int
-	lastReady time.Time
-	lastSeen  map[string]string // channel id → newest message id seen
-	handled   map[string]string // watched channel id → newest message id handled, in order (the cursor)
-	dirty     map[string]bool   // cursors moved since the last save
-	frozen    map[string]bool   // channels whose cursor waits for a catch-up after a lost message
+	mu         sync.Mutex
+	tasks      sync.WaitGroup // goroutines started by goTask
+	closed     bool           // no new tasks; guarded by mu
+	running    bool           // Run has not returned
+	gateway    bool           // Run wants the gateway open: false once it began shutting down
+	queue      *queue
+	selfID     string
+	appID      string
+	sessionID  string
+	readies    int
+	lastReady  time.Time
+	lastSeen   map[string]string          // channel id → newest message id seen
+	handled    map[string]string          // watched channel id → newest message id handled, in order (the cursor)
+	dirty      map[string]bool            // cursors moved since the last save
+	frozen     map[string]bool            // channels whose cursor waits for a catch-up after a lost message
+	queued     map[string]map[string]bool // watched channel id → its messages queued for the handler
+	done       map[string]string          // watched channel id → newest message the handler is done with
+	catchingUp map[string]int             // watched channel id → catch-ups in progress
 }
 
 // New checks opts and builds an Adapter; nothing is connected until Run.
@@ -196,7 +199,8 @@ func New(opts Options) (*Adapter, error) {
 		opts: opts, session: s, handler: opts.Handler, clock: opts.Clock, log: opts.Logger,
 		guilds: map[string]bool{}, specs: map[string]bot.CommandSpec{},
 		sem: make(chan struct{}, maxInteractions), appID: opts.AppID, lastSeen: map[string]string{},
-		handled: map[string]string{}, dirty: map[string]bool{}, frozen: map[string]bool{},
+		handled: map[string]string{}, dirty: map[string]bool{}, frozen: map[string]bool{}, queued: map[string]map[string]bool{},
+		done: map[string]string{}, catchingUp: map[string]int{},
 	}
 	if opts.PublicKey != "" {
 		k, err := hex.DecodeString(opts.PublicKey)
@@ -244,6 +248,9 @@ func (a *Adapter) Run(ctx context.Context) error {
 	a.running, a.closed, a.gateway = true, false, true
 	a.readies = 0
 	clear(a.frozen)
+	clear(a.queued)
+	clear(a.done)
+	clear(a.catchingUp)
 	a.queue = newQueue(a.opts.Workers, a.log)
 	a.mu.Unlock()
 

@@ -36,36 +36,95 @@ func (a *Adapter) watched(channel string) bool {
 	return false
 }
 
-// track records that the handler is done with message id of channel: the
-// cursor moves, unless the handler lost it (then the channel's cursor
-// freezes and a catch-up from it is scheduled).
+// inFlight records that message id of channel was queued for the handler
+// (queued true) or will not be after all (false): the channel's cursor
+// never passes a message still queued.
+func (a *Adapter) inFlight(channel, id string, queued bool) {
+	if a.opts.CatchUp.Cursors == nil || !a.watched(channel) {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !queued {
+		delete(a.queued[channel], id)
+		return
+	}
+	if a.queued[channel] == nil {
+		a.queued[channel] = map[string]bool{}
+	}
+	a.queued[channel][id] = true
+}
+
+// track records that the handler is done with message id of channel. The
+// cursor then moves up to the newest message done, or to just before the
+// oldest message of the channel still queued, unless the channel is being
+// caught up (it moves when that ends). A message the handler lost puts the
+// cursor back before it, and freezes it until a catch-up from there, a
+// little later, has read everything again.
 func (a *Adapter) track(channel, id string, lost bool) {
 	if a.opts.CatchUp.Cursors == nil || !a.watched(channel) {
 		return
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	delete(a.queued[channel], id)
 	if lost {
-		// The cursor goes back to just before the lost message, whatever
-		// was handled after it (a thread's messages are handled apart from
-		// their channel's): the catch-up reads again from there.
-		if prev := snowflakeBefore(id); a.handled[channel] == "" || snowflakeLess(prev, a.handled[channel]) {
-			a.handled[channel], a.dirty[channel] = prev, true
-		}
-		if !a.frozen[channel] {
-			a.frozen[channel] = true
-			a.log.Warn("discord: a message could not be handled; the channel will be caught up from the last one handled",
-				"channel", channel, "message", id, "in", a.recatchAfter())
-			a.scheduleRecatch(channel)
-		}
+		a.retryLocked(channel, snowflakeBefore(id), "a message could not be handled")
 		return
 	}
-	if a.frozen[channel] {
+	if d := a.done[channel]; d == "" || snowflakeLess(d, id) {
+		a.done[channel] = id
+	}
+	a.advanceLocked(channel)
+}
+
+// advanceLocked moves channel's cursor as far as is safe, unless it is
+// frozen or being caught up. a.mu is held.
+func (a *Adapter) advanceLocked(channel string) {
+	if a.frozen[channel] || a.catchingUp[channel] > 0 || a.done[channel] == "" {
 		return
 	}
-	if cur := a.handled[channel]; cur == "" || snowflakeLess(cur, id) {
-		a.handled[channel] = id
+	to := a.done[channel]
+	for q := range a.queued[channel] {
+		if snowflakeLess(q, to) {
+			to = snowflakeBefore(q)
+		}
+	}
+	if cur := a.handled[channel]; cur == "" || snowflakeLess(cur, to) {
+		a.handled[channel] = to
 		a.dirty[channel] = true
+	}
+}
+
+// retryLocked puts channel's cursor back to from (if it was past it),
+// freezes it, and schedules a catch-up from there. a.mu is held.
+func (a *Adapter) retryLocked(channel, from, why string) {
+	if cur := a.handled[channel]; cur == "" || snowflakeLess(from, cur) {
+		a.handled[channel], a.dirty[channel] = from, true
+	}
+	if !a.frozen[channel] {
+		a.frozen[channel] = true
+		a.log.Warn("discord: "+why+"; the channel will be caught up from the last message handled",
+			"channel", channel, "from", from, "in", a.recatchAfter())
+		a.scheduleRecatch(channel)
+	}
+}
+
+// catching marks channel as being caught up (its cursor holds still) until
+// the returned func is called with whether the catch-up read everything.
+func (a *Adapter) catching(channel, after string) (end func(ok bool)) {
+	a.mu.Lock()
+	a.catchingUp[channel]++
+	a.mu.Unlock()
+	return func(ok bool) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.catchingUp[channel]--
+		if !ok && a.watched(channel) && a.opts.CatchUp.Cursors != nil {
+			a.retryLocked(channel, after, "the catch-up could not read everything")
+			return
+		}
+		a.advanceLocked(channel)
 	}
 }
 
@@ -96,9 +155,7 @@ func (a *Adapter) scheduleRecatch(channel string) {
 			a.mu.Lock()
 			delete(a.frozen, channel)
 			a.mu.Unlock()
-			if !a.catchUp(ctx, channel, from) {
-				a.track(channel, from, true) // Discord did not answer: again later
-			}
+			a.catchUp(ctx, channel, from) // failing, it schedules itself again
 		})
 	}()
 }

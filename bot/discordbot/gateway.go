@@ -171,10 +171,15 @@ func (a *Adapter) onMessage(m *discordgo.Message) {
 		return
 	}
 	ev := a.message(m, m.GuildID)
-	// A message in a thread moves the cursor of the thread's channel.
-	a.enqueueTask(m.ChannelID, "message", func(ctx context.Context) {
+	// A message in a thread moves the cursor of the thread's channel, and
+	// is handled on the thread's worker: until it is, the cursor stays
+	// before it, whatever other threads' workers handle meanwhile.
+	a.inFlight(ev.ChannelID, m.ID, true)
+	if !a.enqueueTask(m.ChannelID, "message", func(ctx context.Context) {
 		a.track(ev.ChannelID, m.ID, a.deliver(ctx, "message", ev))
-	})
+	}) {
+		a.inFlight(ev.ChannelID, m.ID, false)
+	}
 }
 
 // onEdit handles MESSAGE_UPDATE. Updates without edited_timestamp are
@@ -333,14 +338,15 @@ func (a *Adapter) enqueue(key, typ string, ev bot.Event) {
 	a.enqueueTask(key, typ, func(ctx context.Context) { a.deliver(ctx, typ, ev) })
 }
 
-func (a *Adapter) enqueueTask(key, typ string, task func(ctx context.Context)) {
+func (a *Adapter) enqueueTask(key, typ string, task func(ctx context.Context)) bool {
 	a.mu.Lock()
 	q := a.queue
 	a.mu.Unlock()
 	if q.push(key, task) {
-		return
+		return true
 	}
 	a.log.Warn("discord: event dropped during shutdown", "type", typ)
+	return false
 }
 
 // deliver calls the handler for one event. An internal error (a database
@@ -397,17 +403,17 @@ func (a *Adapter) catchUp(ctx context.Context, channel, after string) bool {
 	} else if len(a.opts.Guilds) == 1 {
 		guild = a.opts.Guilds[0]
 	}
-	if _, ok := a.catchUpHistory(ctx, channel, guild, after, channel, true); !ok {
-		return false
-	}
-	return a.catchUpThreads(ctx, channel, guild, after)
+	// The channel's cursor holds still until everything was read: a
+	// thread read later may hold messages older than the channel's last.
+	end := a.catching(channel, after)
+	ok := a.catchUpHistory(ctx, channel, guild, after, channel) && a.catchUpThreads(ctx, channel, guild, after)
+	end(ok)
+	return ok
 }
 
 // catchUpThreads catches up the threads under channel (forum posts
 // included) that have messages after the id given: the active ones, and
-// those archived since (a post made and closed while Liaison was away). The
-// channel's cursor moves past them only once every one was read: until
-// then a restart reads them again.
+// those archived since (a post made and closed while Liaison was away).
 func (a *Adapter) catchUpThreads(ctx context.Context, channel, guild, after string) bool {
 	if guild == "" {
 		return true
@@ -420,7 +426,6 @@ func (a *Adapter) catchUpThreads(ctx context.Context, channel, guild, after stri
 	}
 	threads := slices.DeleteFunc(list.Threads, func(th *discordgo.Channel) bool { return th.ParentID != channel })
 	threads = append(threads, a.archivedSince(ctx, channel, snowflakeTime(after))...)
-	newest := ""
 	for _, th := range threads {
 		if th.LastMessageID == "" || !snowflakeLess(after, th.LastMessageID) {
 			continue
@@ -428,16 +433,9 @@ func (a *Adapter) catchUpThreads(ctx context.Context, channel, guild, after stri
 		if _, err := a.session.State.Channel(th.ID); err != nil {
 			_ = a.session.State.ChannelAdd(th) // so that its messages are placed under channel
 		}
-		last, read := a.catchUpHistory(ctx, th.ID, guild, after, channel, false)
-		if !read {
+		if !a.catchUpHistory(ctx, th.ID, guild, after, channel) {
 			return false
 		}
-		if last != "" && (newest == "" || snowflakeLess(newest, last)) {
-			newest = last
-		}
-	}
-	if newest != "" {
-		a.track(channel, newest, false)
 	}
 	return true
 }
@@ -470,11 +468,9 @@ func (a *Adapter) archivedSince(ctx context.Context, channel string, since time.
 }
 
 // catchUpHistory feeds the handler the messages of channel after the id
-// given, up to CatchUp.Limit, and returns the newest one it read. A message
-// the handler loses is reported on cursor's channel at once; the others
-// move it as they go when immediate, else the caller moves it. read is
+// given, up to CatchUp.Limit, each tracked on cursor's channel. It reports
 // false when Discord would not give the history.
-func (a *Adapter) catchUpHistory(ctx context.Context, channel, guild, after, cursor string, immediate bool) (newest string, read bool) {
+func (a *Adapter) catchUpHistory(ctx context.Context, channel, guild, after, cursor string) bool {
 	limit, got := a.opts.CatchUp.Limit, 0
 	for got < limit {
 		n := min(100, limit-got)
@@ -482,7 +478,7 @@ func (a *Adapter) catchUpHistory(ctx context.Context, channel, guild, after, cur
 		if err != nil {
 			a.log.Error("discord: catch-up could not read the channel's history; messages posted while Liaison was disconnected may be missing",
 				"channel", channel, "after", after, "err", err)
-			return "", false
+			return false
 		}
 		slices.SortFunc(page, func(x, y *discordgo.Message) int {
 			switch {
@@ -494,7 +490,7 @@ func (a *Adapter) catchUpHistory(ctx context.Context, channel, guild, after, cur
 			return 0
 		})
 		for _, m := range page {
-			after, newest = m.ID, m.ID
+			after = m.ID
 			got++
 			a.saw(channel, m.ID)
 			lost := false
@@ -503,17 +499,15 @@ func (a *Adapter) catchUpHistory(ctx context.Context, channel, guild, after, cur
 				msg.Backfill = true
 				lost = a.deliver(ctx, "message", msg)
 			}
-			if lost || immediate {
-				a.track(cursor, m.ID, lost)
-			}
+			a.track(cursor, m.ID, lost)
 		}
 		if len(page) < n {
-			return newest, true
+			return true
 		}
 	}
 	a.log.Warn("discord: catch-up stopped at its limit; older missed messages were not read",
 		"channel", channel, "limit", limit)
-	return newest, true
+	return true
 }
 
 // discordEpoch is the first millisecond of 2015, where snowflakes begin.

@@ -401,3 +401,48 @@ func TestANewRunCatchesUpAThreadArchivedWhileAway(t *testing.T) {
 		quiet(t, rec.events, "a message of the thread closed before, or one read twice")
 	})
 }
+
+// Threads are handled on workers of their own, so a message in one thread
+// can be done before an older one in another: the channel's cursor waits
+// for the older one, so that a crash in between does not skip it.
+func TestTheCursorWaitsForAnOlderMessageStillQueuedInAnotherThread(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		fake := newFake(t)
+		const slow, quick = "1600000000000000021", "1600000000000000022"
+		fake.AddChannel(guildID, discordfake.Channel{ID: slow, Name: "slow post", Type: 11, ParentID: feedbackID})
+		fake.AddChannel(guildID, discordfake.Channel{ID: quick, Name: "quick post", Type: 11, ParentID: feedbackID})
+		rec := newHandler(db)
+		held, release := make(chan struct{}), make(chan struct{})
+		rec.before = func(ev bot.Event) {
+			if m, ok := ev.(*bot.Message); ok && m.Text == "held" {
+				close(held)
+				<-release
+			}
+		}
+		setupOn(t, fake, rec, func(o *discordbot.Options) {
+			o.CatchUp = discordbot.CatchUpOptions{Channels: []string{feedbackID}, Cursors: db, SaveEvery: 20 * time.Millisecond}
+		})
+		older := fake.MessageCreate(slow, aliceID, "held")
+		recv(t, held, "the older message to be held")
+		newer := fake.MessageCreate(quick, malloryID, "done first")
+		if m := recvAs[*bot.Message](t, rec.events, "the newer message"); m.Text != "done first" {
+			t.Fatalf("got %q", m.Text)
+		}
+		time.Sleep(100 * time.Millisecond) // several saves
+		c, err := db.DiscordCursors(ctx)
+		if err != nil || c[feedbackID] == "" || !lessID(c[feedbackID], older.ID) {
+			t.Errorf("cursor %q (%v) while %s is still queued, want before it", c[feedbackID], err, older.ID)
+		}
+		close(release)
+		recvAs[*bot.Message](t, rec.events, "the older message")
+		eventually(t, "the cursor saved past both", func() bool {
+			c, err := db.DiscordCursors(ctx)
+			return err == nil && c[feedbackID] == newer.ID
+		})
+	})
+}
+
+// lessID orders snowflakes numerically.
+func lessID(a, b string) bool { return len(a) < len(b) || len(a) == len(b) && a < b }
