@@ -445,10 +445,10 @@ func (tx *Tx) MarkDeadReported(ctx context.Context, now time.Time, key string) (
 // pending again, due now, and returns their keys: a moderation case's
 // actions once the cause of their refusal is fixed.
 func (tx *Tx) RetryDead(ctx context.Context, now time.Time, kind, prefix string) ([]string, error) {
-	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix)
+	cond, args := tx.db.keyPrefix(prefix)
 	var keys []string
 	err := tx.tx.SelectContext(ctx, &keys, tx.rebind(`UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?, reported_at = NULL
-		WHERE key LIKE ? ESCAPE '\' AND state = 'dead' AND kind = ? RETURNING key`), now.UTC(), now.UTC(), esc+"%", kind)
+		WHERE `+cond+` AND state = 'dead' AND kind = ? RETURNING key`), append(append([]any{now.UTC(), now.UTC()}, args...), kind)...)
 	if err != nil {
 		return nil, fmt.Errorf("retry outbox %q: %w", prefix, err)
 	}

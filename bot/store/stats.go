@@ -245,8 +245,8 @@ func (f *folder) messages(ctx context.Context, run []statsEvent) error {
 			return &member{guild: e.GuildID, user: e.UserID, firstDay: e.Day, first: e.RecordedAt}
 		})
 		m.last = e.RecordedAt
-		m.name = cmpOrStr(e.UserName, m.name)
-		m.display = cmpOrStr(e.UserDisplay, m.display)
+		m.name = cmpOrString(e.UserName, m.name)
+		m.display = cmpOrString(e.UserDisplay, m.display)
 		ad := authorDays.get(key(e.GuildID, e.ChannelID, e.Day, e.UserID), func() *count {
 			return &count{guild: e.GuildID, channel: e.ChannelID, day: e.Day, author: e.UserID}
 		})
@@ -257,7 +257,7 @@ func (f *folder) messages(ctx context.Context, run []statsEvent) error {
 		})
 		cd.n++
 		cd.threads += int64(b2i(e.ThreadStart))
-		cd.name = cmpOrStr(e.ChannelName, cd.name)
+		cd.name = cmpOrString(e.ChannelName, cd.name)
 		if e.Periods == "" {
 			continue
 		}
@@ -465,14 +465,6 @@ func upsertRows(ctx context.Context, tx *Tx, head, tail string, tailArgs []any, 
 		}
 	}
 	return nil
-}
-
-// cmpOrStr returns v, or def when v is empty.
-func cmpOrStr(v, def string) string {
-	if v != "" {
-		return v
-	}
-	return def
 }
 
 func b2i(b bool) int {
