@@ -174,6 +174,8 @@ func New(opts Options) (*Adapter, error) {
 	opts.AckBudget = cmp.Or(opts.AckBudget, DefaultAckBudget)
 	opts.Workers = cmp.Or(opts.Workers, DefaultWorkers)
 	opts.CatchUp.Limit = cmp.Or(opts.CatchUp.Limit, DefaultCatchUpLimit)
+	opts.CatchUp.SaveEvery = cmp.Or(opts.CatchUp.SaveEvery, 5*time.Second)
+	opts.CatchUp.RetryAfter = cmp.Or(opts.CatchUp.RetryAfter, 30*time.Second)
 
 	token := opts.Token
 	if !strings.HasPrefix(token, "Bot ") {

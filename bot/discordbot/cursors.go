@@ -1,7 +1,6 @@
 package discordbot
 
 import (
-	"cmp"
 	"context"
 	"strconv"
 	"time"
@@ -105,7 +104,7 @@ func (a *Adapter) retryLocked(channel, from, why string) {
 	if !a.frozen[channel] {
 		a.frozen[channel] = true
 		a.log.Warn("discord: "+why+"; the channel will be caught up from the last message handled",
-			"channel", channel, "from", from, "in", a.recatchAfter())
+			"channel", channel, "from", from, "in", a.opts.CatchUp.RetryAfter)
 		a.scheduleRecatch(channel)
 	}
 }
@@ -128,7 +127,7 @@ func (a *Adapter) catching(channel, after string) (end func(ok bool)) {
 	}
 }
 
-// scheduleRecatch catches channel up from its cursor after recatchAfter.
+// scheduleRecatch catches channel up from its cursor after CatchUp.RetryAfter.
 // a.mu is held.
 func (a *Adapter) scheduleRecatch(channel string) {
 	if a.closed {
@@ -138,7 +137,7 @@ func (a *Adapter) scheduleRecatch(channel string) {
 	life := a.life
 	go func() {
 		defer a.tasks.Done()
-		t := time.NewTimer(a.recatchAfter())
+		t := time.NewTimer(a.opts.CatchUp.RetryAfter)
 		defer t.Stop()
 		select {
 		case <-life.Done():
@@ -155,16 +154,9 @@ func (a *Adapter) scheduleRecatch(channel string) {
 			a.mu.Lock()
 			delete(a.frozen, channel)
 			a.mu.Unlock()
-			a.catchUp(ctx, channel, from) // failing, it schedules itself again
+			a.catchUp(ctx, channel, from)
 		})
 	}()
-}
-
-func (a *Adapter) recatchAfter() time.Duration {
-	if d := a.opts.CatchUp.RetryAfter; d > 0 {
-		return d
-	}
-	return 30 * time.Second
 }
 
 // loadCursors reads the saved cursors of the watched channels.
@@ -229,7 +221,7 @@ func (a *Adapter) flushCursors(ctx context.Context) {
 // keepCursors saves moved cursors every CatchUp.SaveEvery until the adapter
 // stops; shutdown saves the last ones.
 func (a *Adapter) keepCursors(ctx context.Context) {
-	t := time.NewTicker(cmp.Or(a.opts.CatchUp.SaveEvery, 5*time.Second))
+	t := time.NewTicker(a.opts.CatchUp.SaveEvery)
 	defer t.Stop()
 	for {
 		select {

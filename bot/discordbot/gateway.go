@@ -390,11 +390,11 @@ func (a *Adapter) handleEvent(ctx context.Context, ev bot.Event) (err error) {
 
 // catchUp feeds the handler, as Backfill, the messages of a watched channel
 // after the id given, oldest first, up to CatchUp.Limit, then those of the
-// active threads under it (forum posts included) with messages after it. It
-// runs on the channel's worker. Keys are those of live messages, so
-// anything already handled is a no-op for the handler. It reports false
-// when Discord would not give the history.
-func (a *Adapter) catchUp(ctx context.Context, channel, after string) bool {
+// threads under it (forum posts included) with messages after it. It runs
+// on the channel's worker. Keys are those of live messages, so anything
+// already handled is a no-op for the handler. When Discord would not give
+// the history, the channel is caught up again later.
+func (a *Adapter) catchUp(ctx context.Context, channel, after string) {
 	ctx, cancel := context.WithTimeout(ctx, catchUpTimeout)
 	defer cancel()
 	guild := ""
@@ -406,9 +406,7 @@ func (a *Adapter) catchUp(ctx context.Context, channel, after string) bool {
 	// The channel's cursor holds still until everything was read: a
 	// thread read later may hold messages older than the channel's last.
 	end := a.catching(channel, after)
-	ok := a.catchUpHistory(ctx, channel, guild, after, channel) && a.catchUpThreads(ctx, channel, guild, after)
-	end(ok)
-	return ok
+	end(a.catchUpHistory(ctx, channel, guild, after, channel) && a.catchUpThreads(ctx, channel, guild, after))
 }
 
 // catchUpThreads catches up the threads under channel (forum posts
