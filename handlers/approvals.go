@@ -677,13 +677,7 @@ func (r *Router) approvalsEvent(ctx context.Context, tx *store.Tx, ev bot.Event)
 		if !approve && !(reject && !e.Removed) {
 			return nil // a ❌ taken back changes nothing: the draft was rejected
 		}
-		d, err := tx.DraftByMessage(ctx, e.ChannelID, e.MessageID)
-		if bot.ErrorCode(err) == bot.ENotFound {
-			if learned, lerr := r.learnSlackMessage(ctx, tx, e); lerr != nil || !learned {
-				return lerr
-			}
-			d, err = tx.DraftByMessage(ctx, e.ChannelID, e.MessageID)
-		}
+		d, err := reactedTo(ctx, r, tx, e, func() (*store.Draft, error) { return tx.DraftByMessage(ctx, e.ChannelID, e.MessageID) })
 		if bot.ErrorCode(err) == bot.ENotFound {
 			return nil
 		} else if err != nil {
@@ -759,6 +753,22 @@ func (r *Router) staleDrafts(ctx context.Context, tx *store.Tx, channel, message
 		}
 	}
 	return nil
+}
+
+// reactedTo finds, with find, what a Slack reaction e is on; when find
+// finds nothing but the message is Liaison's own, it learns the message's
+// ts (learnSlackMessage) and finds again.
+func reactedTo[T any](ctx context.Context, r *Router, tx *store.Tx, e *bot.Reaction, find func() (T, error)) (T, error) {
+	v, err := find()
+	if bot.ErrorCode(err) != bot.ENotFound {
+		return v, err
+	}
+	if learned, lerr := r.learnSlackMessage(ctx, tx, e); lerr != nil {
+		return v, lerr
+	} else if !learned {
+		return v, err
+	}
+	return find()
 }
 
 // learnSlackMessage records the ts of Liaison's own Slack message that e

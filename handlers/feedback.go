@@ -392,14 +392,7 @@ func (r *Router) feedbackReaction(ctx context.Context, tx *store.Tx, e *bot.Reac
 		if e.Platform == bot.PlatformDiscord {
 			it, err = tx.FeedbackBySource(ctx, sourceKey(e.Platform, e.ChannelID, e.MessageID))
 		} else {
-			it, err = tx.FeedbackByRelay(ctx, e.ChannelID, e.MessageID)
-			if bot.ErrorCode(err) == bot.ENotFound {
-				if learned, lerr := r.learnSlackMessage(ctx, tx, e); lerr != nil {
-					return lerr
-				} else if learned {
-					it, err = tx.FeedbackByRelay(ctx, e.ChannelID, e.MessageID)
-				}
-			}
+			it, err = reactedTo(ctx, r, tx, e, func() (*store.FeedbackItem, error) { return tx.FeedbackByRelay(ctx, e.ChannelID, e.MessageID) })
 		}
 		if bot.ErrorCode(err) == bot.ENotFound {
 			return nil

@@ -132,10 +132,9 @@ func (m *moderation) retryClick(ctx context.Context, a *bot.Action) (*bot.Reply,
 	if err != nil || guild == "" {
 		return nil, bot.Errorf(bot.EInvalid, "This button names no case Liaison knows; nothing was done.")
 	}
-	modID, err := m.discordIdentity(a.User)
+	inv, err := m.slackInvocation(a.User, guild)
 	if err != nil {
 		return nil, err
 	}
-	inv := invocation{GuildID: guild, Source: bot.SourceSlack, Mod: bot.User{Platform: bot.PlatformDiscord, ID: modID, Name: m.r.person(a.User)}}
 	return m.retry(ctx, inv, n)
 }

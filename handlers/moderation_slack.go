@@ -45,16 +45,10 @@ func (m *moderation) slackCommand(ctx context.Context, c *bot.Command, args stri
 	if len(m.r.Config.Discord.Guilds) == 0 {
 		return nil, bot.Errorf(bot.EInvalid, "No Discord server is configured: add discord: guild to liaison.yaml.")
 	}
-	modID, err := m.discordIdentity(c.User)
+	inv, err := m.slackInvocation(c.User, server)
 	if err != nil {
 		return nil, err
 	}
-	guild, err := m.slackGuild(server)
-	if err != nil {
-		return nil, err
-	}
-	inv := invocation{GuildID: guild, Source: bot.SourceSlack,
-		Mod: bot.User{Platform: bot.PlatformDiscord, ID: modID, Name: m.r.person(c.User)}}
 	if _, err := m.reader(); err != nil {
 		return nil, err
 	}
@@ -186,6 +180,20 @@ func (m *moderation) resolveMember(ctx context.Context, guildID, name string) (s
 
 func isSnowflake(s string) bool {
 	return len(s) >= 17 && len(s) <= 20 && strings.Trim(s, "0123456789") == ""
+}
+
+// slackInvocation is a Slack user acting as the Discord account their
+// people: entry names, in the server named by server (see slackGuild).
+func (m *moderation) slackInvocation(u bot.User, server string) (invocation, error) {
+	modID, err := m.discordIdentity(u)
+	if err != nil {
+		return invocation{}, err
+	}
+	guild, err := m.slackGuild(server)
+	if err != nil {
+		return invocation{}, err
+	}
+	return invocation{GuildID: guild, Source: bot.SourceSlack, Mod: bot.User{Platform: bot.PlatformDiscord, ID: modID, Name: m.r.person(u)}}, nil
 }
 
 // slackGuild picks the Discord server a /liaison mod command acts on: the
