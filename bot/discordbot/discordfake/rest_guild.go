@@ -140,11 +140,10 @@ func (s *Server) getGuildChannels(w http.ResponseWriter, r *http.Request) {
 	if g == nil {
 		return
 	}
-	out := make([]any, 0, len(g.channels))
-	for _, id := range g.channels {
-		if c := s.channels[id]; !isThread(c.Type) { // threads: GET /guilds/{id}/threads/active
-			out = append(out, channelJSON(c, true))
-		}
+	chans, _ := s.channelsAndThreads(g) // threads: GET /guilds/{id}/threads/active
+	out := make([]any, 0, len(chans))
+	for _, c := range chans {
+		out = append(out, channelJSON(c, true))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -158,12 +157,10 @@ func (s *Server) getActiveThreads(w http.ResponseWriter, r *http.Request) {
 	if g == nil {
 		return
 	}
-	threads := []any{}
-	for _, id := range g.channels {
-		c := s.channels[id]
-		if isThread(c.Type) && !c.Archived {
-			threads = append(threads, channelJSON(c, true))
-		}
+	_, active := s.channelsAndThreads(g)
+	threads := make([]any, 0, len(active))
+	for _, c := range active {
+		threads = append(threads, channelJSON(c, true))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"threads": threads, "members": []any{}})
 }
@@ -518,9 +515,10 @@ func (s *Server) deleteBan(w http.ResponseWriter, r *http.Request) {
 	writeNoContent(w)
 }
 
-// getArchivedThreads answers a channel's archived public threads, newest
-// archived first, before the ISO 8601 time in before (if any), limit at a
-// time (default 50), with has_more, as Discord does.
+// getArchivedThreads answers a channel's archived public (and
+// announcement) threads, newest archived first, before the ISO 8601 time in
+// before (if any), limit at a time (default 50), with has_more, as Discord
+// does; a bad limit or before gets Discord's form error.
 func (s *Server) getArchivedThreads(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -533,7 +531,7 @@ func (s *Server) getArchivedThreads(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 2 || n > 100 {
-			writeErr(w, http.StatusBadRequest, CodeInvalidFormBody, "Invalid Form Body")
+			writeFormErr(w, "limit", "NUMBER_TYPE_MAX", "int value should be between 2 and 100.")
 			return
 		}
 		limit = n
@@ -542,14 +540,14 @@ func (s *Server) getArchivedThreads(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("before"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
-			writeErr(w, http.StatusBadRequest, CodeInvalidFormBody, "Invalid Form Body")
+			writeFormErr(w, "before", "DATE_TIME_TYPE_PARSE", "Could not parse "+v+". Should be ISO8601.")
 			return
 		}
 		before = t
 	}
 	var archived []*channelState
 	for _, c := range s.channels {
-		if c.ParentID == parent.ID && c.Type == 11 && c.Archived && (before.IsZero() || c.archivedAt.Before(before)) {
+		if c.ParentID == parent.ID && (c.Type == 10 || c.Type == 11) && c.Archived && (before.IsZero() || c.archivedAt.Before(before)) {
 			archived = append(archived, c)
 		}
 	}
@@ -563,6 +561,20 @@ func (s *Server) getArchivedThreads(w http.ResponseWriter, r *http.Request) {
 		threads = append(threads, channelJSON(c, true))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"threads": threads, "members": []any{}, "has_more": more})
+}
+
+// channelsAndThreads splits a guild's channels as Discord lists them: the
+// channels proper, and the threads not archived.
+func (s *Server) channelsAndThreads(g *guildState) (chans, active []*channelState) {
+	for _, id := range g.channels {
+		switch c := s.channels[id]; {
+		case !isThread(c.Type):
+			chans = append(chans, c)
+		case !c.Archived:
+			active = append(active, c)
+		}
+	}
+	return chans, active
 }
 
 // isThread reports whether a channel type is a thread's (announcement,

@@ -170,14 +170,13 @@ func (s *Server) guildJSON(g *guildState) map[string]any {
 func (s *Server) guildCreateJSON(g *guildState) map[string]any {
 	m := s.guildJSON(g)
 	// Threads come apart from the channels, and only the active ones.
-	chans, threads := make([]any, 0, len(g.channels)), []any{}
-	for _, id := range g.channels {
-		switch c := s.channels[id]; {
-		case !isThread(c.Type):
-			chans = append(chans, channelJSON(c, false))
-		case !c.Archived:
-			threads = append(threads, channelJSON(c, true))
-		}
+	cs, active := s.channelsAndThreads(g)
+	chans, threads := make([]any, 0, len(cs)), make([]any, 0, len(active))
+	for _, c := range cs {
+		chans = append(chans, channelJSON(c, false))
+	}
+	for _, c := range active {
+		threads = append(threads, channelJSON(c, true))
 	}
 	members := make([]any, 0, len(g.members))
 	for _, id := range g.memberOrder {
