@@ -39,11 +39,9 @@ func (s *Sender) OutboxKeyOf(ctx context.Context, channelID, ts string) (string,
 		return "", s.directError("read a message of", channelID, err)
 	}
 	for _, m := range h.Messages {
-		if m.Timestamp != ts || m.Metadata.EventType != MetadataEventType {
-			continue
+		if m.Timestamp == ts {
+			return metadataKey(m), nil
 		}
-		k, _ := m.Metadata.EventPayload["key"].(string)
-		return k, nil
 	}
 	return "", nil
 }

@@ -167,15 +167,21 @@ func (s *Sender) findPosted(ctx context.Context, channel, thread string, m *bot.
 // carrying finds the message whose Liaison metadata holds key.
 func carrying(msgs []slack.Message, key string) (string, bool) {
 	for _, msg := range msgs {
-		md := msg.Metadata
-		if md.EventType != MetadataEventType {
-			continue
-		}
-		if k, _ := md.EventPayload["key"].(string); k == key {
+		if metadataKey(msg) == key {
 			return msg.Timestamp, true
 		}
 	}
 	return "", false
+}
+
+// metadataKey is the outbox key in a message's Liaison metadata, "" when
+// it carries none.
+func metadataKey(msg slack.Message) string {
+	if msg.Metadata.EventType != MetadataEventType {
+		return ""
+	}
+	k, _ := msg.Metadata.EventPayload["key"].(string)
+	return k
 }
 
 // slackTS renders t as a Slack timestamp ("1700000000.000000").
