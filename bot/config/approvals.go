@@ -220,6 +220,7 @@ func (d *decoder) approvers(n *yaml.Node, path string, dst *[]Approver) {
 					}
 				}},
 			})
+			d.cfg.nameGroup(a.Group, a.Handle)
 			return
 		}
 		name, ok := d.str(v, p, "a name from people: like carol, or {slack_group: S01LEADS}")

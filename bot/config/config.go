@@ -6,6 +6,8 @@ import (
 	_ "time/tzdata" // timezones must resolve even in a container without /usr/share/zoneinfo
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/liaison-bot/liaison/bot"
 )
 
 // Config is the validated content of liaison.yaml. A Config returned by Load,
@@ -40,6 +42,18 @@ type Config struct {
 	// Console describes the members of the console's simulated world; only
 	// `liaison console` reads it.
 	Console Console
+	// Staff are the people who speak for the team in Slack: names from
+	// people: and Slack user groups. Every person of people: unless set.
+	Staff bot.Who
+	// Admins may change how Liaison behaves (routing replays, the watch's
+	// queries). The staff unless set.
+	Admins bot.Who
+	// Permissions overrides, per action of bot.Permissions, who may do it;
+	// Who reads it. Nil when the file has no permissions: section.
+	Permissions map[string]bot.Who
+	// groupHandles maps Slack user group ids to the handles the file gives
+	// them, for GroupLabel.
+	groupHandles map[string]string
 }
 
 // Default returns the configuration used when there is no liaison.yaml:
@@ -52,6 +66,7 @@ func Default() *Config {
 		BusinessHours: defaultBusinessHours(),
 		Outbox:        defaultOutbox(),
 		Feedback:      defaultFeedback(),
+		Admins:        bot.Who{Staff: true},
 	}
 }
 
@@ -76,6 +91,9 @@ func Parse(name string, data []byte) (*Config, error) {
 	d := &decoder{file: name, cfg: c}
 	if root := d.document(data); root != nil {
 		d.fields(root, "", sections(d, c))
+	}
+	if !d.staffSet {
+		c.Staff = defaultStaff(c.People)
 	}
 	for _, check := range d.after {
 		check()
@@ -106,6 +124,9 @@ func sections(d *decoder, c *Config) []field {
 		{name: "feedback", decode: func(v *yaml.Node, p string) { d.feedback(v, p, &c.Feedback) }},
 		{name: "moderation", decode: func(v *yaml.Node, p string) { d.moderation(v, p, &c.Moderation) }},
 		{name: "approvals", decode: func(v *yaml.Node, p string) { d.approvals(v, p, &c.Approvals) }},
+		{name: "staff", decode: func(v *yaml.Node, p string) { d.staffSet = true; d.staffSection(v, p, &c.Staff) }},
+		{name: "admins", decode: func(v *yaml.Node, p string) { d.staffSection(v, p, &c.Admins, "staff") }},
+		{name: "permissions", decode: func(v *yaml.Node, p string) { d.permissions(v, p, &c.Permissions) }},
 		{name: "console", decode: func(v *yaml.Node, p string) { d.console(v, p, &c.Console) }},
 	}
 }

@@ -25,6 +25,9 @@ type decoder struct {
 	// after holds the checks that need the whole file: a section may name a
 	// channel declared further down, or inherit the top-level timezone.
 	after []func()
+	// staffSet records that the file has a staff: list (else every person
+	// of people: is staff).
+	staffSet bool
 }
 
 // field is one key that a mapping accepts and how to decode its value.

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/access"
 	"github.com/liaison-bot/liaison/bot/config"
 	"github.com/liaison-bot/liaison/bot/store"
 )
@@ -231,8 +233,10 @@ func migrateCmd(ctx context.Context, args []string, std *Stdio, env Env) int {
 const configHelp = `Usage: liaison config check [FILE]
 
 Validates a liaison.yaml offline: unknown keys, wrong types, malformed
-durations, cron expressions and timezones, and references to channels or people
-that are not declared. Every error names the file, line and key. FILE defaults
+durations, cron expressions and timezones, and references to channels, people,
+groups or roles that are not declared. Every error names the file, line and
+key. A valid file's summary lists every action permissions: may name and who
+may do it. FILE defaults
 to $LIAISON_CONFIG, then ./liaison.yaml.
 
 Environment:
@@ -261,7 +265,21 @@ func configCmd(args []string, std *Stdio, env Env) int {
 	}
 	fmt.Fprintf(std.Out, "%s is valid: timezone %s, %d Slack channel(s), %d Discord server(s), %d people, %d digest(s).\n",
 		path, cfg.Timezone, len(cfg.Slack.Channels), len(cfg.Discord.Guilds), len(cfg.People), len(cfg.Digests))
+	printPermissions(std.Out, cfg)
 	return exitOK
+}
+
+// printPermissions lists every action permissions: may name and who may do
+// it under this file, so an admin sees the effect of staff:, admins: and
+// permissions: before deploying.
+func printPermissions(w io.Writer, cfg *config.Config) {
+	checker := &access.Checker{Config: cfg}
+	fmt.Fprintln(w, "Who may do what (permissions: ACTION: WHO changes it; approving replies follows approvals:):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, p := range bot.Permissions {
+		fmt.Fprintf(tw, "  %s\t%s\n", p.Action, checker.Describe(cfg.Who(p.Action)))
+	}
+	tw.Flush()
 }
 
 func firstNonEmpty(vs ...string) string {

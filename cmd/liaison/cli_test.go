@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -71,6 +72,18 @@ func TestConfigCheckAcceptsTheExampleAndLocatesErrors(t *testing.T) {
 	code, out, errs := run(t, nil, "config", "check", "../../liaison.example.yaml")
 	if code != 0 || !strings.Contains(out, "is valid") {
 		t.Fatalf("config check of the example = %d %q %q", code, out, errs)
+	}
+	// The example's staff: [carol, dave], admins: [carol]: each action is
+	// listed with who may do it.
+	for _, want := range []string{
+		`(?m)^  feedback\.close +staff: carol or dave$`,
+		`(?m)^  route\.replay +admins: carol$`,
+		`(?m)^  moderation\.ban +the Discord moderators$`,
+		`(?m)^  giveaways\.manage +carol or the Discord moderators$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("config check lists no line like %s:\n%s", want, out)
+		}
 	}
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	os.WriteFile(bad, []byte("timezone: UTC\nslack:\n  chanels: {}\n"), 0o600)
