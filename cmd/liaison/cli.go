@@ -234,10 +234,9 @@ const configHelp = `Usage: liaison config check [FILE]
 
 Validates a liaison.yaml offline: unknown keys, wrong types, malformed
 durations, cron expressions and timezones, and references to channels, people,
-groups or roles that are not declared. Every error names the file, line and
-key. A valid file's summary lists every action permissions: may name and who
-may do it. FILE defaults
-to $LIAISON_CONFIG, then ./liaison.yaml.
+groups or roles that are not declared. Every error names the file, line and key.
+A valid file's summary lists every action permissions: may name and who may do
+it. FILE defaults to $LIAISON_CONFIG, then ./liaison.yaml.
 
 Environment:
   LIAISON_CONFIG   path of liaison.yaml
