@@ -304,7 +304,10 @@ func (c *catchup) advanceLocked(channel string) {
 	}
 	to := c.done[channel]
 	for q := range c.pending[channel] {
-		if snowflakeLess(q, to) {
+		// A queued message at or before to pulls to just before it.
+		// "At": met after its younger neighbour in the map's order, q is
+		// where that neighbour left to.
+		if !snowflakeLess(to, q) {
 			to = snowflakeBefore(q)
 		}
 	}
