@@ -36,9 +36,8 @@ const Intents = discordgo.IntentGuilds |
 
 // Defaults of Options.
 const (
-	DefaultAckBudget    = 2 * time.Second
-	DefaultCatchUpLimit = 100
-	DefaultWorkers      = 8
+	DefaultAckBudget = 2 * time.Second
+	DefaultWorkers   = 8
 )
 
 // Limits that are not options.
@@ -46,7 +45,6 @@ const (
 	maxInteractions = 32               // interactions answered at once from the gateway
 	queueDepth      = 256              // events waiting per worker before the gateway reader waits
 	eventTimeout    = time.Minute      // one event's handling
-	catchUpTimeout  = 2 * time.Minute  // one channel's catch-up
 	lateLimit       = 10 * time.Minute // a late interaction handler; Discord's token lives 15 minutes
 	drainGrace      = 10 * time.Second // queued events finish this long after shutdown begins
 )
@@ -85,7 +83,8 @@ type Options struct {
 	// Inbound counts delivered events and requests by type; labels
 	// platform and type. Optional.
 	Inbound *prometheus.CounterVec
-	// CatchUp says what to fetch after a session could not be resumed.
+	// CatchUp says which channels are caught up after a session that could
+	// not be resumed, a restart, or a message the handler lost.
 	CatchUp CatchUpOptions
 	// AckBudget is how long a handler may take before the interaction is
 	// deferred (Discord allows 3 s for the first answer). Default 2 s.
@@ -93,29 +92,6 @@ type Options struct {
 	// Workers is the number of event workers; events of one channel always
 	// go to the same worker, in order. Default 8.
 	Workers int
-}
-
-// CatchUpOptions configure gap catch-up: when the gateway session could not
-// be resumed, events dispatched meanwhile are lost, so the adapter reads the
-// history of these channels after the last message it saw in each.
-type CatchUpOptions struct {
-	// Channels are the Discord channel ids to catch up (the feedback
-	// channels, typically).
-	Channels []string
-	// Limit bounds the messages fetched per channel; default 100.
-	Limit int
-	// Cursors, when set, keep the newest message handled in each of
-	// Channels across restarts: the first session of a run catches up from
-	// them, so what was posted while Liaison was down is handled too.
-	Cursors CursorStore
-	// SaveEvery is how often moved cursors are saved (and at shutdown);
-	// default 5 s. A crash loses at most that much progress: the next run
-	// reads those messages again, which their keys make harmless.
-	SaveEvery time.Duration
-	// RetryAfter is how long after the handler lost a message of one of
-	// Channels (an internal error, thrice) the channel is caught up again
-	// from its cursor; default 30 s. Only with Cursors.
-	RetryAfter time.Duration
 }
 
 // Adapter is Liaison's Discord adapter: one gateway session, the HTTP
@@ -132,31 +108,25 @@ type Adapter struct {
 	specs     map[string]bot.CommandSpec // chat commands by name, for option order
 	commands  []*discordgo.ApplicationCommand
 	sender    *Sender
+	catchup   *catchup      // the watched channels' cursors and catch-ups
 	sem       chan struct{} // bounds gateway interactions in flight
 
 	// life bounds work that outlives the request that started it (a late
-	// interaction answer, a catch-up): it ends when Run returns.
+	// interaction answer, commands registered for a new session): it ends
+	// when Run returns.
 	life context.Context
 	stop context.CancelFunc
 
-	mu         sync.Mutex
-	tasks      sync.WaitGroup // goroutines started by goTask
-	closed     bool           // no new tasks; guarded by mu
-	running    bool           // Run has not returned
-	gateway    bool           // Run wants the gateway open: false once it began shutting down
-	queue      *queue
-	selfID     string
-	appID      string
-	sessionID  string
-	readies    int
-	lastReady  time.Time
-	lastSeen   map[string]string          // channel id → newest message id seen
-	handled    map[string]string          // watched channel id → newest message id handled, in order (the cursor)
-	dirty      map[string]bool            // cursors moved since the last save
-	frozen     map[string]bool            // channels whose cursor waits for a catch-up after a lost message
-	queued     map[string]map[string]bool // watched channel id → its messages queued for the handler
-	done       map[string]string          // watched channel id → newest message the handler is done with
-	catchingUp map[string]int             // watched channel id → catch-ups in progress
+	mu        sync.Mutex
+	tasks     sync.WaitGroup // goroutines started by goTask
+	closed    bool           // no new tasks; guarded by mu
+	running   bool           // Run has not returned
+	gateway   bool           // Run wants the gateway open: false once it began shutting down
+	queue     *queue
+	selfID    string
+	appID     string
+	sessionID string
+	readies   int // sessions this run
 }
 
 // New checks opts and builds an Adapter; nothing is connected until Run.
@@ -173,9 +143,6 @@ func New(opts Options) (*Adapter, error) {
 	}
 	opts.AckBudget = cmp.Or(opts.AckBudget, DefaultAckBudget)
 	opts.Workers = cmp.Or(opts.Workers, DefaultWorkers)
-	opts.CatchUp.Limit = cmp.Or(opts.CatchUp.Limit, DefaultCatchUpLimit)
-	opts.CatchUp.SaveEvery = cmp.Or(opts.CatchUp.SaveEvery, 5*time.Second)
-	opts.CatchUp.RetryAfter = cmp.Or(opts.CatchUp.RetryAfter, 30*time.Second)
 
 	token := opts.Token
 	if !strings.HasPrefix(token, "Bot ") {
@@ -200,10 +167,9 @@ func New(opts Options) (*Adapter, error) {
 	a := &Adapter{
 		opts: opts, session: s, handler: opts.Handler, clock: opts.Clock, log: opts.Logger,
 		guilds: map[string]bool{}, specs: map[string]bot.CommandSpec{},
-		sem: make(chan struct{}, maxInteractions), appID: opts.AppID, lastSeen: map[string]string{},
-		handled: map[string]string{}, dirty: map[string]bool{}, frozen: map[string]bool{}, queued: map[string]map[string]bool{},
-		done: map[string]string{}, catchingUp: map[string]int{},
+		sem: make(chan struct{}, maxInteractions), appID: opts.AppID,
 	}
+	a.catchup = newCatchup(opts.CatchUp, opts.Guilds, s, a, opts.Clock, opts.Logger)
 	if opts.PublicKey != "" {
 		k, err := hex.DecodeString(opts.PublicKey)
 		if err != nil || len(k) != ed25519.PublicKeySize {
@@ -249,18 +215,15 @@ func (a *Adapter) Run(ctx context.Context) error {
 	}
 	a.running, a.closed, a.gateway = true, false, true
 	a.readies = 0
-	clear(a.frozen)
-	clear(a.queued)
-	clear(a.done)
-	clear(a.catchingUp)
 	a.queue = newQueue(a.opts.Workers, a.log)
+	q := a.queue
 	a.mu.Unlock()
+	a.catchup.start(q)
 
 	err := a.session.Open()
 	if err != nil {
 		err = fmt.Errorf("connect to the Discord gateway: %w", err)
 	} else {
-		a.goTask(a.keepCursors)
 		if err = a.registerCommands(ctx); err == nil || ctx.Err() != nil {
 			err = nil // stopped while registering: a normal shutdown
 			<-ctx.Done()
@@ -271,7 +234,8 @@ func (a *Adapter) Run(ctx context.Context) error {
 }
 
 // shutdown stops everything Run started, in dependency order: no new
-// events (the session), no new tasks, the tasks, then the event queue.
+// events (the session), no new tasks, the tasks and the catch-up's timers,
+// then the event queue, and last saves the cursors.
 func (a *Adapter) shutdown() {
 	a.mu.Lock()
 	a.closed, a.gateway = true, false
@@ -282,8 +246,9 @@ func (a *Adapter) shutdown() {
 	}
 	a.stop()
 	a.tasks.Wait()
+	a.catchup.stop()
 	q.close(drainGrace)
-	a.flushCursors(context.Background()) // where each channel was left, for the next start
+	a.catchup.save(context.Background()) // where each channel was left, for the next start
 	// Ready for the next run, and for HTTP interactions meanwhile (they do
 	// not need the gateway, and their late answers are tasks).
 	a.mu.Lock()

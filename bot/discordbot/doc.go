@@ -8,8 +8,9 @@
 // gateway or from the optional HTTP endpoint) become bot.Command, bot.Action
 // and bot.Submission and are answered within Discord's three seconds; the
 // Sender performs outbox messages exactly once using Discord's enforced
-// nonce. After a session that could not be resumed, the adapter fetches what
-// it missed in the watched channels (gap catch-up).
+// nonce. After a restart, or a session that could not be resumed, the
+// catch-up (catchup.go) reads what was missed in the watched channels from
+// where each was left (a cursor kept in the store).
 //
 // Domain rules do not live here. Tests talk to the fake in discordfake, reached
 // through NewTransport so that no discordgo global has to be changed.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -107,10 +106,12 @@ func (a *Adapter) onEvent(_ *discordgo.Session, e *discordgo.Event) {
 	}
 }
 
-// onReady records who the bot is. A READY after the first one means the
-// previous session could not be resumed (discordgo identified again): the
-// events dispatched in between are lost, so the watched channels are caught
-// up from the last message seen in each, and the commands registered again.
+// onReady records who the bot is, and has the catch-up read what was
+// missed: the first session of a run catches up from the saved cursors. A
+// READY after the first one means the previous session could not be
+// resumed (discordgo identified again): the events dispatched in between
+// are lost, so the watched channels are caught up from the last message
+// seen in each, and the commands registered again.
 func (a *Adapter) onReady(r *discordgo.Ready) {
 	a.mu.Lock()
 	if r.User != nil {
@@ -122,37 +123,10 @@ func (a *Adapter) onReady(r *discordgo.Ready) {
 	a.sessionID = r.SessionID
 	a.readies++
 	again := a.readies > 1
-	since := a.lastReady
-	a.lastReady = a.clock.Now()
-	// Snapshot now: events of the new session arrive after READY and move
-	// lastSeen past the gap.
-	after := map[string]string{}
-	for _, ch := range a.opts.CatchUp.Channels {
-		after[ch] = a.lastSeen[ch]
-	}
-	q := a.queue
 	a.mu.Unlock()
+	a.catchup.sessionStarted(!again)
 	if !again {
-		// A new run: catch up from where the last one left each channel.
-		saved := a.loadCursors()
-		if len(saved) > 0 {
-			a.log.Info("discord: catching up on messages posted while Liaison was down", "channels", len(saved))
-		}
-		for ch, id := range saved {
-			q.push(ch, func(ctx context.Context) { a.catchUp(ctx, ch, id) })
-		}
 		return
-	}
-	a.log.Warn("discord: the gateway session could not be resumed; catching up on missed messages", "channels", len(after))
-	for ch, id := range after {
-		if id == "" {
-			// Nothing seen there this run: everything since the previous
-			// session began was missed.
-			id = snowflakeAt(since)
-		}
-		// The catch-up runs on the channel's worker, so live events of the
-		// new session queue behind it and the handler sees history in order.
-		q.push(ch, func(ctx context.Context) { a.catchUp(ctx, ch, id) })
 	}
 	a.goTask(func(ctx context.Context) {
 		if err := a.registerCommands(ctx); err != nil {
@@ -161,25 +135,45 @@ func (a *Adapter) onReady(r *discordgo.Ready) {
 	})
 }
 
-// onMessage handles MESSAGE_CREATE.
+// onMessage handles MESSAGE_CREATE. A message's path, top to bottom: the
+// catch-up notes it seen (a session that cannot be resumed is caught up
+// from there); one Liaison reads is converted, noted queued, and handed to
+// the worker of its channel or thread; the worker delivers it to the
+// handler and tells the catch-up whether it was committed or lost, which
+// moves or holds the channel's cursor.
 func (a *Adapter) onMessage(m *discordgo.Message) {
 	if m.GuildID == "" || !a.inGuild(m.GuildID) {
 		return // direct messages are not Liaison's business
 	}
-	a.saw(m.ChannelID, m.ID)
+	a.catchup.seen(m.ChannelID, m.ID)
 	if !a.intake(m) {
 		return
 	}
 	ev := a.message(m, m.GuildID)
-	// A message in a thread moves the cursor of the thread's channel, and
-	// is handled on the thread's worker: until it is, the cursor stays
-	// before it, whatever other threads' workers handle meanwhile.
-	a.inFlight(ev.ChannelID, m.ID, true)
+	// A message in a thread counts for the cursor of the thread's channel
+	// (ev.ChannelID) but is handled on the thread's worker: until it is,
+	// the cursor stays before it, whatever other threads' workers handle
+	// meanwhile.
+	a.catchup.queued(ev.ChannelID, m.ID)
 	if !a.enqueueTask(m.ChannelID, "message", func(ctx context.Context) {
-		a.track(ev.ChannelID, m.ID, a.deliver(ctx, "message", ev))
+		lost := a.deliver(ctx, "message", ev)
+		a.catchup.handled(ev.ChannelID, m.ID, lost)
 	}) {
-		a.inFlight(ev.ChannelID, m.ID, false)
+		a.catchup.dropped(ev.ChannelID, m.ID)
 	}
+}
+
+// deliverBackfill delivers a message the catch-up read from history, as
+// the gateway's own would be but marked Backfill, and reports whether the
+// handler lost it; one Liaison does not read is passed over. guild is
+// needed because REST messages do not carry it.
+func (a *Adapter) deliverBackfill(ctx context.Context, m *discordgo.Message, guild string) (lost bool) {
+	if !a.intake(m) {
+		return false
+	}
+	msg := a.message(m, guild)
+	msg.Backfill = true
+	return a.deliver(ctx, "message", msg)
 }
 
 // onEdit handles MESSAGE_UPDATE. Updates without edited_timestamp are
@@ -203,15 +197,6 @@ func (a *Adapter) intake(m *discordgo.Message) bool {
 		return false
 	}
 	return m.Type == discordgo.MessageTypeDefault || m.Type == discordgo.MessageTypeReply
-}
-
-// saw remembers the newest message id seen in a channel, for catch-up.
-func (a *Adapter) saw(channel, id string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if cur := a.lastSeen[channel]; cur == "" || snowflakeLess(cur, id) {
-		a.lastSeen[channel] = id
-	}
 }
 
 // message converts a Discord message; guildID is needed because REST
@@ -386,152 +371,4 @@ func (a *Adapter) handleEvent(ctx context.Context, ev bot.Event) (err error) {
 		}
 	}()
 	return a.handler.HandleEvent(ctx, ev)
-}
-
-// catchUp feeds the handler, as Backfill, the messages of a watched channel
-// after the id given, oldest first, up to CatchUp.Limit, then those of the
-// threads under it (forum posts included) with messages after it. It runs
-// on the channel's worker. Keys are those of live messages, so anything
-// already handled is a no-op for the handler. When Discord would not give
-// the history, the channel is caught up again later.
-func (a *Adapter) catchUp(ctx context.Context, channel, after string) {
-	ctx, cancel := context.WithTimeout(ctx, catchUpTimeout)
-	defer cancel()
-	guild := ""
-	if c, err := a.session.State.Channel(channel); err == nil {
-		guild = c.GuildID
-	} else if len(a.opts.Guilds) == 1 {
-		guild = a.opts.Guilds[0]
-	}
-	// The channel's cursor holds still until everything was read: a
-	// thread read later may hold messages older than the channel's last.
-	end := a.catching(channel, after)
-	end(a.catchUpHistory(ctx, channel, guild, after, channel) && a.catchUpThreads(ctx, channel, guild, after))
-}
-
-// catchUpThreads catches up the threads under channel (forum posts
-// included) that have messages after the id given: the active ones, and
-// those archived since (a post made and closed while Liaison was away).
-func (a *Adapter) catchUpThreads(ctx context.Context, channel, guild, after string) bool {
-	if guild == "" {
-		return true
-	}
-	list, err := a.session.GuildThreadsActive(guild, discordgo.WithContext(ctx))
-	if err != nil {
-		a.log.Error("discord: catch-up could not list the server's threads; posts made in them while Liaison was disconnected may be missing",
-			"channel", channel, "err", err)
-		return false
-	}
-	threads := slices.DeleteFunc(list.Threads, func(th *discordgo.Channel) bool { return th.ParentID != channel })
-	threads = append(threads, a.archivedSince(ctx, channel, snowflakeTime(after))...)
-	for _, th := range threads {
-		if th.LastMessageID == "" || !snowflakeLess(after, th.LastMessageID) {
-			continue
-		}
-		if _, err := a.session.State.Channel(th.ID); err != nil {
-			_ = a.session.State.ChannelAdd(th) // so that its messages are placed under channel
-		}
-		if !a.catchUpHistory(ctx, th.ID, guild, after, channel) {
-			return false
-		}
-	}
-	return true
-}
-
-// archivedSince lists channel's public threads archived after since, a
-// page of 50 at a time, newest first. A channel Liaison may not list
-// archived threads of is logged and skipped.
-func (a *Adapter) archivedSince(ctx context.Context, channel string, since time.Time) []*discordgo.Channel {
-	var out []*discordgo.Channel
-	var before *time.Time
-	for range 10 { // 500 threads at most: a long outage's worth
-		page, err := a.session.ThreadsArchived(channel, before, 50, discordgo.WithContext(ctx))
-		if err != nil {
-			a.log.Warn("discord: catch-up could not list the channel's archived threads", "channel", channel, "err", err)
-			return out
-		}
-		for _, th := range page.Threads {
-			if th.ThreadMetadata == nil || th.ThreadMetadata.ArchiveTimestamp.Before(since) {
-				return out
-			}
-			out = append(out, th)
-			t := th.ThreadMetadata.ArchiveTimestamp
-			before = &t
-		}
-		if !page.HasMore || len(page.Threads) == 0 {
-			return out
-		}
-	}
-	return out
-}
-
-// catchUpHistory feeds the handler the messages of channel after the id
-// given, up to CatchUp.Limit, each tracked on cursor's channel. It reports
-// false when Discord would not give the history.
-func (a *Adapter) catchUpHistory(ctx context.Context, channel, guild, after, cursor string) bool {
-	limit, got := a.opts.CatchUp.Limit, 0
-	for got < limit {
-		n := min(100, limit-got)
-		page, err := a.session.ChannelMessages(channel, n, "", after, "", discordgo.WithContext(ctx))
-		if err != nil {
-			a.log.Error("discord: catch-up could not read the channel's history; messages posted while Liaison was disconnected may be missing",
-				"channel", channel, "after", after, "err", err)
-			return false
-		}
-		slices.SortFunc(page, func(x, y *discordgo.Message) int {
-			switch {
-			case snowflakeLess(x.ID, y.ID):
-				return -1
-			case snowflakeLess(y.ID, x.ID):
-				return 1
-			}
-			return 0
-		})
-		for _, m := range page {
-			after = m.ID
-			got++
-			a.saw(channel, m.ID)
-			lost := false
-			if a.intake(m) {
-				msg := a.message(m, guild)
-				msg.Backfill = true
-				lost = a.deliver(ctx, "message", msg)
-			}
-			a.track(cursor, m.ID, lost)
-		}
-		if len(page) < n {
-			return true
-		}
-	}
-	a.log.Warn("discord: catch-up stopped at its limit; older missed messages were not read",
-		"channel", channel, "limit", limit)
-	return true
-}
-
-// discordEpoch is the first millisecond of 2015, where snowflakes begin.
-const discordEpoch = 1420070400000
-
-// snowflakeAt returns the smallest snowflake of the millisecond t.
-func snowflakeAt(t time.Time) string {
-	ms := max(t.UnixMilli()-discordEpoch, 0)
-	return strconv.FormatInt(ms<<22, 10)
-}
-
-// snowflakeLess orders ids numerically.
-func snowflakeLess(a, b string) bool {
-	x, errA := strconv.ParseUint(a, 10, 64)
-	y, errB := strconv.ParseUint(b, 10, 64)
-	if errA != nil || errB != nil {
-		return len(a) < len(b) || (len(a) == len(b) && a < b)
-	}
-	return x < y
-}
-
-// snowflakeTime returns the time encoded in a Discord id.
-func snowflakeTime(id string) time.Time {
-	t, err := discordgo.SnowflakeTimestamp(id)
-	if err != nil {
-		return time.Time{}
-	}
-	return t.UTC()
 }

@@ -327,15 +327,7 @@ func (a *Adapter) ChannelHistory(ctx context.Context, channelID string, limit in
 		if err != nil {
 			return nil, fmt.Errorf("read the history of channel %s: %w", channelID, err)
 		}
-		slices.SortFunc(page, func(x, y *discordgo.Message) int { // newest first
-			switch {
-			case snowflakeLess(y.ID, x.ID):
-				return -1
-			case snowflakeLess(x.ID, y.ID):
-				return 1
-			}
-			return 0
-		})
+		slices.SortFunc(page, func(x, y *discordgo.Message) int { return compareSnowflakes(y.ID, x.ID) }) // newest first
 		for _, m := range page {
 			msg := a.message(m, guild)
 			msg.Keys = nil
