@@ -124,6 +124,15 @@ type GuildCount struct {
 
 func (d *Delivery) Delivered() *Delivery { return d }
 
+// FirstKey is the first identity of the delivery, "" when it has none: a
+// stable name for what the event causes (an outbox key).
+func (d *Delivery) FirstKey() string {
+	if len(d.Keys) > 0 {
+		return d.Keys[0].Key
+	}
+	return ""
+}
+
 // Command is a slash command or a message context-menu command.
 type Command struct {
 	Delivery

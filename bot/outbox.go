@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -80,4 +81,27 @@ func (e *PermanentError) Unwrap() error { return e.Err }
 func IsPermanent(err error) bool {
 	var p *PermanentError
 	return errors.As(err, &p)
+}
+
+// Payload encodes an outbox message's payload. Payloads are plain structs
+// of strings, numbers and byte slices, so an error is a programming mistake
+// and panics.
+func Payload(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("encode payload %T: %v", v, err))
+	}
+	return b
+}
+
+// PlainRefusal turns a dead outbox message's last error into the words a
+// person reads: the senders write it for them, behind the "permanent: "
+// marker of a PermanentError.
+func PlainRefusal(lastError string) string {
+	s := strings.TrimPrefix(lastError, "permanent: ")
+	s = strings.TrimSuffix(strings.TrimSpace(s), ".")
+	if s == "" {
+		return "no reason given"
+	}
+	return s
 }

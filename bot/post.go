@@ -1,5 +1,7 @@
 package bot
 
+import "strings"
+
 // Outbox kinds and their payloads. Handlers describe what to post in these
 // platform-neutral terms; each platform's sender renders them (Slack Block
 // Kit, Discord content and components, the console's lines) and applies the
@@ -85,4 +87,29 @@ type Upload struct {
 	Title     string `json:"title,omitempty"`
 	Comment   string `json:"comment,omitempty"`
 	Data      []byte `json:"data"`
+}
+
+// Truncate cuts s to at most n bytes, at the start of a character so that
+// no UTF-8 sequence is split.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8Start(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// OneLine shows s on one line of at most about n bytes, for a list: its
+// runs of white space (line breaks too) become one space, and a longer
+// text is cut and ends with "…".
+func OneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		return Truncate(s, n) + "…"
+	}
+	return s
 }

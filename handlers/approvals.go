@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/config"
 	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/jobs"
 )
 
 // Answers with approval: staff draft a public reply in Slack (from a relay's
@@ -20,68 +23,107 @@ import (
 // reactions count the same) and is posted in Discord, as a reply to its
 // target, only once the policy's approvers have approved its exact text.
 
+// Approvals holds drafted replies to their approval policy: it owns the
+// drafts, their approval messages in Slack and their publishing in
+// Discord. It reads and answers feedback items only through feedbackItems.
+type Approvals struct {
+	db       *store.DB
+	cfg      *config.Config
+	clock    bot.Clock
+	logger   *slog.Logger
+	dir      directory
+	feedback feedbackItems
+	// Attached late (Capabilities.Attach); nil when the platform is off.
+	discord messageReader // checks that a draft's Discord message still stands
+	slack   slackDirect   // approvers of user groups, answers to reactions
+}
+
+// feedbackItems is implemented by *Feedback: what approvals reads and
+// changes of the items drafts answer.
+type feedbackItems interface {
+	Item(ctx context.Context, id int64) (*store.FeedbackItem, error)
+	ItemOfDiscordMessage(ctx context.Context, tx *store.Tx, channelID, messageID string) (*store.FeedbackItem, error)
+	LogDraft(ctx context.Context, tx *store.Tx, id int64, by string, draftID int64) error
+	MarkAnswered(ctx context.Context, tx *store.Tx, id int64, by string) error
+}
+
 // slackDirect is implemented by *slackbot.Directory and the console: the
-// members of a Slack user group (approvers named by slack_group) and a
+// members of a Slack user group (approvers named by slack_group), a
 // message shown to one person (the answer to a reaction, which has no
-// response_url).
+// response_url), and the outbox key of Liaison's own messages.
 type slackDirect interface {
 	UsergroupMembers(ctx context.Context, groupID string) ([]string, error)
 	PostEphemeral(ctx context.Context, channelID, userID string, r *bot.Reply) error
-	// OutboxKeyOf reads the outbox key in the metadata of Liaison's
-	// message ts, "" when it has none.
-	OutboxKeyOf(ctx context.Context, channelID, ts string) (string, error)
+	ownMessages
 }
 
-func (r *Router) registerApprovals() {
-	r.events = append(r.events, r.approvalsEvent)
-	r.actions["approvals"] = r.approvalsAction
-	r.forms["approvals"] = r.approvalsForm
-	r.subcommands["reply"] = &Subcommand{
-		Name: "reply", Usage: "<feedback id> <text>",
-		Summary: "draft a public reply to a feedback item; it is posted in Discord once approved",
-		Run:     r.replySubcommand,
+func newApprovals(db *store.DB, cfg *config.Config, clock bot.Clock, logger *slog.Logger, dir directory, feedback feedbackItems) *Approvals {
+	return &Approvals{db: db, cfg: cfg, clock: clock, logger: logger, dir: dir, feedback: feedback}
+}
+
+func (ap *Approvals) attach(discord messageReader, slack slackDirect) {
+	ap.discord, ap.slack = discord, slack
+}
+
+// Register declares what approvals answers: ✅ and ❌ on approval messages
+// and the events that make a draft stale; the approval message's buttons,
+// and the relay's Draft reply; the Draft reply, Edit and Reject forms;
+// /liaison reply, draft and drafts; and the jobs that settle drafts.
+func (ap *Approvals) Register(r *Router) {
+	r.OnEvent(ap.event)
+	r.OnAction("approvals", ap.action)
+	r.OnAction(draftReplyAction, ap.draftReplyClicked)
+	r.OnForm("approvals", ap.form)
+	r.OnSubcommand("reply", "<feedback id> <text>",
+		"draft a public reply to a feedback item; it is posted in Discord once approved", ap.replySubcommand)
+	r.OnSubcommand("draft", "<Discord message link> <text> | show N",
+		"draft a public reply to any Discord message, or show a draft and its history", ap.draftSubcommand)
+	r.OnSubcommand("drafts", "[pending|mine|all]",
+		"the drafted replies and where each stands", ap.draftsSubcommand)
+	for _, j := range jobs.DraftJobs(ap) {
+		r.AddJob(j)
 	}
-	r.subcommands["draft"] = &Subcommand{
-		Name: "draft", Usage: "<Discord message link> <text> | show N",
-		Summary: "draft a public reply to any Discord message, or show a draft and its history",
-		Run:     r.draftSubcommand,
+}
+
+// draftReplyClicked answers a relay's Draft reply button (its value: the
+// feedback item's number) with the form to write the reply.
+func (ap *Approvals) draftReplyClicked(ctx context.Context, a *bot.Action) (*bot.Reply, error) {
+	id, err := strconv.ParseInt(a.Value, 10, 64)
+	if err != nil {
+		return nil, bot.Errorf(bot.EInvalid, "This button does not name a feedback item; nothing was changed.")
 	}
-	r.subcommands["drafts"] = &Subcommand{
-		Name: "drafts", Usage: "[pending|mine|all]",
-		Summary: "the drafted replies and where each stands",
-		Run:     r.draftsSubcommand,
-	}
+	return ap.openDraftModal(ctx, id, a.User)
 }
 
 // Drafting.
 
 // openDraftModal answers a relay's Draft reply button: a form to write the
 // reply to feedback item id, showing what it answers.
-func (r *Router) openDraftModal(ctx context.Context, id int64, u bot.User) (*bot.Reply, error) {
-	if err := r.mayDraft(u); err != nil {
+func (ap *Approvals) openDraftModal(ctx context.Context, id int64, u bot.User) (*bot.Reply, error) {
+	if err := ap.mayDraft(u); err != nil {
 		return nil, err
 	}
-	it, err := r.DB.Feedback(ctx, id)
+	it, err := ap.feedback.Item(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := r.feedbackTarget(it); err != nil {
+	if _, err := ap.feedbackTarget(it); err != nil {
 		return nil, err
 	}
 	where := ""
 	if it.ChannelName != "" {
 		where = " in #" + it.ChannelName
 	}
-	label := fmt.Sprintf("Your reply to %s%s, who wrote: “%s”", it.AuthorName, where, oneLine(it.Text, 300))
+	label := fmt.Sprintf("Your reply to %s%s, who wrote: “%s”", it.AuthorName, where, bot.OneLine(it.Text, 300))
 	return &bot.Reply{Modal: &bot.Modal{
 		CallbackID: "approvals.draft", Title: fmt.Sprintf("Reply to feedback #%d", it.ID), Submit: "Send for approval",
 		Meta:   "feedback:" + strconv.FormatInt(it.ID, 10),
-		Fields: []bot.ModalField{{ID: "text", Label: truncate(label, 1900), Value: "Hi " + it.AuthorName + ", ", Multiline: true}},
+		Fields: []bot.ModalField{{ID: "text", Label: bot.Truncate(label, 1900), Value: "Hi " + it.AuthorName + ", ", Multiline: true}},
 	}}, nil
 }
 
 // feedbackTarget returns the Discord message a reply to it answers.
-func (r *Router) feedbackTarget(it *store.FeedbackItem) (bot.DraftTarget, error) {
+func (ap *Approvals) feedbackTarget(it *store.FeedbackItem) (bot.DraftTarget, error) {
 	if it.Source != bot.PlatformDiscord || it.MessageID == "" {
 		return bot.DraftTarget{}, bot.Errorf(bot.EInvalid, "Feedback #%d did not come from a Discord message, so there is nothing to reply to in Discord.", it.ID)
 	}
@@ -89,65 +131,65 @@ func (r *Router) feedbackTarget(it *store.FeedbackItem) (bot.DraftTarget, error)
 		return bot.DraftTarget{}, bot.Errorf(bot.EInvalid, "The Discord message of feedback #%d was deleted, so there is nothing to reply to.", it.ID)
 	}
 	guild := it.ScopeID
-	if guild == "" && len(r.Config.Discord.Guilds) == 1 {
-		guild = r.Config.Discord.Guilds[0].ID
+	if guild == "" && len(ap.cfg.Discord.Guilds) == 1 {
+		guild = ap.cfg.Discord.Guilds[0].ID
 	}
 	return bot.DraftTarget{GuildID: guild, ChannelID: it.ChannelID, MessageID: it.MessageID}, nil
 }
 
 // draftForFeedback drafts text as a reply to feedback item id.
-func (r *Router) draftForFeedback(ctx context.Context, id int64, text string, u bot.User) (*bot.Reply, error) {
-	if err := r.mayDraft(u); err != nil {
+func (ap *Approvals) draftForFeedback(ctx context.Context, id int64, text string, u bot.User) (*bot.Reply, error) {
+	if err := ap.mayDraft(u); err != nil {
 		return nil, err
 	}
-	it, err := r.DB.Feedback(ctx, id)
+	it, err := ap.feedback.Item(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	t, err := r.feedbackTarget(it)
+	t, err := ap.feedbackTarget(it)
 	if err != nil {
 		return nil, err
 	}
-	if r.Discord != nil {
-		if _, err := r.Discord.Message(ctx, t.ChannelID, t.MessageID); bot.ErrorCode(err) == bot.ENotFound {
+	if ap.discord != nil {
+		if _, err := ap.discord.Message(ctx, t.ChannelID, t.MessageID); bot.ErrorCode(err) == bot.ENotFound {
 			return nil, bot.Errorf(bot.EInvalid, "The Discord message of feedback #%d no longer exists, so there is nothing to reply to.", it.ID)
 		}
 	}
-	return r.createDraft(ctx, draftInput{
+	return ap.createDraft(ctx, draftInput{
 		target: t, authorID: it.AuthorID, authorName: it.AuthorName, channelName: it.ChannelName, text: it.Text,
 		feedbackID: &it.ID, reply: text, by: u,
 	})
 }
 
 // draftForLink drafts text as a reply to the Discord message at link.
-func (r *Router) draftForLink(ctx context.Context, link, text string, u bot.User) (*bot.Reply, error) {
-	if err := r.mayDraft(u); err != nil {
+func (ap *Approvals) draftForLink(ctx context.Context, link, text string, u bot.User) (*bot.Reply, error) {
+	if err := ap.mayDraft(u); err != nil {
 		return nil, err
 	}
 	t, err := bot.ParseMessageLink(link)
 	if err != nil {
 		return nil, err
 	}
-	if !slices.ContainsFunc(r.Config.Discord.Guilds, func(g config.Guild) bool { return g.ID == t.GuildID }) {
+	if !slices.ContainsFunc(ap.cfg.Discord.Guilds, func(g config.Guild) bool { return g.ID == t.GuildID }) {
 		return nil, bot.Errorf(bot.EInvalid, "That message is in a Discord server Liaison is not set up for (server %s): check discord: in liaison.yaml.", t.GuildID)
 	}
-	if r.Discord == nil {
+	if ap.discord == nil {
 		return nil, bot.Errorf(bot.EConflict, "Liaison is not connected to Discord right now, so it cannot read that message. Try again once it is.")
 	}
-	m, err := r.Discord.Message(ctx, t.ChannelID, t.MessageID)
+	m, err := ap.discord.Message(ctx, t.ChannelID, t.MessageID)
 	if bot.ErrorCode(err) == bot.ENotFound {
 		return nil, bot.Errorf(bot.EInvalid, "That Discord message no longer exists, or Liaison cannot see its channel.")
 	} else if err != nil {
 		return nil, err
 	}
-	return r.createDraft(ctx, draftInput{
+	return ap.createDraft(ctx, draftInput{
 		target: t, authorID: m.Author.ID, authorName: m.Author.Label(), channelName: m.ChannelName, text: m.Text,
 		reply: text, by: u,
 	})
 }
 
 // replySubcommand is /liaison reply <feedback id> <text>.
-func (r *Router) replySubcommand(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error) {
+func (ap *Approvals) replySubcommand(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error) {
 	idText, text, _ := strings.Cut(args, " ")
 	id, err := strconv.ParseInt(strings.TrimPrefix(idText, "#"), 10, 64)
 	if err != nil {
@@ -156,11 +198,11 @@ func (r *Router) replySubcommand(ctx context.Context, c *bot.Command, args strin
 	if strings.TrimSpace(text) == "" {
 		return nil, bot.Errorf(bot.EInvalid, "Write the reply after the number: /liaison reply %d Thanks, a fix ships on Monday!", id)
 	}
-	return r.draftForFeedback(ctx, id, text, c.User)
+	return ap.draftForFeedback(ctx, id, text, c.User)
 }
 
 // draftSubcommand is /liaison draft <link> <text> and /liaison draft show N.
-func (r *Router) draftSubcommand(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error) {
+func (ap *Approvals) draftSubcommand(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error) {
 	first, rest, _ := strings.Cut(args, " ")
 	rest = strings.TrimSpace(rest)
 	if strings.EqualFold(first, "show") {
@@ -168,16 +210,16 @@ func (r *Router) draftSubcommand(ctx context.Context, c *bot.Command, args strin
 		if err != nil {
 			return nil, bot.Errorf(bot.EInvalid, "Which draft? Give its number: /liaison draft show 3")
 		}
-		return r.showDraft(ctx, id)
+		return ap.showDraft(ctx, id)
 	}
 	if first == "" || rest == "" {
 		return nil, bot.Errorf(bot.EInvalid, "Give the Discord message's link, then the reply: /liaison draft https://discord.com/channels/… Thanks for asking! (or /liaison draft show 3)")
 	}
-	return r.draftForLink(ctx, first, rest, c.User)
+	return ap.draftForLink(ctx, first, rest, c.User)
 }
 
 // draftsSubcommand is /liaison drafts [pending|mine|all].
-func (r *Router) draftsSubcommand(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error) {
+func (ap *Approvals) draftsSubcommand(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error) {
 	f := store.DraftFilter{}
 	what := "waiting for approval"
 	switch strings.ToLower(strings.TrimSpace(args)) {
@@ -190,7 +232,7 @@ func (r *Router) draftsSubcommand(ctx context.Context, c *bot.Command, args stri
 	default:
 		return nil, bot.Errorf(bot.EInvalid, "List which drafts? Use /liaison drafts pending, drafts mine or drafts all.")
 	}
-	ds, err := r.DB.ListDrafts(ctx, f)
+	ds, err := ap.db.ListDrafts(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -200,36 +242,36 @@ func (r *Router) draftsSubcommand(ctx context.Context, c *bot.Command, args stri
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d draft(s) %s, newest first:", len(ds), what)
 	for _, d := range ds {
-		to := cmpOr(d.TargetAuthorName, "a message")
+		to := cmp.Or(d.TargetAuthorName, "a message")
 		if d.TargetChannelName != "" {
 			to += " in #" + d.TargetChannelName
 		}
-		fmt.Fprintf(&b, "\n#%d %s · by %s to %s: %s", d.ID, d.Status, d.AuthorName, to, oneLine(d.Text, 80))
+		fmt.Fprintf(&b, "\n#%d %s · by %s to %s: %s", d.ID, d.Status, d.AuthorName, to, bot.OneLine(d.Text, 80))
 	}
 	return &bot.Reply{Text: b.String()}, nil
 }
 
 // showDraft prints a draft and its whole history.
-func (r *Router) showDraft(ctx context.Context, id int64) (*bot.Reply, error) {
-	d, err := r.DB.Draft(ctx, id)
+func (ap *Approvals) showDraft(ctx context.Context, id int64) (*bot.Reply, error) {
+	d, err := ap.db.Draft(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	hist, err := r.DB.DraftHistory(ctx, id)
+	hist, err := ap.db.DraftHistory(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	var approvals []store.Approval
-	err = r.DB.InTx(ctx, func(tx *store.Tx) (err error) {
+	err = ap.db.InTx(ctx, func(tx *store.Tx) (err error) {
 		approvals, err = tx.Approvals(ctx, id, d.TextHash)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	pol := r.policyOf(ctx, d)
+	pol := ap.policyOf(ctx, d)
 	var b strings.Builder
-	to := cmpOr(d.TargetAuthorName, "a message")
+	to := cmp.Or(d.TargetAuthorName, "a message")
 	if d.TargetChannelName != "" {
 		to += " in #" + d.TargetChannelName
 	}
@@ -238,7 +280,7 @@ func (r *Router) showDraft(ctx context.Context, id int64) (*bot.Reply, error) {
 		fmt.Fprintf(&b, " (feedback #%d)", *d.FeedbackID)
 	}
 	fmt.Fprintf(&b, "\nOriginal: %s\nReply: %s\nStatus: %s\nPolicy: %s · text %s",
-		oneLine(d.TargetText, 200), oneLine(d.Text, 500), r.draftStatusLine(d, pol, approvals), pol.Describe(d.Author), bot.ShortHash(d.TextHash))
+		bot.OneLine(d.TargetText, 200), bot.OneLine(d.Text, 500), ap.draftStatusLine(d, pol, approvals), pol.Describe(d.Author), bot.ShortHash(d.TextHash))
 	if d.DiscordMessageID != "" {
 		t := d.Target()
 		t.MessageID = d.DiscordMessageID
@@ -246,7 +288,7 @@ func (r *Router) showDraft(ctx context.Context, id int64) (*bot.Reply, error) {
 	}
 	b.WriteString("\nHistory:")
 	for _, h := range hist {
-		fmt.Fprintf(&b, "\n%s %s %s", h.CreatedAt.In(r.Config.Location).Format("2006-01-02 15:04"), cmpOr(h.Actor, "Liaison"), h.Action)
+		fmt.Fprintf(&b, "\n%s %s %s", h.CreatedAt.In(ap.cfg.Location).Format("2006-01-02 15:04"), cmp.Or(h.Actor, "Liaison"), h.Action)
 		switch {
 		case h.OldHash != "":
 			fmt.Fprintf(&b, " (text %s → %s)", bot.ShortHash(h.OldHash), bot.ShortHash(h.TextHash))
@@ -262,10 +304,10 @@ func (r *Router) showDraft(ctx context.Context, id int64) (*bot.Reply, error) {
 
 // Deciding.
 
-// approvalsAction handles the approval message's buttons. A button's value
+// action handles the approval message's buttons. A button's value
 // is "<draft id>:<text hash>" (Retry's, the id alone): a decision applies to
 // the text the clicker was shown.
-func (r *Router) approvalsAction(ctx context.Context, a *bot.Action) (*bot.Reply, error) {
+func (ap *Approvals) action(ctx context.Context, a *bot.Action) (*bot.Reply, error) {
 	idText, hash, _ := strings.Cut(a.Value, ":")
 	id, err := strconv.ParseInt(idText, 10, 64)
 	if err != nil {
@@ -274,8 +316,8 @@ func (r *Router) approvalsAction(ctx context.Context, a *bot.Action) (*bot.Reply
 	switch a.ActionID {
 	case "approvals.approve":
 		var msg string
-		err := r.DB.InTx(ctx, func(tx *store.Tx) (err error) {
-			msg, err = r.approve(ctx, tx, id, a.User, hash)
+		err := ap.db.InTx(ctx, func(tx *store.Tx) (err error) {
+			msg, err = ap.approve(ctx, tx, id, a.User, hash)
 			return err
 		})
 		if err != nil {
@@ -283,7 +325,7 @@ func (r *Router) approvalsAction(ctx context.Context, a *bot.Action) (*bot.Reply
 		}
 		return &bot.Reply{Text: msg}, nil
 	case "approvals.reject":
-		d, pol, err := r.decidable(ctx, id, a.User, hash, bot.DraftReject)
+		d, pol, err := ap.decidable(ctx, id, a.User, hash, bot.DraftReject)
 		if err != nil {
 			return nil, err
 		}
@@ -296,11 +338,11 @@ func (r *Router) approvalsAction(ctx context.Context, a *bot.Action) (*bot.Reply
 			Fields: []bot.ModalField{{ID: "reason", Label: fmt.Sprintf("Why? %s reads this in the thread, and can edit the draft and resubmit it.", d.AuthorName), Multiline: true}},
 		}}, nil
 	case "approvals.edit":
-		d, _, err := r.decidable(ctx, id, a.User, hash, bot.DraftEdit)
+		d, _, err := ap.decidable(ctx, id, a.User, hash, bot.DraftEdit)
 		if err != nil {
 			return nil, err
 		}
-		if err := r.mayEdit(ctx, d, a.User); err != nil {
+		if err := ap.mayEdit(ctx, d, a.User); err != nil {
 			return nil, err
 		}
 		return &bot.Reply{Modal: &bot.Modal{
@@ -309,15 +351,15 @@ func (r *Router) approvalsAction(ctx context.Context, a *bot.Action) (*bot.Reply
 			Fields: []bot.ModalField{{ID: "text", Label: "The reply (a changed text needs its approvals again)", Value: d.Text, Multiline: true}},
 		}}, nil
 	case "approvals.retry":
-		return r.retry(ctx, id, a.User)
+		return ap.retry(ctx, id, a.User)
 	}
 	return nil, bot.Errorf(bot.ENotFound, "This button belongs to something Liaison no longer handles; nothing was changed.")
 }
 
 // decidable reads draft id for a decision about to be asked for (a form
 // opening): it must allow action and still show the text hash (when given).
-func (r *Router) decidable(ctx context.Context, id int64, u bot.User, hash, action string) (*store.Draft, bot.ApprovalPolicy, error) {
-	d, err := r.DB.Draft(ctx, id)
+func (ap *Approvals) decidable(ctx context.Context, id int64, u bot.User, hash, action string) (*store.Draft, bot.ApprovalPolicy, error) {
+	d, err := ap.db.Draft(ctx, id)
 	if err != nil {
 		return nil, bot.ApprovalPolicy{}, err
 	}
@@ -327,7 +369,7 @@ func (r *Router) decidable(ctx context.Context, id int64, u bot.User, hash, acti
 	if hash != "" && hash != d.TextHash {
 		return nil, bot.ApprovalPolicy{}, changedUnder(d.ID)
 	}
-	pol, err := r.resolvePolicy(ctx, r.Config.Approvals.For(d.TargetChannelID))
+	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.TargetChannelID))
 	return d, pol, err
 }
 
@@ -336,11 +378,11 @@ func changedUnder(id int64) error {
 }
 
 // mayEdit says whether u may edit d: its author or one of its approvers.
-func (r *Router) mayEdit(ctx context.Context, d *store.Draft, u bot.User) error {
+func (ap *Approvals) mayEdit(ctx context.Context, d *store.Draft, u bot.User) error {
 	if u.ID == d.Author {
 		return nil
 	}
-	pol, err := r.resolvePolicy(ctx, r.Config.Approvals.For(d.TargetChannelID))
+	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.TargetChannelID))
 	if err != nil {
 		return err
 	}
@@ -353,17 +395,17 @@ func (r *Router) mayEdit(ctx context.Context, d *store.Draft, u bot.User) error 
 // approve records u's approval of draft id (of the text with hash, when
 // given) and publishes the draft when that reaches the quorum, in tx with
 // the draft locked. It returns what to tell u; an error changes nothing.
-func (r *Router) approve(ctx context.Context, tx *store.Tx, id int64, u bot.User, hash string) (string, error) {
+func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.User, hash string) (string, error) {
 	d, err := tx.Draft(ctx, id)
 	if err != nil {
 		return "", err
 	}
-	if r.expiredNow(d) {
+	if ap.expiredNow(d) {
 		// The job has not got to it yet: expire it now, and say so.
-		if err := r.expire(ctx, tx, d); err != nil {
+		if err := ap.expire(ctx, tx, d); err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("Draft #%d expired %s, before it had its approvals: it can't be approved any more.", d.ID, r.when(*d.ExpiresAt)), nil
+		return fmt.Sprintf("Draft #%d expired %s, before it had its approvals: it can't be approved any more.", d.ID, ap.when(*d.ExpiresAt)), nil
 	}
 	if _, err := bot.DraftTransition(d.ID, d.Status, bot.DraftApprove); err != nil {
 		return "", err
@@ -371,15 +413,15 @@ func (r *Router) approve(ctx context.Context, tx *store.Tx, id int64, u bot.User
 	if hash != "" && hash != d.TextHash {
 		return "", changedUnder(d.ID)
 	}
-	pol, err := r.resolvePolicy(ctx, r.Config.Approvals.For(d.TargetChannelID))
+	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.TargetChannelID))
 	if err != nil {
 		return "", err
 	}
 	if err := pol.Check(u.ID, d.Author, "approve"); err != nil {
 		return "", err
 	}
-	if why := r.targetStale(ctx, d); why != "" {
-		if err := r.goStale(ctx, tx, d, why); err != nil {
+	if why := ap.targetStale(ctx, d); why != "" {
+		if err := ap.goStale(ctx, tx, d, why); err != nil {
 			return "", err
 		}
 		if why == staleClosed {
@@ -387,8 +429,8 @@ func (r *Router) approve(ctx context.Context, tx *store.Tx, id int64, u bot.User
 		}
 		return fmt.Sprintf("The Discord message draft #%d answers was deleted, so the draft can't be posted any more.", d.ID), nil
 	}
-	now := r.Clock.Now()
-	by := r.actor(u)
+	now := ap.clock.Now()
+	by := ap.dir.Actor(u)
 	added, err := tx.AddApproval(ctx, now, d.ID, u.ID, by, d.TextHash)
 	if err != nil {
 		return "", err
@@ -408,12 +450,12 @@ func (r *Router) approve(ctx context.Context, tx *store.Tx, id int64, u bot.User
 		ids = append(ids, a.Approver)
 	}
 	if pol.Reached(d.Author, ids) {
-		if err := r.publish(ctx, tx, d, pol); err != nil {
+		if err := ap.publish(ctx, tx, d, pol); err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("You approved draft #%d: it is being posted in Discord.", d.ID), nil
 	}
-	if err := r.refreshDraft(ctx, tx, d, pol); err != nil {
+	if err := ap.refreshDraft(ctx, tx, d, pol); err != nil {
 		return "", err
 	}
 	left := pol.Needed(d.Author) - pol.Count(d.Author, ids)
@@ -423,7 +465,7 @@ func (r *Router) approve(ctx context.Context, tx *store.Tx, id int64, u bot.User
 // withdraw takes back u's approval of draft id (u removed their ✅), in tx
 // with the draft locked, while the draft still waits for approvals. It
 // returns what to tell u, or "" when u had not approved this text.
-func (r *Router) withdraw(ctx context.Context, tx *store.Tx, id int64, u bot.User) (string, error) {
+func (ap *Approvals) withdraw(ctx context.Context, tx *store.Tx, id int64, u bot.User) (string, error) {
 	d, err := tx.Draft(ctx, id)
 	if err != nil {
 		return "", err
@@ -444,12 +486,12 @@ func (r *Router) withdraw(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 	if err != nil || !removed {
 		return "", err
 	}
-	by := r.actor(u)
-	if err := tx.LogDraft(ctx, r.Clock.Now(), d.ID, store.DraftEvent{Actor: by, Action: "withdrew their approval", TextHash: d.TextHash}); err != nil {
+	by := ap.dir.Actor(u)
+	if err := tx.LogDraft(ctx, ap.clock.Now(), d.ID, store.DraftEvent{Actor: by, Action: "withdrew their approval", TextHash: d.TextHash}); err != nil {
 		return "", err
 	}
-	pol := r.policyOf(ctx, d)
-	if err := r.refreshDraft(ctx, tx, d, pol); err != nil {
+	pol := ap.policyOf(ctx, d)
+	if err := ap.refreshDraft(ctx, tx, d, pol); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("You withdrew your approval of draft #%d.", d.ID), nil
@@ -458,7 +500,7 @@ func (r *Router) withdraw(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 // reject rejects draft id on u's word, in tx with the draft locked, and
 // tells its author in the thread. An empty reason (a ❌ reaction) asks u
 // for one there.
-func (r *Router) reject(ctx context.Context, tx *store.Tx, id int64, u bot.User, hash, reason string) (string, error) {
+func (ap *Approvals) reject(ctx context.Context, tx *store.Tx, id int64, u bot.User, hash, reason string) (string, error) {
 	d, err := tx.Draft(ctx, id)
 	if err != nil {
 		return "", err
@@ -469,32 +511,32 @@ func (r *Router) reject(ctx context.Context, tx *store.Tx, id int64, u bot.User,
 	if hash != "" && hash != d.TextHash {
 		return "", changedUnder(d.ID)
 	}
-	pol, err := r.resolvePolicy(ctx, r.Config.Approvals.For(d.TargetChannelID))
+	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.TargetChannelID))
 	if err != nil {
 		return "", err
 	}
 	if err := pol.Check(u.ID, d.Author, "reject"); err != nil {
 		return "", err
 	}
-	by := r.actor(u)
+	by := ap.dir.Actor(u)
 	d.Reason, d.DecidedBy = reason, u.ID
 	detail := reason
 	if reason == "" {
 		detail = "with ❌; the reason is asked for in the thread"
 	}
-	if err := r.move(ctx, tx, d, bot.DraftReject, store.DraftEvent{Actor: by, Action: "rejected", Detail: detail}, pol); err != nil {
+	if err := ap.move(ctx, tx, d, bot.DraftReject, store.DraftEvent{Actor: by, Action: "rejected", Detail: detail}, pol); err != nil {
 		return "", err
 	}
 	if reason == "" {
 		text := fmt.Sprintf("%s rejected this draft with ❌. %s, please reply in this thread with the reason, so that %s knows what to change; %s can then edit the draft and resubmit it.",
 			by, by, d.AuthorName, d.AuthorName)
-		if err := r.sayInThread(ctx, tx, d, text, d.Author, u.ID); err != nil {
+		if err := ap.sayInThread(ctx, tx, d, text, d.Author, u.ID); err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("You rejected draft #%d. Please give %s the reason in its thread.", d.ID, d.AuthorName), nil
 	}
 	text := fmt.Sprintf("%s rejected this draft: %s\nEdit it to resubmit a new text.", by, reason)
-	if err := r.sayInThread(ctx, tx, d, text, d.Author); err != nil {
+	if err := ap.sayInThread(ctx, tx, d, text, d.Author); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("You rejected draft #%d; %s is told in its thread.", d.ID, d.AuthorName), nil
@@ -503,7 +545,7 @@ func (r *Router) reject(ctx context.Context, tx *store.Tx, id int64, u bot.User,
 // edit saves u's new text for draft id, in tx with the draft locked. A
 // changed text voids every approval, and the thread says so to those who
 // had approved; a rejected draft is resubmitted (with a new deadline).
-func (r *Router) edit(ctx context.Context, tx *store.Tx, id int64, u bot.User, hash, text string) (string, error) {
+func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.User, hash, text string) (string, error) {
 	d, err := tx.Draft(ctx, id)
 	if err != nil {
 		return "", err
@@ -514,7 +556,7 @@ func (r *Router) edit(ctx context.Context, tx *store.Tx, id int64, u bot.User, h
 	if hash != "" && hash != d.TextHash {
 		return "", bot.Errorf(bot.EConflict, "Someone changed draft #%d while you were editing it: click Edit again to start from the new text. Nothing was saved.", d.ID)
 	}
-	if err := r.mayEdit(ctx, d, u); err != nil {
+	if err := ap.mayEdit(ctx, d, u); err != nil {
 		return "", err
 	}
 	text, err = checkReply(text)
@@ -526,7 +568,7 @@ func (r *Router) edit(ctx context.Context, tx *store.Tx, id int64, u bot.User, h
 	if newHash == d.TextHash && !resubmit {
 		return fmt.Sprintf("Draft #%d has that text already: nothing changed.", d.ID), nil
 	}
-	pol, err := r.resolvePolicy(ctx, r.Config.Approvals.For(d.TargetChannelID))
+	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.TargetChannelID))
 	if err != nil {
 		return "", err
 	}
@@ -534,14 +576,14 @@ func (r *Router) edit(ctx context.Context, tx *store.Tx, id int64, u bot.User, h
 	if err != nil {
 		return "", err
 	}
-	now := r.Clock.Now()
-	by := r.actor(u)
+	now := ap.clock.Now()
+	by := ap.dir.Actor(u)
 	oldHash, rejecter := d.TextHash, d.DecidedBy
 	d.Text, d.TextHash = text, newHash
 	action := "edited"
 	if resubmit {
 		action = "resubmitted"
-		exp := now.Add(r.Config.Approvals.For(d.TargetChannelID).ExpireAfter)
+		exp := now.Add(ap.cfg.Approvals.For(d.TargetChannelID).ExpireAfter)
 		d.Reason, d.DecidedBy, d.ExpiresAt = "", "", &exp
 	}
 	e := store.DraftEvent{Actor: by, Action: action, TextHash: newHash}
@@ -551,14 +593,14 @@ func (r *Router) edit(ctx context.Context, tx *store.Tx, id int64, u bot.User, h
 	if len(cleared) > 0 {
 		e.Detail = fmt.Sprintf("%d approval(s) cleared", len(cleared))
 	}
-	if err := r.move(ctx, tx, d, bot.DraftEdit, e, pol); err != nil {
+	if err := ap.move(ctx, tx, d, bot.DraftEdit, e, pol); err != nil {
 		return "", err
 	}
 	var notify, names []string
 	for _, a := range cleared {
 		if !slices.Contains(notify, a.Approver) {
 			notify = append(notify, a.Approver)
-			names = append(names, cmpOr(a.ApproverName, a.Approver))
+			names = append(names, cmp.Or(a.ApproverName, a.Approver))
 		}
 	}
 	var say string
@@ -579,7 +621,7 @@ func (r *Router) edit(ctx context.Context, tx *store.Tx, id int64, u bot.User, h
 		say += fmt.Sprintf(". The approvals of %s were cleared: they applied to the old text", strings.Join(names, ", "))
 	}
 	say += fmt.Sprintf(". The new text %s.", pol.Describe(d.Author))
-	if err := r.sayInThread(ctx, tx, d, say, notify...); err != nil {
+	if err := ap.sayInThread(ctx, tx, d, say, notify...); err != nil {
 		return "", err
 	}
 	if resubmit {
@@ -593,28 +635,28 @@ func (r *Router) edit(ctx context.Context, tx *store.Tx, id int64, u bot.User, h
 
 // retry sends again a reply Discord refused, on the word of the draft's
 // author or an approver, once they have fixed what made it fail.
-func (r *Router) retry(ctx context.Context, id int64, u bot.User) (*bot.Reply, error) {
-	d, err := r.DB.Draft(ctx, id)
+func (ap *Approvals) retry(ctx context.Context, id int64, u bot.User) (*bot.Reply, error) {
+	d, err := ap.db.Draft(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := r.mayEdit(ctx, d, u); err != nil {
+	if err := ap.mayEdit(ctx, d, u); err != nil {
 		return nil, bot.Errorf(bot.EForbidden, "Only %s, who wrote draft #%d, and its approvers can retry it. Nothing was changed.", d.AuthorName, d.ID)
 	}
 	if d.Status != bot.DraftFailed {
 		return nil, bot.Errorf(bot.EConflict, "Draft #%d %s: there is nothing to retry.", d.ID, bot.DraftStatusText(d.Status))
 	}
-	if err := r.DB.RetryOutbox(ctx, r.Clock.Now(), store.PublishOutboxKey(d.ID)); err != nil {
+	if err := ap.db.RetryOutbox(ctx, ap.clock.Now(), store.PublishOutboxKey(d.ID)); err != nil {
 		return nil, err
 	}
-	by := r.actor(u)
-	err = r.DB.InTx(ctx, func(tx *store.Tx) error {
+	by := ap.dir.Actor(u)
+	err = ap.db.InTx(ctx, func(tx *store.Tx) error {
 		d, err := tx.Draft(ctx, id)
 		if err != nil || d.Status != bot.DraftFailed {
 			return err // the reply may be sent already
 		}
 		d.Reason = ""
-		return r.move(ctx, tx, d, bot.DraftRetry, store.DraftEvent{Actor: by, Action: "retried"}, r.policyOf(ctx, d))
+		return ap.move(ctx, tx, d, bot.DraftRetry, store.DraftEvent{Actor: by, Action: "retried"}, ap.policyOf(ctx, d))
 	})
 	if err != nil {
 		return nil, err
@@ -622,8 +664,8 @@ func (r *Router) retry(ctx context.Context, id int64, u bot.User) (*bot.Reply, e
 	return &bot.Reply{Text: fmt.Sprintf("Liaison is trying again to post draft #%d in Discord.", d.ID)}, nil
 }
 
-// approvalsForm handles the Draft reply, Edit and Reject forms.
-func (r *Router) approvalsForm(ctx context.Context, s *bot.Submission) (*bot.Reply, error) {
+// form handles the Draft reply, Edit and Reject forms.
+func (ap *Approvals) form(ctx context.Context, s *bot.Submission) (*bot.Reply, error) {
 	kind, ref, _ := strings.Cut(s.Meta, ":")
 	switch s.CallbackID {
 	case "approvals.draft":
@@ -631,23 +673,23 @@ func (r *Router) approvalsForm(ctx context.Context, s *bot.Submission) (*bot.Rep
 		if kind != "feedback" || err != nil {
 			return nil, bot.Errorf(bot.EInvalid, "This form does not name a feedback item; nothing was changed.")
 		}
-		return r.draftForFeedback(ctx, id, s.Values["text"], s.User)
+		return ap.draftForFeedback(ctx, id, s.Values["text"], s.User)
 	case "approvals.edit", "approvals.reject":
 		id, err := strconv.ParseInt(kind, 10, 64)
 		if err != nil {
 			return nil, bot.Errorf(bot.EInvalid, "This form does not name a draft; nothing was changed.")
 		}
 		var msg string
-		err = r.DB.InTx(ctx, func(tx *store.Tx) (err error) {
+		err = ap.db.InTx(ctx, func(tx *store.Tx) (err error) {
 			if s.CallbackID == "approvals.edit" {
-				msg, err = r.edit(ctx, tx, id, s.User, ref, s.Values["text"])
+				msg, err = ap.edit(ctx, tx, id, s.User, ref, s.Values["text"])
 				return err
 			}
 			reason := strings.TrimSpace(s.Values["reason"])
 			if reason == "" {
 				return bot.Errorf(bot.EInvalid, "Say why, so that the author knows what to change.")
 			}
-			msg, err = r.reject(ctx, tx, id, s.User, ref, reason)
+			msg, err = ap.reject(ctx, tx, id, s.User, ref, reason)
 			return err
 		})
 		if err != nil {
@@ -660,11 +702,11 @@ func (r *Router) approvalsForm(ctx context.Context, s *bot.Submission) (*bot.Rep
 
 // Events.
 
-// approvalsEvent handles ✅ and ❌ on approval messages, the reason a ❌
+// event handles ✅ and ❌ on approval messages, the reason a ❌
 // rejecter gives in the thread, and the deletion of a draft's target or the
 // closing of its thread.
-func (r *Router) approvalsEvent(ctx context.Context, tx *store.Tx, ev bot.Event) error {
-	a := r.Config.Approvals
+func (ap *Approvals) event(ctx context.Context, tx *store.Tx, ev bot.Event) error {
+	a := ap.cfg.Approvals
 	if !a.Enabled {
 		return nil
 	}
@@ -677,7 +719,7 @@ func (r *Router) approvalsEvent(ctx context.Context, tx *store.Tx, ev bot.Event)
 		if !approve && !(reject && !e.Removed) {
 			return nil // a ❌ taken back changes nothing: the draft was rejected
 		}
-		d, err := reactedTo(ctx, r, tx, e, func() (*store.Draft, error) { return tx.DraftByMessage(ctx, e.ChannelID, e.MessageID) })
+		d, err := reactedTo(ctx, tx, ap.slack, ap.clock, e, func() (*store.Draft, error) { return tx.DraftByMessage(ctx, e.ChannelID, e.MessageID) })
 		if bot.ErrorCode(err) == bot.ENotFound {
 			return nil
 		} else if err != nil {
@@ -685,11 +727,11 @@ func (r *Router) approvalsEvent(ctx context.Context, tx *store.Tx, ev bot.Event)
 		}
 		var msg string
 		if e.Removed {
-			msg, err = r.withdraw(ctx, tx, d.ID, e.User)
+			msg, err = ap.withdraw(ctx, tx, d.ID, e.User)
 		} else if approve {
-			msg, err = r.approve(ctx, tx, d.ID, e.User, "")
+			msg, err = ap.approve(ctx, tx, d.ID, e.User, "")
 		} else {
-			msg, err = r.reject(ctx, tx, d.ID, e.User, "", "")
+			msg, err = ap.reject(ctx, tx, d.ID, e.User, "", "")
 		}
 		if err != nil && bot.ErrorCode(err) == bot.EInternal {
 			return err
@@ -700,7 +742,7 @@ func (r *Router) approvalsEvent(ctx context.Context, tx *store.Tx, ev bot.Event)
 			msg = bot.ErrorMessage(err)
 		}
 		// Said once the change is made: a rolled-back approval is not told.
-		tx.OnCommit(func() { r.tell(context.WithoutCancel(ctx), e.ChannelID, e.User.ID, msg) })
+		tx.OnCommit(func() { ap.tell(context.WithoutCancel(ctx), e.ChannelID, e.User.ID, msg) })
 		return nil
 	case *bot.Message:
 		if e.Platform != bot.PlatformSlack || e.ChannelID != a.Channel.ID || e.ThreadID == "" || e.Author.Bot || e.Edited {
@@ -716,21 +758,21 @@ func (r *Router) approvalsEvent(ctx context.Context, tx *store.Tx, ev bot.Event)
 			return nil
 		}
 		d.Reason = strings.TrimSpace(e.Text)
-		now := r.Clock.Now()
+		now := ap.clock.Now()
 		if err := tx.SaveDraft(ctx, now, d); err != nil {
 			return err
 		}
-		if err := tx.LogDraft(ctx, now, d.ID, store.DraftEvent{Actor: r.actor(e.Author), Action: "gave the reason", TextHash: d.TextHash, Detail: d.Reason}); err != nil {
+		if err := tx.LogDraft(ctx, now, d.ID, store.DraftEvent{Actor: ap.dir.Actor(e.Author), Action: "gave the reason", TextHash: d.TextHash, Detail: d.Reason}); err != nil {
 			return err
 		}
-		return r.refreshDraft(ctx, tx, d, r.policyOf(ctx, d))
+		return ap.refreshDraft(ctx, tx, d, ap.policyOf(ctx, d))
 	case *bot.MessageDeleted:
 		if e.Platform != bot.PlatformDiscord {
 			return nil
 		}
-		return r.staleDrafts(ctx, tx, e.ChannelID, e.ID, staleDeleted)
+		return ap.staleDrafts(ctx, tx, e.ChannelID, e.ID, staleDeleted)
 	case *bot.ThreadClosed:
-		return r.staleDrafts(ctx, tx, e.ThreadID, "", staleClosed)
+		return ap.staleDrafts(ctx, tx, e.ThreadID, "", staleClosed)
 	}
 	return nil
 }
@@ -738,7 +780,7 @@ func (r *Router) approvalsEvent(ctx context.Context, tx *store.Tx, ev bot.Event)
 // staleDrafts makes stale, for why, the waiting drafts that answer the
 // Discord message (channel, messageID), or any message of channel when
 // messageID is empty.
-func (r *Router) staleDrafts(ctx context.Context, tx *store.Tx, channel, messageID, why string) error {
+func (ap *Approvals) staleDrafts(ctx context.Context, tx *store.Tx, channel, messageID, why string) error {
 	ids, err := tx.DraftsByTarget(ctx, channel, messageID, bot.DraftPending, bot.DraftRejected)
 	if err != nil {
 		return err
@@ -748,55 +790,22 @@ func (r *Router) staleDrafts(ctx context.Context, tx *store.Tx, channel, message
 		if err != nil {
 			return err
 		}
-		if err := r.goStale(ctx, tx, d, why); err != nil {
+		if err := ap.goStale(ctx, tx, d, why); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// reactedTo finds, with find, what a Slack reaction e is on; when find
-// finds nothing but the message is Liaison's own, it learns the message's
-// ts (learnSlackMessage) and finds again.
-func reactedTo[T any](ctx context.Context, r *Router, tx *store.Tx, e *bot.Reaction, find func() (T, error)) (T, error) {
-	v, err := find()
-	if bot.ErrorCode(err) != bot.ENotFound {
-		return v, err
-	}
-	if learned, lerr := r.learnSlackMessage(ctx, tx, e); lerr != nil {
-		return v, lerr
-	} else if !learned {
-		return v, err
-	}
-	return find()
-}
-
-// learnSlackMessage records the ts of Liaison's own Slack message that e
-// reacts to on its outbox row, when the reaction came first: Slack has the
-// message, but the dispatcher has not recorded its outcome yet (it does so
-// per batch, and Slack paces a channel to a message a second). The
-// message's metadata names the row. It reports whether it recorded one; a
-// failed read fails the event, so Slack delivers it again.
-func (r *Router) learnSlackMessage(ctx context.Context, tx *store.Tx, e *bot.Reaction) (bool, error) {
-	if !e.OwnMessage || e.Platform != bot.PlatformSlack || r.SlackDirect == nil {
-		return false, nil
-	}
-	key, err := r.SlackDirect.OutboxKeyOf(ctx, e.ChannelID, e.MessageID)
-	if err != nil || key == "" {
-		return false, err
-	}
-	return tx.NotePlatformID(ctx, r.Clock.Now(), key, e.ChannelID, e.MessageID)
-}
-
 // tell shows text to one Slack user, directly: the answer to a reaction.
 // It is best effort, bounded, and never fails the event.
-func (r *Router) tell(ctx context.Context, channelID, userID, text string) {
-	if r.SlackDirect == nil || text == "" {
+func (ap *Approvals) tell(ctx context.Context, channelID, userID, text string) {
+	if ap.slack == nil || text == "" {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	if err := r.SlackDirect.PostEphemeral(ctx, channelID, userID, &bot.Reply{Text: text}); err != nil && !errors.Is(err, context.Canceled) {
-		r.Logger.Warn("approvals: could not answer a reaction", "user", userID, "err", err)
+	if err := ap.slack.PostEphemeral(ctx, channelID, userID, &bot.Reply{Text: text}); err != nil && !errors.Is(err, context.Canceled) {
+		ap.logger.Warn("approvals: could not answer a reaction", "user", userID, "err", err)
 	}
 }

@@ -166,6 +166,7 @@ func (s *apSender) count(key string) int {
 
 type apBundle struct {
 	r      *Router
+	caps   *Capabilities
 	db     *store.DB
 	clock  *bot.ManualClock
 	msgs   *apMessages
@@ -184,7 +185,8 @@ func setupApprovals(t *testing.T, db *store.DB) *apBundle {
 	clock := bot.NewManualClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	b := &apBundle{db: db, clock: clock, msgs: &apMessages{m: map[string]*bot.Message{}}, direct: &apDirect{groups: map[string][]string{}},
 		sender: &apSender{sent: map[string]int{}}}
-	b.r = New(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), Discord: b.msgs, SlackDirect: b.direct})
+	b.caps = Build(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), Discord: b.msgs, SlackDirect: b.direct})
+	b.r = b.caps.Router
 	b.disp = &jobs.Dispatcher{Store: db, Clock: clock, Logger: slog.New(slog.DiscardHandler), MaxAttempts: 3,
 		Senders: map[string]bot.Sender{bot.PlatformSlack: b.sender, bot.PlatformDiscord: b.sender}}
 	return b
@@ -200,7 +202,7 @@ func (b *apBundle) settle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := b.r.SettleDrafts(ctx, b.clock.Now())
+		m, err := b.caps.Approvals.SettleDrafts(ctx, b.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -773,7 +775,7 @@ func TestDraftsExpireAndGoStale(t *testing.T) {
 		ctx := context.Background()
 		old := b.draft(t, apBob, b.target(t, apFeedback, "1500000000000005001", "hello"), "Hi!")
 		b.clock.Advance(47 * time.Hour)
-		if n, _ := b.r.SettleDrafts(ctx, b.clock.Now()); n != 0 {
+		if n, _ := b.caps.Approvals.SettleDrafts(ctx, b.clock.Now()); n != 0 {
 			t.Errorf("%d drafts expired before their deadline", n)
 		}
 		b.clock.Advance(time.Hour)
@@ -813,7 +815,7 @@ func TestDraftsExpireAndGoStale(t *testing.T) {
 		m5 := b.target(t, apFeedback, "1500000000000005005", "three")
 		atClick := b.draft(t, apBob, m5, "Answer three.")
 		b.msgs.remove(apFeedback, m4.ID)
-		if n, err := b.r.CheckDraftTargets(ctx, b.clock.Now()); err != nil || n != 1 {
+		if n, err := b.caps.Approvals.CheckDraftTargets(ctx, b.clock.Now()); err != nil || n != 1 {
 			t.Errorf("CheckDraftTargets = %d, %v", n, err)
 		}
 		b.msgs.remove(apFeedback, m5.ID)
@@ -981,7 +983,8 @@ func TestTwoReplicasApprovingAtOncePublishOnce(t *testing.T) {
 	t.Parallel()
 	dbs := storetest.Replicas(t, 2)
 	one, two := setupApprovals(t, dbs[0]), setupApprovals(t, dbs[1])
-	two.msgs, two.r.Discord = one.msgs, one.msgs
+	two.msgs = one.msgs
+	two.caps.Attach(Readers{Discord: one.msgs, SlackDirect: two.direct})
 	two.n.Store(1_000_000)
 	for round := range 5 {
 		d := one.draft(t, apBob, one.target(t, apFeedback, fmt.Sprint(1500000000000007000+round), "hello"), fmt.Sprintf("Hi %d!", round))
@@ -1042,7 +1045,8 @@ func TestUserGroupsApproveThroughSlack(t *testing.T) {
 			t.Fatal(err)
 		}
 		b := setupApprovals(t, db)
-		b.r = New(Deps{DB: db, Config: cfg, Clock: b.clock, Logger: slog.New(slog.DiscardHandler), Discord: b.msgs, SlackDirect: b.direct})
+		b.caps = Build(Deps{DB: db, Config: cfg, Clock: b.clock, Logger: slog.New(slog.DiscardHandler), Discord: b.msgs, SlackDirect: b.direct})
+		b.r = b.caps.Router
 		b.direct.groups["S01LEADS"] = []string{"U01LEAD1"}
 		d := b.draft(t, apBob, b.target(t, apFeedback, "1500000000000005001", "hello"), "Hi!")
 		if _, p := b.lastPost(t, "draft:1"); !strings.Contains(apPostText(p), "Policy: needs 1 of carol, @leads") {
@@ -1085,7 +1089,7 @@ func TestADraftInALockedOrArchivedThreadGoesStale(t *testing.T) {
 		m2 := b.target(t, apFeedback, "1500000000000006002", "also in a thread")
 		checked := b.draft(t, apBob, m2, "Answer two.")
 		closeThread(m2)
-		if n, err := b.r.CheckDraftTargets(ctx, b.clock.Now()); err != nil || n != 1 {
+		if n, err := b.caps.Approvals.CheckDraftTargets(ctx, b.clock.Now()); err != nil || n != 1 {
 			t.Errorf("CheckDraftTargets = %d, %v", n, err)
 		}
 		b.settle(t)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/liaison-bot/liaison/bot/chart"
 	"github.com/liaison-bot/liaison/bot/config"
 	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/jobs"
 )
 
 // The community digest: a period's activity, members, feedback, response
@@ -24,32 +26,52 @@ import (
 // enough to be useful, short enough for a phone.
 const digestTop = 5
 
-func (r *Router) registerDigest() {
-	r.events = append(r.events, r.statsEvent)
-	r.subcommands["digest"] = &Subcommand{
-		Name: "digest", Usage: "preview [name]",
-		Summary: "the community digest of the period so far, shown to you only",
-		Run:     r.digestSubcommand,
-	}
+// Digest is the community digest and the statistics it reads: every
+// Discord message, join and leave is counted as it arrives, the figures
+// are posted on each digest's schedule, and /liaison digest preview shows
+// the period so far. It reads feedback, drafts and cases only as figures
+// from the store.
+type Digest struct {
+	db    *store.DB
+	cfg   *config.Config
+	clock bot.Clock
+	dir   directory
 }
 
-// digestSubcommand is /liaison digest preview [name].
-func (r *Router) digestSubcommand(ctx context.Context, _ *bot.Command, args string) (*bot.Reply, error) {
+func newDigest(db *store.DB, cfg *config.Config, clock bot.Clock, dir directory) *Digest {
+	return &Digest{db: db, cfg: cfg, clock: clock, dir: dir}
+}
+
+// Register declares what the digest answers: every event (for the
+// statistics), /liaison digest, and its jobs: folding the statistics
+// every 5 seconds and posting the digests when they fall due.
+func (dc *Digest) Register(r *Router) {
+	r.OnEvent(dc.statsEvent)
+	r.OnSubcommand("digest", "preview [name]",
+		"the community digest of the period so far, shown to you only", dc.subcommand)
+	r.AddJob(jobs.FoldStats(dc.db))
+	r.AddJobFor(func(owner string, logger *slog.Logger) jobs.Job {
+		return (&jobs.Digests{Store: dc.db, Poster: dc, Digests: dc.cfg.Digests, Owner: owner, Logger: logger}).Job()
+	})
+}
+
+// subcommand is /liaison digest preview [name].
+func (dc *Digest) subcommand(ctx context.Context, _ *bot.Command, args string) (*bot.Reply, error) {
 	verb, name, _ := strings.Cut(strings.TrimSpace(args), " ")
 	if !strings.EqualFold(verb, "preview") {
 		return nil, bot.Errorf(bot.EInvalid, "Use /liaison digest preview, or /liaison digest preview weekly to name a digest.")
 	}
-	text, err := r.DigestPreview(ctx, strings.TrimSpace(name))
+	text, err := dc.Preview(ctx, strings.TrimSpace(name))
 	if err != nil {
 		return nil, err
 	}
 	return &bot.Reply{Text: text}, nil
 }
 
-// DigestConfig returns the configured digest called name; "" means the
+// Config returns the configured digest called name; "" means the
 // first one.
-func (r *Router) DigestConfig(name string) (config.Digest, error) {
-	ds := r.Config.Digests
+func (dc *Digest) Config(name string) (config.Digest, error) {
+	ds := dc.cfg.Digests
 	if len(ds) == 0 {
 		return config.Digest{}, bot.Errorf(bot.ENotFound, "No digest is set up: add a digests: section to liaison.yaml (see liaison.example.yaml).")
 	}
@@ -66,33 +88,33 @@ func (r *Router) DigestConfig(name string) (config.Digest, error) {
 	return config.Digest{}, bot.Errorf(bot.ENotFound, "There is no digest called %q. The digests are: %s.", name, strings.Join(names, ", "))
 }
 
-// DigestPreview computes the digest called name (or the first) for the
+// Preview computes the digest called name (or the first) for the
 // period its next run will report on, as far as it has gone, and renders
 // it as text.
-func (r *Router) DigestPreview(ctx context.Context, name string) (string, error) {
-	d, err := r.DigestConfig(name)
+func (dc *Digest) Preview(ctx context.Context, name string) (string, error) {
+	d, err := dc.Config(name)
 	if err != nil {
 		return "", err
 	}
-	now := r.Clock.Now()
+	now := dc.clock.Now()
 	next := d.Schedule.Next(now)
 	if next.IsZero() {
 		return "", bot.Errorf(bot.EInvalid, "The digest %s has no next run, so there is no period to preview.", d.Name)
 	}
 	// Up to and including now: what happened this second counts.
-	dg, err := r.computeDigest(ctx, d, bot.PeriodEnding(next, d.Location, string(d.Period)), now.Add(time.Second))
+	dg, err := dc.compute(ctx, d, bot.PeriodEnding(next, d.Location, string(d.Period)), now.Add(time.Second))
 	if err != nil {
 		return "", err
 	}
 	dg.SoFar = true
-	return digestText(r.internalPost(dg, "")), nil
+	return digestText(dc.internalPost(dg, "")), nil
 }
 
-// ComputeDigest computes the digest d for its run at slot: the period that
+// Compute computes the digest d for its run at slot: the period that
 // ends when slot's day begins, compared with the period before.
-func (r *Router) ComputeDigest(ctx context.Context, d config.Digest, slot time.Time) (*bot.Digest, error) {
+func (dc *Digest) Compute(ctx context.Context, d config.Digest, slot time.Time) (*bot.Digest, error) {
 	p := bot.PeriodEnding(slot, d.Location, string(d.Period))
-	dg, err := r.computeDigest(ctx, d, p, p.End)
+	dg, err := dc.compute(ctx, d, p, p.End)
 	if err != nil {
 		return nil, err
 	}
@@ -100,47 +122,47 @@ func (r *Router) ComputeDigest(ctx context.Context, d config.Digest, slot time.T
 	return dg, nil
 }
 
-// computeDigest reads a period's figures up to until (its end, or now for
+// compute reads a period's figures up to until (its end, or now for
 // a preview) and the previous period's, whole.
-func (r *Router) computeDigest(ctx context.Context, d config.Digest, p bot.Period, until time.Time) (*bot.Digest, error) {
+func (dc *Digest) compute(ctx context.Context, d config.Digest, p bot.Period, until time.Time) (*bot.Digest, error) {
 	span := string(d.Period)
 	prev := p.Previous(span)
 	if until.After(p.End) {
 		until = p.End
 	}
 	dg := &bot.Digest{Name: d.Name, Span: span, Period: p, Previous: prev}
-	names := r.discordChannelNames()
+	names := dc.dir.channelNames()
 	// The reads are independent: run them side by side, the period's and
 	// the previous one's, so a digest costs the slowest read, not the sum.
 	var mod, prevMod map[string]int64
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		dg.Activity, err = r.DB.Activity(ctx, store.ActivityQuery{Period: p, Previous: prev, Top: digestTop, StaffInTop: d.StaffInTop, Names: names})
+		dg.Activity, err = dc.db.Activity(ctx, store.ActivityQuery{Period: p, Previous: prev, Top: digestTop, StaffInTop: d.StaffInTop, Names: names})
 		return err
 	})
 	g.Go(func() (err error) {
-		dg.PrevActivity, err = r.DB.Activity(ctx, store.ActivityQuery{Period: prev, Top: digestTop, StaffInTop: d.StaffInTop, Names: names})
+		dg.PrevActivity, err = dc.db.Activity(ctx, store.ActivityQuery{Period: prev, Top: digestTop, StaffInTop: d.StaffInTop, Names: names})
 		return err
 	})
 	g.Go(func() (err error) {
-		dg.Feedback, err = r.feedbackFigures(ctx, p.Start, until, true)
+		dg.Feedback, err = dc.feedbackFigures(ctx, p.Start, until, true)
 		return err
 	})
 	g.Go(func() (err error) {
-		dg.PrevFeedback, err = r.feedbackFigures(ctx, prev.Start, prev.End, false)
+		dg.PrevFeedback, err = dc.feedbackFigures(ctx, prev.Start, prev.End, false)
 		return err
 	})
 	g.Go(func() (err error) {
-		if dg.Replies, err = r.DB.RepliesPublished(ctx, p.Start, until); err != nil {
+		if dg.Replies, err = dc.db.RepliesPublished(ctx, p.Start, until); err != nil {
 			return err
 		}
-		if dg.PrevReplies, err = r.DB.RepliesPublished(ctx, prev.Start, prev.End); err != nil {
+		if dg.PrevReplies, err = dc.db.RepliesPublished(ctx, prev.Start, prev.End); err != nil {
 			return err
 		}
-		if mod, err = r.DB.ModerationActions(ctx, p.Start, until); err != nil {
+		if mod, err = dc.db.ModerationActions(ctx, p.Start, until); err != nil {
 			return err
 		}
-		prevMod, err = r.DB.ModerationActions(ctx, prev.Start, prev.End)
+		prevMod, err = dc.db.ModerationActions(ctx, prev.Start, prev.End)
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -153,12 +175,12 @@ func (r *Router) computeDigest(ctx context.Context, d config.Digest, p bot.Perio
 // feedbackFigures sums up the feedback created in [from, to) and what was
 // waiting for an answer at to; with lists, the most-voted and the
 // longest-waiting items too (a previous period needs only its numbers).
-func (r *Router) feedbackFigures(ctx context.Context, from, to time.Time, lists bool) (bot.FeedbackFigures, error) {
+func (dc *Digest) feedbackFigures(ctx context.Context, from, to time.Time, lists bool) (bot.FeedbackFigures, error) {
 	top := 0
 	if lists {
 		top = digestTop
 	}
-	st, err := r.DB.FeedbackCreated(ctx, from, to, min(top, 3))
+	st, err := dc.db.FeedbackCreated(ctx, from, to, min(top, 3))
 	if err != nil {
 		return bot.FeedbackFigures{}, err
 	}
@@ -166,12 +188,12 @@ func (r *Router) feedbackFigures(ctx context.Context, from, to time.Time, lists 
 	for i := range st.MostVoted {
 		t.MostVoted = append(t.MostVoted, digestItem(&st.MostVoted[i], time.Time{}))
 	}
-	hours, loc := r.Config.BusinessHours, r.Config.Location
+	hours, loc := dc.cfg.BusinessHours, dc.cfg.Location
 	for _, p := range st.Responses {
 		t.Responses = append(t.Responses, hours.Elapsed(p[0], p[1], loc))
 	}
 	f := bot.SummarizeFeedback(t)
-	n, oldest, err := r.DB.UnansweredAt(ctx, to, top)
+	n, oldest, err := dc.db.UnansweredAt(ctx, to, top)
 	if err != nil {
 		return bot.FeedbackFigures{}, err
 	}
@@ -186,41 +208,29 @@ func (r *Router) feedbackFigures(ctx context.Context, from, to time.Time, lists 
 // votes and, when t is set, how long it has waited by then.
 func digestItem(it *store.FeedbackFact, t time.Time) bot.DigestItem {
 	who := cmp.Or(it.Customer, it.AuthorName)
-	d := bot.DigestItem{ID: it.ID, Title: fmt.Sprintf("#%d %s: %s", it.ID, who, oneLine(it.Text, 60)), URL: it.Permalink, Votes: it.Votes}
+	d := bot.DigestItem{ID: it.ID, Title: fmt.Sprintf("#%d %s: %s", it.ID, who, bot.OneLine(it.Text, 60)), URL: it.Permalink, Votes: it.Votes}
 	if !t.IsZero() {
 		d.Waiting = t.Sub(it.CreatedAt)
 	}
 	return d
 }
 
-// discordChannelNames maps the configured Discord channel ids to their
-// short names.
-func (r *Router) discordChannelNames() map[string]string {
-	out := map[string]string{}
-	for _, g := range r.Config.Discord.Guilds {
-		for name, id := range g.Channels {
-			out[id] = name
-		}
-	}
-	return out
-}
-
-// PublishDigest computes the digest called name for its run at slot and, in
+// Publish computes the digest called name for its run at slot and, in
 // one transaction, claims the slot (digest, slot) in job_runs and enqueues
 // its messages: for each Slack destination the digest and, in its thread,
 // the chart; for each Discord destination the public highlights. It reports
 // false, having posted nothing, when the slot was already claimed (posted by
 // another replica, or recorded as skipped). owner names who claims it.
-func (r *Router) PublishDigest(ctx context.Context, name string, slot time.Time, delayed bool, owner string) (bool, error) {
-	d, err := r.DigestConfig(name)
+func (dc *Digest) Publish(ctx context.Context, name string, slot time.Time, delayed bool, owner string) (bool, error) {
+	d, err := dc.Config(name)
 	if err != nil {
 		return false, err
 	}
 	job := bot.DigestJob(d.Name)
-	if run, err := r.DB.JobRunAt(ctx, job, slot); err != nil || run != nil {
+	if run, err := dc.db.JobRunAt(ctx, job, slot); err != nil || run != nil {
 		return false, err
 	}
-	dg, err := r.ComputeDigest(ctx, d, slot)
+	dg, err := dc.Compute(ctx, d, slot)
 	if err != nil {
 		return false, fmt.Errorf("compute digest %s for %s: %w", d.Name, slot, err)
 	}
@@ -235,8 +245,8 @@ func (r *Router) PublishDigest(ctx context.Context, name string, slot time.Time,
 		}
 	}
 	claimed := false
-	err = r.DB.InTx(ctx, func(tx *store.Tx) error {
-		now := r.Clock.Now()
+	err = dc.db.InTx(ctx, func(tx *store.Tx) error {
+		now := dc.clock.Now()
 		detail := fmt.Sprintf("%s, to %d channel(s)", dg.Period, len(d.To))
 		ok, err := tx.ClaimJobRun(ctx, now, job, slot, delayed, owner, detail)
 		if err != nil || !ok {
@@ -246,19 +256,19 @@ func (r *Router) PublishDigest(ctx context.Context, name string, slot time.Time,
 		for _, to := range d.To {
 			key := fmt.Sprintf("digest:%s:%s:%s", d.Name, slot.UTC().Format(time.RFC3339), to)
 			if to.Platform == config.PlatformDiscord {
-				m := &bot.OutboxMessage{Key: key, Platform: bot.PlatformDiscord, Kind: bot.KindPost, Payload: mustJSON(publicPost(dg, to.ID))}
+				m := &bot.OutboxMessage{Key: key, Platform: bot.PlatformDiscord, Kind: bot.KindPost, Payload: bot.Payload(publicPost(dg, to.ID))}
 				if _, err := tx.Enqueue(ctx, now, m); err != nil {
 					return err
 				}
 				continue
 			}
-			post := &bot.OutboxMessage{Key: key, Platform: bot.PlatformSlack, Kind: bot.KindPost, Payload: mustJSON(r.internalPost(dg, to.ID))}
+			post := &bot.OutboxMessage{Key: key, Platform: bot.PlatformSlack, Kind: bot.KindPost, Payload: bot.Payload(dc.internalPost(dg, to.ID))}
 			if _, err := tx.Enqueue(ctx, now, post); err != nil {
 				return err
 			}
 			up := bot.Upload{ChannelID: to.ID, Filename: chart.Filename, Title: fmt.Sprintf("%s: messages per day and feedback by sentiment", digestTitle(dg)), Data: png}
 			if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: key + ":chart", Platform: bot.PlatformSlack, Kind: bot.KindUpload,
-				Payload: mustJSON(up), ParentKey: key}); err != nil {
+				Payload: bot.Payload(up), ParentKey: key}); err != nil {
 				return err
 			}
 		}
@@ -276,7 +286,7 @@ func digestTitle(d *bot.Digest) string {
 
 // internalPost renders the digest for the team's Slack: every figure, with
 // its change, in one message short enough to read on a phone.
-func (r *Router) internalPost(d *bot.Digest, channelID string) bot.Post {
+func (dc *Digest) internalPost(d *bot.Digest, channelID string) bot.Post {
 	title := digestTitle(d) + " · " + d.Period.String()
 	switch {
 	case d.SoFar:
@@ -352,9 +362,9 @@ func (r *Router) internalPost(d *bot.Digest, channelID string) bot.Post {
 		mod.Lines = []bot.Line{{Text: "none"}}
 	}
 	p.Sections = append(p.Sections, mod)
-	p.Context = fmt.Sprintf("Discord messages from people (bots left out), by day in %s. Chart in the thread.", r.Config.Timezone)
+	p.Context = fmt.Sprintf("Discord messages from people (bots left out), by day in %s. Chart in the thread.", dc.cfg.Timezone)
 	if d.SoFar {
-		p.Context = fmt.Sprintf("Discord messages from people (bots left out), by day in %s.", r.Config.Timezone)
+		p.Context = fmt.Sprintf("Discord messages from people (bots left out), by day in %s.", dc.cfg.Timezone)
 	}
 	return p
 }

@@ -46,7 +46,7 @@ digests:
   - {name: weekly, cron: "0 9 * * MON", to: [community]}
 `
 
-func benchRouter(b *testing.B) (*Router, *sqlx.DB, config.Digest) {
+func benchRouter(b *testing.B) (*Capabilities, *sqlx.DB, config.Digest) {
 	b.Helper()
 	if os.Getenv(storetest.EnvURL) == "" {
 		b.Skip("set " + storetest.EnvURL + " to benchmark the digest on Postgres")
@@ -65,7 +65,7 @@ func benchRouter(b *testing.B) (*Router, *sqlx.DB, config.Digest) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { raw.Close() })
-	r := New(Deps{DB: db, Config: cfg, Clock: bot.NewManualClock(time.Date(2026, 11, 30, 9, 0, 0, 0, cfg.Location)), Logger: slog.New(slog.DiscardHandler)})
+	r := Build(Deps{DB: db, Config: cfg, Clock: bot.NewManualClock(time.Date(2026, 11, 30, 9, 0, 0, 0, cfg.Location)), Logger: slog.New(slog.DiscardHandler)})
 	return r, raw, cfg.Digests[0]
 }
 
@@ -196,7 +196,7 @@ func BenchmarkDigestCompute(b *testing.B) {
 		var dg *bot.Digest
 		var err error
 		for b.Loop() {
-			if dg, err = r.ComputeDigest(ctx, d, slot); err != nil {
+			if dg, err = r.Digest.Compute(ctx, d, slot); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -215,7 +215,7 @@ func BenchmarkDigestCompute(b *testing.B) {
 func BenchmarkDigestIngest(b *testing.B) {
 	r, _, _ := benchRouter(b)
 	ctx := context.Background()
-	at := time.Date(2026, 11, 25, 12, 0, 0, 0, r.Config.Location)
+	at := time.Date(2026, 11, 25, 12, 0, 0, 0, r.Digest.cfg.Location)
 	var seq atomic.Int64
 	b.SetParallelism(4) // Discord events arrive on several workers at once
 	b.ResetTimer()
@@ -231,14 +231,14 @@ func BenchmarkDigestIngest(b *testing.B) {
 				ID:       id, Text: "a message", Author: bot.User{Platform: bot.PlatformDiscord, ID: benchAuthor(int(authors.Uint64())), Name: "member"},
 				ThreadStart: n%50 == 0,
 			}
-			if err := r.HandleEvent(ctx, m); err != nil {
+			if err := r.Router.HandleEvent(ctx, m); err != nil {
 				b.Error(err)
 				return
 			}
 		}
 	})
 	// What was appended is counted in the roll-ups before the clock stops.
-	if _, err := r.DB.FoldStats(ctx); err != nil {
+	if _, err := r.Digest.db.FoldStats(ctx); err != nil {
 		b.Fatal(err)
 	}
 	b.StopTimer()

@@ -77,6 +77,7 @@ func paris(day, hour, min int) time.Time {
 
 type digestBundle struct {
 	r     *Router
+	dg    *Digest
 	db    *store.DB
 	raw   *sqlx.DB // the same database, for rows of capabilities not built yet
 	clock *bot.ManualClock
@@ -95,8 +96,8 @@ func setupDigest(t *testing.T, dialect string) *digestBundle {
 		t.Fatal(err)
 	}
 	clock := bot.NewManualClock(paris(16, 8, 0))
-	r := New(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler)})
-	return &digestBundle{r: r, db: db, raw: rawDB(t, u), clock: clock}
+	c := Build(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler)})
+	return &digestBundle{r: c.Router, dg: c.Digest, db: db, raw: rawDB(t, u), clock: clock}
 }
 
 // rawDB opens the database at a storetest URL with plain sqlx.
@@ -216,13 +217,13 @@ func TestEveryDigestMetricMatchesTheHandCountedFixture(t *testing.T) {
 			t.Parallel()
 			b := setupDigest(t, dialect)
 			b.script(t)
-			d, err := b.r.DigestConfig("weekly")
+			d, err := b.dg.Config("weekly")
 			if err != nil {
 				t.Fatal(err)
 			}
 			slot := paris(30, 9, 0)
 			b.clock.Set(slot)
-			got, err := b.r.ComputeDigest(context.Background(), d, slot)
+			got, err := b.dg.Compute(context.Background(), d, slot)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -275,7 +276,7 @@ func TestEveryDigestMetricMatchesTheHandCountedFixture(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("ComputeDigest (-want +got):\n%s", diff)
 			}
-			checkGolden(t, "digest_weekly.golden", digestText(b.r.internalPost(got, "C01COMMUNITY"))+"\n\n---- public ----\n"+digestText(publicPost(got, "1100000000000000004"))+"\n")
+			checkGolden(t, "digest_weekly.golden", digestText(b.dg.internalPost(got, "C01COMMUNITY"))+"\n\n---- public ----\n"+digestText(publicPost(got, "1100000000000000004"))+"\n")
 		})
 	}
 }
@@ -307,8 +308,8 @@ func TestThePublicHighlightsCarryNoInternalDataAndPingNobody(t *testing.T) {
 	b.script(t)
 	// A member whose name tries to ping everyone.
 	b.at(t, paris(27, 12, 0), b.say(dgGeneral, "1400000000000000077", "@everyone", "<@&1200000000000000001> hi <!channel>"))
-	d, _ := b.r.DigestConfig("weekly")
-	got, err := b.r.ComputeDigest(context.Background(), d, paris(30, 9, 0))
+	d, _ := b.dg.Config("weekly")
+	got, err := b.dg.Compute(context.Background(), d, paris(30, 9, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,7 +337,7 @@ func TestPublishingASlotTwiceEnqueuesOnce(t *testing.T) {
 		ctx := context.Background()
 		slot := paris(30, 9, 0)
 		for i, want := range []bool{true, false} {
-			ok, err := b.r.PublishDigest(ctx, "weekly", slot, i == 1, "test")
+			ok, err := b.dg.Publish(ctx, "weekly", slot, i == 1, "test")
 			if err != nil || ok != want {
 				t.Fatalf("PublishDigest #%d = %v, %v; want %v", i+1, ok, err, want)
 			}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -54,6 +55,7 @@ func (m messages) Message(_ context.Context, channelID, id string) (*bot.Message
 
 type fbBundle struct {
 	r     *Router
+	caps  *Capabilities
 	db    *store.DB
 	clock *bot.ManualClock
 	msgs  messages
@@ -69,8 +71,8 @@ func setupFeedbackTB(t testing.TB, db *store.DB) *fbBundle {
 	}
 	clock := bot.NewManualClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	msgs := messages{}
-	r := New(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), Discord: msgs})
-	return &fbBundle{r: r, db: db, clock: clock, msgs: msgs}
+	c := Build(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), Discord: msgs})
+	return &fbBundle{r: c.Router, caps: c, db: db, clock: clock, msgs: msgs}
 }
 
 func discordMsg(channel, id, authorID, author, text string) *bot.Message {
@@ -397,7 +399,7 @@ func TestRelayButtonsUpdateTheMessageAndRecordWhoActed(t *testing.T) {
 		hist, _ := db.FeedbackHistory(ctx, it.ID)
 		var acts []string
 		for _, h := range hist {
-			acts = append(acts, cmpOr(h.Actor, "-")+" "+h.Action)
+			acts = append(acts, cmp.Or(h.Actor, "-")+" "+h.Action)
 		}
 		if want := "carol acknowledged,carol tagged,dave closed"; strings.Join(acts, ",") != want {
 			t.Errorf("history = %q, want %q", strings.Join(acts, ","), want)
@@ -609,7 +611,7 @@ func TestAVoteOnARelayBeforeItsTSIsRecordedCounts(t *testing.T) {
 			t.Fatalf("claim = %d, %v", len(claimed), err)
 		}
 		const ts = "1700000600.000100"
-		b.r.SlackDirect = &apDirect{metadata: map[string]string{"C01PRODUCT " + ts: "relay:1:product"}}
+		b.caps.Attach(Readers{Discord: b.msgs, SlackDirect: &apDirect{metadata: map[string]string{"C01PRODUCT " + ts: "relay:1:product"}}})
 		vote := reaction(bot.PlatformSlack, "C01PRODUCT", ts, "U01CAROL", "+1")
 		vote.OwnMessage = true
 		b.event(t, vote)

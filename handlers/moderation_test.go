@@ -15,6 +15,7 @@ import (
 	"github.com/liaison-bot/liaison/bot/config"
 	"github.com/liaison-bot/liaison/bot/store"
 	"github.com/liaison-bot/liaison/bot/store/storetest"
+	"github.com/liaison-bot/liaison/handlers/moderation"
 	"github.com/liaison-bot/liaison/jobs"
 )
 
@@ -149,6 +150,7 @@ func (f *fakeGuild) ChannelHistory(_ context.Context, ch string, limit int) ([]*
 
 type modBundle struct {
 	r     *Router
+	mod   *moderation.Moderation
 	db    *store.DB
 	clock *bot.ManualClock
 	guild *fakeGuild
@@ -164,8 +166,8 @@ func setupMod(t *testing.T, db *store.DB) *modBundle {
 	}
 	clock := bot.NewManualClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	g := newFakeGuild()
-	r := New(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), Guilds: g})
-	return &modBundle{r: r, db: db, clock: clock, guild: g}
+	c := Build(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), Guilds: g})
+	return &modBundle{r: c.Router, mod: c.Moderation, db: db, clock: clock, guild: g}
 }
 
 func (b *modBundle) delivery() bot.Delivery {
@@ -245,7 +247,7 @@ func TestEachCommandMakesACaseWithItsActionAndModLog(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		b := setupMod(t, db)
-		b.step = burstWindow // no burst: every case has its own mod-log post
+		b.step = moderation.BurstWindow // no burst: every case has its own mod-log post
 		must := mustOf(t)
 		key := func(n int) string { return fmt.Sprintf("case:%s:%d", mGuild, n) }
 
@@ -540,17 +542,17 @@ func TestABurstOfCasesIsBatchedInTheModLog(t *testing.T) {
 				singles += len(b.outboxWith(t, fmt.Sprintf("case:%s:%d:log:%s", mGuild, n, p)))
 			}
 			batches := b.outboxWith(t, fmt.Sprintf("modlog:%s:%s:", mGuild, p))
-			if singles != burstCases || len(batches) != 1 {
-				t.Fatalf("%s: %d single posts and %d batches, want %d and 1", p, singles, len(batches), burstCases)
+			if singles != moderation.BurstCases || len(batches) != 1 {
+				t.Fatalf("%s: %d single posts and %d batches, want %d and 1", p, singles, len(batches), moderation.BurstCases)
 			}
 			var post bot.Post
 			json.Unmarshal([]byte(batches[0].Payload), &post)
-			if post.Title != "Cases 6–12 (7 cases in a burst)" || strings.Count(post.Text, "\n") != 6 || !batches[0].NextAttemptAt.Equal(b.clock.Now().Add(burstWindow)) {
+			if post.Title != "Cases 6–12 (7 cases in a burst)" || strings.Count(post.Text, "\n") != 6 || !batches[0].NextAttemptAt.Equal(b.clock.Now().Add(moderation.BurstWindow)) {
 				t.Errorf("%s batch = %+v due %v", p, post, batches[0].NextAttemptAt)
 			}
 		}
 		// Once the batch is sent, a case joins a new one, still in the burst.
-		b.clock.Advance(burstWindow)
+		b.clock.Advance(moderation.BurstWindow)
 		b.sendAll(t)
 		must(b.discord(t, uDave, "note", "user", uMallory, "text", "after"))
 		if es := b.outboxWith(t, fmt.Sprintf("modlog:%s:slack:2", mGuild)); len(es) != 1 {
@@ -735,7 +737,7 @@ func TestExpiriesLiftTempBansAndRenewLongTimeoutsOnce(t *testing.T) {
 		b := setupMod(t, db)
 		must := mustOf(t)
 		ctx := context.Background()
-		x := &jobs.Expiries{Store: db, Apply: b.r.ApplyExpiry}
+		x := &jobs.Expiries{Store: db, Apply: b.mod.ApplyExpiry}
 		must(b.discord(t, uDave, "ban", "user", uMallory, "reason", "cool off", "duration", "1d"))
 		must(b.discord(t, uDave, "timeout", "user", uAlice, "duration", "40d", "reason", "long one"))
 		t0 := b.clock.Now()
@@ -800,7 +802,7 @@ func TestTwoSchedulersActOnAnExpiryOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			x := &jobs.Expiries{Store: db, Apply: b.r.ApplyExpiry}
+			x := &jobs.Expiries{Store: db, Apply: b.mod.ApplyExpiry}
 			n, err := x.Run(context.Background(), b.clock.Now())
 			if err != nil {
 				t.Error(err)
@@ -817,7 +819,7 @@ func TestTwoSchedulersActOnAnExpiryOnce(t *testing.T) {
 	b.clock.Advance(time.Hour)
 	for _, holder := range []string{"a", "b"} {
 		s := &jobs.Scheduler{Leases: db, Clock: b.clock, Holder: holder}
-		s.Add((&jobs.Expiries{Store: db, Apply: b.r.ApplyExpiry}).Job())
+		s.Add((&jobs.Expiries{Store: db, Apply: b.mod.ApplyExpiry}).Job())
 		if _, err := s.RunDue(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -849,7 +851,7 @@ func TestTheModerateMenuOfAFeedbackItemActsOnItsAuthor(t *testing.T) {
 			t.Fatal(err)
 		}
 		dave := bot.User{Platform: bot.PlatformSlack, ID: "U01DAVE"}
-		r, err := b.click(t, dave, ModerateButton(it.ID))
+		r, err := b.click(t, dave, moderation.ModerateButton(it.ID))
 		if err != nil || len(r.Buttons) != 3 || r.Text != fmt.Sprintf("Moderate mallory, the author of feedback #%d?", it.ID) {
 			t.Fatalf("menu = %+v, %v", r, err)
 		}

@@ -35,9 +35,9 @@ func TestAnEventDeliveredFourTimesIsHandledOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newRouter(t, db)
 		var handled atomic.Int32
-		r.events = append(r.events, func(ctx context.Context, tx *store.Tx, ev bot.Event) error {
+		r.OnEvent(func(ctx context.Context, tx *store.Tx, ev bot.Event) error {
 			handled.Add(1)
-			_, err := tx.Enqueue(ctx, r.Clock.Now(), &bot.OutboxMessage{Key: "relay:" + ev.(*bot.Message).ID, Platform: bot.PlatformSlack, Kind: bot.KindPost})
+			_, err := tx.Enqueue(ctx, r.clock.Now(), &bot.OutboxMessage{Key: "relay:" + ev.(*bot.Message).ID, Platform: bot.PlatformSlack, Kind: bot.KindPost})
 			return err
 		})
 		ctx := context.Background()
@@ -74,7 +74,7 @@ func TestAFailedEventLeavesNoTraceSoItsRetryIsHandled(t *testing.T) {
 		r := newRouter(t, db)
 		fail := true
 		var handled int
-		r.events = append(r.events, func(ctx context.Context, tx *store.Tx, ev bot.Event) error {
+		r.OnEvent(func(ctx context.Context, tx *store.Tx, ev bot.Event) error {
 			if fail {
 				return errors.New("database hiccup")
 			}

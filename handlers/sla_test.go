@@ -14,8 +14,8 @@ func TestSLARemindersFireOnceInBusinessHoursAcrossAWeekend(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		b := setupFeedback(t, db)
-		b.r.Config.Feedback.EscalateTo, _ = b.r.Config.ResolveChannel("community")
-		paris := b.r.Config.Location
+		b.caps.Feedback.cfg.Feedback.EscalateTo, _ = b.caps.Feedback.cfg.ResolveChannel("community")
+		paris := b.caps.Feedback.cfg.Location
 		// Friday 17:00 in Paris; SLA 4h (default): due Monday 12:00; escalation Monday 16:00.
 		b.clock.Set(time.Date(2026, 11, 27, 17, 0, 0, 0, paris))
 		b.event(t, discordMsg(feedbackCh, "777", aliceID, "alice", "where is my invoice?"))
@@ -24,7 +24,7 @@ func TestSLARemindersFireOnceInBusinessHoursAcrossAWeekend(t *testing.T) {
 		remind := func(at time.Time) int {
 			t.Helper()
 			b.clock.Set(at)
-			n, err := b.r.RemindOverdue(ctx, at)
+			n, err := b.caps.Feedback.RemindOverdue(ctx, at)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,13 +82,13 @@ func TestSLARemindersFireOnceInBusinessHoursAcrossAWeekend(t *testing.T) {
 func TestAnAnsweredItemIsNotReminded(t *testing.T) {
 	t.Parallel()
 	b := setupFeedback(t, storetest.Open(t, store.SQLite))
-	paris := b.r.Config.Location
+	paris := b.caps.Feedback.cfg.Location
 	b.clock.Set(time.Date(2026, 11, 23, 10, 0, 0, 0, paris))
 	b.event(t, discordMsg(feedbackCh, "1", aliceID, "alice", "is SSO planned?"))
 	reply := discordMsg(feedbackCh, "2", daveDiscord, "dave", "yes, in Q1")
 	reply.ReplyTo = "1"
 	b.event(t, reply)
-	if n, _ := b.r.RemindOverdue(context.Background(), time.Date(2026, 11, 24, 10, 0, 0, 0, paris)); n != 0 {
+	if n, _ := b.caps.Feedback.RemindOverdue(context.Background(), time.Date(2026, 11, 24, 10, 0, 0, 0, paris)); n != 0 {
 		t.Errorf("an answered item got %d reminders", n)
 	}
 }

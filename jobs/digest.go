@@ -19,9 +19,9 @@ type digestStore interface {
 	TrackPeriod(ctx context.Context, now time.Time, key string, startsAt time.Time) error
 }
 
-// digestPoster is implemented by *handlers.Router.
+// digestPoster is implemented by *handlers.Digest.
 type digestPoster interface {
-	PublishDigest(ctx context.Context, name string, slot time.Time, delayed bool, owner string) (bool, error)
+	Publish(ctx context.Context, name string, slot time.Time, delayed bool, owner string) (bool, error)
 }
 
 // Digests posts the configured digests on their schedules. Each scheduled
@@ -123,7 +123,7 @@ func (j *Digests) runDigest(ctx context.Context, d config.Digest, now, prevRun t
 			}
 			continue
 		}
-		ok, err := j.Poster.PublishDigest(ctx, d.Name, a.slot, a.delayed, j.Owner)
+		ok, err := j.Poster.Publish(ctx, d.Name, a.slot, a.delayed, j.Owner)
 		if err != nil {
 			return posted, err
 		}

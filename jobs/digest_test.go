@@ -30,13 +30,13 @@ func nov(day, hour, min int) time.Time {
 	return time.Date(2026, 11, day, hour, min, 0, 0, digestParis)
 }
 
-func digestRouter(t *testing.T, db *store.DB, clock bot.Clock) (*handlers.Router, *config.Config) {
+func newDigest(t *testing.T, db *store.DB, clock bot.Clock) (*handlers.Digest, *config.Config) {
 	t.Helper()
 	cfg, err := config.Parse("liaison.yaml", []byte(digestConfig))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return handlers.New(handlers.Deps{DB: db, Config: cfg, Clock: clock, Logger: quiet}), cfg
+	return handlers.Build(handlers.Deps{DB: db, Config: cfg, Clock: clock, Logger: quiet}).Digest, cfg
 }
 
 // digestRuns lists the job_runs of the weekly digest as "slot status".
@@ -92,12 +92,12 @@ func TestAMissedDigestIsPostedDelayedWithinGraceAndSkippedAfter(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clock := bot.NewManualClock(nov(22, 12, 0))
-		router, cfg := digestRouter(t, db, clock)
+		digest, cfg := newDigest(t, db, clock)
 		// A fresh process each time: what a restart after downtime is.
 		start := func(at time.Time) int {
 			t.Helper()
 			clock.Set(at)
-			j := &jobs.Digests{Store: db, Poster: router, Digests: cfg.Digests, Owner: "r1", Logger: quiet}
+			j := &jobs.Digests{Store: db, Poster: digest, Digests: cfg.Digests, Owner: "r1", Logger: quiet}
 			n, err := j.Run(ctx, at)
 			if err != nil {
 				t.Fatalf("Run at %s: %v", at, err)
@@ -144,14 +144,14 @@ func TestTwoSchedulersPostEachDigestOnceEvenWhenTheLeaseHolderDies(t *testing.T)
 	clock := bot.NewManualClock(nov(22, 0, 0))
 	names := []string{"a", "b"}
 	scheds := make([]*jobs.Scheduler, 2)
-	routers := make([]*handlers.Router, 2)
+	digests := make([]*handlers.Digest, 2)
 	for i, db := range dbs {
-		router, cfg := digestRouter(t, db, clock)
-		routers[i] = router
+		digest, cfg := newDigest(t, db, clock)
+		digests[i] = digest
 		// Time is scaled: the clock moves 15 minutes a tick and the lease
 		// lasts 20, so the holder keeps it from tick to tick.
 		scheds[i] = &jobs.Scheduler{Leases: db, Clock: clock, Holder: names[i], Logger: quiet, TTL: 20 * time.Minute}
-		scheds[i].Add((&jobs.Digests{Store: db, Poster: router, Digests: cfg.Digests, Owner: names[i], Logger: quiet}).Job())
+		scheds[i].Add((&jobs.Digests{Store: db, Poster: digest, Digests: cfg.Digests, Owner: names[i], Logger: quiet}).Job())
 	}
 	if _, err := scheds[0].RunDue(ctx); err != nil || !scheds[0].Leader() { // a starts first and leads
 		t.Fatalf("a did not take the lease: %v", err)
@@ -197,9 +197,9 @@ func TestTwoSchedulersPostEachDigestOnceEvenWhenTheLeaseHolderDies(t *testing.T)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	claimed := 0
-	for _, r := range routers {
+	for _, r := range digests {
 		wg.Go(func() {
-			ok, err := r.PublishDigest(ctx, "weekly", slot, false, "race")
+			ok, err := r.Publish(ctx, "weekly", slot, false, "race")
 			if err != nil {
 				t.Error(err)
 			}

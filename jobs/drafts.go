@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// draftKeeper is implemented by *handlers.Router.
+// draftKeeper is implemented by *handlers.Approvals.
 type draftKeeper interface {
 	SettleDrafts(ctx context.Context, now time.Time) (int, error)
 	CheckDraftTargets(ctx context.Context, now time.Time) (int, error)

@@ -15,7 +15,7 @@ type expiryStore interface {
 
 // Expiries acts on moderation expiries as they fall due: temporary bans
 // lifted, long timeouts renewed, ended timeouts noted in the mod log. The
-// rows survive restarts; Apply (handlers.Router.ApplyExpiry) claims each in
+// rows survive restarts; Apply (Moderation.ApplyExpiry, in handlers/moderation) claims each in
 // the transaction that enqueues its action, so an expiry acts once even
 // when two schedulers run it at the same moment.
 type Expiries struct {

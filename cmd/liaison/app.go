@@ -87,7 +87,8 @@ func (a *App) Open(ctx context.Context) (err error) {
 	}, []string{"platform", "type"})
 	a.Registry.MustRegister(a.Inbound)
 
-	a.Router = handlers.New(handlers.Deps{DB: a.DB, Config: a.Config, Clock: a.Clock, Logger: a.Logger})
+	capabilities := handlers.Build(handlers.Deps{DB: a.DB, Config: a.Config, Clock: a.Clock, Logger: a.Logger})
+	a.Router = capabilities.Router
 	senders := map[string]bot.Sender{}
 	ready := &readiness{db: a.DB}
 	a.stopping = &ready.stopping
@@ -98,6 +99,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 	if err := a.openDiscord(senders, mux); err != nil {
 		return err
 	}
+	capabilities.Attach(a.readers())
 	a.logPlatforms()
 	a.Dispatcher = &jobs.Dispatcher{
 		Store:        a.DB,
@@ -169,11 +171,25 @@ func (a *App) openSlack(senders map[string]bot.Sender, mux *http.ServeMux) error
 	}
 	a.Slack = s
 	senders[bot.PlatformSlack] = s.Sender()
-	a.Router.SlackDirect = slackbot.NewDirectory(s.Sender(), a.Clock)
 	if a.Env.SlackSigningSecret != "" {
 		s.Routes(mux)
 	}
 	return nil
+}
+
+// readers are what the capabilities read from the platforms that are on:
+// Discord messages and servers through the adapter, Slack user groups and
+// direct answers through a directory over the Slack sender. A platform that
+// is off leaves its readers nil, which disables what needs them.
+func (a *App) readers() handlers.Readers {
+	var r handlers.Readers
+	if a.Slack != nil {
+		r.SlackDirect = slackbot.NewDirectory(a.Slack.Sender(), a.Clock)
+	}
+	if a.Discord != nil {
+		r.Discord, r.Guilds = a.Discord, a.Discord
+	}
+	return r
 }
 
 func (a *App) logPlatforms() {
@@ -186,8 +202,7 @@ func (a *App) logPlatforms() {
 }
 
 // openDiscord builds the Discord adapter when a token is set: its sender
-// joins the outbox's, its HTTP endpoint the server's, and the handlers read
-// flagged messages through it.
+// joins the outbox's and its HTTP endpoint the server's.
 func (a *App) openDiscord(senders map[string]bot.Sender, mux *http.ServeMux) error {
 	if a.Env.DiscordBotToken == "" {
 		return nil
@@ -208,7 +223,7 @@ func (a *App) openDiscord(senders map[string]bot.Sender, mux *http.ServeMux) err
 	if err != nil {
 		return fmt.Errorf("discord: %w", err)
 	}
-	a.Discord, a.Router.Discord, a.Router.Guilds = d, d, d
+	a.Discord = d
 	senders[bot.PlatformDiscord] = d.Sender()
 	d.Routes(mux)
 	return nil

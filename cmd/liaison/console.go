@@ -145,7 +145,8 @@ func openConsole(ctx context.Context, cfg *config.Config, dbPath string, clock *
 	if err != nil {
 		return nil, err
 	}
-	router := handlers.New(handlers.Deps{DB: db, Config: cfg, Clock: clock, Logger: logger})
+	capabilities := handlers.Build(handlers.Deps{DB: db, Config: cfg, Clock: clock, Logger: logger})
+	router := capabilities.Router
 	con := console.New(console.Options{
 		Config:   cfg,
 		Handler:  router,
@@ -170,9 +171,9 @@ func openConsole(ctx context.Context, cfg *config.Config, dbPath string, clock *
 		BackoffMax:   cfg.Outbox.BackoffMax,
 		ReclaimAfter: cfg.Outbox.ReclaimAfter,
 	}
-	router.Discord = con // a flagged message is read back from the console's world
-	router.SlackDirect = con
-	router.Guilds = con
+	// The console's world is both platforms: a flagged message is read back
+	// from it, and so are servers, members and user groups.
+	capabilities.Attach(handlers.Readers{Discord: con, Guilds: con, SlackDirect: con})
 	sched := &jobs.Scheduler{Leases: db, Clock: clock, Holder: "console", Logger: logger.With("job", "scheduler")}
 	addJobs(sched, router)
 	// Each line settles: due jobs, then the outbox they and the line filled.

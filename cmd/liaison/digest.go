@@ -75,12 +75,12 @@ func digestPreview(ctx context.Context, args []string, std *Stdio, env Env) int 
 		fmt.Fprintln(std.Err, "liaison digest preview: the database is not ready: run liaison migrate (or liaison run) first")
 		return exitError
 	}
-	router := handlers.New(handlers.Deps{DB: db, Config: cfg, Logger: logger})
+	digest := handlers.Build(handlers.Deps{DB: db, Config: cfg, Logger: logger}).Digest
 	name := ""
 	if len(args) == 1 {
 		name = args[0]
 	}
-	text, err := router.DigestPreview(ctx, name)
+	text, err := digest.Preview(ctx, name)
 	if err != nil {
 		fmt.Fprintln(std.Err, "liaison digest preview:", digestError(err))
 		return exitError
@@ -138,8 +138,8 @@ func digestRun(ctx context.Context, args []string, std *Stdio, env Env) int {
 		return exitError
 	}
 	clock := bot.SystemClock{}
-	router := handlers.New(handlers.Deps{DB: db, Config: cfg, Clock: clock, Logger: logger})
-	d, err := router.DigestConfig(name)
+	capabilities := handlers.Build(handlers.Deps{DB: db, Config: cfg, Clock: clock, Logger: logger})
+	d, err := capabilities.Digest.Config(name)
 	if err != nil {
 		fmt.Fprintln(std.Err, "liaison digest run:", digestError(err))
 		return exitError
@@ -150,7 +150,7 @@ func digestRun(ctx context.Context, args []string, std *Stdio, env Env) int {
 		return exitUsage
 	}
 	local := slot.In(d.Location).Format("Mon 2 Jan 2006 15:04 MST")
-	posted, err := router.PublishDigest(ctx, d.Name, slot, false, "cli:"+replicaName())
+	posted, err := capabilities.Digest.Publish(ctx, d.Name, slot, false, "cli:"+replicaName())
 	if err != nil {
 		fmt.Fprintln(std.Err, "liaison digest run:", digestError(err))
 		return exitError
@@ -164,7 +164,7 @@ func digestRun(ctx context.Context, args []string, std *Stdio, env Env) int {
 		fmt.Fprintf(std.Out, "The %s digest of %s was %s: nothing was sent again.\n", d.Name, local, what)
 		return exitOK
 	}
-	sent, err := sendDigestNow(ctx, db, cfg, env, router, clock, logger)
+	sent, err := sendDigestNow(ctx, db, cfg, env, capabilities.Router, clock, logger)
 	switch {
 	case err != nil:
 		fmt.Fprintf(std.Err, "liaison digest run: the %s digest of %s is queued, but sending it failed: %v\nliaison run will retry it.\n", d.Name, local, err)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -51,46 +52,46 @@ func checkReply(text string) (string, error) {
 }
 
 // mayDraft checks that drafting is set up and that u may draft.
-func (r *Router) mayDraft(u bot.User) error {
-	if !r.Config.Approvals.Enabled {
+func (ap *Approvals) mayDraft(u bot.User) error {
+	if !ap.cfg.Approvals.Enabled {
 		return bot.Errorf(bot.EInvalid, "Drafting replies is not set up here yet: ask an admin to add an approvals: section to liaison.yaml.")
 	}
-	if u.Platform != bot.PlatformSlack || r.person(u) == "" {
+	if u.Platform != bot.PlatformSlack || ap.dir.Person(u) == "" {
 		return bot.Errorf(bot.EForbidden, "Only staff listed in liaison.yaml's people: (with their Slack id) can draft public replies.")
 	}
 	return nil
 }
 
 // createDraft stores a draft and posts it for approval, in one transaction.
-func (r *Router) createDraft(ctx context.Context, in draftInput) (*bot.Reply, error) {
-	if err := r.mayDraft(in.by); err != nil {
+func (ap *Approvals) createDraft(ctx context.Context, in draftInput) (*bot.Reply, error) {
+	if err := ap.mayDraft(in.by); err != nil {
 		return nil, err
 	}
 	text, err := checkReply(in.reply)
 	if err != nil {
 		return nil, err
 	}
-	cfgPol := r.Config.Approvals.For(in.target.ChannelID)
-	pol, err := r.resolvePolicy(ctx, cfgPol)
+	cfgPol := ap.cfg.Approvals.For(in.target.ChannelID)
+	pol, err := ap.resolvePolicy(ctx, cfgPol)
 	if err != nil {
 		return nil, err
 	}
 	if !pol.Possible(in.by.ID) {
 		return nil, bot.Errorf(bot.EInvalid, "Nobody could approve this draft: it %s, and you wrote it. Ask an admin to add approvers to liaison.yaml's approvals: section.", pol.Describe(in.by.ID))
 	}
-	now := r.Clock.Now()
+	now := ap.clock.Now()
 	expires := now.Add(cfgPol.ExpireAfter)
 	d := &store.Draft{
 		FeedbackID: in.feedbackID, TargetGuildID: in.target.GuildID, TargetChannelID: in.target.ChannelID,
 		TargetMessageID: in.target.MessageID, TargetAuthorID: in.authorID, TargetAuthorName: in.authorName,
-		TargetChannelName: cmpOr(in.channelName, r.discordChannelName(in.target.ChannelID)), TargetText: in.text,
-		Text: text, TextHash: bot.DraftHash(text, in.target), Author: in.by.ID, AuthorName: r.actor(in.by),
-		SlackChannelID: r.Config.Approvals.Channel.ID, ExpiresAt: &expires,
+		TargetChannelName: cmp.Or(in.channelName, ap.dir.ChannelName(in.target.ChannelID)), TargetText: in.text,
+		Text: text, TextHash: bot.DraftHash(text, in.target), Author: in.by.ID, AuthorName: ap.dir.Actor(in.by),
+		SlackChannelID: ap.cfg.Approvals.Channel.ID, ExpiresAt: &expires,
 	}
-	err = r.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = ap.db.InTx(ctx, func(tx *store.Tx) error {
 		if d.FeedbackID == nil {
 			// A reply to a message that is a feedback item answers the item.
-			it, err := tx.FeedbackBySource(ctx, sourceKey(bot.PlatformDiscord, d.TargetChannelID, d.TargetMessageID))
+			it, err := ap.feedback.ItemOfDiscordMessage(ctx, tx, d.TargetChannelID, d.TargetMessageID)
 			if err == nil {
 				d.FeedbackID = &it.ID
 			} else if bot.ErrorCode(err) != bot.ENotFound {
@@ -104,25 +105,25 @@ func (r *Router) createDraft(ctx context.Context, in draftInput) (*bot.Reply, er
 			return err
 		}
 		if d.FeedbackID != nil {
-			if err := tx.LogFeedback(ctx, now, *d.FeedbackID, d.AuthorName, "drafted a reply", fmt.Sprintf("draft #%d", d.ID)); err != nil {
+			if err := ap.feedback.LogDraft(ctx, tx, *d.FeedbackID, d.AuthorName, d.ID); err != nil {
 				return err
 			}
 		}
-		post := r.approvalPost(d, pol, nil)
-		_, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: store.DraftOutboxKey(d.ID), Platform: bot.PlatformSlack, Kind: bot.KindPost, Payload: mustJSON(post)})
+		post := ap.approvalPost(d, pol, nil)
+		_, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: store.DraftOutboxKey(d.ID), Platform: bot.PlatformSlack, Kind: bot.KindPost, Payload: bot.Payload(post)})
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &bot.Reply{Text: fmt.Sprintf("Draft #%d is waiting for approval in #%s: it %s.", d.ID, r.Config.Approvals.Channel.Name, pol.Describe(d.Author))}, nil
+	return &bot.Reply{Text: fmt.Sprintf("Draft #%d is waiting for approval in #%s: it %s.", d.ID, ap.cfg.Approvals.Channel.Name, pol.Describe(d.Author))}, nil
 }
 
 // resolvePolicy turns a configured policy into Slack user ids: people's ids,
 // and the members of user groups, read from Slack (the Slack side caches
 // them briefly). A group that cannot be read is an error, so that nobody is
 // refused, or allowed, by mistake.
-func (r *Router) resolvePolicy(ctx context.Context, c config.ApprovalPolicy) (bot.ApprovalPolicy, error) {
+func (ap *Approvals) resolvePolicy(ctx context.Context, c config.ApprovalPolicy) (bot.ApprovalPolicy, error) {
 	p := bot.ApprovalPolicy{Quorum: c.Quorum, NamesOf: map[string]string{}}
 	for _, a := range c.Approvers {
 		p.Names = append(p.Names, a.Label())
@@ -134,10 +135,10 @@ func (r *Router) resolvePolicy(ctx context.Context, c config.ApprovalPolicy) (bo
 		if a.Group == "" {
 			continue
 		}
-		if r.SlackDirect == nil {
+		if ap.slack == nil {
 			return p, bot.Errorf(bot.EConflict, "Liaison is not connected to Slack, so it cannot read the user group %s that approves this draft.", a.Label())
 		}
-		ids, err := r.SlackDirect.UsergroupMembers(ctx, a.Group)
+		ids, err := ap.slack.UsergroupMembers(ctx, a.Group)
 		if err != nil {
 			return p, fmt.Errorf("read approvers of user group %s: %w", a.Group, err)
 		}
@@ -148,24 +149,24 @@ func (r *Router) resolvePolicy(ctx context.Context, c config.ApprovalPolicy) (bo
 
 // policyOf resolves the policy of d for showing it: when a group cannot be
 // read, its members are left out, which only changes the counts shown.
-func (r *Router) policyOf(ctx context.Context, d *store.Draft) bot.ApprovalPolicy {
-	p, err := r.resolvePolicy(ctx, r.Config.Approvals.For(d.TargetChannelID))
+func (ap *Approvals) policyOf(ctx context.Context, d *store.Draft) bot.ApprovalPolicy {
+	p, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.TargetChannelID))
 	if err != nil {
-		r.Logger.Warn("approvals: policy shown without a user group's members", "draft", d.ID, "err", err)
+		ap.logger.Warn("approvals: policy shown without a user group's members", "draft", d.ID, "err", err)
 	}
 	return p
 }
 
 // when formats a time for people, in the team's timezone.
-func (r *Router) when(t time.Time) string {
-	return t.In(r.Config.Location).Format("Mon 2 Jan 15:04")
+func (ap *Approvals) when(t time.Time) string {
+	return t.In(ap.cfg.Location).Format("Mon 2 Jan 15:04")
 }
 
 // approvalPost renders d as its message in the approvals channel: the
 // original quoted, the reply, who wrote it, the policy, where it stands,
 // and the buttons that apply. approvals are those of d's current text.
-func (r *Router) approvalPost(d *store.Draft, pol bot.ApprovalPolicy, approvals []store.Approval) bot.Post {
-	to := cmpOr(d.TargetAuthorName, "a message")
+func (ap *Approvals) approvalPost(d *store.Draft, pol bot.ApprovalPolicy, approvals []store.Approval) bot.Post {
+	to := cmp.Or(d.TargetAuthorName, "a message")
 	if d.TargetChannelName != "" {
 		to += " in #" + d.TargetChannelName
 	}
@@ -175,7 +176,7 @@ func (r *Router) approvalPost(d *store.Draft, pol bot.ApprovalPolicy, approvals 
 	}
 	p := bot.Post{ChannelID: d.SlackChannelID, Title: title, Quote: d.TargetText}
 	if len(p.Quote) > draftQuoteMax {
-		p.Quote = truncate(p.Quote, draftQuoteMax) + " … (the whole message is in Discord)"
+		p.Quote = bot.Truncate(p.Quote, draftQuoteMax) + " … (the whole message is in Discord)"
 	}
 	if p.Quote == "" {
 		p.Quote = "(no text)"
@@ -184,12 +185,12 @@ func (r *Router) approvalPost(d *store.Draft, pol bot.ApprovalPolicy, approvals 
 		{Name: "Reply", Value: d.Text},
 		{Name: "Drafted by", Value: d.AuthorName},
 		{Name: "Policy", Value: pol.Describe(d.Author)},
-		{Name: "Status", Value: r.draftStatusLine(d, pol, approvals)},
+		{Name: "Status", Value: ap.draftStatusLine(d, pol, approvals)},
 	}
 	if len(approvals) > 0 {
 		var who []string
 		for _, a := range approvals {
-			who = append(who, fmt.Sprintf("%s (%s)", cmpOr(a.ApproverName, a.Approver), r.when(a.CreatedAt)))
+			who = append(who, fmt.Sprintf("%s (%s)", cmp.Or(a.ApproverName, a.Approver), ap.when(a.CreatedAt)))
 		}
 		p.Fields = append(p.Fields, bot.Field{Name: "Approved by", Value: strings.Join(who, ", ")})
 	}
@@ -220,7 +221,7 @@ func (r *Router) approvalPost(d *store.Draft, pol bot.ApprovalPolicy, approvals 
 }
 
 // draftStatusLine says where d stands, in a line.
-func (r *Router) draftStatusLine(d *store.Draft, pol bot.ApprovalPolicy, approvals []store.Approval) string {
+func (ap *Approvals) draftStatusLine(d *store.Draft, pol bot.ApprovalPolicy, approvals []store.Approval) string {
 	switch d.Status {
 	case bot.DraftPending:
 		var ids []string
@@ -229,7 +230,7 @@ func (r *Router) draftStatusLine(d *store.Draft, pol bot.ApprovalPolicy, approva
 		}
 		s := fmt.Sprintf("waiting for approval (%d of %d)", pol.Count(d.Author, ids), pol.Needed(d.Author))
 		if d.ExpiresAt != nil {
-			s += ", expires " + r.when(*d.ExpiresAt)
+			s += ", expires " + ap.when(*d.ExpiresAt)
 		}
 		return s
 	case bot.DraftApproved:
@@ -237,13 +238,13 @@ func (r *Router) draftStatusLine(d *store.Draft, pol bot.ApprovalPolicy, approva
 	case bot.DraftPosted:
 		s := "posted in Discord"
 		if d.PostedAt != nil {
-			s += " on " + r.when(*d.PostedAt)
+			s += " on " + ap.when(*d.PostedAt)
 		}
 		return s
 	case bot.DraftFailed:
 		return "Discord refused the reply: " + d.Reason + ". Fix that, then click Retry."
 	case bot.DraftRejected:
-		by := r.slackName(d.DecidedBy)
+		by := ap.dir.slackName(d.DecidedBy)
 		if d.Reason == "" {
 			return fmt.Sprintf("rejected by %s with ❌ (%s, please give the reason in the thread)", by, by)
 		}
@@ -251,21 +252,13 @@ func (r *Router) draftStatusLine(d *store.Draft, pol bot.ApprovalPolicy, approva
 	case bot.DraftExpired:
 		s := "expired: nobody approved it in time"
 		if d.ExpiresAt != nil {
-			s = "expired " + r.when(*d.ExpiresAt) + ": nobody approved it in time"
+			s = "expired " + ap.when(*d.ExpiresAt) + ": nobody approved it in time"
 		}
 		return s + ". Draft it again to answer."
 	case bot.DraftStale:
-		return "cannot be posted any more: " + cmpOr(d.Reason, "the Discord message it answers was deleted")
+		return "cannot be posted any more: " + cmp.Or(d.Reason, "the Discord message it answers was deleted")
 	}
 	return d.Status
-}
-
-// slackName names a Slack user id: their people: name, else the id.
-func (r *Router) slackName(id string) string {
-	if p := r.person(bot.User{Platform: bot.PlatformSlack, ID: id}); p != "" {
-		return p
-	}
-	return id
 }
 
 // nextKey returns the next numbered outbox key under prefix and the key of
@@ -287,7 +280,7 @@ func nextKey(ctx context.Context, tx *store.Tx, prefix string) (key, last string
 
 // refreshDraft enqueues an edit of d's approval message showing its state
 // now, chained after the edits before it.
-func (r *Router) refreshDraft(ctx context.Context, tx *store.Tx, d *store.Draft, pol bot.ApprovalPolicy) error {
+func (ap *Approvals) refreshDraft(ctx context.Context, tx *store.Tx, d *store.Draft, pol bot.ApprovalPolicy) error {
 	approvals, err := tx.Approvals(ctx, d.ID, d.TextHash)
 	if err != nil {
 		return err
@@ -297,15 +290,15 @@ func (r *Router) refreshDraft(ctx context.Context, tx *store.Tx, d *store.Draft,
 	if err != nil {
 		return err
 	}
-	post := r.approvalPost(d, pol, approvals)
-	_, err = tx.Enqueue(ctx, r.Clock.Now(), &bot.OutboxMessage{Key: key, Platform: bot.PlatformSlack, Kind: bot.KindUpdate,
-		Payload: mustJSON(post), ParentKey: cmpOr(last, base)})
+	post := ap.approvalPost(d, pol, approvals)
+	_, err = tx.Enqueue(ctx, ap.clock.Now(), &bot.OutboxMessage{Key: key, Platform: bot.PlatformSlack, Kind: bot.KindUpdate,
+		Payload: bot.Payload(post), ParentKey: cmp.Or(last, base)})
 	return err
 }
 
 // sayInThread enqueues a reply in d's approval message thread, pinging
 // notify (Slack user ids) and nobody else.
-func (r *Router) sayInThread(ctx context.Context, tx *store.Tx, d *store.Draft, text string, notify ...string) error {
+func (ap *Approvals) sayInThread(ctx context.Context, tx *store.Tx, d *store.Draft, text string, notify ...string) error {
 	base := store.DraftOutboxKey(d.ID)
 	key, _, err := nextKey(ctx, tx, base+":thread:")
 	if err != nil {
@@ -318,19 +311,19 @@ func (r *Router) sayInThread(ctx context.Context, tx *store.Tx, d *store.Draft, 
 		}
 	}
 	post := bot.Post{ChannelID: d.SlackChannelID, Text: text, Notify: who}
-	_, err = tx.Enqueue(ctx, r.Clock.Now(), &bot.OutboxMessage{Key: key, Platform: bot.PlatformSlack, Kind: bot.KindPost,
-		Payload: mustJSON(post), ParentKey: base})
+	_, err = tx.Enqueue(ctx, ap.clock.Now(), &bot.OutboxMessage{Key: key, Platform: bot.PlatformSlack, Kind: bot.KindPost,
+		Payload: bot.Payload(post), ParentKey: base})
 	return err
 }
 
 // move changes d's status by action, saves it, logs e and refreshes its
 // approval message. d must be locked in tx.
-func (r *Router) move(ctx context.Context, tx *store.Tx, d *store.Draft, action string, e store.DraftEvent, pol bot.ApprovalPolicy) error {
+func (ap *Approvals) move(ctx context.Context, tx *store.Tx, d *store.Draft, action string, e store.DraftEvent, pol bot.ApprovalPolicy) error {
 	to, err := bot.DraftTransition(d.ID, d.Status, action)
 	if err != nil {
 		return err
 	}
-	now := r.Clock.Now()
+	now := ap.clock.Now()
 	d.Status = to
 	if to == bot.DraftPosted {
 		d.PostedAt = &now
@@ -338,37 +331,33 @@ func (r *Router) move(ctx context.Context, tx *store.Tx, d *store.Draft, action 
 	if err := tx.SaveDraft(ctx, now, d); err != nil {
 		return err
 	}
-	e.TextHash = cmpOr(e.TextHash, d.TextHash)
+	e.TextHash = cmp.Or(e.TextHash, d.TextHash)
 	if err := tx.LogDraft(ctx, now, d.ID, e); err != nil {
 		return err
 	}
-	return r.refreshDraft(ctx, tx, d, pol)
+	return ap.refreshDraft(ctx, tx, d, pol)
 }
 
 // publish moves d to approved and, in the same transaction, enqueues its
 // reply in Discord under the one key a draft's reply can have, and marks
 // the feedback item it answers as answered.
-func (r *Router) publish(ctx context.Context, tx *store.Tx, d *store.Draft, pol bot.ApprovalPolicy) error {
-	cfgPol := r.Config.Approvals.For(d.TargetChannelID)
+func (ap *Approvals) publish(ctx context.Context, tx *store.Tx, d *store.Draft, pol bot.ApprovalPolicy) error {
+	cfgPol := ap.cfg.Approvals.For(d.TargetChannelID)
 	post := bot.Post{ChannelID: d.TargetChannelID, ThreadOf: d.TargetMessageID, Text: d.Text}
 	if cfgPol.PingAuthor && d.TargetAuthorID != "" {
 		post.Notify = []string{d.TargetAuthorID}
 	}
-	if _, err := tx.Enqueue(ctx, r.Clock.Now(), &bot.OutboxMessage{Key: store.PublishOutboxKey(d.ID), Platform: bot.PlatformDiscord,
-		Kind: bot.KindPost, Payload: mustJSON(post)}); err != nil {
+	if _, err := tx.Enqueue(ctx, ap.clock.Now(), &bot.OutboxMessage{Key: store.PublishOutboxKey(d.ID), Platform: bot.PlatformDiscord,
+		Kind: bot.KindPost, Payload: bot.Payload(post)}); err != nil {
 		return err
 	}
-	if err := r.move(ctx, tx, d, bot.DraftPublish, store.DraftEvent{Action: "queued the reply for Discord", Detail: "the quorum is reached: " + pol.Describe(d.Author)}, pol); err != nil {
+	if err := ap.move(ctx, tx, d, bot.DraftPublish, store.DraftEvent{Action: "queued the reply for Discord", Detail: "the quorum is reached: " + pol.Describe(d.Author)}, pol); err != nil {
 		return err
 	}
 	if d.FeedbackID == nil {
 		return nil
 	}
-	it, err := tx.Feedback(ctx, *d.FeedbackID)
-	if err != nil {
-		return err
-	}
-	return r.markAnswered(ctx, tx, it, d.AuthorName)
+	return ap.feedback.MarkAnswered(ctx, tx, *d.FeedbackID, d.AuthorName)
 }
 
 // Why a draft goes stale, as its message and history say it.
@@ -380,16 +369,16 @@ const (
 // targetStale says why the Discord message d answers can no longer take a
 // reply (deleted, or in a locked or archived thread), or "" when it can, as
 // far as Discord (or the console) says; a failed read is not a reason.
-func (r *Router) targetStale(ctx context.Context, d *store.Draft) string {
-	if r.Discord == nil {
+func (ap *Approvals) targetStale(ctx context.Context, d *store.Draft) string {
+	if ap.discord == nil {
 		return ""
 	}
-	m, err := r.Discord.Message(ctx, d.TargetChannelID, d.TargetMessageID)
+	m, err := ap.discord.Message(ctx, d.TargetChannelID, d.TargetMessageID)
 	switch {
 	case bot.ErrorCode(err) == bot.ENotFound:
 		return staleDeleted
 	case err != nil:
-		r.Logger.Warn("approvals: could not check that a draft's Discord message still exists", "draft", d.ID, "err", err)
+		ap.logger.Warn("approvals: could not check that a draft's Discord message still exists", "draft", d.ID, "err", err)
 	case m.Closed:
 		return staleClosed
 	}
@@ -398,9 +387,9 @@ func (r *Router) targetStale(ctx context.Context, d *store.Draft) string {
 
 // goStale marks d stale (it can no longer be posted) and says why on its
 // message. d must be locked in tx.
-func (r *Router) goStale(ctx context.Context, tx *store.Tx, d *store.Draft, why string) error {
+func (ap *Approvals) goStale(ctx context.Context, tx *store.Tx, d *store.Draft, why string) error {
 	d.Reason = why
-	return r.move(ctx, tx, d, bot.DraftGoStale, store.DraftEvent{Action: "stale", Detail: why}, r.policyOf(ctx, d))
+	return ap.move(ctx, tx, d, bot.DraftGoStale, store.DraftEvent{Action: "stale", Detail: why}, ap.policyOf(ctx, d))
 }
 
 // The jobs.
@@ -411,35 +400,35 @@ func (r *Router) goStale(ctx context.Context, tx *store.Tx, d *store.Draft, why 
 // message); one Discord refused makes it failed, shown in plain words with
 // a Retry button; a retried one is approved again; a draft not approved by
 // its deadline expires. It returns how many drafts changed.
-func (r *Router) SettleDrafts(ctx context.Context, now time.Time) (int, error) {
-	if !r.Config.Approvals.Enabled {
+func (ap *Approvals) SettleDrafts(ctx context.Context, now time.Time) (int, error) {
+	if !ap.cfg.Approvals.Enabled {
 		return 0, nil
 	}
 	changed := 0
-	publishing, err := r.DB.ListDrafts(ctx, store.DraftFilter{Statuses: []string{bot.DraftApproved, bot.DraftFailed}, Limit: 500})
+	publishing, err := ap.db.ListDrafts(ctx, store.DraftFilter{Statuses: []string{bot.DraftApproved, bot.DraftFailed}, Limit: 500})
 	if err != nil {
 		return 0, err
 	}
 	for _, d := range publishing {
-		n, err := r.settlePublish(ctx, d.ID)
+		n, err := ap.settlePublish(ctx, d.ID)
 		if err != nil {
 			return changed, fmt.Errorf("settle draft %d: %w", d.ID, err)
 		}
 		changed += n
 	}
-	due, err := r.DB.ListDrafts(ctx, store.DraftFilter{Statuses: []string{bot.DraftPending, bot.DraftRejected}, ExpiresUntil: now, Limit: 500})
+	due, err := ap.db.ListDrafts(ctx, store.DraftFilter{Statuses: []string{bot.DraftPending, bot.DraftRejected}, ExpiresUntil: now, Limit: 500})
 	if err != nil {
 		return changed, err
 	}
 	for _, d := range due {
 		n := 0
-		err := r.DB.InTx(ctx, func(tx *store.Tx) error {
+		err := ap.db.InTx(ctx, func(tx *store.Tx) error {
 			d, err := tx.Draft(ctx, d.ID)
-			if err != nil || !r.expiredNow(d) {
+			if err != nil || !ap.expiredNow(d) {
 				return err
 			}
 			n = 1
-			return r.expire(ctx, tx, d)
+			return ap.expire(ctx, tx, d)
 		})
 		if err != nil {
 			return changed, fmt.Errorf("expire draft %d: %w", d.ID, err)
@@ -450,19 +439,19 @@ func (r *Router) SettleDrafts(ctx context.Context, now time.Time) (int, error) {
 }
 
 // expiredNow reports whether d is past its deadline and can still expire.
-func (r *Router) expiredNow(d *store.Draft) bool {
-	return (d.Status == bot.DraftPending || d.Status == bot.DraftRejected) && d.ExpiresAt != nil && !r.Clock.Now().Before(*d.ExpiresAt)
+func (ap *Approvals) expiredNow(d *store.Draft) bool {
+	return (d.Status == bot.DraftPending || d.Status == bot.DraftRejected) && d.ExpiresAt != nil && !ap.clock.Now().Before(*d.ExpiresAt)
 }
 
 // expire marks d expired. d must be locked in tx.
-func (r *Router) expire(ctx context.Context, tx *store.Tx, d *store.Draft) error {
-	return r.move(ctx, tx, d, bot.DraftExpire, store.DraftEvent{Action: "expired", Detail: "nobody approved it by " + r.when(*d.ExpiresAt)}, r.policyOf(ctx, d))
+func (ap *Approvals) expire(ctx context.Context, tx *store.Tx, d *store.Draft) error {
+	return ap.move(ctx, tx, d, bot.DraftExpire, store.DraftEvent{Action: "expired", Detail: "nobody approved it by " + ap.when(*d.ExpiresAt)}, ap.policyOf(ctx, d))
 }
 
 // settlePublish reconciles draft id with its reply's outbox message.
-func (r *Router) settlePublish(ctx context.Context, id int64) (int, error) {
+func (ap *Approvals) settlePublish(ctx context.Context, id int64) (int, error) {
 	n := 0
-	err := r.DB.InTx(ctx, func(tx *store.Tx) error {
+	err := ap.db.InTx(ctx, func(tx *store.Tx) error {
 		d, err := tx.Draft(ctx, id)
 		if err != nil {
 			return err
@@ -473,33 +462,24 @@ func (r *Router) settlePublish(ctx context.Context, id int64) (int, error) {
 		} else if err != nil {
 			return err
 		}
-		pol := r.policyOf(ctx, d)
+		pol := ap.policyOf(ctx, d)
 		switch {
 		case e.State == store.OutboxSent && (d.Status == bot.DraftApproved || d.Status == bot.DraftFailed):
 			d.DiscordMessageID = e.PlatformID
 			n = 1
-			return r.move(ctx, tx, d, bot.DraftSent, store.DraftEvent{Action: "posted", Detail: "Discord message " + e.PlatformID}, pol)
+			return ap.move(ctx, tx, d, bot.DraftSent, store.DraftEvent{Action: "posted", Detail: "Discord message " + e.PlatformID}, pol)
 		case e.State == store.OutboxDead && d.Status == bot.DraftApproved:
-			d.Reason = plainRefusal(e.LastError)
+			d.Reason = bot.PlainRefusal(e.LastError)
 			n = 1
-			return r.move(ctx, tx, d, bot.DraftFail, store.DraftEvent{Action: "failed", Detail: d.Reason}, pol)
+			return ap.move(ctx, tx, d, bot.DraftFail, store.DraftEvent{Action: "failed", Detail: d.Reason}, pol)
 		case e.State != store.OutboxDead && e.State != store.OutboxSent && d.Status == bot.DraftFailed:
 			d.Reason = ""
 			n = 1
-			return r.move(ctx, tx, d, bot.DraftRetry, store.DraftEvent{Action: "retrying"}, pol)
+			return ap.move(ctx, tx, d, bot.DraftRetry, store.DraftEvent{Action: "retrying"}, pol)
 		}
 		return nil
 	})
 	return n, err
-}
-
-// plainRefusal turns a dead outbox message's error into the words a
-// person reads: the senders write it for them, behind a "permanent: "
-// marker.
-func plainRefusal(s string) string {
-	s = strings.TrimPrefix(s, "permanent: ")
-	s = strings.TrimSuffix(strings.TrimSpace(s), ".")
-	return cmpOr(s, "no reason given")
 }
 
 // CheckDraftTargets marks stale the waiting drafts whose Discord message
@@ -507,27 +487,27 @@ func plainRefusal(s string) string {
 // does so at once), or whose thread was locked or archived, for the
 // scheduler. It reads each message from Discord,
 // so it runs rarely. It returns how many drafts went stale.
-func (r *Router) CheckDraftTargets(ctx context.Context, _ time.Time) (int, error) {
-	if !r.Config.Approvals.Enabled || r.Discord == nil {
+func (ap *Approvals) CheckDraftTargets(ctx context.Context, _ time.Time) (int, error) {
+	if !ap.cfg.Approvals.Enabled || ap.discord == nil {
 		return 0, nil
 	}
-	waiting, err := r.DB.ListDrafts(ctx, store.DraftFilter{Statuses: []string{bot.DraftPending, bot.DraftRejected}, Limit: 500})
+	waiting, err := ap.db.ListDrafts(ctx, store.DraftFilter{Statuses: []string{bot.DraftPending, bot.DraftRejected}, Limit: 500})
 	if err != nil {
 		return 0, err
 	}
 	changed := 0
 	for _, d := range waiting {
-		why := r.targetStale(ctx, &d)
+		why := ap.targetStale(ctx, &d)
 		if why == "" {
 			continue
 		}
-		err := r.DB.InTx(ctx, func(tx *store.Tx) error {
+		err := ap.db.InTx(ctx, func(tx *store.Tx) error {
 			d, err := tx.Draft(ctx, d.ID)
 			if err != nil || (d.Status != bot.DraftPending && d.Status != bot.DraftRejected) {
 				return err
 			}
 			changed++
-			return r.goStale(ctx, tx, d, why)
+			return ap.goStale(ctx, tx, d, why)
 		})
 		if err != nil {
 			return changed, fmt.Errorf("check draft %d: %w", d.ID, err)

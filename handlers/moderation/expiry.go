@@ -1,4 +1,4 @@
-package handlers
+package moderation
 
 import (
 	"context"
@@ -17,10 +17,9 @@ import (
 // (the member was since banned for good, or unbanned by hand) was
 // cancelled when that happened, and lifting a ban that is no longer there
 // is harmless.
-func (r *Router) ApplyExpiry(ctx context.Context, e store.Expiry, now time.Time) (bool, error) {
-	m := &moderation{r: r}
+func (m *Moderation) ApplyExpiry(ctx context.Context, e store.Expiry, now time.Time) (bool, error) {
 	acted := false
-	err := r.DB.InTx(ctx, func(tx *store.Tx) error {
+	err := m.db.InTx(ctx, func(tx *store.Tx) error {
 		c, err := tx.Case(ctx, e.GuildID, e.CaseNumber)
 		if err != nil {
 			return err
@@ -45,14 +44,14 @@ func (r *Router) ApplyExpiry(ctx context.Context, e store.Expiry, now time.Time)
 		switch e.Action {
 		case store.ExpiryUnban:
 			a.Op, a.Reason = bot.OpUnban, fmt.Sprintf("Liaison: the %s ban of case %d ended", bot.FormatDuration(c.Duration), c.Number)
-			if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: c.Key() + ":expire", Platform: bot.PlatformDiscord, Kind: bot.KindModerate, Payload: mustJSON(a)}); err != nil {
+			if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: c.Key() + ":expire", Platform: bot.PlatformDiscord, Kind: bot.KindModerate, Payload: bot.Payload(a)}); err != nil {
 				return err
 			}
 			return m.noteOnLog(ctx, tx, c, "ended", fmt.Sprintf("Case %d: the %s ban of %s ended; they may join again.", c.Number, bot.FormatDuration(c.Duration), c.TargetName))
 		case store.ExpiryRenewTimeout:
 			a.Op, a.Until = bot.OpTimeout, &renewUntil
 			a.Reason = fmt.Sprintf("Liaison: case %d's %s timeout, renewed (Discord allows 28 days at a time)", c.Number, bot.FormatDuration(c.Duration))
-			_, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprintf("%s:renew:%d", c.Key(), e.DueAt.Unix()), Platform: bot.PlatformDiscord, Kind: bot.KindModerate, Payload: mustJSON(a)})
+			_, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprintf("%s:renew:%d", c.Key(), e.DueAt.Unix()), Platform: bot.PlatformDiscord, Kind: bot.KindModerate, Payload: bot.Payload(a)})
 			return err
 		case store.ExpiryUntimeout:
 			// Discord lifts a timeout itself when it ends: only say so.

@@ -1,6 +1,7 @@
-package handlers
+package moderation
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -15,31 +16,31 @@ import (
 // Liaison's own actions appear in the audit log as well; they are cases
 // already and are skipped. Discord's AutoMod actions are relayed to Slack.
 
-func (m *moderation) manualAction(ctx context.Context, tx *store.Tx, e *bot.AuditLogEntry) error {
+func (m *Moderation) manualAction(ctx context.Context, tx *store.Tx, e *bot.AuditLogEntry) error {
 	if e.ByLiaison || e.Action == "" || e.TargetID == "" {
 		return nil
 	}
-	if m.r.Guilds != nil {
-		if g, err := m.r.Guilds.GuildInfo(ctx, e.GuildID); err == nil && g.SelfID != "" && g.SelfID == e.ActorID {
+	if m.guilds != nil {
+		if g, err := m.guilds.GuildInfo(ctx, e.GuildID); err == nil && g.SelfID != "" && g.SelfID == e.ActorID {
 			return nil
 		}
 	}
 	mod := bot.User{Platform: bot.PlatformDiscord, ID: e.ActorID}
 	s := &subject{TargetID: e.TargetID, TargetName: e.TargetID}
-	if m.r.Guilds != nil {
-		if mem, err := m.r.Guilds.GuildMember(ctx, e.GuildID, e.ActorID); err == nil {
+	if m.guilds != nil {
+		if mem, err := m.guilds.GuildMember(ctx, e.GuildID, e.ActorID); err == nil {
 			mod = mem.User
-		} else if u, err := m.r.Guilds.DiscordUser(ctx, e.ActorID); err == nil {
+		} else if u, err := m.guilds.DiscordUser(ctx, e.ActorID); err == nil {
 			mod = u
 		}
-		if u, err := m.r.Guilds.DiscordUser(ctx, e.TargetID); err == nil {
+		if u, err := m.guilds.DiscordUser(ctx, e.TargetID); err == nil {
 			s.TargetName = u.Label()
 		}
 	}
-	s.ModName = m.r.actor(mod)
+	s.ModName = m.dir.Actor(mod)
 	at := e.At
 	if at.IsZero() {
-		at = m.r.Clock.Now()
+		at = m.clock.Now()
 	}
 	req := request{inv: invocation{GuildID: e.GuildID, Source: bot.SourceManual, Mod: mod}, subj: s, action: e.Action, reason: e.Reason, done: true}
 	if e.Action == bot.ActionTimeout {
@@ -55,22 +56,22 @@ func (m *moderation) manualAction(ctx context.Context, tx *store.Tx, e *bot.Audi
 	return err
 }
 
-func (m *moderation) relayAutoMod(ctx context.Context, tx *store.Tx, e *bot.AutoModExecution) error {
-	dst := m.r.Config.Moderation.ModLog.Slack
+func (m *Moderation) relayAutoMod(ctx context.Context, tx *store.Tx, e *bot.AutoModExecution) error {
+	dst := m.cfg.Moderation.ModLog.Slack
 	if dst.ID == "" {
 		return nil
 	}
 	who := e.User.Label()
-	if m.r.Guilds != nil && e.User.Name == "" {
-		if u, err := m.r.Guilds.DiscordUser(ctx, e.User.ID); err == nil {
+	if m.guilds != nil && e.User.Name == "" {
+		if u, err := m.guilds.DiscordUser(ctx, e.User.ID); err == nil {
 			who = u.Label()
 		}
 	}
 	post := bot.Post{
 		ChannelID: dst.ID,
 		Title:     fmt.Sprintf("Discord AutoMod %s: %s in %s", e.Action, who, m.channelLabel(e.ChannelID)),
-		Quote:     oneLine(e.Content, 500),
-		Fields:    []bot.Field{{Name: "Rule", Value: cmpOr(e.Trigger, "AutoMod") + " (" + e.RuleID + ")"}},
+		Quote:     bot.OneLine(e.Content, 500),
+		Fields:    []bot.Field{{Name: "Rule", Value: cmp.Or(e.Trigger, "AutoMod") + " (" + e.RuleID + ")"}},
 	}
 	if e.Matched != "" {
 		post.Fields = append(post.Fields, bot.Field{Name: "Matched", Value: e.Matched})
@@ -78,7 +79,7 @@ func (m *moderation) relayAutoMod(ctx context.Context, tx *store.Tx, e *bot.Auto
 	if e.MessageID != "" && e.ChannelID != "" {
 		post.Link = &bot.Link{URL: fmt.Sprintf("https://discord.com/channels/%s/%s/%s", e.ScopeID, e.ChannelID, e.MessageID), Label: "Open in Discord"}
 	}
-	key := "discord-automod:" + firstKey(e.Delivery)
-	_, err := tx.Enqueue(ctx, m.r.Clock.Now(), &bot.OutboxMessage{Key: key, Platform: dst.Platform, Kind: bot.KindPost, Payload: mustJSON(post)})
+	key := "discord-automod:" + e.FirstKey()
+	_, err := tx.Enqueue(ctx, m.clock.Now(), &bot.OutboxMessage{Key: key, Platform: dst.Platform, Kind: bot.KindPost, Payload: bot.Payload(post)})
 	return err
 }

@@ -14,32 +14,32 @@ import (
 // transaction that records the event as seen (so a redelivery counts once).
 // Bots are left out; staff are counted and flagged. No text is stored.
 
-func (r *Router) statsEvent(ctx context.Context, tx *store.Tx, ev bot.Event) error {
+func (dc *Digest) statsEvent(ctx context.Context, tx *store.Tx, ev bot.Event) error {
 	switch e := ev.(type) {
 	case *bot.Message:
 		if e.Platform != bot.PlatformDiscord || e.Edited || e.Author.Bot || e.ScopeID == "" || e.Author.ID == "" {
 			return nil
 		}
-		at := r.eventTime(&e.Delivery)
-		return tx.RecordMessage(ctx, r.Clock.Now(), store.MessageStat{
+		at := dc.eventTime(&e.Delivery)
+		return tx.RecordMessage(ctx, dc.clock.Now(), store.MessageStat{
 			GuildID: e.ScopeID, ChannelID: e.ChannelID, ChannelName: e.ChannelName,
 			AuthorID: e.Author.ID, AuthorName: e.Author.Name, AuthorDisplay: e.Author.Display,
-			Day: r.statsDay(at), ThreadStart: e.ThreadStart, Staff: r.isStaff(e.Author),
-			Periods: r.digestPeriods(at),
+			Day: dc.statsDay(at), ThreadStart: e.ThreadStart, Staff: dc.dir.IsStaff(e.Author),
+			Periods: dc.digestPeriods(at),
 		})
 	case *bot.GuildCount:
 		if e.ScopeID == "" || e.Members <= 0 {
 			return nil
 		}
-		return tx.SetGuildMemberCount(ctx, r.Clock.Now(), e.ScopeID, r.statsDay(r.eventTime(&e.Delivery)), int64(e.Members))
+		return tx.SetGuildMemberCount(ctx, dc.clock.Now(), e.ScopeID, dc.statsDay(dc.eventTime(&e.Delivery)), int64(e.Members))
 	case *bot.MemberChange:
 		if e.User.Bot || e.ScopeID == "" || e.User.ID == "" {
 			return nil
 		}
-		at := r.eventTime(&e.Delivery)
-		return tx.RecordMemberChange(ctx, r.Clock.Now(), store.MemberStat{
+		at := dc.eventTime(&e.Delivery)
+		return tx.RecordMemberChange(ctx, dc.clock.Now(), store.MemberStat{
 			GuildID: e.ScopeID, UserID: e.User.ID, Name: e.User.Name, Display: e.User.Display,
-			Day: r.statsDay(at), At: at, Left: e.Left,
+			Day: dc.statsDay(at), At: at, Left: e.Left,
 		})
 	}
 	return nil
@@ -47,23 +47,23 @@ func (r *Router) statsEvent(ctx context.Context, tx *store.Tx, ev bot.Event) err
 
 // eventTime is when the platform says the event happened (a message
 // fetched late still counts on its own day), else now.
-func (r *Router) eventTime(d *bot.Delivery) time.Time {
+func (dc *Digest) eventTime(d *bot.Delivery) time.Time {
 	if !d.At.IsZero() {
 		return d.At
 	}
-	return r.Clock.Now()
+	return dc.clock.Now()
 }
 
 // statsDay is t's day in the configured timezone: the day of the roll-ups.
-func (r *Router) statsDay(t time.Time) string {
-	return t.In(r.Config.Location).Format(time.DateOnly)
+func (dc *Digest) statsDay(t time.Time) string {
+	return t.In(dc.cfg.Location).Format(time.DateOnly)
 }
 
 // digestPeriods lists the keys of the configured digests' periods that
 // contain t, each reckoned in its digest's timezone.
-func (r *Router) digestPeriods(t time.Time) []string {
+func (dc *Digest) digestPeriods(t time.Time) []string {
 	var keys []string
-	for _, d := range r.Config.Digests {
+	for _, d := range dc.cfg.Digests {
 		if d.Schedule == nil {
 			continue
 		}

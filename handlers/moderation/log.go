@@ -1,6 +1,7 @@
-package handlers
+package moderation
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,17 +17,21 @@ import (
 // The mod log: every case posted, in one format, to the Discord mod-log
 // channel (pinging nobody: posts carry no Notify, and the senders parse no
 // mention) and to a Slack channel. A burst of cases (a raid) is batched: past
-// burstCases within burstWindow, cases join one message per platform, sent
-// burstWindow later, instead of one message each.
+// BurstCases within BurstWindow, cases join one message per platform, sent
+// BurstWindow later, instead of one message each.
 const (
-	burstCases   = 5
-	burstWindow  = 10 * time.Second
+	// BurstCases is how many cases of a server within BurstWindow get a
+	// mod-log message each; the cases after them are batched.
+	BurstCases = 5
+	// BurstWindow is the window a burst is counted in, and how long a
+	// batch waits for more cases before it is sent.
+	BurstWindow  = 10 * time.Second
 	batchMaxSize = 15
 )
 
 // logDestinations returns the mod-log channels of a server.
-func (m *moderation) logDestinations(guildID string) []config.ChannelRef {
-	ml := m.r.Config.Moderation.ModLog
+func (m *Moderation) logDestinations(guildID string) []config.ChannelRef {
+	ml := m.cfg.Moderation.ModLog
 	var out []config.ChannelRef
 	if ml.Discord.ID != "" && ml.Discord.GuildID == guildID {
 		out = append(out, ml.Discord)
@@ -38,17 +43,17 @@ func (m *moderation) logDestinations(guildID string) []config.ChannelRef {
 }
 
 // logCase posts c to the mod log, on its own or in the current batch.
-func (m *moderation) logCase(ctx context.Context, tx *store.Tx, c *bot.Case) error {
-	now := m.r.Clock.Now()
+func (m *Moderation) logCase(ctx context.Context, tx *store.Tx, c *bot.Case) error {
+	now := m.clock.Now()
 	for _, dst := range m.logDestinations(c.GuildID) {
-		recent, err := tx.RecentModLogPosts(ctx, c.GuildID, dst.Platform, now.Add(-burstWindow))
+		recent, err := tx.RecentModLogPosts(ctx, c.GuildID, dst.Platform, now.Add(-BurstWindow))
 		if err != nil {
 			return err
 		}
-		if recent < burstCases {
+		if recent < BurstCases {
 			key := fmt.Sprintf("%s:log:%s", c.Key(), dst.Platform)
 			post := m.casePost(c, dst.ID)
-			if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: key, Platform: dst.Platform, Kind: bot.KindPost, Payload: mustJSON(post)}); err != nil {
+			if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: key, Platform: dst.Platform, Kind: bot.KindPost, Payload: bot.Payload(post)}); err != nil {
 				return err
 			}
 			if err := tx.AddModLogPost(ctx, now, c.GuildID, c.Number, dst.Platform, key); err != nil {
@@ -64,8 +69,8 @@ func (m *moderation) logCase(ctx context.Context, tx *store.Tx, c *bot.Case) err
 }
 
 // batchCase adds c to the open batch of its server on dst's platform, or
-// opens one, due burstWindow from now.
-func (m *moderation) batchCase(ctx context.Context, tx *store.Tx, c *bot.Case, dst config.ChannelRef, now time.Time) error {
+// opens one, due BurstWindow from now.
+func (m *Moderation) batchCase(ctx context.Context, tx *store.Tx, c *bot.Case, dst config.ChannelRef, now time.Time) error {
 	prefix := fmt.Sprintf("modlog:%s:%s:", c.GuildID, dst.Platform)
 	last, err := tx.LastModLogBatch(ctx, c.GuildID, dst.Platform)
 	if err != nil {
@@ -84,7 +89,7 @@ func (m *moderation) batchCase(ctx context.Context, tx *store.Tx, c *bot.Case, d
 			if err := tx.AddModLogPost(ctx, now, c.GuildID, c.Number, dst.Platform, last); err != nil {
 				return err
 			}
-			ok, err := tx.ReplacePendingPayload(ctx, now, last, mustJSON(m.batchPost(append(cases, c), dst.ID)))
+			ok, err := tx.ReplacePendingPayload(ctx, now, last, bot.Payload(m.batchPost(append(cases, c), dst.ID)))
 			if err == nil && !ok {
 				err = fmt.Errorf("mod-log batch %s was claimed while locked", last)
 			}
@@ -101,13 +106,13 @@ func (m *moderation) batchCase(ctx context.Context, tx *store.Tx, c *bot.Case, d
 		return err
 	}
 	post := m.batchPost([]*bot.Case{c}, dst.ID)
-	_, err = tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: key, Platform: dst.Platform, Kind: bot.KindPost, Payload: mustJSON(post), NotBefore: now.Add(burstWindow)})
+	_, err = tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: key, Platform: dst.Platform, Kind: bot.KindPost, Payload: bot.Payload(post), NotBefore: now.Add(BurstWindow)})
 	return err
 }
 
 // casePost renders one case as its mod-log message.
-func (m *moderation) casePost(c *bot.Case, channelID string) bot.Post {
-	loc := m.r.Config.Location
+func (m *Moderation) casePost(c *bot.Case, channelID string) bot.Post {
+	loc := m.cfg.Location
 	p := bot.Post{ChannelID: channelID, Title: fmt.Sprintf("Case %d · %s", c.Number, actionLabel(c))}
 	add := func(name, value string) {
 		if value != "" {
@@ -126,9 +131,9 @@ func (m *moderation) casePost(c *bot.Case, channelID string) bot.Post {
 		add("Member", memberLabel(c))
 	}
 	add("Moderator", c.ModeratorName)
-	add("Reason", cmpOr(c.Reason, "none given"))
+	add("Reason", cmp.Or(c.Reason, "none given"))
 	if c.Action == bot.ActionSlowmode {
-		add("Wait", cmpOr(map[bool]string{true: "off"}[c.Duration == 0], bot.FormatDuration(c.Duration)))
+		add("Wait", cmp.Or(map[bool]string{true: "off"}[c.Duration == 0], bot.FormatDuration(c.Duration)))
 	} else if c.Duration > 0 {
 		add("Duration", bot.FormatDuration(c.Duration))
 	} else if c.Action == bot.ActionBan {
@@ -151,7 +156,7 @@ func (m *moderation) casePost(c *bot.Case, channelID string) bot.Post {
 }
 
 // batchPost renders several cases as one mod-log message, a line each.
-func (m *moderation) batchPost(cases []*bot.Case, channelID string) bot.Post {
+func (m *Moderation) batchPost(cases []*bot.Case, channelID string) bot.Post {
 	title := fmt.Sprintf("Case %d", cases[0].Number)
 	if len(cases) > 1 {
 		title = fmt.Sprintf("Cases %d–%d (%d cases in a burst)", cases[0].Number, cases[len(cases)-1].Number, len(cases))
@@ -160,9 +165,9 @@ func (m *moderation) batchPost(cases []*bot.Case, channelID string) bot.Post {
 	for i, c := range cases {
 		who := memberLabel(c)
 		if c.Action == bot.ActionSlowmode || c.Action == bot.ActionPurge {
-			who = cmpOr(c.TargetName, m.channelLabel(c.ChannelID))
+			who = cmp.Or(c.TargetName, m.channelLabel(c.ChannelID))
 		}
-		lines[i] = fmt.Sprintf("Case %d · %s · %s · by %s: %s", c.Number, actionLabel(c), who, c.ModeratorName, oneLine(cmpOr(c.Reason, "no reason"), 100))
+		lines[i] = fmt.Sprintf("Case %d · %s · %s · by %s: %s", c.Number, actionLabel(c), who, c.ModeratorName, bot.OneLine(cmp.Or(c.Reason, "no reason"), 100))
 	}
 	return bot.Post{ChannelID: channelID, Title: title, Text: strings.Join(lines, "\n"), Context: "posted together so a burst does not flood the mod log; /case N shows one"}
 }
@@ -193,8 +198,8 @@ func sourceLabel(s string) string {
 
 // channelLabel names a Discord channel: #name when the configuration
 // declares it, else its id.
-func (m *moderation) channelLabel(id string) string {
-	if n := m.r.discordChannelName(id); n != "" {
+func (m *Moderation) channelLabel(id string) string {
+	if n := m.dir.ChannelName(id); n != "" {
 		return "#" + n
 	}
 	return "channel " + id
@@ -202,12 +207,12 @@ func (m *moderation) channelLabel(id string) string {
 
 // refreshLog shows c's current state in its mod-log messages: a message
 // not sent yet is rewritten; a sent one is edited, edits chained in order.
-func (m *moderation) refreshLog(ctx context.Context, tx *store.Tx, c *bot.Case) error {
+func (m *Moderation) refreshLog(ctx context.Context, tx *store.Tx, c *bot.Case) error {
 	posts, err := tx.ModLogPosts(ctx, c.GuildID, c.Number)
 	if err != nil {
 		return err
 	}
-	now := m.r.Clock.Now()
+	now := m.clock.Now()
 	for _, lp := range posts {
 		state, payload, err := tx.OutboxState(ctx, lp.OutboxKey)
 		if err != nil {
@@ -231,7 +236,7 @@ func (m *moderation) refreshLog(ctx context.Context, tx *store.Tx, c *bot.Case) 
 			post = m.batchPost(cases, old.ChannelID)
 		}
 		if state == store.OutboxPending {
-			if ok, err := tx.ReplacePendingPayload(ctx, now, lp.OutboxKey, mustJSON(post)); err != nil || ok {
+			if ok, err := tx.ReplacePendingPayload(ctx, now, lp.OutboxKey, bot.Payload(post)); err != nil || ok {
 				continue
 			}
 		}
@@ -246,7 +251,7 @@ func (m *moderation) refreshLog(ctx context.Context, tx *store.Tx, c *bot.Case) 
 			n = prev + 1
 		}
 		if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: prefix + strconv.Itoa(n), Platform: lp.Platform, Kind: bot.KindUpdate,
-			Payload: mustJSON(post), ParentKey: cmpOr(last, lp.OutboxKey)}); err != nil {
+			Payload: bot.Payload(post), ParentKey: cmp.Or(last, lp.OutboxKey)}); err != nil {
 			return err
 		}
 	}
@@ -257,12 +262,12 @@ func (m *moderation) refreshLog(ctx context.Context, tx *store.Tx, c *bot.Case) 
 // reply on Discord, in the thread on Slack): that its temporary action
 // ended, an archive… what says key is unique per note. slackButtons go on
 // the Slack note only.
-func (m *moderation) noteOnLog(ctx context.Context, tx *store.Tx, c *bot.Case, key, text string, slackButtons ...bot.Button) error {
+func (m *Moderation) noteOnLog(ctx context.Context, tx *store.Tx, c *bot.Case, key, text string, slackButtons ...bot.Button) error {
 	posts, err := tx.ModLogPosts(ctx, c.GuildID, c.Number)
 	if err != nil {
 		return err
 	}
-	now := m.r.Clock.Now()
+	now := m.clock.Now()
 	for _, lp := range posts {
 		_, payload, err := tx.OutboxState(ctx, lp.OutboxKey)
 		if err != nil {
@@ -275,7 +280,7 @@ func (m *moderation) noteOnLog(ctx context.Context, tx *store.Tx, c *bot.Case, k
 			post.Buttons = slackButtons
 		}
 		if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprintf("%s:%s:%s", c.Key(), key, lp.Platform), Platform: lp.Platform,
-			Kind: bot.KindPost, Payload: mustJSON(post), ParentKey: lp.OutboxKey}); err != nil {
+			Kind: bot.KindPost, Payload: bot.Payload(post), ParentKey: lp.OutboxKey}); err != nil {
 			return err
 		}
 	}
@@ -283,12 +288,12 @@ func (m *moderation) noteOnLog(ctx context.Context, tx *store.Tx, c *bot.Case, k
 }
 
 // attachToLog uploads a file under each of c's mod-log messages.
-func (m *moderation) attachToLog(ctx context.Context, tx *store.Tx, c *bot.Case, up bot.Upload) error {
+func (m *Moderation) attachToLog(ctx context.Context, tx *store.Tx, c *bot.Case, up bot.Upload) error {
 	posts, err := tx.ModLogPosts(ctx, c.GuildID, c.Number)
 	if err != nil {
 		return err
 	}
-	now := m.r.Clock.Now()
+	now := m.clock.Now()
 	for _, lp := range posts {
 		_, payload, err := tx.OutboxState(ctx, lp.OutboxKey)
 		if err != nil {
@@ -299,7 +304,7 @@ func (m *moderation) attachToLog(ctx context.Context, tx *store.Tx, c *bot.Case,
 		u := up
 		u.ChannelID = parent.ChannelID
 		if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprintf("%s:archive:%s", c.Key(), lp.Platform), Platform: lp.Platform,
-			Kind: bot.KindUpload, Payload: mustJSON(u), ParentKey: lp.OutboxKey}); err != nil {
+			Kind: bot.KindUpload, Payload: bot.Payload(u), ParentKey: lp.OutboxKey}); err != nil {
 			return err
 		}
 	}

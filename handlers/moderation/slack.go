@@ -1,6 +1,7 @@
-package handlers
+package moderation
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -27,7 +28,7 @@ NAME is the member's Discord name or id; DURATION looks like 10m, 2h, 7d.
 With several Discord servers, name one first: /liaison mod in:SERVER ban NAME REASON.
 retry sends a case's action again after Discord refused it (the mod log says why).`
 
-func (m *moderation) slackCommand(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error) {
+func (m *Moderation) slackCommand(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error) {
 	verb, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
 	verb, rest = strings.ToLower(verb), strings.TrimSpace(rest)
 	server := ""
@@ -39,10 +40,10 @@ func (m *moderation) slackCommand(ctx context.Context, c *bot.Command, args stri
 	if verb == "" || verb == "help" {
 		return &bot.Reply{Text: "Moderate the Discord server as your Discord account:\n" + modUsage}, nil
 	}
-	if !m.r.Config.Moderation.Enabled {
+	if !m.cfg.Moderation.Enabled {
 		return nil, bot.Errorf(bot.EInvalid, "Moderation is not set up here yet: ask an admin to add a moderation: section to liaison.yaml.")
 	}
-	if len(m.r.Config.Discord.Guilds) == 0 {
+	if len(m.cfg.Discord.Guilds) == 0 {
 		return nil, bot.Errorf(bot.EInvalid, "No Discord server is configured: add discord: guild to liaison.yaml.")
 	}
 	inv, err := m.slackInvocation(c.User, server)
@@ -148,12 +149,12 @@ func (m *moderation) slackCommand(ctx context.Context, c *bot.Command, args stri
 // resolveMember finds the Discord user a Slack command names: a mention
 // (<@id>), an id, a member's name, or the name of someone with cases (who
 // may have left).
-func (m *moderation) resolveMember(ctx context.Context, guildID, name string) (string, error) {
+func (m *Moderation) resolveMember(ctx context.Context, guildID, name string) (string, error) {
 	name = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(name, "<@"), "!"), "@"), ">")
 	if isSnowflake(name) {
 		return name, nil
 	}
-	found, err := m.r.Guilds.SearchMembers(ctx, guildID, name)
+	found, err := m.guilds.SearchMembers(ctx, guildID, name)
 	if err != nil {
 		return "", fmt.Errorf("search members %q: %w", name, err)
 	}
@@ -168,7 +169,7 @@ func (m *moderation) resolveMember(ctx context.Context, guildID, name string) (s
 		}
 		return "", bot.Errorf(bot.EInvalid, "Several members are called %s: %s. Give the id instead.", name, strings.Join(who, ", "))
 	}
-	id, err := m.r.DB.TargetByName(ctx, guildID, name)
+	id, err := m.db.TargetByName(ctx, guildID, name)
 	if err != nil {
 		return "", err
 	}
@@ -184,7 +185,7 @@ func isSnowflake(s string) bool {
 
 // slackInvocation is a Slack user acting as the Discord account their
 // people: entry names, in the server named by server (see slackGuild).
-func (m *moderation) slackInvocation(u bot.User, server string) (invocation, error) {
+func (m *Moderation) slackInvocation(u bot.User, server string) (invocation, error) {
 	modID, err := m.discordIdentity(u)
 	if err != nil {
 		return invocation{}, err
@@ -193,21 +194,21 @@ func (m *moderation) slackInvocation(u bot.User, server string) (invocation, err
 	if err != nil {
 		return invocation{}, err
 	}
-	return invocation{GuildID: guild, Source: bot.SourceSlack, Mod: bot.User{Platform: bot.PlatformDiscord, ID: modID, Name: m.r.person(u)}}, nil
+	return invocation{GuildID: guild, Source: bot.SourceSlack, Mod: bot.User{Platform: bot.PlatformDiscord, ID: modID, Name: m.dir.Person(u)}}, nil
 }
 
 // slackGuild picks the Discord server a /liaison mod command acts on: the
 // one named by in:SERVER (its name in liaison.yaml, or its id), or the only
 // one configured. With several and none named, it asks which rather than
 // guess: a ban on the wrong server is not a small mistake.
-func (m *moderation) slackGuild(server string) (string, error) {
-	guilds := m.r.Config.Discord.Guilds
+func (m *Moderation) slackGuild(server string) (string, error) {
+	guilds := m.cfg.Discord.Guilds
 	var names []string
 	for _, g := range guilds {
 		if server != "" && (strings.EqualFold(g.Name, server) || g.ID == server) {
 			return g.ID, nil
 		}
-		names = append(names, cmpOr(g.Name, g.ID))
+		names = append(names, cmp.Or(g.Name, g.ID))
 	}
 	switch {
 	case server != "":

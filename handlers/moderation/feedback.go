@@ -1,4 +1,4 @@
-package handlers
+package moderation
 
 import (
 	"context"
@@ -23,12 +23,12 @@ func ModerateButton(feedbackID int64) bot.Button {
 // feedbackTimeout is how long the Moderate menu times an author out.
 const feedbackTimeout = time.Hour
 
-func (m *moderation) feedbackAction(ctx context.Context, a *bot.Action) (*bot.Reply, error) {
+func (m *Moderation) feedbackAction(ctx context.Context, a *bot.Action) (*bot.Reply, error) {
 	id, err := strconv.ParseInt(a.Value, 10, 64)
 	if err != nil {
 		return nil, bot.Errorf(bot.EInvalid, "This button does not name a feedback item; nothing was done.")
 	}
-	it, err := m.r.DB.Feedback(ctx, id)
+	it, err := m.feedback.Item(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -48,11 +48,11 @@ func (m *moderation) feedbackAction(ctx context.Context, a *bot.Action) (*bot.Re
 		return nil, err
 	}
 	inv := invocation{GuildID: it.ScopeID, ChannelID: it.ChannelID, MessageID: it.MessageID, Source: bot.SourceDiscord,
-		Mod: bot.User{Platform: bot.PlatformDiscord, ID: modID, Name: m.r.actor(a.User)}}
+		Mod: bot.User{Platform: bot.PlatformDiscord, ID: modID, Name: m.dir.Actor(a.User)}}
 	if a.Platform == bot.PlatformSlack {
 		inv.Source = bot.SourceSlack
 	}
-	reason := fmt.Sprintf("feedback #%d: %s", id, oneLine(it.Text, 120))
+	reason := fmt.Sprintf("feedback #%d: %s", id, bot.OneLine(it.Text, 120))
 	switch a.ActionID {
 	case "mod.fbwarn":
 		return m.warn(ctx, inv, it.AuthorID, reason, false)
@@ -67,13 +67,13 @@ func (m *moderation) feedbackAction(ctx context.Context, a *bot.Action) (*bot.Re
 	s.TargetID, s.TargetName = it.AuthorID, it.AuthorName
 	where := m.channelLabel(it.ChannelID)
 	var c *bot.Case
-	err = m.r.DB.InTx(ctx, func(tx *store.Tx) (err error) {
+	err = m.db.InTx(ctx, func(tx *store.Tx) (err error) {
 		c, _, err = m.record(ctx, tx, request{inv: inv, subj: s, action: bot.ActionPurge, reason: "1 message: " + reason})
 		if err != nil {
 			return err
 		}
 		del := bot.ModAction{Op: bot.OpDelete, GuildID: c.GuildID, ChannelID: it.ChannelID, MessageIDs: []string{it.MessageID}, Reason: bot.AuditReason(c)}
-		if _, err := tx.Enqueue(ctx, m.r.Clock.Now(), &bot.OutboxMessage{Key: c.Key() + ":apply", Platform: bot.PlatformDiscord, Kind: bot.KindModerate, Payload: mustJSON(del)}); err != nil {
+		if _, err := tx.Enqueue(ctx, m.clock.Now(), &bot.OutboxMessage{Key: c.Key() + ":apply", Platform: bot.PlatformDiscord, Kind: bot.KindModerate, Payload: bot.Payload(del)}); err != nil {
 			return err
 		}
 		return m.attachToLog(ctx, tx, c, bot.Upload{

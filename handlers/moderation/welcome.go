@@ -1,4 +1,4 @@
-package handlers
+package moderation
 
 import (
 	"context"
@@ -13,13 +13,13 @@ import (
 // pinging the newcomer and nobody else (the post's Notify names them
 // alone; the text itself cannot ping).
 
-func (m *moderation) welcome(ctx context.Context, tx *store.Tx, e *bot.MemberChange) error {
-	w := m.r.Config.Moderation.Welcome
+func (m *Moderation) welcome(ctx context.Context, tx *store.Tx, e *bot.MemberChange) error {
+	w := m.cfg.Moderation.Welcome
 	if e.Left || e.User.Bot || w.Channel.ID == "" || w.Channel.GuildID != e.ScopeID {
 		return nil
 	}
 	server := e.ScopeID
-	for _, g := range m.r.Config.Discord.Guilds {
+	for _, g := range m.cfg.Discord.Guilds {
 		if g.ID == e.ScopeID && g.Name != "" {
 			server = g.Name
 		}
@@ -30,12 +30,12 @@ func (m *moderation) welcome(ctx context.Context, tx *store.Tx, e *bot.MemberCha
 	text := strings.NewReplacer("{user}", e.User.Label(), "{server}", server).Replace(w.Text)
 	at := e.At
 	if at.IsZero() {
-		at = m.r.Clock.Now()
+		at = m.clock.Now()
 	}
 	post := bot.Post{ChannelID: w.Channel.ID, Notify: []string{e.User.ID}, Text: text}
-	_, err := tx.Enqueue(ctx, m.r.Clock.Now(), &bot.OutboxMessage{
+	_, err := tx.Enqueue(ctx, m.clock.Now(), &bot.OutboxMessage{
 		Key:      fmt.Sprintf("welcome:%s:%s:%d", e.ScopeID, e.User.ID, at.Unix()),
-		Platform: bot.PlatformDiscord, Kind: bot.KindPost, Payload: mustJSON(post),
+		Platform: bot.PlatformDiscord, Kind: bot.KindPost, Payload: bot.Payload(post),
 	})
 	return err
 }

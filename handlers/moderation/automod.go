@@ -1,6 +1,7 @@
-package handlers
+package moderation
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -16,7 +17,7 @@ import (
 // owner, an administrator, a protected role, anyone above Liaison) is only
 // reported.
 
-func (m *moderation) automodMessage(ctx context.Context, tx *store.Tx, e *bot.Message) error {
+func (m *Moderation) automodMessage(ctx context.Context, tx *store.Tx, e *bot.Message) error {
 	if e.Platform != bot.PlatformDiscord || e.Edited || e.Backfill || e.Author.Bot || e.ScopeID == "" {
 		return nil
 	}
@@ -26,7 +27,7 @@ func (m *moderation) automodMessage(ctx context.Context, tx *store.Tx, e *bot.Me
 	}
 	at := e.At
 	if at.IsZero() {
-		at = m.r.Clock.Now()
+		at = m.clock.Now()
 	}
 	// A thread is watched as its channel (Place reports the parent).
 	hit, ok := engine.Check(&bot.AutomodMessage{GuildID: e.ScopeID, ChannelID: e.ChannelID, UserID: e.Author.ID, Roles: e.Author.Roles, Text: e.Text, At: at})
@@ -36,7 +37,7 @@ func (m *moderation) automodMessage(ctx context.Context, tx *store.Tx, e *bot.Me
 	return m.automodAct(ctx, tx, e, hit)
 }
 
-func (m *moderation) automodAct(ctx context.Context, tx *store.Tx, e *bot.Message, hit bot.AutomodHit) error {
+func (m *Moderation) automodAct(ctx context.Context, tx *store.Tx, e *bot.Message, hit bot.AutomodHit) error {
 	r := hit.Rule
 	reason := fmt.Sprintf("automod rule %s: %s", r.Name, hit.Why)
 	var done []string
@@ -49,9 +50,9 @@ func (m *moderation) automodAct(ctx context.Context, tx *store.Tx, e *bot.Messag
 		inv.Mod = s.Mod.User
 		if r.Has(bot.AutomodDelete) {
 			a := bot.ModAction{Op: bot.OpDelete, GuildID: e.ScopeID, ChannelID: e.ChannelID, MessageIDs: []string{e.ID},
-				Reason: truncate("Liaison automod: "+reason, 500)}
-			if _, err := tx.Enqueue(ctx, m.r.Clock.Now(), &bot.OutboxMessage{Key: "automod:" + e.ID + ":delete", Platform: bot.PlatformDiscord,
-				Kind: bot.KindModerate, Payload: mustJSON(a)}); err != nil {
+				Reason: bot.Truncate("Liaison automod: "+reason, 500)}
+			if _, err := tx.Enqueue(ctx, m.clock.Now(), &bot.OutboxMessage{Key: "automod:" + e.ID + ":delete", Platform: bot.PlatformDiscord,
+				Kind: bot.KindModerate, Payload: bot.Payload(a)}); err != nil {
 				return err
 			}
 			done = append(done, "deleted the message")
@@ -77,9 +78,9 @@ func (m *moderation) automodAct(ctx context.Context, tx *store.Tx, e *bot.Messag
 	if !r.Has(bot.AutomodAlert) {
 		return nil
 	}
-	dst := m.r.Config.Moderation.ModLog.Slack
+	dst := m.cfg.Moderation.ModLog.Slack
 	if dst.ID == "" {
-		dst = m.r.Config.Moderation.ModLog.Discord
+		dst = m.cfg.Moderation.ModLog.Discord
 	}
 	if dst.ID == "" {
 		return nil
@@ -87,33 +88,33 @@ func (m *moderation) automodAct(ctx context.Context, tx *store.Tx, e *bot.Messag
 	post := bot.Post{
 		ChannelID: dst.ID,
 		Title:     fmt.Sprintf("Automod: %s broke rule %s in %s", e.Author.Label(), r.Name, m.channelLabel(e.ChannelID)),
-		Quote:     oneLine(e.Text, 500),
-		Fields:    []bot.Field{{Name: "Why", Value: hit.Why}, {Name: "Done", Value: cmpOr(strings.Join(done, ", "), "nothing (alert only)")}},
+		Quote:     bot.OneLine(e.Text, 500),
+		Fields:    []bot.Field{{Name: "Why", Value: hit.Why}, {Name: "Done", Value: cmp.Or(strings.Join(done, ", "), "nothing (alert only)")}},
 	}
 	if e.Permalink != "" {
 		post.Link = &bot.Link{URL: e.Permalink, Label: "Open in Discord"}
 	}
-	_, err := tx.Enqueue(ctx, m.r.Clock.Now(), &bot.OutboxMessage{Key: "automod:" + e.ID + ":alert", Platform: dst.Platform, Kind: bot.KindPost, Payload: mustJSON(post)})
+	_, err := tx.Enqueue(ctx, m.clock.Now(), &bot.OutboxMessage{Key: "automod:" + e.ID + ":alert", Platform: dst.Platform, Kind: bot.KindPost, Payload: bot.Payload(post)})
 	return err
 }
 
 // automodSubject checks that Liaison may act on a message's author, as the
 // moderator of its own actions; it returns why not otherwise.
-func (m *moderation) automodSubject(ctx context.Context, e *bot.Message) (*subject, string) {
-	if m.r.Guilds == nil {
+func (m *Moderation) automodSubject(ctx context.Context, e *bot.Message) (*subject, string) {
+	if m.guilds == nil {
 		return nil, "Discord is not connected"
 	}
-	g, err := m.r.Guilds.GuildInfo(ctx, e.ScopeID)
+	g, err := m.guilds.GuildInfo(ctx, e.ScopeID)
 	if err != nil {
-		m.r.Logger.Warn("automod: cannot read the server", "guild", e.ScopeID, "err", err)
+		m.logger.Warn("automod: cannot read the server", "guild", e.ScopeID, "err", err)
 		return nil, "Liaison could not read the server"
 	}
 	self := &bot.Member{User: bot.User{Platform: bot.PlatformDiscord, ID: g.SelfID, Name: "Liaison automod", Roles: g.SelfRoles}}
 	target := &bot.Member{User: e.Author}
-	if mem, err := m.r.Guilds.GuildMember(ctx, e.ScopeID, e.Author.ID); err == nil {
+	if mem, err := m.guilds.GuildMember(ctx, e.ScopeID, e.Author.ID); err == nil {
 		target = mem
 	}
-	cfg := m.r.Config
+	cfg := m.cfg
 	name := e.Author.Label()
 	if err := bot.CheckTarget(g, self, target, e.Author.ID, name, cfg.RoleIDs(e.ScopeID, cfg.Moderation.ProtectedRoles)); err != nil {
 		return nil, bot.ErrorMessage(err)

@@ -15,12 +15,12 @@ import (
 // another SLA period. Each reminder is an outbox message with a fixed key, so
 // running this twice (two replicas, a restart) reminds once. It returns how
 // many reminders it sent. The scheduler runs it every minute.
-func (r *Router) RemindOverdue(ctx context.Context, now time.Time) (int, error) {
-	f := r.Config.Feedback
+func (fb *Feedback) RemindOverdue(ctx context.Context, now time.Time) (int, error) {
+	f := fb.cfg.Feedback
 	if !f.Enabled {
 		return 0, nil
 	}
-	items, err := r.DB.ListFeedback(ctx, store.FeedbackFilter{
+	items, err := fb.db.ListFeedback(ctx, store.FeedbackFilter{
 		Statuses: []string{store.FeedbackOpen, store.FeedbackAcknowledged}, Unanswered: true, Limit: 5000,
 	})
 	if err != nil {
@@ -28,10 +28,10 @@ func (r *Router) RemindOverdue(ctx context.Context, now time.Time) (int, error) 
 	}
 	sent := 0
 	for _, it := range items {
-		if r.reminderDue(&it, now) == 0 {
+		if fb.reminderDue(&it, now) == 0 {
 			continue
 		}
-		err := r.DB.InTx(ctx, func(tx *store.Tx) error {
+		err := fb.db.InTx(ctx, func(tx *store.Tx) error {
 			cur, err := tx.Feedback(ctx, it.ID)
 			if err != nil {
 				return err
@@ -39,11 +39,11 @@ func (r *Router) RemindOverdue(ctx context.Context, now time.Time) (int, error) 
 			// Re-checked under the lock: another replica, or an answer, may
 			// have come first. After a long gap both reminders may be due.
 			for cur.FirstResponseAt == nil {
-				stage := r.reminderDue(cur, now)
+				stage := fb.reminderDue(cur, now)
 				if stage == 0 {
 					break
 				}
-				if err := r.remind(ctx, tx, cur, stage); err != nil {
+				if err := fb.remind(ctx, tx, cur, stage); err != nil {
 					return err
 				}
 				cur.RemindersSent = stage
@@ -66,8 +66,8 @@ func (r *Router) RemindOverdue(ctx context.Context, now time.Time) (int, error) 
 
 // reminderDue returns the reminder (1, or 2 for the escalation) that item is
 // due for at now, or 0.
-func (r *Router) reminderDue(it *store.FeedbackItem, now time.Time) int {
-	f, loc := r.Config.Feedback, r.Config.Location
+func (fb *Feedback) reminderDue(it *store.FeedbackItem, now time.Time) int {
+	f, loc := fb.cfg.Feedback, fb.cfg.Location
 	sla := f.SLA.For(it.ChannelID)
 	if sla <= 0 {
 		return 0
@@ -76,42 +76,42 @@ func (r *Router) reminderDue(it *store.FeedbackItem, now time.Time) int {
 	if stage > 2 || (stage == 2 && f.EscalateTo.ID == "") {
 		return 0
 	}
-	due := r.Config.BusinessHours.Deadline(it.CreatedAt, time.Duration(stage)*sla, loc)
+	due := fb.cfg.BusinessHours.Deadline(it.CreatedAt, time.Duration(stage)*sla, loc)
 	if due.IsZero() || now.Before(due) {
 		return 0
 	}
 	return stage
 }
 
-func (r *Router) remind(ctx context.Context, tx *store.Tx, it *store.FeedbackItem, stage int) error {
-	sla := r.Config.Feedback.SLA.For(it.ChannelID)
+func (fb *Feedback) remind(ctx context.Context, tx *store.Tx, it *store.FeedbackItem, stage int) error {
+	sla := fb.cfg.Feedback.SLA.For(it.ChannelID)
 	waited := bot.FormatDuration(time.Duration(stage) * sla)
 	claim := []bot.Button{{ActionID: "feedback.claim", Label: "Claim", Value: fmt.Sprint(it.ID), Style: "primary"}}
-	now := r.Clock.Now()
+	now := fb.clock.Now()
 	if stage == 1 {
 		relays, err := tx.Relays(ctx, it.ID)
 		if err != nil {
 			return err
 		}
 		for _, rl := range relays {
-			ref, err := r.Config.ResolveChannel(rl.Destination)
+			ref, err := fb.cfg.ResolveChannel(rl.Destination)
 			if err != nil {
 				continue
 			}
 			post := bot.Post{ChannelID: ref.ID, Text: fmt.Sprintf("Feedback #%d from %s has waited %s of business hours without an answer. Claim it to take it on.", it.ID, it.AuthorName, waited), Buttons: claim}
-			m := &bot.OutboxMessage{Key: fmt.Sprintf("sla:%d:1:%s", it.ID, rl.Destination), Platform: ref.Platform, Kind: bot.KindPost, Payload: mustJSON(post), ParentKey: rl.OutboxKey}
+			m := &bot.OutboxMessage{Key: fmt.Sprintf("sla:%d:1:%s", it.ID, rl.Destination), Platform: ref.Platform, Kind: bot.KindPost, Payload: bot.Payload(post), ParentKey: rl.OutboxKey}
 			if _, err := tx.Enqueue(ctx, now, m); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	esc := r.Config.Feedback.EscalateTo
+	esc := fb.cfg.Feedback.EscalateTo
 	post := bot.Post{ChannelID: esc.ID, Title: fmt.Sprintf("Feedback #%d still has no answer after %s of business hours", it.ID, waited),
-		Quote: oneLine(it.Text, 300), Buttons: claim}
+		Quote: bot.OneLine(it.Text, 300), Buttons: claim}
 	if it.Permalink != "" {
 		post.Link = &bot.Link{URL: it.Permalink, Label: "Open in Discord"}
 	}
-	_, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprintf("sla:%d:2", it.ID), Platform: esc.Platform, Kind: bot.KindPost, Payload: mustJSON(post)})
+	_, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprintf("sla:%d:2", it.ID), Platform: esc.Platform, Kind: bot.KindPost, Payload: bot.Payload(post)})
 	return err
 }

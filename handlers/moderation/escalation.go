@@ -1,4 +1,4 @@
-package handlers
+package moderation
 
 import (
 	"context"
@@ -30,7 +30,7 @@ type pendingWarn struct {
 
 // warn checks a warning and either records it or, when it would trigger
 // an escalation, asks the moderator first.
-func (m *moderation) warn(ctx context.Context, inv invocation, targetID, reason string, _ bool) (*bot.Reply, error) {
+func (m *Moderation) warn(ctx context.Context, inv invocation, targetID, reason string, _ bool) (*bot.Reply, error) {
 	s, err := m.check(ctx, inv, bot.ActionWarn, targetID)
 	if err != nil {
 		return nil, err
@@ -38,13 +38,13 @@ func (m *moderation) warn(ctx context.Context, inv invocation, targetID, reason 
 	if err := m.applicable(ctx, inv, bot.ActionWarn, s); err != nil {
 		return nil, err
 	}
-	esc := m.r.Config.Moderation.Escalation
+	esc := m.cfg.Moderation.Escalation
 	if esc.Enabled() {
-		hist, err := m.r.DB.PointsHistory(ctx, inv.GuildID, targetID)
+		hist, err := m.db.PointsHistory(ctx, inv.GuildID, targetID)
 		if err != nil {
 			return nil, err
 		}
-		now := m.r.Clock.Now()
+		now := m.clock.Now()
 		before := esc.Balance(hist, now)
 		after := esc.Balance(append(hist, bot.PointsEvent{Points: esc.PointsFor(bot.ActionWarn), At: now}), now)
 		if t, ok := esc.Crossed(before, after); ok {
@@ -52,7 +52,7 @@ func (m *moderation) warn(ctx context.Context, inv invocation, targetID, reason 
 		}
 	}
 	var c *bot.Case
-	err = m.r.DB.InTx(ctx, func(tx *store.Tx) (err error) {
+	err = m.db.InTx(ctx, func(tx *store.Tx) (err error) {
 		c, _, err = m.record(ctx, tx, request{inv: inv, subj: s, action: bot.ActionWarn, reason: reason})
 		return err
 	})
@@ -62,11 +62,11 @@ func (m *moderation) warn(ctx context.Context, inv invocation, targetID, reason 
 	return m.warned(ctx, c, nil)
 }
 
-func (m *moderation) askEscalation(ctx context.Context, inv invocation, s *subject, reason string, after int, t bot.Threshold) (*bot.Reply, error) {
-	now := m.r.Clock.Now()
+func (m *Moderation) askEscalation(ctx context.Context, inv invocation, s *subject, reason string, after int, t bot.Threshold) (*bot.Reply, error) {
+	now := m.clock.Now()
 	p := &store.Pending{GuildID: inv.GuildID, Kind: pendingEscalation, ModeratorID: inv.Mod.ID, ExpiresAt: now.Add(pendingLifetime),
-		Payload: string(mustJSON(pendingWarn{Inv: inv, TargetID: s.TargetID, Reason: reason}))}
-	if err := m.r.DB.InTx(ctx, func(tx *store.Tx) error { return tx.CreatePending(ctx, now, p) }); err != nil {
+		Payload: string(bot.Payload(pendingWarn{Inv: inv, TargetID: s.TargetID, Reason: reason}))}
+	if err := m.db.InTx(ctx, func(tx *store.Tx) error { return tx.CreatePending(ctx, now, p) }); err != nil {
 		return nil, err
 	}
 	id := strconv.FormatInt(p.ID, 10)
@@ -83,7 +83,7 @@ func (m *moderation) askEscalation(ctx context.Context, inv invocation, s *subje
 // confirmWarn records a warn the moderator confirmed, with (escalate) or
 // without the action it triggers. The checks run again: roles may have
 // changed since the question.
-func (m *moderation) confirmWarn(ctx context.Context, p *store.Pending, escalate bool) (*bot.Reply, error) {
+func (m *Moderation) confirmWarn(ctx context.Context, p *store.Pending, escalate bool) (*bot.Reply, error) {
 	var w pendingWarn
 	if err := json.Unmarshal([]byte(p.Payload), &w); err != nil {
 		return nil, fmt.Errorf("pending warn %d: %w", p.ID, err)
@@ -93,7 +93,7 @@ func (m *moderation) confirmWarn(ctx context.Context, p *store.Pending, escalate
 		return nil, err
 	}
 	var c, e *bot.Case
-	err = m.r.DB.InTx(ctx, func(tx *store.Tx) (err error) {
+	err = m.db.InTx(ctx, func(tx *store.Tx) (err error) {
 		c, e, err = m.record(ctx, tx, request{inv: w.Inv, subj: s, action: bot.ActionWarn, reason: w.Reason, confirmed: escalate})
 		return err
 	})
@@ -105,18 +105,18 @@ func (m *moderation) confirmWarn(ctx context.Context, p *store.Pending, escalate
 
 // warned answers a warn: the case, what escalation did, the points now
 // and the next threshold.
-func (m *moderation) warned(ctx context.Context, c, e *bot.Case) (*bot.Reply, error) {
+func (m *Moderation) warned(ctx context.Context, c, e *bot.Case) (*bot.Reply, error) {
 	text := fmt.Sprintf("Warned %s (case %d).", c.TargetName, c.Number)
 	if e != nil {
 		text += " " + m.done(e)
 	}
-	esc := m.r.Config.Moderation.Escalation
+	esc := m.cfg.Moderation.Escalation
 	if esc.Enabled() {
-		hist, err := m.r.DB.PointsHistory(ctx, c.GuildID, c.TargetID)
+		hist, err := m.db.PointsHistory(ctx, c.GuildID, c.TargetID)
 		if err != nil {
 			return nil, err
 		}
-		pts := esc.Balance(hist, m.r.Clock.Now())
+		pts := esc.Balance(hist, m.clock.Now())
 		text += fmt.Sprintf(" %s has %d point(s) now", c.TargetName, pts)
 		if t, ok := esc.Next(pts); ok {
 			text += fmt.Sprintf("; at %d: %s.", t.Points, t.Describe())

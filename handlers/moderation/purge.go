@@ -1,6 +1,7 @@
-package handlers
+package moderation
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -44,7 +45,7 @@ type pendingPurgeReq struct {
 	Messages []purgeMessage `json:"messages"` // newest first
 }
 
-func (m *moderation) cmdPurge(ctx context.Context, c *bot.Command) (*bot.Reply, error) {
+func (m *Moderation) cmdPurge(ctx context.Context, c *bot.Command) (*bot.Reply, error) {
 	inv, err := m.discordInvocation(c)
 	if err != nil {
 		return nil, err
@@ -64,9 +65,9 @@ func (m *moderation) cmdPurge(ctx context.Context, c *bot.Command) (*bot.Reply, 
 	var filters []string
 	if userID != "" {
 		req.Target = userID
-		if mem, err := m.r.Guilds.GuildMember(ctx, inv.GuildID, userID); err == nil {
+		if mem, err := m.guilds.GuildMember(ctx, inv.GuildID, userID); err == nil {
 			req.Target = mem.User.Label()
-		} else if u, err := m.r.Guilds.DiscordUser(ctx, userID); err == nil {
+		} else if u, err := m.guilds.DiscordUser(ctx, userID); err == nil {
 			req.Target = u.Label()
 		}
 		filters = append(filters, "from "+req.Target)
@@ -78,7 +79,7 @@ func (m *moderation) cmdPurge(ctx context.Context, c *bot.Command) (*bot.Reply, 
 		filters = append(filters, "from bots")
 	}
 	req.Filter = strings.Join(filters, ", ")
-	history, err := m.r.Guilds.ChannelHistory(ctx, inv.ChannelID, purgeScan)
+	history, err := m.guilds.ChannelHistory(ctx, inv.ChannelID, purgeScan)
 	if err != nil {
 		return nil, fmt.Errorf("read the history of %s: %w", inv.ChannelID, err)
 	}
@@ -101,10 +102,10 @@ func (m *moderation) cmdPurge(ctx context.Context, c *bot.Command) (*bot.Reply, 
 		}
 		return nil, bot.Errorf(bot.ENotFound, "No message%s among the last %d in %s: nothing to purge.", what, len(history), where)
 	}
-	recent, old := splitByAge(req.Messages, m.r.Clock.Now())
-	now := m.r.Clock.Now()
-	p := &store.Pending{GuildID: inv.GuildID, Kind: pendingPurge, ModeratorID: s.Mod.User.ID, ExpiresAt: now.Add(pendingLifetime), Payload: string(mustJSON(req))}
-	if err := m.r.DB.InTx(ctx, func(tx *store.Tx) error { return tx.CreatePending(ctx, now, p) }); err != nil {
+	recent, old := splitByAge(req.Messages, m.clock.Now())
+	now := m.clock.Now()
+	p := &store.Pending{GuildID: inv.GuildID, Kind: pendingPurge, ModeratorID: s.Mod.User.ID, ExpiresAt: now.Add(pendingLifetime), Payload: string(bot.Payload(req))}
+	if err := m.db.InTx(ctx, func(tx *store.Tx) error { return tx.CreatePending(ctx, now, p) }); err != nil {
 		return nil, err
 	}
 	var b strings.Builder
@@ -145,7 +146,7 @@ func estimate(old int) time.Duration {
 }
 
 // confirmPurge deletes the messages the moderator saw and archives them.
-func (m *moderation) confirmPurge(ctx context.Context, p *store.Pending) (*bot.Reply, error) {
+func (m *Moderation) confirmPurge(ctx context.Context, p *store.Pending) (*bot.Reply, error) {
 	var req pendingPurgeReq
 	if err := json.Unmarshal([]byte(p.Payload), &req); err != nil {
 		return nil, fmt.Errorf("pending purge %d: %w", p.ID, err)
@@ -159,19 +160,19 @@ func (m *moderation) confirmPurge(ctx context.Context, p *store.Pending) (*bot.R
 	if req.Filter != "" {
 		reason += " " + req.Filter
 	}
-	now := m.r.Clock.Now()
+	now := m.clock.Now()
 	recent, old := splitByAge(req.Messages, now)
 	var c *bot.Case
-	err = m.r.DB.InTx(ctx, func(tx *store.Tx) (err error) {
+	err = m.db.InTx(ctx, func(tx *store.Tx) (err error) {
 		s.TargetID, s.TargetName = req.TargetID, req.Target
-		c, _, err = m.record(ctx, tx, request{inv: req.Inv, subj: s, action: bot.ActionPurge, reason: reason, targetName: cmpOr(req.Target, where)})
+		c, _, err = m.record(ctx, tx, request{inv: req.Inv, subj: s, action: bot.ActionPurge, reason: reason, targetName: cmp.Or(req.Target, where)})
 		if err != nil {
 			return err
 		}
 		audit := bot.AuditReason(c)
 		enqueue := func(key string, a bot.ModAction) error {
 			a.GuildID, a.ChannelID, a.Reason = c.GuildID, req.Inv.ChannelID, audit
-			_, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: key, Platform: bot.PlatformDiscord, Kind: bot.KindModerate, Payload: mustJSON(a)})
+			_, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: key, Platform: bot.PlatformDiscord, Kind: bot.KindModerate, Payload: bot.Payload(a)})
 			return err
 		}
 		for i := 0; i < len(recent); i += bulkSize {
@@ -211,8 +212,8 @@ func (m *moderation) confirmPurge(ctx context.Context, p *store.Pending) (*bot.R
 }
 
 // archive renders purged messages as a text file, oldest first.
-func (m *moderation) archive(c *bot.Case, where string, msgs []purgeMessage) []byte {
-	loc := m.r.Config.Location
+func (m *Moderation) archive(c *bot.Case, where string, msgs []purgeMessage) []byte {
+	loc := m.cfg.Location
 	var b strings.Builder
 	fmt.Fprintf(&b, "Case %d: %d message(s) purged from %s by %s on %s\n", c.Number, len(msgs), where, c.ModeratorName, c.CreatedAt.In(loc).Format("2006-01-02 15:04 MST"))
 	if c.Reason != "" {
@@ -229,7 +230,7 @@ func (m *moderation) archive(c *bot.Case, where string, msgs []purgeMessage) []b
 	return []byte(b.String())
 }
 
-func (m *moderation) cmdSlowmode(ctx context.Context, c *bot.Command) (*bot.Reply, error) {
+func (m *Moderation) cmdSlowmode(ctx context.Context, c *bot.Command) (*bot.Reply, error) {
 	inv, err := m.discordInvocation(c)
 	if err != nil {
 		return nil, err
@@ -238,14 +239,14 @@ func (m *moderation) cmdSlowmode(ctx context.Context, c *bot.Command) (*bot.Repl
 	if err != nil {
 		return nil, err
 	}
-	channel := cmpOr(strings.TrimSpace(c.Option("channel")), inv.ChannelID)
+	channel := cmp.Or(strings.TrimSpace(c.Option("channel")), inv.ChannelID)
 	s, err := m.check(ctx, inv, bot.ActionSlowmode, "")
 	if err != nil {
 		return nil, err
 	}
 	where := m.channelLabel(channel)
 	var cs *bot.Case
-	err = m.r.DB.InTx(ctx, func(tx *store.Tx) (err error) {
+	err = m.db.InTx(ctx, func(tx *store.Tx) (err error) {
 		cs, _, err = m.record(ctx, tx, request{inv: inv, subj: s, action: bot.ActionSlowmode, duration: d, channelID: channel, targetName: where})
 		return err
 	})

@@ -1,4 +1,4 @@
-package handlers
+package moderation
 
 import (
 	"context"
@@ -24,19 +24,18 @@ import (
 // refused that nobody was told of yet, for the scheduler (every tick: one
 // indexed query when there is nothing to report). It returns how many it
 // reported.
-func (r *Router) ReportFailedActions(ctx context.Context, _ time.Time) (int, error) {
-	if !r.Config.Moderation.Enabled {
+func (m *Moderation) ReportFailedActions(ctx context.Context, _ time.Time) (int, error) {
+	if !m.cfg.Moderation.Enabled {
 		return 0, nil
 	}
-	dead, err := r.DB.UnreportedDead(ctx, bot.KindModerate, 100)
+	dead, err := m.db.UnreportedDead(ctx, bot.KindModerate, 100)
 	if err != nil {
 		return 0, err
 	}
-	m := &moderation{r: r}
 	n := 0
 	for _, e := range dead {
-		err := r.DB.InTx(ctx, func(tx *store.Tx) error {
-			ok, err := tx.MarkDeadReported(ctx, r.Clock.Now(), e.Key)
+		err := m.db.InTx(ctx, func(tx *store.Tx) error {
+			ok, err := tx.MarkDeadReported(ctx, m.clock.Now(), e.Key)
 			if err != nil || !ok {
 				return err
 			}
@@ -51,8 +50,8 @@ func (r *Router) ReportFailedActions(ctx context.Context, _ time.Time) (int, err
 }
 
 // reportFailure posts what went wrong with the dead action e.
-func (m *moderation) reportFailure(ctx context.Context, tx *store.Tx, e *store.OutboxEntry) error {
-	why := plainRefusal(e.LastError)
+func (m *Moderation) reportFailure(ctx context.Context, tx *store.Tx, e *store.OutboxEntry) error {
+	why := bot.PlainRefusal(e.LastError)
 	// One note per failure: a retried action that fails again is reported
 	// again, under a key of its own.
 	noteKey := fmt.Sprintf("failed:%d", e.UpdatedAt.UnixMicro())
@@ -65,8 +64,8 @@ func (m *moderation) reportFailure(ctx context.Context, tx *store.Tx, e *store.O
 		}
 		text := fmt.Sprintf("⚠️ Automod could not act on Discord: %s.", why)
 		for _, dst := range m.logDestinations(a.GuildID) {
-			if _, err := tx.Enqueue(ctx, m.r.Clock.Now(), &bot.OutboxMessage{Key: fmt.Sprintf("%s:%s:%s", e.Key, noteKey, dst.Platform),
-				Platform: dst.Platform, Kind: bot.KindPost, Payload: mustJSON(bot.Post{ChannelID: dst.ID, Text: text})}); err != nil {
+			if _, err := tx.Enqueue(ctx, m.clock.Now(), &bot.OutboxMessage{Key: fmt.Sprintf("%s:%s:%s", e.Key, noteKey, dst.Platform),
+				Platform: dst.Platform, Kind: bot.KindPost, Payload: bot.Payload(bot.Post{ChannelID: dst.ID, Text: text})}); err != nil {
 				return err
 			}
 		}
@@ -102,8 +101,8 @@ func parseCaseKey(key string) (guild string, n int64, step string, ok bool) {
 
 // retry sends again case n's actions that Discord refused, for a
 // moderator allowed to take the case's action against its member now.
-func (m *moderation) retry(ctx context.Context, inv invocation, n int64) (*bot.Reply, error) {
-	c, err := m.r.DB.Case(ctx, inv.GuildID, n)
+func (m *Moderation) retry(ctx context.Context, inv invocation, n int64) (*bot.Reply, error) {
+	c, err := m.db.Case(ctx, inv.GuildID, n)
 	if err != nil {
 		return nil, err
 	}
@@ -111,8 +110,8 @@ func (m *moderation) retry(ctx context.Context, inv invocation, n int64) (*bot.R
 		return nil, err
 	}
 	var keys []string
-	err = m.r.DB.InTx(ctx, func(tx *store.Tx) (err error) {
-		keys, err = tx.RetryDead(ctx, m.r.Clock.Now(), bot.KindModerate, c.Key()+":")
+	err = m.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		keys, err = tx.RetryDead(ctx, m.clock.Now(), bot.KindModerate, c.Key()+":")
 		return err
 	})
 	if err != nil {
@@ -126,7 +125,7 @@ func (m *moderation) retry(ctx context.Context, inv invocation, n int64) (*bot.R
 
 // retryClick answers the Retry button of a failure note: its value is
 // "<guild>:<case number>".
-func (m *moderation) retryClick(ctx context.Context, a *bot.Action) (*bot.Reply, error) {
+func (m *Moderation) retryClick(ctx context.Context, a *bot.Action) (*bot.Reply, error) {
 	guild, num, _ := strings.Cut(a.Value, ":")
 	n, err := strconv.ParseInt(num, 10, 64)
 	if err != nil || guild == "" {

@@ -1,0 +1,96 @@
+package handlers
+
+import (
+	"log/slog"
+
+	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/config"
+	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/handlers/moderation"
+)
+
+// Deps are what the capabilities are built from; each takes the part it
+// needs.
+type Deps struct {
+	DB     *store.DB
+	Config *config.Config
+	Clock  bot.Clock // default: the system clock
+	Logger *slog.Logger
+	// The platform readers, when they exist before the Router does (tests);
+	// the adapters, which need the Router first, come later through
+	// Capabilities.Attach.
+	Discord     messageReader
+	Guilds      moderation.GuildReader
+	SlackDirect slackDirect
+}
+
+// Readers are what the capabilities read from the platforms, beyond the
+// request in hand. A nil reader means the platform is off, which disables
+// what needs it.
+type Readers struct {
+	// Discord reads messages: a flagged message's text, whether a draft's
+	// target still stands.
+	Discord messageReader
+	// Guilds reads Discord servers (members, roles, bans, history) for
+	// moderation.
+	Guilds moderation.GuildReader
+	// SlackDirect reads Slack user groups (approvers) and the outbox key of
+	// Liaison's own messages, and shows one person a message directly.
+	SlackDirect slackDirect
+}
+
+// Capabilities are Liaison's capabilities, built from one Deps and
+// registered on one Router.
+type Capabilities struct {
+	Router     *Router
+	Feedback   *Feedback
+	Approvals  *Approvals
+	Moderation *moderation.Moderation
+	Digest     *Digest
+	Help       *Help
+}
+
+// Build builds every capability and registers it on a new Router.
+//
+// They register in this order, and the order matters: every event runs
+// the event handlers in it, in one transaction, and the scheduler runs the
+// jobs due at one moment in it, so the messages they cause go out in it.
+// Feedback comes before moderation and approvals (a Discord message is
+// relayed before automod acts on it; a deleted message's relay is updated
+// before the drafts that answered it go stale), and moderation's jobs
+// before the digests and the drafts'.
+func Build(d Deps) *Capabilities {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Clock == nil {
+		d.Clock = bot.SystemClock{}
+	}
+	dir := directory{cfg: d.Config}
+	c := &Capabilities{Router: emptyRouter(d.DB, d.Clock)}
+	c.Feedback = newFeedback(d.DB, d.Config, d.Clock, dir)
+	c.Moderation = moderation.New(moderation.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir, Feedback: c.Feedback})
+	c.Digest = newDigest(d.DB, d.Config, d.Clock, dir)
+	c.Approvals = newApprovals(d.DB, d.Config, d.Clock, d.Logger, dir, c.Feedback)
+	c.Help = newHelp(c.Router)
+
+	c.Feedback.Register(c.Router)
+	c.Moderation.Register(c.Router)
+	c.Digest.Register(c.Router)
+	c.Approvals.Register(c.Router)
+	c.Help.Register(c.Router)
+	c.Attach(Readers{Discord: d.Discord, Guilds: d.Guilds, SlackDirect: d.SlackDirect})
+	return c
+}
+
+// New returns the Router of Build(d): every capability registered.
+func New(d Deps) *Router { return Build(d).Router }
+
+// Attach gives every capability the platform readers it uses, replacing
+// those it had: the adapters need the Router to exist first, so they come
+// after Build. Call it before the Router serves.
+func (c *Capabilities) Attach(r Readers) {
+	c.Feedback.attach(r.Discord, r.SlackDirect)
+	c.Approvals.attach(r.Discord, r.SlackDirect)
+	c.Moderation.Attach(r.Guilds)
+}
