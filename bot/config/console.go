@@ -17,6 +17,11 @@ type Console struct {
 	// Members are the people of the console's Discord server, community
 	// members and staff alike, in file order; names are unique.
 	Members []Member
+	// Forums are the names of Discord channels (declared under discord:
+	// channels) that are forum channels on the console's server: people
+	// open posts there (post #ideas alice: TITLE | TEXT) instead of writing
+	// in them. On a real server Discord says which channels are forums.
+	Forums []string
 }
 
 // Member is one person of the console's Discord server.
@@ -47,7 +52,33 @@ func (c Console) Member(name string) (Member, bool) {
 func (d *decoder) console(n *yaml.Node, path string, c *Console) {
 	d.fields(n, path, []field{
 		{name: "members", decode: func(v *yaml.Node, p string) { d.members(v, p, &c.Members) }},
+		{name: "forums", decode: func(v *yaml.Node, p string) {
+			d.list(v, p, "a list of Discord channel names (like [ideas])", func(_ int, f *yaml.Node, fp string) {
+				if s, ok := d.str(f, fp, "a Discord channel name like ideas"); ok {
+					c.Forums = append(c.Forums, s)
+					d.later(func() { d.forum(f, fp, s) })
+				}
+			})
+		}},
 	})
+}
+
+// forum checks that a forum is a Discord channel declared under discord:
+// channels.
+func (d *decoder) forum(n *yaml.Node, path, name string) {
+	var declared []string
+	for _, g := range d.cfg.Discord.Guilds {
+		if _, ok := g.Channels[name]; ok {
+			return
+		}
+		declared = append(declared, slices.Collect(maps.Keys(g.Channels))...)
+	}
+	msg := "none is declared under discord: channels yet"
+	if len(declared) > 0 {
+		slices.Sort(declared)
+		msg = "declared are " + strings.Join(slices.Compact(declared), ", ")
+	}
+	d.errorf(n, path, "no Discord channel named %q: %s (a forum is one of them)", name, msg)
 }
 
 func (d *decoder) members(n *yaml.Node, path string, ms *[]Member) {

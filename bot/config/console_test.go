@@ -30,7 +30,10 @@ func TestTheConsoleDemoConfigLoads(t *testing.T) {
 	if _, ok := c.Console.Member("zoe"); ok {
 		t.Errorf("Member(zoe) found someone who is not declared")
 	}
-	for _, ch := range []string{"discord:general", "discord:feedback", "discord:announcements", "discord:mod-log", "product", "marketing", "approvals", "community", "mod-log"} {
+	if diff := cmp.Diff([]string{"ideas"}, c.Console.Forums); diff != "" {
+		t.Errorf("forums (-want +got):\n%s", diff)
+	}
+	for _, ch := range []string{"discord:general", "discord:feedback", "discord:ideas", "discord:announcements", "discord:mod-log", "product", "marketing", "approvals", "community", "mod-log"} {
 		if _, err := c.ResolveChannel(ch); err != nil {
 			t.Errorf("the demo config lacks %s: %v", ch, err)
 		}
@@ -56,6 +59,11 @@ func TestTheConsoleSectionReportsWhereAndWhatIsWrong(t *testing.T) {
 		yaml []byte
 		want []want
 	}{
+		{
+			name: "a forum that is not a declared channel lists the declared ones",
+			yaml: lines(`discord: {guild: "998877665544332211", channels: {general: "1100000000000000002", ideas: "1100000000000000005"}}`, "console:", "  forums: [idea]"),
+			want: []want{{3, 12, "console.forums[0]", `no Discord channel named "idea": declared are general, ideas (a forum is one of them)`}},
+		},
 		{
 			name: "a role that is not declared lists the declared ones",
 			yaml: lines(world, "console:", "  members:", `    - {name: alice, discord: "1300000000000000101", roles: [staf]}`),

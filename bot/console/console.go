@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/config"
@@ -35,7 +36,8 @@ type Options struct {
 	// Commands are the Discord application commands the handler declares
 	// (handlers.Router.DiscordCommands): slash commands and message menus.
 	Commands []bot.CommandSpec
-	// Clock is the console's time; `clock +1h` advances it.
+	// Clock is the console's time; `clock +1h` advances it, and a script's
+	// first line `clock TIME` sets it (see Run).
 	Clock *bot.ManualClock
 	// Out receives the transcript.
 	Out io.Writer
@@ -67,9 +69,11 @@ type Console struct {
 	byID     map[string]*message // platform + " " + platform id → message
 	forms    map[string]*form    // person → the form last opened for them
 	sent     map[string]bot.SendResult
-	posted   map[string]string // channel + "\x00" + message id → the outbox key it was posted under
-	seq      int               // the pretend gateway session's sequence number
+	posted   map[string]string  // channel + "\x00" + message id → the outbox key it was posted under
+	threads  map[string]*thread // Discord thread id → thread (threads and forum posts)
+	seq      int                // the pretend gateway session's sequence number
 	mod      modState
+	joined   int // people new to the world so far, for their ids
 }
 
 // form is a modal open in front of someone.
@@ -103,6 +107,7 @@ func New(o Options) *Console {
 		forms:    map[string]*form{},
 		sent:     map[string]bot.SendResult{},
 		posted:   map[string]string{},
+		threads:  map[string]*thread{},
 	}
 }
 
@@ -136,6 +141,13 @@ func (c *Console) Settle(ctx context.Context) error {
 // error is reported and the console carries on: Run returns only the error
 // of reading in.
 //
+// The world starts with the first line that does something (comments and
+// blank lines before it do not count): Discord reports its member counts
+// and Liaison finishes what an earlier run left due. When that first line is
+// clock TIME, the world starts at TIME instead of the clock's time, and the
+// line fires nothing: a script that pins its start prints the same whatever
+// day it runs.
+//
 // Lines are read by a goroutine Run owns, so that ctx can end Run while a
 // terminal read is blocked; that goroutine ends when in does (at once for a
 // file or a pipe, at exit for a terminal).
@@ -160,9 +172,16 @@ func (c *Console) Run(ctx context.Context, in io.Reader, prompt bool) error {
 	if prompt {
 		c.printf("%s", c.Banner())
 	}
-	c.reportMemberCounts(ctx)
-	if err := c.Settle(ctx); err != nil { // work left by an earlier run
-		c.printf("%v\n", err)
+	started := false
+	begin := func() {
+		if started {
+			return
+		}
+		started = true
+		c.reportMemberCounts(ctx)
+		if err := c.Settle(ctx); err != nil { // work left by an earlier run
+			c.printf("%v\n", err)
+		}
 	}
 	for n := 1; ; n++ {
 		if prompt {
@@ -173,10 +192,24 @@ func (c *Console) Run(ctx context.Context, in io.Reader, prompt bool) error {
 			return nil
 		case line, ok := <-lines:
 			if !ok {
+				begin()
 				if prompt {
 					c.printf("\n")
 				}
 				return <-readErr
+			}
+			if !started {
+				in, err := Parse(line)
+				if err == nil && in == nil {
+					continue // a comment: nothing has happened yet
+				}
+				if err == nil && in.Verb == VerbClock && !in.At.IsZero() {
+					c.clock.Set(in.At)
+					c.printClock()
+					begin()
+					continue
+				}
+				begin()
 			}
 			if c.Exec(ctx, n, line) {
 				return nil
@@ -217,6 +250,18 @@ func (c *Console) do(ctx context.Context, in *Input) error {
 		return c.command(ctx, in)
 	case VerbReact:
 		return c.react(ctx, in)
+	case VerbUnreact:
+		return c.unreact(ctx, in)
+	case VerbReply:
+		return c.reply(ctx, in)
+	case VerbThread:
+		return c.inThread(ctx, in)
+	case VerbPost:
+		return c.post(ctx, in)
+	case VerbJoin:
+		return c.join(ctx, in)
+	case VerbLeave:
+		return c.leave(ctx, in)
 	case VerbClick:
 		return c.click(ctx, in)
 	case VerbMenu:
@@ -228,14 +273,30 @@ func (c *Console) do(ctx context.Context, in *Input) error {
 	case VerbDelete:
 		return c.delete(ctx, in)
 	case VerbClock:
-		now := c.clock.Advance(in.Advance)
-		c.printf("[clock] %s\n", now.In(c.cfg.Location).Format("Mon 2 Jan 2006 15:04 MST")+" ("+c.cfg.Timezone+")")
+		if in.At.IsZero() {
+			c.clock.Advance(in.Advance)
+		} else if now := c.clock.Now(); in.At.Before(now) {
+			return fmt.Errorf("it is %s already, and time only moves forward in the console: write a later time, or clock +1h (a script's first line may set any start)", c.timeText(now))
+		} else {
+			c.clock.Set(in.At)
+		}
+		c.printClock()
 		return nil
 	case VerbHelp:
 		c.printf("%s", Syntax)
 		return nil
 	}
 	return fmt.Errorf("the console cannot %s yet", in.Verb)
+}
+
+// printClock prints the time it is now.
+func (c *Console) printClock() {
+	c.printf("[clock] %s (%s)\n", c.timeText(c.clock.Now()), c.cfg.Timezone)
+}
+
+// timeText writes t in the world's timezone.
+func (c *Console) timeText(t time.Time) string {
+	return t.In(c.cfg.Location).Format("Mon 2 Jan 2006 15:04 MST")
 }
 
 // speaker finds the channel a line happens in and the person who acts.
@@ -257,21 +318,27 @@ func (c *Console) speaker(in *Input) (channel, bot.Place, bot.User, error) {
 func (c *Console) say(ctx context.Context, in *Input) error {
 	c.mu.Lock()
 	ch, place, user, err := c.speaker(in)
+	if err == nil {
+		err = c.mayWrite(ch, user, "post")
+	}
 	if err != nil {
 		c.mu.Unlock()
 		return err
 	}
-	m := c.newMessage(place, "#"+ch.name)
-	m.author, m.text = user, in.Text
-	c.emit(entry{platform: m.platform, channel: m.label, ref: m.ref, author: user.Name, lines: split(m.text)})
-	ev := m.botMessage()
-	if m.platform == bot.PlatformDiscord {
-		ev.Delivery = c.delivery(bot.InboundKey{Kind: "discord_message", Key: m.id})
-	} else {
-		ev.Delivery = c.slackEvent(bot.InboundKey{Kind: "slack_message", Key: m.channel + ":" + m.id})
+	c.speak(ctx, c.newMessage(place, "#"+ch.name), user, in.Text)
+	return nil
+}
+
+// mayWrite says why user cannot write in ch (post, run commands), as the
+// platform would stop them: nobody writes in a forum itself, and on Discord
+// the server's members only, if not timed out. c.mu is held.
+func (c *Console) mayWrite(ch channel, user bot.User, what string) error {
+	if ch.forum {
+		return fmt.Errorf("#%s is a forum: nobody writes in it directly; open a post with post #%s %s: TITLE | TEXT, or write in one with thread REF", ch.name, ch.name, user.Name)
 	}
-	c.mu.Unlock()
-	c.deliver(ctx, ev, m.place, m.label, user.Name)
+	if ch.platform == bot.PlatformDiscord {
+		return c.mayAct(user, what, true)
+	}
 	return nil
 }
 
@@ -279,6 +346,9 @@ func (c *Console) say(ctx context.Context, in *Input) error {
 func (c *Console) command(ctx context.Context, in *Input) error {
 	c.mu.Lock()
 	ch, place, user, err := c.speaker(in)
+	if err == nil {
+		err = c.mayWrite(ch, user, "run commands")
+	}
 	if err != nil {
 		c.mu.Unlock()
 		return err
@@ -352,47 +422,83 @@ func snowflakeLike(s string) bool {
 
 // react adds a person's reaction to a message.
 func (c *Console) react(ctx context.Context, in *Input) error {
+	return c.reaction(ctx, in, false)
+}
+
+// unreact removes a person's reaction from a message.
+func (c *Console) unreact(ctx context.Context, in *Input) error {
+	return c.reaction(ctx, in, true)
+}
+
+// reaction adds or removes a person's reaction, as the platform reports it:
+// Slack by shortcode, Discord by the emoji itself. Adding one they already
+// have, or removing one they do not, changes nothing on the platform and is
+// refused.
+func (c *Console) reaction(ctx context.Context, in *Input, remove bool) error {
 	c.mu.Lock()
 	m, user, err := c.actor(in.Ref, in.Person)
+	var emoji, shown string
+	if err == nil {
+		emoji, shown, err = reactionEmoji(m.platform, in.Emoji)
+	}
+	if err == nil && m.platform == bot.PlatformDiscord {
+		what := "react"
+		if remove {
+			what = "remove a reaction"
+		}
+		err = c.mayAct(user, what, !remove)
+	}
+	if err == nil {
+		err = m.react(emoji, shown, user.Name, remove)
+	}
 	if err != nil {
 		c.mu.Unlock()
 		return err
 	}
-	emoji, shown := in.Emoji, in.Emoji
-	if m.platform == bot.PlatformSlack {
-		// Slack reports the shortcode.
-		if emoji = bot.SlackShortcode(in.Emoji); emoji == "" {
-			c.mu.Unlock()
-			return fmt.Errorf("Slack reports reactions by name, and the console does not know the name of %s: type its shortcode instead, like :tada:", in.Emoji)
-		}
-		shown = emojiShown(emoji)
-	} else if isASCII(emoji) {
-		// Discord reports the emoji itself.
-		if emoji = bot.EmojiForShortcode(in.Emoji); emoji == "" {
-			c.mu.Unlock()
-			return fmt.Errorf("the console does not know the emoji %s: type the emoji itself", in.Emoji)
-		}
-		shown = emoji
+	mark, op := "+"+shown, "add"
+	if remove {
+		mark, op = "-"+shown, "remove"
 	}
-	c.emit(entry{platform: m.platform, channel: m.label, ref: m.ref, mark: "+" + shown, author: user.Name})
-	ev := &bot.Reaction{Place: m.place, MessageID: m.id, User: user, Emoji: emoji}
+	c.emit(entry{platform: m.platform, channel: m.label, ref: m.ref, mark: mark, author: user.Name})
+	ev := &bot.Reaction{Place: m.place, MessageID: m.id, User: user, Emoji: emoji, Removed: remove}
 	if m.platform == bot.PlatformSlack {
 		ev.Delivery = c.slackEvent()
 	} else {
 		// The gateway gives reactions no id: the adapter keys them by what
 		// they are and by the session's sequence number.
 		c.seq++
-		ev.Delivery = c.delivery(bot.InboundKey{Kind: "discord_reaction", Key: fmt.Sprintf("%s:%s:%s:add:console-%d:%d", m.id, user.ID, emoji, c.ids.run, c.seq)})
+		ev.Delivery = c.delivery(bot.InboundKey{Kind: "discord_reaction", Key: fmt.Sprintf("%s:%s:%s:%s:console-%d:%d", m.id, user.ID, emoji, op, c.ids.run, c.seq)})
 	}
 	c.mu.Unlock()
 	c.deliver(ctx, ev, m.place, m.label, user.Name)
 	return nil
 }
 
+// reactionEmoji is an emoji as typed, as the platform reports it (a Slack
+// shortcode, a Discord emoji) and as the console shows it.
+func reactionEmoji(platform, typed string) (emoji, shown string, err error) {
+	if platform == bot.PlatformSlack {
+		if emoji = bot.SlackShortcode(typed); emoji == "" {
+			return "", "", fmt.Errorf("Slack reports reactions by name, and the console does not know the name of %s: type its shortcode instead, like :tada:", typed)
+		}
+		return emoji, emojiShown(emoji), nil
+	}
+	if isASCII(typed) {
+		if emoji = bot.EmojiForShortcode(typed); emoji == "" {
+			return "", "", fmt.Errorf("the console does not know the emoji %s: type the emoji itself", typed)
+		}
+		return emoji, emoji, nil
+	}
+	return typed, typed, nil
+}
+
 // click presses a button.
 func (c *Console) click(ctx context.Context, in *Input) error {
 	c.mu.Lock()
 	m, user, err := c.actor(in.Ref, in.Person)
+	if err == nil && m.platform == bot.PlatformDiscord {
+		err = c.mayAct(user, "click buttons", false)
+	}
 	if err != nil {
 		c.mu.Unlock()
 		return err
@@ -428,6 +534,10 @@ func (c *Console) menu(ctx context.Context, in *Input) error {
 		c.mu.Unlock()
 		return fmt.Errorf("menu commands are Discord's: %s is a Slack message (use a d… reference)", m.ref)
 	}
+	if err := c.mayAct(user, "use menus", true); err != nil {
+		c.mu.Unlock()
+		return err
+	}
 	var spec *bot.CommandSpec
 	var names []string
 	for i, s := range c.commands {
@@ -461,6 +571,12 @@ func (c *Console) submit(ctx context.Context, in *Input) error {
 	if !ok {
 		c.mu.Unlock()
 		return fmt.Errorf("no form is open for %s: a form opens when a command or a button asks %s for details", in.Person, in.Person)
+	}
+	if f.place.Platform == bot.PlatformDiscord {
+		if err := c.mayAct(f.user, "send forms", false); err != nil {
+			c.mu.Unlock()
+			return err
+		}
 	}
 	values := map[string]string{}
 	var ids []string
@@ -508,6 +624,9 @@ func (c *Console) edit(ctx context.Context, in *Input) error {
 	m, user, err := c.actor(in.Ref, in.Person)
 	if err == nil && (m.author.Bot || m.author.Name != user.Name) {
 		err = fmt.Errorf("only %s can edit %s", m.author.Name, m.ref)
+	}
+	if err == nil && m.platform == bot.PlatformDiscord {
+		err = c.mayAct(user, "edit their messages", false)
 	}
 	if err != nil {
 		c.mu.Unlock()
@@ -625,7 +744,9 @@ func (c *Console) answer(place bot.Place, label string, user bot.User, r *bot.Re
 		return
 	}
 	e := entry{platform: place.Platform, channel: label, author: liaison, lines: split(r.Text), buttons: r.Buttons}
-	if !r.Public {
+	if r.Public {
+		e.pings = c.replyPings(place.Platform, r)
+	} else {
 		e.to = user.Name
 	}
 	if r.Public || len(r.Buttons) > 0 {

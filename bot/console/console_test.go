@@ -204,7 +204,7 @@ func TestLinesInErrorSayWhichLineAndWhy(t *testing.T) {
 		"delete d1",
 		"react d1 👍 eve",
 	)
-	want := `line 1: nobody called "zoe" is on Discord: there are alice, bob, carol, dave, eve, mallory (declared under console.members)
+	want := `line 1: nobody called "zoe" is on Discord: there are alice, bob, carol, dave, eve, mallory (declared under console.members; join NAME brings someone new)
 line 2: Slack has no channel #lobby: there are #approvals, #community, #marketing, #mod-log, #product
 line 3: there is no message d9: use a reference printed before a message (s… on Slack, d… on Discord)
 [discord #feedback] d1 alice: hi
@@ -239,6 +239,7 @@ func TestCommandsReachTheHandlerAndItsReplyShowsToTheCaller(t *testing.T) {
       /liaison help
 [discord #general] dave: /warn mallory spamming links
 [discord #general] d1 liaison: mallory was warned (case 1).
+    (pings: nobody)
 [discord #general] dave: /feedback x
 [discord #general] (to dave) liaison: Tell us more: /feedback needs a text.
 line 4: Discord has no /wran command here: the commands are /feedback, /warn
@@ -326,7 +327,9 @@ func TestAFormOpensPrintsItsFieldsAndIsSubmitted(t *testing.T) {
 		`submit carol text="again"`,
 	)
 	out = out[strings.Index(out, "[slack #product] s1"):]
-	want := `[slack #product] s1 liaison: Feedback #1 [Draft reply]
+	want := `[slack #product] s1 liaison: Feedback #1
+    (pings: nobody)
+    [Draft reply]
 [slack #product] carol clicked [Draft reply] on s1
 [slack #product] (to carol) liaison: [form Draft a reply]
     text: Reply
@@ -451,15 +454,22 @@ func TestSendersPrintLiaisonsMessagesAndRememberTheirIds(t *testing.T) {
 	o.enqueue("discord", bot.KindReact, "seen", bot.React{ChannelID: "1100000000000000001", MessageID: c.refs["d1"].id, Emoji: "👀"}, "")
 	out += exec(t, c, b, "clock +1m")
 	want := `[discord #feedback] d1 alice: the export crashes
-[slack #product] s1 liaison: Feedback #1 [Acknowledge] [Close]
+[slack #product] s1 liaison: Feedback #1
+    (pings: nobody)
+    [Acknowledge] [Close]
 [slack #product] s2 (thread s1) liaison: Still open after 2h.
+    (pings: nobody)
 [slack #product] s1 edited liaison: Feedback #1 (closed)
+    (pings: nobody)
 [slack #product] s1 +✅ liaison
 [slack #community] s3 liaison: This week
     [file chart.png]
+    (pings: nobody)
 [slack @carol] s4 liaison: A draft waits for you.
+    (pings: nobody)
 [clock] Mon 23 Nov 2026 09:01 CET (Europe/Paris)
 [discord #feedback] d2 (reply d1) liaison: Thanks, fixed in 2.1!
+    (pings: nobody)
 [discord #feedback] d1 +👀 liaison
 `
 	wantOutput(t, out, want)
@@ -504,7 +514,7 @@ func TestRunReadsAScriptNumberingEveryLine(t *testing.T) {
 	if err := c.Run(context.Background(), strings.NewReader(script), false); err != nil {
 		t.Fatal(err)
 	}
-	want := "[discord #feedback] d1 alice: hi\nline 4: \"nonsense\" is not something the console understands: start a line with discord, slack, react, click, menu, submit, edit, delete, clock, help or quit (type help for examples)\n"
+	want := "[discord #feedback] d1 alice: hi\nline 4: \"nonsense\" is not something the console understands: start a line with discord, slack, react, unreact, reply, thread, post, click, menu, submit, edit, delete, join, leave, clock, help or quit (type help for examples)\n"
 	wantOutput(t, b.out.String(), want)
 }
 

@@ -17,7 +17,15 @@
 // later lines use. After every line the Console settles: it runs its
 // Settlers (the outbox dispatcher, and any job that is due) until none has
 // anything left to do, so a transcript is deterministic. Time is a
-// bot.ManualClock that moves only with `clock +DURATION`.
+// bot.ManualClock that moves only with `clock +DURATION` or `clock TIME`; a
+// script whose first line is `clock TIME` starts there, whatever day it runs.
+//
+// Beyond messages and commands, people reply, write in threads and forum
+// posts, remove reactions, and join and leave the Discord server; the
+// console keeps who is a member, banned, kicked or timed out, and refuses
+// what Discord would refuse them. Under every message Liaison posts where
+// others see it, it prints whom the message notifies, worked out from what
+// the real Slack and Discord senders would send (see pings.go).
 //
 // The line syntax is Syntax; the output formats are those of DESIGN.md ("The
 // console, exactly"). This package knows nothing of the store, the handlers or

@@ -20,16 +20,24 @@ import (
 // selfRole is the id of Liaison's role in the console's server.
 const selfRole = "liaison-role"
 
-// modState is what moderation changed in the console's world. c.mu guards it.
+// modState is what moderation, joins and leaves changed in the console's
+// world. c.mu guards it.
 type modState struct {
-	banned   map[string]bool      // user id → banned
-	gone     map[string]bool      // user id → kicked or banned: not a member
+	banned   map[string]string    // user id → banned, with the ban's reason
+	gone     map[string]absence   // user id → not a member, and why
 	timeouts map[string]time.Time // user id → end of their timeout
+	timedOut map[string]string    // user id → their timeout's reason
 }
+
+// absence is why someone is not a member of the server: "banned",
+// "unbanned" (banned, then lifted: free to join again), "kicked" or "left",
+// with the audit log's reason for a ban or a kick.
+type absence struct{ why, reason string }
 
 func (s *modState) init() {
 	if s.banned == nil {
-		s.banned, s.gone, s.timeouts = map[string]bool{}, map[string]bool{}, map[string]time.Time{}
+		s.banned, s.gone = map[string]string{}, map[string]absence{}
+		s.timeouts, s.timedOut = map[string]time.Time{}, map[string]string{}
 	}
 }
 
@@ -67,26 +75,30 @@ func (s *Sender) moderate(m *bot.OutboxMessage) (bot.SendResult, error) {
 		if a.Until == nil {
 			return bot.SendResult{}, &bot.PermanentError{Err: errString("a timeout without its end")}
 		}
-		c.mod.timeouts[a.UserID] = *a.Until
+		c.mod.timeouts[a.UserID], c.mod.timedOut[a.UserID] = *a.Until, a.Reason
 		audit("timed out " + who + " until " + a.Until.In(c.cfg.Location).Format("Mon 2 Jan 15:04 MST"))
 	case bot.OpUntimeout:
 		delete(c.mod.timeouts, a.UserID)
+		delete(c.mod.timedOut, a.UserID)
 		audit("lifted the timeout of " + who)
 	case bot.OpKick:
-		c.mod.gone[a.UserID] = true
+		c.mod.gone[a.UserID] = absence{why: "kicked", reason: a.Reason}
 		audit("kicked " + who)
 	case bot.OpBan:
-		c.mod.banned[a.UserID], c.mod.gone[a.UserID] = true, true
+		c.mod.banned[a.UserID], c.mod.gone[a.UserID] = a.Reason, absence{why: "banned", reason: a.Reason}
 		text := "banned " + who
 		if a.DeleteMessageSeconds > 0 {
 			text += ", deleting their messages of the last " + bot.FormatDuration(time.Duration(a.DeleteMessageSeconds)*time.Second)
 		}
 		audit(text)
 	case bot.OpUnban:
-		if !c.mod.banned[a.UserID] {
+		if _, ok := c.mod.banned[a.UserID]; !ok {
 			break // nothing to lift: as on Discord, not an error
 		}
 		delete(c.mod.banned, a.UserID)
+		if c.mod.gone[a.UserID].why == "banned" {
+			c.mod.gone[a.UserID] = absence{why: "unbanned"} // free to join again
+		}
 		audit("unbanned " + who)
 	case bot.OpDelete, bot.OpBulkDelete:
 		for _, id := range a.MessageIDs {
@@ -142,7 +154,7 @@ func (c *Console) GuildMember(_ context.Context, guildID, userID string) (*bot.M
 		return &bot.Member{User: bot.User{Platform: bot.PlatformDiscord, ID: liaison, Name: liaison, Bot: true, Roles: []string{selfRole}}}, nil
 	}
 	name, ok := c.dir.byUserID[bot.PlatformDiscord][userID]
-	if !ok || c.mod.gone[userID] {
+	if _, gone := c.mod.gone[userID]; !ok || gone {
 		return nil, bot.Errorf(bot.ENotFound, "%s is not on the server.", cmp.Or(name, userID))
 	}
 	return c.member(guildID, name), nil
@@ -163,7 +175,8 @@ func (c *Console) GuildBanned(_ context.Context, _, userID string) (bool, error)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.mod.init()
-	return c.mod.banned[userID], nil
+	_, banned := c.mod.banned[userID]
+	return banned, nil
 }
 
 // DiscordUser returns a user of the console's world.
@@ -183,7 +196,7 @@ func (c *Console) SearchMembers(_ context.Context, guildID, query string) ([]bot
 	defer c.mu.Unlock()
 	c.mod.init()
 	for name, p := range c.dir.people[bot.PlatformDiscord] {
-		if strings.EqualFold(name, query) && !c.mod.gone[p.id] {
+		if _, gone := c.mod.gone[p.id]; strings.EqualFold(name, query) && !gone {
 			return []bot.Member{*c.member(guildID, name)}, nil
 		}
 	}

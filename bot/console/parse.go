@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -16,6 +17,12 @@ const (
 	VerbSay     = "say"     // a person posts a message
 	VerbCommand = "command" // a person runs a slash command
 	VerbReact   = "react"   // a person reacts to a message
+	VerbUnreact = "unreact" // a person removes their reaction
+	VerbReply   = "reply"   // a person answers a message: a Discord reply, a Slack thread reply
+	VerbThread  = "thread"  // a person writes in the thread started on a Discord message
+	VerbPost    = "post"    // a person opens a post in a Discord forum
+	VerbJoin    = "join"    // someone joins the Discord server
+	VerbLeave   = "leave"   // someone leaves the Discord server
 	VerbClick   = "click"   // a person clicks a button
 	VerbMenu    = "menu"    // a person uses a message menu command
 	VerbSubmit  = "submit"  // a person sends the form opened for them
@@ -30,18 +37,21 @@ const (
 type Input struct {
 	Verb     string
 	Platform string        // say, command: bot.PlatformSlack or bot.PlatformDiscord
-	Channel  string        // say, command: the channel's name, without #
-	Person   string        // say, command, react, click, menu, submit, edit: who does it
-	Text     string        // say, edit: the message (\n starts a new line); command: what follows the command's name
+	Channel  string        // say, command, post: the channel's name, without #
+	Person   string        // every verb but delete, clock, help and quit: who does it
+	Text     string        // say, edit, reply, thread, post: the message (\n starts a new line); command: what follows the command's name
+	Title    string        // post: the forum post's title
 	Command  string        // command: the command's name, without the slash
-	Ref      string        // react, click, menu, edit, delete: the message (s2, d1)
-	Emoji    string        // react: an emoji or a Slack shortcode, as typed
+	Ref      string        // react, unreact, click, menu, edit, delete, reply, thread: the message (s2, d1)
+	Emoji    string        // react, unreact: an emoji or a Slack shortcode, as typed
 	Label    string        // click: the button's label; menu: the menu command's name
 	Values   []bot.Option  // submit: the field=value pairs, in the order given
-	Advance  time.Duration // clock: how much time passes
+	Advance  time.Duration // clock +DURATION: how much time passes
+	At       time.Time     // clock TIME: the time it becomes (zero for clock +DURATION)
+	Age      time.Duration // join: how old the newcomer's account is (0: not given)
 }
 
-var verbs = []string{"discord", "slack", "react", "click", "menu", "submit", "edit", "delete", "clock", "help", "quit"}
+var verbs = []string{"discord", "slack", "react", "unreact", "reply", "thread", "post", "click", "menu", "submit", "edit", "delete", "join", "leave", "clock", "help", "quit"}
 
 var refPattern = regexp.MustCompile(`^[sd][1-9][0-9]*$`)
 
@@ -57,15 +67,39 @@ func Parse(line string) (*Input, error) {
 	switch verb := strings.ToLower(word); verb {
 	case "discord", "slack":
 		return parseSay(verb, rest)
-	case "react":
-		t, err := args(rest, 3, "react needs a message, an emoji and a person, like: react d1 👍 eve")
+	case "react", "unreact":
+		t, err := args(rest, 3, fmt.Sprintf("%s needs a message, an emoji and a person, like: %s d1 👍 eve", verb, verb))
 		if err != nil {
 			return nil, err
 		}
 		if err := checkRef(t[0]); err != nil {
 			return nil, err
 		}
-		return &Input{Verb: VerbReact, Ref: t[0], Emoji: t[1], Person: t[2]}, nil
+		return &Input{Verb: verb, Ref: t[0], Emoji: t[1], Person: t[2]}, nil
+	case "reply", "thread":
+		example := verb + " d1 bob: thanks, we are on it"
+		ref, text := cutWord(rest)
+		if ref == "" {
+			return nil, fmt.Errorf("%s needs a message, who writes and the text, like: %s", verb, example)
+		}
+		if err := checkRef(ref); err != nil {
+			return nil, err
+		}
+		person, text, err := personAndText(text, example)
+		if err != nil {
+			return nil, err
+		}
+		return &Input{Verb: verb, Ref: ref, Person: person, Text: text}, nil
+	case "post":
+		return parsePost(rest)
+	case "join":
+		return parseJoin(rest)
+	case "leave":
+		t, err := args(rest, 1, "leave needs one person, like: leave eve")
+		if err != nil {
+			return nil, err
+		}
+		return &Input{Verb: VerbLeave, Person: t[0]}, nil
 	case "click", "menu":
 		example := `click s2 "Acknowledge" bob`
 		if verb == "menu" {
@@ -185,13 +219,102 @@ func parseSubmit(rest string) (*Input, error) {
 	return in, nil
 }
 
+// parsePost reads "#forum name: title | text" after post.
+func parsePost(rest string) (*Input, error) {
+	const example = "post #ideas alice: Dark mode | please add a dark theme"
+	if !strings.HasPrefix(rest, "#") {
+		return nil, errors.New("name the forum after post, with its #, like: " + example)
+	}
+	channel, rest := cutWord(rest)
+	channel = strings.TrimPrefix(channel, "#")
+	if channel == "" {
+		return nil, errors.New("name the forum after the #, like: " + example)
+	}
+	person, text, err := personAndText(rest, example)
+	if err != nil {
+		return nil, err
+	}
+	title, text, ok := strings.Cut(text, "|")
+	title, text = strings.TrimSpace(title), strings.TrimSpace(text)
+	if !ok || title == "" || text == "" {
+		return nil, errors.New("a forum post has a title and a text, separated by |, like: " + example)
+	}
+	if strings.Contains(title, "\n") {
+		return nil, errors.New("a forum post's title is one line: put \\n in the text after the |, like: " + example)
+	}
+	return &Input{Verb: VerbPost, Channel: channel, Person: person, Title: title, Text: text}, nil
+}
+
+// defaultAge is how old the account of someone new to the world is when
+// join does not say.
+const defaultAge = 365 * 24 * time.Hour
+
+// parseJoin reads "name [age DURATION]" after join.
+func parseJoin(rest string) (*Input, error) {
+	const usage = "join needs a person, and may say how old their account is, like: join zoe  or  join zoe age 2d"
+	toks, err := tokenize(rest)
+	if err != nil {
+		return nil, err
+	}
+	if len(toks) != 1 && (len(toks) != 3 || !strings.EqualFold(toks[1].text, "age")) {
+		return nil, errors.New(usage)
+	}
+	in := &Input{Verb: VerbJoin, Person: toks[0].text}
+	if len(toks) == 3 {
+		if in.Age, err = parseAge(toks[2].text); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
+// parseAge reads an account's age: a duration (2d, 6w, 36h), years (1y,
+// of 365 days) or both (1y2w).
+func parseAge(s string) (time.Duration, error) {
+	typed := s
+	bad := fmt.Errorf("%q is not an age: write it like 2d, 6w, 1y or 2y6w", typed)
+	years, rest, hasYears := strings.Cut(s, "y")
+	var d time.Duration
+	if hasYears {
+		n, err := strconv.Atoi(years)
+		if err != nil || n < 0 || n > 100 {
+			return 0, bad
+		}
+		d = time.Duration(n) * defaultAge
+		s = rest
+	}
+	if s != "" {
+		more, err := bot.ParseDuration(s)
+		if err != nil {
+			return 0, bad
+		}
+		d += more
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("an account is older than nothing: write an age like 2d or 1y, not %q", typed)
+	}
+	return d, nil
+}
+
+// clockLayouts are the absolute times clock takes: RFC 3339, with or
+// without seconds.
+var clockLayouts = []string{time.RFC3339, "2006-01-02T15:04Z07:00"}
+
 func parseClock(rest string) (*Input, error) {
-	const example = "clock +1h (or +30m, +2d, +1w)"
-	t, err := args(rest, 1, "clock needs how much time passes, like: "+example)
+	const example = "clock +1h (or +30m, +2d, +1w), or clock 2026-11-24T10:00+01:00"
+	t, err := args(rest, 1, "clock needs how much time passes, or the time it becomes, like: "+example)
 	if err != nil {
 		return nil, err
 	}
 	s := t[0]
+	if len(s) >= 5 && strings.Trim(s[:4], "0123456789") == "" && s[4] == '-' {
+		for _, layout := range clockLayouts {
+			if at, err := time.Parse(layout, s); err == nil {
+				return &Input{Verb: VerbClock, At: at}, nil
+			}
+		}
+		return nil, fmt.Errorf("%q is not a time: write it in RFC 3339 with its offset, seconds optional, like 2026-11-24T10:00+01:00 or 2026-11-24T09:00:00Z", s)
+	}
 	if strings.HasPrefix(s, "-") {
 		return nil, fmt.Errorf("time only moves forward in the console: write %s", example)
 	}

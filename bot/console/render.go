@@ -1,6 +1,7 @@
 package console
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,10 +24,15 @@ type entry struct {
 	author   string
 	action   string   // printed after the author without a colon: "clicked [Close] on s2"
 	lines    []string // the message, line by line
+	pings    string   // "(pings: nobody)": whom a message Liaison posts notifies
 	buttons  []bot.Button
 }
 
 // indent starts every line of a message after its first.
+//
+// A message with pings shows them on a line of their own after its text,
+// and its buttons on the next; a message of one line without pings shows
+// its buttons after the text.
 const indent = "    "
 
 func (e entry) String() string {
@@ -52,8 +58,11 @@ func (e entry) String() string {
 	word(e.author)
 	word(e.action)
 	lines := e.lines
+	if e.pings != "" {
+		lines = append(slices.Clip(lines), e.pings)
+	}
 	buttons := buttonsText(e.buttons)
-	if len(lines) <= 1 && buttons != "" {
+	if len(lines) <= 1 && buttons != "" && e.pings == "" {
 		lines = []string{strings.TrimSpace(strings.Join(lines, "") + " " + buttons)}
 		buttons = ""
 	}

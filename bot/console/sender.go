@@ -68,13 +68,18 @@ func (s *Sender) post(m *bot.OutboxMessage) (bot.SendResult, error) {
 	if err := decode(m, &p); err != nil {
 		return bot.SendResult{}, err
 	}
-	msg, err := s.newMessage(p.ChannelID, cmp.Or(p.ThreadOf, m.ParentRef))
+	parentID := cmp.Or(p.ThreadOf, m.ParentRef)
+	pings, err := s.c.postPings(s.platform, &p, s.c.byID[s.platform+" "+parentID])
+	if err != nil {
+		return bot.SendResult{}, err
+	}
+	msg, err := s.newMessage(p.ChannelID, parentID)
 	if err != nil {
 		return bot.SendResult{}, err
 	}
 	lines := postLines(p, s.userName)
 	msg.text, msg.buttons = strings.Join(lines, "\n"), p.Buttons
-	s.c.emit(entry{platform: s.platform, channel: msg.label, ref: msg.ref, parent: msg.parent, author: liaison, lines: lines, buttons: p.Buttons})
+	s.c.emit(entry{platform: s.platform, channel: msg.label, ref: msg.ref, parent: msg.parent, author: liaison, lines: lines, pings: pings, buttons: p.Buttons})
 	return bot.SendResult{PlatformID: msg.id, Channel: msg.channel}, nil
 }
 
@@ -89,7 +94,7 @@ func (s *Sender) upload(m *bot.OutboxMessage) (bot.SendResult, error) {
 	}
 	lines := uploadLines(u)
 	msg.text = strings.Join(lines, "\n")
-	s.c.emit(entry{platform: s.platform, channel: msg.label, ref: msg.ref, parent: msg.parent, author: liaison, lines: lines})
+	s.c.emit(entry{platform: s.platform, channel: msg.label, ref: msg.ref, parent: msg.parent, author: liaison, lines: lines, pings: s.c.uploadPings(s.platform, &u)})
 	return bot.SendResult{PlatformID: msg.id, Channel: msg.channel}, nil
 }
 
@@ -102,9 +107,14 @@ func (s *Sender) update(m *bot.OutboxMessage) (bot.SendResult, error) {
 	if err != nil {
 		return bot.SendResult{}, err
 	}
+	// An edit sends no message reference: it pings nobody by replying.
+	pings, err := s.c.postPings(s.platform, &p, nil)
+	if err != nil {
+		return bot.SendResult{}, err
+	}
 	lines := postLines(p, s.userName)
 	msg.text, msg.buttons = strings.Join(lines, "\n"), p.Buttons
-	s.c.emit(entry{platform: s.platform, channel: msg.label, ref: msg.ref, mark: "edited", author: liaison, lines: lines, buttons: p.Buttons})
+	s.c.emit(entry{platform: s.platform, channel: msg.label, ref: msg.ref, mark: "edited", author: liaison, lines: lines, pings: pings, buttons: p.Buttons})
 	return bot.SendResult{PlatformID: msg.id, Channel: msg.channel}, nil
 }
 
@@ -117,28 +127,37 @@ func (s *Sender) react(m *bot.OutboxMessage) (bot.SendResult, error) {
 	if err != nil {
 		return bot.SendResult{}, err
 	}
+	_ = msg.react(r.Emoji, emojiShown(r.Emoji), liaison, false) // already there: as on the platforms, no error
 	s.c.emit(entry{platform: s.platform, channel: msg.label, ref: msg.ref, mark: "+" + emojiShown(r.Emoji), author: liaison})
 	return bot.SendResult{Channel: msg.channel}, nil
 }
 
 // newMessage records a message of Liaison's in channel id (or in its
 // parent's channel when empty), in the thread of or in reply to parentID.
-// c.mu is held.
+// A Discord channel id may be a thread's or a forum post's. c.mu is held.
 func (s *Sender) newMessage(channelID, parentID string) (*message, error) {
 	c := s.c
 	parent := c.byID[s.platform+" "+parentID]
 	if channelID == "" && parent != nil {
 		channelID = parent.channel
 	}
-	label, ok := c.dir.label(s.platform, channelID)
-	if !ok {
-		return nil, &bot.PermanentError{Err: fmt.Errorf("%s has no channel %q in the console's world: declare it in the configuration", platformName(s.platform), channelID)}
+	var msg *message
+	if th, ok := c.threads[channelID]; ok && s.platform == bot.PlatformDiscord {
+		msg = c.newMessageIn(th.parent.place(), "", th)
+	} else {
+		label, ok := c.dir.label(s.platform, channelID)
+		if !ok {
+			return nil, &bot.PermanentError{Err: fmt.Errorf("%s has no channel %q in the console's world: declare it in the configuration", platformName(s.platform), channelID)}
+		}
+		if ch, ok := c.dir.byChanID[s.platform][channelID]; ok && ch.forum {
+			return nil, &bot.PermanentError{Err: fmt.Errorf("%s is a forum: messages go in its posts, not in the forum itself", label)}
+		}
+		place := bot.Place{Platform: s.platform, ChannelID: channelID, ScopeID: SlackTeam}
+		if ch, ok := c.dir.byChanID[s.platform][channelID]; ok {
+			place = ch.place()
+		}
+		msg = c.newMessage(place, label)
 	}
-	place := bot.Place{Platform: s.platform, ChannelID: channelID, ScopeID: SlackTeam}
-	if ch, ok := c.dir.byChanID[s.platform][channelID]; ok {
-		place = ch.place()
-	}
-	msg := c.newMessage(place, label)
 	msg.author = liaisonUser(s.platform)
 	switch {
 	case parent != nil:

@@ -31,6 +31,7 @@ type channel struct {
 	name     string
 	id       string
 	guild    string // Discord server id
+	forum    bool   // a Discord forum: people open posts in it, not messages
 }
 
 // directory is who and what the configuration declares, both ways.
@@ -54,11 +55,9 @@ func newDirectory(cfg *config.Config) *directory {
 		roleIDs:  map[string]map[string][]string{},
 	}
 	add := func(platform string, p person) {
-		if _, taken := d.people[platform][p.name]; taken || p.id == "" {
-			return
+		if _, taken := d.people[platform][p.name]; !taken && p.id != "" {
+			d.add(platform, p)
 		}
-		d.people[platform][p.name] = p
-		d.byUserID[platform][p.id] = p.name
 	}
 	for _, p := range cfg.People {
 		add(bot.PlatformSlack, person{name: p.Name, id: p.Slack})
@@ -76,7 +75,7 @@ func newDirectory(cfg *config.Config) *directory {
 	}
 	for _, g := range cfg.Discord.Guilds {
 		for name, id := range g.Channels {
-			c := channel{platform: bot.PlatformDiscord, name: name, id: id, guild: g.ID}
+			c := channel{platform: bot.PlatformDiscord, name: name, id: id, guild: g.ID, forum: slices.Contains(cfg.Console.Forums, name)}
 			if _, taken := d.channels[bot.PlatformDiscord][name]; !taken {
 				d.channels[bot.PlatformDiscord][name] = c
 			}
@@ -93,7 +92,7 @@ func (d *directory) user(platform, name string, place bot.Place) (bot.User, erro
 	if !ok {
 		where := "people: with a slack: id"
 		if platform == bot.PlatformDiscord {
-			where = "console.members"
+			where = "console.members; join NAME brings someone new"
 		}
 		return bot.User{}, fmt.Errorf("nobody called %q is on %s: %s (declared under %s)", name, platformName(platform), d.names(platform), where)
 	}
@@ -102,6 +101,12 @@ func (d *directory) user(platform, name string, place bot.Place) (bot.User, erro
 		u.Roles = append(u.Roles, d.roleIDs[place.ScopeID][r]...)
 	}
 	return u, nil
+}
+
+// add makes p a person of the platform.
+func (d *directory) add(platform string, p person) {
+	d.people[platform][p.name] = p
+	d.byUserID[platform][p.id] = p.name
 }
 
 // names lists the people of a platform, for error messages.
@@ -132,6 +137,33 @@ func (d *directory) channel(platform, name string) (channel, error) {
 		return channel{}, fmt.Errorf("%s has no channel #%s: %s", platformName(platform), name, have)
 	}
 	return c, nil
+}
+
+// forums lists the Discord forums, for error messages.
+func (d *directory) forums() string {
+	var names []string
+	for name, c := range d.channels[bot.PlatformDiscord] {
+		if c.forum {
+			names = append(names, "#"+name)
+		}
+	}
+	if len(names) == 0 {
+		return "the console's world has none (list forums under console: forums)"
+	}
+	slices.Sort(names)
+	return "here: " + strings.Join(names, ", ")
+}
+
+// roleName names a Discord role id, or gives the id.
+func (d *directory) roleName(id string) string {
+	for _, roles := range d.roleIDs {
+		for name, ids := range roles {
+			if slices.Contains(ids, id) {
+				return name
+			}
+		}
+	}
+	return id
 }
 
 // label names a channel id as printed: #product, or @carol when a Slack
@@ -165,29 +197,92 @@ func platformName(platform string) string {
 type message struct {
 	ref      string
 	platform string
-	channel  string // id
-	label    string // #product, @carol
+	channel  string // id: on Discord, the thread's for a message in a thread
+	label    string // #product, @carol, #feedback › thread name
 	place    bot.Place
-	id       string // Slack ts, Discord snowflake
-	parent   string // ref of its thread or of the message it replies to
-	parentID string // that message's platform id
+	id       string  // Slack ts, Discord snowflake
+	parent   string  // ref of its thread or of the message it replies to
+	parentID string  // that message's platform id
+	thread   *thread // the Discord thread or forum post it is in
+	opened   *thread // the Discord thread started on it
 	author   bot.User
 	text     string
 	buttons  []bot.Button
 	to       string // the only person who sees it
 	deleted  bool
 	edits    int
+	// reactions are who reacted with what: emoji (as the platform reports
+	// it) → names, in order.
+	reactions map[string][]string
 }
 
-// botMessage returns m as handlers see a message.
+// botMessage returns m as handlers see a message, filled as the adapters
+// fill it: on Discord, a message in a thread or forum post has the thread's
+// id in ThreadID and its parent channel as Place, and a forum post's first
+// message (whose id is the post's) or a message a thread was started on is
+// a ThreadStart; on Slack, ThreadID is the thread's ts.
 func (m *message) botMessage() *bot.Message {
 	bm := &bot.Message{Place: m.place, ID: m.id, Author: m.author, Text: m.text, Permalink: permalink(m)}
 	if m.platform == bot.PlatformDiscord {
 		bm.ReplyTo = m.parentID
+		if m.thread != nil {
+			bm.ThreadID = m.thread.id
+		}
+		bm.ThreadStart = m.id == m.channel || m.opened != nil
 	} else {
 		bm.ThreadID = m.parentID
 	}
 	return bm
+}
+
+// thread is a Discord thread started on a message, or a forum post. Its
+// channel id is the id of the message it starts from (a forum post's first
+// message has the post's id), as on Discord.
+type thread struct {
+	id     string
+	name   string  // the message it starts from, or the post's title
+	parent channel // the channel or forum it is in
+	forum  bool
+}
+
+// label is how messages in the thread print their place:
+// #feedback › export crashes.
+func (t *thread) label() string { return "#" + t.parent.name + " › " + t.name }
+
+// react records (or, with remove, takes back) the reaction of who: adding one
+// they have, or removing one they do not have, is an error saying so.
+func (m *message) react(emoji, shown, who string, remove bool) error {
+	has := slices.Contains(m.reactions[emoji], who)
+	switch {
+	case remove && !has:
+		return fmt.Errorf("%s has no %s reaction on %s to remove (%s)", who, shown, m.ref, m.reactionsText())
+	case !remove && has:
+		return fmt.Errorf("%s has already reacted %s to %s", who, shown, m.ref)
+	case remove:
+		m.reactions[emoji] = slices.DeleteFunc(m.reactions[emoji], func(n string) bool { return n == who })
+		if len(m.reactions[emoji]) == 0 {
+			delete(m.reactions, emoji)
+		}
+	default:
+		if m.reactions == nil {
+			m.reactions = map[string][]string{}
+		}
+		m.reactions[emoji] = append(m.reactions[emoji], who)
+	}
+	return nil
+}
+
+// reactionsText lists a message's reactions: "its reactions: 👍 alice, eve;
+// 📣 dave", or "it has none".
+func (m *message) reactionsText() string {
+	if len(m.reactions) == 0 {
+		return "it has no reactions"
+	}
+	var parts []string
+	for _, e := range slices.Sorted(maps.Keys(m.reactions)) {
+		parts = append(parts, emojiShown(e)+" "+strings.Join(m.reactions[e], ", "))
+	}
+	return "its reactions: " + strings.Join(parts, "; ")
 }
 
 // permalink is where the message would be on the web.

@@ -47,7 +47,7 @@ type messageData struct {
 	Content         string           `json:"content"`
 	Flags           int              `json:"flags,omitempty"`
 	Components      []component      `json:"components"`
-	AllowedMentions *allowedMentions `json:"allowed_mentions"`
+	AllowedMentions *AllowedMentions `json:"allowed_mentions"`
 }
 
 // request is an interaction converted for the handler.
@@ -228,7 +228,8 @@ func replyData(r *bot.Reply) (*messageData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &messageData{Content: replyContent(r.Text), Components: rows, AllowedMentions: mentionsOnly(nil)}
+	out := TextOutgoing(r.Text)
+	d := &messageData{Content: out.Content, Components: rows, AllowedMentions: out.AllowedMentions}
 	if d.Content == "" && len(rows) == 0 {
 		d.Content = textDone
 	}

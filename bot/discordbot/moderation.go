@@ -156,7 +156,7 @@ func (s *Sender) explainModeration(err error, what, who string) error {
 // uploadBody is the payload_json of a message with a file.
 type uploadBody struct {
 	Content          string           `json:"content"`
-	AllowedMentions  *allowedMentions `json:"allowed_mentions"`
+	AllowedMentions  *AllowedMentions `json:"allowed_mentions"`
 	MessageReference *reference       `json:"message_reference,omitempty"`
 	Nonce            string           `json:"nonce"`
 	EnforceNonce     bool             `json:"enforce_nonce"`
@@ -178,8 +178,9 @@ func (s *Sender) upload(ctx context.Context, m *bot.OutboxMessage) (bot.SendResu
 	if u.ChannelID == "" || u.Filename == "" {
 		return bot.SendResult{}, &bot.PermanentError{Err: fmt.Errorf("outbox %s: the upload names no channel or file", m.Key)}
 	}
+	out := TextOutgoing(u.Comment)
 	body := uploadBody{
-		Content: replyContent(u.Comment), AllowedMentions: mentionsOnly(nil), Nonce: Nonce(m.Key), EnforceNonce: true,
+		Content: out.Content, AllowedMentions: out.AllowedMentions, Nonce: Nonce(m.Key), EnforceNonce: true,
 		Attachments: []attachment{{ID: 0, Filename: u.Filename}},
 	}
 	if ref := cmp.Or(u.ThreadOf, m.ParentRef); ref != "" {

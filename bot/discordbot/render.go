@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -166,17 +168,83 @@ func snowflakes(ids []string) []string {
 	return out
 }
 
-// allowedMentions is Discord's allowed_mentions: nothing is parsed from the
-// content, only the listed users are pinged. replied_user stays false: a
-// reply pings its target only if Notify names them, through users.
-type allowedMentions struct {
+// AllowedMentions is Discord's allowed_mentions as Liaison sends it:
+// nothing is parsed from the content, only the listed users are pinged.
+// RepliedUser stays false: a reply pings its target only if Notify names
+// them, through Users.
+type AllowedMentions struct {
 	Parse       []string `json:"parse"`
 	Users       []string `json:"users,omitempty"`
 	RepliedUser bool     `json:"replied_user"`
 }
 
-func mentionsOnly(users []string) *allowedMentions {
-	return &allowedMentions{Parse: []string{}, Users: snowflakes(users)}
+func mentionsOnly(users []string) *AllowedMentions {
+	return &AllowedMentions{Parse: []string{}, Users: snowflakes(users)}
+}
+
+// Outgoing is the part of a message Liaison sends Discord that decides whom
+// it notifies: its content and its allowed_mentions. The Sender sends
+// exactly what PostOutgoing and TextOutgoing build, and the console shows
+// whom a message pings from the same value (Outgoing.Pings), so the two
+// cannot disagree.
+type Outgoing struct {
+	Content         string
+	AllowedMentions *AllowedMentions
+}
+
+// PostOutgoing is a post or an edit as the Sender sends it: the mentions
+// Notify asks for, then the rest of the post, with only those users
+// allowed to be pinged.
+func PostOutgoing(p *bot.Post) Outgoing {
+	return Outgoing{Content: postContent(p), AllowedMentions: mentionsOnly(p.Notify)}
+}
+
+// TextOutgoing is a text that pings nobody: an interaction's answer, or a
+// file's comment.
+func TextOutgoing(text string) Outgoing {
+	return Outgoing{Content: replyContent(text), AllowedMentions: mentionsOnly(nil)}
+}
+
+// Pings is whom Discord notifies for a message.
+type Pings struct {
+	Users       []string // user ids, in the order the content mentions them
+	Roles       []string // role ids, likewise
+	Everyone    bool     // @everyone
+	Here        bool     // @here
+	RepliedUser bool     // the author of the message it replies to
+}
+
+var (
+	userMention = regexp.MustCompile(`<@!?([0-9]+)>`)
+	roleMention = regexp.MustCompile(`<@&([0-9]+)>`)
+)
+
+// Pings works out whom Discord notifies when it receives o, by Discord's
+// rules: a user or role mentioned in the content is notified when
+// allowed_mentions parses that kind ("users", "roles") or lists its id;
+// @everyone and @here when it parses "everyone"; the author of the message
+// replied to when replied_user is set. Without allowed_mentions, Discord
+// parses everything.
+func (o Outgoing) Pings() Pings {
+	am := o.AllowedMentions
+	parses := func(kind string) bool { return am == nil || slices.Contains(am.Parse, kind) }
+	var p Pings
+	for _, m := range userMention.FindAllStringSubmatch(o.Content, -1) {
+		if (parses("users") || slices.Contains(am.Users, m[1])) && !slices.Contains(p.Users, m[1]) {
+			p.Users = append(p.Users, m[1])
+		}
+	}
+	for _, m := range roleMention.FindAllStringSubmatch(o.Content, -1) {
+		if parses("roles") && !slices.Contains(p.Roles, m[1]) {
+			p.Roles = append(p.Roles, m[1])
+		}
+	}
+	if parses("everyone") {
+		p.Everyone = strings.Contains(o.Content, "@everyone")
+		p.Here = strings.Contains(o.Content, "@here")
+	}
+	p.RepliedUser = am == nil || am.RepliedUser
+	return p
 }
 
 // component is a message component as Discord takes it: an action row

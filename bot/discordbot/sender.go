@@ -92,7 +92,7 @@ func (s *Sender) Send(ctx context.Context, m *bot.OutboxMessage) (bot.SendResult
 type postBody struct {
 	Content          string           `json:"content"`
 	Components       []component      `json:"components,omitempty"`
-	AllowedMentions  *allowedMentions `json:"allowed_mentions"`
+	AllowedMentions  *AllowedMentions `json:"allowed_mentions"`
 	MessageReference *reference       `json:"message_reference,omitempty"`
 	Nonce            string           `json:"nonce"`
 	EnforceNonce     bool             `json:"enforce_nonce"`
@@ -107,7 +107,7 @@ type reference struct {
 type editBody struct {
 	Content         string           `json:"content"`
 	Components      []component      `json:"components"`
-	AllowedMentions *allowedMentions `json:"allowed_mentions"`
+	AllowedMentions *AllowedMentions `json:"allowed_mentions"`
 }
 
 // sent is the part of Discord's message object a send needs.
@@ -124,8 +124,9 @@ func (s *Sender) post(ctx context.Context, m *bot.OutboxMessage, p *bot.Post) (b
 	if err != nil {
 		return bot.SendResult{}, &bot.PermanentError{Err: err}
 	}
+	out := PostOutgoing(p)
 	body := postBody{
-		Content: postContent(p), Components: rows, AllowedMentions: mentionsOnly(p.Notify),
+		Content: out.Content, Components: rows, AllowedMentions: out.AllowedMentions,
 		Nonce: Nonce(m.Key), EnforceNonce: true,
 	}
 	if ref := cmp.Or(p.ThreadOf, m.ParentRef); ref != "" {
@@ -149,7 +150,8 @@ func (s *Sender) update(ctx context.Context, m *bot.OutboxMessage, p *bot.Post) 
 	if err != nil {
 		return bot.SendResult{}, &bot.PermanentError{Err: err}
 	}
-	body := editBody{Content: postContent(p), Components: rows, AllowedMentions: mentionsOnly(p.Notify)}
+	out := PostOutgoing(p)
+	body := editBody{Content: out.Content, Components: rows, AllowedMentions: out.AllowedMentions}
 	raw, err := s.request(ctx, "PATCH", discordgo.EndpointChannelMessage(p.ChannelID, id), body, discordgo.EndpointChannelMessage(p.ChannelID, ""))
 	if err != nil {
 		return bot.SendResult{}, s.explain(ctx, err, "edit", p.ChannelID)

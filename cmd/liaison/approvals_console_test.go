@@ -3,16 +3,11 @@ package main
 import (
 	"strings"
 	"testing"
-
-	"github.com/liaison-bot/liaison/examples"
 )
 
 func TestTheTourShowsADraftApprovedAndRepliedInDiscord(t *testing.T) {
 	t.Parallel()
-	code, out, errs := runConsole(t, strings.NewReader(examples.Tour), "--db", tempDB(t), "--now", "2026-11-23T09:00:00+01:00")
-	if code != 0 || errs != "" {
-		t.Fatalf("console < tour.txt exited %d; stderr:\n%s", code, errs)
-	}
+	out := runTour(t)
 	i := strings.Index(out, `clicked [Draft reply] on s2`)
 	if i < 0 {
 		t.Fatalf("the tour does not draft a reply:\n%s", out)
@@ -21,22 +16,23 @@ func TestTheTourShowsADraftApprovedAndRepliedInDiscord(t *testing.T) {
 	for _, want := range []string{
 		"(to carol) liaison: [form Reply to feedback #2]\n    text: Your reply to mallory in #general, who wrote: “I love the new dashboard",
 		"(to carol) liaison: Draft #1 is waiting for approval in #approvals: it needs 1 of carol, dave (not carol, who wrote it).\n",
-		"[slack #approvals] s7 liaison: Draft reply #1 to mallory in #general (feedback #2)\n    > I love the new dashboard, I'd recommend it to anyone\n" +
+		"[slack #approvals] s5 liaison: Draft reply #1 to mallory in #general (feedback #2)\n    > I love the new dashboard, I'd recommend it to anyone\n" +
 			"    Reply: Thank you mallory! We will pass this on to the dashboard team.\n    Drafted by: carol\n" +
 			"    Policy: needs 1 of carol, dave (not carol, who wrote it)\n    Status: waiting for approval (0 of 1)",
-		"[Approve] [Reject] [Edit]\n",
+		"    (pings: nobody)\n    [Approve] [Reject] [Edit]\n",
 		"[slack #approvals] (to carol) liaison: You wrote this draft, so you cannot approve it",
-		"[slack #approvals] s7 +✅ dave\n[slack #approvals] (to dave) liaison: You approved draft #1: it is being posted in Discord.\n",
-		"[discord #general] d3 (reply d2) liaison: Thank you mallory! We will pass this on to the dashboard team.\n",
-		"    Status: posted in Discord on Thu 26 Nov 09:00\n    Approved by: dave (Thu 26 Nov 09:00)\n    Open the reply in Discord <https://discord.com/channels/",
-		"    History:\n    2026-11-26 09:00 carol created (text ",
-		"2026-11-26 09:00 dave approved (text ",
+		"[slack #approvals] s5 +✅ dave\n[slack #approvals] (to dave) liaison: You approved draft #1: it is being posted in Discord.\n",
+		// A reply that pings nobody, not even mallory.
+		"[discord #general] d4 (reply d3) liaison: Thank you mallory! We will pass this on to the dashboard team.\n    (pings: nobody)\n",
+		"    Status: posted in Discord on Fri 27 Nov 10:00\n    Approved by: dave (Fri 27 Nov 10:00)\n    Open the reply in Discord <https://discord.com/channels/",
+		"    History:\n    2026-11-27 10:00 carol created (text ",
+		"2026-11-27 10:00 dave approved (text ",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the tour's output lacks %q:\n%s", want, out)
 		}
 	}
-	if n := strings.Count(out, "(reply d2) liaison:"); n != 1 {
+	if n := strings.Count(out, "(reply d3) liaison:"); n != 1 {
 		t.Errorf("%d replies to mallory in Discord, want 1", n)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -20,9 +21,6 @@ import (
 	"github.com/liaison-bot/liaison/jobs"
 )
 
-// defaultConsoleDB is the console's own database, never run's liaison.db.
-const defaultConsoleDB = "liaison-console.db"
-
 const consoleHelp = `Usage: liaison console [--config FILE] [--db PATH] [--now TIME]
 
 Plays a Slack workspace and a Discord server in one terminal, with the same
@@ -32,16 +30,21 @@ tokens. Type lines at the "> " prompt, or give a script on standard input:
   liaison console < examples/tour.txt
 
 Without --config it uses the built-in demo world (examples/console.yaml):
-Discord #general #feedback #announcements #mod-log with members alice, mallory
-and eve; Slack #product #marketing #approvals #community #mod-log; staff bob,
-carol and dave on both (dave is a moderator). A configuration of your own may
-add a console: section listing its Discord members (see examples/console.yaml).
+Discord #general #feedback #ideas (a forum) #announcements #mod-log with
+members alice, mallory and eve; Slack #product #marketing #approvals #community
+#mod-log; staff bob, carol and dave on both (dave is a moderator). A
+configuration of your own may add a console: section listing its Discord
+members and forums (see examples/console.yaml).
 
-The database is SQLite at ./liaison-console.db unless --db says otherwise; the
-console locks it, like liaison run, and keeps what it learns between runs.
-Time is a clock of its own that starts now (or at --now) and moves only with
-"clock +DURATION". Logs (warnings and errors; set LIAISON_LOG_LEVEL=debug for
-more) go to standard error, the transcript to standard output.
+Each run starts a fresh world: its database is a temporary SQLite file,
+removed at exit, so a script prints the same thing every time. --db FILE keeps
+the world in FILE between runs instead (SQLite, or a postgres:// URL; never
+liaison run's database); the console locks it, like liaison run. Time is a
+clock of its own that starts now (or at --now, or at the time a script's first
+line sets with "clock 2026-11-24T10:00+01:00") and moves only with "clock
++DURATION" or a later "clock TIME". Logs (warnings and errors; set
+LIAISON_LOG_LEVEL=debug for more) go to standard error, the transcript to
+standard output.
 
 ` + console.Syntax
 
@@ -50,7 +53,7 @@ func consoleCmd(ctx context.Context, args []string, std *Stdio, env Env) int {
 	flags := newFlags("console", consoleHelp, std)
 	flags.SetOutput(std.Out)
 	cfgPath := flags.String("config", "", "a liaison.yaml to use instead of the demo world")
-	dbPath := flags.String("db", defaultConsoleDB, "the SQLite file to keep the console's data in (or a postgres:// URL)")
+	dbPath := flags.String("db", "", "a SQLite file (or a postgres:// URL) that keeps the console's world between runs (default: a fresh temporary one each run)")
 	nowFlag := flags.String("now", "", `the time the console's clock starts at, like 2026-11-23T09:00:00+01:00 (default: now)`)
 	if code, done := parse(flags, args, std); done {
 		return code
@@ -82,7 +85,18 @@ func consoleCmd(ctx context.Context, args []string, std *Stdio, env Env) int {
 		fmt.Fprintln(std.Err, "liaison console:", err)
 		return exitError
 	}
-	s, err := openConsole(ctx, cfg, *dbPath, bot.NewManualClock(start), std.Out, logger)
+	path := *dbPath
+	if path == "" {
+		// A fresh world: a database of this run's own, gone at exit.
+		dir, err := os.MkdirTemp("", "liaison-console-*")
+		if err != nil {
+			fmt.Fprintln(std.Err, "liaison console: make a temporary database:", err)
+			return exitError
+		}
+		defer os.RemoveAll(dir)
+		path = filepath.Join(dir, "console.db")
+	}
+	s, err := openConsole(ctx, cfg, path, bot.NewManualClock(start), std.Out, logger)
 	if err != nil {
 		fmt.Fprintln(std.Err, "liaison console:", err)
 		return exitError

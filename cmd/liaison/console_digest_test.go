@@ -4,8 +4,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/liaison-bot/liaison/examples"
 )
 
 func TestTheConsoleShowsTheWeeklyDigestAfterAWeek(t *testing.T) {
@@ -47,13 +45,10 @@ func TestTheConsoleShowsTheWeeklyDigestAfterAWeek(t *testing.T) {
 
 func TestTheTourEndsWithTheWeeklyDigest(t *testing.T) {
 	t.Parallel()
-	code, out, errs := runConsole(t, strings.NewReader(examples.Tour), "--db", tempDB(t), "--now", "2026-11-23T09:00:00+01:00")
-	if code != 0 || errs != "" {
-		t.Fatalf("exit %d; stderr:\n%s", code, errs)
-	}
+	out := runTour(t)
 	for _, want := range []string{
 		"(to carol) liaison: Weekly community digest so far · 23–29 Nov 2026\n",
-		"[clock] Thu 3 Dec 2026 09:00 CET (Europe/Paris)\n",
+		"[clock] Fri 4 Dec 2026 10:00 CET (Europe/Paris)\n",
 		"liaison: Weekly community digest · 23–29 Nov 2026\n",
 		"liaison: [file chart.png]\n",
 	} {

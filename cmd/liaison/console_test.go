@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,12 +27,21 @@ func runConsole(t *testing.T, in io.Reader, args ...string) (int, string, string
 
 func tempDB(t *testing.T) string { return filepath.Join(t.TempDir(), "console.db") }
 
-func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
-	t.Parallel()
-	code, out, errs := runConsole(t, strings.NewReader(examples.Tour), "--db", tempDB(t), "--now", "2026-11-23T09:00:00+01:00")
-	if code != 0 {
+// runTour plays examples/tour.txt, as the README says, with args added,
+// and returns its transcript; it fails the test if the console exits in
+// error or logs anything.
+func runTour(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, errs := runConsole(t, strings.NewReader(examples.Tour), args...)
+	if code != 0 || errs != "" {
 		t.Fatalf("console < tour.txt exited %d; stderr:\n%s", code, errs)
 	}
+	return out
+}
+
+func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
+	t.Parallel()
+	out := runTour(t)
 	badLine := 0
 	for i, l := range strings.Split(examples.Tour, "\n") {
 		if strings.HasPrefix(l, "discord feedback ") {
@@ -38,29 +49,116 @@ func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"[slack #product] bob: /liaison help\n",
+		"[clock] Tue 24 Nov 2026 10:00 CET (Europe/Paris)\n[slack #product] bob: /liaison help\n",
 		"[slack #product] (to bob) liaison: Liaison relays",
 		"(to bob) liaison: There is no /liaison hlep. Did you mean /liaison help?",
 		"[discord #feedback] d1 alice: the export button crashes when I pick CSV\n",
 		"[discord #feedback] d1 +👍 eve\n",
 		"[slack #product] s1 liaison: Feedback #1 from alice in #feedback\n    > the export button crashes when I pick CSV\n    Sentiment: negative: crashes\n    Tags: bug\n",
+		"    routed by bugs\n    (pings: nobody)\n    [Acknowledge] [Tag] [Draft reply] [Close] [Moderate]\n",
 		"[slack #product] (to carol) liaison: You acknowledged feedback #1.\n[slack #product] s1 edited liaison: Feedback #1 from alice in #feedback\n",
 		"    Status: acknowledged by carol\n",
-		"[discord #general] d2 +📣 dave\n[slack #marketing] s2 liaison: Feedback #2 from mallory in #general\n",
-		"[clock] Thu 26 Nov 2026 09:00 CET (Europe/Paris)\n",
-		"[slack #marketing] s3 (thread s2) liaison: Feedback #2 from mallory has waited 4h of business hours without an answer. Claim it to take it on. [Claim]\n",
+		// bob answers in a thread on alice's message, named after it: the
+		// item's first response.
+		"[discord #feedback › the export button crashes when I pick CSV] d2 bob: thanks alice, we can reproduce it and a fix is on its way\n" +
+			"[slack #product] s1 edited liaison: Feedback #1 from alice in #feedback\n",
+		"    Status: answered\n",
+		"[discord #general] d3 +📣 dave\n[slack #marketing] s2 liaison: Feedback #2 from mallory in #general\n",
+		"[clock] Fri 27 Nov 2026 10:00 CET (Europe/Paris)\n",
+		"[slack #marketing] s3 (thread s2) liaison: Feedback #2 from mallory has waited 4h of business hours without an answer. Claim it to take it on.\n    (pings: nobody)\n    [Claim]\n",
 		"[slack #marketing] (to carol) liaison: Feedback #2 is yours.\n",
-		"    Community size: 6 (+6, new)\n", // the console's six Discord members, reported at start
 		"(to carol) liaison: Feedback #1 is closed.\n[slack #product] s1 edited liaison: Feedback #1 from alice in #feedback\n",
 		"    Status: closed by carol: fixed in 2.4\n",
+		// zoe joins and is welcomed, pinging her alone.
+		"[discord server] zoe joined (account created 2d ago)\n[discord #general] d5 liaison: @zoe Welcome to the Acme community, zoe!",
+		" type /rules to read the charter.\n    (pings: @zoe)\n",
+		// Her forum post is feedback; carol answers in it.
+		"[discord #ideas › Dark mode] d6 zoe: please add a dark theme to the dashboard\n[slack #product] s6 liaison: Feedback #3 from zoe in #ideas\n",
+		"[discord #ideas › Dark mode] d7 carol: thanks zoe! dark mode is planned for the spring release\n[slack #product] s6 edited liaison: Feedback #3 from zoe in #ideas\n",
+		"    Community size: 7 (+7, new)\n", // the console's six Discord members, reported at start, and zoe
+		"    New members: 1 (+1, new)\n",
+		"    Discussions started: 1 (+1, new)\n", // the forum post
 		"line " + strconv.Itoa(badLine) + ": name the channel after discord, with its #",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the tour's output lacks %q:\n%s", want, out)
 		}
 	}
-	if errs != "" {
-		t.Errorf("the tour logged:\n%s", errs)
+	if n := strings.Count(out, "(pings: @"); n != 1 {
+		t.Errorf("the tour pings someone %d times, want once (zoe, on her arrival):\n%s", n, out)
+	}
+}
+
+func TestTheTourPrintsTheSameWhicheverDayItStarts(t *testing.T) {
+	t.Parallel()
+	// Seven consecutive days at 09:30 in Paris, from a Friday: among them
+	// the days when a week's digest falls within the tour's first clock
+	// +3d (the tour used to break then), and days after the tour's own
+	// start.
+	first := time.Date(2026, 11, 20, 9, 30, 0, 0, time.FixedZone("CET", 3600))
+	outs := make([]string, 7)
+	t.Run("days", func(t *testing.T) { // returns when every day has run
+		for d := range outs {
+			now := first.AddDate(0, 0, d)
+			t.Run(now.Format("Mon"), func(t *testing.T) {
+				t.Parallel()
+				outs[d] = runTour(t, "--now", now.Format(time.RFC3339))
+			})
+		}
+	})
+	if t.Failed() {
+		return
+	}
+	for d, out := range outs[1:] {
+		if out != outs[0] {
+			t.Errorf("the tour started on %s prints something else than on %s:\n%s\n---\n%s",
+				first.AddDate(0, 0, d+1).Format("Mon 2 Jan"), first.Format("Mon 2 Jan"), out, outs[0])
+		}
+	}
+	// The digest is posted once, within the tour's week-long clock line,
+	// where its comment says.
+	out := outs[0]
+	week := strings.Index(out, "[clock] Fri 4 Dec 2026 10:00 CET")
+	posts := regexp.MustCompile(`\] s\d+ liaison: Weekly community digest · `).FindAllStringIndex(out, -1)
+	if week < 0 || len(posts) != 1 || posts[0][0] < week {
+		t.Errorf("the tour posts %d digest(s) (at %v), want one after its clock +7d (at %d):\n%s", len(posts), posts, week, out)
+	}
+	if n := strings.Count(out, "[discord #announcements] "); n != 1 {
+		t.Errorf("%d community highlights in #announcements, want 1", n)
+	}
+}
+
+func TestAConsoleStartsAFreshWorldUnlessGivenADatabase(t *testing.T) {
+	// Not parallel: it points TMPDIR at a directory of its own, to see the
+	// fresh world's database go away.
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	report := "discord #feedback alice: the export button crashes\n"
+	list := "slack #product carol: /liaison feedback list\n"
+	for range 2 {
+		code, out, errs := runConsole(t, strings.NewReader(report+list))
+		if code != 0 || !strings.Contains(out, "(to carol) liaison: 1 feedback item(s), newest first:\n    #1 alice") {
+			t.Fatalf("a fresh console = %d:\n%s\n%s", code, out, errs)
+		}
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("the fresh worlds left %d file(s) behind in TMPDIR: %v", len(left), left)
+	}
+	if _, err := os.Stat("liaison-console.db"); err == nil {
+		t.Errorf("a console without --db wrote ./liaison-console.db")
+	}
+	// With --db, the second run finds what the first one did.
+	db := filepath.Join(t.TempDir(), "kept.db")
+	if code, _, errs := runConsole(t, strings.NewReader(report), "--db", db); code != 0 {
+		t.Fatalf("console --db = %d: %s", code, errs)
+	}
+	code, out, errs := runConsole(t, strings.NewReader(list), "--db", db)
+	if code != 0 || !strings.Contains(out, "(to carol) liaison: 1 feedback item(s), newest first:\n    #1 alice") {
+		t.Errorf("a second console on --db %s = %d:\n%s\n%s", db, code, out, errs)
+	}
+	code, out, _ = runConsole(t, strings.NewReader(list))
+	if code != 0 || !strings.Contains(out, "(to carol) liaison: No feedback items match.") {
+		t.Errorf("a console without --db after one with it = %d:\n%s", code, out)
 	}
 }
 
@@ -144,7 +242,9 @@ func TestConsoleHelpDocumentsTheSyntax(t *testing.T) {
 		t.Errorf("console --help exited %d", code)
 	}
 	for _, want := range []string{
-		"liaison console < examples/tour.txt", "-config", "-db", "-now", "liaison-console.db",
+		"liaison console < examples/tour.txt", "-config", "-db", "-now", "Each run starts a fresh world", "keeps", "clock TIME",
+		"unreact REF EMOJI NAME", "reply REF NAME: TEXT", "thread REF NAME: TEXT", "post #FORUM NAME: TITLE | TEXT", "join NAME [age DURATION]", "leave NAME",
+		"(pings: nobody)", "› export crashes",
 		"discord #CHANNEL NAME: TEXT", "slack #CHANNEL NAME: TEXT", "/COMMAND", "name:value", "react REF EMOJI NAME",
 		`click REF "LABEL" NAME`, `menu REF "MENU" NAME`, "submit NAME FIELD=VALUE", "edit REF NAME: TEXT", "delete REF",
 		"clock +DURATION", "help", "quit", "(to bob)", "(thread s2)", "(reply d1)", "edited", "+✅", "[file chart.png]", "line N: ",

@@ -3,16 +3,11 @@ package main
 import (
 	"strings"
 	"testing"
-
-	"github.com/liaison-bot/liaison/examples"
 )
 
 func TestTheTourShowsModeration(t *testing.T) {
 	t.Parallel()
-	code, out, errs := runConsole(t, strings.NewReader(examples.Tour), "--db", tempDB(t), "--now", "2026-11-23T09:00:00+01:00")
-	if code != 0 || errs != "" {
-		t.Fatalf("console < tour.txt exited %d; stderr:\n%s", code, errs)
-	}
+	out := runTour(t)
 	for _, want := range []string{
 		"[discord #general] dave: /warn mallory spamming links\n[discord #general] (to dave) liaison: Warned mallory (case 1). mallory has 1 point(s) now; at 3: a 1h timeout.\n",
 		"[discord #mod-log] ", " liaison: Case 1 · warn\n    Member: mallory (1300000000000000102)\n    Moderator: dave\n    Reason: spamming links\n",
@@ -20,6 +15,8 @@ func TestTheTourShowsModeration(t *testing.T) {
 		"[discord #general] (to bob) liaison: Only moderators can time members out: you need the moderators role or Discord's Timeout Members permission.",
 		"[discord audit-log] liaison: timed out mallory until ",
 		" · dave via Liaison, case 2: still spamming after a warning\n",
+		// A timed-out member cannot post until the timeout ends.
+		": mallory cannot post: they are timed out until Fri 4 Dec 2026 12:00 CET (dave via Liaison, case 2: still spamming after a warning)\n[clock] Fri 4 Dec 2026 12:00 CET",
 		"liaison: Case 2: the 2h timeout of mallory ended.\n",
 		"[slack #mod-log] (to dave) liaison: mallory has 2 case(s), newest first:\n",
 	} {
