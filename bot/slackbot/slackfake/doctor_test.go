@@ -2,9 +2,7 @@ package slackfake_test
 
 import (
 	"errors"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -13,47 +11,22 @@ import (
 	"github.com/liaison-bot/liaison/bot/slackbot/slackfake"
 )
 
-// headerClient is an http.Client that remembers the last answer's headers,
-// as liaison doctor reads X-OAuth-Scopes.
-type headerClient struct {
-	mu   sync.Mutex
-	last http.Header
-}
-
-func (c *headerClient) Do(r *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultClient.Do(r)
-	if err == nil {
-		c.mu.Lock()
-		c.last = resp.Header.Clone()
-		c.mu.Unlock()
-	}
-	return resp, err
-}
-
-func (c *headerClient) header(name string) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.last.Get(name)
-}
-
 func TestEveryAnswerListsTheGrantedScopesInXOAuthScopes(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New()
-	t.Cleanup(fake.Close)
-	hc := &headerClient{}
-	api := slack.New(botToken, slack.OptionAPIURL(fake.APIURL()), slack.OptionHTTPClient(hc))
-
-	if _, err := api.AuthTest(); err != nil {
-		t.Fatal(err)
+	fake, api := setup(t)
+	scopes := func() string {
+		t.Helper()
+		auth, err := api.AuthTest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return auth.Header.Get("X-OAuth-Scopes")
 	}
-	if got, want := hc.header("X-OAuth-Scopes"), strings.Join(slackfake.DefaultScopes, ","); got != want {
+	if got, want := scopes(), strings.Join(slackfake.DefaultScopes, ","); got != want {
 		t.Errorf("X-OAuth-Scopes = %q, want the default %q", got, want)
 	}
 	fake.SetScopes("chat:write", "commands")
-	if _, err := api.AuthTest(); err != nil {
-		t.Fatal(err)
-	}
-	if got := hc.header("X-OAuth-Scopes"); got != "chat:write,commands" {
+	if got := scopes(); got != "chat:write,commands" {
 		t.Errorf("X-OAuth-Scopes after SetScopes = %q, want chat:write,commands", got)
 	}
 }
