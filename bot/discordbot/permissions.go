@@ -168,6 +168,12 @@ func PrivilegedIntents(flags int) (serverMembers, messageContent bool) {
 		flags&(appFlagMessageContent|appFlagMessageContentLimited) != 0
 }
 
+// ApplicationCommands returns the application commands the adapter
+// registers for specs, in order.
+func ApplicationCommands(specs []bot.CommandSpec) ([]*discordgo.ApplicationCommand, error) {
+	return applicationCommands(specs)
+}
+
 // CommandDrift compares the commands registered in a server with those
 // Liaison registers from specs (the same conversion as at start): the
 // names of commands missing there, registered differently (description,
