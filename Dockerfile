@@ -21,5 +21,9 @@ VOLUME ["/data"]
 USER 65532:65532
 ENV LIAISON_HTTP_ADDR=:8080
 EXPOSE 8080
+# Exec form: the image has no shell. liaison healthcheck asks /readyz on
+# LIAISON_HTTP_ADDR and exits 0 when it answers 200.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+  CMD ["/usr/local/bin/liaison", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/liaison"]
 CMD ["run"]

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"time"
 	_ "time/tzdata" // timezones must resolve even in a container without /usr/share/zoneinfo
@@ -75,9 +76,15 @@ func Default() *Config {
 // cannot be read gives os.ReadFile's error unchanged, so callers can tell a
 // missing file apart with errors.Is(err, fs.ErrNotExist) and fall back to
 // Default when no file was asked for.
+//
+// A directory where the file should be is its own error: Docker puts an
+// empty one in place of a file it is told to mount and cannot find.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
+		if st, serr := os.Stat(path); serr == nil && st.IsDir() {
+			return nil, fmt.Errorf("%s is a directory, not a file: when the liaison.yaml to mount is missing, Docker creates an empty directory in its place. Remove that directory, create the file (cp liaison.example.yaml liaison.yaml, then edit it) and start again", path)
+		}
 		return nil, err
 	}
 	return Parse(path, data)

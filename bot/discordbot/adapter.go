@@ -8,9 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"time"
 
@@ -144,20 +142,9 @@ func New(opts Options) (*Adapter, error) {
 	opts.AckBudget = cmp.Or(opts.AckBudget, DefaultAckBudget)
 	opts.Workers = cmp.Or(opts.Workers, DefaultWorkers)
 
-	token := opts.Token
-	if !strings.HasPrefix(token, "Bot ") {
-		token = "Bot " + token
-	}
-	s, err := discordgo.New(token)
+	s, err := restSession(opts.Token, opts.APIURL, 20*time.Second)
 	if err != nil {
-		return nil, fmt.Errorf("discord: %w", err)
-	}
-	if opts.APIURL != "" {
-		tr, err := NewTransport(opts.APIURL, nil)
-		if err != nil {
-			return nil, fmt.Errorf("LIAISON_DISCORD_API_URL: %w", err)
-		}
-		s.Client = &http.Client{Transport: tr, Timeout: 20 * time.Second}
+		return nil, err
 	}
 	s.Identify.Intents = Intents
 	// Handlers run on the gateway reader, one event after another: the

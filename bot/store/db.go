@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -39,8 +38,8 @@ type Options struct {
 	// fighting over it. It has no effect on Postgres, which is built for
 	// several replicas.
 	Exclusive bool
-	// MaxOpenConns caps the connection pool; zero means 16 on Postgres and 4
-	// on SQLite.
+	// MaxOpenConns caps the connection pool; zero means DefaultPostgresConns
+	// on Postgres and 4 on SQLite.
 	MaxOpenConns int
 }
 
@@ -56,16 +55,9 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		driver, dsn = "postgres", postgresDSN(rawURL)
 	case rawURL == "" || strings.HasPrefix(rawURL, "sqlite:"):
 		d.dialect = dialects[SQLite]
-		path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
-		if path == "" {
-			path = DefaultSQLitePath
-		}
-		if path == ":memory:" || strings.Contains(path, "mode=memory") {
-			return nil, fmt.Errorf("open database: in-memory SQLite is not supported (each connection would see its own database); use a file path like sqlite:./liaison.db")
-		}
-		abs, err := filepath.Abs(path)
+		abs, _, err := SQLiteFile(rawURL)
 		if err != nil {
-			return nil, fmt.Errorf("open database %q: %w", path, err)
+			return nil, err
 		}
 		d.path = abs
 		if opts.Exclusive {
@@ -90,8 +82,8 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	case SQLite:
 		db.SetMaxOpenConns(cmpOr(opts.MaxOpenConns, 4))
 	default:
-		db.SetMaxOpenConns(cmpOr(opts.MaxOpenConns, 16))
-		db.SetMaxIdleConns(cmpOr(opts.MaxOpenConns, 16))
+		db.SetMaxOpenConns(cmpOr(opts.MaxOpenConns, DefaultPostgresConns))
+		db.SetMaxIdleConns(cmpOr(opts.MaxOpenConns, DefaultPostgresConns))
 		db.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)

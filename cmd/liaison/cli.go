@@ -44,6 +44,8 @@ Commands:
   console        try Liaison in a terminal that plays both Slack and Discord
   migrate        apply database migrations (migrate up) or show them (migrate status)
   config check   validate a liaison.yaml without connecting to anything
+  doctor         check an installation: configuration, database, Slack and Discord
+  healthcheck    exit 0 when the running service is ready (for container health checks)
   digest         preview the community digest, or post one now (digest preview|run)
   version        print the version
   help           show this help, or a command's: liaison help run
@@ -82,6 +84,10 @@ func Main(ctx context.Context, args []string, std *Stdio, getenv func(string) st
 		return configCmd(rest, std, env)
 	case "digest":
 		return digestCmd(ctx, rest, std, env)
+	case "doctor":
+		return doctorCmd(ctx, rest, std, env)
+	case "healthcheck":
+		return healthcheckCmd(ctx, rest, std, env)
 	}
 	fmt.Fprintf(std.Err, "liaison: unknown command %q\n\n%s", cmd, usage)
 	return exitUsage

@@ -59,6 +59,7 @@ func (s *Server) routes() http.Handler {
 	handle("PUT /guilds/{guild}/bans/{user}", s.putBan)
 	handle("DELETE /guilds/{guild}/bans/{user}", s.deleteBan)
 
+	handle("GET /applications/@me", s.getApplication)
 	handle("GET /applications/{app}/commands", s.getCommands)
 	handle("PUT /applications/{app}/commands", s.putCommands)
 	handle("GET /applications/{app}/guilds/{guild}/commands", s.getCommands)

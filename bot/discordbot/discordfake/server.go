@@ -104,6 +104,7 @@ type Server struct {
 	botID        string
 	botName      string
 	appID        string // "" means the bot's user id
+	app          appState
 	users        map[string]*User
 	guilds       map[string]*guildState
 	guildOrder   []string
@@ -243,6 +244,9 @@ type Channel struct {
 	// Archived and Locked are a thread's state (thread_metadata); a
 	// channel whose Type is a thread type always carries the metadata.
 	Archived, Locked bool
+	// PermissionOverwrites are the channel's overwrites, in order; see
+	// Overwrite.
+	PermissionOverwrites []Overwrite
 }
 
 // Member is a user's membership of a guild.

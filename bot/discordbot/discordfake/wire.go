@@ -107,7 +107,7 @@ func channelJSON(c *channelState, withGuild bool) map[string]any {
 	m := map[string]any{
 		"id": c.ID, "type": c.Type, "name": c.Name, "position": c.Position,
 		"parent_id": nullable(c.ParentID), "topic": nullable(c.Topic), "nsfw": c.NSFW,
-		"rate_limit_per_user": c.RateLimitPerUser, "permission_overwrites": []any{},
+		"rate_limit_per_user": c.RateLimitPerUser, "permission_overwrites": overwritesJSON(c.PermissionOverwrites),
 		"flags": 0,
 	}
 	if withGuild {

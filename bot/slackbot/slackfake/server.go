@@ -47,6 +47,7 @@ type Server struct {
 	channels   map[string]*channel
 	users      map[string]*user
 	usergroups map[string]*usergroup
+	doctor     doctorState // scopes, archived channels, membership: see doctor.go
 
 	calls    []Call
 	injected map[string][]injection

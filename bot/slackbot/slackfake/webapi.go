@@ -68,6 +68,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{Method: method, Params: params, Body: body, Header: r.Header.Clone(), At: s.now()})
 	rep := s.answer(method, r, params, perr)
+	scopes := s.scopeHeader(method)
 	// Encode while holding the lock: answers share slices and maps with the
 	// fake's state.
 	html, isHTML := rep.body.([]byte)
@@ -80,6 +81,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 	if rep.retryAfter != "" {
 		w.Header().Set("Retry-After", rep.retryAfter)
+	}
+	if scopes != "" {
+		w.Header().Set("X-OAuth-Scopes", scopes)
 	}
 	if isHTML {
 		w.Header().Set("Content-Type", "text/html")
@@ -115,6 +119,9 @@ func (s *Server) answer(method string, r *http.Request, params url.Values, perr 
 	}
 	if code := s.authenticate(method, r, params); code != "" {
 		return reply{status: http.StatusOK, body: apiError(code)}
+	}
+	if missing := s.missingScope(method); missing != nil {
+		return reply{status: http.StatusOK, body: missing}
 	}
 	if rule := s.rates[method]; rule != nil {
 		key := cmp.Or(params.Get("channel"), params.Get("channel_id"))
@@ -659,11 +666,9 @@ func (s *Server) conversationsInfo(r *apiRequest) (obj, string) {
 	c := obj{
 		"id":              ch.id,
 		"created":         1700000000,
-		"is_archived":     false,
-		"is_member":       true,
-		"is_private":      false,
 		"context_team_id": TeamID,
 	}
+	s.channelFlags(ch.id, c)
 	if ch.isIM {
 		c["is_im"] = true
 		c["user"] = ch.name
