@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -61,5 +62,32 @@ discord #general alice: come to discord.gg/other
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// A burst of cases is printed in the line that made it: the batch is
+// posted at once and edited as the burst goes on, not held back until a
+// later clock line.
+func TestABurstOfCasesReachesTheModLogWithinItsLine(t *testing.T) {
+	t.Parallel()
+	var script strings.Builder
+	for i := 1; i <= 7; i++ {
+		fmt.Fprintf(&script, "discord #general dave: /note mallory raid report %d\n", i)
+	}
+	code, out, errs := runConsole(t, strings.NewReader(script.String()), "--db", tempDB(t), "--now", "2026-11-24T10:00:00+01:00")
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errs)
+	}
+	// The sixth note opens the batch in its own line; the seventh edits it.
+	sixth := strings.Index(out, "dave: /note mallory raid report 6\n")
+	seventh := strings.Index(out, "dave: /note mallory raid report 7\n")
+	if sixth < 0 || seventh < 0 {
+		t.Fatalf("the notes are not echoed:\n%s", out)
+	}
+	if !strings.Contains(out[sixth:seventh], "[discord #mod-log] ") || !strings.Contains(out[sixth:seventh], " liaison: Case 6\n") {
+		t.Errorf("the sixth case is not in the mod log before the next line:\n%s", out[sixth:seventh])
+	}
+	if after := out[seventh:]; !strings.Contains(after, " edited liaison: Cases 6–7 (2 cases in a burst)\n") {
+		t.Errorf("the seventh case does not edit the batch in its line:\n%s", after)
 	}
 }

@@ -17,14 +17,14 @@ import (
 // The mod log: every case posted, in one format, to the Discord mod-log
 // channel (pinging nobody: posts carry no Notify, and the senders parse no
 // mention) and to a Slack channel. A burst of cases (a raid) is batched: past
-// BurstCases within BurstWindow, cases join one message per platform, sent
-// BurstWindow later, instead of one message each.
+// BurstCases within BurstWindow, cases join one message per platform, posted
+// at once and edited as the burst goes on, instead of one message each.
 const (
 	// BurstCases is how many cases of a server within BurstWindow get a
 	// mod-log message each; the cases after them are batched.
 	BurstCases = 5
 	// BurstWindow is the window a burst is counted in, and how long a
-	// batch waits for more cases before it is sent.
+	// batch stays open to more cases after its last one.
 	BurstWindow  = 10 * time.Second
 	batchMaxSize = 15
 )
@@ -69,7 +69,9 @@ func (m *Moderation) logCase(ctx context.Context, tx *store.Tx, c *bot.Case) err
 }
 
 // batchCase adds c to the open batch of its server on dst's platform, or
-// opens one, due BurstWindow from now.
+// opens one. A batch is posted at once and edited as cases join it, so the
+// mod log shows a burst as it happens; it stays open while its last case is
+// younger than BurstWindow and it holds fewer than batchMaxSize cases.
 func (m *Moderation) batchCase(ctx context.Context, tx *store.Tx, c *bot.Case, dst config.ChannelRef, now time.Time) error {
 	prefix := fmt.Sprintf("modlog:%s:%s:", c.GuildID, dst.Platform)
 	last, err := tx.LastModLogBatch(ctx, c.GuildID, dst.Platform)
@@ -85,15 +87,12 @@ func (m *Moderation) batchCase(ctx context.Context, tx *store.Tx, c *bot.Case, d
 		if err != nil {
 			return err
 		}
-		if state == store.OutboxPending && len(cases) < batchMaxSize {
+		open := len(cases) > 0 && now.Sub(cases[len(cases)-1].CreatedAt) < BurstWindow
+		if state != "" && state != store.OutboxDead && open && len(cases) < batchMaxSize {
 			if err := tx.AddModLogPost(ctx, now, c.GuildID, c.Number, dst.Platform, last); err != nil {
 				return err
 			}
-			ok, err := tx.ReplacePendingPayload(ctx, now, last, bot.Payload(m.batchPost(append(cases, c), dst.ID)))
-			if err == nil && !ok {
-				err = fmt.Errorf("mod-log batch %s was claimed while locked", last)
-			}
-			return err
+			return m.show(ctx, tx, last, dst.Platform, state, m.batchPost(append(cases, c), dst.ID))
 		}
 	}
 	seq := 1
@@ -106,7 +105,36 @@ func (m *Moderation) batchCase(ctx context.Context, tx *store.Tx, c *bot.Case, d
 		return err
 	}
 	post := m.batchPost([]*bot.Case{c}, dst.ID)
-	_, err = tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: key, Platform: dst.Platform, Kind: bot.KindPost, Payload: bot.Payload(post), NotBefore: now.Add(BurstWindow)})
+	_, err = tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: key, Platform: dst.Platform, Kind: bot.KindPost, Payload: bot.Payload(post)})
+	return err
+}
+
+// show makes the mod-log message key (in state, as OutboxState read it)
+// show post: a message not sent yet is rewritten; a sent one is edited,
+// edits chained in order, and an edit still waiting is rewritten rather
+// than followed by another, so a burst costs few edits.
+func (m *Moderation) show(ctx context.Context, tx *store.Tx, key, platform, state string, post bot.Post) error {
+	now := m.clock.Now()
+	if state == store.OutboxPending {
+		if ok, err := tx.ReplacePendingPayload(ctx, now, key, bot.Payload(post)); err != nil || ok {
+			return err
+		}
+	}
+	prefix := key + ":edit:"
+	last, err := tx.LastOutboxKey(ctx, prefix)
+	if err != nil {
+		return err
+	}
+	n := 1
+	if last != "" {
+		if ok, err := tx.ReplacePendingPayload(ctx, now, last, bot.Payload(post)); err != nil || ok {
+			return err
+		}
+		prev, _ := strconv.Atoi(strings.TrimPrefix(last, prefix))
+		n = prev + 1
+	}
+	_, err = tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: prefix + strconv.Itoa(n), Platform: platform, Kind: bot.KindUpdate,
+		Payload: bot.Payload(post), ParentKey: cmp.Or(last, key)})
 	return err
 }
 
@@ -212,7 +240,6 @@ func (m *Moderation) refreshLog(ctx context.Context, tx *store.Tx, c *bot.Case) 
 	if err != nil {
 		return err
 	}
-	now := m.clock.Now()
 	for _, lp := range posts {
 		state, payload, err := tx.OutboxState(ctx, lp.OutboxKey)
 		if err != nil {
@@ -235,23 +262,7 @@ func (m *Moderation) refreshLog(ctx context.Context, tx *store.Tx, c *bot.Case) 
 			}
 			post = m.batchPost(cases, old.ChannelID)
 		}
-		if state == store.OutboxPending {
-			if ok, err := tx.ReplacePendingPayload(ctx, now, lp.OutboxKey, bot.Payload(post)); err != nil || ok {
-				continue
-			}
-		}
-		prefix := lp.OutboxKey + ":edit:"
-		last, err := tx.LastOutboxKey(ctx, prefix)
-		if err != nil {
-			return err
-		}
-		n := 1
-		if last != "" {
-			prev, _ := strconv.Atoi(strings.TrimPrefix(last, prefix))
-			n = prev + 1
-		}
-		if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: prefix + strconv.Itoa(n), Platform: lp.Platform, Kind: bot.KindUpdate,
-			Payload: bot.Payload(post), ParentKey: cmp.Or(last, lp.OutboxKey)}); err != nil {
+		if err := m.show(ctx, tx, lp.OutboxKey, lp.Platform, state, post); err != nil {
 			return err
 		}
 	}
