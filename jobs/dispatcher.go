@@ -21,7 +21,7 @@ import (
 type outboxStore interface {
 	ClaimOutbox(ctx context.Context, owner string, now time.Time, limit int) ([]*bot.OutboxMessage, error)
 	FinishOutbox(ctx context.Context, now time.Time, outcomes []store.OutboxOutcome) error
-	ReclaimOutbox(ctx context.Context, now, olderThan time.Time) (int, error)
+	ReclaimOutbox(ctx context.Context, now, olderThan, unleasedBefore time.Time) (int, error)
 	NextOutboxDue(ctx context.Context) (time.Time, bool, error)
 	Enqueued() <-chan struct{}
 }
@@ -169,7 +169,7 @@ func lanes(msgs []*bot.OutboxMessage) [][]int {
 // in the common case, and running it always bounds how long a crashed
 // dispatcher's messages wait to ReclaimAfter exactly.
 func (d *Dispatcher) reclaim(ctx context.Context, now time.Time) error {
-	n, err := d.Store.ReclaimOutbox(ctx, now, now.Add(-d.reclaimAfter()))
+	n, err := d.Store.ReclaimOutbox(ctx, now, now.Add(-d.reclaimAfter()), now.Add(-d.reclaimAfter()))
 	if err != nil {
 		return err
 	}
