@@ -122,3 +122,24 @@ func benchDispatch(b *testing.B, dialect string, channels int) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// BenchmarkOutboxLanes plays the case lanes are for, on a fake clock: the
+// dispatcher passes every 250 ms (an iteration is a pass) while #product
+// holds a backlog longer than the run and #marketing, with 3 messages due
+// at the start, gets one more every 2 seconds, against a Slack that allows
+// each channel a post a second after a burst of 3 and answers 429 beyond.
+// Report: each channel's posts as a share of its allowance (what an ideal
+// sender could have posted of what was due), and the 429s provoked.
+func BenchmarkOutboxLanes(b *testing.B) {
+	for _, dialect := range storetest.Dialects() {
+		b.Run(dialect, func(b *testing.B) {
+			s := newLaneScenario(b, storetest.Open(b, dialect), b.N/4+10)
+			b.ResetTimer()
+			s.run(b, b.N)
+			b.StopTimer()
+			b.ReportMetric(s.share(product, b.N), "product-%")
+			b.ReportMetric(s.share(marketing, b.N), "marketing-%")
+			b.ReportMetric(float64(s.slack.refusals()), "429s")
+		})
+	}
+}
