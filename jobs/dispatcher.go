@@ -90,6 +90,7 @@ type Dispatcher struct {
 	mu         sync.Mutex
 	lanes      map[string]*lane // what this dispatcher knows of the lanes it used lately
 	leaseUntil time.Time        // this replica's lease, by Clock
+	reclaimed  time.Time        // the last look for claims to take back, by Clock
 	sending    int              // chunks being sent (Run)
 	done       chan struct{}    // a chunk finished (Run)
 }
@@ -319,15 +320,28 @@ func (d *Dispatcher) renewLease(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// reclaim runs on every pass: the query reads only the messages being sent,
-// through a partial index, so running it always bounds how long a dead
-// replica's messages wait to its lease's lapse, a claimer's without a
-// lease to one lease term, and a hung one's to ReclaimAfter.
+// reclaimEvery is how often a dispatcher looks for claims to take back.
+const reclaimEvery = time.Second
+
+// reclaim runs on the first pass of every second: the query reads only
+// the messages being sent, through a partial index, and a second is
+// little next to a lease's term, so a dead replica's messages wait for its
+// lease to lapse, a claimer's without a lease one lease term, and a hung
+// one's ReclaimAfter, each a second at most more.
 func (d *Dispatcher) reclaim(ctx context.Context, now time.Time) error {
+	d.mu.Lock()
+	due := !now.Before(d.reclaimed.Add(reclaimEvery)) || now.Before(d.reclaimed)
+	d.mu.Unlock()
+	if !due {
+		return nil
+	}
 	n, err := d.Store.ReclaimOutbox(ctx, now, now.Add(-d.reclaimAfter()), now.Add(-d.replicaTTL()))
 	if err != nil {
 		return err
 	}
+	d.mu.Lock()
+	d.reclaimed = now
+	d.mu.Unlock()
 	if n > 0 {
 		d.logger().Warn("outbox: took back messages a dispatcher claimed and did not finish (it died or hung)", "count", n)
 	}

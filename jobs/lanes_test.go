@@ -389,7 +389,7 @@ func TestADeadReplicasClaimsAreTakenBackAtOnce(t *testing.T) {
 		t.Fatalf("renew: %v, %v", ok, err)
 	}
 	dispatch(2, "the dead replica's two, at once: far sooner than ReclaimAfter (90s)")
-	clock.Advance(time.Millisecond) // one lease term since the claim without a lease
+	clock.Advance(time.Second) // more than a lease term since the claim without a lease
 	dispatch(2, "the two claimed without a lease, once a lease would have lapsed")
 	for _, k := range []string{"C1-1", "C1-2", "C3-1", "C3-2"} {
 		e, err := dbs[2].OutboxByKey(ctx, k)

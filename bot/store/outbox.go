@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/liaison-bot/liaison/bot"
@@ -135,7 +137,7 @@ type OutboxOutcome struct {
 	RateLimited bool
 }
 
-// FinishOutbox records the outcomes of claimed messages in one transaction.
+// FinishOutbox records the outcomes of claimed messages, all or none.
 // An outcome is applied only if the row still carries the attempt it was
 // claimed with, so a slow sender whose row was reclaimed and claimed again
 // cannot overwrite the newer attempt's state. A message marked dead takes its
@@ -143,6 +145,11 @@ type OutboxOutcome struct {
 func (d *DB) FinishOutbox(ctx context.Context, now time.Time, outcomes []OutboxOutcome) error {
 	if len(outcomes) == 0 {
 		return nil
+	}
+	if d.dialect.arrays && !slices.ContainsFunc(outcomes, func(o OutboxOutcome) bool { return o.State != OutboxSent }) {
+		// The common case is one statement, atomic without a transaction:
+		// two round trips fewer.
+		return markSentArrays(ctx, d.db, now.UTC(), outcomes)
 	}
 	return d.InTx(ctx, func(tx *Tx) error {
 		var sent []OutboxOutcome
@@ -173,14 +180,20 @@ func (tx *Tx) markSent(ctx context.Context, now time.Time, sent []OutboxOutcome)
 		}
 		return nil
 	}
+	return markSentArrays(ctx, tx.tx, now, sent)
+}
+
+// markSentArrays records sent messages in one statement, binding them as
+// arrays (Postgres), in a transaction or not.
+func markSentArrays(ctx context.Context, ex sqlx.ExtContext, now time.Time, sent []OutboxOutcome) error {
 	ids, attempts := make([]int64, len(sent)), make([]int64, len(sent))
 	pids, chans := make([]string, len(sent)), make([]string, len(sent))
 	for i, o := range sent {
 		ids[i], attempts[i], pids[i], chans[i] = o.ID, int64(o.Attempts), o.Result.PlatformID, o.Result.Channel
 	}
-	_, err := tx.exec(ctx, `UPDATE outbox SET state = 'sent', platform_id = v.pid, platform_channel = v.ch, last_error = '', sent_at = ?, updated_at = ?
+	_, err := ex.ExecContext(ctx, ex.Rebind(`UPDATE outbox SET state = 'sent', platform_id = v.pid, platform_channel = v.ch, last_error = '', sent_at = ?, updated_at = ?
 		FROM unnest(?::bigint[], ?::int[], ?::text[], ?::text[]) AS v(id, attempts, pid, ch)
-		WHERE outbox.id = v.id AND outbox.attempts = v.attempts AND outbox.state IN ('sending', 'pending')`,
+		WHERE outbox.id = v.id AND outbox.attempts = v.attempts AND outbox.state IN ('sending', 'pending')`),
 		now, now, pq.Array(ids), pq.Array(attempts), pq.Array(pids), pq.Array(chans))
 	if err != nil {
 		return fmt.Errorf("mark %d outbox messages sent: %w", len(sent), err)
