@@ -40,6 +40,7 @@ type OutboxMessage struct {
 	Attempts  int  // attempts so far, this one included
 	Reclaimed bool // a previous sender may have sent it: look before sending again
 	CreatedAt time.Time
+	Lane      string // Lane of the message, "" for none
 }
 
 // SendResult is what the platform answered to a successful send.
@@ -104,4 +105,30 @@ func PlainRefusal(lastError string) string {
 		return "no reason given"
 	}
 	return s
+}
+
+// Lane names the outbox messages a platform rate-limits together and that
+// must arrive in the order they were made: "slack:C01PRODUCT" holds
+// everything Liaison writes in one Slack channel, "discord:123" the posts
+// and uploads of one Discord channel. Discord limits each route apart (its
+// route buckets), so a Discord channel's other writes each have a lane named
+// after their kind ("discord/react:123", "discord/update:123"); a parent link
+// already orders them after the post they touch. A message that names no
+// channel (a ban) has no lane (""): it waits for nothing and nothing waits
+// for it.
+//
+// The dispatcher claims, paces and pauses each lane apart, so a busy or
+// rate-limited channel never holds up another. The store keeps the lane in
+// the message's row; migration 0012 computes the same names in SQL.
+func Lane(platform, kind string, payload []byte) string {
+	var to struct {
+		ChannelID string `json:"channel_id"`
+	}
+	if json.Unmarshal(payload, &to) != nil || to.ChannelID == "" {
+		return ""
+	}
+	if platform != PlatformDiscord || kind == KindPost || kind == KindUpload {
+		return platform + ":" + to.ChannelID
+	}
+	return platform + "/" + kind + ":" + to.ChannelID
 }

@@ -395,8 +395,12 @@ func TestAMessageStuckInSendingIsReclaimed(t *testing.T) {
 		b := setup(t, db)
 		ctx := context.Background()
 		b.enqueue(t, msg("k"))
-		// A dispatcher claims it and dies before sending.
-		if got, err := db.ClaimOutbox(ctx, "crashed", b.clock.Now(), 10); err != nil || len(got) != 1 {
+		// A replica claims it and hangs before sending: it still renews its
+		// lease, so only ReclaimAfter says it will not finish.
+		if ok, err := db.AcquireLease(ctx, store.ReplicaLease("hung"), "hung", b.clock.Now(), time.Hour); err != nil || !ok {
+			t.Fatalf("AcquireLease = %v, %v", ok, err)
+		}
+		if got, err := db.ClaimOutbox(ctx, "hung", b.clock.Now(), 10); err != nil || len(got) != 1 {
 			t.Fatalf("ClaimOutbox = %d, %v", len(got), err)
 		}
 		b.clock.Advance(2*time.Minute - time.Second)

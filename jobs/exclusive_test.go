@@ -45,18 +45,8 @@ func TestExclusiveRunsOnOneReplicaAtATime(t *testing.T) {
 			}
 		}
 	}
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("waiting for %s", what)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
 	stopA := start(0, dbA)
-	waitFor("a to run", func() bool { return ran[0].Load() == 1 })
+	waitFor(t, "a to run", func() bool { return ran[0].Load() == 1 })
 	stopB := start(1, dbB)
 	defer stopB()
 	time.Sleep(2 * ttl) // b polls, a renews
@@ -64,14 +54,14 @@ func TestExclusiveRunsOnOneReplicaAtATime(t *testing.T) {
 		t.Fatal("b ran while a held the lease")
 	}
 	stopA() // gives the lease up
-	waitFor("b to take over", func() bool { return ran[1].Load() == 1 })
+	waitFor(t, "b to take over", func() bool { return ran[1].Load() == 1 })
 	// A third holder takes the lease once b's term has passed (a replica
 	// that believed b dead): b stops.
 	later := time.Now().Add(2 * ttl)
 	if ok, err := dbA.AcquireLease(context.Background(), "gateway", "c", later, time.Hour); err != nil || !ok {
 		t.Fatalf("c took the lease: %v, %v", ok, err)
 	}
-	waitFor("b to stop", func() bool { return running.Load() == 0 })
+	waitFor(t, "b to stop", func() bool { return running.Load() == 0 })
 	if m := most.Load(); m != 1 {
 		t.Errorf("%d replicas ran at once, want 1", m)
 	}

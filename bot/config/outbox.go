@@ -15,10 +15,12 @@ type Outbox struct {
 	// MaxAttempts is how many times a message is tried before it is given
 	// up as failed (and reported); 10 unless set, at least 1.
 	MaxAttempts int
-	// ReclaimAfter is how long a message may stay "sending" (its sender
-	// crashed) before another dispatcher takes it over; 90s unless set, and
-	// at most 2m: Discord forgets the nonce that prevents a double post
-	// after a few minutes, so a later re-send could post twice.
+	// ReclaimAfter is how long a message may stay "sending" while the
+	// replica that claimed it still lives (it hangs) before another
+	// dispatcher takes it over; a replica that died loses its claims as
+	// soon as its lease lapses. 90s unless set, and at most 2m: Discord
+	// forgets the nonce that prevents a double post after a few minutes, so
+	// a later re-send could post twice.
 	ReclaimAfter time.Duration
 	// BackoffMin is the wait before the first retry (1s unless set); each
 	// retry doubles it, up to BackoffMax (10m unless set). A platform's

@@ -28,6 +28,7 @@ type DB struct {
 
 	enqueued chan struct{}
 	closeMu  sync.Once
+	claim    prepared // ClaimLanes's statement
 }
 
 // Options tune Open.

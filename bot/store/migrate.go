@@ -36,6 +36,17 @@ func (d *DB) provider() (*goose.Provider, error) {
 // current schema; the second finds nothing left to do. On SQLite the
 // single-process lock and SQLite's write lock do the same.
 func (d *DB) Migrate(ctx context.Context) (int, error) {
+	return d.migrate(ctx, func(p *goose.Provider) ([]*goose.MigrationResult, error) { return p.Up(ctx) })
+}
+
+// MigrateTo applies the pending migrations up to version, as Migrate does,
+// and returns how many it applied: a test of what a migration does to the
+// rows it finds starts from the version before.
+func (d *DB) MigrateTo(ctx context.Context, version int64) (int, error) {
+	return d.migrate(ctx, func(p *goose.Provider) ([]*goose.MigrationResult, error) { return p.UpTo(ctx, version) })
+}
+
+func (d *DB) migrate(ctx context.Context, up func(p *goose.Provider) ([]*goose.MigrationResult, error)) (int, error) {
 	p, err := d.provider()
 	if err != nil {
 		return 0, fmt.Errorf("load migrations: %w", err)
@@ -55,7 +66,7 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+key+`)`) //nolint:errcheck // released with the connection anyway
 	}
-	res, err := p.Up(ctx)
+	res, err := up(p)
 	if err != nil {
 		return len(res), fmt.Errorf("migrate %s database: %w", d.dialect.name, err)
 	}

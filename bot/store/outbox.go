@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/liaison-bot/liaison/bot"
@@ -49,10 +51,10 @@ func (tx *Tx) Enqueue(ctx context.Context, now time.Time, m *bot.OutboxMessage) 
 	if m.NotBefore.After(now) {
 		due = m.NotBefore
 	}
-	res, err := tx.exec(ctx, `INSERT INTO outbox (key, platform, kind, payload, parent_id, state, next_attempt_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)
+	res, err := tx.exec(ctx, `INSERT INTO outbox (key, platform, kind, payload, parent_id, lane, state, next_attempt_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
 		ON CONFLICT (key) DO NOTHING`,
-		m.Key, m.Platform, m.Kind, string(payload), parentID, due.UTC(), now.UTC(), now.UTC())
+		m.Key, m.Platform, m.Kind, string(payload), parentID, bot.Lane(m.Platform, m.Kind, payload), due.UTC(), now.UTC(), now.UTC())
 	if err != nil {
 		return false, fmt.Errorf("enqueue %s: %w", m.Key, err)
 	}
@@ -89,45 +91,14 @@ type outboxRow struct {
 	Attempts  int       `db:"attempts"`
 	Reclaimed bool      `db:"reclaimed"`
 	CreatedAt time.Time `db:"created_at"`
+	Lane      string    `db:"lane"`
 }
 
 // ClaimOutbox marks up to limit due messages as sending, owned by owner, and
-// returns them, oldest due first. A message whose parent is not sent yet is
-// not due. Each claim counts as an attempt. Concurrent claimers never get the
-// same row: Postgres skips rows another transaction has locked; SQLite runs
-// one writer at a time.
+// returns them: at most limit of each lane, in id order, and at most limit
+// without a lane. It is ClaimLanes for a claimer that does not pace lanes.
 func (d *DB) ClaimOutbox(ctx context.Context, owner string, now time.Time, limit int) ([]*bot.OutboxMessage, error) {
-	// One statement, so one round trip and its own transaction.
-	var rows []outboxRow
-	q := `UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_at = ?, claimed_by = ?, updated_at = ?
-			WHERE id IN (
-				SELECT id FROM outbox o
-				WHERE o.state = 'pending' AND o.next_attempt_at <= ?
-				  AND (o.parent_id IS NULL OR EXISTS (SELECT 1 FROM outbox p WHERE p.id = o.parent_id AND p.state = 'sent'))
-				ORDER BY o.next_attempt_at, o.id
-				LIMIT ?` + d.dialect.skipLocked + `)
-			RETURNING id, key, platform, kind, payload, parent_id, attempts, reclaimed, created_at`
-	if err := d.db.SelectContext(ctx, &rows, d.db.Rebind(q), now.UTC(), owner, now.UTC(), now.UTC(), limit); err != nil {
-		return nil, fmt.Errorf("claim outbox: %w", err)
-	}
-	out := make([]*bot.OutboxMessage, len(rows))
-	var parents []int64
-	for i, r := range rows {
-		out[i] = &bot.OutboxMessage{
-			ID: r.ID, Key: r.Key, Platform: r.Platform, Kind: r.Kind,
-			Payload: json.RawMessage(r.Payload), Attempts: r.Attempts,
-			Reclaimed: r.Reclaimed, CreatedAt: r.CreatedAt.UTC(),
-		}
-		if r.ParentID != nil {
-			parents = append(parents, *r.ParentID)
-		}
-	}
-	if len(parents) > 0 {
-		if err := d.fillParents(ctx, rows, out); err != nil {
-			return out, err
-		}
-	}
-	return out, nil
+	return d.ClaimLanes(ctx, OutboxClaim{Owner: owner, Now: now, PerLane: limit, Laneless: limit, Max: limit})
 }
 
 // fillParents sets ParentKey and ParentRef of claimed children.
@@ -157,11 +128,16 @@ type OutboxOutcome struct {
 	Result  bot.SendResult // when sent
 	Error   string         // when not sent
 	RetryAt time.Time      // when pending
-	// Uncounted gives the attempt back (a rate limit is not a failure).
+	// Uncounted gives the attempt back (a rate limit is not a failure, and
+	// a message given back unsent was not tried).
 	Uncounted bool
+	// RateLimited says the platform refused it with a Retry-After: until
+	// RetryAt nothing of its lane is claimed, by any replica, even after a
+	// restart.
+	RateLimited bool
 }
 
-// FinishOutbox records the outcomes of claimed messages in one transaction.
+// FinishOutbox records the outcomes of claimed messages, all or none.
 // An outcome is applied only if the row still carries the attempt it was
 // claimed with, so a slow sender whose row was reclaimed and claimed again
 // cannot overwrite the newer attempt's state. A message marked dead takes its
@@ -169,6 +145,11 @@ type OutboxOutcome struct {
 func (d *DB) FinishOutbox(ctx context.Context, now time.Time, outcomes []OutboxOutcome) error {
 	if len(outcomes) == 0 {
 		return nil
+	}
+	if d.dialect.arrays && !slices.ContainsFunc(outcomes, func(o OutboxOutcome) bool { return o.State != OutboxSent }) {
+		// The common case is one statement, atomic without a transaction:
+		// two round trips fewer.
+		return markSentArrays(ctx, d.db, now.UTC(), outcomes)
 	}
 	return d.InTx(ctx, func(tx *Tx) error {
 		var sent []OutboxOutcome
@@ -199,14 +180,20 @@ func (tx *Tx) markSent(ctx context.Context, now time.Time, sent []OutboxOutcome)
 		}
 		return nil
 	}
+	return markSentArrays(ctx, tx.tx, now, sent)
+}
+
+// markSentArrays records sent messages in one statement, binding them as
+// arrays (Postgres), in a transaction or not.
+func markSentArrays(ctx context.Context, ex sqlx.ExtContext, now time.Time, sent []OutboxOutcome) error {
 	ids, attempts := make([]int64, len(sent)), make([]int64, len(sent))
 	pids, chans := make([]string, len(sent)), make([]string, len(sent))
 	for i, o := range sent {
 		ids[i], attempts[i], pids[i], chans[i] = o.ID, int64(o.Attempts), o.Result.PlatformID, o.Result.Channel
 	}
-	_, err := tx.exec(ctx, `UPDATE outbox SET state = 'sent', platform_id = v.pid, platform_channel = v.ch, last_error = '', sent_at = ?, updated_at = ?
+	_, err := ex.ExecContext(ctx, ex.Rebind(`UPDATE outbox SET state = 'sent', platform_id = v.pid, platform_channel = v.ch, last_error = '', sent_at = ?, updated_at = ?
 		FROM unnest(?::bigint[], ?::int[], ?::text[], ?::text[]) AS v(id, attempts, pid, ch)
-		WHERE outbox.id = v.id AND outbox.attempts = v.attempts AND outbox.state IN ('sending', 'pending')`,
+		WHERE outbox.id = v.id AND outbox.attempts = v.attempts AND outbox.state IN ('sending', 'pending')`),
 		now, now, pq.Array(ids), pq.Array(attempts), pq.Array(pids), pq.Array(chans))
 	if err != nil {
 		return fmt.Errorf("mark %d outbox messages sent: %w", len(sent), err)
@@ -228,9 +215,9 @@ func (tx *Tx) finishOutbox(ctx context.Context, now time.Time, o OutboxOutcome) 
 		if o.Uncounted {
 			give = 1
 		}
-		_, err = tx.exec(ctx, `UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, attempts = attempts - ?, updated_at = ?
+		_, err = tx.exec(ctx, `UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, attempts = attempts - ?, rate_limited = ?, updated_at = ?
 			WHERE id = ? AND attempts = ? AND state = 'sending'`,
-			o.RetryAt.UTC(), truncate(o.Error, 2000), give, now, o.ID, o.Attempts)
+			o.RetryAt.UTC(), truncate(o.Error, 2000), give, o.RateLimited, now, o.ID, o.Attempts)
 	case OutboxDead:
 		var res interface{ RowsAffected() (int64, error) }
 		res, err = tx.exec(ctx, `UPDATE outbox SET state = 'dead', last_error = ?, updated_at = ?
@@ -272,14 +259,23 @@ func truncate(s string, n int) string {
 	return strings.ToValidUTF8(s[:n], "")
 }
 
-// ReclaimOutbox puts back to pending the messages claimed before olderThan
-// and never finished (their dispatcher crashed or hung), flagged as
-// reclaimed so the next sender checks whether the platform already has them.
-// It returns how many it reclaimed.
-func (d *DB) ReclaimOutbox(ctx context.Context, now, olderThan time.Time) (int, error) {
+// ReclaimOutbox puts back to pending the messages whose claimer will not
+// finish them, and returns how many: those of a replica whose lease
+// (ReplicaLease) has lapsed, at once, for it is gone; those of a claimer
+// that holds no lease at all (a replica of a version before leases, during
+// a rolling upgrade) once claimed before unleasedBefore, the time a lease
+// would have given it; and any claimed before olderThan, for its replica
+// hangs. They are flagged as reclaimed so that the next sender checks
+// whether the platform already has them.
+func (d *DB) ReclaimOutbox(ctx context.Context, now, olderThan, unleasedBefore time.Time) (int, error) {
 	res, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE outbox SET state = 'pending', reclaimed = ?, next_attempt_at = ?, updated_at = ?,
-		last_error = 'reclaimed: the dispatcher that claimed it did not finish'
-		WHERE state = 'sending' AND claimed_at < ?`), true, now.UTC(), now.UTC(), olderThan.UTC())
+		last_error = CASE WHEN claimed_at < ? THEN 'reclaimed: the dispatcher that claimed it did not finish in time'
+			ELSE 'reclaimed: the replica that claimed it is gone (its lease lapsed)' END
+		WHERE state = 'sending' AND (claimed_at < ?
+			OR EXISTS (SELECT 1 FROM leases l WHERE l.name = CAST(? AS TEXT) || outbox.claimed_by AND l.locked_until <= ?)
+			OR (claimed_at < ? AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.name = CAST(? AS TEXT) || outbox.claimed_by)))`),
+		true, now.UTC(), now.UTC(), olderThan.UTC(),
+		olderThan.UTC(), replicaLeasePrefix, now.UTC(), unleasedBefore.UTC(), replicaLeasePrefix)
 	if err != nil {
 		return 0, fmt.Errorf("reclaim outbox: %w", err)
 	}
@@ -357,11 +353,13 @@ type OutboxEntry struct {
 	CreatedAt       time.Time  `db:"created_at"`
 	UpdatedAt       time.Time  `db:"updated_at"`
 	SentAt          *time.Time `db:"sent_at"`
-	ReportedAt      *time.Time `db:"reported_at"` // a dead message's failure was reported
+	ReportedAt      *time.Time `db:"reported_at"`  // a dead message's failure was reported
+	Lane            string     `db:"lane"`         // bot.Lane of the message
+	RateLimited     bool       `db:"rate_limited"` // refused with a Retry-After: its lane waits for NextAttemptAt
 }
 
 const outboxColumns = `id, key, platform, kind, payload, parent_id, state, attempts, reclaimed, next_attempt_at, claimed_at, claimed_by,
-	platform_id, platform_channel, last_error, created_at, updated_at, sent_at, reported_at`
+	platform_id, platform_channel, last_error, created_at, updated_at, sent_at, reported_at, lane, rate_limited`
 
 // OutboxByKey returns the message with the given key, or a bot.ENotFound error.
 func (d *DB) OutboxByKey(ctx context.Context, key string) (*OutboxEntry, error) {

@@ -101,6 +101,11 @@ func (a *App) Open(ctx context.Context) (err error) {
 	}
 	capabilities.Attach(a.readers())
 	a.logPlatforms()
+	// Slack publishes no rate-limit headers: its channels are paced as
+	// Slack documents (about one message a second, short bursts), as its
+	// sender's own pacing also does. Discord's sender follows the headers
+	// and says when a lane must wait.
+	outboxPace := map[string]jobs.Rate{bot.PlatformSlack: {Every: slackbot.DefaultPostInterval, Burst: slackbot.DefaultPostBurst}}
 	a.Dispatcher = &jobs.Dispatcher{
 		Store:        a.DB,
 		Senders:      senders,
@@ -108,11 +113,14 @@ func (a *App) Open(ctx context.Context) (err error) {
 		Owner:        replicaName(),
 		Logger:       a.Logger.With("job", "outbox"),
 		Metrics:      jobs.NewDispatcherMetrics(a.Registry),
+		Pace:         outboxPace,
 		MaxAttempts:  a.Config.Outbox.MaxAttempts,
 		BackoffMin:   a.Config.Outbox.BackoffMin,
 		BackoffMax:   a.Config.Outbox.BackoffMax,
 		ReclaimAfter: a.Config.Outbox.ReclaimAfter,
 	}
+
+	a.Registry.MustRegister(a.Dispatcher.Collector())
 
 	a.Scheduler = &jobs.Scheduler{Leases: a.DB, Clock: a.Clock, Holder: a.Dispatcher.Owner, Logger: a.Logger.With("job", "scheduler")}
 	addJobs(a.Scheduler, a.Router)

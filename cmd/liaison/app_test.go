@@ -95,7 +95,8 @@ func TestHealthReadinessAndMetricsAnswer(t *testing.T) {
 				t.Errorf("GET /readyz = %d %q, want 200 ready", code, body)
 			}
 			// Something in the outbox shows in the depth gauge.
-			err := app.DB.Enqueue(context.Background(), time.Now(), &bot.OutboxMessage{Key: "k", Platform: bot.PlatformDiscord, Kind: "post", NotBefore: time.Now().Add(time.Hour)})
+			err := app.DB.Enqueue(context.Background(), time.Now(), &bot.OutboxMessage{Key: "k", Platform: bot.PlatformDiscord, Kind: "post",
+				Payload: []byte(`{"channel_id":"D1"}`), NotBefore: time.Now().Add(time.Hour)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,6 +108,8 @@ func TestHealthReadinessAndMetricsAnswer(t *testing.T) {
 			for _, want := range []string{
 				`liaison_outbox_messages{state="pending"} 1`,
 				`liaison_outbox_messages{state="dead"} 0`,
+				`liaison_outbox_lane_messages{lane="discord:D1"} 1`,
+				`liaison_outbox_lane_backlog_age_seconds{lane="discord:D1"}`,
 				`liaison_inbound_events_total{platform="slack",type="event_callback"} 1`,
 				`go_goroutines`,
 			} {

@@ -240,6 +240,7 @@ func sendDigestNow(ctx context.Context, db *store.DB, cfg *config.Config, env En
 		MaxAttempts: cfg.Outbox.MaxAttempts, BackoffMin: cfg.Outbox.BackoffMin, BackoffMax: cfg.Outbox.BackoffMax, ReclaimAfter: cfg.Outbox.ReclaimAfter}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
+	defer disp.Release(context.WithoutCancel(ctx)) //nolint:errcheck // it lapses on its own anyway
 	for ctx.Err() == nil {
 		n, err := disp.DispatchOnce(ctx)
 		if err != nil {
