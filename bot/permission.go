@@ -88,6 +88,7 @@ var Permissions = []Permission{
 	{Action: "feedback.export", Doing: "Exporting feedback", Default: Who{Staff: true}},
 	{Action: "feedback.view", Doing: "Reading the feedback list", Default: Who{Staff: true}},
 	{Action: "drafts.create", Doing: "Drafting a public reply", Default: Who{Staff: true}},
+	{Action: "drafts.view", Doing: "Reading drafted replies", Default: Who{Staff: true}},
 	{Action: "route.test", Doing: "Testing the routing rules", Default: Who{Staff: true}},
 	{Action: "route.replay", Doing: "Replaying feedback through the routing rules", Default: Who{Admins: true}},
 	{Action: "digest.preview", Doing: "Previewing a digest", Default: Who{Staff: true}},
@@ -99,9 +100,53 @@ var Permissions = []Permission{
 	{Action: "moderation.slowmode", Doing: "Setting slowmode", Default: Who{Moderators: true}},
 	{Action: "moderation.note", Doing: "Adding notes to cases", Default: Who{Moderators: true}},
 	{Action: "moderation.cases", Doing: "Reading moderation cases", Default: Who{Moderators: true}},
+	{Action: "moderation.retry", Doing: "Retrying a moderation action Discord refused", Default: Who{Moderators: true}},
 	{Action: "giveaways.manage", Doing: "Running giveaways", Default: Who{Moderators: true, Admins: true}},
 	{Action: "watch.mute", Doing: "Muting web mentions", Default: Who{Staff: true}},
 	{Action: "watch.configure", Doing: "Changing the watch's queries", Default: Who{Admins: true}},
+}
+
+// Needs is what a /liaison subcommand declares it needs: the action (one
+// of Permissions) its caller must be allowed, for the whole subcommand or
+// per verb when its verbs differ (/liaison feedback list reads, close
+// changes). The Router checks it before the subcommand runs; help lists
+// for each person only what they may run.
+type Needs struct {
+	// Action is what every verb Verbs does not name needs, the bare
+	// subcommand included; "" lets everyone run them.
+	Action string
+	// Verbs maps a verb, in lower case, to the action it needs ("" for
+	// everyone).
+	Verbs map[string]string
+	// VerbOf reads the verb from the subcommand's arguments when it is not
+	// simply their first word (/liaison mod in:SERVER ban …); nil reads the
+	// first word.
+	VerbOf func(args string) string
+}
+
+// Need declares one action for a whole command, button or subcommand.
+func Need(action string) Needs { return Needs{Action: action} }
+
+// For returns the action that running the subcommand with args needs.
+func (n Needs) For(args string) string {
+	return n.ForVerb(n.Verb(args))
+}
+
+// Verb returns the verb of args, in lower case.
+func (n Needs) Verb(args string) string {
+	if n.VerbOf != nil {
+		return strings.ToLower(n.VerbOf(args))
+	}
+	verb, _, _ := strings.Cut(strings.TrimSpace(args), " ")
+	return strings.ToLower(verb)
+}
+
+// ForVerb returns the action verb needs.
+func (n Needs) ForVerb(verb string) string {
+	if a, ok := n.Verbs[strings.ToLower(verb)]; ok {
+		return a
+	}
+	return n.Action
 }
 
 // PermissionFor returns the catalogue entry of action.

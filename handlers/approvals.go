@@ -69,17 +69,22 @@ func (ap *Approvals) attach(discord messageReader, slack slackDirect) {
 // and the events that make a draft stale; the approval message's buttons,
 // and the relay's Draft reply; the Draft reply, Edit and Reject forms;
 // /liaison reply, draft and drafts; and the jobs that settle drafts.
+// Drafting needs drafts.create and reading drafts drafts.view; deciding
+// (the approval message's buttons and forms, ✅ and ❌) needs no
+// permission: the approvals policy says who decides.
 func (ap *Approvals) Register(r *Router) {
 	r.OnEvent(ap.event)
-	r.OnAction("approvals", ap.action)
-	r.OnAction(draftReplyAction, ap.draftReplyClicked)
-	r.OnForm("approvals", ap.form)
+	r.OnAction("approvals", "", ap.action)
+	r.OnAction(draftReplyAction, "drafts.create", ap.draftReplyClicked)
+	r.OnForm("approvals.draft", "drafts.create", ap.form)
+	r.OnForm("approvals", "", ap.form)
 	r.OnSubcommand("reply", "<feedback id> <text>",
-		"draft a public reply to a feedback item; it is posted in Discord once approved", ap.replySubcommand)
+		"draft a public reply to a feedback item; it is posted in Discord once approved", bot.Need("drafts.create"), ap.replySubcommand)
 	r.OnSubcommand("draft", "<Discord message link> <text> | show N",
-		"draft a public reply to any Discord message, or show a draft and its history", ap.draftSubcommand)
+		"draft a public reply to any Discord message, or show a draft and its history",
+		bot.Needs{Action: "drafts.create", Verbs: map[string]string{"show": "drafts.view"}}, ap.draftSubcommand)
 	r.OnSubcommand("drafts", "[pending|mine|all]",
-		"the drafted replies and where each stands", ap.draftsSubcommand)
+		"the drafted replies and where each stands", bot.Need("drafts.view"), ap.draftsSubcommand)
 	for _, j := range jobs.DraftJobs(ap) {
 		r.AddJob(j)
 	}

@@ -51,13 +51,15 @@ func checkReply(text string) (string, error) {
 	return text, nil
 }
 
-// mayDraft checks that drafting is set up and that u may draft.
+// mayDraft checks that drafting is set up and that u drafts from Slack,
+// where approvals happen. Who may draft (drafts.create) is declared where
+// the drafting commands, button and form register.
 func (ap *Approvals) mayDraft(u bot.User) error {
 	if !ap.cfg.Approvals.Enabled {
 		return bot.Errorf(bot.EInvalid, "Drafting replies is not set up here yet: ask an admin to add an approvals: section to liaison.yaml.")
 	}
-	if u.Platform != bot.PlatformSlack || ap.dir.Person(u) == "" {
-		return bot.Errorf(bot.EForbidden, "Only staff listed in liaison.yaml's people: (with their Slack id) can draft public replies.")
+	if u.Platform != bot.PlatformSlack {
+		return bot.Errorf(bot.EInvalid, "Public replies are drafted in Slack, where they wait for approval.")
 	}
 	return nil
 }

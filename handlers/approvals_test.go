@@ -439,7 +439,7 @@ func TestEachDraftingPathMakesADraftWaitingInTheApprovalsChannel(t *testing.T) {
 
 		// What cannot be drafted changes nothing and says why.
 		for _, tc := range []struct{ user, text, want string }{
-			{"U01NOBODY", fmt.Sprintf("reply %d hi", it.ID), "Only staff listed in liaison.yaml's people:"},
+			{"U01NOBODY", fmt.Sprintf("reply %d hi", it.ID), "Drafting a public reply is for staff: bob, carol, dave, or erin."},
 			{apBob, "reply 99 hi", "There is no feedback item 99."},
 			{apBob, fmt.Sprintf("reply %d", it.ID), "Write the reply after the number"},
 			{apBob, fmt.Sprintf("reply %d %s", it.ID, strings.Repeat("a", 2001)), "The reply is 2001 characters long; Discord takes at most 2000"},

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/access"
 	"github.com/liaison-bot/liaison/bot/config"
 	"github.com/liaison-bot/liaison/bot/store"
 	"github.com/liaison-bot/liaison/handlers/moderation"
@@ -32,10 +33,12 @@ type Readers struct {
 	// target still stands.
 	Discord messageReader
 	// Guilds reads Discord servers (members, roles, bans, history) for
-	// moderation.
+	// moderation, and the Discord roles of people acting from Slack for
+	// the permission checks.
 	Guilds moderation.GuildReader
-	// SlackDirect reads Slack user groups (approvers) and the outbox key of
-	// Liaison's own messages, and shows one person a message directly.
+	// SlackDirect reads Slack user groups (approvers, and staff: or
+	// permissions: entries naming a group) and the outbox key of Liaison's
+	// own messages, and shows one person a message directly.
 	SlackDirect slackDirect
 }
 
@@ -48,6 +51,9 @@ type Capabilities struct {
 	Moderation *moderation.Moderation
 	Digest     *Digest
 	Help       *Help
+	// access is the Router's permission checker; Attach gives it the
+	// platform readers.
+	access *access.Checker
 }
 
 // Build builds every capability and registers it on a new Router.
@@ -67,7 +73,8 @@ func Build(d Deps) *Capabilities {
 		d.Clock = bot.SystemClock{}
 	}
 	dir := directory{cfg: d.Config}
-	c := &Capabilities{Router: emptyRouter(d.DB, d.Clock)}
+	c := &Capabilities{access: &access.Checker{Config: d.Config}}
+	c.Router = emptyRouter(d.DB, d.Clock, c.access)
 	c.Feedback = newFeedback(d.DB, d.Config, d.Clock, dir)
 	c.Moderation = moderation.New(moderation.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir, Feedback: c.Feedback})
 	c.Digest = newDigest(d.DB, d.Config, d.Clock, dir)
@@ -86,10 +93,14 @@ func Build(d Deps) *Capabilities {
 // New returns the Router of Build(d): every capability registered.
 func New(d Deps) *Router { return Build(d).Router }
 
-// Attach gives every capability the platform readers it uses, replacing
-// those it had: the adapters need the Router to exist first, so they come
-// after Build. Call it before the Router serves.
+// Attach gives every capability, and the Router's permission checks, the
+// platform readers they use, replacing those they had: the adapters need
+// the Router to exist first, so they come after Build. Call it before the
+// Router serves. Without a Slack reader a Slack group in staff: or
+// permissions: matches nobody; without a Discord one, nobody acting from
+// Slack holds a Discord role.
 func (c *Capabilities) Attach(r Readers) {
+	c.access.Groups, c.access.Members = r.SlackDirect, r.Guilds
 	c.Feedback.attach(r.Discord, r.SlackDirect)
 	c.Approvals.attach(r.Discord, r.SlackDirect)
 	c.Moderation.Attach(r.Guilds)

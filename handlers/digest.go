@@ -48,7 +48,7 @@ func newDigest(db *store.DB, cfg *config.Config, clock bot.Clock, dir directory)
 func (dc *Digest) Register(r *Router) {
 	r.OnEvent(dc.statsEvent)
 	r.OnSubcommand("digest", "preview [name]",
-		"the community digest of the period so far, shown to you only", dc.subcommand)
+		"the community digest of the period so far, shown to you only", bot.Need("digest.preview"), dc.subcommand)
 	r.AddJob(jobs.FoldStats(dc.db))
 	r.AddJobFor(func(owner string, logger *slog.Logger) jobs.Job {
 		return (&jobs.Digests{Store: dc.db, Poster: dc, Digests: dc.cfg.Digests, Owner: owner, Logger: logger}).Job()

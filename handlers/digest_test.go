@@ -397,7 +397,8 @@ func TestTheDigestPreviewShowsThePeriodSoFarToTheCallerOnly(t *testing.T) {
 		{"digest preview monthly", `There is no digest called "monthly". The digests are: weekly.`},
 		{"digest show", "Use /liaison digest preview"},
 	} {
-		_, err := b.r.HandleCommand(context.Background(), &bot.Command{Place: bot.Place{Platform: bot.PlatformSlack}, Name: "liaison", Text: tt.args})
+		_, err := b.r.HandleCommand(context.Background(), &bot.Command{Place: bot.Place{Platform: bot.PlatformSlack}, Name: "liaison", Text: tt.args,
+			User: bot.User{Platform: bot.PlatformSlack, ID: "U01CAROL"}})
 		if !strings.Contains(bot.ErrorMessage(err), tt.want) {
 			t.Errorf("/liaison %s = %v, want %q", tt.args, err, tt.want)
 		}

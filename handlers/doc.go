@@ -3,7 +3,10 @@
 // Approvals (approvals*.go), Digest (digest*.go), Help (help.go), and
 // Moderation, in handlers/moderation. Each is built from the part of Deps
 // it needs and registers its events, commands, buttons, forms and jobs on
-// the Router (router.go), which only records identities and dispatches.
+// the Router (router.go), which only records identities, checks that the
+// person may do the action each command, button and form declares (from
+// liaison.yaml's staff:, admins: and permissions:, through bot/access), and
+// dispatches.
 // A capability asks another for something only through a narrow exported
 // method named for what it means (Feedback.MarkAnswered), never its
 // internals. Build (capabilities.go) wires them.

@@ -50,17 +50,29 @@ const relayQuoteMax = 2500
 // deletions; /feedback and the Send to product menu; the relay's buttons
 // (but Draft reply, which approvals answers) and its Tag form; /liaison
 // feedback and /liaison route; and the SLA reminders, every minute.
+//
+// The community's ways in are everyone's: a message in a feedback channel,
+// Discord's /feedback, the Send to product menu and shortcut, a 📣 flag and
+// a 👍 vote. Logging feedback from Slack and everything that handles an
+// item (the relay's buttons and form, /liaison feedback, /liaison route)
+// need the action each declares.
 func (fb *Feedback) Register(r *Router) {
 	r.OnEvent(fb.event)
-	r.OnCommand("feedback", fb.command)
-	r.OnCommand(sendToProduct, fb.command)
-	r.OnCommand(sendToProductShortcut, fb.command)
-	r.OnAction("feedback", fb.action)
-	r.OnForm("feedback", fb.form)
+	r.OnCommand("feedback", "", fb.command)
+	r.OnCommand(bot.PlatformSlack+":feedback", "feedback.log", fb.logCommand)
+	r.OnCommand(sendToProduct, "", fb.command)
+	r.OnCommand(sendToProductShortcut, "", fb.command)
+	r.OnAction("feedback.ack", "feedback.acknowledge", fb.action)
+	r.OnAction("feedback.tag", "feedback.tag", fb.action)
+	r.OnAction("feedback.claim", "feedback.claim", fb.action)
+	r.OnAction("feedback.close", "feedback.close", fb.action)
+	r.OnForm("feedback.tag", "feedback.tag", fb.form)
 	r.OnSubcommand("feedback", "list [open|mine|tag:X] | show N | close N [reason]",
-		"the feedback items Liaison tracks: list them, see one, close one", fb.subcommand)
+		"the feedback items Liaison tracks: list them, see one, close one",
+		bot.Needs{Action: "feedback.view", Verbs: map[string]string{"close": "feedback.close"}}, fb.subcommand)
 	r.OnSubcommand("route", `test "<text>" [#channel] | replay 7d`,
-		"which routes a text would match, or where the last days' items would have gone", fb.routeSubcommand)
+		"which routes a text would match, or where the last days' items would have gone",
+		bot.Needs{Verbs: map[string]string{"test": "route.test", "replay": "route.replay"}}, fb.routeSubcommand)
 	if fb.cfg.Feedback.Enabled {
 		r.AddDiscordCommand(bot.CommandSpec{Name: "feedback", Description: "Send feedback to the team", Options: []bot.OptionSpec{
 			{Name: "text", Description: "What would you like the team to know?", Type: "string", Required: true},

@@ -16,11 +16,14 @@ import (
 // product menu, the relay's Acknowledge, Tag, Claim and Close, and
 // /liaison feedback list|show|close.
 
-// command handles /feedback (Discord and Slack) and the Send to
-// product menu.
+// errFeedbackOff answers a feedback command while feedback is not set up.
+var errFeedbackOff = bot.Errorf(bot.EInvalid, "Feedback is not set up here yet: ask an admin to add a feedback: section to liaison.yaml.")
+
+// command handles Discord's /feedback and the Send to product menu (and
+// Slack's shortcut of that name).
 func (fb *Feedback) command(ctx context.Context, c *bot.Command) (*bot.Reply, error) {
 	if !fb.cfg.Feedback.Enabled {
-		return nil, bot.Errorf(bot.EInvalid, "Feedback is not set up here yet: ask an admin to add a feedback: section to liaison.yaml.")
+		return nil, errFeedbackOff
 	}
 	var m *bot.Message
 	how := "command"
@@ -30,20 +33,6 @@ func (fb *Feedback) command(ctx context.Context, c *bot.Command) (*bot.Reply, er
 		if m.Author.Bot {
 			return nil, bot.Errorf(bot.EInvalid, "That message comes from a bot; only what people say can be sent as feedback.")
 		}
-	case c.Platform == bot.PlatformSlack:
-		text := strings.TrimSpace(c.Text)
-		customer := ""
-		if i := strings.LastIndex(text, " from "); i >= 0 {
-			text, customer = strings.TrimSpace(text[:i]), strings.TrimSpace(text[i+len(" from "):])
-		}
-		if text == "" {
-			return nil, bot.Errorf(bot.EInvalid, "Write the feedback after the command: /feedback the export is too slow from Acme (call with Jane)")
-		}
-		if !fb.dir.IsStaff(c.User) {
-			return nil, bot.Errorf(bot.EForbidden, "Only staff listed in liaison.yaml's people: can log feedback from Slack.")
-		}
-		m = &bot.Message{Place: c.Place, ID: c.FirstKey(), Author: c.User, Text: text}
-		return fb.logStaffFeedback(ctx, m, customer, c.User)
 	default:
 		text := strings.TrimSpace(cmp.Or(c.Option("text"), c.Text))
 		if text == "" {
@@ -63,6 +52,24 @@ func (fb *Feedback) command(ctx context.Context, c *bot.Command) (*bot.Reply, er
 		return &bot.Reply{Text: fmt.Sprintf("Sent to the team as feedback #%d. Thanks!", it.ID)}, nil
 	}
 	return &bot.Reply{Text: fmt.Sprintf("Thanks! The team has your feedback (#%d).", it.ID)}, nil
+}
+
+// logCommand handles Slack's /feedback <text> [from <customer>]: staff log
+// what they heard elsewhere (feedback.log).
+func (fb *Feedback) logCommand(ctx context.Context, c *bot.Command) (*bot.Reply, error) {
+	if !fb.cfg.Feedback.Enabled {
+		return nil, errFeedbackOff
+	}
+	text := strings.TrimSpace(c.Text)
+	customer := ""
+	if i := strings.LastIndex(text, " from "); i >= 0 {
+		text, customer = strings.TrimSpace(text[:i]), strings.TrimSpace(text[i+len(" from "):])
+	}
+	if text == "" {
+		return nil, bot.Errorf(bot.EInvalid, "Write the feedback after the command: /feedback the export is too slow from Acme (call with Jane)")
+	}
+	m := &bot.Message{Place: c.Place, ID: c.FirstKey(), Author: c.User, Text: text}
+	return fb.logStaffFeedback(ctx, m, customer, c.User)
 }
 
 func (fb *Feedback) logStaffFeedback(ctx context.Context, m *bot.Message, customer string, by bot.User) (*bot.Reply, error) {

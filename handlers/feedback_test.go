@@ -64,8 +64,13 @@ type fbBundle struct {
 func setupFeedback(t *testing.T, db *store.DB) *fbBundle { return setupFeedbackTB(t, db) }
 
 func setupFeedbackTB(t testing.TB, db *store.DB) *fbBundle {
+	return setupFeedbackYAML(t, db, feedbackYAML)
+}
+
+// setupFeedbackYAML is setupFeedback with the configuration yaml.
+func setupFeedbackYAML(t testing.TB, db *store.DB, yaml string) *fbBundle {
 	t.Helper()
-	cfg, err := config.Parse("liaison.yaml", []byte(feedbackYAML))
+	cfg, err := config.Parse("liaison.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -158,9 +158,12 @@ type modBundle struct {
 	step  time.Duration // the clock moves this much before each Discord command
 }
 
-func setupMod(t *testing.T, db *store.DB) *modBundle {
+func setupMod(t *testing.T, db *store.DB) *modBundle { return setupModYAML(t, db, modYAML) }
+
+// setupModYAML is setupMod with the configuration yaml.
+func setupModYAML(t *testing.T, db *store.DB, yaml string) *modBundle {
 	t.Helper()
-	cfg, err := config.Parse("liaison.yaml", []byte(modYAML))
+	cfg, err := config.Parse("liaison.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +388,7 @@ func TestRefusalsAreClearAndChangeNothing(t *testing.T) {
 			want string
 		}{
 			{"a non-moderator", uBob, []string{"timeout", "user", uMallory, "duration", "1h", "reason", "x"},
-				"Only moderators can time members out: you need the moderators role or Discord's Timeout Members permission."},
+				"Timing members out is for the Discord moderators. Nothing was changed"},
 			{"a target above the moderator", uDave, []string{"kick", "user", uSam, "reason", "x"}, "sam is above you in the role list"},
 			{"a protected member", uDave, []string{"ban", "user", uPat, "reason", "x"}, "pat has the partners role, which is protected"},
 			{"oneself", uDave, []string{"warn", "user", uDave, "reason", "x"}, "You cannot moderate yourself."},
@@ -511,9 +514,9 @@ func TestSlackStaffModerateAsTheirDiscordIdentity(t *testing.T) {
 			t.Errorf("audit reason = %q", a.Reason)
 		}
 		for _, tt := range []struct{ user, text, want string }{
-			{"U01BOB", "mod kick mallory x", "Only moderators can kick members"},
-			{"U01CAROL", "mod warn mallory x", "has no discord: account"},
-			{"U0STRANGER", "mod warn mallory x", "is not in liaison.yaml's people:"},
+			{"U01BOB", "mod kick mallory x", "Kicking members is for the Discord moderators."},
+			{"U01CAROL", "mod warn mallory x", "Warning members is for the Discord moderators."}, // no Discord account, no role
+			{"U0STRANGER", "mod warn mallory x", "Warning members is for the Discord moderators."},
 			{"U01DAVE", "mod warn nobody x", "Nobody called nobody is on the Discord server"},
 			{"U01DAVE", "mod frobnicate mallory", "There is no /liaison mod frobnicate"},
 		} {
@@ -888,7 +891,7 @@ func TestTheModerateMenuOfAFeedbackItemActsOnItsAuthor(t *testing.T) {
 		if up := b.outboxWith(t, fmt.Sprintf("case:%s:2:archive:slack", mGuild)); len(up) != 1 || !strings.Contains(up[0].Payload, "purge-case-2.txt") {
 			t.Errorf("archive = %+v", up)
 		}
-		if _, err := b.click(t, bot.User{Platform: bot.PlatformSlack, ID: "U01CAROL"}, r.Buttons[1]); err == nil || !strings.Contains(bot.ErrorMessage(err), "no discord: account") {
+		if _, err := b.click(t, bot.User{Platform: bot.PlatformSlack, ID: "U01CAROL"}, r.Buttons[1]); err == nil || !strings.Contains(bot.ErrorMessage(err), "Timing members out is for the Discord moderators.") {
 			t.Errorf("carol's timeout: %v", err)
 		}
 	})

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/access"
 	"github.com/liaison-bot/liaison/bot/store"
 	"github.com/liaison-bot/liaison/jobs"
 )
@@ -18,52 +19,76 @@ import (
 type EventFunc func(ctx context.Context, tx *store.Tx, ev bot.Event) error
 
 // Subcommand is one `/liaison <name> …` command in Slack, declared as data so
-// help, errors and suggestions come from one place.
+// help, errors, suggestions and who may run it come from one place.
 type Subcommand struct {
-	Name    string
-	Usage   string // arguments, e.g. "list [open|mine|tag:X]"
-	Summary string // one line for the help
-	Run     func(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error)
+	Name  string
+	Usage string // arguments, e.g. "list [open|mine|tag:X] | close N": one alternative per verb, split by " | "
+	// Summary is one line for the help.
+	Summary string
+	// Needs is the action running it needs, per verb when they differ.
+	Needs bot.Needs
+	Run   func(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error)
+}
+
+// handler is a command, button or form handler with the action (one of
+// bot.Permissions) its user must be allowed; "" is everyone.
+type handler[T any] struct {
+	action string
+	run    func(ctx context.Context, in T) (*bot.Reply, error)
 }
 
 // Router implements bot.Handler: it records each event's, command's,
 // click's and form's platform identities (so a redelivery is answered
-// once), then hands it to the capability that registered it. It holds no
-// capability logic and no capability state: capabilities register what
-// they answer with the On… and Add… methods, and Build wires them.
+// once), checks that the person may do what the command, button or form
+// declared it needs, then hands it to the capability that registered it.
+// It holds no capability logic and no capability state: capabilities
+// register what they answer with the On… and Add… methods, and Build wires
+// them.
 //
 // Registration happens before the Router serves; the Router is then safe
 // for concurrent use.
 type Router struct {
-	db    *store.DB // where identities are recorded
-	clock bot.Clock
+	db     *store.DB // where identities are recorded
+	clock  bot.Clock
+	access *access.Checker // who may do what
 
 	events      []EventFunc
 	subcommands map[string]*Subcommand
-	commands    map[string]func(ctx context.Context, c *bot.Command) (*bot.Reply, error) // top-level: /feedback, /warn, menus
-	actions     map[string]func(ctx context.Context, a *bot.Action) (*bot.Reply, error)  // by ActionID, or its prefix before "."
-	forms       map[string]func(ctx context.Context, s *bot.Submission) (*bot.Reply, error)
+	commands    map[string]handler[*bot.Command] // top-level: /feedback, /warn, menus; "slack:feedback" for one platform's
+	actions     map[string]handler[*bot.Action]  // by ActionID, or its prefix before "."
+	forms       map[string]handler[*bot.Submission]
 	specs       []bot.CommandSpec
 	jobs        []func(owner string, logger *slog.Logger) jobs.Job
 }
 
 var _ bot.Handler = (*Router)(nil)
 
-// emptyRouter returns a Router on which nothing is registered yet.
-func emptyRouter(db *store.DB, clock bot.Clock) *Router {
+// emptyRouter returns a Router on which nothing is registered yet, checking
+// permissions with access.
+func emptyRouter(db *store.DB, clock bot.Clock, access *access.Checker) *Router {
 	return &Router{
 		db:          db,
 		clock:       clock,
+		access:      access,
 		subcommands: map[string]*Subcommand{},
-		commands:    map[string]func(context.Context, *bot.Command) (*bot.Reply, error){},
-		actions:     map[string]func(context.Context, *bot.Action) (*bot.Reply, error){},
-		forms:       map[string]func(context.Context, *bot.Submission) (*bot.Reply, error){},
+		commands:    map[string]handler[*bot.Command]{},
+		actions:     map[string]handler[*bot.Action]{},
+		forms:       map[string]handler[*bot.Submission]{},
 	}
 }
 
-// Registration. The parameters are plain func types so that a capability
-// in a package of its own registers through a small interface of its own
-// (handlers/moderation's registrar) without importing this package.
+// Registration. Each command, subcommand, button and form declares the
+// action (capability.verb, one of bot.Permissions) its user must be
+// allowed, or "" when anyone may use it: the Router refuses everyone else
+// before the handler runs, so handlers never check who may on their own.
+// Approving a draft is not a permission (the approvals policy decides), so
+// approval buttons declare none. Events declare nothing: no reaction is
+// permissioned (👍 votes and 📣 flags are everyone's; ✅ and ❌ follow the
+// approvals policy).
+//
+// The parameters are plain types so that a capability in a package of its
+// own registers through a small interface of its own (handlers/moderation's
+// registrar) without importing this package.
 
 // OnEvent adds an event handler. Every event runs every handler, in the
 // order they were added, in one transaction.
@@ -72,33 +97,39 @@ func (r *Router) OnEvent(f func(ctx context.Context, tx *store.Tx, ev bot.Event)
 }
 
 // OnCommand routes the top-level command name (a Discord slash command, a
-// message menu, a Slack slash command or shortcut) to run.
-func (r *Router) OnCommand(name string, run func(ctx context.Context, c *bot.Command) (*bot.Reply, error)) {
+// message menu, a Slack slash command or shortcut) to run, for those who
+// may do action. A name qualified by a platform ("slack:feedback") is that
+// platform's command only, and wins over the bare name.
+func (r *Router) OnCommand(name, action string, run func(ctx context.Context, c *bot.Command) (*bot.Reply, error)) {
 	mustBeNew(r.commands, name, "command")
-	r.commands[name] = run
+	r.commands[name] = handler[*bot.Command]{mustBeAction(action), run}
 }
 
-// OnSubcommand routes `/liaison name …` to run; usage and summary are what
-// help shows.
-func (r *Router) OnSubcommand(name, usage, summary string, run func(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error)) {
+// OnSubcommand routes `/liaison name …` to run, for those who may do what
+// needs declares; usage and summary are what help shows.
+func (r *Router) OnSubcommand(name, usage, summary string, needs bot.Needs, run func(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error)) {
 	mustBeNew(r.subcommands, name, "subcommand")
-	r.subcommands[name] = &Subcommand{Name: name, Usage: usage, Summary: summary, Run: run}
+	mustBeAction(needs.Action)
+	for _, a := range needs.Verbs {
+		mustBeAction(a)
+	}
+	r.subcommands[name] = &Subcommand{Name: name, Usage: usage, Summary: summary, Needs: needs, Run: run}
 }
 
 // OnAction routes the buttons whose ActionID is id, or whose prefix before
-// "." is id, to run. A whole ActionID wins over a prefix: the relay's
-// "feedback.draft" button belongs to approvals, its other "feedback." ones
-// to feedback.
-func (r *Router) OnAction(id string, run func(ctx context.Context, a *bot.Action) (*bot.Reply, error)) {
+// "." is id, to run, for those who may do action. A whole ActionID wins
+// over a prefix.
+func (r *Router) OnAction(id, action string, run func(ctx context.Context, a *bot.Action) (*bot.Reply, error)) {
 	mustBeNew(r.actions, id, "action")
-	r.actions[id] = run
+	r.actions[id] = handler[*bot.Action]{mustBeAction(action), run}
 }
 
-// OnForm routes the forms whose CallbackID's prefix before "." is prefix to
-// run.
-func (r *Router) OnForm(prefix string, run func(ctx context.Context, s *bot.Submission) (*bot.Reply, error)) {
-	mustBeNew(r.forms, prefix, "form")
-	r.forms[prefix] = run
+// OnForm routes the forms whose CallbackID is id, or whose prefix before
+// "." is id, to run, for those who may do action. A whole CallbackID wins
+// over a prefix.
+func (r *Router) OnForm(id, action string, run func(ctx context.Context, s *bot.Submission) (*bot.Reply, error)) {
+	mustBeNew(r.forms, id, "form")
+	r.forms[id] = handler[*bot.Submission]{mustBeAction(action), run}
 }
 
 // AddDiscordCommand declares an application command for the Discord
@@ -123,6 +154,15 @@ func mustBeNew[V any](m map[string]V, name, what string) {
 	if _, ok := m[name]; ok {
 		panic(fmt.Sprintf("handlers: %s %q is registered twice", what, name))
 	}
+}
+
+// mustBeAction panics when action is neither "" nor in bot.Permissions: a
+// misspelt action would allow nobody, and permissions: could not name it.
+func mustBeAction(action string) string {
+	if _, ok := bot.PermissionFor(action); action != "" && !ok {
+		panic(fmt.Sprintf("handlers: action %q is not in bot.Permissions", action))
+	}
+	return action
 }
 
 // DiscordCommands lists the application commands capabilities handle, for
@@ -194,6 +234,15 @@ func (r *Router) seenOnce(ctx context.Context, d *bot.Delivery) (bool, error) {
 	return first, err
 }
 
+// allow returns nil when u may do action ("" is everyone's), else the
+// forbidden bot.Error saying who may, which the adapter shows u alone.
+func (r *Router) allow(ctx context.Context, u bot.User, action string) error {
+	if action == "" {
+		return nil
+	}
+	return r.access.Check(ctx, u, action)
+}
+
 // HandleCommand answers a slash command or a context-menu command.
 func (r *Router) HandleCommand(ctx context.Context, c *bot.Command) (*bot.Reply, error) {
 	if first, err := r.seenOnce(ctx, &c.Delivery); err != nil || !first {
@@ -202,10 +251,17 @@ func (r *Router) HandleCommand(ctx context.Context, c *bot.Command) (*bot.Reply,
 	if c.Name == "liaison" {
 		return r.runSubcommand(ctx, c)
 	}
-	if h, ok := r.commands[c.Name]; ok {
-		return h(ctx, c)
+	h, ok := r.commands[c.Platform+":"+c.Name]
+	if !ok {
+		h, ok = r.commands[c.Name]
 	}
-	return nil, bot.Errorf(bot.ENotFound, "Liaison does not handle /%s yet. Try /liaison help.", c.Name)
+	if !ok {
+		return nil, bot.Errorf(bot.ENotFound, "Liaison does not handle /%s yet. Try /liaison help.", c.Name)
+	}
+	if err := r.allow(ctx, c.User, h.action); err != nil {
+		return nil, err
+	}
+	return h.run(ctx, c)
 }
 
 func (r *Router) runSubcommand(ctx context.Context, c *bot.Command) (*bot.Reply, error) {
@@ -217,23 +273,88 @@ func (r *Router) runSubcommand(ctx context.Context, c *bot.Command) (*bot.Reply,
 	sc, ok := r.subcommands[name]
 	if !ok {
 		msg := fmt.Sprintf("There is no /liaison %s.", name)
-		if s := r.closest(name); s != "" {
+		s, err := r.closest(ctx, c.User, name)
+		if err != nil {
+			return nil, err
+		}
+		if s != "" {
 			msg += fmt.Sprintf(" Did you mean /liaison %s?", s)
 		}
 		return nil, bot.Errorf(bot.EInvalid, "%s Type /liaison help to see what Liaison can do.", msg)
 	}
-	return sc.Run(ctx, c, strings.TrimSpace(args))
+	args = strings.TrimSpace(args)
+	if err := r.allow(ctx, c.User, sc.Needs.For(args)); err != nil {
+		return nil, err
+	}
+	return sc.Run(ctx, c, args)
 }
 
-// closest suggests the subcommand nearest to a mistyped name.
-func (r *Router) closest(name string) string {
+// closest suggests the subcommand nearest to a mistyped name, among those
+// help lists for u: a suggestion is never something u may not run.
+func (r *Router) closest(ctx context.Context, u bot.User, name string) (string, error) {
+	p := r.permitsFor(u)
 	best, bestD := "", 3
-	for n := range r.subcommands {
-		if d := editDistance(name, n); d < bestD || (d == bestD && n < best) {
+	for n, sc := range r.subcommands {
+		d := editDistance(name, n)
+		if d > bestD || d == bestD && n >= best {
+			continue
+		}
+		if ok, err := p.lists(ctx, sc); err != nil {
+			return "", err
+		} else if ok {
 			best, bestD = n, d
 		}
 	}
-	return best
+	return best, nil
+}
+
+// permits answers, for one request, what one person may do: each Slack
+// group and Discord member it needs is read once however many questions
+// it is asked.
+type permits struct {
+	access *access.Checker
+	u      bot.User
+}
+
+// permitsFor returns the permits of u for one request.
+func (r *Router) permitsFor(u bot.User) permits {
+	return permits{access: r.access.Once(), u: u}
+}
+
+// may reports whether the person may do action ("" is everyone's).
+func (p permits) may(ctx context.Context, action string) (bool, error) {
+	if action == "" {
+		return true, nil
+	}
+	return p.access.Allowed(ctx, p.u, action)
+}
+
+// lists reports whether help lists sc for the person: they may run the
+// subcommand bare (its Needs.Action), or one of its verbs. A subcommand
+// whose bare form is everyone's but whose verbs all need an action
+// (/liaison mod, whose bare form shows its own help) is listed only for
+// those who may run one of the verbs.
+func (p permits) lists(ctx context.Context, sc *Subcommand) (bool, error) {
+	n := sc.Needs
+	if n.Action != "" || len(n.Verbs) == 0 {
+		if ok, err := p.may(ctx, n.Action); err != nil || ok {
+			return ok, err
+		}
+	}
+	for _, a := range n.Verbs {
+		if ok, err := p.may(ctx, a); err != nil || ok {
+			return ok, err
+		}
+	}
+	return false, nil
+}
+
+// whoMay names, for people, who may do action under liaison.yaml.
+func (p permits) whoMay(action string) string {
+	if action == "" {
+		return "everyone"
+	}
+	return p.access.WhoMay(action)
 }
 
 func editDistance(a, b string) int {
@@ -257,34 +378,40 @@ func editDistance(a, b string) int {
 }
 
 // HandleAction answers a button click, routed by the whole ActionID when a
-// capability registered it, else by its prefix ("feedback.ack" goes to the
-// "feedback" capability).
+// capability registered it, else by its prefix ("approvals.approve" goes
+// to what registered "approvals").
 func (r *Router) HandleAction(ctx context.Context, a *bot.Action) (*bot.Reply, error) {
 	if first, err := r.seenOnce(ctx, &a.Delivery); err != nil || !first {
 		return nil, err
 	}
-	h, ok := r.actions[a.ActionID]
-	if !ok {
-		prefix, _, _ := strings.Cut(a.ActionID, ".")
-		h, ok = r.actions[prefix]
-	}
-	if ok {
-		return h(ctx, a)
-	}
-	return nil, bot.Errorf(bot.ENotFound, "This button belongs to something Liaison no longer handles; nothing was changed.")
+	return dispatch(ctx, r, r.actions, a.ActionID, a.User, a, "button")
 }
 
-// HandleSubmission answers a submitted form, routed by its CallbackID's
-// prefix.
+// HandleSubmission answers a submitted form, routed by its whole CallbackID
+// when a capability registered it, else by its prefix.
 func (r *Router) HandleSubmission(ctx context.Context, s *bot.Submission) (*bot.Reply, error) {
 	if first, err := r.seenOnce(ctx, &s.Delivery); err != nil || !first {
 		return nil, err
 	}
-	prefix, _, _ := strings.Cut(s.CallbackID, ".")
-	if h, ok := r.forms[prefix]; ok {
-		return h(ctx, s)
+	return dispatch(ctx, r, r.forms, s.CallbackID, s.User, s, "form")
+}
+
+// dispatch runs the handler m holds for id, else for its prefix before
+// ".", once u may do the action it declared. what names a button or a form
+// in the answer to an id nothing handles.
+func dispatch[T any](ctx context.Context, r *Router, m map[string]handler[T], id string, u bot.User, in T, what string) (*bot.Reply, error) {
+	h, ok := m[id]
+	if !ok {
+		prefix, _, _ := strings.Cut(id, ".")
+		h, ok = m[prefix]
 	}
-	return nil, bot.Errorf(bot.ENotFound, "This form belongs to something Liaison no longer handles; nothing was changed.")
+	if !ok {
+		return nil, bot.Errorf(bot.ENotFound, "This %s belongs to something Liaison no longer handles; nothing was changed.", what)
+	}
+	if err := r.allow(ctx, u, h.action); err != nil {
+		return nil, err
+	}
+	return h.run(ctx, in)
 }
 
 // subcommand returns the subcommand called name (help explains one).

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/config"
@@ -52,7 +53,7 @@ func (c *Checker) Check(ctx context.Context, u bot.User, action string) error {
 		doing = "This"
 	}
 	return bot.Errorf(bot.EForbidden, "%s is for %s. Nothing was changed; ask one of them, or an admin to change permissions: in liaison.yaml.",
-		doing, c.Describe(c.Config.Who(action)))
+		doing, c.WhoMay(action))
 }
 
 // Allowed reports whether u may do action.
@@ -89,12 +90,22 @@ func (c *Checker) matches(ctx context.Context, u bot.User, w bot.Who, depth int)
 	}
 	roles := slices.Clone(w.DiscordRoles)
 	if w.Moderators {
-		roles = append(roles, "moderators")
+		roles = append(roles, c.moderatorRoles()...)
 	}
 	if len(roles) > 0 {
 		return c.holdsRole(ctx, u, person, roles)
 	}
 	return false, nil
+}
+
+// moderatorRoles names the Discord roles the moderators keyword means:
+// moderation.moderator_roles, or, like that key's own default, the role
+// discord.roles calls moderators.
+func (c *Checker) moderatorRoles() []string {
+	if r := c.Config.Moderation.ModeratorRoles; len(r) > 0 {
+		return r
+	}
+	return []string{"moderators"}
 }
 
 // person returns the people: entry of u, matched on u's platform.
@@ -168,6 +179,11 @@ func (c *Checker) holdsRole(ctx context.Context, u bot.User, p config.Person, na
 	return false, nil
 }
 
+// WhoMay names who may do action, as Describe does: "admins: carol".
+func (c *Checker) WhoMay(action string) string {
+	return c.Describe(c.Config.Who(action))
+}
+
 // Describe names w for people: "staff: carol, dave, or members of
 // @community-leads", "the Discord moderators", "everyone".
 func (c *Checker) Describe(w bot.Who) string {
@@ -222,4 +238,66 @@ func (c *Checker) Describe(w bot.Who) string {
 		return "admins: " + list
 	}
 	return list
+}
+
+// Once returns a copy of c that reads each Slack user group and Discord
+// member at most once: for one request that asks several questions, like
+// help listing what a person may run. A failed read is not remembered.
+// The copy is safe for concurrent use; it never sees later changes to a
+// group or a member, so keep it for one request only.
+func (c *Checker) Once() *Checker {
+	o := *c
+	if c.Groups != nil {
+		o.Groups = &onceGroups{r: c.Groups, read: map[string][]string{}}
+	}
+	if c.Members != nil {
+		o.Members = &onceMembers{r: c.Members, read: map[[2]string]memberRead{}}
+	}
+	return &o
+}
+
+// onceGroups remembers the user groups it read.
+type onceGroups struct {
+	r    groupReader
+	mu   sync.Mutex
+	read map[string][]string
+}
+
+func (g *onceGroups) UsergroupMembers(ctx context.Context, groupID string) ([]string, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if m, ok := g.read[groupID]; ok {
+		return m, nil
+	}
+	m, err := g.r.UsergroupMembers(ctx, groupID)
+	if err == nil {
+		g.read[groupID] = m
+	}
+	return m, err
+}
+
+// onceMembers remembers the members it read, and who is not a member.
+type onceMembers struct {
+	r    memberReader
+	mu   sync.Mutex
+	read map[[2]string]memberRead
+}
+
+type memberRead struct {
+	m   *bot.Member
+	err error // nil, or the bot.ENotFound of someone not on the server
+}
+
+func (o *onceMembers) GuildMember(ctx context.Context, guildID, userID string) (*bot.Member, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	k := [2]string{guildID, userID}
+	if r, ok := o.read[k]; ok {
+		return r.m, r.err
+	}
+	m, err := o.r.GuildMember(ctx, guildID, userID)
+	if err == nil || bot.ErrorCode(err) == bot.ENotFound {
+		o.read[k] = memberRead{m, err}
+	}
+	return m, err
 }

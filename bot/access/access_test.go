@@ -146,3 +146,65 @@ func TestARefusalSaysWhoMayAndAnUnreadableGroupRefuses(t *testing.T) {
 		t.Errorf("with Slack down: Allowed = %v, %v; want false and the error", ok, err)
 	}
 }
+
+func TestTheModeratorsAreTheHoldersOfModerationsModeratorRoles(t *testing.T) {
+	t.Parallel()
+	// moderation.moderator_roles names helpers: the moderators role of
+	// discord.roles no longer moderates.
+	c, _ := checker(t, "moderation:\n  moderator_roles: [helpers]\n")
+	ctx := context.Background()
+	for _, tt := range []struct {
+		who  string
+		u    bot.User
+		want bool
+	}{
+		{"a helper on Discord", helperD, true},
+		{"dave, holder of the role called moderators", daveS, false},
+	} {
+		if got, err := c.Allowed(ctx, tt.u, "moderation.kick"); err != nil || got != tt.want {
+			t.Errorf("%s: Allowed(moderation.kick) = %v, %v; want %v", tt.who, got, err, tt.want)
+		}
+	}
+}
+
+// countingMembers counts the Discord member reads.
+type countingMembers struct {
+	platform
+	memberReads int
+}
+
+func (m *countingMembers) GuildMember(ctx context.Context, guildID, userID string) (*bot.Member, error) {
+	m.memberReads++
+	return m.platform.GuildMember(ctx, guildID, userID)
+}
+
+func TestOnceReadsEachGroupAndMemberOnceForOneRequest(t *testing.T) {
+	t.Parallel()
+	c, p := checker(t, "staff: [{slack_group: S01LEADS}]\n")
+	m := &countingMembers{platform: *p}
+	c.Members = m
+	once := c.Once()
+	ctx := context.Background()
+	for _, action := range []string{"moderation.warn", "moderation.kick", "moderation.ban"} {
+		if ok, err := once.Allowed(ctx, daveS, action); !ok || err != nil {
+			t.Errorf("Allowed(dave, %s) = %v, %v", action, ok, err)
+		}
+		if ok, err := once.Allowed(ctx, carol, action); ok || err != nil {
+			t.Errorf("Allowed(carol, %s) = %v, %v", action, ok, err)
+		}
+	}
+	for _, action := range []string{"feedback.close", "feedback.tag"} {
+		if ok, err := once.Allowed(ctx, erin, action); !ok || err != nil {
+			t.Errorf("Allowed(erin, %s) = %v, %v", action, ok, err)
+		}
+	}
+	if m.memberReads != 1 || p.reads != 1 {
+		t.Errorf("%d member reads and %d group reads, want 1 and 1", m.memberReads, p.reads)
+	}
+	// The checker it was made from still reads every time.
+	c.Allowed(ctx, daveS, "moderation.warn")
+	c.Allowed(ctx, daveS, "moderation.warn")
+	if m.memberReads != 3 {
+		t.Errorf("the original checker read %d members in all, want 3", m.memberReads)
+	}
+}

@@ -47,6 +47,21 @@ func (e *e2e) settled(t *testing.T) {
 	}
 }
 
+// onlyRelay waits for the relay of the one feedback item in #product and
+// returns it.
+func (e *e2e) onlyRelay(t *testing.T) slackfake.Message {
+	t.Helper()
+	var relay slackfake.Message
+	e.waitSlack(t, "the relay in #product", func() bool {
+		msgs := e.slack.Messages("C01PRODUCT")
+		if len(msgs) == 1 {
+			relay = msgs[0]
+		}
+		return len(msgs) == 1
+	})
+	return relay
+}
+
 func (e *e2e) items(t *testing.T) []store.FeedbackItem {
 	t.Helper()
 	items, err := e.app.DB.ListFeedback(context.Background(), store.FeedbackFilter{Limit: 100})
@@ -136,14 +151,7 @@ func TestVotesEditsAndDeletesReachTheRelayThroughTheFakes(t *testing.T) {
 			t.Parallel()
 			e := startE2E(t, dialect)
 			m := e.discord.MessageCreate(e2eFeedback, e2eAlice, "search is slow")
-			var relay slackfake.Message
-			e.waitSlack(t, "the relay", func() bool {
-				msgs := e.slack.Messages("C01PRODUCT")
-				if len(msgs) == 1 {
-					relay = msgs[0]
-				}
-				return len(msgs) == 1
-			})
+			relay := e.onlyRelay(t)
 			// The relay's ts is recorded just after Slack shows it; a person
 			// reacts later than that.
 			e.settled(t)
@@ -192,14 +200,7 @@ func TestHostileTextIsRelayedSafelyAndTruncatedWithALink(t *testing.T) {
 	e := startE2E(t, store.SQLite)
 	hostile := "@everyone <!channel> <!here|here> <@U01CAROL> <!subteam^S1|@team> *bold* ```code``` " + strings.Repeat("the app crashes ", 300)
 	e.discord.MessageCreate(e2eFeedback, e2eAlice, hostile)
-	var relay slackfake.Message
-	e.waitSlack(t, "the relay", func() bool {
-		msgs := e.slack.Messages("C01PRODUCT")
-		if len(msgs) == 1 {
-			relay = msgs[0]
-		}
-		return len(msgs) == 1
-	})
+	relay := e.onlyRelay(t)
 	blocks := string(relay.Blocks) + relay.Text
 	for _, ping := range []string{"<!channel>", "<!here", "<@U01CAROL>", "<!subteam", "@everyone"} {
 		if strings.Contains(blocks, ping) {

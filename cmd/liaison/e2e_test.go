@@ -165,14 +165,7 @@ func TestFeedbackFlowsFromDiscordToSlackAndIsAcknowledgedThere(t *testing.T) {
 
 			// alice reports a crash in Discord's #feedback, with a ping attempt.
 			e.discord.MessageCreate(e2eFeedback, e2eAlice, "@everyone <!channel> the export button crashes on big files")
-			var relay slackfake.Message
-			e.waitSlack(t, "the relay in #product", func() bool {
-				msgs := e.slack.Messages("C01PRODUCT")
-				if len(msgs) == 1 {
-					relay = msgs[0]
-				}
-				return len(msgs) == 1
-			})
+			relay := e.onlyRelay(t)
 			blocks := string(relay.Blocks)
 			for _, want := range []string{"Feedback #1 from alice in #feedback", "negative: crashes", "Acknowledge", "feedback.ack"} {
 				if !strings.Contains(blocks, want) {
@@ -190,17 +183,7 @@ func TestFeedbackFlowsFromDiscordToSlackAndIsAcknowledgedThere(t *testing.T) {
 			}
 
 			// carol clicks Acknowledge on the relay in Slack.
-			req := e.slack.Interaction(e.base, e2eSecret, time.Now(), &slack.InteractionCallback{
-				Type: slack.InteractionTypeBlockActions, User: slack.User{ID: "U01CAROL", Name: "carol"},
-				Channel:   slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: "C01PRODUCT"}}},
-				Container: slack.Container{Type: "message", MessageTs: relay.TS, ChannelID: "C01PRODUCT"},
-				Message:   slack.Message{Msg: slack.Msg{Timestamp: relay.TS}},
-				ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{
-					{ActionID: "feedback.ack", BlockID: "actions", Value: "1", Type: "button"}}},
-			})
-			if code, body := e.do(t, req); code != 200 {
-				t.Fatalf("the click answered %d %s", code, body)
-			}
+			e.clickRelay(t, "U01CAROL", "carol", relay.TS, "feedback.ack", "1")
 			e.waitSlack(t, "the relay edited to show carol", func() bool {
 				m, _ := e.slack.Message("C01PRODUCT", relay.TS)
 				return m.Edited && strings.Contains(string(m.Blocks), "acknowledged by carol")

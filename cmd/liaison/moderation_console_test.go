@@ -13,7 +13,7 @@ func TestTheTourShowsModeration(t *testing.T) {
 		"[discord #general] dave: /warn mallory spamming links\n[discord #general] (to dave) liaison: Warned mallory (case 1). mallory has 1 point(s) now; at 3: a 1h timeout.\n",
 		"[discord #mod-log] ", " liaison: Case 1 · warn\n    Member: mallory (1300000000000000102)\n    Moderator: dave\n    Reason: spamming links\n",
 		"[slack #mod-log] ",
-		"[discord #general] (to bob) liaison: Only moderators can time members out: you need the moderators role or Discord's Timeout Members permission.",
+		"[discord #general] (to bob) liaison: Timing members out is for the Discord moderators. Nothing was changed;",
 		"[discord audit-log] liaison: timed out mallory until ",
 		" · dave via Liaison, case 2: still spamming after a warning\n",
 		// A timed-out member cannot post until the timeout ends.

@@ -365,7 +365,7 @@ func TestModerationCommandsReachDiscordWithTheirAuditReason(t *testing.T) {
 				opts    []discordfake.CommandOption
 				want    string
 			}{
-				{mdBob, "kick", []discordfake.CommandOption{userOpt(mdAlice), strOpt("reason", "x")}, "Only moderators can kick members"},
+				{mdBob, "kick", []discordfake.CommandOption{userOpt(mdAlice), strOpt("reason", "x")}, "Kicking members is for the Discord moderators."},
 				{mdDave, "ban", []discordfake.CommandOption{userOpt(mdSam), strOpt("reason", "x")}, "sam is above you in the role list"},
 				{mdDave, "warn", []discordfake.CommandOption{userOpt(mdPat), strOpt("reason", "x")}, "pat has the partners role, which is protected"},
 				{mdDave, "warn", []discordfake.CommandOption{userOpt(mdDave), strOpt("reason", "x")}, "You cannot moderate yourself."},
@@ -675,9 +675,9 @@ func TestSlackStaffModerateAsTheirDiscordAccount(t *testing.T) {
 				t.Errorf("Slack mod log = %s", s)
 			}
 			for user, want := range map[string]string{
-				"U01BOB":   "Only moderators can kick members",
-				"U01CAROL": "has no discord: account",
-				"U01ERIN":  "is not in liaison.yaml's people:",
+				"U01BOB":   "Kicking members is for the Discord moderators.",
+				"U01CAROL": "Kicking members is for the Discord moderators.", // no Discord account: no role
+				"U01ERIN":  "Kicking members is for the Discord moderators.", // not in people:
 			} {
 				if got := run(user, "mod kick alice x"); !strings.Contains(got, want) {
 					t.Errorf("%s: %s, want %q", user, got, want)
@@ -817,8 +817,8 @@ func TestARefusedBanIsReportedInTheModLogAndRetriedFromSlack(t *testing.T) {
 					return false
 				})
 			}
-			// Bob is staff but no moderator: he cannot ban, so he cannot retry.
-			click("U01BOB", "Only moderators can ban members")
+			// Bob is staff but no moderator: he cannot retry.
+			click("U01BOB", "Retrying a moderation action Discord refused is for the Discord moderators.")
 			w.discord.Allow()
 			click("U01DAVE", "Retrying case 1 on Discord")
 			w.wait(t, "mallory banned", func() bool { _, ok := w.discord.Ban(mdGuild, mdMallory); return ok })

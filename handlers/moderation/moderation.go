@@ -68,12 +68,13 @@ type feedbackItems interface {
 }
 
 // registrar is implemented by *handlers.Router: where a capability
-// declares the events, commands, buttons and jobs it answers.
+// declares the events, commands, buttons and jobs it answers, and the
+// action (one of bot.Permissions) each command and button needs.
 type registrar interface {
 	OnEvent(f func(ctx context.Context, tx *store.Tx, ev bot.Event) error)
-	OnCommand(name string, run func(ctx context.Context, c *bot.Command) (*bot.Reply, error))
-	OnSubcommand(name, usage, summary string, run func(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error))
-	OnAction(id string, run func(ctx context.Context, a *bot.Action) (*bot.Reply, error))
+	OnCommand(name, action string, run func(ctx context.Context, c *bot.Command) (*bot.Reply, error))
+	OnSubcommand(name, usage, summary string, needs bot.Needs, run func(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error))
+	OnAction(id, action string, run func(ctx context.Context, a *bot.Action) (*bot.Reply, error))
 	AddDiscordCommand(spec bot.CommandSpec)
 	AddJob(j jobs.Job)
 }
@@ -129,24 +130,57 @@ const (
 	maxReason          = 400
 )
 
+// needs maps each moderation verb (a Discord command, a /liaison mod verb)
+// to the action permissions: knows it by. The Router checks it first;
+// then every action still gets moderation's own checks (the moderator's
+// roles and Discord permissions, the role hierarchy, protected members).
+var needs = map[string]string{
+	bot.ActionWarn:      "moderation.warn",
+	bot.ActionTimeout:   "moderation.timeout",
+	bot.ActionUntimeout: "moderation.timeout",
+	bot.ActionKick:      "moderation.kick",
+	bot.ActionBan:       "moderation.ban",
+	bot.ActionUnban:     "moderation.ban",
+	bot.ActionPurge:     "moderation.purge",
+	bot.ActionSlowmode:  "moderation.slowmode",
+	bot.ActionNote:      "moderation.note",
+	"reason":            "moderation.note",
+	"case":              "moderation.cases",
+	"cases":             "moderation.cases",
+	"retry":             "moderation.retry",
+}
+
 // Register declares what moderation answers: /liaison mod always; when
 // moderation is on, the events it watches, its buttons and its Discord
 // commands; and its jobs, which find nothing to do while it is off:
 // reporting the actions Discord refused (every tick) and acting on
 // expiries (every 30s).
+//
+// Each command and verb needs its action from needs (/rules and /liaison
+// mod help are everyone's). The Moderate menu of a relay needs nothing,
+// its buttons what they do; Confirm, Warn only and Cancel need nothing
+// more: only the moderator who asked the question may answer it.
 func (m *Moderation) Register(r registrar) {
 	r.OnSubcommand("mod", "warn|timeout|kick|ban|unban|cases|case …",
-		"moderate the Discord server from here, as your Discord account (/liaison mod help)", m.slackCommand)
+		"moderate the Discord server from here, as your Discord account (/liaison mod help)",
+		bot.Needs{Verbs: needs, VerbOf: func(args string) string { _, verb, _ := splitModArgs(args); return verb }}, m.slackCommand)
 	r.AddJob(jobs.Job{Name: "moderation-failures", Every: 0, Run: m.ReportFailedActions})
 	r.AddJob((&jobs.Expiries{Store: m.db, Apply: m.ApplyExpiry}).Job())
 	if !m.cfg.Moderation.Enabled {
 		return
 	}
 	r.OnEvent(m.event)
-	r.OnAction("mod", m.action)
+	r.OnAction("mod.menu", "", m.action)
+	r.OnAction("mod.fbwarn", needs[bot.ActionWarn], m.action)
+	r.OnAction("mod.fbtimeout", needs[bot.ActionTimeout], m.action)
+	r.OnAction("mod.fbdelete", needs[bot.ActionPurge], m.action)
+	r.OnAction("mod.retry", needs["retry"], m.action)
+	for _, id := range []string{"mod.confirm", "mod.warnonly", "mod.cancel"} {
+		r.OnAction(id, "", m.action)
+	}
 	for _, s := range m.specs() {
 		r.AddDiscordCommand(s.spec)
-		r.OnCommand(s.spec.Name, s.run)
+		r.OnCommand(s.spec.Name, needs[s.spec.Name], s.run)
 	}
 }
 

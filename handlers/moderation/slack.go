@@ -28,15 +28,21 @@ NAME is the member's Discord name or id; DURATION looks like 10m, 2h, 7d.
 With several Discord servers, name one first: /liaison mod in:SERVER ban NAME REASON.
 retry sends a case's action again after Discord refused it (the mod log says why).`
 
-func (m *Moderation) slackCommand(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error) {
-	verb, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
+// splitModArgs splits /liaison mod's arguments into the server named by
+// in:SERVER (optional, first), the verb (lower case) and the rest.
+func splitModArgs(args string) (server, verb, rest string) {
+	verb, rest, _ = strings.Cut(strings.TrimSpace(args), " ")
 	verb, rest = strings.ToLower(verb), strings.TrimSpace(rest)
-	server := ""
 	if s, ok := strings.CutPrefix(verb, "in:"); ok {
 		server = s
 		verb, rest, _ = strings.Cut(rest, " ")
 		verb, rest = strings.ToLower(verb), strings.TrimSpace(rest)
 	}
+	return server, verb, rest
+}
+
+func (m *Moderation) slackCommand(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error) {
+	server, verb, rest := splitModArgs(args)
 	if verb == "" || verb == "help" {
 		return &bot.Reply{Text: "Moderate the Discord server as your Discord account:\n" + modUsage}, nil
 	}
