@@ -251,7 +251,8 @@ func (ap *Approvals) draftsSubcommand(ctx context.Context, c *bot.Command, args 
 	return &bot.Reply{Text: b.String()}, nil
 }
 
-// showDraft prints a draft and its whole history.
+// showDraft prints a draft, each version of its text with who wrote it,
+// its hash and who approved it, and its whole history.
 func (ap *Approvals) showDraft(ctx context.Context, id int64) (*bot.Reply, error) {
 	d, err := ap.db.Draft(ctx, id)
 	if err != nil {
@@ -261,13 +262,19 @@ func (ap *Approvals) showDraft(ctx context.Context, id int64) (*bot.Reply, error
 	if err != nil {
 		return nil, err
 	}
-	var approvals []store.Approval
-	err = ap.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		approvals, err = tx.Approvals(ctx, id, d.TextHash)
-		return err
-	})
+	versions, err := ap.db.DraftVersions(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	approvals, err := ap.db.Approvals(ctx, id, 0)
+	if err != nil {
+		return nil, err
+	}
+	var current []store.Approval
+	for _, a := range approvals {
+		if a.Version == d.Version {
+			current = append(current, a)
+		}
 	}
 	pol := ap.policyOf(ctx, d)
 	var b strings.Builder
@@ -279,16 +286,35 @@ func (ap *Approvals) showDraft(ctx context.Context, id int64) (*bot.Reply, error
 	if d.FeedbackID != nil {
 		fmt.Fprintf(&b, " (feedback #%d)", *d.FeedbackID)
 	}
-	fmt.Fprintf(&b, "\nOriginal: %s\nReply: %s\nStatus: %s\nPolicy: %s · text %s",
-		bot.OneLine(d.TargetText, 200), bot.OneLine(d.Text, 500), ap.draftStatusLine(d, pol, approvals), pol.Describe(d.Author), bot.ShortHash(d.TextHash))
+	fmt.Fprintf(&b, "\nOriginal: %s\nReply: %s\nStatus: %s\nPolicy: %s · version %s",
+		bot.OneLine(d.TargetText, 200), bot.OneLine(d.Text, 500), ap.draftStatusLine(d, pol, current), describe(pol, d),
+		versionLine(d.Version, d.VersionAuthorName, d.TextHash))
 	if d.DiscordMessageID != "" {
 		t := d.Target()
 		t.MessageID = d.DiscordMessageID
 		fmt.Fprintf(&b, "\n%s", t.Link())
 	}
+	b.WriteString("\nVersions:")
+	for _, v := range versions {
+		fmt.Fprintf(&b, "\nv%d by %s, text %s, %s", v.Version, cmp.Or(v.AuthorName, v.Author), bot.ShortHash(v.TextHash), ap.stamp(v.CreatedAt))
+		var who []string
+		for _, a := range approvals {
+			if a.Version == v.Version {
+				who = append(who, fmt.Sprintf("%s (%s)", cmp.Or(a.ApproverName, a.Approver), ap.stamp(a.CreatedAt)))
+			}
+		}
+		if len(who) > 0 {
+			b.WriteString(": approved by " + strings.Join(who, ", "))
+		}
+		if v.Version == d.Version {
+			b.WriteString(" (current)")
+		} else {
+			b.WriteString(": " + bot.OneLine(v.Text, 120))
+		}
+	}
 	b.WriteString("\nHistory:")
 	for _, h := range hist {
-		fmt.Fprintf(&b, "\n%s %s %s", h.CreatedAt.In(ap.cfg.Location).Format("2006-01-02 15:04"), cmp.Or(h.Actor, "Liaison"), h.Action)
+		fmt.Fprintf(&b, "\n%s %s %s", ap.stamp(h.CreatedAt), cmp.Or(h.Actor, "Liaison"), h.Action)
 		switch {
 		case h.OldHash != "":
 			fmt.Fprintf(&b, " (text %s → %s)", bot.ShortHash(h.OldHash), bot.ShortHash(h.TextHash))
@@ -300,6 +326,12 @@ func (ap *Approvals) showDraft(ctx context.Context, id int64) (*bot.Reply, error
 		}
 	}
 	return &bot.Reply{Text: b.String()}, nil
+}
+
+// stamp writes a time for a record (a history, an audit): date and time in
+// the team's timezone.
+func (ap *Approvals) stamp(t time.Time) string {
+	return t.In(ap.cfg.Location).Format("2006-01-02 15:04")
 }
 
 // Deciding.
@@ -329,7 +361,7 @@ func (ap *Approvals) action(ctx context.Context, a *bot.Action) (*bot.Reply, err
 		if err != nil {
 			return nil, err
 		}
-		if err := pol.Check(a.User.ID, d.Author, "reject"); err != nil {
+		if err := pol.Check(a.User.ID, d.VersionAuthor, d.VersionAuthorName, "reject"); err != nil {
 			return nil, err
 		}
 		return &bot.Reply{Modal: &bot.Modal{
@@ -417,7 +449,7 @@ func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.
 	if err != nil {
 		return "", err
 	}
-	if err := pol.Check(u.ID, d.Author, "approve"); err != nil {
+	if err := pol.Check(u.ID, d.VersionAuthor, d.VersionAuthorName, "approve"); err != nil {
 		return "", err
 	}
 	if why := ap.targetStale(ctx, d); why != "" {
@@ -431,17 +463,17 @@ func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.
 	}
 	now := ap.clock.Now()
 	by := ap.dir.Actor(u)
-	added, err := tx.AddApproval(ctx, now, d.ID, u.ID, by, d.TextHash)
+	added, err := tx.AddApproval(ctx, now, d.ID, d.Version, u.ID, by, d.TextHash)
 	if err != nil {
 		return "", err
 	}
 	if !added {
-		return fmt.Sprintf("You already approved this text of draft #%d.", d.ID), nil
+		return fmt.Sprintf("You already approved version %d of draft #%d.", d.Version, d.ID), nil
 	}
 	if err := tx.LogDraft(ctx, now, d.ID, store.DraftEvent{Actor: by, Action: "approved", TextHash: d.TextHash}); err != nil {
 		return "", err
 	}
-	approvals, err := tx.Approvals(ctx, d.ID, d.TextHash)
+	approvals, err := tx.Approvals(ctx, d.ID, d.Version)
 	if err != nil {
 		return "", err
 	}
@@ -449,7 +481,7 @@ func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.
 	for _, a := range approvals {
 		ids = append(ids, a.Approver)
 	}
-	if pol.Reached(d.Author, ids) {
+	if pol.Reached(d.VersionAuthor, ids) {
 		if err := ap.publish(ctx, tx, d, pol); err != nil {
 			return "", err
 		}
@@ -458,7 +490,7 @@ func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.
 	if err := ap.refreshDraft(ctx, tx, d, pol); err != nil {
 		return "", err
 	}
-	left := pol.Needed(d.Author) - pol.Count(d.Author, ids)
+	left := pol.Needed(d.VersionAuthor) - pol.Count(d.VersionAuthor, ids)
 	return fmt.Sprintf("You approved draft #%d. It needs %d more approval(s) before it is posted.", d.ID, left), nil
 }
 
@@ -473,7 +505,7 @@ func (ap *Approvals) withdraw(ctx context.Context, tx *store.Tx, id int64, u bot
 	switch d.Status {
 	case bot.DraftPending:
 	case bot.DraftApproved, bot.DraftPosted, bot.DraftFailed:
-		if approved, err := tx.Approvals(ctx, d.ID, d.TextHash); err != nil {
+		if approved, err := tx.Approvals(ctx, d.ID, d.Version); err != nil {
 			return "", err
 		} else if !slices.ContainsFunc(approved, func(a store.Approval) bool { return a.Approver == u.ID }) {
 			return "", nil
@@ -482,7 +514,7 @@ func (ap *Approvals) withdraw(ctx context.Context, tx *store.Tx, id int64, u bot
 	default:
 		return "", nil
 	}
-	removed, err := tx.RemoveApproval(ctx, d.ID, u.ID, d.TextHash)
+	removed, err := tx.RemoveApproval(ctx, d.ID, d.Version, u.ID)
 	if err != nil || !removed {
 		return "", err
 	}
@@ -515,7 +547,7 @@ func (ap *Approvals) reject(ctx context.Context, tx *store.Tx, id int64, u bot.U
 	if err != nil {
 		return "", err
 	}
-	if err := pol.Check(u.ID, d.Author, "reject"); err != nil {
+	if err := pol.Check(u.ID, d.VersionAuthor, d.VersionAuthorName, "reject"); err != nil {
 		return "", err
 	}
 	by := ap.dir.Actor(u)
@@ -542,9 +574,12 @@ func (ap *Approvals) reject(ctx context.Context, tx *store.Tx, id int64, u bot.U
 	return fmt.Sprintf("You rejected draft #%d; %s is told in its thread.", d.ID, d.AuthorName), nil
 }
 
-// edit saves u's new text for draft id, in tx with the draft locked. A
-// changed text voids every approval, and the thread says so to those who
-// had approved; a rejected draft is resubmitted (with a new deadline).
+// edit saves u's new text for draft id as its next version, in tx with the
+// draft locked. u wrote that version, so u may not approve it (a text
+// resubmitted unchanged after a rejection keeps its author). Approvals of
+// the earlier version stay on record but do not count for the new one; the
+// thread tells those who gave them. A rejected draft is resubmitted (with a
+// new deadline). The answer says who may approve the new version.
 func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.User, hash, text string) (string, error) {
 	d, err := tx.Draft(ctx, id)
 	if err != nil {
@@ -572,32 +607,43 @@ func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 	if err != nil {
 		return "", err
 	}
-	cleared, err := tx.ClearApprovals(ctx, d.ID)
+	by := ap.dir.Actor(u)
+	author, authorName := u.ID, by
+	if newHash == d.TextHash {
+		// Resubmitted as it was: its words are still its author's.
+		author, authorName = d.VersionAuthor, d.VersionAuthorName
+	}
+	if !pol.Possible(author) {
+		return "", bot.Errorf(bot.EInvalid, "Nobody could approve that version: it %s. Nothing was saved.", pol.Describe(author, authorName))
+	}
+	earlier, err := tx.Approvals(ctx, d.ID, d.Version)
 	if err != nil {
 		return "", err
 	}
 	now := ap.clock.Now()
-	by := ap.dir.Actor(u)
-	oldHash, rejecter := d.TextHash, d.DecidedBy
-	d.Text, d.TextHash = text, newHash
+	oldHash, oldVersion, rejecter := d.TextHash, d.Version, d.DecidedBy
+	d.Text, d.TextHash, d.Version, d.VersionAuthor, d.VersionAuthorName = text, newHash, d.Version+1, author, authorName
+	if err := tx.AddDraftVersion(ctx, now, d); err != nil {
+		return "", err
+	}
 	action := "edited"
 	if resubmit {
 		action = "resubmitted"
 		exp := now.Add(ap.cfg.Approvals.For(d.TargetChannelID).ExpireAfter)
 		d.Reason, d.DecidedBy, d.ExpiresAt = "", "", &exp
 	}
-	e := store.DraftEvent{Actor: by, Action: action, TextHash: newHash}
+	e := store.DraftEvent{Actor: by, Action: action, TextHash: newHash, Detail: fmt.Sprintf("version %d by %s", d.Version, authorName)}
 	if newHash != oldHash {
 		e.OldHash = oldHash
 	}
-	if len(cleared) > 0 {
-		e.Detail = fmt.Sprintf("%d approval(s) cleared", len(cleared))
+	if len(earlier) > 0 {
+		e.Detail += fmt.Sprintf("; the %d approval(s) of version %d do not count for it", len(earlier), oldVersion)
 	}
 	if err := ap.move(ctx, tx, d, bot.DraftEdit, e, pol); err != nil {
 		return "", err
 	}
 	var notify, names []string
-	for _, a := range cleared {
+	for _, a := range earlier {
 		if !slices.Contains(notify, a.Approver) {
 			notify = append(notify, a.Approver)
 			names = append(names, cmp.Or(a.ApproverName, a.Approver))
@@ -610,27 +656,29 @@ func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 		if newHash != oldHash {
 			say += ", with a new text"
 		}
+		say += fmt.Sprintf(", as version %d", d.Version)
 		notify = append(notify, rejecter)
 	default:
-		say = fmt.Sprintf("%s edited the text of this draft", by)
+		say = fmt.Sprintf("%s wrote version %d of this draft", by, d.Version)
 		if u.ID != d.Author {
 			notify = append(notify, d.Author)
 		}
 	}
 	if len(names) > 0 {
-		say += fmt.Sprintf(". The approvals of %s were cleared: they applied to the old text", strings.Join(names, ", "))
+		say += fmt.Sprintf(". The approvals of %s were for version %d and do not count for it", strings.Join(names, ", "), oldVersion)
 	}
-	say += fmt.Sprintf(". The new text %s.", pol.Describe(d.Author))
+	say += fmt.Sprintf(". Version %d %s.", d.Version, describe(pol, d))
 	if err := ap.sayInThread(ctx, tx, d, say, notify...); err != nil {
 		return "", err
 	}
 	if resubmit {
-		return fmt.Sprintf("Draft #%d is resubmitted for approval.", d.ID), nil
+		return fmt.Sprintf("Draft #%d is resubmitted for approval as version %d: it %s.", d.ID, d.Version, describe(pol, d)), nil
 	}
-	if len(cleared) > 0 {
-		return fmt.Sprintf("Draft #%d is saved. Its approvals were cleared: the new text needs them again.", d.ID), nil
+	msg := fmt.Sprintf("Draft #%d is saved as version %d: it %s.", d.ID, d.Version, describe(pol, d))
+	if len(earlier) > 0 {
+		msg += fmt.Sprintf(" The approvals of version %d do not count for it.", oldVersion)
 	}
-	return fmt.Sprintf("Draft #%d is saved.", d.ID), nil
+	return msg, nil
 }
 
 // retry sends again a reply Discord refused, on the word of the draft's

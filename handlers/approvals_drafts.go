@@ -76,8 +76,9 @@ func (ap *Approvals) createDraft(ctx context.Context, in draftInput) (*bot.Reply
 	if err != nil {
 		return nil, err
 	}
+	by := ap.dir.Actor(in.by)
 	if !pol.Possible(in.by.ID) {
-		return nil, bot.Errorf(bot.EInvalid, "Nobody could approve this draft: it %s, and you wrote it. Ask an admin to add approvers to liaison.yaml's approvals: section.", pol.Describe(in.by.ID))
+		return nil, bot.Errorf(bot.EInvalid, "Nobody could approve this draft: it %s. Ask an admin to add approvers to liaison.yaml's approvals: section.", pol.Describe(in.by.ID, by))
 	}
 	now := ap.clock.Now()
 	expires := now.Add(cfgPol.ExpireAfter)
@@ -85,7 +86,7 @@ func (ap *Approvals) createDraft(ctx context.Context, in draftInput) (*bot.Reply
 		FeedbackID: in.feedbackID, TargetGuildID: in.target.GuildID, TargetChannelID: in.target.ChannelID,
 		TargetMessageID: in.target.MessageID, TargetAuthorID: in.authorID, TargetAuthorName: in.authorName,
 		TargetChannelName: cmp.Or(in.channelName, ap.dir.ChannelName(in.target.ChannelID)), TargetText: in.text,
-		Text: text, TextHash: bot.DraftHash(text, in.target), Author: in.by.ID, AuthorName: ap.dir.Actor(in.by),
+		Text: text, TextHash: bot.DraftHash(text, in.target), Author: in.by.ID, AuthorName: by,
 		SlackChannelID: ap.cfg.Approvals.Channel.ID, ExpiresAt: &expires,
 	}
 	err = ap.db.InTx(ctx, func(tx *store.Tx) error {
@@ -116,7 +117,7 @@ func (ap *Approvals) createDraft(ctx context.Context, in draftInput) (*bot.Reply
 	if err != nil {
 		return nil, err
 	}
-	return &bot.Reply{Text: fmt.Sprintf("Draft #%d is waiting for approval in #%s: it %s.", d.ID, ap.cfg.Approvals.Channel.Name, pol.Describe(d.Author))}, nil
+	return &bot.Reply{Text: fmt.Sprintf("Draft #%d is waiting for approval in #%s: it %s.", d.ID, ap.cfg.Approvals.Channel.Name, describe(pol, d))}, nil
 }
 
 // resolvePolicy turns a configured policy into Slack user ids: people's ids,
@@ -147,6 +148,12 @@ func (ap *Approvals) resolvePolicy(ctx context.Context, c config.ApprovalPolicy)
 	return p, nil
 }
 
+// describe writes pol for d's current version, whose author may not
+// approve it.
+func describe(pol bot.ApprovalPolicy, d *store.Draft) string {
+	return pol.Describe(d.VersionAuthor, d.VersionAuthorName)
+}
+
 // policyOf resolves the policy of d for showing it: when a group cannot be
 // read, its members are left out, which only changes the counts shown.
 func (ap *Approvals) policyOf(ctx context.Context, d *store.Draft) bot.ApprovalPolicy {
@@ -163,8 +170,9 @@ func (ap *Approvals) when(t time.Time) string {
 }
 
 // approvalPost renders d as its message in the approvals channel: the
-// original quoted, the reply, who wrote it, the policy, where it stands,
-// and the buttons that apply. approvals are those of d's current text.
+// original quoted, the reply, who drafted it, its version with who wrote
+// that version and its hash, the policy, where it stands, and the buttons
+// that apply. approvals are those of d's current version.
 func (ap *Approvals) approvalPost(d *store.Draft, pol bot.ApprovalPolicy, approvals []store.Approval) bot.Post {
 	to := cmp.Or(d.TargetAuthorName, "a message")
 	if d.TargetChannelName != "" {
@@ -184,7 +192,8 @@ func (ap *Approvals) approvalPost(d *store.Draft, pol bot.ApprovalPolicy, approv
 	p.Fields = []bot.Field{
 		{Name: "Reply", Value: d.Text},
 		{Name: "Drafted by", Value: d.AuthorName},
-		{Name: "Policy", Value: pol.Describe(d.Author)},
+		{Name: "Version", Value: versionLine(d.Version, d.VersionAuthorName, d.TextHash)},
+		{Name: "Policy", Value: describe(pol, d)},
 		{Name: "Status", Value: ap.draftStatusLine(d, pol, approvals)},
 	}
 	if len(approvals) > 0 {
@@ -201,12 +210,11 @@ func (ap *Approvals) approvalPost(d *store.Draft, pol bot.ApprovalPolicy, approv
 	} else if d.TargetGuildID != "" {
 		p.Link = &bot.Link{URL: d.Target().Link(), Label: "Open the original in Discord"}
 	}
-	p.Context = "text " + bot.ShortHash(d.TextHash)
 	id := strconv.FormatInt(d.ID, 10)
 	bound := id + ":" + d.TextHash // an approval is bound to the text the message shows
 	switch d.Status {
 	case bot.DraftPending:
-		p.Context += " · react ✅ to approve or ❌ to reject"
+		p.Context = "react ✅ to approve or ❌ to reject"
 		p.Buttons = []bot.Button{
 			{ActionID: "approvals.approve", Label: "Approve", Value: bound, Style: "primary"},
 			{ActionID: "approvals.reject", Label: "Reject", Value: bound, Style: "danger"},
@@ -220,6 +228,12 @@ func (ap *Approvals) approvalPost(d *store.Draft, pol bot.ApprovalPolicy, approv
 	return p
 }
 
+// versionLine names a version of a draft's text, who wrote it and its hash:
+// "2 by dave · text 1a2b3c4d".
+func versionLine(n int, author, hash string) string {
+	return fmt.Sprintf("%d by %s · text %s", n, author, bot.ShortHash(hash))
+}
+
 // draftStatusLine says where d stands, in a line.
 func (ap *Approvals) draftStatusLine(d *store.Draft, pol bot.ApprovalPolicy, approvals []store.Approval) string {
 	switch d.Status {
@@ -228,7 +242,7 @@ func (ap *Approvals) draftStatusLine(d *store.Draft, pol bot.ApprovalPolicy, app
 		for _, a := range approvals {
 			ids = append(ids, a.Approver)
 		}
-		s := fmt.Sprintf("waiting for approval (%d of %d)", pol.Count(d.Author, ids), pol.Needed(d.Author))
+		s := fmt.Sprintf("waiting for approval (%d of %d)", pol.Count(d.VersionAuthor, ids), pol.Needed(d.VersionAuthor))
 		if d.ExpiresAt != nil {
 			s += ", expires " + ap.when(*d.ExpiresAt)
 		}
@@ -281,7 +295,7 @@ func nextKey(ctx context.Context, tx *store.Tx, prefix string) (key, last string
 // refreshDraft enqueues an edit of d's approval message showing its state
 // now, chained after the edits before it.
 func (ap *Approvals) refreshDraft(ctx context.Context, tx *store.Tx, d *store.Draft, pol bot.ApprovalPolicy) error {
-	approvals, err := tx.Approvals(ctx, d.ID, d.TextHash)
+	approvals, err := tx.Approvals(ctx, d.ID, d.Version)
 	if err != nil {
 		return err
 	}
@@ -351,7 +365,7 @@ func (ap *Approvals) publish(ctx context.Context, tx *store.Tx, d *store.Draft, 
 		Kind: bot.KindPost, Payload: bot.Payload(post)}); err != nil {
 		return err
 	}
-	if err := ap.move(ctx, tx, d, bot.DraftPublish, store.DraftEvent{Action: "queued the reply for Discord", Detail: "the quorum is reached: " + pol.Describe(d.Author)}, pol); err != nil {
+	if err := ap.move(ctx, tx, d, bot.DraftPublish, store.DraftEvent{Action: "queued the reply for Discord", Detail: "the quorum is reached: " + describe(pol, d)}, pol); err != nil {
 		return err
 	}
 	if d.FeedbackID == nil {

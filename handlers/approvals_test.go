@@ -393,7 +393,7 @@ func TestEachDraftingPathMakesADraftWaitingInTheApprovalsChannel(t *testing.T) {
 			t.Errorf("form = %+v", md)
 		}
 		reply, err = b.submit(apCarol, md.CallbackID, md.Meta, map[string]string{"text": "Hi alice, a fix ships on Monday."})
-		if err != nil || reply.Text != "Draft #1 is waiting for approval in #approvals: it needs 1 of carol, dave, erin (not carol, who wrote it)." {
+		if err != nil || reply.Text != "Draft #1 is waiting for approval in #approvals: it needs 1 of carol, dave, erin — carol wrote this version, so only dave or erin can approve it." {
 			t.Fatalf("submit = %+v, %v", reply, err)
 		}
 		// 2. /liaison reply <feedback id> <text>
@@ -423,7 +423,7 @@ func TestEachDraftingPathMakesADraftWaitingInTheApprovalsChannel(t *testing.T) {
 		}
 		text := apPostText(p)
 		for _, want := range []string{"Draft reply #1 to alice in #feedback (feedback #1)", "the export button crashes on big files",
-			"Reply: Hi alice, a fix ships on Monday.", "Drafted by: carol", "Policy: needs 1 of carol, dave, erin (not carol, who wrote it)",
+			"Reply: Hi alice, a fix ships on Monday.", "Drafted by: carol", "Version: 1 by carol · text " + bot.ShortHash(d1.TextHash), "Policy: needs 1 of carol, dave, erin — carol wrote this version, so only dave or erin can approve it",
 			"Status: waiting for approval (0 of 1), expires Wed 25 Nov 10:00", "react ✅ to approve"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("approval message lacks %q:\n%s", want, text)
@@ -464,11 +464,11 @@ func TestOnlyApproversApproveAndNeverTheirOwnDraft(t *testing.T) {
 		d := b.draft(t, apCarol, b.target(t, apFeedback, "1500000000000005001", "it crashes"), "We are on it.")
 
 		_, err := b.click(d, apBob, "approvals.approve")
-		if bot.ErrorCode(err) != bot.EForbidden || bot.ErrorMessage(err) != "You are not an approver for this draft: it needs 1 of carol, dave, erin (not carol, who wrote it). Nothing was changed." {
+		if bot.ErrorCode(err) != bot.EForbidden || bot.ErrorMessage(err) != "You are not an approver for this draft: it needs 1 of carol, dave, erin — carol wrote this version, so only dave or erin can approve it. Nothing was changed." {
 			t.Errorf("bob's click = %v", err)
 		}
 		_, err = b.click(d, apCarol, "approvals.approve")
-		if bot.ErrorCode(err) != bot.EForbidden || !strings.HasPrefix(bot.ErrorMessage(err), "You wrote this draft, so you cannot approve it") {
+		if bot.ErrorCode(err) != bot.EForbidden || !strings.HasPrefix(bot.ErrorMessage(err), "You wrote this version of the draft, so you cannot approve it") {
 			t.Errorf("carol's own click = %v", err)
 		}
 		b.react(t, d, apBob, "white_check_mark")
@@ -476,7 +476,7 @@ func TestOnlyApproversApproveAndNeverTheirOwnDraft(t *testing.T) {
 			t.Errorf("bob's ✅ answered %q", got)
 		}
 		b.react(t, d, apCarol, "white_check_mark::skin-tone-3")
-		if got := b.direct.last(); !strings.HasPrefix(got, apCarol+": You wrote this draft") {
+		if got := b.direct.last(); !strings.HasPrefix(got, apCarol+": You wrote this version of the draft") {
 			t.Errorf("carol's ✅ answered %q", got)
 		}
 		b.react(t, d, apBob, "x")
@@ -622,7 +622,7 @@ func TestEditClearsApprovalsAndALaterApprovalPublishesTheNewText(t *testing.T) {
 		}
 		form := reply.Modal
 		reply, err = b.submit(apBob, form.CallbackID, form.Meta, map[string]string{"text": "It was down for 5 minutes; it is back."})
-		if err != nil || reply.Text != "Draft #1 is saved. Its approvals were cleared: the new text needs them again." {
+		if err != nil || reply.Text != "Draft #1 is saved as version 2: it needs 2 of carol, dave, erin. The approvals of version 1 do not count for it." {
 			t.Fatalf("save = %+v, %v", reply, err)
 		}
 		b.settle(t)
@@ -631,7 +631,7 @@ func TestEditClearsApprovalsAndALaterApprovalPublishesTheNewText(t *testing.T) {
 			t.Fatalf("edited = %+v", edited)
 		}
 		_, thread := b.lastPost(t, "draft:1:thread:")
-		if thread.Text != "bob edited the text of this draft. The approvals of dave were cleared: they applied to the old text. The new text needs 2 of carol, dave, erin." ||
+		if thread.Text != "bob wrote version 2 of this draft. The approvals of dave were for version 1 and do not count for it. Version 2 needs 2 of carol, dave, erin." ||
 			strings.Join(thread.Notify, ",") != apDave {
 			t.Errorf("thread = %+v", thread)
 		}
@@ -658,7 +658,7 @@ func TestEditClearsApprovalsAndALaterApprovalPublishesTheNewText(t *testing.T) {
 			t.Fatalf("published %d: %+v", len(pubs), p)
 		}
 		hist, _ := db.DraftHistory(context.Background(), d.ID)
-		if hist[2].Action != "edited" || hist[2].OldHash != d.TextHash || hist[2].TextHash != edited.TextHash || hist[2].Detail != "1 approval(s) cleared" {
+		if hist[2].Action != "edited" || hist[2].OldHash != d.TextHash || hist[2].TextHash != edited.TextHash || hist[2].Detail != "version 2 by bob; the 1 approval(s) of version 1 do not count for it" {
 			t.Errorf("edit history = %+v", hist[2])
 		}
 	})
@@ -698,7 +698,7 @@ func TestRejectWithAReasonTellsTheAuthorWhoMayResubmit(t *testing.T) {
 		}
 		// apBob edits and resubmits: waiting again, apDave is told.
 		reply, err = b.submit(apBob, "approvals.edit", fmt.Sprintf("%d:%s", got.ID, got.TextHash), map[string]string{"text": "Thank you for telling us! What went wrong?"})
-		if err != nil || reply.Text != "Draft #1 is resubmitted for approval." {
+		if err != nil || reply.Text != "Draft #1 is resubmitted for approval as version 2: it needs 1 of carol, dave, erin." {
 			t.Fatalf("resubmit = %+v, %v", reply, err)
 		}
 		b.settle(t)
@@ -707,7 +707,7 @@ func TestRejectWithAReasonTellsTheAuthorWhoMayResubmit(t *testing.T) {
 			t.Errorf("resubmitted = %+v", again)
 		}
 		_, thread = b.lastPost(t, "draft:1:thread:")
-		if !strings.HasPrefix(thread.Text, "bob resubmitted the draft after its rejection, with a new text.") || strings.Join(thread.Notify, ",") != apDave {
+		if !strings.HasPrefix(thread.Text, "bob resubmitted the draft after its rejection, with a new text, as version 2.") || strings.Join(thread.Notify, ",") != apDave {
 			t.Errorf("thread = %+v", thread)
 		}
 		if _, err := b.click(again, apErin, "approvals.approve"); err != nil {
@@ -933,7 +933,7 @@ func TestPublishingIsExactlyOnceUnderDoubleClicksAndReplays(t *testing.T) {
 			t.Errorf("published %d times", n)
 		}
 		var approvals []store.Approval
-		_ = db.InTx(ctx, func(tx *store.Tx) (err error) { approvals, err = tx.Approvals(ctx, d.ID, d.TextHash); return err })
+		_ = db.InTx(ctx, func(tx *store.Tx) (err error) { approvals, err = tx.Approvals(ctx, d.ID, d.Version); return err })
 		if len(approvals) != 1 {
 			t.Errorf("%d approvals recorded, want dave's", len(approvals))
 		}

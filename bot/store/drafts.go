@@ -7,25 +7,33 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/liaison-bot/liaison/bot"
 )
 
 // Draft is a reply drafted in Slack for a Discord message, with where it
 // stands (bot.DraftPending…). Its text and target are bound by TextHash.
 type Draft struct {
-	ID                int64      `db:"id"`
-	FeedbackID        *int64     `db:"feedback_id"` // the feedback item it answers, if any
-	TargetGuildID     string     `db:"target_guild_id"`
-	TargetChannelID   string     `db:"target_channel_id"`
-	TargetMessageID   string     `db:"target_message_id"`
-	TargetAuthorID    string     `db:"target_author_id"`
-	TargetAuthorName  string     `db:"target_author_name"`
-	TargetChannelName string     `db:"target_channel_name"`
-	TargetText        string     `db:"target_text"`
-	Text              string     `db:"text"`
-	TextHash          string     `db:"text_hash"`
-	Author            string     `db:"author"` // Slack user id
-	AuthorName        string     `db:"author_name"`
+	ID                int64  `db:"id"`
+	FeedbackID        *int64 `db:"feedback_id"` // the feedback item it answers, if any
+	TargetGuildID     string `db:"target_guild_id"`
+	TargetChannelID   string `db:"target_channel_id"`
+	TargetMessageID   string `db:"target_message_id"`
+	TargetAuthorID    string `db:"target_author_id"`
+	TargetAuthorName  string `db:"target_author_name"`
+	TargetChannelName string `db:"target_channel_name"`
+	TargetText        string `db:"target_text"`
+	Text              string `db:"text"`
+	TextHash          string `db:"text_hash"`
+	Author            string `db:"author"` // Slack user id of the drafter
+	AuthorName        string `db:"author_name"`
+	// Version is the number of the current text (1 for the drafted one);
+	// VersionAuthor wrote it (the drafter, or whoever's edit produced it),
+	// and may not approve it.
+	Version           int        `db:"version"`
+	VersionAuthor     string     `db:"version_author"` // Slack user id
+	VersionAuthorName string     `db:"version_author_name"`
 	Status            string     `db:"status"`
 	Reason            string     `db:"reason"`     // why it was rejected, refused or went stale
 	DecidedBy         string     `db:"decided_by"` // Slack user id of who rejected it
@@ -44,7 +52,7 @@ func (d *Draft) Target() bot.DraftTarget {
 }
 
 const draftColumns = `id, feedback_id, target_guild_id, target_channel_id, target_message_id, target_author_id, target_author_name,
-	target_channel_name, target_text, text, text_hash, author, author_name, status, reason, decided_by, slack_channel_id, slack_ts,
+	target_channel_name, target_text, text, text_hash, author, author_name, version, version_author, version_author_name, status, reason, decided_by, slack_channel_id, slack_ts,
 	discord_message_id, created_at, updated_at, expires_at, posted_at`
 
 func (d *Draft) utc() {
@@ -57,21 +65,70 @@ func (d *Draft) utc() {
 	}
 }
 
-// CreateDraft stores d as a new draft and sets its ID and times.
+// CreateDraft stores d as a new draft, its text as version 1 written by its
+// author, and sets its ID and times.
 func (tx *Tx) CreateDraft(ctx context.Context, now time.Time, d *Draft) error {
 	d.CreatedAt, d.UpdatedAt = now.UTC(), now.UTC()
 	d.Status = cmpOrString(d.Status, bot.DraftPending)
+	d.Version = 1
+	d.VersionAuthor, d.VersionAuthorName = d.Author, d.AuthorName
 	err := tx.tx.GetContext(ctx, &d.ID, tx.rebind(`INSERT INTO drafts (feedback_id, target_guild_id, target_channel_id, target_message_id,
-		target_author_id, target_author_name, target_channel_name, target_text, text, text_hash, author, author_name, status,
-		slack_channel_id, created_at, updated_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		target_author_id, target_author_name, target_channel_name, target_text, text, text_hash, author, author_name,
+		version, version_author, version_author_name, status, slack_channel_id, created_at, updated_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		d.FeedbackID, d.TargetGuildID, d.TargetChannelID, d.TargetMessageID, d.TargetAuthorID, d.TargetAuthorName,
-		d.TargetChannelName, d.TargetText, d.Text, d.TextHash, d.Author, d.AuthorName, d.Status, d.SlackChannelID,
+		d.TargetChannelName, d.TargetText, d.Text, d.TextHash, d.Author, d.AuthorName,
+		d.Version, d.VersionAuthor, d.VersionAuthorName, d.Status, d.SlackChannelID,
 		d.CreatedAt, d.UpdatedAt, utcPtr(d.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("create draft: %w", err)
 	}
+	return tx.AddDraftVersion(ctx, now, d)
+}
+
+// DraftVersion is one text a draft has had, and who wrote it.
+type DraftVersion struct {
+	DraftID    int64     `db:"draft_id"`
+	Version    int       `db:"version"`
+	Text       string    `db:"text"`
+	TextHash   string    `db:"text_hash"`
+	Author     string    `db:"author"` // Slack user id
+	AuthorName string    `db:"author_name"`
+	CreatedAt  time.Time `db:"created_at"`
+}
+
+const versionColumns = `draft_id, version, text, text_hash, author, author_name, created_at`
+
+// AddDraftVersion records d's current text as its version d.Version,
+// written by d.VersionAuthor. Versions are never changed afterwards.
+func (tx *Tx) AddDraftVersion(ctx context.Context, now time.Time, d *Draft) error {
+	_, err := tx.exec(ctx, `INSERT INTO draft_versions (`+versionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		d.ID, d.Version, d.Text, d.TextHash, d.VersionAuthor, d.VersionAuthorName, now.UTC())
+	if err != nil {
+		return fmt.Errorf("draft %d version %d: %w", d.ID, d.Version, err)
+	}
 	return nil
+}
+
+// DraftVersions returns every version of draft id, oldest first.
+func (tx *Tx) DraftVersions(ctx context.Context, id int64) ([]DraftVersion, error) {
+	return draftVersions(ctx, tx.tx, id)
+}
+
+// DraftVersions returns every version of draft id, oldest first.
+func (db *DB) DraftVersions(ctx context.Context, id int64) ([]DraftVersion, error) {
+	return draftVersions(ctx, db.db, id)
+}
+
+func draftVersions(ctx context.Context, q sqlx.ExtContext, id int64) ([]DraftVersion, error) {
+	var out []DraftVersion
+	if err := sqlx.SelectContext(ctx, q, &out, q.Rebind(`SELECT `+versionColumns+` FROM draft_versions WHERE draft_id = ? ORDER BY version`), id); err != nil {
+		return nil, fmt.Errorf("versions of draft %d: %w", id, err)
+	}
+	for i := range out {
+		out[i].CreatedAt = out[i].CreatedAt.UTC()
+	}
+	return out, nil
 }
 
 // Draft returns draft id locked for update in this transaction (Postgres;
@@ -99,14 +156,15 @@ func (db *DB) Draft(ctx context.Context, id int64) (d *Draft, err error) {
 	return d, err
 }
 
-// SaveDraft writes the mutable fields of d (text, hash, status, reason,
-// decider, platform ids, times) and stamps UpdatedAt.
+// SaveDraft writes the mutable fields of d (text, hash, version and its
+// author, status, reason, decider, platform ids, times) and stamps
+// UpdatedAt. A new text is a new version: record it with AddDraftVersion.
 func (tx *Tx) SaveDraft(ctx context.Context, now time.Time, d *Draft) error {
 	d.UpdatedAt = now.UTC()
-	_, err := tx.exec(ctx, `UPDATE drafts SET text = ?, text_hash = ?, status = ?, reason = ?, decided_by = ?, slack_ts = ?,
-		discord_message_id = ?, updated_at = ?, expires_at = ?, posted_at = ? WHERE id = ?`,
-		d.Text, d.TextHash, d.Status, d.Reason, d.DecidedBy, d.SlackTS, d.DiscordMessageID, d.UpdatedAt,
-		utcPtr(d.ExpiresAt), utcPtr(d.PostedAt), d.ID)
+	_, err := tx.exec(ctx, `UPDATE drafts SET text = ?, text_hash = ?, version = ?, version_author = ?, version_author_name = ?,
+		status = ?, reason = ?, decided_by = ?, slack_ts = ?, discord_message_id = ?, updated_at = ?, expires_at = ?, posted_at = ? WHERE id = ?`,
+		d.Text, d.TextHash, d.Version, d.VersionAuthor, d.VersionAuthorName, d.Status, d.Reason, d.DecidedBy, d.SlackTS,
+		d.DiscordMessageID, d.UpdatedAt, utcPtr(d.ExpiresAt), utcPtr(d.PostedAt), d.ID)
 	if err != nil {
 		return fmt.Errorf("save draft %d: %w", d.ID, err)
 	}
@@ -171,20 +229,23 @@ func inStatuses(q string, args []any, statuses []string) (string, []any) {
 	return q, args
 }
 
-// Approval is one approver's approval of one text of a draft.
+// Approval is one approver's approval of one version of a draft.
 type Approval struct {
+	Version      int       `db:"version"`
 	Approver     string    `db:"approver"` // Slack user id
 	ApproverName string    `db:"approver_name"`
-	TextHash     string    `db:"text_hash"`
+	TextHash     string    `db:"text_hash"` // the text the approver was shown
 	CreatedAt    time.Time `db:"created_at"`
 }
 
-// AddApproval records that approver approved the text of draft id whose
-// hash is textHash, and reports whether it is new: approving the same text
-// twice counts once.
-func (tx *Tx) AddApproval(ctx context.Context, now time.Time, id int64, approver, name, textHash string) (bool, error) {
-	res, err := tx.exec(ctx, `INSERT INTO approvals (draft_id, approver, approver_name, text_hash, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (draft_id, approver, text_hash) DO NOTHING`, id, approver, name, textHash, now.UTC())
+const approvalColumns = `version, approver, approver_name, text_hash, created_at`
+
+// AddApproval records that approver approved version of draft id, whose
+// text has hash textHash, and reports whether it is new: approving one
+// version twice counts once.
+func (tx *Tx) AddApproval(ctx context.Context, now time.Time, id int64, version int, approver, name, textHash string) (bool, error) {
+	res, err := tx.exec(ctx, `INSERT INTO approvals (draft_id, version, approver, approver_name, text_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (draft_id, version, approver) DO NOTHING`, id, version, approver, name, textHash, now.UTC())
 	if err != nil {
 		return false, fmt.Errorf("approve draft %d: %w", id, err)
 	}
@@ -192,10 +253,10 @@ func (tx *Tx) AddApproval(ctx context.Context, now time.Time, id int64, approver
 	return n > 0, err
 }
 
-// RemoveApproval forgets approver's approval of the text of draft id whose
-// hash is textHash, and reports whether there was one.
-func (tx *Tx) RemoveApproval(ctx context.Context, id int64, approver, textHash string) (bool, error) {
-	res, err := tx.exec(ctx, `DELETE FROM approvals WHERE draft_id = ? AND approver = ? AND text_hash = ?`, id, approver, textHash)
+// RemoveApproval forgets approver's approval of version of draft id, and
+// reports whether there was one.
+func (tx *Tx) RemoveApproval(ctx context.Context, id int64, version int, approver string) (bool, error) {
+	res, err := tx.exec(ctx, `DELETE FROM approvals WHERE draft_id = ? AND version = ? AND approver = ?`, id, version, approver)
 	if err != nil {
 		return false, fmt.Errorf("withdraw an approval of draft %d: %w", id, err)
 	}
@@ -203,32 +264,29 @@ func (tx *Tx) RemoveApproval(ctx context.Context, id int64, approver, textHash s
 	return n > 0, err
 }
 
-// Approvals returns the approvals of draft id's text with hash textHash,
-// oldest first.
-func (tx *Tx) Approvals(ctx context.Context, id int64, textHash string) ([]Approval, error) {
+// Approvals returns the approvals of version of draft id, oldest first;
+// version 0 returns those of every version.
+func (tx *Tx) Approvals(ctx context.Context, id int64, version int) ([]Approval, error) {
+	return approvals(ctx, tx.tx, id, version)
+}
+
+// Approvals returns the approvals of version of draft id, oldest first;
+// version 0 returns those of every version.
+func (db *DB) Approvals(ctx context.Context, id int64, version int) ([]Approval, error) {
+	return approvals(ctx, db.db, id, version)
+}
+
+func approvals(ctx context.Context, q sqlx.ExtContext, id int64, version int) ([]Approval, error) {
+	query, args := `SELECT `+approvalColumns+` FROM approvals WHERE draft_id = ?`, []any{id}
+	if version > 0 {
+		query, args = query+` AND version = ?`, append(args, version)
+	}
 	var out []Approval
-	err := tx.tx.SelectContext(ctx, &out, tx.rebind(`SELECT approver, approver_name, text_hash, created_at FROM approvals
-		WHERE draft_id = ? AND text_hash = ? ORDER BY created_at, approver`), id, textHash)
-	if err != nil {
+	if err := sqlx.SelectContext(ctx, q, &out, q.Rebind(query+` ORDER BY version, created_at, approver`), args...); err != nil {
 		return nil, fmt.Errorf("approvals of draft %d: %w", id, err)
 	}
 	for i := range out {
 		out[i].CreatedAt = out[i].CreatedAt.UTC()
-	}
-	return out, nil
-}
-
-// ClearApprovals forgets every approval of draft id (its text changed) and
-// returns the ones it forgot.
-func (tx *Tx) ClearApprovals(ctx context.Context, id int64) ([]Approval, error) {
-	var out []Approval
-	err := tx.tx.SelectContext(ctx, &out, tx.rebind(`SELECT approver, approver_name, text_hash, created_at FROM approvals
-		WHERE draft_id = ? ORDER BY created_at, approver`), id)
-	if err != nil {
-		return nil, fmt.Errorf("approvals of draft %d: %w", id, err)
-	}
-	if _, err := tx.exec(ctx, `DELETE FROM approvals WHERE draft_id = ?`, id); err != nil {
-		return nil, fmt.Errorf("clear approvals of draft %d: %w", id, err)
 	}
 	return out, nil
 }

@@ -44,25 +44,34 @@ func TestADraftIsStoredWithItsApprovalsAndHistory(t *testing.T) {
 		if _, err := db.Draft(ctx, 99); bot.ErrorCode(err) != bot.ENotFound || bot.ErrorMessage(err) != "There is no draft #99. /liaison drafts lists them." {
 			t.Errorf("unknown draft: %v", err)
 		}
+		if got.Version != 1 || got.VersionAuthor != "U01CAROL" || got.VersionAuthorName != "carol" {
+			t.Errorf("a new draft's text is version 1, by its drafter: %+v", got)
+		}
 		err = db.InTx(ctx, func(tx *store.Tx) error {
 			for _, who := range []string{"U01DAVE", "U01DAVE", "U01ERIN"} {
-				if _, err := tx.AddApproval(ctx, draftT0, d.ID, who, who, d.TextHash); err != nil {
+				if _, err := tx.AddApproval(ctx, draftT0, d.ID, 1, who, who, d.TextHash); err != nil {
 					return err
 				}
 			}
-			if added, err := tx.AddApproval(ctx, draftT0, d.ID, "U01DAVE", "dave", "otherhash"); err != nil || !added {
-				t.Errorf("an approval of another text is another approval: %v %v", added, err)
+			// dave edits: version 2 is his, and nobody has approved it.
+			got.Text, got.TextHash, got.Version, got.VersionAuthor, got.VersionAuthorName = "Thanks!", "b", 2, "U01DAVE", "dave"
+			if err := tx.AddDraftVersion(ctx, draftT0.Add(time.Minute), got); err != nil {
+				return err
 			}
-			as, err := tx.Approvals(ctx, d.ID, d.TextHash)
-			if err != nil || len(as) != 2 {
-				t.Errorf("Approvals = %+v, %v; want dave and erin once each", as, err)
+			if added, err := tx.AddApproval(ctx, draftT0, d.ID, 2, "U01DAVE", "dave", d.TextHash); err != nil || !added {
+				t.Errorf("an approval of another version is another approval: %v %v", added, err)
 			}
-			cleared, err := tx.ClearApprovals(ctx, d.ID)
-			if err != nil || len(cleared) != 3 {
-				t.Errorf("ClearApprovals = %d, %v", len(cleared), err)
+			if as, err := tx.Approvals(ctx, d.ID, 1); err != nil || len(as) != 2 || as[0].Version != 1 {
+				t.Errorf("Approvals of version 1 = %+v, %v; want dave and erin once each", as, err)
 			}
-			if as, _ := tx.Approvals(ctx, d.ID, d.TextHash); len(as) != 0 {
-				t.Errorf("after clearing: %+v", as)
+			if as, _ := tx.Approvals(ctx, d.ID, 2); len(as) != 1 {
+				t.Errorf("Approvals of version 2 = %+v", as)
+			}
+			if removed, err := tx.RemoveApproval(ctx, d.ID, 2, "U01DAVE"); err != nil || !removed {
+				t.Errorf("RemoveApproval = %v, %v", removed, err)
+			}
+			if as, _ := tx.Approvals(ctx, d.ID, 0); len(as) != 2 {
+				t.Errorf("every approval after a withdrawal of version 2's: %+v", as)
 			}
 			got.Status, got.Reason, got.DecidedBy = bot.DraftRejected, "too harsh", "U01DAVE"
 			if err := tx.SaveDraft(ctx, draftT0.Add(time.Hour), got); err != nil {
@@ -82,8 +91,14 @@ func TestADraftIsStoredWithItsApprovalsAndHistory(t *testing.T) {
 		if err != nil || len(hist) != 2 || hist[1].OldHash != "a" || hist[1].TextHash != "b" || hist[1].Action != "edited" {
 			t.Errorf("history = %+v, %v", hist, err)
 		}
-		if got, _ := db.Draft(ctx, d.ID); got.Status != bot.DraftRejected || got.Reason != "too harsh" || !got.UpdatedAt.Equal(draftT0.Add(time.Hour)) {
+		if got, _ := db.Draft(ctx, d.ID); got.Status != bot.DraftRejected || got.Reason != "too harsh" || !got.UpdatedAt.Equal(draftT0.Add(time.Hour)) ||
+			got.Version != 2 || got.VersionAuthor != "U01DAVE" || got.Text != "Thanks!" {
 			t.Errorf("saved = %+v", got)
+		}
+		vs, err := db.DraftVersions(ctx, d.ID)
+		if err != nil || len(vs) != 2 || vs[0].Text != "Thanks alice!" || vs[0].Author != "U01CAROL" || vs[1].Author != "U01DAVE" ||
+			vs[1].TextHash != "b" || !vs[1].CreatedAt.Equal(draftT0.Add(time.Minute)) {
+			t.Errorf("versions = %+v, %v", vs, err)
 		}
 	})
 }

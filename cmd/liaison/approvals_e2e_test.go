@@ -327,7 +327,7 @@ func TestADraftFromARelayIsApprovedByReactionAndRepliesInDiscord(t *testing.T) {
 			m := a.approvalMessage(t, 1)
 			blocks := string(m.Blocks)
 			for _, want := range []string{"Draft reply #1 to alice in #feedback (feedback #1)", `\u003e the export button crashes on big files`,
-				"Hi alice, a fix ships on Monday!", "needs 1 of carol, dave (not carol, who wrote it)", "approvals.approve", "approvals.reject", "approvals.edit"} {
+				"Hi alice, a fix ships on Monday!", "needs 1 of carol, dave — carol wrote this version, so only dave can approve it", "1 by carol · text ", "approvals.approve", "approvals.reject", "approvals.edit"} {
 				if !strings.Contains(blocks, want) {
 					t.Errorf("approval message lacks %q:\n%s", want, blocks)
 				}
@@ -338,7 +338,7 @@ func TestADraftFromARelayIsApprovedByReactionAndRepliesInDiscord(t *testing.T) {
 
 			// carol cannot approve her own draft; bob is no approver.
 			a.click(t, m, "U01CAROL", "approvals.approve", buttonValue(t, m, "approvals.approve"))
-			a.toldTo(t, "U01CAROL", "You wrote this draft, so you cannot approve it")
+			a.toldTo(t, "U01CAROL", "You wrote this version of the draft, so you cannot approve it")
 			a.react(t, m, "U01BOB", "white_check_mark")
 			a.toldTo(t, "U01BOB", "You are not an approver for this draft")
 			if n := len(a.replies(e2eFeedback)); n != 0 {
