@@ -336,12 +336,61 @@ func (ap *Approvals) stamp(t time.Time) string {
 
 // Deciding.
 
-// action handles the approval message's buttons. A button's value
-// is "<draft id>:<text hash>" (Retry's, the id alone): a decision applies to
-// the text the clicker was shown.
+// seen is the version of a draft's text a person was shown when they
+// decided: on the button they clicked, the form they filled or the message
+// they reacted to. A decision applies only while that is still the draft's
+// current version; otherwise it is refused and the new text is shown.
+type seen struct {
+	version int    // 0: not known (a button from before versions)
+	hash    string // "": not known (a reaction: the message's version says it)
+}
+
+// value writes what d's buttons and forms carry: "<id>:v<version>:<hash>".
+func seenValue(d *store.Draft) string {
+	return fmt.Sprintf("%d:v%d:%s", d.ID, d.Version, d.TextHash)
+}
+
+// parseSeen reads a button's value or a form's state: "<id>:v<version>:<hash>",
+// "<id>:<hash>" (buttons from before versions) or "<id>" (Retry).
+func parseSeen(value string) (int64, seen, error) {
+	parts := strings.SplitN(value, ":", 3)
+	id, err := strconv.ParseInt(parts[0], 10, 64)
+	if err != nil {
+		return 0, seen{}, err
+	}
+	var s seen
+	switch len(parts) {
+	case 2:
+		s.hash = parts[1]
+	case 3:
+		s.version, err = strconv.Atoi(strings.TrimPrefix(parts[1], "v"))
+		if err != nil || !strings.HasPrefix(parts[1], "v") {
+			return 0, seen{}, fmt.Errorf("draft button %q: bad version", value)
+		}
+		s.hash = parts[2]
+	}
+	return id, s, nil
+}
+
+// check returns nil while d still has the version s saw, or a refusal that
+// shows the new one.
+func (s seen) check(d *store.Draft) error {
+	if (s.version == 0 || s.version == d.Version) && (s.hash == "" || s.hash == d.TextHash) {
+		return nil
+	}
+	where := "on its message in the draft's thread"
+	if d.Version == 1 {
+		where = "on its message"
+	}
+	return bot.Errorf(bot.EConflict, "The text of draft #%d changed since this message was shown: here is the new one, version %d by %s (text %s): “%s”. Read it %s, then decide again. Nothing was changed.",
+		d.ID, d.Version, d.VersionAuthorName, bot.ShortHash(d.TextHash), bot.OneLine(d.Text, 300), where)
+}
+
+// action handles the approval message's buttons. A button carries the
+// version of the text its message shows (Retry's, the draft's number
+// alone): a decision applies to the text the clicker was shown.
 func (ap *Approvals) action(ctx context.Context, a *bot.Action) (*bot.Reply, error) {
-	idText, hash, _ := strings.Cut(a.Value, ":")
-	id, err := strconv.ParseInt(idText, 10, 64)
+	id, sw, err := parseSeen(a.Value)
 	if err != nil {
 		return nil, bot.Errorf(bot.EInvalid, "This button does not name a draft; nothing was changed.")
 	}
@@ -349,7 +398,7 @@ func (ap *Approvals) action(ctx context.Context, a *bot.Action) (*bot.Reply, err
 	case "approvals.approve":
 		var msg string
 		err := ap.db.InTx(ctx, func(tx *store.Tx) (err error) {
-			msg, err = ap.approve(ctx, tx, id, a.User, hash)
+			msg, err = ap.approve(ctx, tx, id, a.User, sw)
 			return err
 		})
 		if err != nil {
@@ -357,7 +406,7 @@ func (ap *Approvals) action(ctx context.Context, a *bot.Action) (*bot.Reply, err
 		}
 		return &bot.Reply{Text: msg}, nil
 	case "approvals.reject":
-		d, pol, err := ap.decidable(ctx, id, a.User, hash, bot.DraftReject)
+		d, pol, err := ap.decidable(ctx, id, a.User, sw, bot.DraftReject)
 		if err != nil {
 			return nil, err
 		}
@@ -366,11 +415,11 @@ func (ap *Approvals) action(ctx context.Context, a *bot.Action) (*bot.Reply, err
 		}
 		return &bot.Reply{Modal: &bot.Modal{
 			CallbackID: "approvals.reject", Title: fmt.Sprintf("Reject draft #%d", d.ID), Submit: "Reject",
-			Meta:   idText + ":" + d.TextHash,
+			Meta:   seenValue(d),
 			Fields: []bot.ModalField{{ID: "reason", Label: fmt.Sprintf("Why? %s reads this in the thread, and can edit the draft and resubmit it.", d.AuthorName), Multiline: true}},
 		}}, nil
 	case "approvals.edit":
-		d, _, err := ap.decidable(ctx, id, a.User, hash, bot.DraftEdit)
+		d, _, err := ap.decidable(ctx, id, a.User, sw, bot.DraftEdit)
 		if err != nil {
 			return nil, err
 		}
@@ -379,8 +428,8 @@ func (ap *Approvals) action(ctx context.Context, a *bot.Action) (*bot.Reply, err
 		}
 		return &bot.Reply{Modal: &bot.Modal{
 			CallbackID: "approvals.edit", Title: fmt.Sprintf("Edit draft #%d", d.ID), Submit: "Save",
-			Meta:   idText + ":" + d.TextHash,
-			Fields: []bot.ModalField{{ID: "text", Label: "The reply (a changed text needs its approvals again)", Value: d.Text, Multiline: true}},
+			Meta:   seenValue(d),
+			Fields: []bot.ModalField{{ID: "text", Label: "The reply (a new version, which needs its own approvals)", Value: d.Text, Multiline: true}},
 		}}, nil
 	case "approvals.retry":
 		return ap.retry(ctx, id, a.User)
@@ -389,8 +438,8 @@ func (ap *Approvals) action(ctx context.Context, a *bot.Action) (*bot.Reply, err
 }
 
 // decidable reads draft id for a decision about to be asked for (a form
-// opening): it must allow action and still show the text hash (when given).
-func (ap *Approvals) decidable(ctx context.Context, id int64, u bot.User, hash, action string) (*store.Draft, bot.ApprovalPolicy, error) {
+// opening): it must allow action and still show the version sw saw.
+func (ap *Approvals) decidable(ctx context.Context, id int64, u bot.User, sw seen, action string) (*store.Draft, bot.ApprovalPolicy, error) {
 	d, err := ap.db.Draft(ctx, id)
 	if err != nil {
 		return nil, bot.ApprovalPolicy{}, err
@@ -398,15 +447,11 @@ func (ap *Approvals) decidable(ctx context.Context, id int64, u bot.User, hash, 
 	if _, err := bot.DraftTransition(d.ID, d.Status, action); err != nil {
 		return nil, bot.ApprovalPolicy{}, err
 	}
-	if hash != "" && hash != d.TextHash {
-		return nil, bot.ApprovalPolicy{}, changedUnder(d.ID)
+	if err := sw.check(d); err != nil {
+		return nil, bot.ApprovalPolicy{}, err
 	}
 	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.TargetChannelID))
 	return d, pol, err
-}
-
-func changedUnder(id int64) error {
-	return bot.Errorf(bot.EConflict, "The text of draft #%d changed since you last saw it: read the new text on its message, then decide again. Nothing was changed.", id)
 }
 
 // mayEdit says whether u may edit d: its author or one of its approvers.
@@ -424,10 +469,11 @@ func (ap *Approvals) mayEdit(ctx context.Context, d *store.Draft, u bot.User) er
 	return nil
 }
 
-// approve records u's approval of draft id (of the text with hash, when
-// given) and publishes the draft when that reaches the quorum, in tx with
-// the draft locked. It returns what to tell u; an error changes nothing.
-func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.User, hash string) (string, error) {
+// approve records u's approval of the current version of draft id, which
+// must be the one u saw, and publishes the draft when that reaches the
+// quorum, in tx with the draft locked. It returns what to tell u; an error
+// changes nothing.
+func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.User, sw seen) (string, error) {
 	d, err := tx.Draft(ctx, id)
 	if err != nil {
 		return "", err
@@ -442,8 +488,8 @@ func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.
 	if _, err := bot.DraftTransition(d.ID, d.Status, bot.DraftApprove); err != nil {
 		return "", err
 	}
-	if hash != "" && hash != d.TextHash {
-		return "", changedUnder(d.ID)
+	if err := sw.check(d); err != nil {
+		return "", err
 	}
 	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.TargetChannelID))
 	if err != nil {
@@ -532,7 +578,7 @@ func (ap *Approvals) withdraw(ctx context.Context, tx *store.Tx, id int64, u bot
 // reject rejects draft id on u's word, in tx with the draft locked, and
 // tells its author in the thread. An empty reason (a ❌ reaction) asks u
 // for one there.
-func (ap *Approvals) reject(ctx context.Context, tx *store.Tx, id int64, u bot.User, hash, reason string) (string, error) {
+func (ap *Approvals) reject(ctx context.Context, tx *store.Tx, id int64, u bot.User, sw seen, reason string) (string, error) {
 	d, err := tx.Draft(ctx, id)
 	if err != nil {
 		return "", err
@@ -540,8 +586,8 @@ func (ap *Approvals) reject(ctx context.Context, tx *store.Tx, id int64, u bot.U
 	if _, err := bot.DraftTransition(d.ID, d.Status, bot.DraftReject); err != nil {
 		return "", err
 	}
-	if hash != "" && hash != d.TextHash {
-		return "", changedUnder(d.ID)
+	if err := sw.check(d); err != nil {
+		return "", err
 	}
 	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.TargetChannelID))
 	if err != nil {
@@ -580,7 +626,7 @@ func (ap *Approvals) reject(ctx context.Context, tx *store.Tx, id int64, u bot.U
 // the earlier version stay on record but do not count for the new one; the
 // thread tells those who gave them. A rejected draft is resubmitted (with a
 // new deadline). The answer says who may approve the new version.
-func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.User, hash, text string) (string, error) {
+func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.User, sw seen, text string) (string, error) {
 	d, err := tx.Draft(ctx, id)
 	if err != nil {
 		return "", err
@@ -588,8 +634,9 @@ func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 	if _, err := bot.DraftTransition(d.ID, d.Status, bot.DraftEdit); err != nil {
 		return "", err
 	}
-	if hash != "" && hash != d.TextHash {
-		return "", bot.Errorf(bot.EConflict, "Someone changed draft #%d while you were editing it: click Edit again to start from the new text. Nothing was saved.", d.ID)
+	if sw.check(d) != nil {
+		return "", bot.Errorf(bot.EConflict, "Someone changed draft #%d while you were editing it (it is at version %d, by %s, now): click Edit on its newest message to start from the new text. Nothing was saved.",
+			d.ID, d.Version, d.VersionAuthorName)
 	}
 	if err := ap.mayEdit(ctx, d, u); err != nil {
 		return "", err
@@ -620,6 +667,7 @@ func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 	if err != nil {
 		return "", err
 	}
+	old := store.DraftVersion{Version: d.Version, Text: d.Text, TextHash: d.TextHash, Author: d.VersionAuthor, AuthorName: d.VersionAuthorName}
 	now := ap.clock.Now()
 	oldHash, oldVersion, rejecter := d.TextHash, d.Version, d.DecidedBy
 	d.Text, d.TextHash, d.Version, d.VersionAuthor, d.VersionAuthorName = text, newHash, d.Version+1, author, authorName
@@ -639,7 +687,10 @@ func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 	if len(earlier) > 0 {
 		e.Detail += fmt.Sprintf("; the %d approval(s) of version %d do not count for it", len(earlier), oldVersion)
 	}
-	if err := ap.move(ctx, tx, d, bot.DraftEdit, e, pol); err != nil {
+	if err := ap.transition(ctx, tx, d, bot.DraftEdit, e); err != nil {
+		return "", err
+	}
+	if err := ap.replaceVersion(ctx, tx, d, old, earlier, pol); err != nil {
 		return "", err
 	}
 	var notify, names []string
@@ -723,21 +774,21 @@ func (ap *Approvals) form(ctx context.Context, s *bot.Submission) (*bot.Reply, e
 		}
 		return ap.draftForFeedback(ctx, id, s.Values["text"], s.User)
 	case "approvals.edit", "approvals.reject":
-		id, err := strconv.ParseInt(kind, 10, 64)
+		id, sw, err := parseSeen(s.Meta)
 		if err != nil {
 			return nil, bot.Errorf(bot.EInvalid, "This form does not name a draft; nothing was changed.")
 		}
 		var msg string
 		err = ap.db.InTx(ctx, func(tx *store.Tx) (err error) {
 			if s.CallbackID == "approvals.edit" {
-				msg, err = ap.edit(ctx, tx, id, s.User, ref, s.Values["text"])
+				msg, err = ap.edit(ctx, tx, id, s.User, sw, s.Values["text"])
 				return err
 			}
 			reason := strings.TrimSpace(s.Values["reason"])
 			if reason == "" {
 				return bot.Errorf(bot.EInvalid, "Say why, so that the author knows what to change.")
 			}
-			msg, err = ap.reject(ctx, tx, id, s.User, ref, reason)
+			msg, err = ap.reject(ctx, tx, id, s.User, sw, reason)
 			return err
 		})
 		if err != nil {
@@ -767,19 +818,32 @@ func (ap *Approvals) event(ctx context.Context, tx *store.Tx, ev bot.Event) erro
 		if !approve && !(reject && !e.Removed) {
 			return nil // a ❌ taken back changes nothing: the draft was rejected
 		}
-		d, err := reactedTo(ctx, tx, ap.slack, ap.clock, e, func() (*store.Draft, error) { return tx.DraftByMessage(ctx, e.ChannelID, e.MessageID) })
+		type shown struct {
+			d       *store.Draft
+			version int
+		}
+		m, err := reactedTo(ctx, tx, ap.slack, ap.clock, e, func() (shown, error) {
+			d, v, err := tx.DraftByMessage(ctx, e.ChannelID, e.MessageID)
+			return shown{d, v}, err
+		})
 		if bot.ErrorCode(err) == bot.ENotFound {
 			return nil
 		} else if err != nil {
 			return err
 		}
+		d, sw := m.d, seen{version: m.version}
 		var msg string
-		if e.Removed {
+		switch {
+		case e.Removed && sw.version != d.Version:
+			return nil // an approval of a superseded version never counted
+		case e.Removed:
 			msg, err = ap.withdraw(ctx, tx, d.ID, e.User)
-		} else if approve {
-			msg, err = ap.approve(ctx, tx, d.ID, e.User, "")
-		} else {
-			msg, err = ap.reject(ctx, tx, d.ID, e.User, "", "")
+		case sw.version != d.Version && (d.Status == bot.DraftPending || d.Status == bot.DraftRejected):
+			err = ap.supersededReaction(d, sw.version)
+		case approve:
+			msg, err = ap.approve(ctx, tx, d.ID, e.User, sw)
+		default:
+			msg, err = ap.reject(ctx, tx, d.ID, e.User, sw, "")
 		}
 		if err != nil && bot.ErrorCode(err) == bot.EInternal {
 			return err
@@ -796,7 +860,7 @@ func (ap *Approvals) event(ctx context.Context, tx *store.Tx, ev bot.Event) erro
 		if e.Platform != bot.PlatformSlack || e.ChannelID != a.Channel.ID || e.ThreadID == "" || e.Author.Bot || e.Edited {
 			return nil
 		}
-		d, err := tx.DraftByMessage(ctx, e.ChannelID, e.ThreadID)
+		d, _, err := tx.DraftByMessage(ctx, e.ChannelID, e.ThreadID)
 		if bot.ErrorCode(err) == bot.ENotFound {
 			return nil
 		} else if err != nil {
@@ -823,6 +887,18 @@ func (ap *Approvals) event(ctx context.Context, tx *store.Tx, ev bot.Event) erro
 		return ap.staleDrafts(ctx, tx, e.ThreadID, "", staleClosed)
 	}
 	return nil
+}
+
+// supersededReaction refuses a ✅ or ❌ on the message of version, which a
+// later version of d replaced: the reaction was given to a text that is no
+// longer the one to decide on.
+func (ap *Approvals) supersededReaction(d *store.Draft, version int) error {
+	where := "further down this thread"
+	if version == 1 {
+		where = "in this message's thread"
+	}
+	return bot.Errorf(bot.EConflict, "This message shows version %d of draft #%d, which is superseded: the text changed since this message was shown. Here is the new one, version %d by %s (text %s): “%s”. React on its message %s. Nothing was changed.",
+		version, d.ID, d.Version, d.VersionAuthorName, bot.ShortHash(d.TextHash), bot.OneLine(d.Text, 300), where)
 }
 
 // staleDrafts makes stale, for why, the waiting drafts that answer the

@@ -169,49 +169,37 @@ func (ap *Approvals) when(t time.Time) string {
 	return t.In(ap.cfg.Location).Format("Mon 2 Jan 15:04")
 }
 
-// approvalPost renders d as its message in the approvals channel: the
-// original quoted, the reply, who drafted it, its version with who wrote
-// that version and its hash, the policy, where it stands, and the buttons
-// that apply. approvals are those of d's current version.
+// approvalPost renders d's current version as its message in the approvals
+// channel: the original quoted, the reply, who drafted it, the version with
+// who wrote it and its hash (and, from version 2 on, which version it
+// replaces), the policy, where it stands, and the buttons that apply, which
+// carry the version they decide on. approvals are those of d's current
+// version.
 func (ap *Approvals) approvalPost(d *store.Draft, pol bot.ApprovalPolicy, approvals []store.Approval) bot.Post {
-	to := cmp.Or(d.TargetAuthorName, "a message")
-	if d.TargetChannelName != "" {
-		to += " in #" + d.TargetChannelName
-	}
-	title := fmt.Sprintf("Draft reply #%d to %s", d.ID, to)
-	if d.FeedbackID != nil {
-		title += fmt.Sprintf(" (feedback #%d)", *d.FeedbackID)
-	}
-	p := bot.Post{ChannelID: d.SlackChannelID, Title: title, Quote: d.TargetText}
-	if len(p.Quote) > draftQuoteMax {
-		p.Quote = bot.Truncate(p.Quote, draftQuoteMax) + " … (the whole message is in Discord)"
-	}
-	if p.Quote == "" {
-		p.Quote = "(no text)"
-	}
+	p := ap.draftHeader(d, d.Version)
 	p.Fields = []bot.Field{
 		{Name: "Reply", Value: d.Text},
 		{Name: "Drafted by", Value: d.AuthorName},
 		{Name: "Version", Value: versionLine(d.Version, d.VersionAuthorName, d.TextHash)},
-		{Name: "Policy", Value: describe(pol, d)},
-		{Name: "Status", Value: ap.draftStatusLine(d, pol, approvals)},
 	}
-	if len(approvals) > 0 {
-		var who []string
-		for _, a := range approvals {
-			who = append(who, fmt.Sprintf("%s (%s)", cmp.Or(a.ApproverName, a.Approver), ap.when(a.CreatedAt)))
-		}
-		p.Fields = append(p.Fields, bot.Field{Name: "Approved by", Value: strings.Join(who, ", ")})
+	switch {
+	case d.Version == 2:
+		p.Fields = append(p.Fields, bot.Field{Name: "Replaces", Value: "version 1 ↑ (the message this thread starts from)"})
+	case d.Version > 2:
+		p.Fields = append(p.Fields, bot.Field{Name: "Replaces", Value: fmt.Sprintf("version %d ↑ (above in this thread)", d.Version-1)})
+	}
+	p.Fields = append(p.Fields,
+		bot.Field{Name: "Policy", Value: describe(pol, d)},
+		bot.Field{Name: "Status", Value: ap.draftStatusLine(d, pol, approvals)})
+	if who := ap.approvers(approvals); who != "" {
+		p.Fields = append(p.Fields, bot.Field{Name: "Approved by", Value: who})
 	}
 	if d.DiscordMessageID != "" {
 		t := d.Target()
 		t.MessageID = d.DiscordMessageID
 		p.Link = &bot.Link{URL: t.Link(), Label: "Open the reply in Discord"}
-	} else if d.TargetGuildID != "" {
-		p.Link = &bot.Link{URL: d.Target().Link(), Label: "Open the original in Discord"}
 	}
-	id := strconv.FormatInt(d.ID, 10)
-	bound := id + ":" + d.TextHash // an approval is bound to the text the message shows
+	bound := seenValue(d) // an approval is bound to the version the message shows
 	switch d.Status {
 	case bot.DraftPending:
 		p.Context = "react ✅ to approve or ❌ to reject"
@@ -223,9 +211,67 @@ func (ap *Approvals) approvalPost(d *store.Draft, pol bot.ApprovalPolicy, approv
 	case bot.DraftRejected:
 		p.Buttons = []bot.Button{{ActionID: "approvals.edit", Label: "Edit", Value: bound}}
 	case bot.DraftFailed:
-		p.Buttons = []bot.Button{{ActionID: "approvals.retry", Label: "Retry", Value: id, Style: "primary"}}
+		p.Buttons = []bot.Button{{ActionID: "approvals.retry", Label: "Retry", Value: strconv.FormatInt(d.ID, 10), Style: "primary"}}
 	}
 	return p
+}
+
+// supersededPost renders the message of version v of d once version next
+// replaced it: its text, author and hash and the approvals it had, marked
+// superseded, with no buttons: nothing decided there counts any more.
+func (ap *Approvals) supersededPost(d *store.Draft, v store.DraftVersion, approvals []store.Approval, next int) bot.Post {
+	p := ap.draftHeader(d, v.Version)
+	p.Fields = []bot.Field{
+		{Name: "Reply", Value: v.Text},
+		{Name: "Drafted by", Value: d.AuthorName},
+		{Name: "Version", Value: versionLine(v.Version, v.AuthorName, v.TextHash)},
+	}
+	where := "below in this thread"
+	if v.Version == 1 {
+		where = "in this message's thread"
+	}
+	p.Fields = append(p.Fields, bot.Field{Name: "Status", Value: fmt.Sprintf("superseded by version %d ↓ (%s): decide on that one", next, where)})
+	if who := ap.approvers(approvals); who != "" {
+		p.Fields = append(p.Fields, bot.Field{Name: "Approved by", Value: who + " (for this version only)"})
+	}
+	p.Context = "superseded: reactions here no longer count"
+	return p
+}
+
+// draftHeader is what every message of d shows: its title, the original
+// quoted, and a link to it.
+func (ap *Approvals) draftHeader(d *store.Draft, version int) bot.Post {
+	to := cmp.Or(d.TargetAuthorName, "a message")
+	if d.TargetChannelName != "" {
+		to += " in #" + d.TargetChannelName
+	}
+	title := fmt.Sprintf("Draft reply #%d to %s", d.ID, to)
+	if d.FeedbackID != nil {
+		title += fmt.Sprintf(" (feedback #%d)", *d.FeedbackID)
+	}
+	if version > 1 {
+		title += fmt.Sprintf(", version %d", version)
+	}
+	p := bot.Post{ChannelID: d.SlackChannelID, Title: title, Quote: d.TargetText}
+	if len(p.Quote) > draftQuoteMax {
+		p.Quote = bot.Truncate(p.Quote, draftQuoteMax) + " … (the whole message is in Discord)"
+	}
+	if p.Quote == "" {
+		p.Quote = "(no text)"
+	}
+	if d.TargetGuildID != "" {
+		p.Link = &bot.Link{URL: d.Target().Link(), Label: "Open the original in Discord"}
+	}
+	return p
+}
+
+// approvers lists who gave approvals, and when.
+func (ap *Approvals) approvers(approvals []store.Approval) string {
+	var who []string
+	for _, a := range approvals {
+		who = append(who, fmt.Sprintf("%s (%s)", cmp.Or(a.ApproverName, a.Approver), ap.when(a.CreatedAt)))
+	}
+	return strings.Join(who, ", ")
 }
 
 // versionLine names a version of a draft's text, who wrote it and its hash:
@@ -292,21 +338,40 @@ func nextKey(ctx context.Context, tx *store.Tx, prefix string) (key, last string
 	return prefix + strconv.Itoa(n), last, nil
 }
 
-// refreshDraft enqueues an edit of d's approval message showing its state
-// now, chained after the edits before it.
+// refreshDraft enqueues an edit of the message of d's current version
+// showing its state now, chained after the edits before it.
 func (ap *Approvals) refreshDraft(ctx context.Context, tx *store.Tx, d *store.Draft, pol bot.ApprovalPolicy) error {
 	approvals, err := tx.Approvals(ctx, d.ID, d.Version)
 	if err != nil {
 		return err
 	}
-	base := store.DraftOutboxKey(d.ID)
+	return ap.editMessage(ctx, tx, store.DraftVersionKey(d.ID, d.Version), ap.approvalPost(d, pol, approvals))
+}
+
+// editMessage enqueues an edit of the approval message with key, chained
+// after the edits before it.
+func (ap *Approvals) editMessage(ctx context.Context, tx *store.Tx, base string, post bot.Post) error {
 	key, last, err := nextKey(ctx, tx, base+":update:")
 	if err != nil {
 		return err
 	}
-	post := ap.approvalPost(d, pol, approvals)
 	_, err = tx.Enqueue(ctx, ap.clock.Now(), &bot.OutboxMessage{Key: key, Platform: bot.PlatformSlack, Kind: bot.KindUpdate,
 		Payload: bot.Payload(post), ParentKey: cmp.Or(last, base)})
+	return err
+}
+
+// replaceVersion shows d's new current version for approval: the message of
+// version old (which had approvals) is edited to say it is superseded, its
+// buttons removed, and the new version is posted as a new message in the
+// thread of the draft's first one, so that a ✅ always approves the version
+// its message shows.
+func (ap *Approvals) replaceVersion(ctx context.Context, tx *store.Tx, d *store.Draft, old store.DraftVersion, approvals []store.Approval, pol bot.ApprovalPolicy) error {
+	if err := ap.editMessage(ctx, tx, store.DraftVersionKey(d.ID, old.Version), ap.supersededPost(d, old, approvals, d.Version)); err != nil {
+		return err
+	}
+	post := ap.approvalPost(d, pol, nil)
+	_, err := tx.Enqueue(ctx, ap.clock.Now(), &bot.OutboxMessage{Key: store.DraftVersionKey(d.ID, d.Version), Platform: bot.PlatformSlack,
+		Kind: bot.KindPost, Payload: bot.Payload(post), ParentKey: store.DraftOutboxKey(d.ID)})
 	return err
 }
 
@@ -333,6 +398,15 @@ func (ap *Approvals) sayInThread(ctx context.Context, tx *store.Tx, d *store.Dra
 // move changes d's status by action, saves it, logs e and refreshes its
 // approval message. d must be locked in tx.
 func (ap *Approvals) move(ctx context.Context, tx *store.Tx, d *store.Draft, action string, e store.DraftEvent, pol bot.ApprovalPolicy) error {
+	if err := ap.transition(ctx, tx, d, action, e); err != nil {
+		return err
+	}
+	return ap.refreshDraft(ctx, tx, d, pol)
+}
+
+// transition changes d's status by action, saves it and logs e. d must be
+// locked in tx.
+func (ap *Approvals) transition(ctx context.Context, tx *store.Tx, d *store.Draft, action string, e store.DraftEvent) error {
 	to, err := bot.DraftTransition(d.ID, d.Status, action)
 	if err != nil {
 		return err
@@ -346,10 +420,7 @@ func (ap *Approvals) move(ctx context.Context, tx *store.Tx, d *store.Draft, act
 		return err
 	}
 	e.TextHash = cmp.Or(e.TextHash, d.TextHash)
-	if err := tx.LogDraft(ctx, now, d.ID, e); err != nil {
-		return err
-	}
-	return ap.refreshDraft(ctx, tx, d, pol)
+	return tx.LogDraft(ctx, now, d.ID, e)
 }
 
 // publish moves d to approved and, in the same transaction, enqueues its

@@ -269,7 +269,7 @@ func (b *apBundle) get(t *testing.T, id int64) *store.Draft {
 }
 
 func (b *apBundle) click(d *store.Draft, user, action string) (*bot.Reply, error) {
-	value := fmt.Sprintf("%d:%s", d.ID, d.TextHash)
+	value := fmt.Sprintf("%d:v%d:%s", d.ID, d.Version, d.TextHash)
 	if action == "approvals.retry" {
 		value = fmt.Sprint(d.ID)
 	}
@@ -282,10 +282,11 @@ func (b *apBundle) submit(user, callback, meta string, values map[string]string)
 		User: apUser(user), Place: bot.Place{Platform: bot.PlatformSlack}})
 }
 
-// slackTS returns the ts the sender gave d's approval message.
+// slackTS returns the ts the sender gave the approval message of d's
+// version (as d was read).
 func (b *apBundle) slackTS(t *testing.T, d *store.Draft) string {
 	t.Helper()
-	e, err := b.db.OutboxByKey(context.Background(), store.DraftOutboxKey(d.ID))
+	e, err := b.db.OutboxByKey(context.Background(), store.DraftVersionKey(d.ID, d.Version))
 	if err != nil || e.PlatformID == "" {
 		t.Fatalf("approval message of draft %d: %+v, %v", d.ID, e, err)
 	}
@@ -333,12 +334,26 @@ func (b *apBundle) lastPost(t *testing.T, prefix string) (store.OutboxEntry, bot
 	return store.OutboxEntry{}, bot.Post{}
 }
 
-// approvalMessage renders what d's Slack message shows now: its last edit,
-// or its first post.
+// approvalMessage renders what the Slack message of d's version (as d was
+// read) shows now: its last edit.
 func (b *apBundle) approvalMessage(t *testing.T, d *store.Draft) (string, []bot.Button) {
 	t.Helper()
-	_, p := b.lastPost(t, store.DraftOutboxKey(d.ID)+":update:")
-	return apPostText(p), p.Buttons
+	base := store.DraftVersionKey(d.ID, d.Version)
+	entries, err := b.db.OutboxEntries(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		if k := entries[i].Key; k == base || strings.HasPrefix(k, base+":update:") {
+			var p bot.Post
+			if err := json.Unmarshal([]byte(entries[i].Payload), &p); err != nil {
+				t.Fatal(err)
+			}
+			return apPostText(p), p.Buttons
+		}
+	}
+	t.Fatalf("no approval message %s", base)
+	return "", nil
 }
 
 func apPostText(p bot.Post) string {
@@ -429,7 +444,7 @@ func TestEachDraftingPathMakesADraftWaitingInTheApprovalsChannel(t *testing.T) {
 				t.Errorf("approval message lacks %q:\n%s", want, text)
 			}
 		}
-		if apLabels(p.Buttons) != "Approve,Reject,Edit" || p.Buttons[0].Value != fmt.Sprintf("1:%s", d1.TextHash) {
+		if apLabels(p.Buttons) != "Approve,Reject,Edit" || p.Buttons[0].Value != fmt.Sprintf("1:v1:%s", d1.TextHash) {
 			t.Errorf("buttons = %+v", p.Buttons)
 		}
 		hist, _ := db.FeedbackHistory(ctx, it.ID)
@@ -617,7 +632,7 @@ func TestEditClearsApprovalsAndALaterApprovalPublishesTheNewText(t *testing.T) {
 			t.Errorf("an outsider's Edit = %v", err)
 		}
 		reply, err := b.click(d, apBob, "approvals.edit")
-		if err != nil || reply.Modal == nil || reply.Modal.Fields[0].Value != "It is not down." || reply.Modal.Meta != fmt.Sprintf("%d:%s", d.ID, d.TextHash) {
+		if err != nil || reply.Modal == nil || reply.Modal.Fields[0].Value != "It is not down." || reply.Modal.Meta != fmt.Sprintf("%d:v1:%s", d.ID, d.TextHash) {
 			t.Fatalf("Edit = %+v, %v", reply, err)
 		}
 		form := reply.Modal
@@ -643,7 +658,7 @@ func TestEditClearsApprovalsAndALaterApprovalPublishesTheNewText(t *testing.T) {
 			t.Errorf("a stale edit = %v", err)
 		}
 		// apDave's old button (old text) is refused; the new one counts.
-		if _, err := b.click(d, apDave, "approvals.approve"); bot.ErrorCode(err) != bot.EConflict || !strings.Contains(bot.ErrorMessage(err), "changed since you last saw it") {
+		if _, err := b.click(d, apDave, "approvals.approve"); bot.ErrorCode(err) != bot.EConflict || !strings.Contains(bot.ErrorMessage(err), "changed since this message was shown: here is the new one, version 2 by bob") {
 			t.Errorf("approving the old text = %v", err)
 		}
 		for _, who := range []string{apDave, apErin} {
@@ -914,7 +929,7 @@ func TestPublishingIsExactlyOnceUnderDoubleClicksAndReplays(t *testing.T) {
 		b := setupApprovals(t, db)
 		ctx := context.Background()
 		d := b.draft(t, apBob, b.target(t, apFeedback, "1500000000000005001", "hello"), "Hi!")
-		a := &bot.Action{Delivery: b.key(), ActionID: "approvals.approve", Value: fmt.Sprintf("%d:%s", d.ID, d.TextHash), User: apUser(apDave)}
+		a := &bot.Action{Delivery: b.key(), ActionID: "approvals.approve", Value: fmt.Sprintf("%d:v1:%s", d.ID, d.TextHash), User: apUser(apDave)}
 		first, err := b.r.HandleAction(ctx, a)
 		if err != nil || !strings.Contains(first.Text, "it is being posted") {
 			t.Fatalf("first = %+v, %v", first, err)

@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/liaison-bot/liaison/bot"
@@ -200,6 +202,134 @@ func TestApprovalsOfOneVersionNeverCountForAnother(t *testing.T) {
 		}
 		if n := len(b.approvalRows(t, d.ID)); n != 5 {
 			t.Errorf("%d approvals kept, want 5 (two of version 1, three of version 3)", n)
+		}
+	})
+}
+
+// A ✅ approves the version its message shows. An edit posts the new
+// version as a new message in the first one's thread and marks the old one
+// superseded; a reaction or a button on the old one is refused and shows
+// the new text.
+func TestAnEditBetweenTheRenderAndTheCheckMarkRefusesTheReaction(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupApprovals(t, db)
+		v1 := b.draft(t, apBob, b.target(t, apFeedback, "1500000000000005001", "refund?"), "We refund within 30 days.")
+		b.editDraft(t, v1, apBob, "We refund within 14 days.")
+		v2 := b.get(t, v1.ID)
+		before := len(b.outboxKeys(t))
+
+		// dave reacts on the message he was looking at: version 1's.
+		b.react(t, v1, apDave, "white_check_mark")
+		want := apDave + ": This message shows version 1 of draft #1, which is superseded: the text changed since this message was shown. " +
+			"Here is the new one, version 2 by bob (text " + bot.ShortHash(v2.TextHash) + "): “We refund within 14 days.”. React on its message in this message's thread. Nothing was changed."
+		if got := b.direct.last(); got != want {
+			t.Errorf("dave's ✅ on version 1 answered\n%q, want\n%q", got, want)
+		}
+		b.react(t, v1, apErin, "x")
+		if got := b.direct.last(); !strings.HasPrefix(got, apErin+": This message shows version 1 of draft #1, which is superseded") {
+			t.Errorf("erin's ❌ on version 1 answered %q", got)
+		}
+		// …and its buttons, and a form opened from them.
+		for _, action := range []string{"approvals.approve", "approvals.reject", "approvals.edit"} {
+			_, err := b.click(v1, apDave, action)
+			if bot.ErrorCode(err) != bot.EConflict || !strings.HasPrefix(bot.ErrorMessage(err),
+				"The text of draft #1 changed since this message was shown: here is the new one, version 2 by bob (text "+bot.ShortHash(v2.TextHash)+"): “We refund within 14 days.”.") {
+				t.Errorf("%s on version 1 = %v", action, err)
+			}
+		}
+		if _, err := b.submit(apDave, "approvals.reject", fmt.Sprintf("1:v1:%s", v1.TextHash), map[string]string{"reason": "no"}); bot.ErrorCode(err) != bot.EConflict {
+			t.Errorf("a Reject form of version 1 = %v", err)
+		}
+		if got := b.get(t, v1.ID); got.Status != bot.DraftPending || len(b.approvalRows(t, v1.ID)) != 0 || len(b.outboxKeys(t)) != before {
+			t.Fatalf("refusals changed something: %s, approvals %+v, outbox %v", got.Status, b.approvalRows(t, v1.ID), b.outboxKeys(t)[before:])
+		}
+
+		// Version 1's message says it is superseded, without buttons; version
+		// 2's is a reply in its thread, pointing back.
+		text, buttons := b.approvalMessage(t, v1)
+		if !strings.Contains(text, "Status: superseded by version 2 ↓ (in this message's thread): decide on that one") || len(buttons) != 0 ||
+			!strings.Contains(text, "Reply: We refund within 30 days.") {
+			t.Errorf("version 1's message %v:\n%s", apLabels(buttons), text)
+		}
+		e, p := b.lastPost(t, store.DraftVersionKey(1, 2))
+		top, _ := b.db.OutboxByKey(context.Background(), store.DraftOutboxKey(1))
+		if e.Key != "draft:1:v2" || e.ParentID == nil || *e.ParentID != top.ID || p.ThreadOf != "" || e.PlatformID == "" {
+			t.Errorf("version 2's message = %+v, want a reply in the thread of %+v", e, top)
+		}
+		for _, m := range b.sender.posts {
+			if m.Key == "draft:1:v2" && m.ParentRef != top.PlatformID {
+				t.Errorf("version 2 was sent under %q, want the thread of %q", m.ParentRef, top.PlatformID)
+			}
+		}
+		text = apPostText(p)
+		for _, want := range []string{"Draft reply #1 to alice in #feedback (feedback #1), version 2", "Reply: We refund within 14 days.",
+			"Version: 2 by bob · text " + bot.ShortHash(v2.TextHash), "Replaces: version 1 ↑ (the message this thread starts from)"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("version 2's message lacks %q:\n%s", want, text)
+			}
+		}
+		if apLabels(p.Buttons) != "Approve,Reject,Edit" || p.Buttons[0].Value != fmt.Sprintf("1:v2:%s", v2.TextHash) {
+			t.Errorf("version 2's buttons = %+v", p.Buttons)
+		}
+
+		// On version 2's message, dave's ✅ approves version 2, which is published.
+		b.react(t, v2, apDave, "white_check_mark")
+		if got := b.direct.last(); got != apDave+": You approved draft #1: it is being posted in Discord." {
+			t.Errorf("dave's ✅ on version 2 answered %q", got)
+		}
+		b.settle(t)
+		if pubs := b.publishes(t); len(pubs) != 1 || !strings.Contains(string(pubs[0].Payload), "14 days") {
+			t.Fatalf("published %d", len(pubs))
+		}
+		if text, _ := b.approvalMessage(t, v2); !strings.Contains(text, "Status: posted in Discord") {
+			t.Errorf("version 2's message after posting:\n%s", text)
+		}
+	})
+}
+
+// An edit and a ✅ on the message being replaced, at the same moment: the
+// ✅ approves what its message showed, or is refused; never the new text.
+func TestAnEditRacingACheckMarkNeverPublishesUnseenText(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupApprovals(t, db)
+		for round := range 5 {
+			d := b.draft(t, apBob, b.target(t, apFeedback, fmt.Sprint(1500000000000006000+round), "hello"), fmt.Sprintf("Hi %d!", round))
+			form, err := b.click(d, apBob, "approvals.edit")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			var editErr error
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				_, editErr = b.submit(apBob, form.Modal.CallbackID, form.Modal.Meta, map[string]string{"text": fmt.Sprintf("Unseen %d!", round)})
+			}()
+			go func() { defer wg.Done(); b.react(t, d, apDave, "white_check_mark") }()
+			wg.Wait()
+			b.settle(t)
+			got := b.get(t, d.ID)
+			pubs := 0
+			for _, m := range b.publishes(t) {
+				if m.Key == store.PublishOutboxKey(d.ID) {
+					pubs++
+					if !strings.Contains(string(m.Payload), fmt.Sprintf("Hi %d!", round)) {
+						t.Errorf("round %d: published %s, which dave never saw", round, m.Payload)
+					}
+				}
+			}
+			switch {
+			case pubs == 1 && editErr != nil && got.Version == 1:
+				// The ✅ came first: version 1 is published, the edit is refused.
+			case pubs == 0 && editErr == nil && got.Version == 2 && got.Status == bot.DraftPending:
+				if as, _ := b.db.Approvals(context.Background(), d.ID, 2); len(as) != 0 {
+					t.Errorf("round %d: version 2 has approvals %+v", round, as)
+				}
+			default:
+				t.Errorf("round %d: %d publishes, edit %v, draft %s v%d", round, pubs, editErr, got.Status, got.Version)
+			}
 		}
 	})
 }

@@ -120,6 +120,19 @@ func (db *DB) DraftVersions(ctx context.Context, id int64) ([]DraftVersion, erro
 	return draftVersions(ctx, db.db, id)
 }
 
+// DraftVersion returns version n of draft id, or a bot.ENotFound error.
+func (tx *Tx) DraftVersion(ctx context.Context, id int64, n int) (*DraftVersion, error) {
+	var v DraftVersion
+	err := tx.tx.GetContext(ctx, &v, tx.rebind(`SELECT `+versionColumns+` FROM draft_versions WHERE draft_id = ? AND version = ?`), id, n)
+	if isNoRows(err) {
+		return nil, bot.Errorf(bot.ENotFound, "Draft #%d has no version %d.", id, n)
+	} else if err != nil {
+		return nil, fmt.Errorf("draft %d version %d: %w", id, n, err)
+	}
+	v.CreatedAt = v.CreatedAt.UTC()
+	return &v, nil
+}
+
 func draftVersions(ctx context.Context, q sqlx.ExtContext, id int64) ([]DraftVersion, error) {
 	var out []DraftVersion
 	if err := sqlx.SelectContext(ctx, q, &out, q.Rebind(`SELECT `+versionColumns+` FROM draft_versions WHERE draft_id = ? ORDER BY version`), id); err != nil {
@@ -172,34 +185,54 @@ func (tx *Tx) SaveDraft(ctx context.Context, now time.Time, d *Draft) error {
 }
 
 // DraftOutboxKey is the key of the Slack message that shows draft id for
-// approval; its edits and thread replies have keys starting with it and ":".
+// approval (its first version); its edits and thread replies have keys
+// starting with it and ":".
 func DraftOutboxKey(id int64) string { return "draft:" + strconv.FormatInt(id, 10) }
+
+// DraftVersionKey is the key of the Slack message that shows version n of
+// draft id for approval: the draft's first message for version 1, and for
+// each later version a new message in that message's thread, so that a
+// reaction always approves the text its message shows.
+func DraftVersionKey(id int64, n int) string {
+	if n <= 1 {
+		return DraftOutboxKey(id)
+	}
+	return DraftOutboxKey(id) + ":v" + strconv.Itoa(n)
+}
 
 // PublishOutboxKey is the key of the Discord reply that publishes draft id:
 // one per draft, whatever races lead to it.
 func PublishOutboxKey(id int64) string { return "publish:" + strconv.FormatInt(id, 10) }
 
-// DraftByMessage returns the draft whose approval message is the Slack
-// message (channel, ts), locked for update, or a bot.ENotFound error.
-func (tx *Tx) DraftByMessage(ctx context.Context, channelID, ts string) (*Draft, error) {
+// DraftByMessage returns the draft one of whose approval messages is the
+// Slack message (channel, ts), locked for update, and the version that
+// message shows, or a bot.ENotFound error.
+func (tx *Tx) DraftByMessage(ctx context.Context, channelID, ts string) (*Draft, int, error) {
 	var keys []string
 	err := tx.tx.SelectContext(ctx, &keys, tx.rebind(`SELECT key FROM outbox WHERE platform = ? AND kind = ? AND platform_channel = ? AND platform_id = ? AND key LIKE 'draft:%'`),
 		bot.PlatformSlack, bot.KindPost, channelID, ts)
 	if err != nil {
-		return nil, fmt.Errorf("draft by message %s/%s: %w", channelID, ts, err)
+		return nil, 0, fmt.Errorf("draft by message %s/%s: %w", channelID, ts, err)
 	}
 	for _, k := range keys {
-		rest := strings.TrimPrefix(k, "draft:")
-		if strings.Contains(rest, ":") {
-			continue // a reply in the draft's thread, not the approval message
+		idText, rest, _ := strings.Cut(strings.TrimPrefix(k, "draft:"), ":")
+		version := 1
+		if rest != "" {
+			// A later version's message ("v2"), or a note in the thread.
+			n, err := strconv.Atoi(strings.TrimPrefix(rest, "v"))
+			if !strings.HasPrefix(rest, "v") || err != nil {
+				continue
+			}
+			version = n
 		}
-		id, err := strconv.ParseInt(rest, 10, 64)
+		id, err := strconv.ParseInt(idText, 10, 64)
 		if err != nil {
 			continue
 		}
-		return tx.Draft(ctx, id)
+		d, err := tx.Draft(ctx, id)
+		return d, version, err
 	}
-	return nil, bot.Errorf(bot.ENotFound, "That message is not a draft waiting for approval.")
+	return nil, 0, bot.Errorf(bot.ENotFound, "That message is not a draft waiting for approval.")
 }
 
 // DraftsByTarget returns the ids of the drafts answering the Discord message

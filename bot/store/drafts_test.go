@@ -109,32 +109,37 @@ func TestDraftsAreFoundByTheirApprovalMessageTargetAndDeadline(t *testing.T) {
 		ctx := context.Background()
 		a, b := newDraft(t, db, "one"), newDraft(t, db, "two")
 		post, _ := json.Marshal(bot.Post{ChannelID: "C01APPROVALS", Text: "x"})
-		for _, k := range []string{store.DraftOutboxKey(a.ID), store.DraftOutboxKey(a.ID) + ":thread:1", store.DraftOutboxKey(b.ID)} {
+		keys := []string{store.DraftOutboxKey(a.ID), store.DraftOutboxKey(a.ID) + ":thread:1", store.DraftOutboxKey(b.ID), store.DraftVersionKey(a.ID, 2)}
+		for _, k := range keys {
 			if err := db.Enqueue(ctx, draftT0, &bot.OutboxMessage{Key: k, Platform: bot.PlatformSlack, Kind: bot.KindPost, Payload: post}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		msgs, err := db.ClaimOutbox(ctx, "test", draftT0, 10)
-		if err != nil || len(msgs) != 3 {
+		if err != nil || len(msgs) != 4 {
 			t.Fatalf("claim = %d, %v", len(msgs), err)
 		}
+		ts := map[string]string{keys[0]: "1700000000.000001", keys[1]: "1700000000.000002", keys[2]: "1700000000.000003", keys[3]: "1700000000.000004"}
 		var outcomes []store.OutboxOutcome
-		for i, m := range msgs {
+		for _, m := range msgs {
 			outcomes = append(outcomes, store.OutboxOutcome{ID: m.ID, Attempts: m.Attempts, State: store.OutboxSent,
-				Result: bot.SendResult{PlatformID: "1700000000.00000" + string(rune('1'+i)), Channel: "C01APPROVALS"}})
+				Result: bot.SendResult{PlatformID: ts[m.Key], Channel: "C01APPROVALS"}})
 		}
 		if err := db.FinishOutbox(ctx, draftT0, outcomes); err != nil {
 			t.Fatal(err)
 		}
 		err = db.InTx(ctx, func(tx *store.Tx) error {
-			if d, err := tx.DraftByMessage(ctx, "C01APPROVALS", "1700000000.000001"); err != nil || d.ID != a.ID {
-				t.Errorf("by the approval message = %+v, %v", d, err)
+			if d, v, err := tx.DraftByMessage(ctx, "C01APPROVALS", "1700000000.000001"); err != nil || d.ID != a.ID || v != 1 {
+				t.Errorf("by the approval message = %+v, %d, %v", d, v, err)
 			}
-			if _, err := tx.DraftByMessage(ctx, "C01APPROVALS", "1700000000.000002"); bot.ErrorCode(err) != bot.ENotFound {
+			if _, _, err := tx.DraftByMessage(ctx, "C01APPROVALS", "1700000000.000002"); bot.ErrorCode(err) != bot.ENotFound {
 				t.Errorf("a reply in the thread is not the approval message: %v", err)
 			}
-			if d, err := tx.DraftByMessage(ctx, "C01APPROVALS", "1700000000.000003"); err != nil || d.ID != b.ID {
-				t.Errorf("b = %+v, %v", d, err)
+			if d, v, err := tx.DraftByMessage(ctx, "C01APPROVALS", "1700000000.000003"); err != nil || d.ID != b.ID || v != 1 {
+				t.Errorf("b = %+v, %d, %v", d, v, err)
+			}
+			if d, v, err := tx.DraftByMessage(ctx, "C01APPROVALS", "1700000000.000004"); err != nil || d.ID != a.ID || v != 2 {
+				t.Errorf("version 2's message = %+v, %d, %v", d, v, err)
 			}
 			ids, err := tx.DraftsByTarget(ctx, "1100", "42", bot.DraftPending)
 			if err != nil || len(ids) != 2 || ids[0] != a.ID {

@@ -45,7 +45,7 @@ slack #product bob: /liaison reply 1 It crashes because of you.
 react s2 ❌ dave
 click s2 "Edit" bob
 submit bob text="Sorry about that, alice! A fix ships on Monday."
-click s2 "Approve" carol
+click s4 "Approve" carol
 slack #approvals bob: /liaison draft https://discord.com/channels/998877665544332211/1100000000000000002/1574333684121604097 Yes we do!
 slack #approvals bob: /liaison draft https://discord.com/channels/998877665544332211/1100000000000000001/1574333684121604096 Still on it.
 delete d1
