@@ -528,8 +528,12 @@ func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.
 		ids = append(ids, a.Approver)
 	}
 	if pol.Reached(d.VersionAuthor, ids) {
-		if err := ap.publish(ctx, tx, d, pol); err != nil {
+		lostTo, err := ap.publish(ctx, tx, d, pol)
+		if err != nil {
 			return "", err
+		}
+		if lostTo != 0 {
+			return ap.becomeFollowUp(ctx, tx, d, lostTo, pol)
 		}
 		return fmt.Sprintf("You approved draft #%d: it is being posted in Discord.", d.ID), nil
 	}
@@ -667,7 +671,13 @@ func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 	if err != nil {
 		return "", err
 	}
-	old := store.DraftVersion{Version: d.Version, Text: d.Text, TextHash: d.TextHash, Author: d.VersionAuthor, AuthorName: d.VersionAuthorName}
+	old := store.DraftVersion{Version: d.Version, Text: d.Text, TextHash: d.TextHash, Author: d.VersionAuthor, AuthorName: d.VersionAuthorName, FollowsID: d.FollowsID}
+	// The new version shows the message's latest reply, if one came since.
+	if last, err := tx.LastReply(ctx, d.TargetChannelID, d.TargetMessageID); err != nil {
+		return "", err
+	} else if last != 0 && last != d.ID {
+		d.FollowsID = &last
+	}
 	now := ap.clock.Now()
 	oldHash, oldVersion, rejecter := d.TextHash, d.Version, d.DecidedBy
 	d.Text, d.TextHash, d.Version, d.VersionAuthor, d.VersionAuthorName = text, newHash, d.Version+1, author, authorName
@@ -791,7 +801,14 @@ func (ap *Approvals) form(ctx context.Context, s *bot.Submission) (*bot.Reply, e
 			msg, err = ap.reject(ctx, tx, id, s.User, sw, reason)
 			return err
 		})
-		if err != nil {
+		if errors.Is(err, store.ErrPendingDraft) {
+			// A rejected draft resubmitted while another waits for its message.
+			d, derr := ap.db.Draft(ctx, id)
+			if derr != nil {
+				return nil, derr
+			}
+			return ap.oneAnswer(ctx, d.TargetChannelID, d.TargetMessageID, s.User)
+		} else if err != nil {
 			return nil, err
 		}
 		return &bot.Reply{Text: msg}, nil

@@ -3,6 +3,7 @@ package handlers
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -89,6 +90,7 @@ func (ap *Approvals) createDraft(ctx context.Context, in draftInput) (*bot.Reply
 		Text: text, TextHash: bot.DraftHash(text, in.target), Author: in.by.ID, AuthorName: by,
 		SlackChannelID: ap.cfg.Approvals.Channel.ID, ExpiresAt: &expires,
 	}
+	var prior *store.Draft
 	err = ap.db.InTx(ctx, func(tx *store.Tx) error {
 		if d.FeedbackID == nil {
 			// A reply to a message that is a feedback item answers the item.
@@ -99,10 +101,19 @@ func (ap *Approvals) createDraft(ctx context.Context, in draftInput) (*bot.Reply
 				return err
 			}
 		}
-		if err := tx.CreateDraft(ctx, now, d); err != nil {
+		// A message already answered gets a follow-up, shown with the
+		// reply before it.
+		last, err := tx.LastReply(ctx, d.TargetChannelID, d.TargetMessageID)
+		if err != nil {
 			return err
 		}
-		if err := tx.LogDraft(ctx, now, d.ID, store.DraftEvent{Actor: d.AuthorName, Action: "created", TextHash: d.TextHash}); err != nil {
+		if last != 0 {
+			d.FollowsID = &last
+		}
+		if err := tx.CreateDraft(ctx, now, d); err != nil {
+			return err // a draft already waiting for that message: ErrPendingDraft
+		}
+		if err := tx.LogDraft(ctx, now, d.ID, store.DraftEvent{Actor: d.AuthorName, Action: "created", TextHash: d.TextHash, Detail: "version 1 by " + d.AuthorName}); err != nil {
 			return err
 		}
 		if d.FeedbackID != nil {
@@ -110,14 +121,68 @@ func (ap *Approvals) createDraft(ctx context.Context, in draftInput) (*bot.Reply
 				return err
 			}
 		}
-		post := ap.approvalPost(d, pol, nil)
-		_, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: store.DraftOutboxKey(d.ID), Platform: bot.PlatformSlack, Kind: bot.KindPost, Payload: bot.Payload(post)})
+		if prior, err = ap.priorOf(ctx, tx, d); err != nil {
+			return err
+		}
+		post := ap.approvalPost(d, pol, nil, prior)
+		_, err = tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: store.DraftOutboxKey(d.ID), Platform: bot.PlatformSlack, Kind: bot.KindPost, Payload: bot.Payload(post)})
 		return err
 	})
-	if err != nil {
+	if errors.Is(err, store.ErrPendingDraft) {
+		return ap.oneAnswer(ctx, d.TargetChannelID, d.TargetMessageID, in.by)
+	} else if err != nil {
 		return nil, err
 	}
-	return &bot.Reply{Text: fmt.Sprintf("Draft #%d is waiting for approval in #%s: it %s.", d.ID, ap.cfg.Approvals.Channel.Name, describe(pol, d))}, nil
+	msg := fmt.Sprintf("Draft #%d is waiting for approval in #%s: it %s.", d.ID, ap.cfg.Approvals.Channel.Name, describe(pol, d))
+	if prior != nil {
+		msg += fmt.Sprintf(" It is a follow-up: %s.", ap.followUp(prior))
+	}
+	return &bot.Reply{Text: msg}, nil
+}
+
+// oneAnswer refuses a second draft waiting for approval for the Discord
+// message (channel, message): it names the one waiting and, when u may edit
+// it, offers its Edit.
+func (ap *Approvals) oneAnswer(ctx context.Context, channelID, messageID string, u bot.User) (*bot.Reply, error) {
+	p, err := ap.db.PendingDraft(ctx, channelID, messageID)
+	if bot.ErrorCode(err) == bot.ENotFound {
+		// Decided between the refusal and this read.
+		return nil, bot.Errorf(bot.EConflict, "Another draft for that message was waiting for approval a moment ago, and was just decided: look at #%s, then try again. Nothing was saved.", ap.cfg.Approvals.Channel.Name)
+	} else if err != nil {
+		return nil, err
+	}
+	text := fmt.Sprintf("Draft #%d by %s is already waiting for approval as the answer to that message (version %d by %s: “%s”). A message gets one answer: change that draft instead of writing a second. Nothing was saved.",
+		p.ID, p.AuthorName, p.Version, p.VersionAuthorName, bot.OneLine(p.Text, 200))
+	r := &bot.Reply{}
+	if ap.mayEdit(ctx, p, u) == nil {
+		text += fmt.Sprintf(" Edit it here, or on its message in #%s.", ap.cfg.Approvals.Channel.Name)
+		r.Buttons = []bot.Button{{ActionID: "approvals.edit", Label: fmt.Sprintf("Edit draft #%d", p.ID), Value: seenValue(p), Style: "primary"}}
+	} else {
+		text += fmt.Sprintf(" %s or one of its approvers can edit it.", p.AuthorName)
+	}
+	r.Text = text
+	return r, nil
+}
+
+// priorOf returns the reply d follows up (nil when it answers a message
+// for the first time), as tx sees it.
+func (ap *Approvals) priorOf(ctx context.Context, tx *store.Tx, d *store.Draft) (*store.Draft, error) {
+	if d.FollowsID == nil {
+		return nil, nil
+	}
+	return tx.PeekDraft(ctx, *d.FollowsID)
+}
+
+// followUp says where the reply a follow-up follows stands: "#3 was
+// already posted on Fri 27 Nov 10:00".
+func (ap *Approvals) followUp(prior *store.Draft) string {
+	switch {
+	case prior.Status == bot.DraftPosted && prior.PostedAt != nil:
+		return fmt.Sprintf("#%d was already posted on %s", prior.ID, ap.when(*prior.PostedAt))
+	case prior.Status == bot.DraftFailed:
+		return fmt.Sprintf("#%d was approved, but Discord refused it", prior.ID)
+	}
+	return fmt.Sprintf("#%d is approved and being posted", prior.ID)
 }
 
 // resolvePolicy turns a configured policy into Slack user ids: people's ids,
@@ -170,18 +235,23 @@ func (ap *Approvals) when(t time.Time) string {
 }
 
 // approvalPost renders d's current version as its message in the approvals
-// channel: the original quoted, the reply, who drafted it, the version with
+// channel: the original quoted, the earlier reply it follows up (prior),
+// the reply, who drafted it, the version with
 // who wrote it and its hash (and, from version 2 on, which version it
 // replaces), the policy, where it stands, and the buttons that apply, which
 // carry the version they decide on. approvals are those of d's current
 // version.
-func (ap *Approvals) approvalPost(d *store.Draft, pol bot.ApprovalPolicy, approvals []store.Approval) bot.Post {
+func (ap *Approvals) approvalPost(d *store.Draft, pol bot.ApprovalPolicy, approvals []store.Approval, prior *store.Draft) bot.Post {
 	p := ap.draftHeader(d, d.Version)
-	p.Fields = []bot.Field{
+	if prior != nil {
+		// Its approvers see every earlier reply to the message.
+		p.Fields = append(p.Fields, bot.Field{Name: "Follow-up", Value: fmt.Sprintf("%s: “%s”", ap.followUp(prior), bot.OneLine(prior.Text, 500))})
+	}
+	p.Fields = append(p.Fields, []bot.Field{
 		{Name: "Reply", Value: d.Text},
 		{Name: "Drafted by", Value: d.AuthorName},
 		{Name: "Version", Value: versionLine(d.Version, d.VersionAuthorName, d.TextHash)},
-	}
+	}...)
 	switch {
 	case d.Version == 2:
 		p.Fields = append(p.Fields, bot.Field{Name: "Replaces", Value: "version 1 ↑ (the message this thread starts from)"})
@@ -345,7 +415,11 @@ func (ap *Approvals) refreshDraft(ctx context.Context, tx *store.Tx, d *store.Dr
 	if err != nil {
 		return err
 	}
-	return ap.editMessage(ctx, tx, store.DraftVersionKey(d.ID, d.Version), ap.approvalPost(d, pol, approvals))
+	prior, err := ap.priorOf(ctx, tx, d)
+	if err != nil {
+		return err
+	}
+	return ap.editMessage(ctx, tx, store.DraftVersionKey(d.ID, d.Version), ap.approvalPost(d, pol, approvals, prior))
 }
 
 // editMessage enqueues an edit of the approval message with key, chained
@@ -369,8 +443,12 @@ func (ap *Approvals) replaceVersion(ctx context.Context, tx *store.Tx, d *store.
 	if err := ap.editMessage(ctx, tx, store.DraftVersionKey(d.ID, old.Version), ap.supersededPost(d, old, approvals, d.Version)); err != nil {
 		return err
 	}
-	post := ap.approvalPost(d, pol, nil)
-	_, err := tx.Enqueue(ctx, ap.clock.Now(), &bot.OutboxMessage{Key: store.DraftVersionKey(d.ID, d.Version), Platform: bot.PlatformSlack,
+	prior, err := ap.priorOf(ctx, tx, d)
+	if err != nil {
+		return err
+	}
+	post := ap.approvalPost(d, pol, nil, prior)
+	_, err = tx.Enqueue(ctx, ap.clock.Now(), &bot.OutboxMessage{Key: store.DraftVersionKey(d.ID, d.Version), Platform: bot.PlatformSlack,
 		Kind: bot.KindPost, Payload: bot.Payload(post), ParentKey: store.DraftOutboxKey(d.ID)})
 	return err
 }
@@ -425,8 +503,19 @@ func (ap *Approvals) transition(ctx context.Context, tx *store.Tx, d *store.Draf
 
 // publish moves d to approved and, in the same transaction, enqueues its
 // reply in Discord under the one key a draft's reply can have, and marks
-// the feedback item it answers as answered.
-func (ap *Approvals) publish(ctx context.Context, tx *store.Tx, d *store.Draft, pol bot.ApprovalPolicy) error {
+// the feedback item it answers as answered; provided its target's last
+// reply is still the one d's approvers were shown (none, or the one d
+// follows up). Otherwise nothing is done and publish returns the reply that
+// got there first, which d must now follow up.
+func (ap *Approvals) publish(ctx context.Context, tx *store.Tx, d *store.Draft, pol bot.ApprovalPolicy) (lostTo int64, err error) {
+	var follows int64
+	if d.FollowsID != nil {
+		follows = *d.FollowsID
+	}
+	last, err := tx.ClaimReply(ctx, ap.clock.Now(), d, follows)
+	if err != nil || last != d.ID {
+		return last, err
+	}
 	cfgPol := ap.cfg.Approvals.For(d.TargetChannelID)
 	post := bot.Post{ChannelID: d.TargetChannelID, ThreadOf: d.TargetMessageID, Text: d.Text}
 	if cfgPol.PingAuthor && d.TargetAuthorID != "" {
@@ -434,15 +523,54 @@ func (ap *Approvals) publish(ctx context.Context, tx *store.Tx, d *store.Draft, 
 	}
 	if _, err := tx.Enqueue(ctx, ap.clock.Now(), &bot.OutboxMessage{Key: store.PublishOutboxKey(d.ID), Platform: bot.PlatformDiscord,
 		Kind: bot.KindPost, Payload: bot.Payload(post)}); err != nil {
-		return err
+		return 0, err
 	}
 	if err := ap.move(ctx, tx, d, bot.DraftPublish, store.DraftEvent{Action: "queued the reply for Discord", Detail: "the quorum is reached: " + describe(pol, d)}, pol); err != nil {
-		return err
+		return 0, err
 	}
 	if d.FeedbackID == nil {
-		return nil
+		return 0, nil
 	}
-	return ap.feedback.MarkAnswered(ctx, tx, *d.FeedbackID, d.AuthorName)
+	return 0, ap.feedback.MarkAnswered(ctx, tx, *d.FeedbackID, d.AuthorName)
+}
+
+// becomeFollowUp turns d, whose approvals were reached but whose message
+// got another reply first (winner), into a follow-up of that reply: a new
+// version with the same text and author, shown with the winner's text,
+// which needs its approvals again. It returns what to tell the approver.
+// d must be locked in tx.
+func (ap *Approvals) becomeFollowUp(ctx context.Context, tx *store.Tx, d *store.Draft, winner int64, pol bot.ApprovalPolicy) (string, error) {
+	earlier, err := tx.Approvals(ctx, d.ID, d.Version)
+	if err != nil {
+		return "", err
+	}
+	old := store.DraftVersion{Version: d.Version, Text: d.Text, TextHash: d.TextHash, Author: d.VersionAuthor, AuthorName: d.VersionAuthorName, FollowsID: d.FollowsID}
+	now := ap.clock.Now()
+	d.FollowsID, d.Version = &winner, d.Version+1
+	if err := tx.AddDraftVersion(ctx, now, d); err != nil {
+		return "", err
+	}
+	if err := tx.SaveDraft(ctx, now, d); err != nil {
+		return "", err
+	}
+	if err := tx.LogDraft(ctx, now, d.ID, store.DraftEvent{Action: "became a follow-up", TextHash: d.TextHash,
+		Detail: fmt.Sprintf("draft #%d answered the same message first; version %d shows it and needs its approvals again", winner, d.Version)}); err != nil {
+		return "", err
+	}
+	if err := ap.replaceVersion(ctx, tx, d, old, earlier, pol); err != nil {
+		return "", err
+	}
+	notify := []string{d.Author}
+	for _, a := range earlier {
+		notify = append(notify, a.Approver)
+	}
+	say := fmt.Sprintf("Draft #%d answered the same message first, so this draft was not posted. It is now a follow-up that shows #%d's reply, as version %d, and needs its approvals again: it %s.",
+		winner, winner, d.Version, describe(pol, d))
+	if err := ap.sayInThread(ctx, tx, d, say, notify...); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("Draft #%d was not posted: draft #%d answered the same message first. #%d is now a follow-up showing #%d's reply (version %d), and needs its approvals again.",
+		d.ID, winner, d.ID, winner, d.Version), nil
 }
 
 // Why a draft goes stale, as its message and history say it.

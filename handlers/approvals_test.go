@@ -411,8 +411,9 @@ func TestEachDraftingPathMakesADraftWaitingInTheApprovalsChannel(t *testing.T) {
 		if err != nil || reply.Text != "Draft #1 is waiting for approval in #approvals: it needs 1 of carol, dave, erin — carol wrote this version, so only dave or erin can approve it." {
 			t.Fatalf("submit = %+v, %v", reply, err)
 		}
-		// 2. /liaison reply <feedback id> <text>
-		reply, err = b.command(t, apBob, fmt.Sprintf("reply %d Thanks for the report!", it.ID))
+		// 2. /liaison reply <feedback id> <text>, to another item.
+		b.target(t, apFeedback, "1500000000000005003", "and the import hangs")
+		reply, err = b.command(t, apBob, "reply 2 Thanks for the report!")
 		if err != nil || !strings.HasPrefix(reply.Text, "Draft #2 is waiting") {
 			t.Fatalf("/liaison reply = %+v, %v", reply, err)
 		}
@@ -426,7 +427,7 @@ func TestEachDraftingPathMakesADraftWaitingInTheApprovalsChannel(t *testing.T) {
 			d1.TextHash != bot.DraftHash("Hi alice, a fix ships on Monday.", d1.Target()) || d1.Status != bot.DraftPending {
 			t.Errorf("draft 1 = %+v", d1)
 		}
-		if d2 := b.get(t, 2); d2.FeedbackID == nil || d2.Author != apBob {
+		if d2 := b.get(t, 2); d2.FeedbackID == nil || *d2.FeedbackID != 2 || d2.Author != apBob {
 			t.Errorf("draft 2 = %+v", d2)
 		}
 		if d3.FeedbackID != nil || d3.TargetChannelName != "general" || d3.TargetText != "when is the next release?" {

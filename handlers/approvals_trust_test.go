@@ -2,11 +2,14 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/config"
@@ -332,4 +335,235 @@ func TestAnEditRacingACheckMarkNeverPublishesUnseenText(t *testing.T) {
 			}
 		}
 	})
+}
+
+// draftLink is the /liaison draft command answering target with text.
+func draftLink(target *bot.Message, text string) string {
+	return fmt.Sprintf("draft https://discord.com/channels/%s/%s/%s %s", apGuild, target.ChannelID, target.ID, text)
+}
+
+// A message gets one answer: a second draft while one waits is refused by
+// the store, naming the waiting one and offering its Edit to whoever may
+// use it; nothing is saved.
+func TestASecondDraftForAMessageIsRefusedAndOffersTheFirstsEdit(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupApprovals(t, db)
+		ctx := context.Background()
+		m := b.target(t, apFeedback, "1500000000000005001", "the export crashes")
+		first := b.draft(t, apCarol, m, "Thanks alice, we are on it.")
+		before := b.outboxKeys(t)
+
+		const named = "Draft #1 by carol is already waiting for approval as the answer to that message (version 1 by carol: “Thanks alice, we are on it.”). " +
+			"A message gets one answer: change that draft instead of writing a second. Nothing was saved."
+		reply, err := b.command(t, apDave, draftLink(m, "Hello alice!"))
+		if err != nil || reply.Text != named+" Edit it here, or on its message in #approvals." || len(reply.Buttons) != 1 ||
+			reply.Buttons[0].ActionID != "approvals.edit" || reply.Buttons[0].Value != fmt.Sprintf("1:v1:%s", first.TextHash) {
+			t.Fatalf("dave's second draft = %+v, %v", reply, err)
+		}
+		// The offered Edit opens the waiting draft's form.
+		form, err := b.r.HandleAction(ctx, &bot.Action{Delivery: b.key(), ActionID: reply.Buttons[0].ActionID, Value: reply.Buttons[0].Value, User: apUser(apDave)})
+		if err != nil || form.Modal == nil || form.Modal.Fields[0].Value != "Thanks alice, we are on it." {
+			t.Errorf("the offered Edit = %+v, %v", form, err)
+		}
+		// bob (no approver, not its author) is told who can change it; so is
+		// the relay's form.
+		reply, err = b.command(t, apBob, "reply 1 Hello again!")
+		if err != nil || reply.Text != named+" carol or one of its approvers can edit it." || len(reply.Buttons) != 0 {
+			t.Errorf("bob's second draft = %+v, %v", reply, err)
+		}
+		reply, err = b.submit(apBob, "approvals.draft", "feedback:1", map[string]string{"text": "Hello from the form!"})
+		if err != nil || !strings.HasPrefix(reply.Text, named) {
+			t.Errorf("the form's second draft = %+v, %v", reply, err)
+		}
+		all, _ := db.ListDrafts(ctx, store.DraftFilter{})
+		if len(all) != 1 || !slices.Equal(b.outboxKeys(t), before) {
+			t.Errorf("refusals saved %d drafts, outbox %v → %v", len(all), before, b.outboxKeys(t))
+		}
+		// Another message is another answer.
+		b.draft(t, apDave, b.target(t, apFeedback, "1500000000000005002", "and the import"), "Looking into it.")
+	})
+}
+
+// A message already answered gets a follow-up: its approvers see the reply
+// before it (posted, or approved and being posted), it needs its own
+// approvals, and it is posted as another reply to the same message.
+func TestADraftForAnAnsweredMessageIsAFollowUp(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupApprovals(t, db)
+		m := b.target(t, apFeedback, "1500000000000005001", "the export crashes")
+		first := b.draft(t, apCarol, m, "Thanks alice, we are on it.")
+		if _, err := b.click(first, apDave, "approvals.approve"); err != nil {
+			t.Fatal(err)
+		}
+		// Between approval and publication (nothing sent yet).
+		reply, err := b.command(t, apBob, draftLink(m, "A fix ships on Monday."))
+		if err != nil || reply.Text != "Draft #2 is waiting for approval in #approvals: it needs 1 of carol, dave, erin. It is a follow-up: #1 is approved and being posted." {
+			t.Fatalf("a follow-up before the first reply is posted = %+v, %v", reply, err)
+		}
+		b.settle(t)
+		second := b.get(t, 2)
+		text, _ := b.approvalMessage(t, second)
+		if !strings.Contains(text, "Follow-up: #1 is approved and being posted: “Thanks alice, we are on it.”") || !strings.Contains(text, "(0 of 1)") ||
+			second.FollowsID == nil || *second.FollowsID != first.ID {
+			t.Errorf("the follow-up %+v:\n%s", second, text)
+		}
+		if got := b.get(t, first.ID); got.Status != bot.DraftPosted {
+			t.Fatalf("the first reply: %s", got.Status)
+		}
+		if _, err := b.click(second, apErin, "approvals.approve"); err != nil {
+			t.Fatal(err)
+		}
+		b.settle(t)
+		// Once the first is posted, a third draft shows it so.
+		b.clock.Advance(time.Hour)
+		reply, err = b.command(t, apBob, draftLink(m, "It shipped."))
+		if err != nil || !strings.HasSuffix(reply.Text, "It is a follow-up: #2 was already posted on Mon 23 Nov 10:00.") {
+			t.Fatalf("a follow-up of a posted reply = %+v, %v", reply, err)
+		}
+		b.settle(t)
+		if text, _ := b.approvalMessage(t, b.get(t, 3)); !strings.Contains(text, "Follow-up: #2 was already posted on Mon 23 Nov 10:00: “A fix ships on Monday.”") {
+			t.Errorf("the third draft's message:\n%s", text)
+		}
+		pubs := b.publishes(t)
+		if len(pubs) != 2 {
+			t.Fatalf("%d replies published, want the first and its follow-up", len(pubs))
+		}
+		for _, p := range pubs {
+			var post bot.Post
+			if err := json.Unmarshal(p.Payload, &post); err != nil || post.ThreadOf != m.ID {
+				t.Errorf("%s answers %q, want alice's message", p.Key, post.ThreadOf)
+			}
+		}
+	})
+}
+
+// Two drafts for one message reaching their approvals at the same moment
+// (the second drafted a moment before the first's publication committed,
+// so its approvers never saw the first): the publishing transaction lets
+// the first have the message; the second is not posted, becomes a
+// follow-up showing the first, and needs its approvals again.
+func TestTheLoserOfTwoDraftsForOneMessageBecomesAFollowUp(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupApprovals(t, db)
+		ctx := context.Background()
+		m := b.target(t, apFeedback, "1500000000000005001", "the export crashes")
+		first := b.draft(t, apCarol, m, "Thanks alice, we are on it.")
+		if _, err := b.click(first, apDave, "approvals.approve"); err != nil {
+			t.Fatal(err)
+		}
+		second := b.draft(t, apBob, m, "A fix ships on Monday.")
+		// As its drafting transaction saw it: no reply yet.
+		second.FollowsID = nil
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.SaveDraft(ctx, b.clock.Now(), second) }); err != nil {
+			t.Fatal(err)
+		}
+		reply, err := b.click(second, apErin, "approvals.approve")
+		if err != nil || reply.Text != "Draft #2 was not posted: draft #1 answered the same message first. #2 is now a follow-up showing #1's reply (version 2), and needs its approvals again." {
+			t.Fatalf("the late approval = %+v, %v", reply, err)
+		}
+		b.settle(t)
+		if n := b.sender.count(store.PublishOutboxKey(second.ID)); n != 0 || slices.Contains(b.outboxKeys(t), store.PublishOutboxKey(second.ID)) {
+			t.Fatalf("the loser was queued for Discord (%d sends)", n)
+		}
+		got := b.get(t, second.ID)
+		if got.Status != bot.DraftPending || got.Version != 2 || got.FollowsID == nil || *got.FollowsID != first.ID || got.Text != second.Text || got.VersionAuthor != apBob {
+			t.Fatalf("the loser = %+v", got)
+		}
+		text, buttons := b.approvalMessage(t, got)
+		for _, want := range []string{"Follow-up: #1 was already posted on Mon 23 Nov 10:00: “Thanks alice, we are on it.”", "Reply: A fix ships on Monday.",
+			"Version: 2 by bob", "Status: waiting for approval (0 of 1)"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the loser's new message lacks %q:\n%s", want, text)
+			}
+		}
+		if apLabels(buttons) != "Approve,Reject,Edit" {
+			t.Errorf("buttons %v", apLabels(buttons))
+		}
+		if text, _ := b.approvalMessage(t, second); !strings.Contains(text, "superseded by version 2") {
+			t.Errorf("the loser's first message:\n%s", text)
+		}
+		_, note := b.lastPost(t, "draft:2:thread:")
+		if !strings.HasPrefix(note.Text, "Draft #1 answered the same message first, so this draft was not posted.") || !slices.Contains(note.Notify, apErin) {
+			t.Errorf("the thread was told %+v", note)
+		}
+		// erin's approval was of what she saw, and stays with version 1.
+		if as := b.approvalRows(t, second.ID); len(as) != 1 || as[0].Version != 1 {
+			t.Errorf("approvals = %+v", as)
+		}
+		if _, err := b.click(got, apErin, "approvals.approve"); err != nil {
+			t.Fatal(err)
+		}
+		b.settle(t)
+		if got := b.get(t, second.ID); got.Status != bot.DraftPosted || b.sender.count(store.PublishOutboxKey(second.ID)) != 1 {
+			t.Errorf("the follow-up, approved again: %s", got.Status)
+		}
+	})
+}
+
+// On two replicas, one approving a draft while the other drafts a second
+// reply to the same message and approves it at once: the second is either
+// refused (the first still waited), or posted only as a follow-up of the
+// first, whose approvers saw it; the first is posted once.
+func TestTwoReplicasNeverPostASecondAnswerItsApproversDidNotSee(t *testing.T) {
+	t.Parallel()
+	dbs := storetest.Replicas(t, 2)
+	one, two := setupApprovals(t, dbs[0]), setupApprovals(t, dbs[1])
+	two.msgs = one.msgs
+	two.caps.Attach(Readers{Discord: one.msgs, SlackDirect: two.direct})
+	two.n.Store(1_000_000)
+	ctx := context.Background()
+	for round := range 8 {
+		m := one.target(t, apFeedback, fmt.Sprint(1500000000000008000+round), "hello")
+		first := one.draft(t, apCarol, m, fmt.Sprintf("Hi %d!", round))
+		var wg sync.WaitGroup
+		var secondID int64
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if _, err := one.click(first, apDave, "approvals.approve"); err != nil {
+				t.Errorf("round %d: %v", round, err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			reply, err := two.command(t, apBob, draftLink(m, fmt.Sprintf("And %d!", round)))
+			if err != nil || len(reply.Buttons) > 0 || strings.Contains(reply.Text, "already waiting") {
+				return // refused: the first still waited
+			}
+			fmt.Sscanf(reply.Text, "Draft #%d", &secondID)
+			for range 2 { // approved; and again if it became a follow-up
+				d, err := dbs[1].Draft(ctx, secondID)
+				if err != nil || d.Status != bot.DraftPending {
+					return
+				}
+				if _, err := two.click(d, apErin, "approvals.approve"); err != nil && bot.ErrorCode(err) != bot.EConflict {
+					t.Errorf("round %d: %v", round, err)
+				}
+			}
+		}()
+		wg.Wait()
+		var swg sync.WaitGroup
+		for _, b := range []*apBundle{one, two} {
+			swg.Add(1)
+			go func() { defer swg.Done(); b.settle(t) }()
+		}
+		swg.Wait()
+		if n := one.sender.count(store.PublishOutboxKey(first.ID)) + two.sender.count(store.PublishOutboxKey(first.ID)); n != 1 {
+			t.Errorf("round %d: the first reply was published %d times", round, n)
+		}
+		if secondID == 0 {
+			continue
+		}
+		second, err := dbs[0].Draft(ctx, secondID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		published := one.sender.count(store.PublishOutboxKey(secondID)) + two.sender.count(store.PublishOutboxKey(secondID))
+		if published > 1 || (published == 1 && (second.FollowsID == nil || *second.FollowsID != first.ID)) {
+			t.Errorf("round %d: the second reply was published %d times following %v, want only as a follow-up of #%d", round, published, second.FollowsID, first.ID)
+		}
+	}
 }

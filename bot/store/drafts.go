@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/liaison-bot/liaison/bot"
 )
@@ -31,19 +33,22 @@ type Draft struct {
 	// Version is the number of the current text (1 for the drafted one);
 	// VersionAuthor wrote it (the drafter, or whoever's edit produced it),
 	// and may not approve it.
-	Version           int        `db:"version"`
-	VersionAuthor     string     `db:"version_author"` // Slack user id
-	VersionAuthorName string     `db:"version_author_name"`
-	Status            string     `db:"status"`
-	Reason            string     `db:"reason"`     // why it was rejected, refused or went stale
-	DecidedBy         string     `db:"decided_by"` // Slack user id of who rejected it
-	SlackChannelID    string     `db:"slack_channel_id"`
-	SlackTS           string     `db:"slack_ts"`
-	DiscordMessageID  string     `db:"discord_message_id"`
-	CreatedAt         time.Time  `db:"created_at"`
-	UpdatedAt         time.Time  `db:"updated_at"`
-	ExpiresAt         *time.Time `db:"expires_at"`
-	PostedAt          *time.Time `db:"posted_at"`
+	Version           int    `db:"version"`
+	VersionAuthor     string `db:"version_author"` // Slack user id
+	VersionAuthorName string `db:"version_author_name"`
+	// FollowsID is the earlier reply to the same target that this draft's
+	// approvers are shown (it is a follow-up of it), or nil.
+	FollowsID        *int64     `db:"follows_id"`
+	Status           string     `db:"status"`
+	Reason           string     `db:"reason"`     // why it was rejected, refused or went stale
+	DecidedBy        string     `db:"decided_by"` // Slack user id of who rejected it
+	SlackChannelID   string     `db:"slack_channel_id"`
+	SlackTS          string     `db:"slack_ts"`
+	DiscordMessageID string     `db:"discord_message_id"`
+	CreatedAt        time.Time  `db:"created_at"`
+	UpdatedAt        time.Time  `db:"updated_at"`
+	ExpiresAt        *time.Time `db:"expires_at"`
+	PostedAt         *time.Time `db:"posted_at"`
 }
 
 // Target returns the Discord message the draft answers.
@@ -52,7 +57,7 @@ func (d *Draft) Target() bot.DraftTarget {
 }
 
 const draftColumns = `id, feedback_id, target_guild_id, target_channel_id, target_message_id, target_author_id, target_author_name,
-	target_channel_name, target_text, text, text_hash, author, author_name, version, version_author, version_author_name, status, reason, decided_by, slack_channel_id, slack_ts,
+	target_channel_name, target_text, text, text_hash, author, author_name, version, version_author, version_author_name, follows_id, status, reason, decided_by, slack_channel_id, slack_ts,
 	discord_message_id, created_at, updated_at, expires_at, posted_at`
 
 func (d *Draft) utc() {
@@ -65,8 +70,43 @@ func (d *Draft) utc() {
 	}
 }
 
+// ErrPendingDraft is returned (wrapped) when a draft would wait for
+// approval for a target that already has a draft waiting: one message gets
+// one answer. On Postgres the transaction is then aborted: end it, and read
+// the waiting draft (PendingDraft) in another.
+var ErrPendingDraft = errors.New("another draft for that message is waiting for approval")
+
+// pendingTarget is what drafts.pending_target holds for d: its target while
+// it is pending, so that the unique index drafts_one_pending allows one
+// pending draft per target, and NULL otherwise.
+func pendingTarget(d *Draft) any {
+	if d.Status != bot.DraftPending {
+		return nil
+	}
+	return d.TargetChannelID + "/" + d.TargetMessageID
+}
+
+// pendingConflict turns the violation of drafts_one_pending into
+// ErrPendingDraft.
+func pendingConflict(err error) error {
+	var pqErr *pq.Error
+	var liteErr interface{ Code() int }
+	switch {
+	case errors.As(err, &pqErr) && pqErr.Code == "23505" && pqErr.Constraint == "drafts_one_pending":
+	case errors.As(err, &liteErr) && liteErr.Code() == sqliteConstraintUnique: // the only unique index of drafts but its key
+	default:
+		return err
+	}
+	return fmt.Errorf("%w: %v", ErrPendingDraft, err)
+}
+
+// sqliteConstraintUnique is SQLITE_CONSTRAINT_UNIQUE, the extended code of a
+// unique index's violation.
+const sqliteConstraintUnique = 2067
+
 // CreateDraft stores d as a new draft, its text as version 1 written by its
-// author, and sets its ID and times.
+// author, and sets its ID and times. A pending draft for a target that has
+// one already is refused with ErrPendingDraft.
 func (tx *Tx) CreateDraft(ctx context.Context, now time.Time, d *Draft) error {
 	d.CreatedAt, d.UpdatedAt = now.UTC(), now.UTC()
 	d.Status = cmpOrString(d.Status, bot.DraftPending)
@@ -74,14 +114,14 @@ func (tx *Tx) CreateDraft(ctx context.Context, now time.Time, d *Draft) error {
 	d.VersionAuthor, d.VersionAuthorName = d.Author, d.AuthorName
 	err := tx.tx.GetContext(ctx, &d.ID, tx.rebind(`INSERT INTO drafts (feedback_id, target_guild_id, target_channel_id, target_message_id,
 		target_author_id, target_author_name, target_channel_name, target_text, text, text_hash, author, author_name,
-		version, version_author, version_author_name, status, slack_channel_id, created_at, updated_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		version, version_author, version_author_name, follows_id, pending_target, status, slack_channel_id, created_at, updated_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		d.FeedbackID, d.TargetGuildID, d.TargetChannelID, d.TargetMessageID, d.TargetAuthorID, d.TargetAuthorName,
 		d.TargetChannelName, d.TargetText, d.Text, d.TextHash, d.Author, d.AuthorName,
-		d.Version, d.VersionAuthor, d.VersionAuthorName, d.Status, d.SlackChannelID,
+		d.Version, d.VersionAuthor, d.VersionAuthorName, d.FollowsID, pendingTarget(d), d.Status, d.SlackChannelID,
 		d.CreatedAt, d.UpdatedAt, utcPtr(d.ExpiresAt))
 	if err != nil {
-		return fmt.Errorf("create draft: %w", err)
+		return fmt.Errorf("create draft: %w", pendingConflict(err))
 	}
 	return tx.AddDraftVersion(ctx, now, d)
 }
@@ -94,16 +134,17 @@ type DraftVersion struct {
 	TextHash   string    `db:"text_hash"`
 	Author     string    `db:"author"` // Slack user id
 	AuthorName string    `db:"author_name"`
+	FollowsID  *int64    `db:"follows_id"` // the earlier reply its approvers were shown
 	CreatedAt  time.Time `db:"created_at"`
 }
 
-const versionColumns = `draft_id, version, text, text_hash, author, author_name, created_at`
+const versionColumns = `draft_id, version, text, text_hash, author, author_name, follows_id, created_at`
 
 // AddDraftVersion records d's current text as its version d.Version,
 // written by d.VersionAuthor. Versions are never changed afterwards.
 func (tx *Tx) AddDraftVersion(ctx context.Context, now time.Time, d *Draft) error {
-	_, err := tx.exec(ctx, `INSERT INTO draft_versions (`+versionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		d.ID, d.Version, d.Text, d.TextHash, d.VersionAuthor, d.VersionAuthorName, now.UTC())
+	_, err := tx.exec(ctx, `INSERT INTO draft_versions (`+versionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.ID, d.Version, d.Text, d.TextHash, d.VersionAuthor, d.VersionAuthorName, d.FollowsID, now.UTC())
 	if err != nil {
 		return fmt.Errorf("draft %d version %d: %w", d.ID, d.Version, err)
 	}
@@ -170,18 +211,96 @@ func (db *DB) Draft(ctx context.Context, id int64) (d *Draft, err error) {
 }
 
 // SaveDraft writes the mutable fields of d (text, hash, version and its
-// author, status, reason, decider, platform ids, times) and stamps
-// UpdatedAt. A new text is a new version: record it with AddDraftVersion.
+// author, the reply it follows up, status, reason, decider, platform ids,
+// times) and stamps UpdatedAt. A new text is a new version: record it with
+// AddDraftVersion. Making d pending again while another draft for its
+// target is pending is refused with ErrPendingDraft.
 func (tx *Tx) SaveDraft(ctx context.Context, now time.Time, d *Draft) error {
 	d.UpdatedAt = now.UTC()
 	_, err := tx.exec(ctx, `UPDATE drafts SET text = ?, text_hash = ?, version = ?, version_author = ?, version_author_name = ?,
-		status = ?, reason = ?, decided_by = ?, slack_ts = ?, discord_message_id = ?, updated_at = ?, expires_at = ?, posted_at = ? WHERE id = ?`,
-		d.Text, d.TextHash, d.Version, d.VersionAuthor, d.VersionAuthorName, d.Status, d.Reason, d.DecidedBy, d.SlackTS,
-		d.DiscordMessageID, d.UpdatedAt, utcPtr(d.ExpiresAt), utcPtr(d.PostedAt), d.ID)
+		follows_id = ?, pending_target = ?, status = ?, reason = ?, decided_by = ?, slack_ts = ?, discord_message_id = ?, updated_at = ?,
+		expires_at = ?, posted_at = ? WHERE id = ?`,
+		d.Text, d.TextHash, d.Version, d.VersionAuthor, d.VersionAuthorName, d.FollowsID, pendingTarget(d), d.Status, d.Reason,
+		d.DecidedBy, d.SlackTS, d.DiscordMessageID, d.UpdatedAt, utcPtr(d.ExpiresAt), utcPtr(d.PostedAt), d.ID)
 	if err != nil {
-		return fmt.Errorf("save draft %d: %w", d.ID, err)
+		return fmt.Errorf("save draft %d: %w", d.ID, pendingConflict(err))
 	}
 	return nil
+}
+
+// PendingDraft returns the draft waiting for approval for the Discord
+// message (channel, message), or a bot.ENotFound error.
+func (db *DB) PendingDraft(ctx context.Context, channelID, messageID string) (*Draft, error) {
+	var d Draft
+	err := db.db.GetContext(ctx, &d, db.db.Rebind(`SELECT `+draftColumns+` FROM drafts WHERE pending_target = ?`), channelID+"/"+messageID)
+	if isNoRows(err) {
+		return nil, bot.Errorf(bot.ENotFound, "No draft is waiting for approval for that message.")
+	} else if err != nil {
+		return nil, fmt.Errorf("pending draft for %s/%s: %w", channelID, messageID, err)
+	}
+	d.utc()
+	return &d, nil
+}
+
+// PeekDraft returns draft id as this transaction sees it, without locking
+// it: for showing a draft next to another (the reply a follow-up follows),
+// not for changing it.
+func (tx *Tx) PeekDraft(ctx context.Context, id int64) (*Draft, error) {
+	var d Draft
+	err := tx.tx.GetContext(ctx, &d, tx.rebind(`SELECT `+draftColumns+` FROM drafts WHERE id = ?`), id)
+	if isNoRows(err) {
+		return nil, bot.Errorf(bot.ENotFound, "There is no draft #%d. /liaison drafts lists them.", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("draft %d: %w", id, err)
+	}
+	d.utc()
+	return &d, nil
+}
+
+// LastReply returns the draft last published (or being published) to the
+// Discord message (channel, message), or 0 when none was: the reply a new
+// draft for it follows up.
+func (tx *Tx) LastReply(ctx context.Context, channelID, messageID string) (int64, error) {
+	var ids []int64
+	err := tx.tx.SelectContext(ctx, &ids, tx.rebind(`SELECT last_draft_id FROM draft_targets WHERE target_channel_id = ? AND target_message_id = ?`),
+		channelID, messageID)
+	if err != nil {
+		return 0, fmt.Errorf("last reply to %s/%s: %w", channelID, messageID, err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	return ids[0], nil
+}
+
+// ClaimReply makes draft id the last reply to its target, provided the last
+// one is still follows (0: none), the reply its approvers were shown. It
+// returns the target's last reply after the attempt: id when the claim won,
+// the reply that got there first otherwise. Of several transactions
+// claiming one target from the same state (two replicas publishing two
+// drafts), exactly one wins: the others wait for it on the row or the key,
+// then find it changed.
+func (tx *Tx) ClaimReply(ctx context.Context, now time.Time, d *Draft, follows int64) (int64, error) {
+	var q string
+	var args []any
+	if follows == 0 {
+		q = `INSERT INTO draft_targets (target_channel_id, target_message_id, last_draft_id, updated_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (target_channel_id, target_message_id) DO NOTHING`
+		args = []any{d.TargetChannelID, d.TargetMessageID, d.ID, now.UTC()}
+	} else {
+		q = `UPDATE draft_targets SET last_draft_id = ?, updated_at = ? WHERE target_channel_id = ? AND target_message_id = ? AND last_draft_id = ?`
+		args = []any{d.ID, now.UTC(), d.TargetChannelID, d.TargetMessageID, follows}
+	}
+	res, err := tx.exec(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("claim the reply to %s/%s for draft %d: %w", d.TargetChannelID, d.TargetMessageID, d.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return 0, err
+	} else if n == 1 {
+		return d.ID, nil
+	}
+	return tx.LastReply(ctx, d.TargetChannelID, d.TargetMessageID)
 }
 
 // DraftOutboxKey is the key of the Slack message that shows draft id for

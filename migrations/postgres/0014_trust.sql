@@ -10,6 +10,37 @@ ALTER TABLE drafts ADD COLUMN version_author TEXT NOT NULL DEFAULT '';  -- Slack
 ALTER TABLE drafts ADD COLUMN version_author_name TEXT NOT NULL DEFAULT '';
 UPDATE drafts SET version_author = author, version_author_name = author_name;
 
+-- One answer per message: at most one draft waits for approval per target.
+-- pending_target is the target ("channel/message") while the draft is
+-- pending and NULL otherwise (the store keeps it so); the partial unique
+-- index refuses a second pending draft in the same statement that writes
+-- it, with no read-then-write race. Drafts from before this rule that
+-- duplicate one another keep waiting; the oldest holds the target, and
+-- publishing decides between them (draft_targets, below).
+ALTER TABLE drafts ADD COLUMN pending_target TEXT;
+-- The earlier reply to the same target that this draft's approvers were
+-- shown (it is then a follow-up), or NULL.
+ALTER TABLE drafts ADD COLUMN follows_id BIGINT;
+UPDATE drafts SET pending_target = target_channel_id || '/' || target_message_id
+    WHERE id IN (SELECT MIN(id) FROM drafts WHERE status = 'pending' GROUP BY target_channel_id, target_message_id);
+CREATE UNIQUE INDEX drafts_one_pending ON drafts (pending_target) WHERE pending_target IS NOT NULL;
+
+-- The last reply published (or being published) to each target. The
+-- transaction that publishes a draft moves it from the reply the draft's
+-- approvers saw (none, or the one it follows up) to the draft, only if it
+-- is still that: of two drafts approved at once, one wins and the other
+-- becomes a follow-up of it.
+CREATE TABLE draft_targets (
+    target_channel_id   TEXT NOT NULL,
+    target_message_id   TEXT NOT NULL,
+    last_draft_id       BIGINT NOT NULL REFERENCES drafts (id),
+    updated_at          TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (target_channel_id, target_message_id)
+);
+INSERT INTO draft_targets (target_channel_id, target_message_id, last_draft_id, updated_at)
+    SELECT target_channel_id, target_message_id, MAX(id), MAX(updated_at) FROM drafts
+    WHERE status IN ('approved', 'posted', 'failed') GROUP BY target_channel_id, target_message_id;
+
 CREATE TABLE draft_versions (
     draft_id            BIGINT NOT NULL REFERENCES drafts (id) ON DELETE CASCADE,
     version             INTEGER NOT NULL,
@@ -17,6 +48,7 @@ CREATE TABLE draft_versions (
     text_hash           TEXT NOT NULL,
     author              TEXT NOT NULL,          -- Slack user id
     author_name         TEXT NOT NULL DEFAULT '',
+    follows_id          BIGINT,                 -- the earlier reply its message showed
     created_at          TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (draft_id, version)
 );
@@ -60,6 +92,10 @@ INSERT INTO approvals_by_hash (draft_id, approver, text_hash, created_at, approv
 DROP TABLE approvals;
 ALTER TABLE approvals_by_hash RENAME TO approvals;
 DROP TABLE draft_versions;
+DROP TABLE draft_targets;
+DROP INDEX drafts_one_pending;
+ALTER TABLE drafts DROP COLUMN follows_id;
+ALTER TABLE drafts DROP COLUMN pending_target;
 ALTER TABLE drafts DROP COLUMN version_author_name;
 ALTER TABLE drafts DROP COLUMN version_author;
 ALTER TABLE drafts DROP COLUMN version;
