@@ -55,8 +55,10 @@ var draftMachine = map[string]struct {
 	DraftSent:    {from: []string{DraftApproved, DraftFailed}, to: DraftPosted},
 	DraftFail:    {from: []string{DraftApproved}, to: DraftFailed},
 	DraftRetry:   {from: []string{DraftFailed}, to: DraftApproved},
-	DraftExpire:  {from: []string{DraftPending, DraftRejected}, to: DraftExpired},
-	DraftGoStale: {from: []string{DraftPending, DraftRejected}, to: DraftStale},
+	// Only a version still waiting expires or goes stale: a rejection stays
+	// a rejection, with its reason, for good.
+	DraftExpire:  {from: []string{DraftPending}, to: DraftExpired},
+	DraftGoStale: {from: []string{DraftPending}, to: DraftStale},
 }
 
 // DraftTransition returns the status draft id moves to when action happens

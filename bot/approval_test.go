@@ -114,7 +114,7 @@ func TestTheDraftStateMachine(t *testing.T) {
 		{bot.DraftFailed, bot.DraftRetry, bot.DraftApproved},
 		{bot.DraftFailed, bot.DraftSent, bot.DraftPosted},
 		{bot.DraftPending, bot.DraftExpire, bot.DraftExpired},
-		{bot.DraftRejected, bot.DraftGoStale, bot.DraftStale},
+		{bot.DraftPending, bot.DraftGoStale, bot.DraftStale},
 	}
 	for _, tt := range tests {
 		if got, err := bot.DraftTransition(1, tt.from, tt.action); err != nil || got != tt.to {
@@ -128,6 +128,8 @@ func TestTheDraftStateMachine(t *testing.T) {
 		{bot.DraftStale, bot.DraftReject, "Draft #7 answers a Discord message that no longer exists, so it cannot be rejected."},
 		{bot.DraftRejected, bot.DraftApprove, "Draft #7 was rejected, so it cannot be approved."},
 		{bot.DraftPosted, bot.DraftFail, "Draft #7 was already posted in Discord, so it cannot be marked refused."},
+		{bot.DraftRejected, bot.DraftExpire, "Draft #7 was rejected, so it cannot be expired."},
+		{bot.DraftRejected, bot.DraftGoStale, "Draft #7 was rejected, so it cannot be marked stale."},
 	}
 	for _, tt := range refused {
 		_, err := bot.DraftTransition(7, tt.from, tt.action)

@@ -297,6 +297,14 @@ func (ap *Approvals) showDraft(ctx context.Context, id int64) (*bot.Reply, error
 	b.WriteString("\nVersions:")
 	for _, v := range versions {
 		fmt.Fprintf(&b, "\nv%d by %s, text %s, %s", v.Version, cmp.Or(v.AuthorName, v.Author), bot.ShortHash(v.TextHash), ap.stamp(v.CreatedAt))
+		if v.Version == d.Version {
+			b.WriteString(" (current)")
+		} else {
+			b.WriteString(": “" + bot.OneLine(v.Text, 120) + "”")
+		}
+		if v.FollowsID != nil {
+			fmt.Fprintf(&b, "; a follow-up of #%d", *v.FollowsID)
+		}
 		var who []string
 		for _, a := range approvals {
 			if a.Version == v.Version {
@@ -304,12 +312,16 @@ func (ap *Approvals) showDraft(ctx context.Context, id int64) (*bot.Reply, error
 			}
 		}
 		if len(who) > 0 {
-			b.WriteString(": approved by " + strings.Join(who, ", "))
+			b.WriteString("; approved by " + strings.Join(who, ", "))
 		}
-		if v.Version == d.Version {
-			b.WriteString(" (current)")
-		} else {
-			b.WriteString(": " + bot.OneLine(v.Text, 120))
+		if v.RejectedBy != "" {
+			fmt.Fprintf(&b, "; rejected by %s", cmp.Or(v.RejectedByName, ap.dir.slackName(v.RejectedBy)))
+			if v.RejectedAt != nil {
+				fmt.Fprintf(&b, " (%s)", ap.stamp(*v.RejectedAt))
+			}
+			if v.Reason != "" {
+				b.WriteString(": " + bot.OneLine(v.Reason, 200))
+			}
 		}
 	}
 	b.WriteString("\nHistory:")
@@ -606,6 +618,9 @@ func (ap *Approvals) reject(ctx context.Context, tx *store.Tx, id int64, u bot.U
 	if reason == "" {
 		detail = "with ❌; the reason is asked for in the thread"
 	}
+	if err := tx.RejectVersion(ctx, ap.clock.Now(), d.ID, d.Version, u.ID, by, reason); err != nil {
+		return "", err
+	}
 	if err := ap.move(ctx, tx, d, bot.DraftReject, store.DraftEvent{Actor: by, Action: "rejected", Detail: detail}, pol); err != nil {
 		return "", err
 	}
@@ -667,11 +682,24 @@ func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 	if !pol.Possible(author) {
 		return "", bot.Errorf(bot.EInvalid, "Nobody could approve that version: it %s. Nothing was saved.", pol.Describe(author, authorName))
 	}
+	if why := ap.targetStale(ctx, d); why != "" {
+		if d.Status == bot.DraftRejected {
+			// It stays rejected: that is what happened to it.
+			return "", bot.Errorf(bot.EInvalid, "Draft #%d can't be posted any more: %s. Nothing was saved.", d.ID, why)
+		}
+		if err := ap.goStale(ctx, tx, d, why); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("Draft #%d can't be posted any more: %s. Your edit was not saved.", d.ID, why), nil
+	}
 	earlier, err := tx.Approvals(ctx, d.ID, d.Version)
 	if err != nil {
 		return "", err
 	}
-	old := store.DraftVersion{Version: d.Version, Text: d.Text, TextHash: d.TextHash, Author: d.VersionAuthor, AuthorName: d.VersionAuthorName, FollowsID: d.FollowsID}
+	old, err := tx.DraftVersion(ctx, d.ID, d.Version)
+	if err != nil {
+		return "", err
+	}
 	// The new version shows the message's latest reply, if one came since.
 	if last, err := tx.LastReply(ctx, d.TargetChannelID, d.TargetMessageID); err != nil {
 		return "", err
@@ -700,7 +728,7 @@ func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 	if err := ap.transition(ctx, tx, d, bot.DraftEdit, e); err != nil {
 		return "", err
 	}
-	if err := ap.replaceVersion(ctx, tx, d, old, earlier, pol); err != nil {
+	if err := ap.replaceVersion(ctx, tx, d, *old, earlier, pol); err != nil {
 		return "", err
 	}
 	var notify, names []string
@@ -891,6 +919,9 @@ func (ap *Approvals) event(ctx context.Context, tx *store.Tx, ev bot.Event) erro
 		if err := tx.SaveDraft(ctx, now, d); err != nil {
 			return err
 		}
+		if err := tx.RejectVersion(ctx, now, d.ID, d.Version, d.DecidedBy, ap.dir.Actor(e.Author), d.Reason); err != nil {
+			return err
+		}
 		if err := tx.LogDraft(ctx, now, d.ID, store.DraftEvent{Actor: ap.dir.Actor(e.Author), Action: "gave the reason", TextHash: d.TextHash, Detail: d.Reason}); err != nil {
 			return err
 		}
@@ -918,11 +949,11 @@ func (ap *Approvals) supersededReaction(d *store.Draft, version int) error {
 		version, d.ID, d.Version, d.VersionAuthorName, bot.ShortHash(d.TextHash), bot.OneLine(d.Text, 300), where)
 }
 
-// staleDrafts makes stale, for why, the waiting drafts that answer the
+// staleDrafts makes stale, for why, the waiting (pending) drafts that answer the
 // Discord message (channel, messageID), or any message of channel when
 // messageID is empty.
 func (ap *Approvals) staleDrafts(ctx context.Context, tx *store.Tx, channel, messageID, why string) error {
-	ids, err := tx.DraftsByTarget(ctx, channel, messageID, bot.DraftPending, bot.DraftRejected)
+	ids, err := tx.DraftsByTarget(ctx, channel, messageID, bot.DraftPending)
 	if err != nil {
 		return err
 	}

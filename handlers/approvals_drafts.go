@@ -301,11 +301,27 @@ func (ap *Approvals) supersededPost(d *store.Draft, v store.DraftVersion, approv
 		where = "in this message's thread"
 	}
 	p.Fields = append(p.Fields, bot.Field{Name: "Status", Value: fmt.Sprintf("superseded by version %d ↓ (%s): decide on that one", next, where)})
+	if v.RejectedBy != "" {
+		p.Fields = append(p.Fields, bot.Field{Name: "Rejected", Value: ap.rejection(v)})
+	}
 	if who := ap.approvers(approvals); who != "" {
 		p.Fields = append(p.Fields, bot.Field{Name: "Approved by", Value: who + " (for this version only)"})
 	}
 	p.Context = "superseded: reactions here no longer count"
 	return p
+}
+
+// rejection says who rejected version v and why: "by dave on Mon 23 Nov
+// 10:00: too harsh".
+func (ap *Approvals) rejection(v store.DraftVersion) string {
+	s := "by " + cmp.Or(v.RejectedByName, ap.dir.slackName(v.RejectedBy))
+	if v.RejectedAt != nil {
+		s += " on " + ap.when(*v.RejectedAt)
+	}
+	if v.Reason != "" {
+		s += ": " + v.Reason
+	}
+	return s
 }
 
 // draftHeader is what every message of d shows: its title, the original
@@ -544,7 +560,10 @@ func (ap *Approvals) becomeFollowUp(ctx context.Context, tx *store.Tx, d *store.
 	if err != nil {
 		return "", err
 	}
-	old := store.DraftVersion{Version: d.Version, Text: d.Text, TextHash: d.TextHash, Author: d.VersionAuthor, AuthorName: d.VersionAuthorName, FollowsID: d.FollowsID}
+	old, err := tx.DraftVersion(ctx, d.ID, d.Version)
+	if err != nil {
+		return "", err
+	}
 	now := ap.clock.Now()
 	d.FollowsID, d.Version = &winner, d.Version+1
 	if err := tx.AddDraftVersion(ctx, now, d); err != nil {
@@ -557,7 +576,7 @@ func (ap *Approvals) becomeFollowUp(ctx context.Context, tx *store.Tx, d *store.
 		Detail: fmt.Sprintf("draft #%d answered the same message first; version %d shows it and needs its approvals again", winner, d.Version)}); err != nil {
 		return "", err
 	}
-	if err := ap.replaceVersion(ctx, tx, d, old, earlier, pol); err != nil {
+	if err := ap.replaceVersion(ctx, tx, d, *old, earlier, pol); err != nil {
 		return "", err
 	}
 	notify := []string{d.Author}
@@ -629,7 +648,7 @@ func (ap *Approvals) SettleDrafts(ctx context.Context, now time.Time) (int, erro
 		}
 		changed += n
 	}
-	due, err := ap.db.ListDrafts(ctx, store.DraftFilter{Statuses: []string{bot.DraftPending, bot.DraftRejected}, ExpiresUntil: now, Limit: 500})
+	due, err := ap.db.ListDrafts(ctx, store.DraftFilter{Statuses: []string{bot.DraftPending}, ExpiresUntil: now, Limit: 500})
 	if err != nil {
 		return changed, err
 	}
@@ -651,9 +670,10 @@ func (ap *Approvals) SettleDrafts(ctx context.Context, now time.Time) (int, erro
 	return changed, nil
 }
 
-// expiredNow reports whether d is past its deadline and can still expire.
+// expiredNow reports whether d is past its deadline and still waiting: only
+// a waiting version expires; a rejected one stays rejected.
 func (ap *Approvals) expiredNow(d *store.Draft) bool {
-	return (d.Status == bot.DraftPending || d.Status == bot.DraftRejected) && d.ExpiresAt != nil && !ap.clock.Now().Before(*d.ExpiresAt)
+	return d.Status == bot.DraftPending && d.ExpiresAt != nil && !ap.clock.Now().Before(*d.ExpiresAt)
 }
 
 // expire marks d expired. d must be locked in tx.
@@ -704,7 +724,7 @@ func (ap *Approvals) CheckDraftTargets(ctx context.Context, _ time.Time) (int, e
 	if !ap.cfg.Approvals.Enabled || ap.discord == nil {
 		return 0, nil
 	}
-	waiting, err := ap.db.ListDrafts(ctx, store.DraftFilter{Statuses: []string{bot.DraftPending, bot.DraftRejected}, Limit: 500})
+	waiting, err := ap.db.ListDrafts(ctx, store.DraftFilter{Statuses: []string{bot.DraftPending}, Limit: 500})
 	if err != nil {
 		return 0, err
 	}
@@ -716,7 +736,7 @@ func (ap *Approvals) CheckDraftTargets(ctx context.Context, _ time.Time) (int, e
 		}
 		err := ap.db.InTx(ctx, func(tx *store.Tx) error {
 			d, err := tx.Draft(ctx, d.ID)
-			if err != nil || (d.Status != bot.DraftPending && d.Status != bot.DraftRejected) {
+			if err != nil || d.Status != bot.DraftPending {
 				return err
 			}
 			changed++

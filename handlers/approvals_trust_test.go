@@ -132,7 +132,7 @@ func TestAnApproverCannotApproveTheVersionTheyWrote(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, want := range []string{"Policy: " + left + " · version 2 by dave · text " + bot.ShortHash(v2.TextHash),
-			"Versions:\nv1 by carol, text " + bot.ShortHash(d.TextHash) + ", 2026-11-23 10:00: Thanks alice, we are on it.\n" +
+			"Versions:\nv1 by carol, text " + bot.ShortHash(d.TextHash) + ", 2026-11-23 10:00: “Thanks alice, we are on it.”\n" +
 				"v2 by dave, text " + bot.ShortHash(v2.TextHash) + ", 2026-11-23 10:00 (current)\n"} {
 			if !strings.Contains(show.Text, want) {
 				t.Errorf("draft show lacks %q:\n%s", want, show.Text)
@@ -152,7 +152,7 @@ func TestAnApproverCannotApproveTheVersionTheyWrote(t *testing.T) {
 			t.Errorf("approvals = %+v", as)
 		}
 		show, _ = b.command(t, apCarol, "draft show 1")
-		if !strings.Contains(show.Text, "v2 by dave, text "+bot.ShortHash(v2.TextHash)+", 2026-11-23 10:00: approved by carol (2026-11-23 10:00) (current)") {
+		if !strings.Contains(show.Text, "v2 by dave, text "+bot.ShortHash(v2.TextHash)+", 2026-11-23 10:00 (current); approved by carol (2026-11-23 10:00)") {
 			t.Errorf("draft show:\n%s", show.Text)
 		}
 	})
@@ -566,4 +566,107 @@ func TestTwoReplicasNeverPostASecondAnswerItsApproversDidNotSee(t *testing.T) {
 			t.Errorf("round %d: the second reply was published %d times following %v, want only as a follow-up of #%d", round, published, second.FollowsID, first.ID)
 		}
 	}
+}
+
+// A rejection stays a rejection: time does not relabel it expired, nor the
+// deletion of its message stale. Editing it makes a new version that waits
+// again; the rejected version keeps who rejected it and why.
+func TestARejectionStaysARejectionAndAnEditWaitsAgain(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupApprovals(t, db)
+		ctx := context.Background()
+		d := b.draft(t, apBob, b.target(t, apFeedback, "1500000000000005001", "your app is bad"), "No it is not.")
+		form, err := b.click(d, apDave, "approvals.reject")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.submit(apDave, "approvals.reject", form.Modal.Meta, map[string]string{"reason": "too defensive"}); err != nil {
+			t.Fatal(err)
+		}
+		// ❌ on another draft, its reason given later in the thread.
+		m2 := b.target(t, apFeedback, "1500000000000005002", "refund?")
+		crossed := b.draft(t, apBob, m2, "No refunds.")
+		b.react(t, crossed, apErin, "x")
+		b.settle(t)
+		ev := &bot.Message{Delivery: bot.Delivery{Keys: []bot.InboundKey{{Kind: "slack_message", Key: "reason"}}},
+			Place: bot.Place{Platform: bot.PlatformSlack, ChannelID: apApprovals}, ID: "1700000100.000001",
+			ThreadID: b.slackTS(t, crossed), Author: apUser(apErin), Text: "we do refund within 30 days"}
+		if err := b.r.HandleEvent(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+
+		// Past the deadline, and alice deletes the second message.
+		b.clock.Advance(49 * time.Hour)
+		b.msgs.remove(apFeedback, m2.ID)
+		if err := b.r.HandleEvent(ctx, &bot.MessageDeleted{Delivery: bot.Delivery{Keys: []bot.InboundKey{{Kind: "discord_delete", Key: m2.ID}}},
+			Place: bot.Place{Platform: bot.PlatformDiscord, ChannelID: apFeedback}, ID: m2.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := b.caps.Approvals.CheckDraftTargets(ctx, b.clock.Now()); err != nil || n != 0 {
+			t.Errorf("CheckDraftTargets = %d, %v", n, err)
+		}
+		b.settle(t)
+		for _, tc := range []struct {
+			d      *store.Draft
+			status string
+		}{{d, "Status: rejected by dave: too defensive. Edit it to resubmit."}, {crossed, "Status: rejected by erin: we do refund within 30 days. Edit it to resubmit."}} {
+			got := b.get(t, tc.d.ID)
+			text, buttons := b.approvalMessage(t, got)
+			if got.Status != bot.DraftRejected || !strings.Contains(text, tc.status) || apLabels(buttons) != "Edit" {
+				t.Errorf("draft %d after its deadline: %s %v\n%s", got.ID, got.Status, apLabels(buttons), text)
+			}
+			hist, _ := db.DraftHistory(ctx, got.ID)
+			for _, h := range hist {
+				if h.Action == "expired" || h.Action == "stale" {
+					t.Errorf("draft %d history: %s", got.ID, h.Action)
+				}
+			}
+		}
+		// Its message gone, the second cannot be resubmitted: it stays rejected.
+		before := b.outboxKeys(t)
+		_, err = b.submit(apBob, "approvals.edit", fmt.Sprintf("%d:v1:%s", crossed.ID, crossed.TextHash), map[string]string{"text": "Yes, within 30 days."})
+		if bot.ErrorCode(err) != bot.EInvalid || bot.ErrorMessage(err) != "Draft #2 can't be posted any more: the Discord message it answers was deleted. Nothing was saved." {
+			t.Errorf("resubmitting a draft whose message is gone = %v", err)
+		}
+		if got := b.get(t, crossed.ID); got.Status != bot.DraftRejected || got.Version != 1 || !slices.Equal(b.outboxKeys(t), before) {
+			t.Errorf("after the refused resubmission: %s v%d, outbox %v", got.Status, got.Version, b.outboxKeys(t)[len(before):])
+		}
+
+		// The first is resubmitted: version 2 waits, with a new deadline;
+		// version 1's rejection is kept.
+		reply := b.editDraft(t, b.get(t, d.ID), apBob, "Thank you for telling us! What went wrong?")
+		if reply != "Draft #1 is resubmitted for approval as version 2: it needs 1 of carol, dave, erin." {
+			t.Errorf("resubmit = %q", reply)
+		}
+		v2 := b.get(t, d.ID)
+		if v2.Status != bot.DraftPending || v2.Version != 2 || !v2.ExpiresAt.After(b.clock.Now()) {
+			t.Fatalf("resubmitted = %+v", v2)
+		}
+		text, _ := b.approvalMessage(t, d)
+		if !strings.Contains(text, "Status: superseded by version 2 ↓") || !strings.Contains(text, "Rejected: by dave on Mon 23 Nov 10:00: too defensive") {
+			t.Errorf("version 1's message:\n%s", text)
+		}
+		show, _ := b.command(t, apBob, "draft show 1")
+		if !strings.Contains(show.Text, "v1 by bob, text "+bot.ShortHash(d.TextHash)+", 2026-11-23 10:00: “No it is not.”; rejected by dave (2026-11-23 10:00): too defensive\n") {
+			t.Errorf("draft show:\n%s", show.Text)
+		}
+		hist, _ := db.DraftHistory(ctx, d.ID)
+		var actions []string
+		for _, h := range hist {
+			actions = append(actions, h.Action)
+		}
+		if strings.Join(actions, ",") != "created,rejected,resubmitted" {
+			t.Errorf("history = %v", actions)
+		}
+		if vs, _ := db.DraftVersions(ctx, crossed.ID); vs[0].Reason != "we do refund within 30 days" || vs[0].RejectedByName != "erin" {
+			t.Errorf("the crossed version = %+v", vs[0])
+		}
+		// Version 2 expires like any waiting version.
+		b.clock.Advance(49 * time.Hour)
+		b.settle(t)
+		if got := b.get(t, d.ID); got.Status != bot.DraftExpired {
+			t.Errorf("version 2 after its deadline: %s", got.Status)
+		}
+	})
 }

@@ -136,15 +136,41 @@ type DraftVersion struct {
 	AuthorName string    `db:"author_name"`
 	FollowsID  *int64    `db:"follows_id"` // the earlier reply its approvers were shown
 	CreatedAt  time.Time `db:"created_at"`
+	// A rejected version keeps who rejected it, why and when, for good.
+	RejectedBy     string     `db:"rejected_by"` // Slack user id
+	RejectedByName string     `db:"rejected_by_name"`
+	Reason         string     `db:"reason"`
+	RejectedAt     *time.Time `db:"rejected_at"`
 }
 
-const versionColumns = `draft_id, version, text, text_hash, author, author_name, follows_id, created_at`
+const versionColumns = `draft_id, version, text, text_hash, author, author_name, follows_id, created_at,
+	rejected_by, rejected_by_name, reason, rejected_at`
+
+func (v *DraftVersion) utc() {
+	v.CreatedAt = v.CreatedAt.UTC()
+	if v.RejectedAt != nil {
+		t := v.RejectedAt.UTC()
+		v.RejectedAt = &t
+	}
+}
+
+// RejectVersion records that version of draft id was rejected by (named
+// name) at now, for reason; called again with the reason a ❌ rejecter gave
+// later, it keeps the time of the rejection.
+func (tx *Tx) RejectVersion(ctx context.Context, now time.Time, id int64, version int, by, name, reason string) error {
+	_, err := tx.exec(ctx, `UPDATE draft_versions SET rejected_by = ?, rejected_by_name = ?, reason = ?, rejected_at = COALESCE(rejected_at, ?)
+		WHERE draft_id = ? AND version = ?`, by, name, reason, now.UTC(), id, version)
+	if err != nil {
+		return fmt.Errorf("reject draft %d version %d: %w", id, version, err)
+	}
+	return nil
+}
 
 // AddDraftVersion records d's current text as its version d.Version,
 // written by d.VersionAuthor. Versions are never changed afterwards.
 func (tx *Tx) AddDraftVersion(ctx context.Context, now time.Time, d *Draft) error {
-	_, err := tx.exec(ctx, `INSERT INTO draft_versions (`+versionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.ID, d.Version, d.Text, d.TextHash, d.VersionAuthor, d.VersionAuthorName, d.FollowsID, now.UTC())
+	_, err := tx.exec(ctx, `INSERT INTO draft_versions (draft_id, version, text, text_hash, author, author_name, follows_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, d.Version, d.Text, d.TextHash, d.VersionAuthor, d.VersionAuthorName, d.FollowsID, now.UTC())
 	if err != nil {
 		return fmt.Errorf("draft %d version %d: %w", d.ID, d.Version, err)
 	}
@@ -170,7 +196,7 @@ func (tx *Tx) DraftVersion(ctx context.Context, id int64, n int) (*DraftVersion,
 	} else if err != nil {
 		return nil, fmt.Errorf("draft %d version %d: %w", id, n, err)
 	}
-	v.CreatedAt = v.CreatedAt.UTC()
+	v.utc()
 	return &v, nil
 }
 
@@ -180,7 +206,7 @@ func draftVersions(ctx context.Context, q sqlx.ExtContext, id int64) ([]DraftVer
 		return nil, fmt.Errorf("versions of draft %d: %w", id, err)
 	}
 	for i := range out {
-		out[i].CreatedAt = out[i].CreatedAt.UTC()
+		out[i].utc()
 	}
 	return out, nil
 }

@@ -149,6 +149,12 @@ func TestTheTrustMigrationKeepsWhatWasThere(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			// Rejected by dave, then relabelled expired by the old expiry.
+			if err := db.Exec(ctx, `INSERT INTO drafts (target_guild_id, target_channel_id, target_message_id, text, text_hash, author, author_name,
+				status, reason, decided_by, created_at, updated_at) VALUES ('g', '1100', '44', 'rude', 'h4', 'U01BOB', 'bob', 'expired', 'too harsh', 'U01DAVE', ?, ?)`,
+				draftT0, draftT0.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
 			if err := db.Exec(ctx, `INSERT INTO approvals (draft_id, approver, approver_name, text_hash, created_at) VALUES
 				(2, 'U01DAVE', 'dave', 'h2', ?), (2, 'U01ERIN', 'erin', 'old', ?)`, draftT0, draftT0); err != nil {
 				t.Fatal(err)
@@ -165,6 +171,13 @@ func TestTheTrustMigrationKeepsWhatWasThere(t *testing.T) {
 			}
 			if as, err := db.Approvals(ctx, 2, 1); err != nil || len(as) != 1 || as[0].Approver != "U01DAVE" {
 				t.Errorf("approvals of draft 2 = %+v, %v; want dave's, of its text", as, err)
+			}
+			if d4, err := db.Draft(ctx, 4); err != nil || d4.Status != bot.DraftRejected || d4.Reason != "too harsh" {
+				t.Errorf("the draft relabelled expired = %+v, %v; want rejected again", d4, err)
+			}
+			if vs, err := db.DraftVersions(ctx, 4); err != nil || len(vs) != 1 || vs[0].RejectedBy != "U01DAVE" || vs[0].Reason != "too harsh" ||
+				vs[0].RejectedAt == nil || !vs[0].RejectedAt.Equal(draftT0.Add(time.Hour)) {
+				t.Errorf("its version = %+v, %v", vs, err)
 			}
 			if p, err := db.PendingDraft(ctx, "1100", "42"); err != nil || p.ID != 1 {
 				t.Errorf("the draft holding message 42 = %+v, %v; want the oldest", p, err)

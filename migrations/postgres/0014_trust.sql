@@ -50,12 +50,27 @@ CREATE TABLE draft_versions (
     author_name         TEXT NOT NULL DEFAULT '',
     follows_id          BIGINT,                 -- the earlier reply its message showed
     created_at          TIMESTAMPTZ NOT NULL,
+    -- Rejections stay with the version rejected, for good.
+    rejected_by         TEXT NOT NULL DEFAULT '',   -- Slack user id
+    rejected_by_name    TEXT NOT NULL DEFAULT '',
+    reason              TEXT NOT NULL DEFAULT '',
+    rejected_at         TIMESTAMPTZ,
     PRIMARY KEY (draft_id, version)
 );
--- A draft made before versions existed has one: its text now. (Its earlier
--- texts, if it was edited, are in draft_events as hashes.)
-INSERT INTO draft_versions (draft_id, version, text, text_hash, author, author_name, created_at)
-    SELECT id, 1, text, text_hash, author, author_name, created_at FROM drafts;
+-- Rejections stay rejections: expiry no longer relabels a rejected draft.
+-- One relabelled before kept its rejecter (decided_by), which only a
+-- resubmission clears: it is rejected again.
+UPDATE drafts SET status = 'rejected' WHERE status = 'expired' AND decided_by <> '';
+
+-- A draft made before versions existed has one: its text now, with its
+-- rejection if it was rejected. (Its earlier texts, if it was edited, are
+-- in draft_events as hashes.)
+INSERT INTO draft_versions (draft_id, version, text, text_hash, author, author_name, created_at, rejected_by, reason, rejected_at)
+    SELECT id, 1, text, text_hash, author, author_name, created_at,
+        CASE WHEN status = 'rejected' THEN decided_by ELSE '' END,
+        CASE WHEN status = 'rejected' THEN reason ELSE '' END,
+        CASE WHEN status = 'rejected' THEN updated_at END
+    FROM drafts;
 
 -- Approvals keyed by version instead of by hash: a text edited back to an
 -- earlier one is a new version and needs its approvals again. Rebuilt the
