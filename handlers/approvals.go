@@ -457,6 +457,9 @@ func (ap *Approvals) decidable(ctx context.Context, id int64, u bot.User, sw see
 		return nil, bot.ApprovalPolicy{}, err
 	}
 	if _, err := bot.DraftTransition(d.ID, d.Status, action); err != nil {
+		if action == bot.DraftEdit {
+			err = editRefusal(d, err)
+		}
 		return nil, bot.ApprovalPolicy{}, err
 	}
 	if err := sw.check(d); err != nil {
@@ -464,6 +467,18 @@ func (ap *Approvals) decidable(ctx context.Context, id int64, u bot.User, sw see
 	}
 	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.TargetChannelID))
 	return d, pol, err
+}
+
+// editRefusal words err, the refusal of an edit of d, with what to do
+// instead when d was approved: a reply in Discord is not edited; a
+// follow-up says more.
+func editRefusal(d *store.Draft, err error) error {
+	switch d.Status {
+	case bot.DraftApproved, bot.DraftPosted, bot.DraftFailed:
+		return bot.Errorf(bot.EConflict, "%s What was approved is what Discord shows. To say more, draft a follow-up to the same message: /liaison draft %s <your text>. Nothing was changed.",
+			bot.ErrorMessage(err), d.Target().Link())
+	}
+	return err
 }
 
 // mayEdit says whether u may edit d: its author or one of its approvers.
@@ -490,12 +505,10 @@ func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.
 	if err != nil {
 		return "", err
 	}
-	if ap.expiredNow(d) {
-		// The job has not got to it yet: expire it now, and say so.
-		if err := ap.expire(ctx, tx, d); err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("Draft #%d expired %s, before it had its approvals: it can't be approved any more.", d.ID, ap.when(*d.ExpiresAt)), nil
+	if ap.expiredNow(d) || d.Status == bot.DraftExpired {
+		// (When it is not marked yet, the drafts job does on its next tick.)
+		return "", bot.Errorf(bot.EConflict, "Draft #%d expired %s, before it had its approvals: it can't be approved any more. Draft the reply again to answer. Nothing was changed.",
+			d.ID, ap.when(*d.ExpiresAt))
 	}
 	if _, err := bot.DraftTransition(d.ID, d.Status, bot.DraftApprove); err != nil {
 		return "", err
@@ -526,7 +539,16 @@ func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.
 		return "", err
 	}
 	if !added {
-		return fmt.Sprintf("You already approved version %d of draft #%d.", d.Version, d.ID), nil
+		approvals, err := tx.Approvals(ctx, d.ID, d.Version)
+		if err != nil {
+			return "", err
+		}
+		var ids []string
+		for _, a := range approvals {
+			ids = append(ids, a.Approver)
+		}
+		return "", bot.Errorf(bot.EConflict, "You already approved version %d of draft #%d, and an approval counts once: it needs %d more, from someone else (it %s). Nothing was changed.",
+			d.Version, d.ID, pol.Needed(d.VersionAuthor)-pol.Count(d.VersionAuthor, ids), describe(pol, d))
 	}
 	if err := tx.LogDraft(ctx, now, d.ID, store.DraftEvent{Actor: by, Action: "approved", TextHash: d.TextHash}); err != nil {
 		return "", err
@@ -651,7 +673,7 @@ func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 		return "", err
 	}
 	if _, err := bot.DraftTransition(d.ID, d.Status, bot.DraftEdit); err != nil {
-		return "", err
+		return "", editRefusal(d, err)
 	}
 	if sw.check(d) != nil {
 		return "", bot.Errorf(bot.EConflict, "Someone changed draft #%d while you were editing it (it is at version %d, by %s, now): click Edit on its newest message to start from the new text. Nothing was saved.",

@@ -90,17 +90,27 @@ func (ap *Approvals) createDraft(ctx context.Context, in draftInput) (*bot.Reply
 		Text: text, TextHash: bot.DraftHash(text, in.target), Author: in.by.ID, AuthorName: by,
 		SlackChannelID: ap.cfg.Approvals.Channel.ID, ExpiresAt: &expires,
 	}
-	var prior *store.Draft
-	err = ap.db.InTx(ctx, func(tx *store.Tx) error {
-		if d.FeedbackID == nil {
-			// A reply to a message that is a feedback item answers the item.
+	if d.FeedbackID == nil {
+		// A reply to a message that is a feedback item answers the item.
+		// Looked up in a transaction of its own, which reads the item
+		// locked: the draft's insert below may wait for another draft's
+		// approval to commit (one pending draft per message), and that
+		// approval marks the item answered.
+		err = ap.db.InTx(ctx, func(tx *store.Tx) error {
 			it, err := ap.feedback.ItemOfDiscordMessage(ctx, tx, d.TargetChannelID, d.TargetMessageID)
 			if err == nil {
 				d.FeedbackID = &it.ID
 			} else if bot.ErrorCode(err) != bot.ENotFound {
 				return err
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
+	}
+	var prior *store.Draft
+	err = ap.db.InTx(ctx, func(tx *store.Tx) error {
 		// A message already answered gets a follow-up, shown with the
 		// reply before it.
 		last, err := tx.LastReply(ctx, d.TargetChannelID, d.TargetMessageID)

@@ -804,16 +804,21 @@ func TestDraftsExpireAndGoStale(t *testing.T) {
 		if !strings.Contains(text, "Status: expired Wed 25 Nov 10:00: nobody approved it in time. Draft it again to answer.") || len(buttons) != 0 {
 			t.Errorf("expired message %v:\n%s", apLabels(buttons), text)
 		}
-		if _, err := b.click(old, apDave, "approvals.approve"); bot.ErrorMessage(err) != "Draft #1 expired before anyone approved it, so it cannot be approved." {
+		if _, err := b.click(old, apDave, "approvals.approve"); bot.ErrorMessage(err) != "Draft #1 expired Wed 25 Nov 10:00, before it had its approvals: it can't be approved any more. Draft the reply again to answer. Nothing was changed." {
 			t.Errorf("approving an expired draft = %v", err)
 		}
 
-		// Past its deadline but not yet seen by the job: a click expires it.
+		// Past its deadline but not yet seen by the job: a click is refused,
+		// and the job expires it.
 		late := b.draft(t, apBob, b.target(t, apFeedback, "1500000000000005002", "hello again"), "Hi again!")
 		b.clock.Advance(49 * time.Hour)
-		reply, err := b.click(late, apDave, "approvals.approve")
-		if err != nil || !strings.HasPrefix(reply.Text, "Draft #2 expired ") || b.get(t, late.ID).Status != bot.DraftExpired {
-			t.Errorf("late approval = %+v, %v", reply, err)
+		_, err := b.click(late, apDave, "approvals.approve")
+		if bot.ErrorCode(err) != bot.EConflict || !strings.HasPrefix(bot.ErrorMessage(err), "Draft #2 expired ") || b.get(t, late.ID).Status != bot.DraftPending {
+			t.Errorf("late approval = %v", err)
+		}
+		b.settle(t)
+		if got := b.get(t, late.ID).Status; got != bot.DraftExpired {
+			t.Errorf("after the job: %s", got)
 		}
 
 		// Staleness: the target deleted while Liaison listened…
@@ -835,7 +840,7 @@ func TestDraftsExpireAndGoStale(t *testing.T) {
 			t.Errorf("CheckDraftTargets = %d, %v", n, err)
 		}
 		b.msgs.remove(apFeedback, m5.ID)
-		reply, err = b.click(atClick, apDave, "approvals.approve")
+		reply, err := b.click(atClick, apDave, "approvals.approve")
 		if err != nil || reply.Text != "The Discord message draft #5 answers was deleted, so the draft can't be posted any more." {
 			t.Errorf("approving a draft whose target is gone = %+v, %v", reply, err)
 		}

@@ -670,3 +670,128 @@ func TestARejectionStaysARejectionAndAnEditWaitsAgain(t *testing.T) {
 		}
 	})
 }
+
+// Every bad decision is refused with what happened and what to do, and
+// leaves no approval and no outbox message behind.
+func TestEachBadDecisionIsRefusedAndChangesNothing(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		n := 0
+		target := func(b *apBundle, channel string) *bot.Message {
+			n++
+			return b.target(t, channel, fmt.Sprint(1500000000000009000+n), "a question")
+		}
+		tests := []struct {
+			name string
+			// setup prepares a draft and returns the attempt, which returns
+			// what the person was told.
+			setup func(b *apBundle) func() (string, error)
+			want  string
+		}{
+			{"approving a superseded version by its button", func(b *apBundle) func() (string, error) {
+				d := b.draft(t, apBob, target(b, apFeedback), "Version one.")
+				b.editDraft(t, d, apBob, "Version two.")
+				return func() (string, error) { _, err := b.click(d, apDave, "approvals.approve"); return "", err }
+			}, "The text of draft #%d changed since this message was shown: here is the new one, version 2 by bob (text "},
+			{"approving a superseded version by ✅", func(b *apBundle) func() (string, error) {
+				d := b.draft(t, apBob, target(b, apFeedback), "Version one.")
+				b.editDraft(t, d, apBob, "Version two.")
+				return func() (string, error) { b.react(t, d, apDave, "white_check_mark"); return b.direct.last(), nil }
+			}, apDave + ": This message shows version 1 of draft #%d, which is superseded"},
+			{"approving twice", func(b *apBundle) func() (string, error) {
+				d := b.draft(t, apBob, target(b, apGeneral), "Needs two.") // quorum 2
+				if _, err := b.click(d, apDave, "approvals.approve"); err != nil {
+					t.Fatal(err)
+				}
+				return func() (string, error) { _, err := b.click(d, apDave, "approvals.approve"); return "", err }
+			}, "You already approved version 1 of draft #%d, and an approval counts once: it needs 1 more, from someone else"},
+			{"approving your own version", func(b *apBundle) func() (string, error) {
+				d := b.draft(t, apCarol, target(b, apFeedback), "Mine.")
+				return func() (string, error) { _, err := b.click(d, apCarol, "approvals.approve"); return "", err }
+			}, "You wrote this version of the draft, so you cannot approve it: it needs 1 of carol, dave, erin — carol wrote this version, so only dave or erin can approve it."},
+			{"approving after expiry", func(b *apBundle) func() (string, error) {
+				d := b.draft(t, apBob, target(b, apFeedback), "Too late.")
+				b.clock.Advance(49 * time.Hour)
+				return func() (string, error) { _, err := b.click(d, apDave, "approvals.approve"); return "", err }
+			}, "Draft #%d expired Wed 25 Nov 10:00, before it had its approvals: it can't be approved any more. Draft the reply again to answer."},
+			{"deciding with a stale form", func(b *apBundle) func() (string, error) {
+				d := b.draft(t, apBob, target(b, apFeedback), "Version one.")
+				form, err := b.click(d, apDave, "approvals.reject")
+				if err != nil {
+					t.Fatal(err)
+				}
+				b.editDraft(t, d, apBob, "Version two.")
+				return func() (string, error) {
+					_, err := b.submit(apDave, "approvals.reject", form.Modal.Meta, map[string]string{"reason": "no"})
+					return "", err
+				}
+			}, "The text of draft #%d changed since this message was shown"},
+			{"drafting a second pending reply", func(b *apBundle) func() (string, error) {
+				m := target(b, apFeedback)
+				b.draft(t, apBob, m, "First.")
+				return func() (string, error) {
+					r, err := b.command(t, apDave, draftLink(m, "Second."))
+					if r == nil {
+						return "", err
+					}
+					return r.Text, err
+				}
+			}, "Draft #%d by bob is already waiting for approval as the answer to that message"},
+			{"editing a published draft", func(b *apBundle) func() (string, error) {
+				d := b.draft(t, apBob, target(b, apFeedback), "Posted.")
+				form, err := b.click(d, apBob, "approvals.edit")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := b.click(d, apDave, "approvals.approve"); err != nil {
+					t.Fatal(err)
+				}
+				b.settle(t)
+				return func() (string, error) {
+					_, err := b.submit(apBob, "approvals.edit", form.Modal.Meta, map[string]string{"text": "Changed after the fact."})
+					return "", err
+				}
+			}, "Draft #%d was already posted in Discord, so it cannot be edited. What was approved is what Discord shows. To say more, draft a follow-up to the same message: /liaison draft https://discord.com/channels/"},
+			{"drafting for a deleted message", func(b *apBundle) func() (string, error) {
+				m := target(b, apGeneral)
+				b.msgs.remove(apGeneral, m.ID)
+				n++ // no draft: the message below names none
+				return func() (string, error) { _, err := b.command(t, apBob, draftLink(m, "Too late.")); return "", err }
+			}, "That Discord message no longer exists, or Liaison cannot see its channel."},
+		}
+		for i, tt := range tests {
+			b := setupApprovals(t, db)
+			b.n.Store(int64(i+1) * 1_000_000) // deliveries and message ids of its own
+			b.sender.n = (i + 1) * 1000
+			attempt := tt.setup(b)
+			b.settle(t)
+			drafts, _ := db.ListDrafts(ctx, store.DraftFilter{Limit: 100})
+			approvals := 0
+			for _, d := range drafts {
+				approvals += len(b.approvalRows(t, d.ID))
+			}
+			before := b.outboxKeys(t)
+			told, err := attempt()
+			if err != nil {
+				told = bot.ErrorMessage(err)
+			}
+			want := tt.want
+			if strings.Contains(want, "%d") && len(drafts) > 0 {
+				want = fmt.Sprintf(want, drafts[0].ID)
+			}
+			if !strings.Contains(told, want) || !strings.Contains(told, "Nothing was") && !strings.Contains(told, "no longer exists") {
+				t.Errorf("%s: told %q, want %q and that nothing changed", tt.name, told, want)
+			}
+			after, _ := db.ListDrafts(ctx, store.DraftFilter{Limit: 100})
+			afterApprovals := 0
+			for _, d := range after {
+				afterApprovals += len(b.approvalRows(t, d.ID))
+			}
+			if len(after) != len(drafts) || afterApprovals != approvals || !slices.Equal(b.outboxKeys(t), before) {
+				t.Errorf("%s: drafts %d → %d, approvals %d → %d, new outbox messages %v", tt.name, len(drafts), len(after), approvals, afterApprovals,
+					b.outboxKeys(t)[min(len(before), len(b.outboxKeys(t))):])
+			}
+		}
+	})
+}
