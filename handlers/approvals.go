@@ -538,28 +538,17 @@ func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.
 	if err != nil {
 		return "", err
 	}
+	approvals, err := tx.Approvals(ctx, d.ID, d.Version)
+	if err != nil {
+		return "", err
+	}
+	ids := approverIDs(approvals)
 	if !added {
-		approvals, err := tx.Approvals(ctx, d.ID, d.Version)
-		if err != nil {
-			return "", err
-		}
-		var ids []string
-		for _, a := range approvals {
-			ids = append(ids, a.Approver)
-		}
 		return "", bot.Errorf(bot.EConflict, "You already approved version %d of draft #%d, and an approval counts once: it needs %d more, from someone else (it %s). Nothing was changed.",
 			d.Version, d.ID, pol.Needed(d.VersionAuthor)-pol.Count(d.VersionAuthor, ids), describe(pol, d))
 	}
 	if err := tx.LogDraft(ctx, now, d.ID, store.DraftEvent{Actor: by, Action: "approved", TextHash: d.TextHash}); err != nil {
 		return "", err
-	}
-	approvals, err := tx.Approvals(ctx, d.ID, d.Version)
-	if err != nil {
-		return "", err
-	}
-	var ids []string
-	for _, a := range approvals {
-		ids = append(ids, a.Approver)
 	}
 	if pol.Reached(d.VersionAuthor, ids) {
 		lostTo, err := ap.publish(ctx, tx, d, pol)
@@ -714,11 +703,7 @@ func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 		}
 		return fmt.Sprintf("Draft #%d can't be posted any more: %s. Your edit was not saved.", d.ID, why), nil
 	}
-	earlier, err := tx.Approvals(ctx, d.ID, d.Version)
-	if err != nil {
-		return "", err
-	}
-	old, err := tx.DraftVersion(ctx, d.ID, d.Version)
+	old, earlier, err := currentVersion(ctx, tx, d)
 	if err != nil {
 		return "", err
 	}
@@ -750,7 +735,7 @@ func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 	if err := ap.transition(ctx, tx, d, bot.DraftEdit, e); err != nil {
 		return "", err
 	}
-	if err := ap.replaceVersion(ctx, tx, d, *old, earlier, pol); err != nil {
+	if err := ap.replaceVersion(ctx, tx, d, old, earlier, pol); err != nil {
 		return "", err
 	}
 	var notify, names []string

@@ -370,6 +370,26 @@ func (ap *Approvals) approvers(approvals []store.Approval) string {
 	return strings.Join(who, ", ")
 }
 
+// approverIDs returns who gave approvals, as the policy counts them.
+func approverIDs(approvals []store.Approval) []string {
+	ids := make([]string, 0, len(approvals))
+	for _, a := range approvals {
+		ids = append(ids, a.Approver)
+	}
+	return ids
+}
+
+// currentVersion returns d's current version, about to be replaced, and
+// its approvals.
+func currentVersion(ctx context.Context, tx *store.Tx, d *store.Draft) (store.DraftVersion, []store.Approval, error) {
+	v, err := tx.DraftVersion(ctx, d.ID, d.Version)
+	if err != nil {
+		return store.DraftVersion{}, nil, err
+	}
+	approvals, err := tx.Approvals(ctx, d.ID, d.Version)
+	return *v, approvals, err
+}
+
 // versionLine names a version of a draft's text, who wrote it and its hash:
 // "2 by dave · text 1a2b3c4d".
 func versionLine(n int, author, hash string) string {
@@ -380,10 +400,7 @@ func versionLine(n int, author, hash string) string {
 func (ap *Approvals) draftStatusLine(d *store.Draft, pol bot.ApprovalPolicy, approvals []store.Approval) string {
 	switch d.Status {
 	case bot.DraftPending:
-		var ids []string
-		for _, a := range approvals {
-			ids = append(ids, a.Approver)
-		}
+		ids := approverIDs(approvals)
 		s := fmt.Sprintf("waiting for approval (%d of %d)", pol.Count(d.VersionAuthor, ids), pol.Needed(d.VersionAuthor))
 		if d.ExpiresAt != nil {
 			s += ", expires " + ap.when(*d.ExpiresAt)
@@ -551,7 +568,7 @@ func (ap *Approvals) publish(ctx context.Context, tx *store.Tx, d *store.Draft, 
 		Kind: bot.KindPost, Payload: bot.Payload(post)}); err != nil {
 		return 0, err
 	}
-	if err := ap.move(ctx, tx, d, bot.DraftPublish, store.DraftEvent{Action: "queued the reply for Discord", Detail: "the quorum is reached: " + describe(pol, d)}, pol); err != nil {
+	if err := ap.move(ctx, tx, d, bot.DraftPublish, store.DraftEvent{Action: publishAction, Detail: quorumReached + describe(pol, d)}, pol); err != nil {
 		return 0, err
 	}
 	if d.FeedbackID == nil {
@@ -566,11 +583,7 @@ func (ap *Approvals) publish(ctx context.Context, tx *store.Tx, d *store.Draft, 
 // which needs its approvals again. It returns what to tell the approver.
 // d must be locked in tx.
 func (ap *Approvals) becomeFollowUp(ctx context.Context, tx *store.Tx, d *store.Draft, winner int64, pol bot.ApprovalPolicy) (string, error) {
-	earlier, err := tx.Approvals(ctx, d.ID, d.Version)
-	if err != nil {
-		return "", err
-	}
-	old, err := tx.DraftVersion(ctx, d.ID, d.Version)
+	old, earlier, err := currentVersion(ctx, tx, d)
 	if err != nil {
 		return "", err
 	}
@@ -586,7 +599,7 @@ func (ap *Approvals) becomeFollowUp(ctx context.Context, tx *store.Tx, d *store.
 		Detail: fmt.Sprintf("draft #%d answered the same message first; version %d shows it and needs its approvals again", winner, d.Version)}); err != nil {
 		return "", err
 	}
-	if err := ap.replaceVersion(ctx, tx, d, *old, earlier, pol); err != nil {
+	if err := ap.replaceVersion(ctx, tx, d, old, earlier, pol); err != nil {
 		return "", err
 	}
 	notify := []string{d.Author}

@@ -192,6 +192,30 @@ func setupApprovals(t *testing.T, db *store.DB) *apBundle {
 	return b
 }
 
+// approvalReplicas returns two replicas of Liaison sharing one Postgres
+// database and one Discord.
+func approvalReplicas(t *testing.T) (one, two *apBundle) {
+	t.Helper()
+	dbs := storetest.Replicas(t, 2)
+	one, two = setupApprovals(t, dbs[0]), setupApprovals(t, dbs[1])
+	two.msgs = one.msgs
+	two.caps.Attach(Readers{Discord: one.msgs, SlackDirect: two.direct})
+	two.n.Store(1_000_000)
+	return one, two
+}
+
+// settleAll settles several replicas at once, as their dispatchers and jobs
+// would run.
+func settleAll(t *testing.T, bs ...*apBundle) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, b := range bs {
+		wg.Add(1)
+		go func() { defer wg.Done(); b.settle(t) }()
+	}
+	wg.Wait()
+}
+
 // settle sends every due outbox message and runs the drafts job until
 // nothing is left, as the console does after each line.
 func (b *apBundle) settle(t *testing.T) {
@@ -1002,11 +1026,7 @@ func TestTwoApproversAtOnceWithQuorumOnePublishOnce(t *testing.T) {
 
 func TestTwoReplicasApprovingAtOncePublishOnce(t *testing.T) {
 	t.Parallel()
-	dbs := storetest.Replicas(t, 2)
-	one, two := setupApprovals(t, dbs[0]), setupApprovals(t, dbs[1])
-	two.msgs = one.msgs
-	two.caps.Attach(Readers{Discord: one.msgs, SlackDirect: two.direct})
-	two.n.Store(1_000_000)
+	one, two := approvalReplicas(t)
 	for round := range 5 {
 		d := one.draft(t, apBob, one.target(t, apFeedback, fmt.Sprint(1500000000000007000+round), "hello"), fmt.Sprintf("Hi %d!", round))
 		var wg sync.WaitGroup
@@ -1021,13 +1041,7 @@ func TestTwoReplicasApprovingAtOncePublishOnce(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		// Both replicas' dispatchers and jobs run.
-		var swg sync.WaitGroup
-		for _, b := range []*apBundle{one, two} {
-			swg.Add(1)
-			go func() { defer swg.Done(); b.settle(t) }()
-		}
-		swg.Wait()
+		settleAll(t, one, two) // both replicas' dispatchers and jobs run
 		if n := one.sender.count(store.PublishOutboxKey(d.ID)) + two.sender.count(store.PublishOutboxKey(d.ID)); n != 1 {
 			t.Errorf("round %d: published %d times across replicas", round, n)
 		}

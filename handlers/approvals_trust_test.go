@@ -509,11 +509,7 @@ func TestTheLoserOfTwoDraftsForOneMessageBecomesAFollowUp(t *testing.T) {
 // first, whose approvers saw it; the first is posted once.
 func TestTwoReplicasNeverPostASecondAnswerItsApproversDidNotSee(t *testing.T) {
 	t.Parallel()
-	dbs := storetest.Replicas(t, 2)
-	one, two := setupApprovals(t, dbs[0]), setupApprovals(t, dbs[1])
-	two.msgs = one.msgs
-	two.caps.Attach(Readers{Discord: one.msgs, SlackDirect: two.direct})
-	two.n.Store(1_000_000)
+	one, two := approvalReplicas(t)
 	ctx := context.Background()
 	for round := range 8 {
 		m := one.target(t, apFeedback, fmt.Sprint(1500000000000008000+round), "hello")
@@ -535,7 +531,7 @@ func TestTwoReplicasNeverPostASecondAnswerItsApproversDidNotSee(t *testing.T) {
 			}
 			fmt.Sscanf(reply.Text, "Draft #%d", &secondID)
 			for range 2 { // approved; and again if it became a follow-up
-				d, err := dbs[1].Draft(ctx, secondID)
+				d, err := two.db.Draft(ctx, secondID)
 				if err != nil || d.Status != bot.DraftPending {
 					return
 				}
@@ -545,19 +541,14 @@ func TestTwoReplicasNeverPostASecondAnswerItsApproversDidNotSee(t *testing.T) {
 			}
 		}()
 		wg.Wait()
-		var swg sync.WaitGroup
-		for _, b := range []*apBundle{one, two} {
-			swg.Add(1)
-			go func() { defer swg.Done(); b.settle(t) }()
-		}
-		swg.Wait()
+		settleAll(t, one, two)
 		if n := one.sender.count(store.PublishOutboxKey(first.ID)) + two.sender.count(store.PublishOutboxKey(first.ID)); n != 1 {
 			t.Errorf("round %d: the first reply was published %d times", round, n)
 		}
 		if secondID == 0 {
 			continue
 		}
-		second, err := dbs[0].Draft(ctx, secondID)
+		second, err := one.db.Draft(ctx, secondID)
 		if err != nil {
 			t.Fatal(err)
 		}

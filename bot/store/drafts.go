@@ -216,8 +216,12 @@ func draftVersions(ctx context.Context, q sqlx.ExtContext, id int64) ([]DraftVer
 // one draft serialise. A missing draft is a bot.ENotFound error that names
 // it.
 func (tx *Tx) Draft(ctx context.Context, id int64) (*Draft, error) {
+	return tx.draft(ctx, id, tx.db.dialect.forUpdate)
+}
+
+func (tx *Tx) draft(ctx context.Context, id int64, lock string) (*Draft, error) {
 	var d Draft
-	err := tx.tx.GetContext(ctx, &d, tx.rebind(`SELECT `+draftColumns+` FROM drafts WHERE id = ?`+tx.db.dialect.forUpdate), id)
+	err := tx.tx.GetContext(ctx, &d, tx.rebind(`SELECT `+draftColumns+` FROM drafts WHERE id = ?`+lock), id)
 	if isNoRows(err) {
 		return nil, bot.Errorf(bot.ENotFound, "There is no draft #%d. /liaison drafts lists them.", id)
 	} else if err != nil {
@@ -272,15 +276,7 @@ func (db *DB) PendingDraft(ctx context.Context, channelID, messageID string) (*D
 // it: for showing a draft next to another (the reply a follow-up follows),
 // not for changing it.
 func (tx *Tx) PeekDraft(ctx context.Context, id int64) (*Draft, error) {
-	var d Draft
-	err := tx.tx.GetContext(ctx, &d, tx.rebind(`SELECT `+draftColumns+` FROM drafts WHERE id = ?`), id)
-	if isNoRows(err) {
-		return nil, bot.Errorf(bot.ENotFound, "There is no draft #%d. /liaison drafts lists them.", id)
-	} else if err != nil {
-		return nil, fmt.Errorf("draft %d: %w", id, err)
-	}
-	d.utc()
-	return &d, nil
+	return tx.draft(ctx, id, "")
 }
 
 // LastReply returns the draft last published (or being published) to the
@@ -554,4 +550,19 @@ func (tx *Tx) PublishState(ctx context.Context, id int64) (*OutboxEntry, error) 
 		return nil, fmt.Errorf("outbox %q: %w", key, err)
 	}
 	return &e, nil
+}
+
+// PostedDrafts returns the drafts posted in Discord at or after since,
+// oldest post first: the replies an audit accounts for.
+func (db *DB) PostedDrafts(ctx context.Context, since time.Time) ([]Draft, error) {
+	var out []Draft
+	err := db.db.SelectContext(ctx, &out, db.db.Rebind(`SELECT `+draftColumns+` FROM drafts WHERE status = ? AND posted_at >= ? ORDER BY posted_at, id`),
+		bot.DraftPosted, since.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("posted drafts: %w", err)
+	}
+	for i := range out {
+		out[i].utc()
+	}
+	return out, nil
 }
