@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -54,8 +55,10 @@ var draftMachine = map[string]struct {
 	DraftSent:    {from: []string{DraftApproved, DraftFailed}, to: DraftPosted},
 	DraftFail:    {from: []string{DraftApproved}, to: DraftFailed},
 	DraftRetry:   {from: []string{DraftFailed}, to: DraftApproved},
-	DraftExpire:  {from: []string{DraftPending, DraftRejected}, to: DraftExpired},
-	DraftGoStale: {from: []string{DraftPending, DraftRejected}, to: DraftStale},
+	// Only a version still waiting expires or goes stale: a rejection stays
+	// a rejection, with its reason, for good.
+	DraftExpire:  {from: []string{DraftPending}, to: DraftExpired},
+	DraftGoStale: {from: []string{DraftPending}, to: DraftStale},
 }
 
 // DraftTransition returns the status draft id moves to when action happens
@@ -153,6 +156,10 @@ func (q Quorum) String() string {
 
 // ApprovalPolicy is who may approve a draft, resolved to Slack user ids, and
 // how many of them must.
+//
+// Four eyes apply to every version of a draft's text: the author a method
+// takes is the author of the version being decided (the drafter, or whoever's
+// edit produced it), who may never approve it, and whom `all` leaves out.
 type ApprovalPolicy struct {
 	// Approvers are the Slack user ids that may approve.
 	Approvers []string
@@ -160,13 +167,14 @@ type ApprovalPolicy struct {
 	// Names are how messages name the approvers: people's names and user
 	// groups' handles ("carol", "@community-leads").
 	Names []string
-	// NamesOf maps an approver's Slack id to their name, for those known by
-	// name (people:); used to say "not carol, who wrote it".
+	// NamesOf maps an approver's Slack id to their name, for those named
+	// directly in the policy (people:), so that a message can say who is
+	// left when one of them wrote the version.
 	NamesOf map[string]string
 }
 
-// Eligible returns who may approve a draft by author: the approvers but the
-// author, each once.
+// Eligible returns who may approve a version by author: the approvers but
+// the author, each once.
 func (p ApprovalPolicy) Eligible(author string) []string {
 	var out []string
 	for _, a := range p.Approvers {
@@ -177,7 +185,8 @@ func (p ApprovalPolicy) Eligible(author string) []string {
 	return out
 }
 
-// Needed returns how many approvals a draft by author needs.
+// Needed returns how many approvals a version by author needs: N, or with
+// `all` every approver who did not write it.
 func (p ApprovalPolicy) Needed(author string) int {
 	if p.Quorum.All {
 		return len(p.Eligible(author))
@@ -185,28 +194,29 @@ func (p ApprovalPolicy) Needed(author string) int {
 	return max(p.Quorum.N, 1)
 }
 
-// Possible reports whether a draft by author can ever be approved: enough
-// people other than the author may approve it.
+// Possible reports whether a version by author can ever be approved: enough
+// people other than its author may approve it.
 func (p ApprovalPolicy) Possible(author string) bool {
 	n := len(p.Eligible(author))
 	return n > 0 && n >= p.Needed(author)
 }
 
 // Check says whether user may approve (verb "approve") or reject (verb
-// "reject") a draft by author: a *Error (forbidden) written for user when
-// not. Only approvers decide, and never on their own draft.
-func (p ApprovalPolicy) Check(user, author, verb string) error {
+// "reject") a version by author (named authorName): a *Error (forbidden)
+// written for user when not. Only approvers decide, and never on a version
+// they wrote.
+func (p ApprovalPolicy) Check(user, author, authorName, verb string) error {
 	if user == author {
-		return Errorf(EForbidden, "You wrote this draft, so you cannot %s it: it %s. Nothing was changed.", verb, p.Describe(author))
+		return Errorf(EForbidden, "You wrote this version of the draft, so you cannot %s it: it %s. Nothing was changed.", verb, p.Describe(author, authorName))
 	}
 	if !slices.Contains(p.Approvers, user) {
-		return Errorf(EForbidden, "You are not an approver for this draft: it %s. Nothing was changed.", p.Describe(author))
+		return Errorf(EForbidden, "You are not an approver for this draft: it %s. Nothing was changed.", p.Describe(author, authorName))
 	}
 	return nil
 }
 
-// Count returns how many of approvers (the Slack ids that approved the
-// current text) count towards the quorum of a draft by author.
+// Count returns how many of approvers (the Slack ids that approved one
+// version) count towards the quorum of that version, written by author.
 func (p ApprovalPolicy) Count(author string, approvers []string) int {
 	eligible := p.Eligible(author)
 	n := 0
@@ -220,15 +230,17 @@ func (p ApprovalPolicy) Count(author string, approvers []string) int {
 	return n
 }
 
-// Reached reports whether approvers reach the quorum of a draft by author.
+// Reached reports whether approvers reach the quorum of a version by author.
 func (p ApprovalPolicy) Reached(author string, approvers []string) bool {
 	need := p.Needed(author)
 	return need > 0 && p.Count(author, approvers) >= need
 }
 
-// Describe writes the policy as the approval message shows it: "needs 1 of
-// carol, dave", "needs all of carol, dave (not carol, who wrote it)".
-func (p ApprovalPolicy) Describe(author string) string {
+// Describe writes the policy for a version by author (named authorName) as
+// the approval message shows it: "needs 1 of carol, dave, erin"; when the
+// author is one of the approvers, who is left: "needs 1 of carol, dave —
+// dave wrote this version, so only carol can approve it".
+func (p ApprovalPolicy) Describe(author, authorName string) string {
 	names := strings.Join(p.Names, ", ")
 	if names == "" {
 		names = "nobody (no approver is configured)"
@@ -239,10 +251,32 @@ func (p ApprovalPolicy) Describe(author string) string {
 	} else {
 		s = fmt.Sprintf("needs %d of %s", max(p.Quorum.N, 1), names)
 	}
-	if name, ok := p.NamesOf[author]; ok && slices.Contains(p.Approvers, author) {
-		s += " (not " + name + ", who wrote it)"
+	if author == "" || !slices.Contains(p.Approvers, author) {
+		return s
 	}
-	return s
+	name, named := p.NamesOf[author]
+	if !named {
+		// An approver through a user group: the group still has others.
+		return s + fmt.Sprintf(" (not %s, who wrote this version)", cmp.Or(authorName, "its author"))
+	}
+	var others []string
+	for _, n := range p.Names {
+		if n != name {
+			others = append(others, n)
+		}
+	}
+	if len(others) == 0 {
+		return s + fmt.Sprintf(" — %s wrote this version, so nobody else can approve it", name)
+	}
+	join := " and "
+	if p.Needed(author) == 1 {
+		join = " or "
+	}
+	list := others[len(others)-1]
+	if len(others) > 1 {
+		list = strings.Join(others[:len(others)-1], ", ") + join + list
+	}
+	return s + fmt.Sprintf(" — %s wrote this version, so only %s can approve it", name, list)
 }
 
 // messageLink matches a Discord message link: discord.com (or its ptb.,

@@ -58,26 +58,45 @@ func TestQuorumAnyAllAndN(t *testing.T) {
 	}
 }
 
-func TestOnlyApproversDecideAndNeverOnTheirOwnDraft(t *testing.T) {
+func TestOnlyApproversDecideAndNeverOnAVersionTheyWrote(t *testing.T) {
 	t.Parallel()
 	p := bot.ApprovalPolicy{Approvers: []string{"U01CAROL", "U01DAVE"}, Quorum: bot.Quorum{N: 1},
 		Names: []string{"carol", "dave"}, NamesOf: map[string]string{"U01CAROL": "carol", "U01DAVE": "dave"}}
-	if err := p.Check("U01DAVE", "U01CAROL", "approve"); err != nil {
-		t.Errorf("dave approving carol's draft: %v", err)
+	if err := p.Check("U01DAVE", "U01CAROL", "carol", "approve"); err != nil {
+		t.Errorf("dave approving carol's version: %v", err)
 	}
-	err := p.Check("U01BOB", "U01CAROL", "approve")
-	if bot.ErrorCode(err) != bot.EForbidden || bot.ErrorMessage(err) != "You are not an approver for this draft: it needs 1 of carol, dave (not carol, who wrote it). Nothing was changed." {
+	err := p.Check("U01BOB", "U01CAROL", "carol", "approve")
+	if bot.ErrorCode(err) != bot.EForbidden || bot.ErrorMessage(err) != "You are not an approver for this draft: it needs 1 of carol, dave — carol wrote this version, so only dave can approve it. Nothing was changed." {
 		t.Errorf("bob approving = %v", err)
 	}
-	err = p.Check("U01CAROL", "U01CAROL", "approve")
-	if bot.ErrorCode(err) != bot.EForbidden || bot.ErrorMessage(err) != "You wrote this draft, so you cannot approve it: it needs 1 of carol, dave (not carol, who wrote it). Nothing was changed." {
-		t.Errorf("carol approving her own = %v", err)
+	// dave edited carol's draft: the version is his, so only carol may approve it.
+	err = p.Check("U01DAVE", "U01DAVE", "dave", "approve")
+	if bot.ErrorCode(err) != bot.EForbidden || bot.ErrorMessage(err) != "You wrote this version of the draft, so you cannot approve it: it needs 1 of carol, dave — dave wrote this version, so only carol can approve it. Nothing was changed." {
+		t.Errorf("dave approving his own version = %v", err)
+	}
+	if err := p.Check("U01CAROL", "U01DAVE", "dave", "approve"); err != nil {
+		t.Errorf("carol approving dave's version of her draft: %v", err)
 	}
 	if !p.Possible("U01CAROL") || (bot.ApprovalPolicy{Approvers: []string{"U01CAROL"}, Quorum: bot.Quorum{N: 1}}).Possible("U01CAROL") {
-		t.Error("Possible: a draft by the only approver cannot be approved by anyone")
+		t.Error("Possible: a version by the only approver cannot be approved by anyone")
 	}
-	if got := (bot.ApprovalPolicy{Approvers: []string{"U1"}, Quorum: bot.Quorum{All: true}, Names: []string{"@leads"}}).Describe("U9"); got != "needs all of @leads" {
-		t.Errorf("Describe = %q", got)
+	three := bot.ApprovalPolicy{Approvers: []string{"U01CAROL", "U01DAVE", "U01ERIN", "U01LEAD"}, Quorum: bot.Quorum{All: true},
+		Names: []string{"carol", "dave", "erin", "@leads"}, NamesOf: map[string]string{"U01CAROL": "carol", "U01DAVE": "dave", "U01ERIN": "erin"}}
+	for _, tt := range []struct {
+		p            bot.ApprovalPolicy
+		author, name string
+		want         string
+	}{
+		{bot.ApprovalPolicy{Approvers: []string{"U1"}, Quorum: bot.Quorum{All: true}, Names: []string{"@leads"}}, "U9", "bob", "needs all of @leads"},
+		{three, "U01BOB", "bob", "needs all of carol, dave, erin, @leads"},
+		{three, "U01DAVE", "dave", "needs all of carol, dave, erin, @leads — dave wrote this version, so only carol, erin and @leads can approve it"},
+		{three, "U01LEAD", "lee", "needs all of carol, dave, erin, @leads (not lee, who wrote this version)"},
+		{bot.ApprovalPolicy{Approvers: []string{"U01DAVE"}, Names: []string{"dave"}, NamesOf: map[string]string{"U01DAVE": "dave"}}, "U01DAVE", "dave",
+			"needs 1 of dave — dave wrote this version, so nobody else can approve it"},
+	} {
+		if got := tt.p.Describe(tt.author, tt.name); got != tt.want {
+			t.Errorf("Describe(%s) = %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }
 
@@ -95,7 +114,7 @@ func TestTheDraftStateMachine(t *testing.T) {
 		{bot.DraftFailed, bot.DraftRetry, bot.DraftApproved},
 		{bot.DraftFailed, bot.DraftSent, bot.DraftPosted},
 		{bot.DraftPending, bot.DraftExpire, bot.DraftExpired},
-		{bot.DraftRejected, bot.DraftGoStale, bot.DraftStale},
+		{bot.DraftPending, bot.DraftGoStale, bot.DraftStale},
 	}
 	for _, tt := range tests {
 		if got, err := bot.DraftTransition(1, tt.from, tt.action); err != nil || got != tt.to {
@@ -109,6 +128,8 @@ func TestTheDraftStateMachine(t *testing.T) {
 		{bot.DraftStale, bot.DraftReject, "Draft #7 answers a Discord message that no longer exists, so it cannot be rejected."},
 		{bot.DraftRejected, bot.DraftApprove, "Draft #7 was rejected, so it cannot be approved."},
 		{bot.DraftPosted, bot.DraftFail, "Draft #7 was already posted in Discord, so it cannot be marked refused."},
+		{bot.DraftRejected, bot.DraftExpire, "Draft #7 was rejected, so it cannot be expired."},
+		{bot.DraftRejected, bot.DraftGoStale, "Draft #7 was rejected, so it cannot be marked stale."},
 	}
 	for _, tt := range refused {
 		_, err := bot.DraftTransition(7, tt.from, tt.action)

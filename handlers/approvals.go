@@ -256,7 +256,8 @@ func (ap *Approvals) draftsSubcommand(ctx context.Context, c *bot.Command, args 
 	return &bot.Reply{Text: b.String()}, nil
 }
 
-// showDraft prints a draft and its whole history.
+// showDraft prints a draft, each version of its text with who wrote it,
+// its hash and who approved it, and its whole history.
 func (ap *Approvals) showDraft(ctx context.Context, id int64) (*bot.Reply, error) {
 	d, err := ap.db.Draft(ctx, id)
 	if err != nil {
@@ -266,13 +267,19 @@ func (ap *Approvals) showDraft(ctx context.Context, id int64) (*bot.Reply, error
 	if err != nil {
 		return nil, err
 	}
-	var approvals []store.Approval
-	err = ap.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		approvals, err = tx.Approvals(ctx, id, d.TextHash)
-		return err
-	})
+	versions, err := ap.db.DraftVersions(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	approvals, err := ap.db.Approvals(ctx, id, 0)
+	if err != nil {
+		return nil, err
+	}
+	var current []store.Approval
+	for _, a := range approvals {
+		if a.Version == d.Version {
+			current = append(current, a)
+		}
 	}
 	pol := ap.policyOf(ctx, d)
 	var b strings.Builder
@@ -284,16 +291,47 @@ func (ap *Approvals) showDraft(ctx context.Context, id int64) (*bot.Reply, error
 	if d.FeedbackID != nil {
 		fmt.Fprintf(&b, " (feedback #%d)", *d.FeedbackID)
 	}
-	fmt.Fprintf(&b, "\nOriginal: %s\nReply: %s\nStatus: %s\nPolicy: %s · text %s",
-		bot.OneLine(d.TargetText, 200), bot.OneLine(d.Text, 500), ap.draftStatusLine(d, pol, approvals), pol.Describe(d.Author), bot.ShortHash(d.TextHash))
+	fmt.Fprintf(&b, "\nOriginal: %s\nReply: %s\nStatus: %s\nPolicy: %s · version %s",
+		bot.OneLine(d.TargetText, 200), bot.OneLine(d.Text, 500), ap.draftStatusLine(d, pol, current), describe(pol, d),
+		versionLine(d.Version, d.VersionAuthorName, d.TextHash))
 	if d.DiscordMessageID != "" {
 		t := d.Target()
 		t.MessageID = d.DiscordMessageID
 		fmt.Fprintf(&b, "\n%s", t.Link())
 	}
+	b.WriteString("\nVersions:")
+	for _, v := range versions {
+		fmt.Fprintf(&b, "\nv%d by %s, text %s, %s", v.Version, cmp.Or(v.AuthorName, v.Author), bot.ShortHash(v.TextHash), ap.stamp(v.CreatedAt))
+		if v.Version == d.Version {
+			b.WriteString(" (current)")
+		} else {
+			b.WriteString(": “" + bot.OneLine(v.Text, 120) + "”")
+		}
+		if v.FollowsID != nil {
+			fmt.Fprintf(&b, "; a follow-up of #%d", *v.FollowsID)
+		}
+		var who []string
+		for _, a := range approvals {
+			if a.Version == v.Version {
+				who = append(who, fmt.Sprintf("%s (%s)", cmp.Or(a.ApproverName, a.Approver), ap.stamp(a.CreatedAt)))
+			}
+		}
+		if len(who) > 0 {
+			b.WriteString("; approved by " + strings.Join(who, ", "))
+		}
+		if v.RejectedBy != "" {
+			fmt.Fprintf(&b, "; rejected by %s", cmp.Or(v.RejectedByName, ap.dir.slackName(v.RejectedBy)))
+			if v.RejectedAt != nil {
+				fmt.Fprintf(&b, " (%s)", ap.stamp(*v.RejectedAt))
+			}
+			if v.Reason != "" {
+				b.WriteString(": " + bot.OneLine(v.Reason, 200))
+			}
+		}
+	}
 	b.WriteString("\nHistory:")
 	for _, h := range hist {
-		fmt.Fprintf(&b, "\n%s %s %s", h.CreatedAt.In(ap.cfg.Location).Format("2006-01-02 15:04"), cmp.Or(h.Actor, "Liaison"), h.Action)
+		fmt.Fprintf(&b, "\n%s %s %s", ap.stamp(h.CreatedAt), cmp.Or(h.Actor, "Liaison"), h.Action)
 		switch {
 		case h.OldHash != "":
 			fmt.Fprintf(&b, " (text %s → %s)", bot.ShortHash(h.OldHash), bot.ShortHash(h.TextHash))
@@ -307,14 +345,69 @@ func (ap *Approvals) showDraft(ctx context.Context, id int64) (*bot.Reply, error
 	return &bot.Reply{Text: b.String()}, nil
 }
 
+// stamp writes a time for a record (a history, an audit): date and time in
+// the team's timezone.
+func (ap *Approvals) stamp(t time.Time) string {
+	return t.In(ap.cfg.Location).Format("2006-01-02 15:04")
+}
+
 // Deciding.
 
-// action handles the approval message's buttons. A button's value
-// is "<draft id>:<text hash>" (Retry's, the id alone): a decision applies to
-// the text the clicker was shown.
+// seen is the version of a draft's text a person was shown when they
+// decided: on the button they clicked, the form they filled or the message
+// they reacted to. A decision applies only while that is still the draft's
+// current version; otherwise it is refused and the new text is shown.
+type seen struct {
+	version int    // 0: not known (a button from before versions)
+	hash    string // "": not known (a reaction: the message's version says it)
+}
+
+// value writes what d's buttons and forms carry: "<id>:v<version>:<hash>".
+func seenValue(d *store.Draft) string {
+	return fmt.Sprintf("%d:v%d:%s", d.ID, d.Version, d.TextHash)
+}
+
+// parseSeen reads a button's value or a form's state: "<id>:v<version>:<hash>",
+// "<id>:<hash>" (buttons from before versions) or "<id>" (Retry).
+func parseSeen(value string) (int64, seen, error) {
+	parts := strings.SplitN(value, ":", 3)
+	id, err := strconv.ParseInt(parts[0], 10, 64)
+	if err != nil {
+		return 0, seen{}, err
+	}
+	var s seen
+	switch len(parts) {
+	case 2:
+		s.hash = parts[1]
+	case 3:
+		s.version, err = strconv.Atoi(strings.TrimPrefix(parts[1], "v"))
+		if err != nil || !strings.HasPrefix(parts[1], "v") {
+			return 0, seen{}, fmt.Errorf("draft button %q: bad version", value)
+		}
+		s.hash = parts[2]
+	}
+	return id, s, nil
+}
+
+// check returns nil while d still has the version s saw, or a refusal that
+// shows the new one.
+func (s seen) check(d *store.Draft) error {
+	if (s.version == 0 || s.version == d.Version) && (s.hash == "" || s.hash == d.TextHash) {
+		return nil
+	}
+	where := "on its message in the draft's thread"
+	if d.Version == 1 {
+		where = "on its message"
+	}
+	return bot.Errorf(bot.EConflict, "The text of draft #%d changed since this message was shown: here is the new one, version %d by %s (text %s): “%s”. Read it %s, then decide again. Nothing was changed.",
+		d.ID, d.Version, d.VersionAuthorName, bot.ShortHash(d.TextHash), bot.OneLine(d.Text, 300), where)
+}
+
+// action handles the approval message's buttons. A button carries the
+// version of the text its message shows (Retry's, the draft's number
+// alone): a decision applies to the text the clicker was shown.
 func (ap *Approvals) action(ctx context.Context, a *bot.Action) (*bot.Reply, error) {
-	idText, hash, _ := strings.Cut(a.Value, ":")
-	id, err := strconv.ParseInt(idText, 10, 64)
+	id, sw, err := parseSeen(a.Value)
 	if err != nil {
 		return nil, bot.Errorf(bot.EInvalid, "This button does not name a draft; nothing was changed.")
 	}
@@ -322,7 +415,7 @@ func (ap *Approvals) action(ctx context.Context, a *bot.Action) (*bot.Reply, err
 	case "approvals.approve":
 		var msg string
 		err := ap.db.InTx(ctx, func(tx *store.Tx) (err error) {
-			msg, err = ap.approve(ctx, tx, id, a.User, hash)
+			msg, err = ap.approve(ctx, tx, id, a.User, sw)
 			return err
 		})
 		if err != nil {
@@ -330,20 +423,20 @@ func (ap *Approvals) action(ctx context.Context, a *bot.Action) (*bot.Reply, err
 		}
 		return &bot.Reply{Text: msg}, nil
 	case "approvals.reject":
-		d, pol, err := ap.decidable(ctx, id, a.User, hash, bot.DraftReject)
+		d, pol, err := ap.decidable(ctx, id, a.User, sw, bot.DraftReject)
 		if err != nil {
 			return nil, err
 		}
-		if err := pol.Check(a.User.ID, d.Author, "reject"); err != nil {
+		if err := pol.Check(a.User.ID, d.VersionAuthor, d.VersionAuthorName, "reject"); err != nil {
 			return nil, err
 		}
 		return &bot.Reply{Modal: &bot.Modal{
 			CallbackID: "approvals.reject", Title: fmt.Sprintf("Reject draft #%d", d.ID), Submit: "Reject",
-			Meta:   idText + ":" + d.TextHash,
+			Meta:   seenValue(d),
 			Fields: []bot.ModalField{{ID: "reason", Label: fmt.Sprintf("Why? %s reads this in the thread, and can edit the draft and resubmit it.", d.AuthorName), Multiline: true}},
 		}}, nil
 	case "approvals.edit":
-		d, _, err := ap.decidable(ctx, id, a.User, hash, bot.DraftEdit)
+		d, _, err := ap.decidable(ctx, id, a.User, sw, bot.DraftEdit)
 		if err != nil {
 			return nil, err
 		}
@@ -352,8 +445,8 @@ func (ap *Approvals) action(ctx context.Context, a *bot.Action) (*bot.Reply, err
 		}
 		return &bot.Reply{Modal: &bot.Modal{
 			CallbackID: "approvals.edit", Title: fmt.Sprintf("Edit draft #%d", d.ID), Submit: "Save",
-			Meta:   idText + ":" + d.TextHash,
-			Fields: []bot.ModalField{{ID: "text", Label: "The reply (a changed text needs its approvals again)", Value: d.Text, Multiline: true}},
+			Meta:   seenValue(d),
+			Fields: []bot.ModalField{{ID: "text", Label: "The reply (a new version, which needs its own approvals)", Value: d.Text, Multiline: true}},
 		}}, nil
 	case "approvals.retry":
 		return ap.retry(ctx, id, a.User)
@@ -362,24 +455,35 @@ func (ap *Approvals) action(ctx context.Context, a *bot.Action) (*bot.Reply, err
 }
 
 // decidable reads draft id for a decision about to be asked for (a form
-// opening): it must allow action and still show the text hash (when given).
-func (ap *Approvals) decidable(ctx context.Context, id int64, u bot.User, hash, action string) (*store.Draft, bot.ApprovalPolicy, error) {
+// opening): it must allow action and still show the version sw saw.
+func (ap *Approvals) decidable(ctx context.Context, id int64, u bot.User, sw seen, action string) (*store.Draft, bot.ApprovalPolicy, error) {
 	d, err := ap.db.Draft(ctx, id)
 	if err != nil {
 		return nil, bot.ApprovalPolicy{}, err
 	}
 	if _, err := bot.DraftTransition(d.ID, d.Status, action); err != nil {
+		if action == bot.DraftEdit {
+			err = editRefusal(d, err)
+		}
 		return nil, bot.ApprovalPolicy{}, err
 	}
-	if hash != "" && hash != d.TextHash {
-		return nil, bot.ApprovalPolicy{}, changedUnder(d.ID)
+	if err := sw.check(d); err != nil {
+		return nil, bot.ApprovalPolicy{}, err
 	}
 	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.TargetChannelID))
 	return d, pol, err
 }
 
-func changedUnder(id int64) error {
-	return bot.Errorf(bot.EConflict, "The text of draft #%d changed since you last saw it: read the new text on its message, then decide again. Nothing was changed.", id)
+// editRefusal words err, the refusal of an edit of d, with what to do
+// instead when d was approved: a reply in Discord is not edited; a
+// follow-up says more.
+func editRefusal(d *store.Draft, err error) error {
+	switch d.Status {
+	case bot.DraftApproved, bot.DraftPosted, bot.DraftFailed:
+		return bot.Errorf(bot.EConflict, "%s What was approved is what Discord shows. To say more, draft a follow-up to the same message: /liaison draft %s <your text>. Nothing was changed.",
+			bot.ErrorMessage(err), d.Target().Link())
+	}
+	return err
 }
 
 // mayEdit says whether u may edit d: its author or one of its approvers.
@@ -397,32 +501,31 @@ func (ap *Approvals) mayEdit(ctx context.Context, d *store.Draft, u bot.User) er
 	return nil
 }
 
-// approve records u's approval of draft id (of the text with hash, when
-// given) and publishes the draft when that reaches the quorum, in tx with
-// the draft locked. It returns what to tell u; an error changes nothing.
-func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.User, hash string) (string, error) {
+// approve records u's approval of the current version of draft id, which
+// must be the one u saw, and publishes the draft when that reaches the
+// quorum, in tx with the draft locked. It returns what to tell u; an error
+// changes nothing.
+func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.User, sw seen) (string, error) {
 	d, err := tx.Draft(ctx, id)
 	if err != nil {
 		return "", err
 	}
-	if ap.expiredNow(d) {
-		// The job has not got to it yet: expire it now, and say so.
-		if err := ap.expire(ctx, tx, d); err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("Draft #%d expired %s, before it had its approvals: it can't be approved any more.", d.ID, ap.when(*d.ExpiresAt)), nil
+	if ap.expiredNow(d) || d.Status == bot.DraftExpired {
+		// (When it is not marked yet, the drafts job does on its next tick.)
+		return "", bot.Errorf(bot.EConflict, "Draft #%d expired %s, before it had its approvals: it can't be approved any more. Draft the reply again to answer. Nothing was changed.",
+			d.ID, ap.when(*d.ExpiresAt))
 	}
 	if _, err := bot.DraftTransition(d.ID, d.Status, bot.DraftApprove); err != nil {
 		return "", err
 	}
-	if hash != "" && hash != d.TextHash {
-		return "", changedUnder(d.ID)
+	if err := sw.check(d); err != nil {
+		return "", err
 	}
 	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.TargetChannelID))
 	if err != nil {
 		return "", err
 	}
-	if err := pol.Check(u.ID, d.Author, "approve"); err != nil {
+	if err := pol.Check(u.ID, d.VersionAuthor, d.VersionAuthorName, "approve"); err != nil {
 		return "", err
 	}
 	if why := ap.targetStale(ctx, d); why != "" {
@@ -436,34 +539,36 @@ func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.
 	}
 	now := ap.clock.Now()
 	by := ap.dir.Actor(u)
-	added, err := tx.AddApproval(ctx, now, d.ID, u.ID, by, d.TextHash)
+	added, err := tx.AddApproval(ctx, now, d.ID, d.Version, u.ID, by, d.TextHash)
 	if err != nil {
 		return "", err
 	}
+	approvals, err := tx.Approvals(ctx, d.ID, d.Version)
+	if err != nil {
+		return "", err
+	}
+	ids := approverIDs(approvals)
 	if !added {
-		return fmt.Sprintf("You already approved this text of draft #%d.", d.ID), nil
+		return "", bot.Errorf(bot.EConflict, "You already approved version %d of draft #%d, and an approval counts once: it needs %d more, from someone else (it %s). Nothing was changed.",
+			d.Version, d.ID, pol.Needed(d.VersionAuthor)-pol.Count(d.VersionAuthor, ids), describe(pol, d))
 	}
 	if err := tx.LogDraft(ctx, now, d.ID, store.DraftEvent{Actor: by, Action: "approved", TextHash: d.TextHash}); err != nil {
 		return "", err
 	}
-	approvals, err := tx.Approvals(ctx, d.ID, d.TextHash)
-	if err != nil {
-		return "", err
-	}
-	var ids []string
-	for _, a := range approvals {
-		ids = append(ids, a.Approver)
-	}
-	if pol.Reached(d.Author, ids) {
-		if err := ap.publish(ctx, tx, d, pol); err != nil {
+	if pol.Reached(d.VersionAuthor, ids) {
+		lostTo, err := ap.publish(ctx, tx, d, pol)
+		if err != nil {
 			return "", err
+		}
+		if lostTo != 0 {
+			return ap.becomeFollowUp(ctx, tx, d, lostTo, pol)
 		}
 		return fmt.Sprintf("You approved draft #%d: it is being posted in Discord.", d.ID), nil
 	}
 	if err := ap.refreshDraft(ctx, tx, d, pol); err != nil {
 		return "", err
 	}
-	left := pol.Needed(d.Author) - pol.Count(d.Author, ids)
+	left := pol.Needed(d.VersionAuthor) - pol.Count(d.VersionAuthor, ids)
 	return fmt.Sprintf("You approved draft #%d. It needs %d more approval(s) before it is posted.", d.ID, left), nil
 }
 
@@ -478,7 +583,7 @@ func (ap *Approvals) withdraw(ctx context.Context, tx *store.Tx, id int64, u bot
 	switch d.Status {
 	case bot.DraftPending:
 	case bot.DraftApproved, bot.DraftPosted, bot.DraftFailed:
-		if approved, err := tx.Approvals(ctx, d.ID, d.TextHash); err != nil {
+		if approved, err := tx.Approvals(ctx, d.ID, d.Version); err != nil {
 			return "", err
 		} else if !slices.ContainsFunc(approved, func(a store.Approval) bool { return a.Approver == u.ID }) {
 			return "", nil
@@ -487,7 +592,7 @@ func (ap *Approvals) withdraw(ctx context.Context, tx *store.Tx, id int64, u bot
 	default:
 		return "", nil
 	}
-	removed, err := tx.RemoveApproval(ctx, d.ID, u.ID, d.TextHash)
+	removed, err := tx.RemoveApproval(ctx, d.ID, d.Version, u.ID)
 	if err != nil || !removed {
 		return "", err
 	}
@@ -505,7 +610,7 @@ func (ap *Approvals) withdraw(ctx context.Context, tx *store.Tx, id int64, u bot
 // reject rejects draft id on u's word, in tx with the draft locked, and
 // tells its author in the thread. An empty reason (a ❌ reaction) asks u
 // for one there.
-func (ap *Approvals) reject(ctx context.Context, tx *store.Tx, id int64, u bot.User, hash, reason string) (string, error) {
+func (ap *Approvals) reject(ctx context.Context, tx *store.Tx, id int64, u bot.User, sw seen, reason string) (string, error) {
 	d, err := tx.Draft(ctx, id)
 	if err != nil {
 		return "", err
@@ -513,14 +618,14 @@ func (ap *Approvals) reject(ctx context.Context, tx *store.Tx, id int64, u bot.U
 	if _, err := bot.DraftTransition(d.ID, d.Status, bot.DraftReject); err != nil {
 		return "", err
 	}
-	if hash != "" && hash != d.TextHash {
-		return "", changedUnder(d.ID)
+	if err := sw.check(d); err != nil {
+		return "", err
 	}
 	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.TargetChannelID))
 	if err != nil {
 		return "", err
 	}
-	if err := pol.Check(u.ID, d.Author, "reject"); err != nil {
+	if err := pol.Check(u.ID, d.VersionAuthor, d.VersionAuthorName, "reject"); err != nil {
 		return "", err
 	}
 	by := ap.dir.Actor(u)
@@ -528,6 +633,9 @@ func (ap *Approvals) reject(ctx context.Context, tx *store.Tx, id int64, u bot.U
 	detail := reason
 	if reason == "" {
 		detail = "with ❌; the reason is asked for in the thread"
+	}
+	if err := tx.RejectVersion(ctx, ap.clock.Now(), d.ID, d.Version, u.ID, by, reason); err != nil {
+		return "", err
 	}
 	if err := ap.move(ctx, tx, d, bot.DraftReject, store.DraftEvent{Actor: by, Action: "rejected", Detail: detail}, pol); err != nil {
 		return "", err
@@ -547,19 +655,23 @@ func (ap *Approvals) reject(ctx context.Context, tx *store.Tx, id int64, u bot.U
 	return fmt.Sprintf("You rejected draft #%d; %s is told in its thread.", d.ID, d.AuthorName), nil
 }
 
-// edit saves u's new text for draft id, in tx with the draft locked. A
-// changed text voids every approval, and the thread says so to those who
-// had approved; a rejected draft is resubmitted (with a new deadline).
-func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.User, hash, text string) (string, error) {
+// edit saves u's new text for draft id as its next version, in tx with the
+// draft locked. u wrote that version, so u may not approve it (a text
+// resubmitted unchanged after a rejection keeps its author). Approvals of
+// the earlier version stay on record but do not count for the new one; the
+// thread tells those who gave them. A rejected draft is resubmitted (with a
+// new deadline). The answer says who may approve the new version.
+func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.User, sw seen, text string) (string, error) {
 	d, err := tx.Draft(ctx, id)
 	if err != nil {
 		return "", err
 	}
 	if _, err := bot.DraftTransition(d.ID, d.Status, bot.DraftEdit); err != nil {
-		return "", err
+		return "", editRefusal(d, err)
 	}
-	if hash != "" && hash != d.TextHash {
-		return "", bot.Errorf(bot.EConflict, "Someone changed draft #%d while you were editing it: click Edit again to start from the new text. Nothing was saved.", d.ID)
+	if sw.check(d) != nil {
+		return "", bot.Errorf(bot.EConflict, "Someone changed draft #%d while you were editing it (it is at version %d, by %s, now): click Edit on its newest message to start from the new text. Nothing was saved.",
+			d.ID, d.Version, d.VersionAuthorName)
 	}
 	if err := ap.mayEdit(ctx, d, u); err != nil {
 		return "", err
@@ -577,32 +689,62 @@ func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 	if err != nil {
 		return "", err
 	}
-	cleared, err := tx.ClearApprovals(ctx, d.ID)
+	by := ap.dir.Actor(u)
+	author, authorName := u.ID, by
+	if newHash == d.TextHash {
+		// Resubmitted as it was: its words are still its author's.
+		author, authorName = d.VersionAuthor, d.VersionAuthorName
+	}
+	if !pol.Possible(author) {
+		return "", bot.Errorf(bot.EInvalid, "Nobody could approve that version: it %s. Nothing was saved.", pol.Describe(author, authorName))
+	}
+	if why := ap.targetStale(ctx, d); why != "" {
+		if d.Status == bot.DraftRejected {
+			// It stays rejected: that is what happened to it.
+			return "", bot.Errorf(bot.EInvalid, "Draft #%d can't be posted any more: %s. Nothing was saved.", d.ID, why)
+		}
+		if err := ap.goStale(ctx, tx, d, why); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("Draft #%d can't be posted any more: %s. Your edit was not saved.", d.ID, why), nil
+	}
+	old, earlier, err := currentVersion(ctx, tx, d)
 	if err != nil {
 		return "", err
 	}
+	// The new version shows the message's latest reply, if one came since.
+	if last, err := tx.LastReply(ctx, d.TargetChannelID, d.TargetMessageID); err != nil {
+		return "", err
+	} else if last != 0 && last != d.ID {
+		d.FollowsID = &last
+	}
 	now := ap.clock.Now()
-	by := ap.dir.Actor(u)
-	oldHash, rejecter := d.TextHash, d.DecidedBy
-	d.Text, d.TextHash = text, newHash
+	oldHash, oldVersion, rejecter := d.TextHash, d.Version, d.DecidedBy
+	d.Text, d.TextHash, d.Version, d.VersionAuthor, d.VersionAuthorName = text, newHash, d.Version+1, author, authorName
+	if err := tx.AddDraftVersion(ctx, now, d); err != nil {
+		return "", err
+	}
 	action := "edited"
 	if resubmit {
 		action = "resubmitted"
 		exp := now.Add(ap.cfg.Approvals.For(d.TargetChannelID).ExpireAfter)
 		d.Reason, d.DecidedBy, d.ExpiresAt = "", "", &exp
 	}
-	e := store.DraftEvent{Actor: by, Action: action, TextHash: newHash}
+	e := store.DraftEvent{Actor: by, Action: action, TextHash: newHash, Detail: fmt.Sprintf("version %d by %s", d.Version, authorName)}
 	if newHash != oldHash {
 		e.OldHash = oldHash
 	}
-	if len(cleared) > 0 {
-		e.Detail = fmt.Sprintf("%d approval(s) cleared", len(cleared))
+	if len(earlier) > 0 {
+		e.Detail += fmt.Sprintf("; the %d approval(s) of version %d do not count for it", len(earlier), oldVersion)
 	}
-	if err := ap.move(ctx, tx, d, bot.DraftEdit, e, pol); err != nil {
+	if err := ap.transition(ctx, tx, d, bot.DraftEdit, e); err != nil {
+		return "", err
+	}
+	if err := ap.replaceVersion(ctx, tx, d, old, earlier, pol); err != nil {
 		return "", err
 	}
 	var notify, names []string
-	for _, a := range cleared {
+	for _, a := range earlier {
 		if !slices.Contains(notify, a.Approver) {
 			notify = append(notify, a.Approver)
 			names = append(names, cmp.Or(a.ApproverName, a.Approver))
@@ -615,27 +757,29 @@ func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 		if newHash != oldHash {
 			say += ", with a new text"
 		}
+		say += fmt.Sprintf(", as version %d", d.Version)
 		notify = append(notify, rejecter)
 	default:
-		say = fmt.Sprintf("%s edited the text of this draft", by)
+		say = fmt.Sprintf("%s wrote version %d of this draft", by, d.Version)
 		if u.ID != d.Author {
 			notify = append(notify, d.Author)
 		}
 	}
 	if len(names) > 0 {
-		say += fmt.Sprintf(". The approvals of %s were cleared: they applied to the old text", strings.Join(names, ", "))
+		say += fmt.Sprintf(". The approvals of %s were for version %d and do not count for it", strings.Join(names, ", "), oldVersion)
 	}
-	say += fmt.Sprintf(". The new text %s.", pol.Describe(d.Author))
+	say += fmt.Sprintf(". Version %d %s.", d.Version, describe(pol, d))
 	if err := ap.sayInThread(ctx, tx, d, say, notify...); err != nil {
 		return "", err
 	}
 	if resubmit {
-		return fmt.Sprintf("Draft #%d is resubmitted for approval.", d.ID), nil
+		return fmt.Sprintf("Draft #%d is resubmitted for approval as version %d: it %s.", d.ID, d.Version, describe(pol, d)), nil
 	}
-	if len(cleared) > 0 {
-		return fmt.Sprintf("Draft #%d is saved. Its approvals were cleared: the new text needs them again.", d.ID), nil
+	msg := fmt.Sprintf("Draft #%d is saved as version %d: it %s.", d.ID, d.Version, describe(pol, d))
+	if len(earlier) > 0 {
+		msg += fmt.Sprintf(" The approvals of version %d do not count for it.", oldVersion)
 	}
-	return fmt.Sprintf("Draft #%d is saved.", d.ID), nil
+	return msg, nil
 }
 
 // retry sends again a reply Discord refused, on the word of the draft's
@@ -680,24 +824,31 @@ func (ap *Approvals) form(ctx context.Context, s *bot.Submission) (*bot.Reply, e
 		}
 		return ap.draftForFeedback(ctx, id, s.Values["text"], s.User)
 	case "approvals.edit", "approvals.reject":
-		id, err := strconv.ParseInt(kind, 10, 64)
+		id, sw, err := parseSeen(s.Meta)
 		if err != nil {
 			return nil, bot.Errorf(bot.EInvalid, "This form does not name a draft; nothing was changed.")
 		}
 		var msg string
 		err = ap.db.InTx(ctx, func(tx *store.Tx) (err error) {
 			if s.CallbackID == "approvals.edit" {
-				msg, err = ap.edit(ctx, tx, id, s.User, ref, s.Values["text"])
+				msg, err = ap.edit(ctx, tx, id, s.User, sw, s.Values["text"])
 				return err
 			}
 			reason := strings.TrimSpace(s.Values["reason"])
 			if reason == "" {
 				return bot.Errorf(bot.EInvalid, "Say why, so that the author knows what to change.")
 			}
-			msg, err = ap.reject(ctx, tx, id, s.User, ref, reason)
+			msg, err = ap.reject(ctx, tx, id, s.User, sw, reason)
 			return err
 		})
-		if err != nil {
+		if errors.Is(err, store.ErrPendingDraft) {
+			// A rejected draft resubmitted while another waits for its message.
+			d, derr := ap.db.Draft(ctx, id)
+			if derr != nil {
+				return nil, derr
+			}
+			return ap.oneAnswer(ctx, d.TargetChannelID, d.TargetMessageID, s.User)
+		} else if err != nil {
 			return nil, err
 		}
 		return &bot.Reply{Text: msg}, nil
@@ -724,19 +875,32 @@ func (ap *Approvals) event(ctx context.Context, tx *store.Tx, ev bot.Event) erro
 		if !approve && !(reject && !e.Removed) {
 			return nil // a ❌ taken back changes nothing: the draft was rejected
 		}
-		d, err := reactedTo(ctx, tx, ap.slack, ap.clock, e, func() (*store.Draft, error) { return tx.DraftByMessage(ctx, e.ChannelID, e.MessageID) })
+		type shown struct {
+			d       *store.Draft
+			version int
+		}
+		m, err := reactedTo(ctx, tx, ap.slack, ap.clock, e, func() (shown, error) {
+			d, v, err := tx.DraftByMessage(ctx, e.ChannelID, e.MessageID)
+			return shown{d, v}, err
+		})
 		if bot.ErrorCode(err) == bot.ENotFound {
 			return nil
 		} else if err != nil {
 			return err
 		}
+		d, sw := m.d, seen{version: m.version}
 		var msg string
-		if e.Removed {
+		switch {
+		case e.Removed && sw.version != d.Version:
+			return nil // an approval of a superseded version never counted
+		case e.Removed:
 			msg, err = ap.withdraw(ctx, tx, d.ID, e.User)
-		} else if approve {
-			msg, err = ap.approve(ctx, tx, d.ID, e.User, "")
-		} else {
-			msg, err = ap.reject(ctx, tx, d.ID, e.User, "", "")
+		case sw.version != d.Version && (d.Status == bot.DraftPending || d.Status == bot.DraftRejected):
+			err = ap.supersededReaction(d, sw.version)
+		case approve:
+			msg, err = ap.approve(ctx, tx, d.ID, e.User, sw)
+		default:
+			msg, err = ap.reject(ctx, tx, d.ID, e.User, sw, "")
 		}
 		if err != nil && bot.ErrorCode(err) == bot.EInternal {
 			return err
@@ -753,7 +917,7 @@ func (ap *Approvals) event(ctx context.Context, tx *store.Tx, ev bot.Event) erro
 		if e.Platform != bot.PlatformSlack || e.ChannelID != a.Channel.ID || e.ThreadID == "" || e.Author.Bot || e.Edited {
 			return nil
 		}
-		d, err := tx.DraftByMessage(ctx, e.ChannelID, e.ThreadID)
+		d, _, err := tx.DraftByMessage(ctx, e.ChannelID, e.ThreadID)
 		if bot.ErrorCode(err) == bot.ENotFound {
 			return nil
 		} else if err != nil {
@@ -765,6 +929,9 @@ func (ap *Approvals) event(ctx context.Context, tx *store.Tx, ev bot.Event) erro
 		d.Reason = strings.TrimSpace(e.Text)
 		now := ap.clock.Now()
 		if err := tx.SaveDraft(ctx, now, d); err != nil {
+			return err
+		}
+		if err := tx.RejectVersion(ctx, now, d.ID, d.Version, d.DecidedBy, ap.dir.Actor(e.Author), d.Reason); err != nil {
 			return err
 		}
 		if err := tx.LogDraft(ctx, now, d.ID, store.DraftEvent{Actor: ap.dir.Actor(e.Author), Action: "gave the reason", TextHash: d.TextHash, Detail: d.Reason}); err != nil {
@@ -782,11 +949,23 @@ func (ap *Approvals) event(ctx context.Context, tx *store.Tx, ev bot.Event) erro
 	return nil
 }
 
-// staleDrafts makes stale, for why, the waiting drafts that answer the
+// supersededReaction refuses a ✅ or ❌ on the message of version, which a
+// later version of d replaced: the reaction was given to a text that is no
+// longer the one to decide on.
+func (ap *Approvals) supersededReaction(d *store.Draft, version int) error {
+	where := "further down this thread"
+	if version == 1 {
+		where = "in this message's thread"
+	}
+	return bot.Errorf(bot.EConflict, "This message shows version %d of draft #%d, which is superseded: the text changed since this message was shown. Here is the new one, version %d by %s (text %s): “%s”. React on its message %s. Nothing was changed.",
+		version, d.ID, d.Version, d.VersionAuthorName, bot.ShortHash(d.TextHash), bot.OneLine(d.Text, 300), where)
+}
+
+// staleDrafts makes stale, for why, the waiting (pending) drafts that answer the
 // Discord message (channel, messageID), or any message of channel when
 // messageID is empty.
 func (ap *Approvals) staleDrafts(ctx context.Context, tx *store.Tx, channel, messageID, why string) error {
-	ids, err := tx.DraftsByTarget(ctx, channel, messageID, bot.DraftPending, bot.DraftRejected)
+	ids, err := tx.DraftsByTarget(ctx, channel, messageID, bot.DraftPending)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -78,8 +79,9 @@ func (ap *Approvals) createDraft(ctx context.Context, in draftInput) (*bot.Reply
 	if err != nil {
 		return nil, err
 	}
+	by := ap.dir.Actor(in.by)
 	if !pol.Possible(in.by.ID) {
-		return nil, bot.Errorf(bot.EInvalid, "Nobody could approve this draft: it %s, and you wrote it. Ask an admin to add approvers to liaison.yaml's approvals: section.", pol.Describe(in.by.ID))
+		return nil, bot.Errorf(bot.EInvalid, "Nobody could approve this draft: it %s. Ask an admin to add approvers to liaison.yaml's approvals: section.", pol.Describe(in.by.ID, by))
 	}
 	now := ap.clock.Now()
 	expires := now.Add(cfgPol.ExpireAfter)
@@ -87,23 +89,43 @@ func (ap *Approvals) createDraft(ctx context.Context, in draftInput) (*bot.Reply
 		FeedbackID: in.feedbackID, TargetGuildID: in.target.GuildID, TargetChannelID: in.target.ChannelID,
 		TargetMessageID: in.target.MessageID, TargetAuthorID: in.authorID, TargetAuthorName: in.authorName,
 		TargetChannelName: cmp.Or(in.channelName, ap.dir.ChannelName(in.target.ChannelID)), TargetText: in.text,
-		Text: text, TextHash: bot.DraftHash(text, in.target), Author: in.by.ID, AuthorName: ap.dir.Actor(in.by),
+		Text: text, TextHash: bot.DraftHash(text, in.target), Author: in.by.ID, AuthorName: by,
 		SlackChannelID: ap.cfg.Approvals.Channel.ID, ExpiresAt: &expires,
 	}
-	err = ap.db.InTx(ctx, func(tx *store.Tx) error {
-		if d.FeedbackID == nil {
-			// A reply to a message that is a feedback item answers the item.
+	if d.FeedbackID == nil {
+		// A reply to a message that is a feedback item answers the item.
+		// Looked up in a transaction of its own, which reads the item
+		// locked: the draft's insert below may wait for another draft's
+		// approval to commit (one pending draft per message), and that
+		// approval marks the item answered.
+		err = ap.db.InTx(ctx, func(tx *store.Tx) error {
 			it, err := ap.feedback.ItemOfDiscordMessage(ctx, tx, d.TargetChannelID, d.TargetMessageID)
 			if err == nil {
 				d.FeedbackID = &it.ID
 			} else if bot.ErrorCode(err) != bot.ENotFound {
 				return err
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		if err := tx.CreateDraft(ctx, now, d); err != nil {
+	}
+	var prior *store.Draft
+	err = ap.db.InTx(ctx, func(tx *store.Tx) error {
+		// A message already answered gets a follow-up, shown with the
+		// reply before it.
+		last, err := tx.LastReply(ctx, d.TargetChannelID, d.TargetMessageID)
+		if err != nil {
 			return err
 		}
-		if err := tx.LogDraft(ctx, now, d.ID, store.DraftEvent{Actor: d.AuthorName, Action: "created", TextHash: d.TextHash}); err != nil {
+		if last != 0 {
+			d.FollowsID = &last
+		}
+		if err := tx.CreateDraft(ctx, now, d); err != nil {
+			return err // a draft already waiting for that message: ErrPendingDraft
+		}
+		if err := tx.LogDraft(ctx, now, d.ID, store.DraftEvent{Actor: d.AuthorName, Action: "created", TextHash: d.TextHash, Detail: "version 1 by " + d.AuthorName}); err != nil {
 			return err
 		}
 		if d.FeedbackID != nil {
@@ -111,14 +133,68 @@ func (ap *Approvals) createDraft(ctx context.Context, in draftInput) (*bot.Reply
 				return err
 			}
 		}
-		post := ap.approvalPost(d, pol, nil)
-		_, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: store.DraftOutboxKey(d.ID), Platform: bot.PlatformSlack, Kind: bot.KindPost, Payload: bot.Payload(post)})
+		if prior, err = ap.priorOf(ctx, tx, d); err != nil {
+			return err
+		}
+		post := ap.approvalPost(d, pol, nil, prior)
+		_, err = tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: store.DraftOutboxKey(d.ID), Platform: bot.PlatformSlack, Kind: bot.KindPost, Payload: bot.Payload(post)})
 		return err
 	})
-	if err != nil {
+	if errors.Is(err, store.ErrPendingDraft) {
+		return ap.oneAnswer(ctx, d.TargetChannelID, d.TargetMessageID, in.by)
+	} else if err != nil {
 		return nil, err
 	}
-	return &bot.Reply{Text: fmt.Sprintf("Draft #%d is waiting for approval in #%s: it %s.", d.ID, ap.cfg.Approvals.Channel.Name, pol.Describe(d.Author))}, nil
+	msg := fmt.Sprintf("Draft #%d is waiting for approval in #%s: it %s.", d.ID, ap.cfg.Approvals.Channel.Name, describe(pol, d))
+	if prior != nil {
+		msg += fmt.Sprintf(" It is a follow-up: %s.", ap.followUp(prior))
+	}
+	return &bot.Reply{Text: msg}, nil
+}
+
+// oneAnswer refuses a second draft waiting for approval for the Discord
+// message (channel, message): it names the one waiting and, when u may edit
+// it, offers its Edit.
+func (ap *Approvals) oneAnswer(ctx context.Context, channelID, messageID string, u bot.User) (*bot.Reply, error) {
+	p, err := ap.db.PendingDraft(ctx, channelID, messageID)
+	if bot.ErrorCode(err) == bot.ENotFound {
+		// Decided between the refusal and this read.
+		return nil, bot.Errorf(bot.EConflict, "Another draft for that message was waiting for approval a moment ago, and was just decided: look at #%s, then try again. Nothing was saved.", ap.cfg.Approvals.Channel.Name)
+	} else if err != nil {
+		return nil, err
+	}
+	text := fmt.Sprintf("Draft #%d by %s is already waiting for approval as the answer to that message (version %d by %s: “%s”). A message gets one answer: change that draft instead of writing a second. Nothing was saved.",
+		p.ID, p.AuthorName, p.Version, p.VersionAuthorName, bot.OneLine(p.Text, 200))
+	r := &bot.Reply{}
+	if ap.mayEdit(ctx, p, u) == nil {
+		text += fmt.Sprintf(" Edit it here, or on its message in #%s.", ap.cfg.Approvals.Channel.Name)
+		r.Buttons = []bot.Button{{ActionID: "approvals.edit", Label: fmt.Sprintf("Edit draft #%d", p.ID), Value: seenValue(p), Style: "primary"}}
+	} else {
+		text += fmt.Sprintf(" %s or one of its approvers can edit it.", p.AuthorName)
+	}
+	r.Text = text
+	return r, nil
+}
+
+// priorOf returns the reply d follows up (nil when it answers a message
+// for the first time), as tx sees it.
+func (ap *Approvals) priorOf(ctx context.Context, tx *store.Tx, d *store.Draft) (*store.Draft, error) {
+	if d.FollowsID == nil {
+		return nil, nil
+	}
+	return tx.PeekDraft(ctx, *d.FollowsID)
+}
+
+// followUp says where the reply a follow-up follows stands: "#3 was
+// already posted on Fri 27 Nov 10:00".
+func (ap *Approvals) followUp(prior *store.Draft) string {
+	switch {
+	case prior.Status == bot.DraftPosted && prior.PostedAt != nil:
+		return fmt.Sprintf("#%d was already posted on %s", prior.ID, ap.when(*prior.PostedAt))
+	case prior.Status == bot.DraftFailed:
+		return fmt.Sprintf("#%d was approved, but Discord refused it", prior.ID)
+	}
+	return fmt.Sprintf("#%d is approved and being posted", prior.ID)
 }
 
 // resolvePolicy turns a configured policy into Slack user ids: people's ids,
@@ -149,6 +225,12 @@ func (ap *Approvals) resolvePolicy(ctx context.Context, c config.ApprovalPolicy)
 	return p, nil
 }
 
+// describe writes pol for d's current version, whose author may not
+// approve it.
+func describe(pol bot.ApprovalPolicy, d *store.Draft) string {
+	return pol.Describe(d.VersionAuthor, d.VersionAuthorName)
+}
+
 // policyOf resolves the policy of d for showing it: when a group cannot be
 // read, its members are left out, which only changes the counts shown.
 func (ap *Approvals) policyOf(ctx context.Context, d *store.Draft) bot.ApprovalPolicy {
@@ -164,51 +246,45 @@ func (ap *Approvals) when(t time.Time) string {
 	return t.In(ap.cfg.Location).Format("Mon 2 Jan 15:04")
 }
 
-// approvalPost renders d as its message in the approvals channel: the
-// original quoted, the reply, who wrote it, the policy, where it stands,
-// and the buttons that apply. approvals are those of d's current text.
-func (ap *Approvals) approvalPost(d *store.Draft, pol bot.ApprovalPolicy, approvals []store.Approval) bot.Post {
-	to := cmp.Or(d.TargetAuthorName, "a message")
-	if d.TargetChannelName != "" {
-		to += " in #" + d.TargetChannelName
+// approvalPost renders d's current version as its message in the approvals
+// channel: the original quoted, the earlier reply it follows up (prior),
+// the reply, who drafted it, the version with
+// who wrote it and its hash (and, from version 2 on, which version it
+// replaces), the policy, where it stands, and the buttons that apply, which
+// carry the version they decide on. approvals are those of d's current
+// version.
+func (ap *Approvals) approvalPost(d *store.Draft, pol bot.ApprovalPolicy, approvals []store.Approval, prior *store.Draft) bot.Post {
+	p := ap.draftHeader(d, d.Version)
+	if prior != nil {
+		// Its approvers see every earlier reply to the message.
+		p.Fields = append(p.Fields, bot.Field{Name: "Follow-up", Value: fmt.Sprintf("%s: “%s”", ap.followUp(prior), bot.OneLine(prior.Text, 500))})
 	}
-	title := fmt.Sprintf("Draft reply #%d to %s", d.ID, to)
-	if d.FeedbackID != nil {
-		title += fmt.Sprintf(" (feedback #%d)", *d.FeedbackID)
-	}
-	p := bot.Post{ChannelID: d.SlackChannelID, Title: title, Quote: d.TargetText}
-	if len(p.Quote) > draftQuoteMax {
-		p.Quote = bot.Truncate(p.Quote, draftQuoteMax) + " … (the whole message is in Discord)"
-	}
-	if p.Quote == "" {
-		p.Quote = "(no text)"
-	}
-	p.Fields = []bot.Field{
+	p.Fields = append(p.Fields, []bot.Field{
 		{Name: "Reply", Value: d.Text},
 		{Name: "Drafted by", Value: d.AuthorName},
-		{Name: "Policy", Value: pol.Describe(d.Author)},
-		{Name: "Status", Value: ap.draftStatusLine(d, pol, approvals)},
+		{Name: "Version", Value: versionLine(d.Version, d.VersionAuthorName, d.TextHash)},
+	}...)
+	switch {
+	case d.Version == 2:
+		p.Fields = append(p.Fields, bot.Field{Name: "Replaces", Value: "version 1 ↑ (the message this thread starts from)"})
+	case d.Version > 2:
+		p.Fields = append(p.Fields, bot.Field{Name: "Replaces", Value: fmt.Sprintf("version %d ↑ (above in this thread)", d.Version-1)})
 	}
-	if len(approvals) > 0 {
-		var who []string
-		for _, a := range approvals {
-			who = append(who, fmt.Sprintf("%s (%s)", cmp.Or(a.ApproverName, a.Approver), ap.when(a.CreatedAt)))
-		}
-		p.Fields = append(p.Fields, bot.Field{Name: "Approved by", Value: strings.Join(who, ", ")})
+	p.Fields = append(p.Fields,
+		bot.Field{Name: "Policy", Value: describe(pol, d)},
+		bot.Field{Name: "Status", Value: ap.draftStatusLine(d, pol, approvals)})
+	if who := ap.approvers(approvals); who != "" {
+		p.Fields = append(p.Fields, bot.Field{Name: "Approved by", Value: who})
 	}
 	if d.DiscordMessageID != "" {
 		t := d.Target()
 		t.MessageID = d.DiscordMessageID
 		p.Link = &bot.Link{URL: t.Link(), Label: "Open the reply in Discord"}
-	} else if d.TargetGuildID != "" {
-		p.Link = &bot.Link{URL: d.Target().Link(), Label: "Open the original in Discord"}
 	}
-	p.Context = "text " + bot.ShortHash(d.TextHash)
-	id := strconv.FormatInt(d.ID, 10)
-	bound := id + ":" + d.TextHash // an approval is bound to the text the message shows
+	bound := seenValue(d) // an approval is bound to the version the message shows
 	switch d.Status {
 	case bot.DraftPending:
-		p.Context += " · react ✅ to approve or ❌ to reject"
+		p.Context = "react ✅ to approve or ❌ to reject"
 		p.Buttons = []bot.Button{
 			{ActionID: "approvals.approve", Label: "Approve", Value: bound, Style: "primary"},
 			{ActionID: "approvals.reject", Label: "Reject", Value: bound, Style: "danger"},
@@ -217,20 +293,117 @@ func (ap *Approvals) approvalPost(d *store.Draft, pol bot.ApprovalPolicy, approv
 	case bot.DraftRejected:
 		p.Buttons = []bot.Button{{ActionID: "approvals.edit", Label: "Edit", Value: bound}}
 	case bot.DraftFailed:
-		p.Buttons = []bot.Button{{ActionID: "approvals.retry", Label: "Retry", Value: id, Style: "primary"}}
+		p.Buttons = []bot.Button{{ActionID: "approvals.retry", Label: "Retry", Value: strconv.FormatInt(d.ID, 10), Style: "primary"}}
 	}
 	return p
+}
+
+// supersededPost renders the message of version v of d once version next
+// replaced it: its text, author and hash and the approvals it had, marked
+// superseded, with no buttons: nothing decided there counts any more.
+func (ap *Approvals) supersededPost(d *store.Draft, v store.DraftVersion, approvals []store.Approval, next int) bot.Post {
+	p := ap.draftHeader(d, v.Version)
+	p.Fields = []bot.Field{
+		{Name: "Reply", Value: v.Text},
+		{Name: "Drafted by", Value: d.AuthorName},
+		{Name: "Version", Value: versionLine(v.Version, v.AuthorName, v.TextHash)},
+	}
+	where := "below in this thread"
+	if v.Version == 1 {
+		where = "in this message's thread"
+	}
+	p.Fields = append(p.Fields, bot.Field{Name: "Status", Value: fmt.Sprintf("superseded by version %d ↓ (%s): decide on that one", next, where)})
+	if v.RejectedBy != "" {
+		p.Fields = append(p.Fields, bot.Field{Name: "Rejected", Value: ap.rejection(v)})
+	}
+	if who := ap.approvers(approvals); who != "" {
+		p.Fields = append(p.Fields, bot.Field{Name: "Approved by", Value: who + " (for this version only)"})
+	}
+	p.Context = "superseded: reactions here no longer count"
+	return p
+}
+
+// rejection says who rejected version v and why: "by dave on Mon 23 Nov
+// 10:00: too harsh".
+func (ap *Approvals) rejection(v store.DraftVersion) string {
+	s := "by " + cmp.Or(v.RejectedByName, ap.dir.slackName(v.RejectedBy))
+	if v.RejectedAt != nil {
+		s += " on " + ap.when(*v.RejectedAt)
+	}
+	if v.Reason != "" {
+		s += ": " + v.Reason
+	}
+	return s
+}
+
+// draftHeader is what every message of d shows: its title, the original
+// quoted, and a link to it.
+func (ap *Approvals) draftHeader(d *store.Draft, version int) bot.Post {
+	to := cmp.Or(d.TargetAuthorName, "a message")
+	if d.TargetChannelName != "" {
+		to += " in #" + d.TargetChannelName
+	}
+	title := fmt.Sprintf("Draft reply #%d to %s", d.ID, to)
+	if d.FeedbackID != nil {
+		title += fmt.Sprintf(" (feedback #%d)", *d.FeedbackID)
+	}
+	if version > 1 {
+		title += fmt.Sprintf(", version %d", version)
+	}
+	p := bot.Post{ChannelID: d.SlackChannelID, Title: title, Quote: d.TargetText}
+	if len(p.Quote) > draftQuoteMax {
+		p.Quote = bot.Truncate(p.Quote, draftQuoteMax) + " … (the whole message is in Discord)"
+	}
+	if p.Quote == "" {
+		p.Quote = "(no text)"
+	}
+	if d.TargetGuildID != "" {
+		p.Link = &bot.Link{URL: d.Target().Link(), Label: "Open the original in Discord"}
+	}
+	return p
+}
+
+// approvers lists who gave approvals, and when.
+func (ap *Approvals) approvers(approvals []store.Approval) string {
+	var who []string
+	for _, a := range approvals {
+		who = append(who, fmt.Sprintf("%s (%s)", cmp.Or(a.ApproverName, a.Approver), ap.when(a.CreatedAt)))
+	}
+	return strings.Join(who, ", ")
+}
+
+// approverIDs returns who gave approvals, as the policy counts them.
+func approverIDs(approvals []store.Approval) []string {
+	ids := make([]string, 0, len(approvals))
+	for _, a := range approvals {
+		ids = append(ids, a.Approver)
+	}
+	return ids
+}
+
+// currentVersion returns d's current version, about to be replaced, and
+// its approvals.
+func currentVersion(ctx context.Context, tx *store.Tx, d *store.Draft) (store.DraftVersion, []store.Approval, error) {
+	v, err := tx.DraftVersion(ctx, d.ID, d.Version)
+	if err != nil {
+		return store.DraftVersion{}, nil, err
+	}
+	approvals, err := tx.Approvals(ctx, d.ID, d.Version)
+	return *v, approvals, err
+}
+
+// versionLine names a version of a draft's text, who wrote it and its hash:
+// "2 by dave · text 1a2b3c4d".
+func versionLine(n int, author, hash string) string {
+	return fmt.Sprintf("%d by %s · text %s", n, author, bot.ShortHash(hash))
 }
 
 // draftStatusLine says where d stands, in a line.
 func (ap *Approvals) draftStatusLine(d *store.Draft, pol bot.ApprovalPolicy, approvals []store.Approval) string {
 	switch d.Status {
 	case bot.DraftPending:
-		var ids []string
-		for _, a := range approvals {
-			ids = append(ids, a.Approver)
-		}
-		s := fmt.Sprintf("waiting for approval (%d of %d)", pol.Count(d.Author, ids), pol.Needed(d.Author))
+		ids := approverIDs(approvals)
+		s := fmt.Sprintf("waiting for approval (%d of %d)", pol.Count(d.VersionAuthor, ids), pol.Needed(d.VersionAuthor))
 		if d.ExpiresAt != nil {
 			s += ", expires " + ap.when(*d.ExpiresAt)
 		}
@@ -280,21 +453,48 @@ func nextKey(ctx context.Context, tx *store.Tx, prefix string) (key, last string
 	return prefix + strconv.Itoa(n), last, nil
 }
 
-// refreshDraft enqueues an edit of d's approval message showing its state
-// now, chained after the edits before it.
+// refreshDraft enqueues an edit of the message of d's current version
+// showing its state now, chained after the edits before it.
 func (ap *Approvals) refreshDraft(ctx context.Context, tx *store.Tx, d *store.Draft, pol bot.ApprovalPolicy) error {
-	approvals, err := tx.Approvals(ctx, d.ID, d.TextHash)
+	approvals, err := tx.Approvals(ctx, d.ID, d.Version)
 	if err != nil {
 		return err
 	}
-	base := store.DraftOutboxKey(d.ID)
+	prior, err := ap.priorOf(ctx, tx, d)
+	if err != nil {
+		return err
+	}
+	return ap.editMessage(ctx, tx, store.DraftVersionKey(d.ID, d.Version), ap.approvalPost(d, pol, approvals, prior))
+}
+
+// editMessage enqueues an edit of the approval message with key, chained
+// after the edits before it.
+func (ap *Approvals) editMessage(ctx context.Context, tx *store.Tx, base string, post bot.Post) error {
 	key, last, err := nextKey(ctx, tx, base+":update:")
 	if err != nil {
 		return err
 	}
-	post := ap.approvalPost(d, pol, approvals)
 	_, err = tx.Enqueue(ctx, ap.clock.Now(), &bot.OutboxMessage{Key: key, Platform: bot.PlatformSlack, Kind: bot.KindUpdate,
 		Payload: bot.Payload(post), ParentKey: cmp.Or(last, base)})
+	return err
+}
+
+// replaceVersion shows d's new current version for approval: the message of
+// version old (which had approvals) is edited to say it is superseded, its
+// buttons removed, and the new version is posted as a new message in the
+// thread of the draft's first one, so that a ✅ always approves the version
+// its message shows.
+func (ap *Approvals) replaceVersion(ctx context.Context, tx *store.Tx, d *store.Draft, old store.DraftVersion, approvals []store.Approval, pol bot.ApprovalPolicy) error {
+	if err := ap.editMessage(ctx, tx, store.DraftVersionKey(d.ID, old.Version), ap.supersededPost(d, old, approvals, d.Version)); err != nil {
+		return err
+	}
+	prior, err := ap.priorOf(ctx, tx, d)
+	if err != nil {
+		return err
+	}
+	post := ap.approvalPost(d, pol, nil, prior)
+	_, err = tx.Enqueue(ctx, ap.clock.Now(), &bot.OutboxMessage{Key: store.DraftVersionKey(d.ID, d.Version), Platform: bot.PlatformSlack,
+		Kind: bot.KindPost, Payload: bot.Payload(post), ParentKey: store.DraftOutboxKey(d.ID)})
 	return err
 }
 
@@ -321,6 +521,15 @@ func (ap *Approvals) sayInThread(ctx context.Context, tx *store.Tx, d *store.Dra
 // move changes d's status by action, saves it, logs e and refreshes its
 // approval message. d must be locked in tx.
 func (ap *Approvals) move(ctx context.Context, tx *store.Tx, d *store.Draft, action string, e store.DraftEvent, pol bot.ApprovalPolicy) error {
+	if err := ap.transition(ctx, tx, d, action, e); err != nil {
+		return err
+	}
+	return ap.refreshDraft(ctx, tx, d, pol)
+}
+
+// transition changes d's status by action, saves it and logs e. d must be
+// locked in tx.
+func (ap *Approvals) transition(ctx context.Context, tx *store.Tx, d *store.Draft, action string, e store.DraftEvent) error {
 	to, err := bot.DraftTransition(d.ID, d.Status, action)
 	if err != nil {
 		return err
@@ -334,16 +543,24 @@ func (ap *Approvals) move(ctx context.Context, tx *store.Tx, d *store.Draft, act
 		return err
 	}
 	e.TextHash = cmp.Or(e.TextHash, d.TextHash)
-	if err := tx.LogDraft(ctx, now, d.ID, e); err != nil {
-		return err
-	}
-	return ap.refreshDraft(ctx, tx, d, pol)
+	return tx.LogDraft(ctx, now, d.ID, e)
 }
 
 // publish moves d to approved and, in the same transaction, enqueues its
 // reply in Discord under the one key a draft's reply can have, and marks
-// the feedback item it answers as answered.
-func (ap *Approvals) publish(ctx context.Context, tx *store.Tx, d *store.Draft, pol bot.ApprovalPolicy) error {
+// the feedback item it answers as answered; provided its target's last
+// reply is still the one d's approvers were shown (none, or the one d
+// follows up). Otherwise nothing is done and publish returns the reply that
+// got there first, which d must now follow up.
+func (ap *Approvals) publish(ctx context.Context, tx *store.Tx, d *store.Draft, pol bot.ApprovalPolicy) (lostTo int64, err error) {
+	var follows int64
+	if d.FollowsID != nil {
+		follows = *d.FollowsID
+	}
+	last, err := tx.ClaimReply(ctx, ap.clock.Now(), d, follows)
+	if err != nil || last != d.ID {
+		return last, err
+	}
 	cfgPol := ap.cfg.Approvals.For(d.TargetChannelID)
 	post := bot.Post{ChannelID: d.TargetChannelID, ThreadOf: d.TargetMessageID, Text: d.Text}
 	if cfgPol.PingAuthor && d.TargetAuthorID != "" {
@@ -351,15 +568,53 @@ func (ap *Approvals) publish(ctx context.Context, tx *store.Tx, d *store.Draft, 
 	}
 	if _, err := tx.Enqueue(ctx, ap.clock.Now(), &bot.OutboxMessage{Key: store.PublishOutboxKey(d.ID), Platform: bot.PlatformDiscord,
 		Kind: bot.KindPost, Payload: bot.Payload(post)}); err != nil {
-		return err
+		return 0, err
 	}
-	if err := ap.move(ctx, tx, d, bot.DraftPublish, store.DraftEvent{Action: "queued the reply for Discord", Detail: "the quorum is reached: " + pol.Describe(d.Author)}, pol); err != nil {
-		return err
+	if err := ap.move(ctx, tx, d, bot.DraftPublish, store.DraftEvent{Action: publishAction, Detail: quorumReached + describe(pol, d)}, pol); err != nil {
+		return 0, err
 	}
 	if d.FeedbackID == nil {
-		return nil
+		return 0, nil
 	}
-	return ap.feedback.MarkAnswered(ctx, tx, *d.FeedbackID, d.AuthorName)
+	return 0, ap.feedback.MarkAnswered(ctx, tx, *d.FeedbackID, d.AuthorName)
+}
+
+// becomeFollowUp turns d, whose approvals were reached but whose message
+// got another reply first (winner), into a follow-up of that reply: a new
+// version with the same text and author, shown with the winner's text,
+// which needs its approvals again. It returns what to tell the approver.
+// d must be locked in tx.
+func (ap *Approvals) becomeFollowUp(ctx context.Context, tx *store.Tx, d *store.Draft, winner int64, pol bot.ApprovalPolicy) (string, error) {
+	old, earlier, err := currentVersion(ctx, tx, d)
+	if err != nil {
+		return "", err
+	}
+	now := ap.clock.Now()
+	d.FollowsID, d.Version = &winner, d.Version+1
+	if err := tx.AddDraftVersion(ctx, now, d); err != nil {
+		return "", err
+	}
+	if err := tx.SaveDraft(ctx, now, d); err != nil {
+		return "", err
+	}
+	if err := tx.LogDraft(ctx, now, d.ID, store.DraftEvent{Action: "became a follow-up", TextHash: d.TextHash,
+		Detail: fmt.Sprintf("draft #%d answered the same message first; version %d shows it and needs its approvals again", winner, d.Version)}); err != nil {
+		return "", err
+	}
+	if err := ap.replaceVersion(ctx, tx, d, old, earlier, pol); err != nil {
+		return "", err
+	}
+	notify := []string{d.Author}
+	for _, a := range earlier {
+		notify = append(notify, a.Approver)
+	}
+	say := fmt.Sprintf("Draft #%d answered the same message first, so this draft was not posted. It is now a follow-up that shows #%d's reply, as version %d, and needs its approvals again: it %s.",
+		winner, winner, d.Version, describe(pol, d))
+	if err := ap.sayInThread(ctx, tx, d, say, notify...); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("Draft #%d was not posted: draft #%d answered the same message first. #%d is now a follow-up showing #%d's reply (version %d), and needs its approvals again.",
+		d.ID, winner, d.ID, winner, d.Version), nil
 }
 
 // Why a draft goes stale, as its message and history say it.
@@ -418,7 +673,7 @@ func (ap *Approvals) SettleDrafts(ctx context.Context, now time.Time) (int, erro
 		}
 		changed += n
 	}
-	due, err := ap.db.ListDrafts(ctx, store.DraftFilter{Statuses: []string{bot.DraftPending, bot.DraftRejected}, ExpiresUntil: now, Limit: 500})
+	due, err := ap.db.ListDrafts(ctx, store.DraftFilter{Statuses: []string{bot.DraftPending}, ExpiresUntil: now, Limit: 500})
 	if err != nil {
 		return changed, err
 	}
@@ -440,9 +695,10 @@ func (ap *Approvals) SettleDrafts(ctx context.Context, now time.Time) (int, erro
 	return changed, nil
 }
 
-// expiredNow reports whether d is past its deadline and can still expire.
+// expiredNow reports whether d is past its deadline and still waiting: only
+// a waiting version expires; a rejected one stays rejected.
 func (ap *Approvals) expiredNow(d *store.Draft) bool {
-	return (d.Status == bot.DraftPending || d.Status == bot.DraftRejected) && d.ExpiresAt != nil && !ap.clock.Now().Before(*d.ExpiresAt)
+	return d.Status == bot.DraftPending && d.ExpiresAt != nil && !ap.clock.Now().Before(*d.ExpiresAt)
 }
 
 // expire marks d expired. d must be locked in tx.
@@ -493,7 +749,7 @@ func (ap *Approvals) CheckDraftTargets(ctx context.Context, _ time.Time) (int, e
 	if !ap.cfg.Approvals.Enabled || ap.discord == nil {
 		return 0, nil
 	}
-	waiting, err := ap.db.ListDrafts(ctx, store.DraftFilter{Statuses: []string{bot.DraftPending, bot.DraftRejected}, Limit: 500})
+	waiting, err := ap.db.ListDrafts(ctx, store.DraftFilter{Statuses: []string{bot.DraftPending}, Limit: 500})
 	if err != nil {
 		return 0, err
 	}
@@ -505,7 +761,7 @@ func (ap *Approvals) CheckDraftTargets(ctx context.Context, _ time.Time) (int, e
 		}
 		err := ap.db.InTx(ctx, func(tx *store.Tx) error {
 			d, err := tx.Draft(ctx, d.ID)
-			if err != nil || (d.Status != bot.DraftPending && d.Status != bot.DraftRejected) {
+			if err != nil || d.Status != bot.DraftPending {
 				return err
 			}
 			changed++

@@ -192,6 +192,30 @@ func setupApprovals(t *testing.T, db *store.DB) *apBundle {
 	return b
 }
 
+// approvalReplicas returns two replicas of Liaison sharing one Postgres
+// database and one Discord.
+func approvalReplicas(t *testing.T) (one, two *apBundle) {
+	t.Helper()
+	dbs := storetest.Replicas(t, 2)
+	one, two = setupApprovals(t, dbs[0]), setupApprovals(t, dbs[1])
+	two.msgs = one.msgs
+	two.caps.Attach(Readers{Discord: one.msgs, SlackDirect: two.direct})
+	two.n.Store(1_000_000)
+	return one, two
+}
+
+// settleAll settles several replicas at once, as their dispatchers and jobs
+// would run.
+func settleAll(t *testing.T, bs ...*apBundle) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, b := range bs {
+		wg.Add(1)
+		go func() { defer wg.Done(); b.settle(t) }()
+	}
+	wg.Wait()
+}
+
 // settle sends every due outbox message and runs the drafts job until
 // nothing is left, as the console does after each line.
 func (b *apBundle) settle(t *testing.T) {
@@ -269,7 +293,7 @@ func (b *apBundle) get(t *testing.T, id int64) *store.Draft {
 }
 
 func (b *apBundle) click(d *store.Draft, user, action string) (*bot.Reply, error) {
-	value := fmt.Sprintf("%d:%s", d.ID, d.TextHash)
+	value := fmt.Sprintf("%d:v%d:%s", d.ID, d.Version, d.TextHash)
 	if action == "approvals.retry" {
 		value = fmt.Sprint(d.ID)
 	}
@@ -282,10 +306,11 @@ func (b *apBundle) submit(user, callback, meta string, values map[string]string)
 		User: apUser(user), Place: bot.Place{Platform: bot.PlatformSlack}})
 }
 
-// slackTS returns the ts the sender gave d's approval message.
+// slackTS returns the ts the sender gave the approval message of d's
+// version (as d was read).
 func (b *apBundle) slackTS(t *testing.T, d *store.Draft) string {
 	t.Helper()
-	e, err := b.db.OutboxByKey(context.Background(), store.DraftOutboxKey(d.ID))
+	e, err := b.db.OutboxByKey(context.Background(), store.DraftVersionKey(d.ID, d.Version))
 	if err != nil || e.PlatformID == "" {
 		t.Fatalf("approval message of draft %d: %+v, %v", d.ID, e, err)
 	}
@@ -333,12 +358,26 @@ func (b *apBundle) lastPost(t *testing.T, prefix string) (store.OutboxEntry, bot
 	return store.OutboxEntry{}, bot.Post{}
 }
 
-// approvalMessage renders what d's Slack message shows now: its last edit,
-// or its first post.
+// approvalMessage renders what the Slack message of d's version (as d was
+// read) shows now: its last edit.
 func (b *apBundle) approvalMessage(t *testing.T, d *store.Draft) (string, []bot.Button) {
 	t.Helper()
-	_, p := b.lastPost(t, store.DraftOutboxKey(d.ID)+":update:")
-	return apPostText(p), p.Buttons
+	base := store.DraftVersionKey(d.ID, d.Version)
+	entries, err := b.db.OutboxEntries(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		if k := entries[i].Key; k == base || strings.HasPrefix(k, base+":update:") {
+			var p bot.Post
+			if err := json.Unmarshal([]byte(entries[i].Payload), &p); err != nil {
+				t.Fatal(err)
+			}
+			return apPostText(p), p.Buttons
+		}
+	}
+	t.Fatalf("no approval message %s", base)
+	return "", nil
 }
 
 func apPostText(p bot.Post) string {
@@ -393,11 +432,12 @@ func TestEachDraftingPathMakesADraftWaitingInTheApprovalsChannel(t *testing.T) {
 			t.Errorf("form = %+v", md)
 		}
 		reply, err = b.submit(apCarol, md.CallbackID, md.Meta, map[string]string{"text": "Hi alice, a fix ships on Monday."})
-		if err != nil || reply.Text != "Draft #1 is waiting for approval in #approvals: it needs 1 of carol, dave, erin (not carol, who wrote it)." {
+		if err != nil || reply.Text != "Draft #1 is waiting for approval in #approvals: it needs 1 of carol, dave, erin — carol wrote this version, so only dave or erin can approve it." {
 			t.Fatalf("submit = %+v, %v", reply, err)
 		}
-		// 2. /liaison reply <feedback id> <text>
-		reply, err = b.command(t, apBob, fmt.Sprintf("reply %d Thanks for the report!", it.ID))
+		// 2. /liaison reply <feedback id> <text>, to another item.
+		b.target(t, apFeedback, "1500000000000005003", "and the import hangs")
+		reply, err = b.command(t, apBob, "reply 2 Thanks for the report!")
 		if err != nil || !strings.HasPrefix(reply.Text, "Draft #2 is waiting") {
 			t.Fatalf("/liaison reply = %+v, %v", reply, err)
 		}
@@ -411,7 +451,7 @@ func TestEachDraftingPathMakesADraftWaitingInTheApprovalsChannel(t *testing.T) {
 			d1.TextHash != bot.DraftHash("Hi alice, a fix ships on Monday.", d1.Target()) || d1.Status != bot.DraftPending {
 			t.Errorf("draft 1 = %+v", d1)
 		}
-		if d2 := b.get(t, 2); d2.FeedbackID == nil || d2.Author != apBob {
+		if d2 := b.get(t, 2); d2.FeedbackID == nil || *d2.FeedbackID != 2 || d2.Author != apBob {
 			t.Errorf("draft 2 = %+v", d2)
 		}
 		if d3.FeedbackID != nil || d3.TargetChannelName != "general" || d3.TargetText != "when is the next release?" {
@@ -423,13 +463,13 @@ func TestEachDraftingPathMakesADraftWaitingInTheApprovalsChannel(t *testing.T) {
 		}
 		text := apPostText(p)
 		for _, want := range []string{"Draft reply #1 to alice in #feedback (feedback #1)", "the export button crashes on big files",
-			"Reply: Hi alice, a fix ships on Monday.", "Drafted by: carol", "Policy: needs 1 of carol, dave, erin (not carol, who wrote it)",
+			"Reply: Hi alice, a fix ships on Monday.", "Drafted by: carol", "Version: 1 by carol · text " + bot.ShortHash(d1.TextHash), "Policy: needs 1 of carol, dave, erin — carol wrote this version, so only dave or erin can approve it",
 			"Status: waiting for approval (0 of 1), expires Wed 25 Nov 10:00", "react ✅ to approve"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("approval message lacks %q:\n%s", want, text)
 			}
 		}
-		if apLabels(p.Buttons) != "Approve,Reject,Edit" || p.Buttons[0].Value != fmt.Sprintf("1:%s", d1.TextHash) {
+		if apLabels(p.Buttons) != "Approve,Reject,Edit" || p.Buttons[0].Value != fmt.Sprintf("1:v1:%s", d1.TextHash) {
 			t.Errorf("buttons = %+v", p.Buttons)
 		}
 		hist, _ := db.FeedbackHistory(ctx, it.ID)
@@ -464,11 +504,11 @@ func TestOnlyApproversApproveAndNeverTheirOwnDraft(t *testing.T) {
 		d := b.draft(t, apCarol, b.target(t, apFeedback, "1500000000000005001", "it crashes"), "We are on it.")
 
 		_, err := b.click(d, apBob, "approvals.approve")
-		if bot.ErrorCode(err) != bot.EForbidden || bot.ErrorMessage(err) != "You are not an approver for this draft: it needs 1 of carol, dave, erin (not carol, who wrote it). Nothing was changed." {
+		if bot.ErrorCode(err) != bot.EForbidden || bot.ErrorMessage(err) != "You are not an approver for this draft: it needs 1 of carol, dave, erin — carol wrote this version, so only dave or erin can approve it. Nothing was changed." {
 			t.Errorf("bob's click = %v", err)
 		}
 		_, err = b.click(d, apCarol, "approvals.approve")
-		if bot.ErrorCode(err) != bot.EForbidden || !strings.HasPrefix(bot.ErrorMessage(err), "You wrote this draft, so you cannot approve it") {
+		if bot.ErrorCode(err) != bot.EForbidden || !strings.HasPrefix(bot.ErrorMessage(err), "You wrote this version of the draft, so you cannot approve it") {
 			t.Errorf("carol's own click = %v", err)
 		}
 		b.react(t, d, apBob, "white_check_mark")
@@ -476,7 +516,7 @@ func TestOnlyApproversApproveAndNeverTheirOwnDraft(t *testing.T) {
 			t.Errorf("bob's ✅ answered %q", got)
 		}
 		b.react(t, d, apCarol, "white_check_mark::skin-tone-3")
-		if got := b.direct.last(); !strings.HasPrefix(got, apCarol+": You wrote this draft") {
+		if got := b.direct.last(); !strings.HasPrefix(got, apCarol+": You wrote this version of the draft") {
 			t.Errorf("carol's ✅ answered %q", got)
 		}
 		b.react(t, d, apBob, "x")
@@ -617,12 +657,12 @@ func TestEditClearsApprovalsAndALaterApprovalPublishesTheNewText(t *testing.T) {
 			t.Errorf("an outsider's Edit = %v", err)
 		}
 		reply, err := b.click(d, apBob, "approvals.edit")
-		if err != nil || reply.Modal == nil || reply.Modal.Fields[0].Value != "It is not down." || reply.Modal.Meta != fmt.Sprintf("%d:%s", d.ID, d.TextHash) {
+		if err != nil || reply.Modal == nil || reply.Modal.Fields[0].Value != "It is not down." || reply.Modal.Meta != fmt.Sprintf("%d:v1:%s", d.ID, d.TextHash) {
 			t.Fatalf("Edit = %+v, %v", reply, err)
 		}
 		form := reply.Modal
 		reply, err = b.submit(apBob, form.CallbackID, form.Meta, map[string]string{"text": "It was down for 5 minutes; it is back."})
-		if err != nil || reply.Text != "Draft #1 is saved. Its approvals were cleared: the new text needs them again." {
+		if err != nil || reply.Text != "Draft #1 is saved as version 2: it needs 2 of carol, dave, erin. The approvals of version 1 do not count for it." {
 			t.Fatalf("save = %+v, %v", reply, err)
 		}
 		b.settle(t)
@@ -631,7 +671,7 @@ func TestEditClearsApprovalsAndALaterApprovalPublishesTheNewText(t *testing.T) {
 			t.Fatalf("edited = %+v", edited)
 		}
 		_, thread := b.lastPost(t, "draft:1:thread:")
-		if thread.Text != "bob edited the text of this draft. The approvals of dave were cleared: they applied to the old text. The new text needs 2 of carol, dave, erin." ||
+		if thread.Text != "bob wrote version 2 of this draft. The approvals of dave were for version 1 and do not count for it. Version 2 needs 2 of carol, dave, erin." ||
 			strings.Join(thread.Notify, ",") != apDave {
 			t.Errorf("thread = %+v", thread)
 		}
@@ -643,7 +683,7 @@ func TestEditClearsApprovalsAndALaterApprovalPublishesTheNewText(t *testing.T) {
 			t.Errorf("a stale edit = %v", err)
 		}
 		// apDave's old button (old text) is refused; the new one counts.
-		if _, err := b.click(d, apDave, "approvals.approve"); bot.ErrorCode(err) != bot.EConflict || !strings.Contains(bot.ErrorMessage(err), "changed since you last saw it") {
+		if _, err := b.click(d, apDave, "approvals.approve"); bot.ErrorCode(err) != bot.EConflict || !strings.Contains(bot.ErrorMessage(err), "changed since this message was shown: here is the new one, version 2 by bob") {
 			t.Errorf("approving the old text = %v", err)
 		}
 		for _, who := range []string{apDave, apErin} {
@@ -658,7 +698,7 @@ func TestEditClearsApprovalsAndALaterApprovalPublishesTheNewText(t *testing.T) {
 			t.Fatalf("published %d: %+v", len(pubs), p)
 		}
 		hist, _ := db.DraftHistory(context.Background(), d.ID)
-		if hist[2].Action != "edited" || hist[2].OldHash != d.TextHash || hist[2].TextHash != edited.TextHash || hist[2].Detail != "1 approval(s) cleared" {
+		if hist[2].Action != "edited" || hist[2].OldHash != d.TextHash || hist[2].TextHash != edited.TextHash || hist[2].Detail != "version 2 by bob; the 1 approval(s) of version 1 do not count for it" {
 			t.Errorf("edit history = %+v", hist[2])
 		}
 	})
@@ -698,7 +738,7 @@ func TestRejectWithAReasonTellsTheAuthorWhoMayResubmit(t *testing.T) {
 		}
 		// apBob edits and resubmits: waiting again, apDave is told.
 		reply, err = b.submit(apBob, "approvals.edit", fmt.Sprintf("%d:%s", got.ID, got.TextHash), map[string]string{"text": "Thank you for telling us! What went wrong?"})
-		if err != nil || reply.Text != "Draft #1 is resubmitted for approval." {
+		if err != nil || reply.Text != "Draft #1 is resubmitted for approval as version 2: it needs 1 of carol, dave, erin." {
 			t.Fatalf("resubmit = %+v, %v", reply, err)
 		}
 		b.settle(t)
@@ -707,7 +747,7 @@ func TestRejectWithAReasonTellsTheAuthorWhoMayResubmit(t *testing.T) {
 			t.Errorf("resubmitted = %+v", again)
 		}
 		_, thread = b.lastPost(t, "draft:1:thread:")
-		if !strings.HasPrefix(thread.Text, "bob resubmitted the draft after its rejection, with a new text.") || strings.Join(thread.Notify, ",") != apDave {
+		if !strings.HasPrefix(thread.Text, "bob resubmitted the draft after its rejection, with a new text, as version 2.") || strings.Join(thread.Notify, ",") != apDave {
 			t.Errorf("thread = %+v", thread)
 		}
 		if _, err := b.click(again, apErin, "approvals.approve"); err != nil {
@@ -788,16 +828,21 @@ func TestDraftsExpireAndGoStale(t *testing.T) {
 		if !strings.Contains(text, "Status: expired Wed 25 Nov 10:00: nobody approved it in time. Draft it again to answer.") || len(buttons) != 0 {
 			t.Errorf("expired message %v:\n%s", apLabels(buttons), text)
 		}
-		if _, err := b.click(old, apDave, "approvals.approve"); bot.ErrorMessage(err) != "Draft #1 expired before anyone approved it, so it cannot be approved." {
+		if _, err := b.click(old, apDave, "approvals.approve"); bot.ErrorMessage(err) != "Draft #1 expired Wed 25 Nov 10:00, before it had its approvals: it can't be approved any more. Draft the reply again to answer. Nothing was changed." {
 			t.Errorf("approving an expired draft = %v", err)
 		}
 
-		// Past its deadline but not yet seen by the job: a click expires it.
+		// Past its deadline but not yet seen by the job: a click is refused,
+		// and the job expires it.
 		late := b.draft(t, apBob, b.target(t, apFeedback, "1500000000000005002", "hello again"), "Hi again!")
 		b.clock.Advance(49 * time.Hour)
-		reply, err := b.click(late, apDave, "approvals.approve")
-		if err != nil || !strings.HasPrefix(reply.Text, "Draft #2 expired ") || b.get(t, late.ID).Status != bot.DraftExpired {
-			t.Errorf("late approval = %+v, %v", reply, err)
+		_, err := b.click(late, apDave, "approvals.approve")
+		if bot.ErrorCode(err) != bot.EConflict || !strings.HasPrefix(bot.ErrorMessage(err), "Draft #2 expired ") || b.get(t, late.ID).Status != bot.DraftPending {
+			t.Errorf("late approval = %v", err)
+		}
+		b.settle(t)
+		if got := b.get(t, late.ID).Status; got != bot.DraftExpired {
+			t.Errorf("after the job: %s", got)
 		}
 
 		// Staleness: the target deleted while Liaison listened…
@@ -819,7 +864,7 @@ func TestDraftsExpireAndGoStale(t *testing.T) {
 			t.Errorf("CheckDraftTargets = %d, %v", n, err)
 		}
 		b.msgs.remove(apFeedback, m5.ID)
-		reply, err = b.click(atClick, apDave, "approvals.approve")
+		reply, err := b.click(atClick, apDave, "approvals.approve")
 		if err != nil || reply.Text != "The Discord message draft #5 answers was deleted, so the draft can't be posted any more." {
 			t.Errorf("approving a draft whose target is gone = %+v, %v", reply, err)
 		}
@@ -914,7 +959,7 @@ func TestPublishingIsExactlyOnceUnderDoubleClicksAndReplays(t *testing.T) {
 		b := setupApprovals(t, db)
 		ctx := context.Background()
 		d := b.draft(t, apBob, b.target(t, apFeedback, "1500000000000005001", "hello"), "Hi!")
-		a := &bot.Action{Delivery: b.key(), ActionID: "approvals.approve", Value: fmt.Sprintf("%d:%s", d.ID, d.TextHash), User: apUser(apDave)}
+		a := &bot.Action{Delivery: b.key(), ActionID: "approvals.approve", Value: fmt.Sprintf("%d:v1:%s", d.ID, d.TextHash), User: apUser(apDave)}
 		first, err := b.r.HandleAction(ctx, a)
 		if err != nil || !strings.Contains(first.Text, "it is being posted") {
 			t.Fatalf("first = %+v, %v", first, err)
@@ -933,7 +978,7 @@ func TestPublishingIsExactlyOnceUnderDoubleClicksAndReplays(t *testing.T) {
 			t.Errorf("published %d times", n)
 		}
 		var approvals []store.Approval
-		_ = db.InTx(ctx, func(tx *store.Tx) (err error) { approvals, err = tx.Approvals(ctx, d.ID, d.TextHash); return err })
+		_ = db.InTx(ctx, func(tx *store.Tx) (err error) { approvals, err = tx.Approvals(ctx, d.ID, d.Version); return err })
 		if len(approvals) != 1 {
 			t.Errorf("%d approvals recorded, want dave's", len(approvals))
 		}
@@ -981,11 +1026,7 @@ func TestTwoApproversAtOnceWithQuorumOnePublishOnce(t *testing.T) {
 
 func TestTwoReplicasApprovingAtOncePublishOnce(t *testing.T) {
 	t.Parallel()
-	dbs := storetest.Replicas(t, 2)
-	one, two := setupApprovals(t, dbs[0]), setupApprovals(t, dbs[1])
-	two.msgs = one.msgs
-	two.caps.Attach(Readers{Discord: one.msgs, SlackDirect: two.direct})
-	two.n.Store(1_000_000)
+	one, two := approvalReplicas(t)
 	for round := range 5 {
 		d := one.draft(t, apBob, one.target(t, apFeedback, fmt.Sprint(1500000000000007000+round), "hello"), fmt.Sprintf("Hi %d!", round))
 		var wg sync.WaitGroup
@@ -1000,13 +1041,7 @@ func TestTwoReplicasApprovingAtOncePublishOnce(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		// Both replicas' dispatchers and jobs run.
-		var swg sync.WaitGroup
-		for _, b := range []*apBundle{one, two} {
-			swg.Add(1)
-			go func() { defer swg.Done(); b.settle(t) }()
-		}
-		swg.Wait()
+		settleAll(t, one, two) // both replicas' dispatchers and jobs run
 		if n := one.sender.count(store.PublishOutboxKey(d.ID)) + two.sender.count(store.PublishOutboxKey(d.ID)); n != 1 {
 			t.Errorf("round %d: published %d times across replicas", round, n)
 		}

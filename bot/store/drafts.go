@@ -2,10 +2,14 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/liaison-bot/liaison/bot"
 )
@@ -13,29 +17,38 @@ import (
 // Draft is a reply drafted in Slack for a Discord message, with where it
 // stands (bot.DraftPending…). Its text and target are bound by TextHash.
 type Draft struct {
-	ID                int64      `db:"id"`
-	FeedbackID        *int64     `db:"feedback_id"` // the feedback item it answers, if any
-	TargetGuildID     string     `db:"target_guild_id"`
-	TargetChannelID   string     `db:"target_channel_id"`
-	TargetMessageID   string     `db:"target_message_id"`
-	TargetAuthorID    string     `db:"target_author_id"`
-	TargetAuthorName  string     `db:"target_author_name"`
-	TargetChannelName string     `db:"target_channel_name"`
-	TargetText        string     `db:"target_text"`
-	Text              string     `db:"text"`
-	TextHash          string     `db:"text_hash"`
-	Author            string     `db:"author"` // Slack user id
-	AuthorName        string     `db:"author_name"`
-	Status            string     `db:"status"`
-	Reason            string     `db:"reason"`     // why it was rejected, refused or went stale
-	DecidedBy         string     `db:"decided_by"` // Slack user id of who rejected it
-	SlackChannelID    string     `db:"slack_channel_id"`
-	SlackTS           string     `db:"slack_ts"`
-	DiscordMessageID  string     `db:"discord_message_id"`
-	CreatedAt         time.Time  `db:"created_at"`
-	UpdatedAt         time.Time  `db:"updated_at"`
-	ExpiresAt         *time.Time `db:"expires_at"`
-	PostedAt          *time.Time `db:"posted_at"`
+	ID                int64  `db:"id"`
+	FeedbackID        *int64 `db:"feedback_id"` // the feedback item it answers, if any
+	TargetGuildID     string `db:"target_guild_id"`
+	TargetChannelID   string `db:"target_channel_id"`
+	TargetMessageID   string `db:"target_message_id"`
+	TargetAuthorID    string `db:"target_author_id"`
+	TargetAuthorName  string `db:"target_author_name"`
+	TargetChannelName string `db:"target_channel_name"`
+	TargetText        string `db:"target_text"`
+	Text              string `db:"text"`
+	TextHash          string `db:"text_hash"`
+	Author            string `db:"author"` // Slack user id of the drafter
+	AuthorName        string `db:"author_name"`
+	// Version is the number of the current text (1 for the drafted one);
+	// VersionAuthor wrote it (the drafter, or whoever's edit produced it),
+	// and may not approve it.
+	Version           int    `db:"version"`
+	VersionAuthor     string `db:"version_author"` // Slack user id
+	VersionAuthorName string `db:"version_author_name"`
+	// FollowsID is the earlier reply to the same target that this draft's
+	// approvers are shown (it is a follow-up of it), or nil.
+	FollowsID        *int64     `db:"follows_id"`
+	Status           string     `db:"status"`
+	Reason           string     `db:"reason"`     // why it was rejected, refused or went stale
+	DecidedBy        string     `db:"decided_by"` // Slack user id of who rejected it
+	SlackChannelID   string     `db:"slack_channel_id"`
+	SlackTS          string     `db:"slack_ts"`
+	DiscordMessageID string     `db:"discord_message_id"`
+	CreatedAt        time.Time  `db:"created_at"`
+	UpdatedAt        time.Time  `db:"updated_at"`
+	ExpiresAt        *time.Time `db:"expires_at"`
+	PostedAt         *time.Time `db:"posted_at"`
 }
 
 // Target returns the Discord message the draft answers.
@@ -44,7 +57,7 @@ func (d *Draft) Target() bot.DraftTarget {
 }
 
 const draftColumns = `id, feedback_id, target_guild_id, target_channel_id, target_message_id, target_author_id, target_author_name,
-	target_channel_name, target_text, text, text_hash, author, author_name, status, reason, decided_by, slack_channel_id, slack_ts,
+	target_channel_name, target_text, text, text_hash, author, author_name, version, version_author, version_author_name, follows_id, status, reason, decided_by, slack_channel_id, slack_ts,
 	discord_message_id, created_at, updated_at, expires_at, posted_at`
 
 func (d *Draft) utc() {
@@ -57,21 +70,145 @@ func (d *Draft) utc() {
 	}
 }
 
-// CreateDraft stores d as a new draft and sets its ID and times.
+// ErrPendingDraft is returned (wrapped) when a draft would wait for
+// approval for a target that already has a draft waiting: one message gets
+// one answer. On Postgres the transaction is then aborted: end it, and read
+// the waiting draft (PendingDraft) in another.
+var ErrPendingDraft = errors.New("another draft for that message is waiting for approval")
+
+// pendingTarget is what drafts.pending_target holds for d: its target while
+// it is pending, so that the unique index drafts_one_pending allows one
+// pending draft per target, and NULL otherwise.
+func pendingTarget(d *Draft) any {
+	if d.Status != bot.DraftPending {
+		return nil
+	}
+	return d.TargetChannelID + "/" + d.TargetMessageID
+}
+
+// pendingConflict turns the violation of drafts_one_pending into
+// ErrPendingDraft.
+func pendingConflict(err error) error {
+	var pqErr *pq.Error
+	var liteErr interface{ Code() int }
+	switch {
+	case errors.As(err, &pqErr) && pqErr.Code == "23505" && pqErr.Constraint == "drafts_one_pending":
+	case errors.As(err, &liteErr) && liteErr.Code() == sqliteConstraintUnique: // the only unique index of drafts but its key
+	default:
+		return err
+	}
+	return fmt.Errorf("%w: %v", ErrPendingDraft, err)
+}
+
+// sqliteConstraintUnique is SQLITE_CONSTRAINT_UNIQUE, the extended code of a
+// unique index's violation.
+const sqliteConstraintUnique = 2067
+
+// CreateDraft stores d as a new draft, its text as version 1 written by its
+// author, and sets its ID and times. A pending draft for a target that has
+// one already is refused with ErrPendingDraft.
 func (tx *Tx) CreateDraft(ctx context.Context, now time.Time, d *Draft) error {
 	d.CreatedAt, d.UpdatedAt = now.UTC(), now.UTC()
 	d.Status = cmpOrString(d.Status, bot.DraftPending)
+	d.Version = 1
+	d.VersionAuthor, d.VersionAuthorName = d.Author, d.AuthorName
 	err := tx.tx.GetContext(ctx, &d.ID, tx.rebind(`INSERT INTO drafts (feedback_id, target_guild_id, target_channel_id, target_message_id,
-		target_author_id, target_author_name, target_channel_name, target_text, text, text_hash, author, author_name, status,
-		slack_channel_id, created_at, updated_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		target_author_id, target_author_name, target_channel_name, target_text, text, text_hash, author, author_name,
+		version, version_author, version_author_name, follows_id, pending_target, status, slack_channel_id, created_at, updated_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		d.FeedbackID, d.TargetGuildID, d.TargetChannelID, d.TargetMessageID, d.TargetAuthorID, d.TargetAuthorName,
-		d.TargetChannelName, d.TargetText, d.Text, d.TextHash, d.Author, d.AuthorName, d.Status, d.SlackChannelID,
+		d.TargetChannelName, d.TargetText, d.Text, d.TextHash, d.Author, d.AuthorName,
+		d.Version, d.VersionAuthor, d.VersionAuthorName, d.FollowsID, pendingTarget(d), d.Status, d.SlackChannelID,
 		d.CreatedAt, d.UpdatedAt, utcPtr(d.ExpiresAt))
 	if err != nil {
-		return fmt.Errorf("create draft: %w", err)
+		return fmt.Errorf("create draft: %w", pendingConflict(err))
+	}
+	return tx.AddDraftVersion(ctx, now, d)
+}
+
+// DraftVersion is one text a draft has had, and who wrote it.
+type DraftVersion struct {
+	DraftID    int64     `db:"draft_id"`
+	Version    int       `db:"version"`
+	Text       string    `db:"text"`
+	TextHash   string    `db:"text_hash"`
+	Author     string    `db:"author"` // Slack user id
+	AuthorName string    `db:"author_name"`
+	FollowsID  *int64    `db:"follows_id"` // the earlier reply its approvers were shown
+	CreatedAt  time.Time `db:"created_at"`
+	// A rejected version keeps who rejected it, why and when, for good.
+	RejectedBy     string     `db:"rejected_by"` // Slack user id
+	RejectedByName string     `db:"rejected_by_name"`
+	Reason         string     `db:"reason"`
+	RejectedAt     *time.Time `db:"rejected_at"`
+}
+
+const versionColumns = `draft_id, version, text, text_hash, author, author_name, follows_id, created_at,
+	rejected_by, rejected_by_name, reason, rejected_at`
+
+func (v *DraftVersion) utc() {
+	v.CreatedAt = v.CreatedAt.UTC()
+	if v.RejectedAt != nil {
+		t := v.RejectedAt.UTC()
+		v.RejectedAt = &t
+	}
+}
+
+// RejectVersion records that version of draft id was rejected by (named
+// name) at now, for reason; called again with the reason a ❌ rejecter gave
+// later, it keeps the time of the rejection.
+func (tx *Tx) RejectVersion(ctx context.Context, now time.Time, id int64, version int, by, name, reason string) error {
+	_, err := tx.exec(ctx, `UPDATE draft_versions SET rejected_by = ?, rejected_by_name = ?, reason = ?, rejected_at = COALESCE(rejected_at, ?)
+		WHERE draft_id = ? AND version = ?`, by, name, reason, now.UTC(), id, version)
+	if err != nil {
+		return fmt.Errorf("reject draft %d version %d: %w", id, version, err)
 	}
 	return nil
+}
+
+// AddDraftVersion records d's current text as its version d.Version,
+// written by d.VersionAuthor. Versions are never changed afterwards.
+func (tx *Tx) AddDraftVersion(ctx context.Context, now time.Time, d *Draft) error {
+	_, err := tx.exec(ctx, `INSERT INTO draft_versions (draft_id, version, text, text_hash, author, author_name, follows_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, d.Version, d.Text, d.TextHash, d.VersionAuthor, d.VersionAuthorName, d.FollowsID, now.UTC())
+	if err != nil {
+		return fmt.Errorf("draft %d version %d: %w", d.ID, d.Version, err)
+	}
+	return nil
+}
+
+// DraftVersions returns every version of draft id, oldest first.
+func (tx *Tx) DraftVersions(ctx context.Context, id int64) ([]DraftVersion, error) {
+	return draftVersions(ctx, tx.tx, id)
+}
+
+// DraftVersions returns every version of draft id, oldest first.
+func (db *DB) DraftVersions(ctx context.Context, id int64) ([]DraftVersion, error) {
+	return draftVersions(ctx, db.db, id)
+}
+
+// DraftVersion returns version n of draft id, or a bot.ENotFound error.
+func (tx *Tx) DraftVersion(ctx context.Context, id int64, n int) (*DraftVersion, error) {
+	var v DraftVersion
+	err := tx.tx.GetContext(ctx, &v, tx.rebind(`SELECT `+versionColumns+` FROM draft_versions WHERE draft_id = ? AND version = ?`), id, n)
+	if isNoRows(err) {
+		return nil, bot.Errorf(bot.ENotFound, "Draft #%d has no version %d.", id, n)
+	} else if err != nil {
+		return nil, fmt.Errorf("draft %d version %d: %w", id, n, err)
+	}
+	v.utc()
+	return &v, nil
+}
+
+func draftVersions(ctx context.Context, q sqlx.ExtContext, id int64) ([]DraftVersion, error) {
+	var out []DraftVersion
+	if err := sqlx.SelectContext(ctx, q, &out, q.Rebind(`SELECT `+versionColumns+` FROM draft_versions WHERE draft_id = ? ORDER BY version`), id); err != nil {
+		return nil, fmt.Errorf("versions of draft %d: %w", id, err)
+	}
+	for i := range out {
+		out[i].utc()
+	}
+	return out, nil
 }
 
 // Draft returns draft id locked for update in this transaction (Postgres;
@@ -79,8 +216,12 @@ func (tx *Tx) CreateDraft(ctx context.Context, now time.Time, d *Draft) error {
 // one draft serialise. A missing draft is a bot.ENotFound error that names
 // it.
 func (tx *Tx) Draft(ctx context.Context, id int64) (*Draft, error) {
+	return tx.draft(ctx, id, tx.db.dialect.forUpdate)
+}
+
+func (tx *Tx) draft(ctx context.Context, id int64, lock string) (*Draft, error) {
 	var d Draft
-	err := tx.tx.GetContext(ctx, &d, tx.rebind(`SELECT `+draftColumns+` FROM drafts WHERE id = ?`+tx.db.dialect.forUpdate), id)
+	err := tx.tx.GetContext(ctx, &d, tx.rebind(`SELECT `+draftColumns+` FROM drafts WHERE id = ?`+lock), id)
 	if isNoRows(err) {
 		return nil, bot.Errorf(bot.ENotFound, "There is no draft #%d. /liaison drafts lists them.", id)
 	} else if err != nil {
@@ -99,49 +240,140 @@ func (db *DB) Draft(ctx context.Context, id int64) (d *Draft, err error) {
 	return d, err
 }
 
-// SaveDraft writes the mutable fields of d (text, hash, status, reason,
-// decider, platform ids, times) and stamps UpdatedAt.
+// SaveDraft writes the mutable fields of d (text, hash, version and its
+// author, the reply it follows up, status, reason, decider, platform ids,
+// times) and stamps UpdatedAt. A new text is a new version: record it with
+// AddDraftVersion. Making d pending again while another draft for its
+// target is pending is refused with ErrPendingDraft.
 func (tx *Tx) SaveDraft(ctx context.Context, now time.Time, d *Draft) error {
 	d.UpdatedAt = now.UTC()
-	_, err := tx.exec(ctx, `UPDATE drafts SET text = ?, text_hash = ?, status = ?, reason = ?, decided_by = ?, slack_ts = ?,
-		discord_message_id = ?, updated_at = ?, expires_at = ?, posted_at = ? WHERE id = ?`,
-		d.Text, d.TextHash, d.Status, d.Reason, d.DecidedBy, d.SlackTS, d.DiscordMessageID, d.UpdatedAt,
-		utcPtr(d.ExpiresAt), utcPtr(d.PostedAt), d.ID)
+	_, err := tx.exec(ctx, `UPDATE drafts SET text = ?, text_hash = ?, version = ?, version_author = ?, version_author_name = ?,
+		follows_id = ?, pending_target = ?, status = ?, reason = ?, decided_by = ?, slack_ts = ?, discord_message_id = ?, updated_at = ?,
+		expires_at = ?, posted_at = ? WHERE id = ?`,
+		d.Text, d.TextHash, d.Version, d.VersionAuthor, d.VersionAuthorName, d.FollowsID, pendingTarget(d), d.Status, d.Reason,
+		d.DecidedBy, d.SlackTS, d.DiscordMessageID, d.UpdatedAt, utcPtr(d.ExpiresAt), utcPtr(d.PostedAt), d.ID)
 	if err != nil {
-		return fmt.Errorf("save draft %d: %w", d.ID, err)
+		return fmt.Errorf("save draft %d: %w", d.ID, pendingConflict(err))
 	}
 	return nil
 }
 
+// PendingDraft returns the draft waiting for approval for the Discord
+// message (channel, message), or a bot.ENotFound error.
+func (db *DB) PendingDraft(ctx context.Context, channelID, messageID string) (*Draft, error) {
+	var d Draft
+	err := db.db.GetContext(ctx, &d, db.db.Rebind(`SELECT `+draftColumns+` FROM drafts WHERE pending_target = ?`), channelID+"/"+messageID)
+	if isNoRows(err) {
+		return nil, bot.Errorf(bot.ENotFound, "No draft is waiting for approval for that message.")
+	} else if err != nil {
+		return nil, fmt.Errorf("pending draft for %s/%s: %w", channelID, messageID, err)
+	}
+	d.utc()
+	return &d, nil
+}
+
+// PeekDraft returns draft id as this transaction sees it, without locking
+// it: for showing a draft next to another (the reply a follow-up follows),
+// not for changing it.
+func (tx *Tx) PeekDraft(ctx context.Context, id int64) (*Draft, error) {
+	return tx.draft(ctx, id, "")
+}
+
+// LastReply returns the draft last published (or being published) to the
+// Discord message (channel, message), or 0 when none was: the reply a new
+// draft for it follows up.
+func (tx *Tx) LastReply(ctx context.Context, channelID, messageID string) (int64, error) {
+	var ids []int64
+	err := tx.tx.SelectContext(ctx, &ids, tx.rebind(`SELECT last_draft_id FROM draft_targets WHERE target_channel_id = ? AND target_message_id = ?`),
+		channelID, messageID)
+	if err != nil {
+		return 0, fmt.Errorf("last reply to %s/%s: %w", channelID, messageID, err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	return ids[0], nil
+}
+
+// ClaimReply makes draft id the last reply to its target, provided the last
+// one is still follows (0: none), the reply its approvers were shown. It
+// returns the target's last reply after the attempt: id when the claim won,
+// the reply that got there first otherwise. Of several transactions
+// claiming one target from the same state (two replicas publishing two
+// drafts), exactly one wins: the others wait for it on the row or the key,
+// then find it changed.
+func (tx *Tx) ClaimReply(ctx context.Context, now time.Time, d *Draft, follows int64) (int64, error) {
+	var q string
+	var args []any
+	if follows == 0 {
+		q = `INSERT INTO draft_targets (target_channel_id, target_message_id, last_draft_id, updated_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (target_channel_id, target_message_id) DO NOTHING`
+		args = []any{d.TargetChannelID, d.TargetMessageID, d.ID, now.UTC()}
+	} else {
+		q = `UPDATE draft_targets SET last_draft_id = ?, updated_at = ? WHERE target_channel_id = ? AND target_message_id = ? AND last_draft_id = ?`
+		args = []any{d.ID, now.UTC(), d.TargetChannelID, d.TargetMessageID, follows}
+	}
+	res, err := tx.exec(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("claim the reply to %s/%s for draft %d: %w", d.TargetChannelID, d.TargetMessageID, d.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return 0, err
+	} else if n == 1 {
+		return d.ID, nil
+	}
+	return tx.LastReply(ctx, d.TargetChannelID, d.TargetMessageID)
+}
+
 // DraftOutboxKey is the key of the Slack message that shows draft id for
-// approval; its edits and thread replies have keys starting with it and ":".
+// approval (its first version); its edits and thread replies have keys
+// starting with it and ":".
 func DraftOutboxKey(id int64) string { return "draft:" + strconv.FormatInt(id, 10) }
+
+// DraftVersionKey is the key of the Slack message that shows version n of
+// draft id for approval: the draft's first message for version 1, and for
+// each later version a new message in that message's thread, so that a
+// reaction always approves the text its message shows.
+func DraftVersionKey(id int64, n int) string {
+	if n <= 1 {
+		return DraftOutboxKey(id)
+	}
+	return DraftOutboxKey(id) + ":v" + strconv.Itoa(n)
+}
 
 // PublishOutboxKey is the key of the Discord reply that publishes draft id:
 // one per draft, whatever races lead to it.
 func PublishOutboxKey(id int64) string { return "publish:" + strconv.FormatInt(id, 10) }
 
-// DraftByMessage returns the draft whose approval message is the Slack
-// message (channel, ts), locked for update, or a bot.ENotFound error.
-func (tx *Tx) DraftByMessage(ctx context.Context, channelID, ts string) (*Draft, error) {
+// DraftByMessage returns the draft one of whose approval messages is the
+// Slack message (channel, ts), locked for update, and the version that
+// message shows, or a bot.ENotFound error.
+func (tx *Tx) DraftByMessage(ctx context.Context, channelID, ts string) (*Draft, int, error) {
 	var keys []string
 	err := tx.tx.SelectContext(ctx, &keys, tx.rebind(`SELECT key FROM outbox WHERE platform = ? AND kind = ? AND platform_channel = ? AND platform_id = ? AND key LIKE 'draft:%'`),
 		bot.PlatformSlack, bot.KindPost, channelID, ts)
 	if err != nil {
-		return nil, fmt.Errorf("draft by message %s/%s: %w", channelID, ts, err)
+		return nil, 0, fmt.Errorf("draft by message %s/%s: %w", channelID, ts, err)
 	}
 	for _, k := range keys {
-		rest := strings.TrimPrefix(k, "draft:")
-		if strings.Contains(rest, ":") {
-			continue // a reply in the draft's thread, not the approval message
+		idText, rest, _ := strings.Cut(strings.TrimPrefix(k, "draft:"), ":")
+		version := 1
+		if rest != "" {
+			// A later version's message ("v2"), or a note in the thread.
+			n, err := strconv.Atoi(strings.TrimPrefix(rest, "v"))
+			if !strings.HasPrefix(rest, "v") || err != nil {
+				continue
+			}
+			version = n
 		}
-		id, err := strconv.ParseInt(rest, 10, 64)
+		id, err := strconv.ParseInt(idText, 10, 64)
 		if err != nil {
 			continue
 		}
-		return tx.Draft(ctx, id)
+		d, err := tx.Draft(ctx, id)
+		return d, version, err
 	}
-	return nil, bot.Errorf(bot.ENotFound, "That message is not a draft waiting for approval.")
+	return nil, 0, bot.Errorf(bot.ENotFound, "That message is not a draft waiting for approval.")
 }
 
 // DraftsByTarget returns the ids of the drafts answering the Discord message
@@ -171,20 +403,23 @@ func inStatuses(q string, args []any, statuses []string) (string, []any) {
 	return q, args
 }
 
-// Approval is one approver's approval of one text of a draft.
+// Approval is one approver's approval of one version of a draft.
 type Approval struct {
+	Version      int       `db:"version"`
 	Approver     string    `db:"approver"` // Slack user id
 	ApproverName string    `db:"approver_name"`
-	TextHash     string    `db:"text_hash"`
+	TextHash     string    `db:"text_hash"` // the text the approver was shown
 	CreatedAt    time.Time `db:"created_at"`
 }
 
-// AddApproval records that approver approved the text of draft id whose
-// hash is textHash, and reports whether it is new: approving the same text
-// twice counts once.
-func (tx *Tx) AddApproval(ctx context.Context, now time.Time, id int64, approver, name, textHash string) (bool, error) {
-	res, err := tx.exec(ctx, `INSERT INTO approvals (draft_id, approver, approver_name, text_hash, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (draft_id, approver, text_hash) DO NOTHING`, id, approver, name, textHash, now.UTC())
+const approvalColumns = `version, approver, approver_name, text_hash, created_at`
+
+// AddApproval records that approver approved version of draft id, whose
+// text has hash textHash, and reports whether it is new: approving one
+// version twice counts once.
+func (tx *Tx) AddApproval(ctx context.Context, now time.Time, id int64, version int, approver, name, textHash string) (bool, error) {
+	res, err := tx.exec(ctx, `INSERT INTO approvals (draft_id, version, approver, approver_name, text_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (draft_id, version, approver) DO NOTHING`, id, version, approver, name, textHash, now.UTC())
 	if err != nil {
 		return false, fmt.Errorf("approve draft %d: %w", id, err)
 	}
@@ -192,10 +427,10 @@ func (tx *Tx) AddApproval(ctx context.Context, now time.Time, id int64, approver
 	return n > 0, err
 }
 
-// RemoveApproval forgets approver's approval of the text of draft id whose
-// hash is textHash, and reports whether there was one.
-func (tx *Tx) RemoveApproval(ctx context.Context, id int64, approver, textHash string) (bool, error) {
-	res, err := tx.exec(ctx, `DELETE FROM approvals WHERE draft_id = ? AND approver = ? AND text_hash = ?`, id, approver, textHash)
+// RemoveApproval forgets approver's approval of version of draft id, and
+// reports whether there was one.
+func (tx *Tx) RemoveApproval(ctx context.Context, id int64, version int, approver string) (bool, error) {
+	res, err := tx.exec(ctx, `DELETE FROM approvals WHERE draft_id = ? AND version = ? AND approver = ?`, id, version, approver)
 	if err != nil {
 		return false, fmt.Errorf("withdraw an approval of draft %d: %w", id, err)
 	}
@@ -203,32 +438,29 @@ func (tx *Tx) RemoveApproval(ctx context.Context, id int64, approver, textHash s
 	return n > 0, err
 }
 
-// Approvals returns the approvals of draft id's text with hash textHash,
-// oldest first.
-func (tx *Tx) Approvals(ctx context.Context, id int64, textHash string) ([]Approval, error) {
+// Approvals returns the approvals of version of draft id, oldest first;
+// version 0 returns those of every version.
+func (tx *Tx) Approvals(ctx context.Context, id int64, version int) ([]Approval, error) {
+	return approvals(ctx, tx.tx, id, version)
+}
+
+// Approvals returns the approvals of version of draft id, oldest first;
+// version 0 returns those of every version.
+func (db *DB) Approvals(ctx context.Context, id int64, version int) ([]Approval, error) {
+	return approvals(ctx, db.db, id, version)
+}
+
+func approvals(ctx context.Context, q sqlx.ExtContext, id int64, version int) ([]Approval, error) {
+	query, args := `SELECT `+approvalColumns+` FROM approvals WHERE draft_id = ?`, []any{id}
+	if version > 0 {
+		query, args = query+` AND version = ?`, append(args, version)
+	}
 	var out []Approval
-	err := tx.tx.SelectContext(ctx, &out, tx.rebind(`SELECT approver, approver_name, text_hash, created_at FROM approvals
-		WHERE draft_id = ? AND text_hash = ? ORDER BY created_at, approver`), id, textHash)
-	if err != nil {
+	if err := sqlx.SelectContext(ctx, q, &out, q.Rebind(query+` ORDER BY version, created_at, approver`), args...); err != nil {
 		return nil, fmt.Errorf("approvals of draft %d: %w", id, err)
 	}
 	for i := range out {
 		out[i].CreatedAt = out[i].CreatedAt.UTC()
-	}
-	return out, nil
-}
-
-// ClearApprovals forgets every approval of draft id (its text changed) and
-// returns the ones it forgot.
-func (tx *Tx) ClearApprovals(ctx context.Context, id int64) ([]Approval, error) {
-	var out []Approval
-	err := tx.tx.SelectContext(ctx, &out, tx.rebind(`SELECT approver, approver_name, text_hash, created_at FROM approvals
-		WHERE draft_id = ? ORDER BY created_at, approver`), id)
-	if err != nil {
-		return nil, fmt.Errorf("approvals of draft %d: %w", id, err)
-	}
-	if _, err := tx.exec(ctx, `DELETE FROM approvals WHERE draft_id = ?`, id); err != nil {
-		return nil, fmt.Errorf("clear approvals of draft %d: %w", id, err)
 	}
 	return out, nil
 }
@@ -318,4 +550,19 @@ func (tx *Tx) PublishState(ctx context.Context, id int64) (*OutboxEntry, error) 
 		return nil, fmt.Errorf("outbox %q: %w", key, err)
 	}
 	return &e, nil
+}
+
+// PostedDrafts returns the drafts posted in Discord at or after since,
+// oldest post first: the replies an audit accounts for.
+func (db *DB) PostedDrafts(ctx context.Context, since time.Time) ([]Draft, error) {
+	var out []Draft
+	err := db.db.SelectContext(ctx, &out, db.db.Rebind(`SELECT `+draftColumns+` FROM drafts WHERE status = ? AND posted_at >= ? ORDER BY posted_at, id`),
+		bot.DraftPosted, since.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("posted drafts: %w", err)
+	}
+	for i := range out {
+		out[i].utc()
+	}
+	return out, nil
 }

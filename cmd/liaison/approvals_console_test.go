@@ -15,12 +15,12 @@ func TestTheTourShowsADraftApprovedAndRepliedInDiscord(t *testing.T) {
 	out = out[i:]
 	for _, want := range []string{
 		"(to carol) liaison: [form Reply to feedback #2]\n    text: Your reply to mallory in #general, who wrote: “I love the new dashboard",
-		"(to carol) liaison: Draft #1 is waiting for approval in #approvals: it needs 1 of carol, dave (not carol, who wrote it).\n",
+		"(to carol) liaison: Draft #1 is waiting for approval in #approvals: it needs 1 of carol, dave — carol wrote this version, so only dave can approve it.\n",
 		"[slack #approvals] s5 liaison: Draft reply #1 to mallory in #general (feedback #2)\n    > I love the new dashboard, I'd recommend it to anyone\n" +
-			"    Reply: Thank you mallory! We will pass this on to the dashboard team.\n    Drafted by: carol\n" +
-			"    Policy: needs 1 of carol, dave (not carol, who wrote it)\n    Status: waiting for approval (0 of 1)",
+			"    Reply: Thank you mallory! We will pass this on to the dashboard team.\n    Drafted by: carol\n    Version: 1 by carol · text 23d3d087\n" +
+			"    Policy: needs 1 of carol, dave — carol wrote this version, so only dave can approve it\n    Status: waiting for approval (0 of 1)",
 		"    (pings: nobody)\n    [Approve] [Reject] [Edit]\n",
-		"[slack #approvals] (to carol) liaison: You wrote this draft, so you cannot approve it",
+		"[slack #approvals] (to carol) liaison: You wrote this version of the draft, so you cannot approve it",
 		"[slack #approvals] s5 +✅ dave\n[slack #approvals] (to dave) liaison: You approved draft #1: it is being posted in Discord.\n",
 		// A reply that pings nobody, not even mallory.
 		"[discord #general] d4 (reply d3) liaison: Thank you mallory! We will pass this on to the dashboard team.\n    (pings: nobody)\n",
@@ -45,7 +45,7 @@ slack #product bob: /liaison reply 1 It crashes because of you.
 react s2 ❌ dave
 click s2 "Edit" bob
 submit bob text="Sorry about that, alice! A fix ships on Monday."
-click s2 "Approve" carol
+click s4 "Approve" carol
 slack #approvals bob: /liaison draft https://discord.com/channels/998877665544332211/1100000000000000002/1574333684121604097 Yes we do!
 slack #approvals bob: /liaison draft https://discord.com/channels/998877665544332211/1100000000000000001/1574333684121604096 Still on it.
 delete d1
@@ -60,8 +60,8 @@ slack #approvals bob: /liaison drafts all
 		"[slack #approvals] (to dave) liaison: You rejected draft #1. Please give bob the reason in its thread.\n",
 		"    Status: rejected by dave with ❌ (dave, please give the reason in the thread)\n",
 		"[slack #approvals] s3 (thread s2) liaison: @bob @dave dave rejected this draft with ❌.",
-		"[slack #approvals] (to bob) liaison: Draft #1 is resubmitted for approval.\n",
-		"(thread s2) liaison: @dave bob resubmitted the draft after its rejection, with a new text.",
+		"[slack #approvals] (to bob) liaison: Draft #1 is resubmitted for approval as version 2: it needs 1 of carol, dave.\n",
+		"(thread s2) liaison: @dave bob resubmitted the draft after its rejection, with a new text, as version 2.",
 		"[discord #feedback] d3 (reply d1) liaison: Sorry about that, alice! A fix ships on Monday.\n",
 		"    Status: cannot be posted any more: the Discord message it answers was deleted\n",
 		"    Status: expired Wed 25 Nov 09:00: nobody approved it in time. Draft it again to answer.\n",

@@ -47,6 +47,7 @@ Commands:
   doctor         check an installation: configuration, database, Slack and Discord
   healthcheck    exit 0 when the running service is ready (for container health checks)
   digest         preview the community digest, or post one now (digest preview|run)
+  audit drafts   every reply posted in Discord: its versions, approvals and policy
   version        print the version
   help           show this help, or a command's: liaison help run
 
@@ -88,6 +89,8 @@ func Main(ctx context.Context, args []string, std *Stdio, getenv func(string) st
 		return doctorCmd(ctx, rest, std, env)
 	case "healthcheck":
 		return healthcheckCmd(ctx, rest, std, env)
+	case "audit":
+		return auditCmd(ctx, rest, std, env)
 	}
 	fmt.Fprintf(std.Err, "liaison: unknown command %q\n\n%s", cmd, usage)
 	return exitUsage

@@ -64,17 +64,12 @@ func digestPreview(ctx context.Context, args []string, std *Stdio, env Env) int 
 		fmt.Fprintln(std.Err, "liaison digest preview:", err)
 		return exitError
 	}
-	// Reading only: no lock, so it works beside a running Liaison.
-	db, err := store.Open(ctx, env.DatabaseURL, store.Options{})
+	db, err := openToRead(ctx, env)
 	if err != nil {
 		fmt.Fprintln(std.Err, "liaison digest preview:", err)
 		return exitError
 	}
 	defer db.Close()
-	if st, err := db.MigrationStatus(ctx); err != nil || len(st) == 0 || !st[len(st)-1].Applied {
-		fmt.Fprintln(std.Err, "liaison digest preview: the database is not ready: run liaison migrate (or liaison run) first")
-		return exitError
-	}
 	digest := handlers.Build(handlers.Deps{DB: db, Config: cfg, Logger: logger}).Digest
 	name := ""
 	if len(args) == 1 {

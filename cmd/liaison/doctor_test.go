@@ -223,15 +223,11 @@ func doctorGoldenUpdate() bool {
 
 func init() { doctorGoldenUpdate() } // define -update before flag.Parse
 
-func TestDoctorPassesAHealthyInstallationAndReportsItAsTheGoldenJSON(t *testing.T) {
-	t.Parallel()
-	w := newDoctorWorld(t, store.SQLite)
-	code, r, out := w.doctor(t)
-	if code != exitOK || !r.OK || r.Failures+r.Warnings != 0 {
-		t.Fatalf("doctor on a healthy installation = exit %d, problems:\n%s", code, strings.Join(r.problems(), "\n"))
-	}
-	got := normalizeReport(t, w, out)
-	path := filepath.Join("testdata", "doctor_healthy.json")
+// golden compares got with the golden file testdata/name, which -update
+// rewrites.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
 	if doctorGoldenUpdate() {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
@@ -247,6 +243,17 @@ func TestDoctorPassesAHealthyInstallationAndReportsItAsTheGoldenJSON(t *testing.
 	if diff := cmp.Diff(string(want), got); diff != "" {
 		t.Errorf("%s differs (-want +got), rerun with -update if intended:\n%s", path, diff)
 	}
+}
+
+func TestDoctorPassesAHealthyInstallationAndReportsItAsTheGoldenJSON(t *testing.T) {
+	t.Parallel()
+	w := newDoctorWorld(t, store.SQLite)
+	code, r, out := w.doctor(t)
+	if code != exitOK || !r.OK || r.Failures+r.Warnings != 0 {
+		t.Fatalf("doctor on a healthy installation = exit %d, problems:\n%s", code, strings.Join(r.problems(), "\n"))
+	}
+	got := normalizeReport(t, w, out)
+	golden(t, "doctor_healthy.json", got)
 
 	code, text, _ := run(t, w.env, "doctor")
 	for _, want := range []string{"Config\n", "Database\n", "Slack\n", "Discord\n", "  ✓ token: xoxb-…9f2c is @liaison", "  ✓ #product:", "  ✓ #feedback:",
