@@ -3,6 +3,7 @@ package discordbot_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/discordbot/discordfake"
@@ -58,5 +59,34 @@ func TestAForumPostsOpeningMessageCarriesItsTitle(t *testing.T) {
 	got, err := b.adapter.Message(context.Background(), post.ChannelID, post.ID)
 	if err != nil || got.Title != "Export to Parquet" || got.ThreadID != post.ID || got.ChannelID != ideasID {
 		t.Errorf("Message(post) = %+v, %v", got, err)
+	}
+}
+
+// "Send to product" on a message in a forum post carries the message as
+// the gateway would give it: in the post (its title on the opening
+// message), under the forum.
+func TestSendToProductInAForumPostCarriesThePost(t *testing.T) {
+	t.Parallel()
+	const ideasID = "110000000000000078"
+	fake := newFake(t)
+	fake.AddChannel(guildID, discordfake.Channel{ID: ideasID, Name: "ideas", Type: discordfake.ChannelTypeGuildForum})
+	rec := newHandler(nil)
+	b := setupOn(t, fake, rec)
+	post := b.fake.ForumPost(ideasID, malloryID, "Dark mode", "please add a dark theme")
+	recvAs[*bot.Message](t, rec.events, "the post")
+	b.fake.InteractionCreate(discordfake.NewInteraction{
+		Type: discordfake.InteractionApplicationCommand, GuildID: guildID, ChannelID: post.ChannelID, UserID: aliceID,
+		Data: map[string]any{"id": "1", "name": "Send to product", "type": 3, "target_id": post.ID, "resolved": map[string]any{
+			"messages": map[string]any{post.ID: map[string]any{
+				"id": post.ID, "channel_id": post.ChannelID, "content": post.Content, "type": 0,
+				"timestamp": post.Timestamp.Format(time.RFC3339Nano), "author": map[string]any{"id": malloryID, "username": "mallory"},
+			}},
+		}},
+	})
+	c := recv(t, rec.commands, "the menu command")
+	tg := c.Target
+	if tg == nil || tg.ChannelID != ideasID || tg.ThreadID != post.ID || tg.Title != "Dark mode" || tg.Text != "please add a dark theme" ||
+		tg.Permalink != "https://discord.com/channels/"+guildID+"/"+post.ID+"/"+post.ID {
+		t.Errorf("target = %+v", tg)
 	}
 }
