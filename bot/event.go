@@ -62,8 +62,14 @@ type Event interface{ Delivered() *Delivery }
 type Message struct {
 	Delivery
 	Place
-	ID          string // Discord message id; Slack ts
-	ThreadID    string // Slack thread_ts when in a thread; Discord thread channel id when posted in one
+	ID       string // Discord message id; Slack ts
+	ThreadID string // Slack thread_ts when in a thread; Discord thread channel id when posted in one
+	// ThreadName is the Discord thread's (or forum post's) name when the
+	// message is in one and the adapter knows it.
+	ThreadName string
+	// Title is a Discord forum post's title, set on the post's opening
+	// message (whose id is the thread's): the post is its title and text.
+	Title       string
 	ReplyTo     string // Discord: the message it replies to
 	Author      User
 	Text        string
@@ -97,9 +103,13 @@ type Reaction struct {
 	Delivery
 	Place
 	MessageID string
-	User      User
-	Emoji     string
-	Removed   bool
+	// ThreadID is the Discord thread (or forum post) the message is in,
+	// "" when it is in the channel itself: Place names the parent channel,
+	// the message is read back from the thread's.
+	ThreadID string
+	User     User
+	Emoji    string
+	Removed  bool
 	// OwnMessage says the message reacted to is one Liaison posted, when
 	// the platform tells (Slack's item_user).
 	OwnMessage bool

@@ -139,7 +139,9 @@ func (ap *Approvals) feedbackTarget(it *store.FeedbackItem) (bot.DraftTarget, er
 	if guild == "" && len(ap.cfg.Discord.Guilds) == 1 {
 		guild = ap.cfg.Discord.Guilds[0].ID
 	}
-	return bot.DraftTarget{GuildID: guild, ChannelID: it.ChannelID, MessageID: it.MessageID}, nil
+	// A message in a thread or forum post lives in the thread's channel:
+	// it is read, and answered, there.
+	return bot.DraftTarget{GuildID: guild, ChannelID: cmp.Or(it.ThreadID, it.ChannelID), MessageID: it.MessageID}, nil
 }
 
 // draftForFeedback drafts text as a reply to feedback item id.

@@ -91,8 +91,14 @@ func (fb *Feedback) Item(ctx context.Context, id int64) (*store.FeedbackItem, er
 
 // ItemOfDiscordMessage returns, in tx, the item the Discord message
 // (channelID, messageID) became, or a bot.ENotFound error.
+// channelID is where the message lives: a thread's own channel for a
+// message in a thread or forum post.
 func (fb *Feedback) ItemOfDiscordMessage(ctx context.Context, tx *store.Tx, channelID, messageID string) (*store.FeedbackItem, error) {
-	return tx.FeedbackBySource(ctx, sourceKey(bot.PlatformDiscord, channelID, messageID))
+	it, err := tx.FeedbackBySource(ctx, sourceKey(bot.PlatformDiscord, channelID, messageID))
+	if bot.ErrorCode(err) == bot.ENotFound {
+		return tx.FeedbackByThreadMessage(ctx, channelID, messageID)
+	}
+	return it, err
 }
 
 // LogDraft writes in item id's history, in tx, that by drafted a reply to
@@ -140,7 +146,7 @@ func (fb *Feedback) event(ctx context.Context, tx *store.Tx, ev bot.Event) error
 		if e.Platform == bot.PlatformDiscord && fb.dir.IsStaff(e.Author) {
 			return fb.staffReplied(ctx, tx, e)
 		}
-		if e.Platform == bot.PlatformDiscord && slices.ContainsFunc(f.Channels, func(c config.ChannelRef) bool { return c.ID == e.ChannelID || c.ID == e.ThreadID }) {
+		if e.Platform == bot.PlatformDiscord && fb.watched(e) {
 			_, err := fb.intake(ctx, tx, e, "channel", e.Author)
 			return err
 		}
@@ -150,6 +156,21 @@ func (fb *Feedback) event(ctx context.Context, tx *store.Tx, ev bot.Event) error
 		return fb.reaction(ctx, tx, e)
 	}
 	return nil
+}
+
+// watched says whether Discord message m is feedback by where it was
+// posted: a message in a watched channel, or in a thread watched by its
+// own id. In a thread or forum post under a watched channel only the
+// opening message is (a forum post's, whose id is the thread's): the
+// replies are its discussion, feedback only when someone flags them.
+func (fb *Feedback) watched(m *bot.Message) bool {
+	is := func(id string) bool {
+		return id != "" && slices.ContainsFunc(fb.cfg.Feedback.Channels, func(c config.ChannelRef) bool { return c.ID == id })
+	}
+	if m.ThreadID != "" {
+		return is(m.ThreadID) || (m.ID == m.ThreadID && is(m.ChannelID))
+	}
+	return is(m.ChannelID)
 }
 
 // sourceKey identifies the item of a platform message.
@@ -166,21 +187,25 @@ func (fb *Feedback) intake(ctx context.Context, tx *store.Tx, m *bot.Message, ho
 // intakeFor is intake for feedback staff log on a customer's behalf.
 func (fb *Feedback) intakeFor(ctx context.Context, tx *store.Tx, m *bot.Message, how string, by bot.User, customer string) (*store.FeedbackItem, error) {
 	now := fb.clock.Now()
-	score := sentiment.Analyze(m.Text)
+	score := sentiment.Analyze(itemText(m.Title, m.Text))
 	it := &store.FeedbackItem{
 		SourceKey: sourceKey(m.Platform, m.ChannelID, m.ID), Source: m.Platform, Intake: how,
 		ScopeID: m.ScopeID, ChannelID: m.ChannelID, ChannelName: m.ChannelName, MessageID: m.ID, Permalink: m.Permalink,
+		ThreadID: m.ThreadID, ThreadName: m.ThreadName, Title: m.Title,
 		AuthorID: m.Author.ID, AuthorName: fb.dir.Actor(m.Author), Text: m.Text, Customer: customer,
 		Sentiment: score.Label, SentimentScore: score.Compound, SentimentReasons: strings.Join(score.Reasons, ", "),
 	}
 	if it.ChannelName == "" {
 		it.ChannelName = fb.dir.ChannelName(m.ChannelID)
 	}
+	if m.Platform != bot.PlatformDiscord {
+		it.ThreadID, it.ThreadName, it.Title = "", "", "" // a Slack thread is a message's, not a place
+	}
 	if by.ID != m.Author.ID || customer != "" {
 		it.LoggedBy = fb.dir.Actor(by)
 	}
 	routing := bot.Route(fb.cfg.Feedback.Rules(), fb.cfg.Feedback.DefaultDestinations(), bot.RouteInput{
-		Text: it.Text, Platform: it.Source, ChannelID: it.ChannelID, Sentiment: it.Sentiment,
+		Text: itemText(it.Title, it.Text), Platform: it.Source, ChannelID: it.ChannelID, Sentiment: it.Sentiment,
 	})
 	it.Tags = routing.Tags
 	created, err := tx.CreateFeedback(ctx, now, it)
@@ -195,6 +220,18 @@ func (fb *Feedback) intakeFor(ctx context.Context, tx *store.Tx, m *bot.Message,
 		}
 	}
 	return it, nil
+}
+
+// itemText is what an item says: a forum post's title and text as one, a
+// message's text alone.
+func itemText(title, text string) string {
+	if title == "" {
+		return text
+	}
+	if text == "" {
+		return title
+	}
+	return title + "\n" + text
 }
 
 // relay enqueues the relay message of it to one destination.
@@ -251,12 +288,15 @@ func (fb *Feedback) relayPost(it *store.FeedbackItem, channelID, rule string) bo
 	where := it.ChannelName
 	if where != "" {
 		where = " in #" + where
+		if it.ThreadName != "" {
+			where += " › " + bot.OneLine(it.ThreadName, 100)
+		}
 	}
 	title := fmt.Sprintf("Feedback #%d from %s%s", it.ID, it.AuthorName, where)
 	if it.Customer != "" {
 		title = fmt.Sprintf("Feedback #%d from %s (logged by %s)", it.ID, it.Customer, it.LoggedBy)
 	}
-	quote := it.Text
+	quote := itemText(it.Title, it.Text)
 	if len(quote) > relayQuoteMax {
 		quote = bot.Truncate(quote, relayQuoteMax) + " … (truncated: the whole message is in Discord)"
 	}
@@ -337,7 +377,7 @@ func (fb *Feedback) edited(ctx context.Context, tx *store.Tx, m *bot.Message) er
 	if it.Text == m.Text {
 		return nil
 	}
-	score := sentiment.Analyze(m.Text)
+	score := sentiment.Analyze(itemText(it.Title, m.Text))
 	it.Text, it.Edited = m.Text, true
 	it.Sentiment, it.SentimentScore, it.SentimentReasons = score.Label, score.Compound, strings.Join(score.Reasons, ", ")
 	now := fb.clock.Now()
@@ -430,7 +470,7 @@ func (fb *Feedback) reaction(ctx context.Context, tx *store.Tx, e *bot.Reaction)
 		if fb.discord == nil {
 			return nil
 		}
-		m, err := fb.discord.Message(ctx, e.ChannelID, e.MessageID)
+		m, err := fb.discord.Message(ctx, cmp.Or(e.ThreadID, e.ChannelID), e.MessageID)
 		if err != nil {
 			return fmt.Errorf("read flagged message %s: %w", e.MessageID, err)
 		}

@@ -211,7 +211,7 @@ func (fb *Feedback) subcommand(ctx context.Context, c *bot.Command, args string)
 		var b strings.Builder
 		fmt.Fprintf(&b, "%d feedback item(s), newest first:", len(items))
 		for _, it := range items {
-			fmt.Fprintf(&b, "\n#%d %s · %s · %d vote(s) · %s: %s", it.ID, it.AuthorName, statusLine(&it), it.Votes, it.Sentiment, bot.OneLine(it.Text, 80))
+			fmt.Fprintf(&b, "\n#%d %s · %s · %d vote(s) · %s: %s", it.ID, it.AuthorName, statusLine(&it), it.Votes, it.Sentiment, bot.OneLine(itemText(it.Title, it.Text), 80))
 		}
 		return &bot.Reply{Text: b.String()}, nil
 	case "show", "close":
@@ -242,7 +242,7 @@ func (fb *Feedback) show(ctx context.Context, id int64) (*bot.Reply, error) {
 	if it.ChannelName != "" {
 		fmt.Fprintf(&b, " in #%s", it.ChannelName)
 	}
-	fmt.Fprintf(&b, "\n%s\nStatus: %s · Votes: %d · Sentiment: %s", bot.OneLine(it.Text, 300), statusLine(it), it.Votes, it.Sentiment)
+	fmt.Fprintf(&b, "\n%s\nStatus: %s · Votes: %d · Sentiment: %s", bot.OneLine(itemText(it.Title, it.Text), 300), statusLine(it), it.Votes, it.Sentiment)
 	if len(it.Tags) > 0 {
 		fmt.Fprintf(&b, " · Tags: %s", strings.Join(it.Tags, ", "))
 	}

@@ -108,7 +108,7 @@ func (fb *Feedback) remind(ctx context.Context, tx *store.Tx, it *store.Feedback
 	}
 	esc := fb.cfg.Feedback.EscalateTo
 	post := bot.Post{ChannelID: esc.ID, Title: fmt.Sprintf("Feedback #%d still has no answer after %s of business hours", it.ID, waited),
-		Quote: bot.OneLine(it.Text, 300), Buttons: claim}
+		Quote: bot.OneLine(itemText(it.Title, it.Text), 300), Buttons: claim}
 	if it.Permalink != "" {
 		post.Link = &bot.Link{URL: it.Permalink, Label: "Open in Discord"}
 	}

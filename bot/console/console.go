@@ -461,6 +461,9 @@ func (c *Console) reaction(ctx context.Context, in *Input, remove bool) error {
 	}
 	c.emit(entry{platform: m.platform, channel: m.label, ref: m.ref, mark: mark, author: user.Name})
 	ev := &bot.Reaction{Place: m.place, MessageID: m.id, User: user, Emoji: emoji, Removed: remove}
+	if m.platform == bot.PlatformDiscord && m.thread != nil {
+		ev.ThreadID = m.thread.id // as the adapter says where a message in a thread is
+	}
 	if m.platform == bot.PlatformSlack {
 		ev.Delivery = c.slackEvent()
 	} else {

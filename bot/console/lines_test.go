@@ -146,16 +146,19 @@ func TestThreadStartsOnADiscordMessageNamedAfterIt(t *testing.T) {
 `)
 	d1 := c.refs["d1"].id
 	ev := lastEvent[*bot.Message](t, b)
-	// As the Discord adapter delivers it: the thread's id (d1's) in
-	// ThreadID, the parent channel as the place, not a thread start.
+	// As the Discord adapter delivers it: the thread's id (d1's) and name
+	// in ThreadID and ThreadName, the parent channel as the place, not a
+	// thread start, and no title (only a forum post's opening message has
+	// one).
 	want := &bot.Message{
-		Delivery:  bot.Delivery{Keys: []bot.InboundKey{{Kind: "discord_message", Key: c.refs["d3"].id}}, At: start},
-		Place:     bot.Place{Platform: "discord", ScopeID: guildID, ChannelID: feedbackID, ChannelName: "feedback"},
-		ID:        c.refs["d3"].id,
-		ThreadID:  d1,
-		Author:    bot.User{Platform: "discord", ID: aliceID, Name: "alice"},
-		Text:      "thanks!",
-		Permalink: "https://discord.com/channels/" + guildID + "/" + d1 + "/" + c.refs["d3"].id,
+		Delivery:   bot.Delivery{Keys: []bot.InboundKey{{Kind: "discord_message", Key: c.refs["d3"].id}}, At: start},
+		Place:      bot.Place{Platform: "discord", ScopeID: guildID, ChannelID: feedbackID, ChannelName: "feedback"},
+		ID:         c.refs["d3"].id,
+		ThreadID:   d1,
+		ThreadName: "the export crashes",
+		Author:     bot.User{Platform: "discord", ID: aliceID, Name: "alice"},
+		Text:       "thanks!",
+		Permalink:  "https://discord.com/channels/" + guildID + "/" + d1 + "/" + c.refs["d3"].id,
 	}
 	if diff := cmp.Diff(want, ev); diff != "" {
 		t.Errorf("message in the thread (-want +got):\n%s", diff)
@@ -165,8 +168,12 @@ func TestThreadStartsOnADiscordMessageNamedAfterIt(t *testing.T) {
 	b.outbox.enqueue("discord", bot.KindPost, "in-thread", bot.Post{ChannelID: d1, Text: "Feedback #1 is logged."}, "")
 	out = exec(t, c, b, "react d3 👍 bob")
 	wantOutput(t, out, "[discord #feedback › the export crashes] d3 +👍 bob\n[discord #feedback › the export crashes] d4 liaison: Feedback #1 is logged.\n    (pings: nobody)\n")
-	if r := lastEvent[*bot.Reaction](t, b); r.ChannelID != feedbackID || r.MessageID != c.refs["d3"].id {
-		t.Errorf("reaction in the thread = %+v, want the parent channel as its place", r)
+	if r := lastEvent[*bot.Reaction](t, b); r.ChannelID != feedbackID || r.ThreadID != d1 || r.MessageID != c.refs["d3"].id {
+		t.Errorf("reaction in the thread = %+v, want the parent channel as its place and the thread in ThreadID", r)
+	}
+	// The reaction names where its message is read back: the thread.
+	if m, err := c.Message(context.Background(), d1, c.refs["d3"].id); err != nil || m.Text != "thanks!" {
+		t.Errorf("Message(thread, d3) = %+v, %v; want d3", m, err)
 	}
 	if m, err := c.Message(context.Background(), feedbackID, d1); err != nil || !m.ThreadStart {
 		t.Errorf("Message(d1) = %+v, %v; want a thread start", m, err)
@@ -218,6 +225,8 @@ func TestPostOpensAForumPostAndOnlyInAForum(t *testing.T) {
 		Place:       bot.Place{Platform: "discord", ScopeID: guildID, ChannelID: ideasID, ChannelName: "ideas"},
 		ID:          post,
 		ThreadID:    post,
+		ThreadName:  "Dark mode",
+		Title:       "Dark mode",
 		Author:      bot.User{Platform: "discord", ID: aliceID, Name: "alice"},
 		Text:        "please add a dark theme | soon",
 		Permalink:   "https://discord.com/channels/" + guildID + "/" + post + "/" + post,

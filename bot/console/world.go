@@ -220,13 +220,17 @@ type message struct {
 // fill it: on Discord, a message in a thread or forum post has the thread's
 // id in ThreadID and its parent channel as Place, and a forum post's first
 // message (whose id is the post's) or a message a thread was started on is
-// a ThreadStart; on Slack, ThreadID is the thread's ts.
+// a ThreadStart, with the post's title as Title; on Slack, ThreadID is the
+// thread's ts.
 func (m *message) botMessage() *bot.Message {
 	bm := &bot.Message{Place: m.place, ID: m.id, Author: m.author, Text: m.text, Permalink: permalink(m)}
 	if m.platform == bot.PlatformDiscord {
 		bm.ReplyTo = m.parentID
 		if m.thread != nil {
-			bm.ThreadID = m.thread.id
+			bm.ThreadID, bm.ThreadName = m.thread.id, m.thread.name
+			if m.thread.forum && m.id == m.thread.id {
+				bm.Title = m.thread.name // a forum post's opening message
+			}
 		}
 		bm.ThreadStart = m.id == m.channel || m.opened != nil
 	} else {

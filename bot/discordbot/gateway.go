@@ -202,16 +202,27 @@ func (a *Adapter) intake(m *discordgo.Message) bool {
 // message converts a Discord message; guildID is needed because REST
 // messages do not carry it.
 func (a *Adapter) message(m *discordgo.Message, guildID string) *bot.Message {
-	place, thread := a.placeThread(guildID, m.ChannelID)
+	return a.messageIn(m, guildID, nil)
+}
+
+// messageIn converts a Discord message posted in channel c, when the
+// caller has it fresh from Discord (else the session's copy is used).
+func (a *Adapter) messageIn(m *discordgo.Message, guildID string, c *discordgo.Channel) *bot.Message {
+	w := a.where(guildID, m.ChannelID, c)
 	msg := &bot.Message{
 		Delivery:    bot.Delivery{Keys: []bot.InboundKey{{Kind: KeyMessage, Key: m.ID}}, At: m.Timestamp.UTC()},
-		Place:       place,
+		Place:       w.Place,
 		ID:          m.ID,
-		ThreadID:    thread,
+		ThreadID:    w.thread,
+		ThreadName:  w.threadName,
 		Author:      user(m.Author, m.Member),
 		Text:        m.Content,
 		Permalink:   fmt.Sprintf("https://discord.com/channels/%s/%s/%s", guildID, m.ChannelID, m.ID),
 		ThreadStart: m.ID == m.ChannelID || m.Thread != nil, // a forum post's (or thread's) first message has the thread's id
+	}
+	if w.thread != "" && m.ID == w.thread {
+		// A forum post's opening message: the post is its title and text.
+		msg.Title = w.threadName
 	}
 	if m.MessageReference != nil && m.Type == discordgo.MessageTypeReply {
 		msg.ReplyTo = m.MessageReference.MessageID
@@ -238,29 +249,40 @@ func user(u *discordgo.User, m *discordgo.Member) bot.User {
 }
 
 // place names where something happened. A thread is reported as its parent
-// channel; placeThread also returns the thread's id.
+// channel.
 func (a *Adapter) place(guildID, channelID string) bot.Place {
-	p, _ := a.placeThread(guildID, channelID)
-	return p
+	return a.where(guildID, channelID, nil).Place
 }
 
-func (a *Adapter) placeThread(guildID, channelID string) (bot.Place, string) {
-	p := bot.Place{Platform: bot.PlatformDiscord, ScopeID: guildID, ChannelID: channelID}
-	thread := ""
-	if c, err := a.session.State.Channel(channelID); err == nil {
-		p.ChannelName = c.Name
-		if c.IsThread() && c.ParentID != "" {
-			thread, p.ChannelID = channelID, c.ParentID
-			p.ChannelName = ""
-			if parent, err := a.session.State.Channel(c.ParentID); err == nil {
-				p.ChannelName = parent.Name
-			}
-		}
-		if p.ScopeID == "" {
-			p.ScopeID = c.GuildID
+// location is where a message is: the channel (a thread's parent) as Place,
+// and the thread or forum post it is in, if any.
+type location struct {
+	bot.Place
+	thread, threadName string
+}
+
+// where locates channelID, a channel or a thread, from c when given, else
+// from the session's state.
+func (a *Adapter) where(guildID, channelID string, c *discordgo.Channel) location {
+	l := location{Place: bot.Place{Platform: bot.PlatformDiscord, ScopeID: guildID, ChannelID: channelID}}
+	if c == nil {
+		c, _ = a.session.State.Channel(channelID)
+	}
+	if c == nil {
+		return l
+	}
+	l.ChannelName = c.Name
+	if c.IsThread() && c.ParentID != "" {
+		l.thread, l.threadName, l.ChannelID = channelID, c.Name, c.ParentID
+		l.ChannelName = ""
+		if parent, err := a.session.State.Channel(c.ParentID); err == nil {
+			l.ChannelName = parent.Name
 		}
 	}
-	return p, thread
+	if l.ScopeID == "" {
+		l.ScopeID = c.GuildID
+	}
+	return l
 }
 
 // onReaction handles MESSAGE_REACTION_ADD and _REMOVE.
@@ -280,13 +302,17 @@ func (a *Adapter) onReaction(r *discordgo.MessageReaction, member *discordgo.Mem
 	a.mu.Lock()
 	session := a.sessionID
 	a.mu.Unlock()
+	// In a thread, the reaction names the thread's channel: the message is
+	// read back from there.
+	w := a.where(r.GuildID, r.ChannelID, nil)
 	ev := &bot.Reaction{
 		Delivery: bot.Delivery{
 			Keys: []bot.InboundKey{{Kind: KeyReaction, Key: fmt.Sprintf("%s:%s:%s:%s:%s:%d", r.MessageID, r.UserID, emoji, op, session, seq)}},
 			At:   a.clock.Now(),
 		},
-		Place:     a.place(r.GuildID, r.ChannelID),
+		Place:     w.Place,
 		MessageID: r.MessageID,
+		ThreadID:  w.thread,
 		User:      u,
 		Emoji:     emoji,
 		Removed:   removed,

@@ -294,15 +294,15 @@ func TestANewRunCatchesUpThreadsUnderAWatchedChannel(t *testing.T) {
 			o.CatchUp = discordbot.CatchUpOptions{Channels: []string{feedbackID}, Cursors: db, SaveEvery: 100 * time.Millisecond}
 		})
 		type seen struct {
-			Text, Channel, Thread string
-			Backfill              bool
+			Text, Channel, Thread, ThreadName string
+			Backfill                          bool
 		}
 		var got []seen
 		for range 2 {
 			m := recvAs[*bot.Message](t, rec.events, "the thread's messages")
-			got = append(got, seen{m.Text, m.ChannelID, m.ThreadID, m.Backfill})
+			got = append(got, seen{m.Text, m.ChannelID, m.ThreadID, m.ThreadName, m.Backfill})
 		}
-		want := []seen{{"the export crashes", feedbackID, newPost, true}, {"same here", feedbackID, newPost, true}}
+		want := []seen{{"the export crashes", feedbackID, newPost, "export crashes", true}, {"same here", feedbackID, newPost, "export crashes", true}}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("caught up (-want +got):\n%s", diff)
 		}

@@ -36,7 +36,7 @@ func (a *Adapter) Message(ctx context.Context, channelID, messageID string) (*bo
 	} else if len(a.opts.Guilds) == 1 {
 		guild = a.opts.Guilds[0]
 	}
-	msg := a.message(m, guild)
+	msg := a.messageIn(m, guild, c)
 	if c != nil && c.ThreadMetadata != nil && (c.ThreadMetadata.Archived || c.ThreadMetadata.Locked) {
 		msg.Closed = true
 	}

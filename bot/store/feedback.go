@@ -20,13 +20,22 @@ const (
 
 // FeedbackItem is one piece of feedback, from one source message.
 type FeedbackItem struct {
-	ID               int64      `db:"id"`
-	SourceKey        string     `db:"source_key"` // discord:<channel>:<message>, slack:<channel>:<ts>…
-	Source           string     `db:"source"`     // discord, slack, feed
-	Intake           string     `db:"intake"`     // channel, flag, command, menu, staff, feed
-	ScopeID          string     `db:"scope_id"`
-	ChannelID        string     `db:"channel_id"`
-	ChannelName      string     `db:"channel_name"`
+	ID          int64  `db:"id"`
+	SourceKey   string `db:"source_key"` // discord:<channel>:<message>, slack:<channel>:<ts>…
+	Source      string `db:"source"`     // discord, slack, feed
+	Intake      string `db:"intake"`     // channel, flag, command, menu, staff, feed
+	ScopeID     string `db:"scope_id"`
+	ChannelID   string `db:"channel_id"`
+	ChannelName string `db:"channel_name"`
+	// ThreadID is the Discord thread (or forum post) the source message is
+	// in, "" when it is in the channel itself: the message lives in the
+	// thread's channel, so it is read and answered there. ChannelID stays
+	// the parent channel.
+	ThreadID   string `db:"thread_id"`
+	ThreadName string `db:"thread_name"`
+	// Title is a forum post's own title when the item is its opening
+	// message; Text is the message's text without it.
+	Title            string     `db:"title"`
 	MessageID        string     `db:"message_id"`
 	Permalink        string     `db:"permalink"`
 	AuthorID         string     `db:"author_id"`
@@ -85,7 +94,7 @@ func (s Strings) text() string {
 	return string(b)
 }
 
-const feedbackColumns = `id, source_key, source, intake, scope_id, channel_id, channel_name, message_id, permalink, author_id, author_name,
+const feedbackColumns = `id, source_key, source, intake, scope_id, channel_id, channel_name, thread_id, thread_name, title, message_id, permalink, author_id, author_name,
 	customer, logged_by, text, tags, sentiment, sentiment_score, sentiment_reasons, status, edited, deleted, votes, owner,
 	handled_by, close_reason, reminders_sent, created_at, updated_at, first_response_at, closed_at`
 
@@ -99,11 +108,11 @@ func (tx *Tx) CreateFeedback(ctx context.Context, now time.Time, it *FeedbackIte
 	it.Sentiment = cmpOrString(it.Sentiment, "neutral")
 	var ids []int64
 	err := tx.tx.SelectContext(ctx, &ids, tx.rebind(`INSERT INTO feedback_items (source_key, source, intake, scope_id, channel_id, channel_name,
-		message_id, permalink, author_id, author_name, customer, logged_by, text, tags, sentiment, sentiment_score, sentiment_reasons,
+		thread_id, thread_name, title, message_id, permalink, author_id, author_name, customer, logged_by, text, tags, sentiment, sentiment_score, sentiment_reasons,
 		status, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (source_key) DO NOTHING RETURNING id`),
-		it.SourceKey, it.Source, it.Intake, it.ScopeID, it.ChannelID, it.ChannelName, it.MessageID, it.Permalink,
+		it.SourceKey, it.Source, it.Intake, it.ScopeID, it.ChannelID, it.ChannelName, it.ThreadID, it.ThreadName, it.Title, it.MessageID, it.Permalink,
 		it.AuthorID, it.AuthorName, it.Customer, it.LoggedBy, it.Text, it.Tags.text(), it.Sentiment, it.SentimentScore,
 		it.SentimentReasons, it.Status, it.CreatedAt, it.UpdatedAt)
 	if err != nil {
@@ -137,6 +146,22 @@ func (tx *Tx) Feedback(ctx context.Context, id int64) (*FeedbackItem, error) {
 // FeedbackBySource returns the item of a source message, locked for update.
 func (tx *Tx) FeedbackBySource(ctx context.Context, sourceKey string) (*FeedbackItem, error) {
 	return tx.feedbackWhere(ctx, `source_key = ?`, sourceKey)
+}
+
+// FeedbackByThreadMessage returns the item of Discord message messageID in
+// thread threadID (the channel a message in a thread lives in), locked for
+// update.
+func (tx *Tx) FeedbackByThreadMessage(ctx context.Context, threadID, messageID string) (*FeedbackItem, error) {
+	var it FeedbackItem
+	err := tx.tx.GetContext(ctx, &it, tx.rebind(`SELECT `+feedbackColumns+` FROM feedback_items
+		WHERE source = 'discord' AND thread_id = ? AND message_id = ? AND thread_id <> ''`+tx.db.dialect.forUpdate), threadID, messageID)
+	if isNoRows(err) {
+		return nil, bot.Errorf(bot.ENotFound, "No feedback item came from Discord message %s.", messageID)
+	} else if err != nil {
+		return nil, fmt.Errorf("feedback of thread message %s/%s: %w", threadID, messageID, err)
+	}
+	it.utc()
+	return &it, nil
 }
 
 func (tx *Tx) feedbackWhere(ctx context.Context, where string, arg any) (*FeedbackItem, error) {

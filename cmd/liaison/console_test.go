@@ -78,8 +78,10 @@ func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
 		"[discord server] zoe joined (account created 2d ago)\n[discord #general] d5 liaison: @zoe Welcome to the Acme community, zoe!",
 		" type /rules to read the charter.\n    (pings: @zoe)\n",
 		// Her forum post is feedback; carol answers in it.
-		"[discord #ideas › Dark mode] d6 zoe: please add a dark theme to the dashboard\n[slack #product] s6 liaison: Feedback #3 from zoe in #ideas\n",
-		"[discord #ideas › Dark mode] d7 carol: thanks zoe! dark mode is planned for the spring release\n[slack #product] s6 edited liaison: Feedback #3 from zoe in #ideas\n",
+		// The relay names the post and quotes its title and text as one.
+		"[discord #ideas › Dark mode] d6 zoe: please add a dark theme to the dashboard\n[slack #product] s6 liaison: Feedback #3 from zoe in #ideas › Dark mode\n" +
+			"    > Dark mode\n    > please add a dark theme to the dashboard\n",
+		"[discord #ideas › Dark mode] d7 carol: thanks zoe! dark mode is planned for the spring release\n[slack #product] s6 edited liaison: Feedback #3 from zoe in #ideas › Dark mode\n",
 		"    Community size: 7 (+7, new)\n", // the console's six Discord members, reported at start, and zoe
 		"    New members: 1 (+1, new)\n",
 		"    Discussions started: 1 (+1, new)\n", // the forum post

@@ -370,3 +370,48 @@ func (s *Server) SlashCommand(guildID, channelID, userID, name string, opts ...C
 
 // Now is the fake's clock reading (see WithClock).
 func (s *Server) Now() time.Time { return s.now() }
+
+// StartThread has a user start a public thread named name on message
+// messageID of a text channel, as Discord makes one: the thread is a
+// channel whose parent is the channel and whose id is the message's.
+// THREAD_CREATE is dispatched; post in it with MessageCreate(thread id, …).
+func (s *Server) StartThread(channelID, messageID, name string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	parent := s.mustChannel(channelID)
+	s.mustMessage(channelID, messageID)
+	s.addThreadLocked(parent, messageID, name)
+	return messageID
+}
+
+// ForumPost has a user open a post in a forum channel, as Discord makes
+// one: a public thread named title under the forum, whose first message
+// (the post's text) has the thread's id. THREAD_CREATE is dispatched, then
+// MESSAGE_CREATE; the replies are MessageCreate(post's ChannelID, …).
+func (s *Server) ForumPost(forumID, authorID, title, content string) Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	forum := s.mustChannel(forumID)
+	if forum.Type != ChannelTypeGuildForum {
+		panic(fmt.Sprintf("discordfake: ForumPost in %s, which is not a forum", forumID))
+	}
+	id := s.newID()
+	th := s.addThreadLocked(forum, id, title)
+	s.knowUser(authorID)
+	m := &Message{ID: id, ChannelID: id, GuildID: th.GuildID, AuthorID: authorID, Content: content, Timestamp: s.now().UTC()}
+	th.insert(m)
+	s.echoMessage("MESSAGE_CREATE", m)
+	return cloneMessage(m)
+}
+
+// addThreadLocked adds a public thread (type 11) under parent and
+// dispatches THREAD_CREATE. s.mu is held.
+func (s *Server) addThreadLocked(parent *channelState, id, name string) *channelState {
+	c := Channel{ID: id, GuildID: parent.GuildID, Name: name, Type: 11, ParentID: parent.ID}
+	th := &channelState{Channel: c, byID: map[string]*Message{}, nonces: map[string]nonceEntry{}}
+	s.channels[id] = th
+	g := s.mustGuild(parent.GuildID)
+	g.channels = append(g.channels, id)
+	s.dispatch("THREAD_CREATE", func(*gwSession) any { return channelJSON(th, true) })
+	return th
+}
