@@ -139,7 +139,7 @@ func TestTheTrustMigrationKeepsWhatWasThere(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			db := storetest.OpenURL(t, storetest.URL(t, dialect), store.Options{})
-			if err := db.MigrateTo(ctx, 11); err != nil {
+			if _, err := db.MigrateTo(ctx, 13); err != nil {
 				t.Fatal(err)
 			}
 			insert := `INSERT INTO drafts (target_guild_id, target_channel_id, target_message_id, text, text_hash, author, author_name, status,
