@@ -134,7 +134,7 @@ func TestAReplyToAForumPostItemIsPublishedInThePost(t *testing.T) {
 			t.Fatal(err)
 		}
 		reply, err := b.command(t, apCarol, "reply 1 Thanks alice, Parquet is planned.")
-		if err != nil || reply.Text != "Draft #1 is waiting for approval in #approvals: it needs 1 of carol, dave, erin (not carol, who wrote it)." {
+		if err != nil || reply.Text != "Draft #1 is waiting for approval in #approvals: it needs 1 of carol, dave, erin — carol wrote this version, so only dave or erin can approve it." {
 			t.Fatalf("/liaison reply = %+v, %v", reply, err)
 		}
 		b.settle(t)
