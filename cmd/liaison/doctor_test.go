@@ -527,7 +527,9 @@ func forgetLatestMigration(t *testing.T, dbURL string) {
 	t.Helper()
 	driver, dsn := "postgres", dbURL
 	if path, ok, _ := store.SQLiteFile(dbURL); ok {
-		driver, dsn = "sqlite", "file:"+path
+		// The running app holds the file too: wait for its writes rather
+		// than fail on SQLITE_BUSY.
+		driver, dsn = "sqlite", "file:"+path+"?_pragma=busy_timeout(10000)"
 	}
 	db, err := sqlx.Open(driver, dsn)
 	if err != nil {
