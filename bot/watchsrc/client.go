@@ -24,11 +24,12 @@ import (
 const MaxBody = 10 << 20
 
 // Backoff bounds: the first wait after a 429, a 5xx or an unreachable host,
-// doubled on each further failure up to the cap. A Retry-After longer than
-// the computed wait wins (up to a day).
+// doubled on each further failure up to the cap (so a host that is back is
+// noticed within 15 minutes). A Retry-After longer than the computed wait
+// wins (up to a day).
 const (
 	BackoffBase = 30 * time.Second
-	BackoffMax  = time.Hour
+	BackoffMax  = 15 * time.Minute
 )
 
 // Client is the one polite HTTP client every source uses. It is safe for
@@ -51,6 +52,7 @@ type hostState struct {
 	failures  int       // consecutive 429/5xx/unreachable answers
 	notBefore time.Time // backoff: no request before this
 	why       string    // what the backoff is for, for DeferredError
+	failing   bool      // the backoff follows failures (not a source's request)
 }
 
 // NewClient returns a Client sending userAgent with every request through hc
@@ -88,7 +90,7 @@ func (c *Client) Hold(host string, until time.Time, why string) {
 	defer c.mu.Unlock()
 	h := c.host(host)
 	if until.After(h.notBefore) {
-		h.notBefore, h.why = until, why
+		h.notBefore, h.why, h.failing = until, why, false
 	}
 }
 
@@ -129,7 +131,10 @@ type Response struct {
 type DeferredError struct {
 	Host  string
 	Until time.Time
-	Why   string // "rate limit" or the failure being backed off from
+	Why   string // "rate limit …", the failure being backed off from, or what the source asked
+	// Failing is set when the host is in a backoff after failures (429,
+	// 5xx, unreachable): the source is still failing, not merely paced.
+	Failing bool
 }
 
 func (e *DeferredError) Error() string {
@@ -245,7 +250,7 @@ func (c *Client) admit(host string) error {
 	defer c.mu.Unlock()
 	h := c.host(host)
 	if now.Before(h.notBefore) {
-		return &DeferredError{Host: host, Until: h.notBefore, Why: h.why}
+		return &DeferredError{Host: host, Until: h.notBefore, Why: h.why, Failing: h.failing}
 	}
 	if ok, wait := h.bucket.take(now); !ok {
 		return &DeferredError{Host: host, Until: now.Add(wait), Why: "rate limit " + h.bucket.rate.String()}
@@ -265,6 +270,7 @@ func (c *Client) failed(host string, retry time.Duration, why string) {
 	}
 	h.notBefore = c.clock.Now().Add(wait)
 	h.why = fmt.Sprintf("backing off %s after it %s", wait, why)
+	h.failing = true
 }
 
 func (c *Client) succeeded(host string) {
