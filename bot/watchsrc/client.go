@@ -109,6 +109,7 @@ type Request struct {
 	URL    string
 	Header http.Header
 	Form   url.Values // sent as application/x-www-form-urlencoded with a POST
+	JSON   []byte     // sent as application/json with a POST (GraphQL)
 	// Conditional GET: the validators from the last answer for this URL.
 	ETag         string
 	LastModified string
@@ -183,8 +184,11 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		method = http.MethodGet
 	}
 	var body io.Reader
-	if req.Form != nil {
+	switch {
+	case req.Form != nil:
 		body = strings.NewReader(req.Form.Encode())
+	case req.JSON != nil:
+		body = bytes.NewReader(req.JSON)
 	}
 	hr, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
@@ -193,8 +197,11 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	for k, v := range req.Header {
 		hr.Header[k] = v
 	}
-	if req.Form != nil {
+	switch {
+	case req.Form != nil:
 		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	case req.JSON != nil:
+		hr.Header.Set("Content-Type", "application/json")
 	}
 	hr.Header.Set("User-Agent", c.userAgent)
 	// Asking for gzip ourselves (instead of letting net/http do it) means

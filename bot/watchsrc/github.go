@@ -16,8 +16,8 @@ import (
 )
 
 // gitHub searches issues and pull requests (/search/issues), newest first:
-// 30 searches a minute with GITHUB_TOKEN, 10 without. Discussions (GraphQL
-// only) are not read yet.
+// 30 searches a minute with GITHUB_TOKEN, 10 without; and, with a token
+// (GraphQL needs one), discussions through GraphQL's search(type: DISCUSSION).
 type gitHub struct {
 	c        *Client
 	base     string
@@ -46,12 +46,97 @@ func (g *gitHub) Rate() Rate { return g.rate }
 func (g *gitHub) Targets(searches []watch.Search) []Target {
 	var out []Target
 	for _, s := range searches {
-		if hasTerms(s) {
+		if hasTerms(s) || len(s.Authors) > 0 {
 			out = append(out, Target{Key: searchKey("", s), Health: watch.SourceGitHub,
 				Label: fmt.Sprintf("search %q", searchText(s)), Search: s, Kind: "search"})
+			if g.token != "" {
+				out = append(out, Target{Key: searchKey("discussions ", s), Health: watch.SourceGitHub,
+					Label: fmt.Sprintf("discussions %q", searchText(s)), Search: s, Kind: "discussions"})
+			}
 		}
 	}
 	return out
+}
+
+// ghDiscussions is the GraphQL query for discussions, newest first.
+const ghDiscussions = `query($q: String!, $after: String) {
+  search(query: $q, type: DISCUSSION, first: 50, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { ... on Discussion { id url title bodyText createdAt upvoteCount author { login } comments { totalCount } } }
+  }
+}`
+
+type ghGraphQL struct {
+	Data *struct {
+		Search struct {
+			PageInfo struct {
+				HasNextPage bool   `json:"hasNextPage"`
+				EndCursor   string `json:"endCursor"`
+			} `json:"pageInfo"`
+			Nodes []struct {
+				ID          string `json:"id"`
+				URL         string `json:"url"`
+				Title       string `json:"title"`
+				BodyText    string `json:"bodyText"`
+				CreatedAt   string `json:"createdAt"`
+				UpvoteCount int    `json:"upvoteCount"`
+				Author      *struct {
+					Login string `json:"login"`
+				} `json:"author"`
+				Comments struct {
+					TotalCount int `json:"totalCount"`
+				} `json:"comments"`
+			} `json:"nodes"`
+		} `json:"search"`
+	} `json:"data"`
+	Errors []struct {
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+func (g *gitHub) discussions(ctx context.Context, t Target, q string, hdr http.Header) ([]watch.Item, error) {
+	var items []watch.Item
+	after := ""
+	for page := 0; page < ghMaxPages; page++ {
+		vars := map[string]any{"q": q}
+		if after != "" {
+			vars["after"] = after
+		}
+		body, _ := json.Marshal(map[string]any{"query": ghDiscussions, "variables": vars})
+		resp, err := g.c.Do(ctx, Request{Method: http.MethodPost, URL: g.base + "/graphql", JSON: body, Header: hdr})
+		if err != nil {
+			return nil, fmt.Errorf("github %s: %w", t.Label, err)
+		}
+		var a ghGraphQL
+		if err := json.Unmarshal(resp.Body, &a); err != nil {
+			return nil, fmt.Errorf("github %s: the answer is not the JSON GitHub documents: %w", t.Label, err)
+		}
+		if len(a.Errors) > 0 || a.Data == nil {
+			msg := "no data"
+			if len(a.Errors) > 0 {
+				msg = a.Errors[0].Message
+			}
+			return nil, fmt.Errorf("github %s: GraphQL refused the search: %s", t.Label, msg)
+		}
+		for _, n := range a.Data.Search.Nodes {
+			ts, err := time.Parse(time.RFC3339, n.CreatedAt)
+			if n.ID == "" || err != nil {
+				g.logger.Warn("watch: github: skipped a discussion without id or createdAt", "search", t.Label)
+				continue
+			}
+			it := watch.Item{Source: watch.SourceGitHub, ID: "gh:" + n.ID, URL: n.URL, Title: n.Title, Text: n.BodyText,
+				Published: ts, Score: n.UpvoteCount, Comments: n.Comments.TotalCount}
+			if n.Author != nil {
+				it.Author = n.Author.Login
+			}
+			items = append(items, it)
+		}
+		if !a.Data.Search.PageInfo.HasNextPage || a.Data.Search.PageInfo.EndCursor == "" {
+			break
+		}
+		after = a.Data.Search.PageInfo.EndCursor
+	}
+	return items, nil
 }
 
 type ghAnswer struct {
@@ -89,6 +174,14 @@ func (g *gitHub) Fetch(ctx context.Context, t Target, c Cursor) ([]watch.Item, C
 		hdr.Set("Authorization", "Bearer "+g.token)
 	}
 	var items []watch.Item
+	if t.Kind == "discussions" {
+		items, err := g.discussions(ctx, t, q.Get("q"), hdr)
+		if err != nil {
+			return nil, c, err
+		}
+		items, nc := m.admit(tidy(items, now))
+		return items, nc, nil
+	}
 	next := g.base + "/search/issues?" + q.Encode()
 	for page := 0; page < ghMaxPages && next != ""; page++ {
 		resp, err := g.c.Do(ctx, Request{URL: next, Header: hdr})

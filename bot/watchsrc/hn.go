@@ -43,7 +43,7 @@ func (h *hn) Rate() Rate { return h.rate }
 func (h *hn) Targets(searches []watch.Search) []Target {
 	var out []Target
 	for _, s := range searches {
-		if hasTerms(s) {
+		if hasTerms(s) || len(s.Sites) == 1 || len(s.Authors) > 0 {
 			out = append(out, Target{Key: searchKey("", s), Health: watch.SourceHN,
 				Label: fmt.Sprintf("search %q", searchText(s)), Search: s, Kind: "search"})
 		}
@@ -94,10 +94,19 @@ func (h *hn) Fetch(ctx context.Context, t Target, c Cursor) ([]watch.Item, Curso
 	m := readMark(c, now, h.backfill)
 	q := url.Values{}
 	q.Set("query", searchText(t.Search))
+	if !hasTerms(t.Search) && len(t.Search.Sites) == 1 {
+		// Only site:x — search the stories' URLs for the domain.
+		q.Set("query", t.Search.Sites[0])
+		q.Set("restrictSearchableAttributes", "url")
+	}
 	q.Set("advancedSyntax", "true") // "exact phrases"
 	tags := "(story,comment)"
-	if len(t.Search.Authors) == 1 {
-		tags += ",author_" + t.Search.Authors[0]
+	if len(t.Search.Authors) > 0 { // tags: a comma is AND, parentheses OR
+		var as []string
+		for _, a := range t.Search.Authors {
+			as = append(as, "author_"+a)
+		}
+		tags += ",(" + strings.Join(as, ",") + ")"
 	}
 	q.Set("tags", tags)
 	q.Set("numericFilters", "created_at_i>"+strconv.FormatInt(m.since()-1, 10))

@@ -77,11 +77,11 @@ func (m *mastodon) Targets(searches []watch.Search) []Target {
 		for _, s := range searches {
 			for _, tag := range s.Hashtags {
 				tag = strings.ToLower(strings.TrimPrefix(tag, "#"))
-				add(Target{Key: name + " #" + tag, Health: watch.SourceMastodon, Label: "#" + tag + " on " + name,
+				add(Target{Key: name + " #" + tag, Health: watch.SourceMastodon + ":" + name, Label: "#" + tag + " on " + name,
 					Search: watch.Search{Query: s.Query, Hashtags: []string{tag}}, Where: base, Kind: "tag"})
 			}
 			if m.token != "" && len(s.Terms)+len(s.Phrases) > 0 {
-				add(Target{Key: name + " " + searchKey("", s), Health: watch.SourceMastodon,
+				add(Target{Key: name + " " + searchKey("", s), Health: watch.SourceMastodon + ":" + name,
 					Label: fmt.Sprintf("search %q on %s", searchText(s), name), Search: s, Where: base, Kind: "search"})
 			}
 		}

@@ -327,13 +327,18 @@ var sourceNames = map[string]string{
 
 // sourceName names a health unit for people: "Hacker News", "the feed tech-news".
 func sourceName(unit string) string {
-	if name, ok := strings.CutPrefix(unit, watch.SourceFeeds+":"); ok {
-		return "the feed " + name
+	src, part, _ := strings.Cut(unit, ":")
+	if src == watch.SourceFeeds && part != "" {
+		return "the feed " + part
 	}
-	if n, ok := sourceNames[unit]; ok {
-		return n
+	n, ok := sourceNames[src]
+	if !ok {
+		n = src
 	}
-	return unit
+	if part != "" {
+		n += " (" + part + ")"
+	}
+	return n
 }
 
 func roundDur(d time.Duration) string {

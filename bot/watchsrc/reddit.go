@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -59,14 +60,14 @@ func (r *reddit) Rate() Rate { return r.rate }
 func (r *reddit) Targets(searches []watch.Search) []Target {
 	var out []Target
 	for _, s := range searches {
-		if hasTerms(s) {
+		if hasTerms(s) || len(s.Sites) == 1 || len(s.Authors) == 1 {
 			out = append(out, Target{Key: searchKey("", s), Health: watch.SourceReddit,
 				Label: fmt.Sprintf("search %q", searchText(s)), Search: s, Kind: "search"})
 		}
 	}
 	for _, sub := range r.subs {
 		sub = strings.TrimPrefix(strings.TrimPrefix(sub, "/"), "r/")
-		out = append(out, Target{Key: "r/" + strings.ToLower(sub), Health: watch.SourceReddit, Label: "r/" + sub,
+		out = append(out, Target{Key: "r/" + strings.ToLower(sub), Health: watch.SourceReddit + ":r/" + sub, Label: "r/" + sub,
 			Where: sub, Kind: "new"})
 	}
 	return out
@@ -120,10 +121,13 @@ func (r *reddit) Fetch(ctx context.Context, t Target, c Cursor) ([]watch.Item, C
 	default:
 		path = "/search"
 		query := searchText(t.Search)
+		if len(t.Search.Sites) == 1 { // Reddit's search knows a link's domain
+			query += " site:" + t.Search.Sites[0]
+		}
 		if len(t.Search.Authors) == 1 {
 			query += " author:" + t.Search.Authors[0]
 		}
-		q.Set("q", query)
+		q.Set("q", strings.TrimSpace(query))
 		q.Set("sort", "new")
 		q.Set("type", "link")
 	}
@@ -144,6 +148,12 @@ func (r *reddit) Fetch(ctx context.Context, t Target, c Cursor) ([]watch.Item, C
 				}
 			}
 			return nil, c, fmt.Errorf("reddit %s: %w", t.Label, err)
+		}
+		// Reddit counts requests per window and says how many are left.
+		if rem, err := strconv.ParseFloat(resp.Header.Get("X-Ratelimit-Remaining"), 64); err == nil && rem < 1 {
+			if reset, err := strconv.Atoi(resp.Header.Get("X-Ratelimit-Reset")); err == nil {
+				r.c.Hold(hostOf(r.api), now.Add(time.Duration(reset)*time.Second), "Reddit's request window is spent")
+			}
 		}
 		var l redditListing
 		if err := json.Unmarshal(resp.Body, &l); err != nil || l.Kind != "Listing" {

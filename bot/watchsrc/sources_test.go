@@ -466,3 +466,90 @@ func TestGitHubSearchesIssuesWithItsToken(t *testing.T) {
 		t.Errorf("rate = %v, want 30/min: configuration may only lower it", got)
 	}
 }
+
+func TestGitHubReadsDiscussionsThroughGraphQLWithAToken(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(o *Options) { o.GitHubToken = "ghp_x" })
+	for i := range 60 {
+		b.fake.AddDiscussions(watchfake.Discussion{ID: fmt.Sprintf("D_%d", i), URL: fmt.Sprintf("https://github.com/o/r/discussions/%d", i),
+			Title: "Moving to AcmeCloud?", Body: "thoughts", User: "dev", Created: t0.Add(-time.Duration(i+1) * time.Minute), Upvotes: 4})
+	}
+	b.fake.AddDiscussions(watchfake.Discussion{ID: "D_old", Title: "AcmeCloud", Created: t0.Add(-72 * time.Hour)})
+	items, _, err := b.fetch(t, watch.SourceGitHub, "discussions", []watch.Search{brand}, Cursor{})
+	if err != nil || len(items) != 60 {
+		t.Fatalf("discussions = %d, %v; want 60 over two pages, none older than the backfill", len(items), err)
+	}
+	if it := items[0]; it.ID != "gh:D_0" || it.Score != 4 || it.Author != "dev" || it.Title != "Moving to AcmeCloud?" {
+		t.Errorf("discussion = %+v", it)
+	}
+	var posts int
+	for _, r := range b.fake.Requests(watchfake.GitHub) {
+		if r.Method == http.MethodPost && r.Path == "/graphql" {
+			posts++
+		}
+	}
+	if posts != 2 {
+		t.Errorf("%d GraphQL requests, want 2 pages", posts)
+	}
+	anon := setup(t, nil)
+	for _, tg := range anon.sources[watch.SourceGitHub].Targets([]watch.Search{brand}) {
+		if tg.Kind == "discussions" {
+			t.Errorf("without a token GitHub asks GraphQL, which needs one: %+v", tg)
+		}
+	}
+}
+
+func TestSearchesWithoutWordsStillReachTheSourcesThatCanFilter(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	bySite := watch.Search{Query: "site", Sites: []string{"acme.example"}}
+	byAuthor := watch.Search{Query: "ceo", Authors: []string{"acme_ceo"}}
+	b.fake.AddHN(watchfake.HNHit{ID: "1", Created: t0.Add(-time.Minute), Author: "acme_ceo", Title: "We raised"})
+	if _, _, err := b.fetch(t, watch.SourceHN, "", []watch.Search{bySite}, Cursor{}); err != nil {
+		t.Fatal(err)
+	}
+	if q := b.fake.Requests(watchfake.HN)[0].Query; q.Get("query") != "acme.example" || q.Get("restrictSearchableAttributes") != "url" {
+		t.Errorf("site-only HN query = %v", q)
+	}
+	items, _, err := b.fetch(t, watch.SourceHN, "", []watch.Search{byAuthor}, Cursor{})
+	if err != nil || len(items) != 1 {
+		t.Fatalf("author-only HN = %v, %v", ids(items), err)
+	}
+	if q := b.fake.Requests(watchfake.HN)[1].Query; q.Get("tags") != "(story,comment),(author_acme_ceo)" {
+		t.Errorf("author tags = %q", q.Get("tags"))
+	}
+	if _, _, err := b.fetch(t, watch.SourceReddit, "", []watch.Search{bySite}, Cursor{}); err != nil {
+		t.Fatal(err)
+	}
+	if q := b.fake.Requests(watchfake.Reddit)[0].Query; q.Get("q") != "site:acme.example" {
+		t.Errorf("site-only Reddit query = %q", q.Get("q"))
+	}
+	if got := b.sources[watch.SourceStackExchange].Targets([]watch.Search{bySite}); len(got) != 0 {
+		t.Errorf("Stack Exchange cannot search by site alone, yet has targets %v", got)
+	}
+}
+
+func TestStackExchangeThrottleViolationHoldsTheHost(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	b.fake.StackExchangeQuota(0, 0)
+	_, _, err := b.fetch(t, watch.SourceStackExchange, "", []watch.Search{brand}, Cursor{})
+	if err == nil || !strings.Contains(err.Error(), "throttle_violation") {
+		t.Fatalf("throttled = %v", err)
+	}
+	_, _, err = b.fetch(t, watch.SourceStackExchange, "", []watch.Search{brand}, Cursor{})
+	var de *DeferredError
+	if !errors.As(err, &de) || !de.Until.Equal(t0.Add(86400*time.Second)) {
+		t.Fatalf("after a throttle_violation = %v, want held for the 86400 seconds it said", err)
+	}
+}
+
+func TestHealthUnitsNameWhatFails(t *testing.T) {
+	t.Parallel()
+	for unit, want := range map[string]string{"hn": "Hacker News", "feeds:tech": "the feed tech",
+		"mastodon:fosstodon.org": "Mastodon (fosstodon.org)", "reddit:r/acme": "Reddit (r/acme)", "stackexchange": "Stack Exchange"} {
+		if got := sourceName(unit); got != want {
+			t.Errorf("sourceName(%q) = %q, want %q", unit, got, want)
+		}
+	}
+}

@@ -3,11 +3,14 @@ package watchsrc
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/liaison-bot/liaison/bot/watch"
@@ -29,6 +32,10 @@ type stackExchange struct {
 }
 
 const sePageSize, seMaxPages = 100, 3
+
+// seAvailableIn reads the wait out of a throttle_violation's message
+// ("more requests available in 80000 seconds").
+var seAvailableIn = regexp.MustCompile(`available in (\d+) seconds`)
 
 func newStackExchange(c *Client, o Options) *stackExchange {
 	def := Rate{N: 300, Per: 24 * time.Hour}
@@ -100,7 +107,17 @@ func (s *stackExchange) Fetch(ctx context.Context, t Target, c Cursor) ([]watch.
 		var a seAnswer
 		if err != nil {
 			// Stack Exchange explains refusals in a JSON body (HTTP 400 with
-			// error_name throttle_violation, …): say what it said.
+			// error_name throttle_violation, …): honour its wait, say what it said.
+			var se *StatusError
+			if errors.As(err, &se) && strings.Contains(se.Body, "throttle_violation") {
+				wait := 24 * time.Hour
+				if m := seAvailableIn.FindStringSubmatch(se.Body); m != nil {
+					if n, err := strconv.Atoi(m[1]); err == nil {
+						wait = time.Duration(n) * time.Second
+					}
+				}
+				s.c.Hold(host, now.Add(wait), "Stack Exchange throttles this address")
+			}
 			return nil, c, fmt.Errorf("stackexchange %s: %w", t.Label, err)
 		}
 		if err := json.Unmarshal(resp.Body, &a); err != nil {

@@ -54,16 +54,17 @@ var sources = []string{Feeds, HN, Reddit, Mastodon, StackExchange, GitHub}
 type Server struct {
 	srv *httptest.Server
 
-	mu        sync.Mutex
-	hn        []HNHit
-	reddit    []RedditPost
-	statuses  []Status
-	questions []Question
-	issues    []Issue
-	feeds     map[string]*feed
-	queued    map[string][]Answer
-	down      map[string]bool
-	requests  []Seen
+	mu          sync.Mutex
+	hn          []HNHit
+	reddit      []RedditPost
+	statuses    []Status
+	questions   []Question
+	issues      []Issue
+	discussions []Discussion
+	feeds       map[string]*feed
+	queued      map[string][]Answer
+	down        map[string]bool
+	requests    []Seen
 
 	// Mastodon: when set, timelines and search answer 401 to requests
 	// without a bearer token, as an instance with public previews disabled.
@@ -719,7 +720,82 @@ func (s *Server) AddIssues(is ...Issue) {
 	s.issues = append(s.issues, is...)
 }
 
+// Discussion is a GitHub discussion, found only through GraphQL.
+type Discussion struct {
+	ID       string // a GraphQL node id
+	URL      string
+	Title    string
+	Body     string // plain text (bodyText)
+	User     string
+	Created  time.Time
+	Upvotes  int
+	Comments int
+}
+
+// AddDiscussions adds discussions.
+func (s *Server) AddDiscussions(d ...Discussion) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.discussions = append(s.discussions, d...)
+}
+
+// serveGraphQL answers the one GraphQL query the watch sends,
+// search(type: DISCUSSION), with GitHub's connection shape; it needs a
+// bearer token, as GitHub's GraphQL API does. The query text is not parsed
+// beyond checking it asks for discussions.
+func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+		writeJSON(w, r, 401, map[string]any{"message": "This endpoint requires you to be authenticated.", "documentation_url": "https://docs.github.com/graphql"})
+		return
+	}
+	var req struct {
+		Query     string         `json:"query"`
+		Variables map[string]any `json:"variables"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || !strings.Contains(req.Query, "type: DISCUSSION") {
+		writeJSON(w, r, 200, map[string]any{"errors": []any{map[string]any{"message": "Parse error on query"}}})
+		return
+	}
+	q, _ := req.Variables["q"].(string)
+	after, _ := req.Variables["after"].(string)
+	var since time.Time
+	var words []string
+	for _, f := range strings.Fields(q) {
+		if v, ok := strings.CutPrefix(f, "created:>="); ok {
+			since, _ = time.Parse(time.RFC3339, v)
+			continue
+		}
+		words = append(words, f)
+	}
+	s.mu.Lock()
+	var ds []Discussion
+	for _, d := range s.discussions {
+		if !d.Created.Before(since) && matches(strings.Join(words, " "), d.Title, d.Body) {
+			ds = append(ds, d)
+		}
+	}
+	s.mu.Unlock()
+	sort.SliceStable(ds, func(i, j int) bool { return ds[i].Created.After(ds[j].Created) })
+	start := atoi(after, 0)
+	end := min(start+50, len(ds))
+	start = min(start, end)
+	nodes := []map[string]any{}
+	for _, d := range ds[start:end] {
+		nodes = append(nodes, map[string]any{"id": d.ID, "url": d.URL, "title": d.Title, "bodyText": d.Body,
+			"createdAt": d.Created.UTC().Format(time.RFC3339), "upvoteCount": d.Upvotes,
+			"author": map[string]any{"login": d.User}, "comments": map[string]any{"totalCount": d.Comments}})
+	}
+	writeJSON(w, r, 200, map[string]any{"data": map[string]any{"search": map[string]any{
+		"discussionCount": len(ds),
+		"pageInfo":        map[string]any{"hasNextPage": end < len(ds), "endCursor": strconv.Itoa(end)},
+		"nodes":           nodes}}})
+}
+
 func (s *Server) serveGitHub(w http.ResponseWriter, r *http.Request, path string) {
+	if path == "/graphql" && r.Method == http.MethodPost {
+		s.serveGraphQL(w, r)
+		return
+	}
 	if path != "/search/issues" {
 		writeJSON(w, r, 404, map[string]any{"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
 		return
