@@ -272,3 +272,77 @@ func TestPollerRunsAsAJobUnderTheSchedulersLease(t *testing.T) {
 		t.Fatalf("scheduler tick = %d, %v, handed on %v", n, err, s.ids())
 	}
 }
+
+func TestBadInputIsLoggedAndReportedOncePerOutage(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		sources []string
+		mod     func(*Options)
+		search  *watch.Search // default: brand with #acmecloud
+		break_  func(*watchfake.Server)
+		unit    string
+		says    string
+	}{
+		{"a feed that is an HTML page", []string{watch.SourceFeeds}, nil,
+			nil, func(f *watchfake.Server) {
+				f.SetFeed("news.example.com/rss", "text/html", "<!doctype html><html><body>Welcome</body></html>", t0)
+			}, "feeds:tech", "The watch cannot read the feed tech since"},
+		{"malformed XML", []string{watch.SourceFeeds}, nil, nil,
+			func(f *watchfake.Server) { f.SetFeed("news.example.com/rss", "", "<rss><channel><item></channel>", t0) },
+			"feeds:tech", "malformed XML"},
+		{"a private subreddit", []string{watch.SourceReddit}, func(o *Options) { o.Subreddits = []string{"acme"} },
+			&watch.Search{Query: "all of r/acme"},
+			func(f *watchfake.Server) {
+				for range 100 {
+					f.Respond(watchfake.Reddit, watchfake.Answer{Status: 403, Body: `{"reason":"private","message":"Forbidden","error":403}`})
+				}
+			}, "reddit:r/acme", "the subreddit is private"},
+		{"a Mastodon instance that needs login", []string{watch.SourceMastodon}, nil, nil,
+			func(f *watchfake.Server) { f.MastodonLoginRequired(true, "") }, "mastodon:mastodon.social", "requires a logged-in user"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := storetest.Open(t, store.SQLite)
+			ctx := context.Background()
+			fake := watchfake.New()
+			defer fake.Close()
+			clock := bot.NewManualClock(t0)
+			lg := &logs{}
+			rep := &reported{}
+			o := pollerOptions(fake, clock, lg)
+			o.Report = rep.report(clock.Now)
+			if tc.mod != nil {
+				tc.mod(&o)
+			}
+			tc.break_(fake)
+			s := &sink{}
+			p, err := NewPoller(db, o, s.take)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tagged := brand
+			tagged.Hashtags = []string{"acmecloud"}
+			if tc.search != nil {
+				tagged = *tc.search
+			}
+			p.SetSearches([]Watched{{Search: tagged, Sources: tc.sources}})
+			for range 120 {
+				if _, err := p.Run(ctx, clock.Now()); err != nil {
+					t.Fatal(err)
+				}
+				clock.Advance(time.Minute)
+			}
+			if len(rep.texts) != 1 || !strings.HasPrefix(rep.texts[0], tc.unit+": ") || !strings.Contains(rep.texts[0], tc.says) {
+				t.Fatalf("two hours of %s were reported as %q; want one notice for %s saying %q", tc.name, rep.texts, tc.unit, tc.says)
+			}
+			if !strings.Contains(lg.String(), "watch: a source failed") {
+				t.Errorf("no log line for the failure:\n%s", lg)
+			}
+			if len(s.ids()) != 0 {
+				t.Errorf("bad input handed on items: %v", s.ids())
+			}
+		})
+	}
+}

@@ -118,10 +118,21 @@ func tidy(items []watch.Item, now time.Time) []watch.Item {
 // only a pre-filter; the matcher decides.
 func searchText(s watch.Search) string {
 	var parts []string
-	parts = append(parts, s.Terms...)
-	for _, p := range s.Phrases {
-		parts = append(parts, `"`+strings.ReplaceAll(p, `"`, "")+`"`)
+	seen := map[string]bool{}
+	add := func(p string) {
+		if k := strings.ToLower(p); p != "" && !seen[k] {
+			seen[k] = true
+			parts = append(parts, p)
+		}
 	}
-	parts = append(parts, s.Hashtags...)
+	for _, t := range s.Terms {
+		add(t)
+	}
+	for _, p := range s.Phrases {
+		add(`"` + strings.ReplaceAll(p, `"`, "") + `"`)
+	}
+	for _, h := range s.Hashtags {
+		add(strings.TrimPrefix(h, "#"))
+	}
 	return strings.Join(parts, " ")
 }
