@@ -60,7 +60,7 @@ type hostState struct {
 // defaultRate.
 func NewClient(hc *http.Client, userAgent string, clock bot.Clock, logger *slog.Logger, defaultRate Rate) *Client {
 	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+		hc = &http.Client{Timeout: 30 * time.Second, CheckRedirect: checkRedirect}
 	}
 	if clock == nil {
 		clock = bot.SystemClock{}
@@ -372,4 +372,19 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// checkRedirect follows at most 5 redirects, and none to a URL with
+// credentials or to another scheme than http(s).
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("more than 5 redirects")
+	}
+	if req.URL.User != nil {
+		return ErrCredentialsInURL
+	}
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return fmt.Errorf("a redirect to %s: only http and https are fetched", req.URL.Scheme)
+	}
+	return nil
 }

@@ -150,7 +150,9 @@ func hnItem(hit hnHit) (watch.Item, bool) {
 		Author: hit.Author, Published: time.Unix(hit.CreatedAtI, 0).UTC(), Score: num(hit.Points), Comments: num(hit.NumComments)}
 	isComment := hit.CommentText != nil || contains(hit.Tags, "comment")
 	if isComment {
-		it.Title = str(hit.StoryTitle)
+		// No title: the story's title is not the comment's words, and the
+		// matcher reads title + text (every comment under a story about
+		// the brand would otherwise match). StoryURL links them.
 		it.Text = plainText(str(hit.CommentText))
 		// A comment is about its story's link, or about the story itself.
 		it.StoryURL = str(hit.StoryURL)

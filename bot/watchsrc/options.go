@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -189,8 +190,17 @@ func (o *Options) base(source, def string) string {
 	return def
 }
 
-// rate returns the source's budget: def, lowered by Options.Rates.
-func (o *Options) rate(source string, def Rate) Rate { return def.lower(o.Rates[source]) }
+// rate returns the source's budget: def, lowered by Options.Rates. A
+// configured rate above def is ignored, and said so in the log.
+func (o *Options) rate(source string, def Rate) Rate {
+	want, ok := o.Rates[source]
+	got := def.lower(want)
+	if ok && got == def && want != def && o.Logger != nil {
+		o.Logger.Warn("watch: a configured rate limit is above what the source allows; using the source's",
+			"source", source, "configured", want.String(), "using", def.String())
+	}
+	return got
+}
 
 // NewSources builds every source from o, sharing one Client. Each source's
 // rate limit is set on the hosts it asks.
@@ -199,6 +209,11 @@ func NewSources(o Options) ([]Source, *Client, error) {
 		return nil, nil, err
 	}
 	o = o.withDefaults()
+	for src := range o.Rates {
+		if !slices.Contains(watch.Sources, src) {
+			o.Logger.Warn("watch: a rate limit names an unknown source; ignored", "source", src, "sources", strings.Join(watch.Sources, ", "))
+		}
+	}
 	c := NewClient(o.HTTPClient, o.UserAgent, o.Clock, o.Logger, o.rate(watch.SourceFeeds, Rate{N: 6, Per: time.Minute}))
 	srcs := []Source{
 		newFeeds(c, o),

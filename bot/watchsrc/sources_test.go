@@ -245,7 +245,7 @@ func TestHNPagesThroughNewStoriesAndComments(t *testing.T) {
 	if s := byID["hn:1000"]; s.StoryURL != "https://acme.example/blog/launch" || s.URL != "https://news.ycombinator.com/item?id=1000" {
 		t.Errorf("link story = %+v", s)
 	}
-	if cm := byID["hn:2000"]; cm.Text != "I love AcmeCloud\nreally" || cm.StoryURL != "https://acme.example/blog/launch" || cm.Title != "AcmeCloud 0" {
+	if cm := byID["hn:2000"]; cm.Text != "I love AcmeCloud\nreally" || cm.StoryURL != "https://acme.example/blog/launch" || cm.Title != "" {
 		t.Errorf("comment = %+v", cm)
 	}
 	q := b.fake.Requests(watchfake.HN)[0].Query
@@ -464,6 +464,9 @@ func TestGitHubSearchesIssuesWithItsToken(t *testing.T) {
 	}
 	if got := b.sources[watch.SourceGitHub].Rate(); got != (Rate{N: 30, Per: time.Minute}) {
 		t.Errorf("rate = %v, want 30/min: configuration may only lower it", got)
+	}
+	if !strings.Contains(b.logs.String(), "above what the source allows") {
+		t.Errorf("the ignored rate was not logged:\n%s", b.logs)
 	}
 }
 
