@@ -92,7 +92,15 @@ func (tx *Tx) CreateMention(ctx context.Context, now time.Time, m *Mention) (boo
 	m.CreatedAt, m.UpdatedAt = now.UTC(), now.UTC()
 	m.Status = cmpOrString(m.Status, MentionNew)
 	m.Sentiment = cmpOrString(m.Sentiment, "neutral")
+	// Look first, so that a page seen again does not use up a number
+	// (mentions are numbered for people); the unique key settles races.
 	var ids []int64
+	if err := tx.tx.SelectContext(ctx, &ids, tx.rebind(`SELECT id FROM watch_mentions WHERE url_hash = ?`), m.URLHash); err != nil {
+		return false, fmt.Errorf("look up the mention of %s: %w", m.URL, err)
+	}
+	if len(ids) > 0 {
+		return false, nil
+	}
 	err := tx.tx.SelectContext(ctx, &ids, tx.rebind(`INSERT INTO watch_mentions (url_hash, url, story_hash, source, item_id, feed,
 		author, site, title, excerpt, lang, published_at, sentiment, sentiment_score, query, terms, score, comments, status, dropped_by,
 		created_at, updated_at)
@@ -439,4 +447,14 @@ func (d *DB) MentionsSince(ctx context.Context, from, to time.Time) ([]Mention, 
 		ms[i].utc()
 	}
 	return ms, nil
+}
+
+// JoinSpike puts query's alerts raised since into spike id.
+func (tx *Tx) JoinSpike(ctx context.Context, id int64, query string, since time.Time) error {
+	_, err := tx.exec(ctx, `UPDATE watch_mentions SET spike_id = ? WHERE query = ? AND alert_state <> '' AND created_at >= ? AND spike_id IS NULL`,
+		id, query, since.UTC())
+	if err != nil {
+		return fmt.Errorf("join spike %d: %w", id, err)
+	}
+	return nil
 }
