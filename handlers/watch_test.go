@@ -330,3 +330,49 @@ func TestWatchTestSaysWhetherAndWhyATextMatches(t *testing.T) {
 		t.Errorf("no text: %v", err)
 	}
 }
+
+func TestADraftReplyToAMentionIsApprovedThenPostedByHand(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupFeedbackYAML(t, db, watchYAML+"approvals: {channel: community, approvers: [carol, dave]}\n")
+		ctx := context.Background()
+		b.ingest(t, botwatch.Item{Source: botwatch.SourceStackExchange, ID: "q1", Author: "newbie", URL: "https://stackoverflow.com/q/1",
+			Title: "How do I set up Acme Cloud?", Text: "The docs are unclear"})
+		reply, err := b.r.HandleAction(ctx, action("watch.draft", "U01DAVE", 1))
+		if err != nil || reply.Modal == nil || reply.Modal.Meta != "mention:1" || !strings.Contains(reply.Modal.Fields[0].Label, "you post it yourself at https://stackoverflow.com/q/1") {
+			t.Fatalf("Draft reply = %+v, %v", reply, err)
+		}
+		reply, err = b.r.HandleSubmission(ctx, &bot.Submission{Delivery: bot.Delivery{Keys: []bot.InboundKey{{Kind: "slack_view", Key: "d1"}}},
+			Place: bot.Place{Platform: bot.PlatformSlack}, CallbackID: "approvals.draft", Meta: "mention:1",
+			Values: map[string]string{"text": "Hi! The setup guide is at https://acme.example/docs"}, User: bot.User{Platform: bot.PlatformSlack, ID: "U01DAVE"}})
+		if err != nil {
+			t.Fatalf("submit draft = %+v, %v", reply, err)
+		}
+		drafts := b.outboxWith(t, "draft:1")
+		if len(drafts) != 1 || drafts[0].post.Title != "Draft reply #1 to newbie on stackexchange (web mention #1), to post by hand" || drafts[0].post.Link.URL != "https://stackoverflow.com/q/1" {
+			t.Fatalf("approval message = %+v", drafts)
+		}
+		d, _ := db.Draft(ctx, 1)
+		reply, err = b.r.HandleAction(ctx, &bot.Action{Delivery: bot.Delivery{Keys: []bot.InboundKey{{Kind: "slack_action", Key: "a1"}}},
+			Place: bot.Place{Platform: bot.PlatformSlack, ChannelID: "C01COMMUNITY"}, ActionID: "approvals.approve",
+			Value: fmt.Sprintf("%d:v%d:%s", d.ID, d.Version, d.TextHash), User: bot.User{Platform: bot.PlatformSlack, ID: "U01CAROL"}})
+		if err != nil || reply.Text != "You approved draft #1: it is to be posted by hand at https://stackoverflow.com/q/1." {
+			t.Fatalf("approve = %+v, %v", reply, err)
+		}
+		for _, o := range b.outbox(t) {
+			if o.e.Platform == bot.PlatformDiscord {
+				t.Errorf("a web reply went to Discord: %+v", o)
+			}
+		}
+		asked := b.outboxWith(t, "watch:approved:1:1")
+		if len(asked) != 1 || !slices.Equal(asked[0].post.Notify, []string{"U01DAVE"}) || !strings.HasPrefix(asked[0].post.Text, "Draft #1 is approved. dave, post it by hand at https://stackoverflow.com/q/1") {
+			t.Errorf("the ask to post = %+v", asked)
+		}
+		if ed := b.outboxWith(t, "watch:mention:1:draft-1"); len(ed) != 1 || !strings.Contains(fieldsText(ed[0].post), "Status: reply approved (draft #1): to post manually at https://stackoverflow.com/q/1, by dave") {
+			t.Errorf("the mention's edit = %+v", ed)
+		}
+		if d, _ := db.Draft(ctx, 1); d.Status != bot.DraftApproved {
+			t.Errorf("draft status = %s", d.Status)
+		}
+	})
+}

@@ -270,3 +270,43 @@ func (w *Watch) markAnswered(ctx context.Context, tx *store.Tx, m *store.Mention
 	*msg = fmt.Sprintf("Mention #%d is marked answered.", m.ID)
 	return w.refresh(ctx, tx, m, "answered")
 }
+
+// ReplyApproved records, in tx, that draft draftID answering mention
+// mentionID was approved: the mention shows it is to be posted by hand,
+// and whoever handles it (its claimer, else the drafter, who then claims
+// it) is asked in its thread to post it and click Answered. It is how
+// approvals (handlers.Approvals) tells the watch.
+func (w *Watch) ReplyApproved(ctx context.Context, tx *store.Tx, mentionID, draftID int64, drafterID string) error {
+	m, err := tx.Mention(ctx, mentionID)
+	if err != nil {
+		return err
+	}
+	now := w.clock.Now()
+	m.DraftID = &draftID
+	if m.ClaimedAt == nil {
+		t := now.UTC()
+		m.ClaimedAt, m.ClaimedByID = &t, drafterID
+		m.ClaimedBy = w.dir.Actor(bot.User{Platform: bot.PlatformSlack, ID: drafterID})
+		if m.Status == store.MentionNew {
+			m.Status = store.MentionClaimed
+		}
+	}
+	if err := tx.SaveMention(ctx, now, m); err != nil {
+		return err
+	}
+	if err := w.refresh(ctx, tx, m, fmt.Sprintf("draft-%d", draftID)); err != nil {
+		return err
+	}
+	if m.OutboxKey == "" {
+		return nil
+	}
+	p := bot.Post{ChannelID: m.ChannelID,
+		Text:    fmt.Sprintf("Draft #%d is approved. %s, post it by hand at %s, then click Answered with the link to your post.", draftID, m.ClaimedBy, m.URL),
+		Buttons: []bot.Button{{ActionID: actAnswered, Label: "Answered", Value: strconv.FormatInt(m.ID, 10), Style: "primary"}}}
+	if strings.HasPrefix(m.ClaimedByID, "U") || strings.HasPrefix(m.ClaimedByID, "W") {
+		p.Notify = []string{m.ClaimedByID}
+	}
+	_, err = tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprintf("watch:approved:%d:%d", m.ID, draftID), Platform: bot.PlatformSlack,
+		Kind: bot.KindPost, Payload: bot.Payload(p), ParentKey: m.OutboxKey})
+	return err
+}

@@ -360,6 +360,9 @@ func (w *Watch) mentionPost(m *store.Mention, inThread bool) bot.Post {
 }
 
 func mentionStatus(m *store.Mention) string {
+	if m.DraftID != nil && m.AnsweredAt == nil {
+		return fmt.Sprintf("reply approved (draft #%d): to post manually at %s, by %s", *m.DraftID, m.URL, m.ClaimedBy)
+	}
 	switch m.Status {
 	case store.MentionClaimed:
 		return "claimed by " + m.ClaimedBy
