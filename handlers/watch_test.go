@@ -83,7 +83,7 @@ func TestEachWebPageIsOneMentionAndAStoryIsOneThread(t *testing.T) {
 		}
 		first, second := posts[0], posts[1]
 		if first.post.ChannelID != "C01MARKETING" || first.post.Title != "Web mention #1 on feeds (tech-news) by Jane" ||
-			first.post.Link.URL != "https://news.example.com/acme-cloud-review" || first.e.ParentID != nil {
+			first.post.Link.URL != "https://www.news.example.com/acme-cloud-review" || first.e.ParentID != nil {
 			t.Errorf("first post = %+v (parent %v)", first.post, first.e.ParentID)
 		}
 		if got := buttonLabels(first.post); got != "Claim,Draft reply,Mute author,Mute site,Not about us" {

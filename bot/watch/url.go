@@ -20,7 +20,7 @@ var trackingParams = map[string]bool{
 }
 
 // Canonical returns the canonical form of a URL: scheme and host in lower
-// case, "www." and default ports dropped, credentials and fragment removed,
+// case, default ports dropped, credentials and fragment removed,
 // tracking parameters (utm_*, fbclid, gclid, ref…) stripped and the others
 // sorted, and a trailing slash removed from the path. Two links to the same
 // page give the same canonical URL.
@@ -36,7 +36,6 @@ func Canonical(raw string) (string, error) {
 	u.User = nil
 	u.Fragment, u.RawFragment = "", ""
 	host := strings.ToLower(u.Hostname())
-	host = strings.TrimPrefix(host, "www.")
 	if p := u.Port(); p != "" && !(p == "80" && u.Scheme == "http") && !(p == "443" && u.Scheme == "https") {
 		host += ":" + p
 	}
@@ -77,12 +76,14 @@ func Canonical(raw string) (string, error) {
 }
 
 // URLHash is the dedupe key of a canonical URL: the hex SHA-256 of it
-// without its scheme, so the http and https addresses of a page are one.
+// without its scheme and "www.", so the http and https addresses of a page,
+// with or without www, are one.
 func URLHash(canonical string) string {
 	_, rest, ok := strings.Cut(canonical, "://")
 	if !ok {
 		rest = canonical
 	}
+	rest = strings.TrimPrefix(rest, "www.")
 	sum := sha256.Sum256([]byte(rest))
 	return hex.EncodeToString(sum[:])
 }

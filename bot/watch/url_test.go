@@ -10,7 +10,7 @@ import (
 
 func TestCanonicalStripsTrackingAndNoise(t *testing.T) {
 	tests := []struct{ in, want string }{
-		{"https://www.Example.com/Post/?utm_source=x&utm_medium=y&b=2&a=1#comments", "https://example.com/Post?a=1&b=2"},
+		{"https://www.Example.com/Post/?utm_source=x&utm_medium=y&b=2&a=1#comments", "https://www.example.com/Post?a=1&b=2"},
 		{"https://example.com/post?fbclid=abc&gclid=def&ref=hn", "https://example.com/post"},
 		{"http://user:pass@example.com:80/", "http://example.com"},
 		{"https://example.com:8443/a", "https://example.com:8443/a"},
