@@ -376,3 +376,37 @@ func TestADraftReplyToAMentionIsApprovedThenPostedByHand(t *testing.T) {
 		}
 	})
 }
+
+func TestTheDigestHasAWebSection(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupFeedbackYAML(t, db, watchYAML+"digests: [{name: weekly, cron: \"0 9 * * MON\", period: week, to: [community]}]\n")
+		ctx := context.Background()
+		paris := b.caps.Feedback.cfg.Location
+		b.clock.Set(time.Date(2026, 11, 24, 10, 0, 0, 0, paris))
+		b.ingest(t,
+			botwatch.Item{Source: botwatch.SourceFeeds, ID: "1", URL: "https://blog.example.com/acme-cloud", Title: "Acme Cloud, a great review", Text: "we love it"},
+			botwatch.Item{Source: botwatch.SourceHN, ID: "2", URL: "https://news.ycombinator.com/item?id=2", StoryURL: "https://blog.example.com/acme-cloud", Title: "Acme Cloud, a great review", Score: 90, Comments: 10},
+			botwatch.Item{Source: botwatch.SourceReddit, ID: "3", URL: "https://reddit.com/r/x/3", Title: "Acme Cloud is down", Text: "outage again"})
+		b.clock.Set(time.Date(2026, 11, 24, 11, 30, 0, 0, paris))
+		if _, err := b.r.HandleSubmission(ctx, &bot.Submission{Delivery: bot.Delivery{Keys: []bot.InboundKey{{Kind: "slack_view", Key: "v1"}}},
+			Place: bot.Place{Platform: bot.PlatformSlack}, CallbackID: "watch.answered", Meta: "3", User: bot.User{Platform: bot.PlatformSlack, ID: "U01CAROL"}}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := b.caps.Digest.Preview(ctx, "weekly")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{
+			"\nWeb:\n- Mentions: 3",
+			"\n- On feeds: 1 (",
+			"\n- Sentiment: positive 2 (66%,",
+			"\n- Alerts: 1", ", 1 answered, median 1h30m to answer (business hours)",
+			"\n- Top story: Acme Cloud, a great review (100 points and comments, on feeds, hn) https://blog.example.com/acme-cloud",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the digest lacks %q:\n%s", want, out)
+			}
+		}
+	})
+}
