@@ -177,9 +177,19 @@ func TestNotAboutUsProposesExclusionsAdminsApply(t *testing.T) {
 		if posts := b.outboxWith(t, "watch:mention:"); len(posts) != 1 {
 			t.Errorf("a mention with an applied exclusion was posted: %d posts", len(posts))
 		}
+		// The same story, from another source: not about us either.
+		b.ingest(t, botwatch.Item{Source: botwatch.SourceHN, ID: "3", URL: "https://news.ycombinator.com/item?id=3",
+			StoryURL: "https://cartoons.example.com/1", Title: "Acme Cloud in cartoons"})
+		if posts := b.outboxWith(t, "watch:mention:"); len(posts) != 1 {
+			t.Errorf("the story marked not about us came back from HN: %d posts", len(posts))
+		}
 		ms, _ := db.Mutes(ctx)
-		if len(ms) != 3 || ms[0].Kind != "words" || ms[0].Value != "coyote" || ms[0].Dropped != 1 {
+		if len(ms) != 4 || ms[0].Kind != "story" || ms[0].Dropped != 1 || ms[1].Kind != "words" || ms[1].Value != "coyote" || ms[1].Dropped != 1 {
 			t.Errorf("mutes = %+v", ms)
+		}
+		reply, err = b.r.HandleCommand(ctx, slackCommand("liaison", "watch mutes", "U01CAROL"))
+		if err != nil || !strings.Contains(reply.Text, `#1 brand: not about us: the story "Acme Cloud in the roadrunner cartoon" (mention #1), by carol, dropped 1`) {
+			t.Errorf("watch mutes = %+v, %v", reply, err)
 		}
 	})
 }

@@ -181,8 +181,9 @@ func (tx *Tx) StoryPost(ctx context.Context, storyHash, query, channelID string,
 type Mute struct {
 	ID        int64     `db:"id"`
 	Query     string    `db:"query"`
-	Kind      string    `db:"kind"` // author | site | words
+	Kind      string    `db:"kind"` // author | site | story | words
 	Value     string    `db:"value"`
+	Label     string    `db:"label"` // how lists show it (a story's title)
 	CreatedBy string    `db:"created_by"`
 	CreatedAt time.Time `db:"created_at"`
 	Dropped   int       `db:"dropped"`
@@ -192,6 +193,7 @@ type Mute struct {
 const (
 	MuteAuthor = "author"
 	MuteSite   = "site"
+	MuteStory  = "story" // a story marked "not about us": Value is its story hash
 	MuteWords  = "words"
 )
 
@@ -200,8 +202,8 @@ const (
 func (tx *Tx) AddMute(ctx context.Context, now time.Time, m *Mute) (bool, error) {
 	m.CreatedAt = now.UTC()
 	var ids []int64
-	err := tx.tx.SelectContext(ctx, &ids, tx.rebind(`INSERT INTO watch_mutes (query, kind, value, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (query, kind, value) DO NOTHING RETURNING id`), m.Query, m.Kind, m.Value, m.CreatedBy, m.CreatedAt)
+	err := tx.tx.SelectContext(ctx, &ids, tx.rebind(`INSERT INTO watch_mutes (query, kind, value, label, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (query, kind, value) DO NOTHING RETURNING id`), m.Query, m.Kind, m.Value, m.Label, m.CreatedBy, m.CreatedAt)
 	if err != nil {
 		return false, fmt.Errorf("mute %s %s for %s: %w", m.Kind, m.Value, m.Query, err)
 	}
@@ -216,7 +218,7 @@ func (tx *Tx) AddMute(ctx context.Context, now time.Time, m *Mute) (bool, error)
 // QueryMutes returns the mutes of query, oldest first.
 func (tx *Tx) QueryMutes(ctx context.Context, query string) ([]Mute, error) {
 	var out []Mute
-	if err := tx.tx.SelectContext(ctx, &out, tx.rebind(`SELECT id, query, kind, value, created_by, created_at, dropped
+	if err := tx.tx.SelectContext(ctx, &out, tx.rebind(`SELECT id, query, kind, value, label, created_by, created_at, dropped
 		FROM watch_mutes WHERE query = ? ORDER BY id`), query); err != nil {
 		return nil, fmt.Errorf("mutes of %s: %w", query, err)
 	}
@@ -229,7 +231,7 @@ func (tx *Tx) QueryMutes(ctx context.Context, query string) ([]Mute, error) {
 // Mutes returns every mute, by query then age.
 func (d *DB) Mutes(ctx context.Context) ([]Mute, error) {
 	var out []Mute
-	if err := d.db.SelectContext(ctx, &out, `SELECT id, query, kind, value, created_by, created_at, dropped
+	if err := d.db.SelectContext(ctx, &out, `SELECT id, query, kind, value, label, created_by, created_at, dropped
 		FROM watch_mutes ORDER BY query, id`); err != nil {
 		return nil, fmt.Errorf("mutes: %w", err)
 	}
@@ -250,7 +252,7 @@ func (tx *Tx) CountDropped(ctx context.Context, id int64) error {
 // LiftMute deletes mute id and returns it, or a bot.ENotFound error.
 func (tx *Tx) LiftMute(ctx context.Context, id int64) (*Mute, error) {
 	var m Mute
-	err := tx.tx.GetContext(ctx, &m, tx.rebind(`SELECT id, query, kind, value, created_by, created_at, dropped FROM watch_mutes WHERE id = ?`), id)
+	err := tx.tx.GetContext(ctx, &m, tx.rebind(`SELECT id, query, kind, value, label, created_by, created_at, dropped FROM watch_mutes WHERE id = ?`), id)
 	if isNoRows(err) {
 		return nil, bot.Errorf(bot.ENotFound, "There is no mute %d: /liaison watch mutes lists them.", id)
 	} else if err != nil {

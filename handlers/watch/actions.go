@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/url"
@@ -98,6 +99,11 @@ func (w *Watch) action(ctx context.Context, a *bot.Action) (*bot.Reply, error) {
 				return err
 			}
 			if err := w.refresh(ctx, tx, m, "not-us"); err != nil {
+				return err
+			}
+			// The same story from another source is not about us either.
+			if _, err := tx.AddMute(ctx, now, &store.Mute{Query: m.Query, Kind: store.MuteStory, Value: m.StoryHash,
+				Label: fmt.Sprintf("%q (mention #%d)", bot.OneLine(m.Title, 80), m.ID), CreatedBy: by}); err != nil {
 				return err
 			}
 			msg = fmt.Sprintf("Mention #%d is marked not about us.", m.ID)
@@ -213,7 +219,7 @@ func (w *Watch) lift(ctx context.Context, id int64, u bot.User) (*bot.Reply, err
 		if err != nil {
 			return err
 		}
-		msg = fmt.Sprintf("Lifted mute #%d (%s %s on %s, which dropped %d mention(s)): such mentions are posted again.", mu.ID, mu.Kind, mu.Value, mu.Query, mu.Dropped)
+		msg = fmt.Sprintf("Lifted mute #%d (%s %s on %s, which dropped %d mention(s)): such mentions are posted again.", mu.ID, mu.Kind, cmp.Or(mu.Label, mu.Value), mu.Query, mu.Dropped)
 		return nil
 	})
 	if err != nil {

@@ -132,8 +132,8 @@ func (w *Watch) mutes(ctx context.Context) (*bot.Reply, error) {
 	b.WriteString("Muted (the next matching mentions are dropped and counted):")
 	r := &bot.Reply{}
 	for _, mu := range ms {
-		what := map[string]string{"author": "author", "site": "site", "words": "excluded word"}[mu.Kind]
-		fmt.Fprintf(&b, "\n#%d %s: %s %s, by %s, dropped %d", mu.ID, mu.Query, cmp.Or(what, mu.Kind), mu.Value, cmp.Or(mu.CreatedBy, "someone"), mu.Dropped)
+		what := map[string]string{"author": "author", "site": "site", "story": "not about us: the story", "words": "excluded word"}[mu.Kind]
+		fmt.Fprintf(&b, "\n#%d %s: %s %s, by %s, dropped %d", mu.ID, mu.Query, cmp.Or(what, mu.Kind), cmp.Or(mu.Label, mu.Value), cmp.Or(mu.CreatedBy, "someone"), mu.Dropped)
 		if len(r.Buttons) < 20 {
 			r.Buttons = append(r.Buttons, bot.Button{ActionID: actLift, Label: fmt.Sprintf("Lift #%d", mu.ID), Value: strconv.FormatInt(mu.ID, 10)})
 		}

@@ -191,7 +191,7 @@ func (w *Watch) ingest(ctx context.Context, it botwatch.Item) (*store.Mention, e
 	}
 	var created bool
 	err = w.db.InTx(ctx, func(tx *store.Tx) error {
-		chosen, mute, err := w.choose(ctx, tx, matches, it, m.Site)
+		chosen, mute, err := w.choose(ctx, tx, matches, it, m.Site, m.StoryHash)
 		if err != nil {
 			return err
 		}
@@ -218,14 +218,14 @@ func (w *Watch) ingest(ctx context.Context, it botwatch.Item) (*store.Mention, e
 
 // choose returns the first matching query that has not muted the item,
 // or, when all have, the first one and the mute that drops it.
-func (w *Watch) choose(ctx context.Context, tx *store.Tx, matches []botwatch.Match, it botwatch.Item, site string) (botwatch.Match, *store.Mute, error) {
+func (w *Watch) choose(ctx context.Context, tx *store.Tx, matches []botwatch.Match, it botwatch.Item, site, story string) (botwatch.Match, *store.Mute, error) {
 	var firstMute *store.Mute
 	for i, mt := range matches {
 		mutes, err := tx.QueryMutes(ctx, mt.Name)
 		if err != nil {
 			return botwatch.Match{}, nil, err
 		}
-		mu := mutedBy(mutes, it, site)
+		mu := mutedBy(mutes, it, site, story)
 		if mu == nil {
 			return mt, nil, nil
 		}
@@ -237,7 +237,7 @@ func (w *Watch) choose(ctx context.Context, tx *store.Tx, matches []botwatch.Mat
 }
 
 // mutedBy returns the mute that drops the item, or nil.
-func mutedBy(mutes []store.Mute, it botwatch.Item, site string) *store.Mute {
+func mutedBy(mutes []store.Mute, it botwatch.Item, site, story string) *store.Mute {
 	if len(mutes) == 0 {
 		return nil
 	}
@@ -251,6 +251,10 @@ func mutedBy(mutes []store.Mute, it botwatch.Item, site string) *store.Mute {
 			}
 		case store.MuteSite:
 			if site == mu.Value || strings.HasSuffix(site, "."+mu.Value) {
+				return &mutes[i]
+			}
+		case store.MuteStory:
+			if story == mu.Value {
 				return &mutes[i]
 			}
 		case store.MuteWords:

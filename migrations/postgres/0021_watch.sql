@@ -50,13 +50,15 @@ CREATE INDEX watch_mentions_story ON watch_mentions (story_hash, query) WHERE st
 CREATE INDEX watch_mentions_created ON watch_mentions (created_at);
 CREATE INDEX watch_mentions_alerts ON watch_mentions (query, alert_state, created_at) WHERE alert_state <> '';
 
--- What drops a query's next mentions: an author, a site, or words (an
--- applied exclusion suggestion). dropped counts the mentions it dropped.
+-- What drops a query's next mentions: an author, a site, a story marked
+-- "not about us", or words (an applied exclusion suggestion). dropped
+-- counts the mentions it dropped; label is how lists show it.
 CREATE TABLE watch_mutes (
     id          BIGSERIAL PRIMARY KEY,
     query       TEXT NOT NULL,
-    kind        TEXT NOT NULL,                   -- author | site | words
+    kind        TEXT NOT NULL,                   -- author | site | story | words
     value       TEXT NOT NULL,
+    label       TEXT NOT NULL DEFAULT '',
     created_by  TEXT NOT NULL DEFAULT '',
     created_at  TIMESTAMPTZ NOT NULL,
     dropped     INTEGER NOT NULL DEFAULT 0,
