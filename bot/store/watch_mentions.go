@@ -61,6 +61,7 @@ type Mention struct {
 	DraftID        *int64     `db:"draft_id"`
 	AlertState     string     `db:"alert_state"`
 	AlertKey       string     `db:"alert_key"`
+	AlertWhy       string     `db:"alert_why"`
 	AlertDue       *time.Time `db:"alert_due"`
 	EscalatedAt    *time.Time `db:"escalated_at"`
 	RemindedAt     *time.Time `db:"reminded_at"`
@@ -71,7 +72,7 @@ type Mention struct {
 
 const mentionColumns = `id, url_hash, url, story_hash, source, item_id, feed, author, site, title, excerpt, lang, published_at,
 	sentiment, sentiment_score, query, terms, score, comments, status, dropped_by, channel_id, outbox_key, thread_key,
-	claimed_by, claimed_by_id, claimed_at, answered_by, answered_at, answer_url, draft_id, alert_state, alert_key, alert_due,
+	claimed_by, claimed_by_id, claimed_at, answered_by, answered_at, answer_url, draft_id, alert_state, alert_key, alert_why, alert_due,
 	escalated_at, reminded_at, spike_id, created_at, updated_at`
 
 func (m *Mention) utc() {
@@ -145,9 +146,9 @@ func (tx *Tx) SaveMention(ctx context.Context, now time.Time, m *Mention) error 
 	m.UpdatedAt = now.UTC()
 	_, err := tx.exec(ctx, `UPDATE watch_mentions SET status = ?, dropped_by = ?, channel_id = ?, outbox_key = ?, thread_key = ?,
 		claimed_by = ?, claimed_by_id = ?, claimed_at = ?, answered_by = ?, answered_at = ?, answer_url = ?, draft_id = ?,
-		alert_state = ?, alert_key = ?, alert_due = ?, escalated_at = ?, reminded_at = ?, spike_id = ?, updated_at = ? WHERE id = ?`,
+		alert_state = ?, alert_key = ?, alert_why = ?, alert_due = ?, escalated_at = ?, reminded_at = ?, spike_id = ?, updated_at = ? WHERE id = ?`,
 		m.Status, m.DroppedBy, m.ChannelID, m.OutboxKey, m.ThreadKey, m.ClaimedBy, m.ClaimedByID, utcPtr(m.ClaimedAt), m.AnsweredBy,
-		utcPtr(m.AnsweredAt), m.AnswerURL, m.DraftID, m.AlertState, m.AlertKey, utcPtr(m.AlertDue), utcPtr(m.EscalatedAt),
+		utcPtr(m.AnsweredAt), m.AnswerURL, m.DraftID, m.AlertState, m.AlertKey, m.AlertWhy, utcPtr(m.AlertDue), utcPtr(m.EscalatedAt),
 		utcPtr(m.RemindedAt), m.SpikeID, m.UpdatedAt, m.ID)
 	if err != nil {
 		return fmt.Errorf("save mention %d: %w", m.ID, err)
@@ -391,13 +392,16 @@ func (tx *Tx) SpikeAlerts(ctx context.Context, id int64, limit int) ([]Mention, 
 	return ms, nil
 }
 
-// PendingAlerts returns the alerts still waiting for an answer whose
-// deadline has passed at now: open (unclaimed, to escalate; claimed, to
-// remind) and escalated ones not yet answered.
+// PendingAlerts returns the unanswered alerts whose deadline has passed at
+// now and that still have a follow-up due: unclaimed and not escalated yet,
+// or claimed and their claimer not reminded yet. Those followed up already
+// are left out, so that old ones never crowd out new ones.
 func (d *DB) PendingAlerts(ctx context.Context, now time.Time, limit int) ([]Mention, error) {
 	var ms []Mention
 	err := d.db.SelectContext(ctx, &ms, d.db.Rebind(`SELECT `+mentionColumns+` FROM watch_mentions
-		WHERE alert_state IN ('open', 'escalated') AND answered_at IS NULL AND alert_due <= ? ORDER BY alert_due, id LIMIT ?`), now.UTC(), limit)
+		WHERE alert_state IN ('open', 'escalated') AND answered_at IS NULL AND alert_due <= ?
+		AND ((claimed_at IS NULL AND escalated_at IS NULL) OR (claimed_at IS NOT NULL AND reminded_at IS NULL))
+		ORDER BY alert_due, id LIMIT ?`), now.UTC(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("pending alerts: %w", err)
 	}

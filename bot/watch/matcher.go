@@ -89,7 +89,10 @@ func (b branch) anchor() string {
 // Match returns the queries it matches, in entry order; nil when none.
 func (m *Matcher) Match(it Item) []Match {
 	d := m.docs.Get().(*doc)
-	defer m.docs.Put(d)
+	defer func() {
+		d.item = nil // keep no item alive in the pool
+		m.docs.Put(d)
+	}()
 	d.reset(&it)
 	var state []uint8 // per entry: 0 undecided, 1 matched, 2 refused
 	var out []Match

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/liaison-bot/liaison/bot"
-	"github.com/liaison-bot/liaison/bot/sentiment"
 	"github.com/liaison-bot/liaison/bot/store"
 )
 
@@ -29,7 +28,7 @@ func (w *Watch) raiseAlert(ctx context.Context, tx *store.Tx, m *store.Mention, 
 	}
 	now := w.clock.Now()
 	due := w.cfg.BusinessHours.Deadline(now, wc.RespondWithin, w.cfg.Location)
-	m.AlertDue = &due
+	m.AlertDue, m.AlertWhy = &due, why
 	recent, err := tx.RecentAlerts(ctx, m.Query, now.Add(-spikeWindow))
 	if err != nil {
 		return err
@@ -39,7 +38,7 @@ func (w *Watch) raiseAlert(ctx context.Context, tx *store.Tx, m *store.Mention, 
 	}
 	m.AlertState, m.AlertKey = store.AlertOpen, alertKey(m.ID)
 	people, group := w.cfg.OnDuty(now)
-	p := w.alertPost(m, why, w.notify(people, group))
+	p := w.alertPost(m, w.notify(people, group))
 	_, err = tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: m.AlertKey, Platform: bot.PlatformSlack, Kind: bot.KindPost, Payload: bot.Payload(p)})
 	return err
 }
@@ -71,10 +70,8 @@ func (w *Watch) onCallLabel(people []string, group string) string {
 }
 
 // alertPost renders m's alert. notify is who it pings (nobody on edits).
-func (w *Watch) alertPost(m *store.Mention, why string, notify []string) bot.Post {
-	if why == "" {
-		why = w.alertReason(m, sentiment.Analyze(strings.TrimSpace(m.Title+"\n"+m.Excerpt)), "")
-	}
+func (w *Watch) alertPost(m *store.Mention, notify []string) bot.Post {
+	why := m.AlertWhy
 	p := bot.Post{ChannelID: w.cfg.Watch.Alerts.ID, Notify: notify,
 		Title: fmt.Sprintf("Alert on %s: mention #%d on %s by %s", m.Query, m.ID, m.Source, cmp.Or(m.Author, "someone")),
 		Quote: strings.TrimSpace(m.Title + "\n" + m.Excerpt)}

@@ -103,7 +103,7 @@ func (w *Watch) test(args string) (*bot.Reply, error) {
 	score := sentiment.Analyze(text)
 	fmt.Fprintf(&b, "\nLanguage: %s. Sentiment: %s.", score.Lang, score.Explain())
 	if ex.Match {
-		if why := w.alertReason(nil, score, text); why != "" {
+		if why := w.alertReason(score, text); why != "" {
 			fmt.Fprintf(&b, "\nIt would raise an alert (%s).", why)
 		}
 	}

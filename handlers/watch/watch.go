@@ -205,7 +205,7 @@ func (w *Watch) ingest(ctx context.Context, it botwatch.Item) (*store.Mention, e
 		if mute != nil {
 			return tx.CountDropped(ctx, mute.ID)
 		}
-		return w.post(ctx, tx, m, score)
+		return w.post(ctx, tx, m, score, it.Title+"\n"+it.Text)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ingest %s item %s: %w", it.Source, it.ID, err)
@@ -283,7 +283,7 @@ func authorKey(a string) string {
 // post enqueues the mention's message in its route's channel, threaded
 // under the story's first post when another source carried it already,
 // and raises its alert when it is one.
-func (w *Watch) post(ctx context.Context, tx *store.Tx, m *store.Mention, score sentiment.Score) error {
+func (w *Watch) post(ctx context.Context, tx *store.Tx, m *store.Mention, score sentiment.Score, text string) error {
 	q, _ := w.cfg.Watch.Query(m.Query)
 	now := w.clock.Now()
 	if q.Route.ID != "" {
@@ -301,7 +301,7 @@ func (w *Watch) post(ctx context.Context, tx *store.Tx, m *store.Mention, score 
 			return err
 		}
 	}
-	if why := w.alertReason(m, score, ""); why != "" {
+	if why := w.alertReason(score, text); why != "" {
 		if err := w.raiseAlert(ctx, tx, m, why); err != nil {
 			return err
 		}
@@ -312,15 +312,11 @@ func (w *Watch) post(ctx context.Context, tx *store.Tx, m *store.Mention, score 
 func mentionKey(id int64) string { return "watch:mention:" + strconv.FormatInt(id, 10) }
 func alertKey(id int64) string   { return "watch:alert:" + strconv.FormatInt(id, 10) }
 
-// alertReason says why a mention (or, with m nil, a text) is an alert: ""
-// when it is not.
-func (w *Watch) alertReason(m *store.Mention, score sentiment.Score, text string) string {
+// alertReason says why a text (a mention's title and text) scored score is
+// an alert: "" when it is not.
+func (w *Watch) alertReason(score sentiment.Score, text string) string {
 	if w.alertOn != nil {
-		it := botwatch.Item{Text: text}
-		if m != nil {
-			it = botwatch.Item{Title: m.Title, Text: m.Excerpt}
-		}
-		ex := w.alertOn.Explain(it)
+		ex := w.alertOn.Explain(botwatch.Item{Text: text})
 		if ex.Match {
 			var found []string
 			for _, t := range ex.Matched {
@@ -416,7 +412,7 @@ func (w *Watch) refresh(ctx context.Context, tx *store.Tx, m *store.Mention, why
 		}
 	}
 	if m.AlertKey != "" {
-		p := w.alertPost(m, "", nil)
+		p := w.alertPost(m, nil)
 		if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: m.AlertKey + ":" + why, Platform: bot.PlatformSlack, Kind: bot.KindUpdate,
 			Payload: bot.Payload(p), ParentKey: m.AlertKey}); err != nil {
 			return err

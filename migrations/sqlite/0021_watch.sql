@@ -39,6 +39,7 @@ CREATE TABLE watch_mentions (
     draft_id         BIGINT,                     -- the reply drafted for it
     alert_state      TEXT NOT NULL DEFAULT '',   -- '' | open | escalated | spiked | closed
     alert_key        TEXT NOT NULL DEFAULT '',   -- the alert's post
+    alert_why        TEXT NOT NULL DEFAULT '',   -- why it is an alert: "negative: scam", "says outage"
     alert_due        TIMESTAMP,                -- respond_within, in business hours
     escalated_at     TIMESTAMP,
     reminded_at      TIMESTAMP,
