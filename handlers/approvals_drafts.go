@@ -421,6 +421,9 @@ func (ap *Approvals) draftStatusLine(d *store.Draft, pol bot.ApprovalPolicy, app
 		return "approved: posting in Discord…"
 	case bot.DraftPosted:
 		s := "posted in Discord"
+		if isWeb(d) {
+			s = "posted by hand at " + d.TargetAuthorID
+		}
 		if d.PostedAt != nil {
 			s += " on " + ap.when(*d.PostedAt)
 		}

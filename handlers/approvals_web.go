@@ -89,3 +89,22 @@ func (ap *Approvals) publishWeb(ctx context.Context, tx *store.Tx, d *store.Draf
 	}
 	return ap.web.ReplyApproved(ctx, tx, id, d.ID, d.Author)
 }
+
+// PostedByHand records, in tx, that web draft id was posted by hand by by
+// (at link, when given): the draft is posted, and so in the record of
+// replies (liaison audit drafts). It changes nothing for a draft that is
+// not an approved web draft. It is how the watch tells approvals.
+func (ap *Approvals) PostedByHand(ctx context.Context, tx *store.Tx, id int64, by, link string) error {
+	d, err := tx.Draft(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !isWeb(d) || d.Status != bot.DraftApproved {
+		return nil
+	}
+	detail := "by hand"
+	if link != "" {
+		detail += " at " + link
+	}
+	return ap.move(ctx, tx, d, bot.DraftSent, store.DraftEvent{Actor: by, Action: "posted", Detail: detail}, ap.policyOf(ctx, d))
+}

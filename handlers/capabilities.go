@@ -85,6 +85,7 @@ func Build(d Deps) *Capabilities {
 	c.Approvals = newApprovals(d.DB, d.Config, d.Clock, d.Logger, dir, c.Feedback)
 	c.Watch = watch.New(watch.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir})
 	c.Approvals.web = c.Watch
+	c.Watch.AttachDrafts(c.Approvals)
 	c.Help = newHelp(c.Router)
 
 	c.Feedback.Register(c.Router)

@@ -384,6 +384,24 @@ func TestADraftReplyToAMentionIsApprovedThenPostedByHand(t *testing.T) {
 		if d, _ := db.Draft(ctx, 1); d.Status != bot.DraftApproved {
 			t.Errorf("draft status = %s", d.Status)
 		}
+		// dave posts it and confirms: the mention is answered, the draft posted.
+		reply, err = b.r.HandleSubmission(ctx, &bot.Submission{Delivery: bot.Delivery{Keys: []bot.InboundKey{{Kind: "slack_view", Key: "d2"}}},
+			Place: bot.Place{Platform: bot.PlatformSlack}, CallbackID: "watch.answered", Meta: "1",
+			Values: map[string]string{"link": "https://stackoverflow.com/a/2"}, User: bot.User{Platform: bot.PlatformSlack, ID: "U01DAVE"}})
+		if err != nil || reply.Text != "Mention #1 is marked answered." {
+			t.Fatalf("answered = %+v, %v", reply, err)
+		}
+		if d, _ := db.Draft(ctx, 1); d.Status != bot.DraftPosted {
+			t.Errorf("draft status after posting by hand = %s, want posted", d.Status)
+		}
+		hist, _ := db.DraftHistory(ctx, 1)
+		if last := hist[len(hist)-1]; last.Action != "posted" || last.Detail != "by hand at https://stackoverflow.com/a/2" || last.Actor != "dave" {
+			t.Errorf("the draft's last event = %+v", last)
+		}
+		audit, err := b.caps.Approvals.Audit(ctx, time.Time{})
+		if err != nil || len(audit) != 1 || audit[0].Target != "https://stackoverflow.com/q/1" || audit[0].DiscordMessageID != "" {
+			t.Errorf("the record of replies = %+v, %v", audit, err)
+		}
 	})
 }
 

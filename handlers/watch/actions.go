@@ -273,6 +273,11 @@ func (w *Watch) markAnswered(ctx context.Context, tx *store.Tx, m *store.Mention
 	if err := tx.SaveMention(ctx, now, m); err != nil {
 		return err
 	}
+	if m.DraftID != nil && w.drafts != nil {
+		if err := w.drafts.PostedByHand(ctx, tx, *m.DraftID, by, link); err != nil {
+			return err
+		}
+	}
 	*msg = fmt.Sprintf("Mention #%d is marked answered.", m.ID)
 	return w.refresh(ctx, tx, m, "answered")
 }

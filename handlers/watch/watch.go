@@ -64,7 +64,19 @@ type Watch struct {
 	dir     directory
 	matcher *botwatch.Matcher
 	alertOn *botwatch.Query // watch.alert_on as one OR query; nil when empty
+	drafts  drafts          // nil until AttachDrafts
 }
+
+// drafts is implemented by *handlers.Approvals: a reply drafted for a
+// mention, approved, then confirmed posted by hand.
+type drafts interface {
+	PostedByHand(ctx context.Context, tx *store.Tx, id int64, by, link string) error
+}
+
+// AttachDrafts tells the watch who keeps the drafted replies (approvals),
+// so that confirming a mention answered marks its approved draft posted.
+// Call it before the Router serves.
+func (w *Watch) AttachDrafts(d drafts) { w.drafts = d }
 
 // New returns the capability, its matcher built from the configured queries.
 func New(d Deps) *Watch {
