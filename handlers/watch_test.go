@@ -97,7 +97,8 @@ func TestEachWebPageIsOneMentionAndAStoryIsOneThread(t *testing.T) {
 			t.Errorf("HN post = %+v (parent %v), want it in the article's thread", second.post, second.e.ParentID)
 		}
 		m, err := db.Mention(context.Background(), 2)
-		if err != nil || m.Source != "hn" || m.StoryHash != botwatch.URLHash("https://news.example.com/acme-cloud-review") {
+		// Mute site on a link post mutes the site it links to, not HN.
+		if err != nil || m.Source != "hn" || m.Site != "news.example.com" || m.StoryHash != botwatch.URLHash("https://news.example.com/acme-cloud-review") {
 			t.Errorf("mention 2 = %+v, %v", m, err)
 		}
 	})

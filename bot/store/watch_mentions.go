@@ -36,7 +36,7 @@ type Mention struct {
 	ItemID         string     `db:"item_id"`
 	Feed           string     `db:"feed"`
 	Author         string     `db:"author"`
-	Site           string     `db:"site"`
+	Site           string     `db:"site"` // the host of the story (the page a link post links to), what Mute site mutes
 	Title          string     `db:"title"`
 	Excerpt        string     `db:"excerpt"`
 	Lang           string     `db:"lang"`

@@ -10,6 +10,7 @@ import (
 
 	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/store"
+	botwatch "github.com/liaison-bot/liaison/bot/watch"
 )
 
 // Alerts: a negative mention, or one with an alert_on word, is posted to
@@ -81,7 +82,7 @@ func (w *Watch) alertPost(m *store.Mention, notify []string) bot.Post {
 			m.AlertDue.In(w.cfg.Location).Format("Mon 2 Jan 15:04"), bot.FormatDuration(w.cfg.Watch.RespondWithin))
 	}
 	p.Fields = []bot.Field{{Name: "Why", Value: why}, {Name: "Status", Value: mentionStatus(m)}}
-	p.Link = &bot.Link{URL: m.URL, Label: "Open on " + cmp.Or(m.Site, m.Source)}
+	p.Link = &bot.Link{URL: m.URL, Label: "Open on " + cmp.Or(botwatch.Host(m.URL), m.Source)}
 	if m.AnsweredAt == nil && m.Status != store.MentionNotAboutUs {
 		id := strconv.FormatInt(m.ID, 10)
 		if m.ClaimedAt == nil {
@@ -199,7 +200,7 @@ func (w *Watch) escalate(ctx context.Context, tx *store.Tx, m *store.Mention, no
 		Title: fmt.Sprintf("Alert on %s still unclaimed after %s of business hours: mention #%d on %s by %s", m.Query,
 			bot.FormatDuration(w.cfg.Watch.RespondWithin), m.ID, m.Source, cmp.Or(m.Author, "someone")),
 		Quote:   strings.TrimSpace(m.Title + "\n" + m.Excerpt),
-		Link:    &bot.Link{URL: m.URL, Label: "Open on " + cmp.Or(m.Site, m.Source)},
+		Link:    &bot.Link{URL: m.URL, Label: "Open on " + cmp.Or(botwatch.Host(m.URL), m.Source)},
 		Buttons: []bot.Button{{ActionID: actClaim, Label: "Claim", Value: id, Style: "primary"}, {ActionID: actAnswered, Label: "Answered", Value: id}}}
 	t := now.UTC()
 	m.EscalatedAt, m.AlertState = &t, store.AlertEscalated

@@ -190,7 +190,7 @@ func (w *Watch) ingest(ctx context.Context, it botwatch.Item) (*store.Mention, e
 	}
 	m := &store.Mention{
 		URLHash: botwatch.URLHash(canon), URL: canon, StoryHash: botwatch.URLHash(story), Source: it.Source, ItemID: it.ID,
-		Feed: it.Feed, Author: it.Author, Site: botwatch.Host(canon), Title: bot.OneLine(it.Title, 300),
+		Feed: it.Feed, Author: it.Author, Site: botwatch.Host(story), Title: bot.OneLine(it.Title, 300),
 		Excerpt: bot.OneLine(it.Text, 600), Lang: lang, Sentiment: score.Label, SentimentScore: score.Compound,
 		Score: it.Score, Comments: it.Comments,
 	}
@@ -363,7 +363,7 @@ func (w *Watch) mentionPost(m *store.Mention, inThread bool) bot.Post {
 		p.Fields = append(p.Fields, bot.Field{Name: "Engagement", Value: fmt.Sprintf("%d points, %d comments", m.Score, m.Comments)})
 	}
 	p.Fields = append(p.Fields, bot.Field{Name: "Status", Value: mentionStatus(m)})
-	p.Link = &bot.Link{URL: m.URL, Label: "Open on " + cmp.Or(m.Site, m.Source)}
+	p.Link = &bot.Link{URL: m.URL, Label: "Open on " + cmp.Or(botwatch.Host(m.URL), m.Source)}
 	if m.PublishedAt != nil {
 		p.Context = "published " + m.PublishedAt.In(w.cfg.Location).Format("Mon 2 Jan 15:04")
 	}
