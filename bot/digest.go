@@ -242,6 +242,8 @@ type Digest struct {
 	Replies, PrevReplies int64
 	// Moderation counts moderation actions by type.
 	Moderation []Count
+	// Web and PrevWeb sum up the web watch's mentions (zero without it).
+	Web, PrevWeb WebFigures
 }
 
 // SpanName names a span for titles: "Weekly", "Daily", "Monthly".

@@ -22,7 +22,8 @@ type Post struct {
 	ThreadOf string `json:"thread_of,omitempty"`
 	// MessageID is the message a KindUpdate edits; when empty, the parent's.
 	MessageID string `json:"message_id,omitempty"`
-	// Notify lists user ids this post deliberately pings (rendered as
+	// Notify lists user ids (or, on Slack, user group ids, S…) this post
+	// deliberately pings (rendered as
 	// mentions before the text). Nobody else can be pinged by a post.
 	Notify  []string `json:"notify,omitempty"`
 	Title   string   `json:"title,omitempty"`

@@ -36,6 +36,9 @@ type Approvals struct {
 	// Attached late (Capabilities.Attach); nil when the platform is off.
 	discord messageReader // checks that a draft's Discord message still stands
 	slack   slackDirect   // approvers of user groups, answers to reactions
+	// web hears about the drafts that answer web mentions; nil without
+	// the watch.
+	web webMentions
 }
 
 // feedbackItems is implemented by *Feedback: what approvals reads and
@@ -85,6 +88,9 @@ func (ap *Approvals) Register(r *Router) {
 		bot.Needs{Action: "drafts.create", Verbs: map[string]string{"show": "drafts.view"}}, ap.draftSubcommand)
 	r.OnSubcommand("drafts", "[pending|mine|all]",
 		"the drafted replies and where each stands", bot.Need("drafts.view"), ap.draftsSubcommand)
+	if ap.cfg.Watch.Enabled {
+		r.OnAction(mentionDraftAction, "drafts.create", ap.mentionDraftClicked)
+	}
 	for _, j := range jobs.DraftJobs(ap) {
 		r.AddJob(j)
 	}
@@ -565,6 +571,9 @@ func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.
 		if lostTo != 0 {
 			return ap.becomeFollowUp(ctx, tx, d, lostTo, pol)
 		}
+		if isWeb(d) {
+			return fmt.Sprintf("You approved draft #%d: it is to be posted by hand at %s.", d.ID, d.TargetAuthorID), nil
+		}
 		return fmt.Sprintf("You approved draft #%d: it is being posted in Discord.", d.ID), nil
 	}
 	if err := ap.refreshDraft(ctx, tx, d, pol); err != nil {
@@ -821,6 +830,9 @@ func (ap *Approvals) form(ctx context.Context, s *bot.Submission) (*bot.Reply, e
 	switch s.CallbackID {
 	case "approvals.draft":
 		id, err := strconv.ParseInt(ref, 10, 64)
+		if kind == "mention" && err == nil {
+			return ap.draftForMention(ctx, id, s.Values["text"], s.User)
+		}
 		if kind != "feedback" || err != nil {
 			return nil, bot.Errorf(bot.EInvalid, "This form does not name a feedback item; nothing was changed.")
 		}

@@ -57,6 +57,9 @@ func (ap *Approvals) Audit(ctx context.Context, since time.Time) ([]ReplyAudit, 
 	for _, d := range posted {
 		r := ReplyAudit{Draft: d.ID, Target: d.Target().Link(), TargetAuthor: d.TargetAuthorName, TargetChannel: d.TargetChannelName,
 			FollowUpOf: d.FollowsID, DraftedBy: d.AuthorName, DiscordMessageID: d.DiscordMessageID}
+		if isWeb(&d) {
+			r.Target = d.TargetAuthorID // the web page, where it was posted by hand
+		}
 		if d.PostedAt != nil {
 			r.PostedAt = *d.PostedAt
 		}

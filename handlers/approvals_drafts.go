@@ -344,6 +344,9 @@ func (ap *Approvals) draftHeader(d *store.Draft, version int) bot.Post {
 		to += " in #" + d.TargetChannelName
 	}
 	title := fmt.Sprintf("Draft reply #%d to %s", d.ID, to)
+	if isWeb(d) {
+		title = fmt.Sprintf("Draft reply #%d to %s on %s (web mention #%s), to post by hand", d.ID, d.TargetAuthorName, d.TargetChannelName, d.TargetMessageID)
+	}
 	if d.FeedbackID != nil {
 		title += fmt.Sprintf(" (feedback #%d)", *d.FeedbackID)
 	}
@@ -359,6 +362,9 @@ func (ap *Approvals) draftHeader(d *store.Draft, version int) bot.Post {
 	}
 	if d.TargetGuildID != "" {
 		p.Link = &bot.Link{URL: d.Target().Link(), Label: "Open the original in Discord"}
+	}
+	if isWeb(d) {
+		p.Link = &bot.Link{URL: d.TargetAuthorID, Label: "Open the mention"}
 	}
 	return p
 }
@@ -409,9 +415,15 @@ func (ap *Approvals) draftStatusLine(d *store.Draft, pol bot.ApprovalPolicy, app
 		}
 		return s
 	case bot.DraftApproved:
+		if isWeb(d) {
+			return "approved: to post manually at " + d.TargetAuthorID
+		}
 		return "approved: posting in Discord…"
 	case bot.DraftPosted:
 		s := "posted in Discord"
+		if isWeb(d) {
+			s = "posted by hand at " + d.TargetAuthorID
+		}
 		if d.PostedAt != nil {
 			s += " on " + ap.when(*d.PostedAt)
 		}
@@ -561,6 +573,9 @@ func (ap *Approvals) publish(ctx context.Context, tx *store.Tx, d *store.Draft, 
 	if err != nil || last != d.ID {
 		return last, err
 	}
+	if isWeb(d) {
+		return 0, ap.publishWeb(ctx, tx, d, pol)
+	}
 	cfgPol := ap.cfg.Approvals.For(d.TargetChannelID)
 	post := bot.Post{ChannelID: d.TargetChannelID, ThreadOf: d.TargetMessageID, Text: d.Text}
 	if cfgPol.PingAuthor && d.TargetAuthorID != "" {
@@ -627,7 +642,7 @@ const (
 // reply (deleted, or in a locked or archived thread), or "" when it can, as
 // far as Discord (or the console) says; a failed read is not a reason.
 func (ap *Approvals) targetStale(ctx context.Context, d *store.Draft) string {
-	if ap.discord == nil {
+	if ap.discord == nil || isWeb(d) {
 		return ""
 	}
 	m, err := ap.discord.Message(ctx, d.TargetChannelID, d.TargetMessageID)

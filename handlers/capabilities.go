@@ -8,6 +8,7 @@ import (
 	"github.com/liaison-bot/liaison/bot/config"
 	"github.com/liaison-bot/liaison/bot/store"
 	"github.com/liaison-bot/liaison/handlers/moderation"
+	"github.com/liaison-bot/liaison/handlers/watch"
 )
 
 // Deps are what the capabilities are built from; each takes the part it
@@ -50,7 +51,10 @@ type Capabilities struct {
 	Approvals  *Approvals
 	Moderation *moderation.Moderation
 	Digest     *Digest
-	Help       *Help
+	// Watch matches what the web sources fetch (its Ingest is their
+	// bot/watch.Sink) and posts mentions and alerts.
+	Watch *watch.Watch
+	Help  *Help
 	// access is the Router's permission checker; Attach gives it the
 	// platform readers.
 	access *access.Checker
@@ -79,12 +83,16 @@ func Build(d Deps) *Capabilities {
 	c.Moderation = moderation.New(moderation.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir, Feedback: c.Feedback})
 	c.Digest = newDigest(d.DB, d.Config, d.Clock, dir)
 	c.Approvals = newApprovals(d.DB, d.Config, d.Clock, d.Logger, dir, c.Feedback)
+	c.Watch = watch.New(watch.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir})
+	c.Approvals.web = c.Watch
+	c.Watch.AttachDrafts(c.Approvals)
 	c.Help = newHelp(c.Router)
 
 	c.Feedback.Register(c.Router)
 	c.Moderation.Register(c.Router)
 	c.Digest.Register(c.Router)
 	c.Approvals.Register(c.Router)
+	c.Watch.Register(c.Router)
 	c.Help.Register(c.Router)
 	c.Attach(Readers{Discord: d.Discord, Guilds: d.Guilds, SlackDirect: d.SlackDirect})
 	return c

@@ -165,6 +165,15 @@ func (dc *Digest) compute(ctx context.Context, d config.Digest, p bot.Period, un
 		prevMod, err = dc.db.ModerationActions(ctx, prev.Start, prev.End)
 		return err
 	})
+	if dc.cfg.Watch.Enabled {
+		g.Go(func() (err error) {
+			if dg.Web, err = dc.webFigures(ctx, p.Start, until); err != nil {
+				return err
+			}
+			dg.PrevWeb, err = dc.webFigures(ctx, prev.Start, prev.End)
+			return err
+		})
+	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -362,6 +371,9 @@ func (dc *Digest) internalPost(d *bot.Digest, channelID string) bot.Post {
 		mod.Lines = []bot.Line{{Text: "none"}}
 	}
 	p.Sections = append(p.Sections, mod)
+	if dc.cfg.Watch.Enabled {
+		p.Sections = append(p.Sections, webSection(d))
+	}
 	p.Context = fmt.Sprintf("Discord messages from people (bots left out), by day in %s. Chart in the thread.", dc.cfg.Timezone)
 	if d.SoFar {
 		p.Context = fmt.Sprintf("Discord messages from people (bots left out), by day in %s.", dc.cfg.Timezone)

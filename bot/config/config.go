@@ -40,6 +40,9 @@ type Config struct {
 	Moderation Moderation
 	// Approvals says who approves drafted replies before they reach Discord.
 	Approvals Approvals
+	// Watch says what the open web is searched for and where mentions and
+	// alerts go.
+	Watch Watch
 	// Console describes the members of the console's simulated world; only
 	// `liaison console` reads it.
 	Console Console
@@ -67,6 +70,7 @@ func Default() *Config {
 		BusinessHours: defaultBusinessHours(),
 		Outbox:        defaultOutbox(),
 		Feedback:      defaultFeedback(),
+		Watch:         defaultWatch(),
 		Admins:        bot.Who{Staff: true},
 	}
 }
@@ -102,8 +106,10 @@ func Parse(name string, data []byte) (*Config, error) {
 	if !d.staffSet {
 		c.Staff = defaultStaff(c.People)
 	}
-	for _, check := range d.after {
-		check()
+	// A check may defer another (a default that needs other checks' results):
+	// it runs after the ones already waiting.
+	for i := 0; i < len(d.after); i++ {
+		d.after[i]()
 	}
 	if len(d.errs) > 0 {
 		d.errs.sort()
@@ -134,6 +140,7 @@ func sections(d *decoder, c *Config) []field {
 		{name: "staff", decode: func(v *yaml.Node, p string) { d.staffSet = true; d.staffSection(v, p, &c.Staff) }},
 		{name: "admins", decode: func(v *yaml.Node, p string) { d.staffSection(v, p, &c.Admins, "staff") }},
 		{name: "permissions", decode: func(v *yaml.Node, p string) { d.permissions(v, p, &c.Permissions) }},
+		{name: "watch", decode: func(v *yaml.Node, p string) { d.watchSection(v, p, &c.Watch) }},
 		{name: "console", decode: func(v *yaml.Node, p string) { d.console(v, p, &c.Console) }},
 	}
 }

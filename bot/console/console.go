@@ -14,6 +14,7 @@ import (
 
 	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/config"
+	"github.com/liaison-bot/liaison/bot/watch"
 )
 
 // A Settler does work that has come due, such as sending the outbox
@@ -47,6 +48,10 @@ type Options struct {
 	// Run is this run's number (see ClaimRun), folded into the platform ids
 	// so that runs sharing a database never reuse one; 1 when zero.
 	Run int
+	// Watch receives what a feed line injects, as if its source had
+	// fetched it (the watch capability's Ingest); nil when the
+	// configuration has no watch.
+	Watch watch.Sink
 }
 
 // Console plays a Slack workspace and a Discord server on one terminal. Its
@@ -54,6 +59,7 @@ type Options struct {
 // from its own goroutines.
 type Console struct {
 	handler  bot.Handler
+	watch    watch.Sink
 	commands []bot.CommandSpec
 	clock    *bot.ManualClock
 	cfg      *config.Config
@@ -94,6 +100,7 @@ func New(o Options) *Console {
 	}
 	return &Console{
 		handler:  o.Handler,
+		watch:    o.Watch,
 		commands: o.Commands,
 		clock:    o.Clock,
 		cfg:      o.Config,
@@ -262,6 +269,8 @@ func (c *Console) do(ctx context.Context, in *Input) error {
 		return c.join(ctx, in)
 	case VerbLeave:
 		return c.leave(ctx, in)
+	case VerbFeed:
+		return c.feed(ctx, in)
 	case VerbClick:
 		return c.click(ctx, in)
 	case VerbMenu:

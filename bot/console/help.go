@@ -43,6 +43,11 @@ What you can type:
                                      world gets an account created DURATION ago
                                      (1y unless given: 2d, 6w, 2y):  join zoe age 2d
   leave NAME                         NAME leaves the Discord server
+  feed SOURCE AUTHOR: TITLE | URL | TEXT
+                                     the watch's SOURCE (feeds, hn, reddit, mastodon,
+                                     stackexchange, github) fetches an item by AUTHOR,
+                                     shown as [web SOURCE] w1 AUTHOR: TITLE <URL>:
+                                       feed hn jdoe: Acme is down | https://news.ycombinator.com/item?id=1 | anyone else?
   clock +DURATION                    time passes (30m, 2h, 1d, 1w) and what falls
                                      due runs
   clock TIME                         time passes until TIME, RFC 3339, seconds

@@ -3,13 +3,16 @@ package console
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/watch"
 )
 
 // Verbs: what an Input does.
@@ -23,6 +26,7 @@ const (
 	VerbPost    = "post"    // a person opens a post in a Discord forum
 	VerbJoin    = "join"    // someone joins the Discord server
 	VerbLeave   = "leave"   // someone leaves the Discord server
+	VerbFeed    = "feed"    // a web source fetches an item
 	VerbClick   = "click"   // a person clicks a button
 	VerbMenu    = "menu"    // a person uses a message menu command
 	VerbSubmit  = "submit"  // a person sends the form opened for them
@@ -49,9 +53,11 @@ type Input struct {
 	Advance  time.Duration // clock +DURATION: how much time passes
 	At       time.Time     // clock TIME: the time it becomes (zero for clock +DURATION)
 	Age      time.Duration // join: how old the newcomer's account is (0: not given)
+	Source   string        // feed: the watch source id (hn, reddit…)
+	URL      string        // feed: the item's address
 }
 
-var verbs = []string{"discord", "slack", "react", "unreact", "reply", "thread", "post", "click", "menu", "submit", "edit", "delete", "join", "leave", "clock", "help", "quit"}
+var verbs = []string{"discord", "slack", "react", "unreact", "reply", "thread", "post", "click", "menu", "submit", "edit", "delete", "join", "leave", "feed", "clock", "help", "quit"}
 
 var refPattern = regexp.MustCompile(`^[sd][1-9][0-9]*$`)
 
@@ -92,6 +98,8 @@ func Parse(line string) (*Input, error) {
 		return &Input{Verb: verb, Ref: ref, Person: person, Text: text}, nil
 	case "post":
 		return parsePost(rest)
+	case "feed":
+		return parseFeed(rest)
 	case "join":
 		return parseJoin(rest)
 	case "leave":
@@ -243,6 +251,34 @@ func parsePost(rest string) (*Input, error) {
 		return nil, errors.New("a forum post's title is one line: put \\n in the text after the |, like: " + example)
 	}
 	return &Input{Verb: VerbPost, Channel: channel, Person: person, Title: title, Text: text}, nil
+}
+
+// parseFeed reads "SOURCE AUTHOR: TITLE | URL | TEXT" after feed.
+func parseFeed(rest string) (*Input, error) {
+	const example = "feed hn jdoe: Acme Cloud is down | https://news.ycombinator.com/item?id=1 | anyone else?"
+	source, rest := cutWord(rest)
+	if source == "" {
+		return nil, errors.New("feed needs a source, an author, a title, a URL and a text, like: " + example)
+	}
+	if !slices.Contains(watch.Sources, source) {
+		return nil, fmt.Errorf("%q is not a watch source: use %s, like: %s", source, strings.Join(watch.Sources, ", "), example)
+	}
+	person, text, err := personAndText(rest, example)
+	if err != nil {
+		return nil, err
+	}
+	parts := strings.SplitN(text, "|", 3)
+	if len(parts) != 3 {
+		return nil, errors.New("a fed item has a title, a URL and a text, separated by |, like: " + example)
+	}
+	title, link, body := strings.TrimSpace(parts[0]), strings.TrimSpace(parts[1]), strings.TrimSpace(parts[2])
+	if u, err := url.Parse(link); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%q is not a web address: give the item's URL, starting with https://, like: %s", link, example)
+	}
+	if title == "" && body == "" {
+		return nil, errors.New("a fed item needs a title or a text, like: " + example)
+	}
+	return &Input{Verb: VerbFeed, Source: source, Person: person, Title: title, URL: link, Text: body}, nil
 }
 
 // defaultAge is how old the account of someone new to the world is when

@@ -138,7 +138,11 @@ func writeAuditText(w io.Writer, replies []handlers.ReplyAudit) error {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "Reply #%d, posted %s as Discord message %s\n", r.Draft, auditTime(r.PostedAt), r.DiscordMessageID)
+		if r.DiscordMessageID == "" {
+			fmt.Fprintf(w, "Reply #%d, posted %s by hand on the web\n", r.Draft, auditTime(r.PostedAt))
+		} else {
+			fmt.Fprintf(w, "Reply #%d, posted %s as Discord message %s\n", r.Draft, auditTime(r.PostedAt), r.DiscordMessageID)
+		}
 		fmt.Fprintf(w, "  Answers: %s in #%s, %s\n", r.TargetAuthor, r.TargetChannel, r.Target)
 		if r.FollowUpOf != nil {
 			fmt.Fprintf(w, "  Follow-up of: reply #%d\n", *r.FollowUpOf)

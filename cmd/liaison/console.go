@@ -169,6 +169,7 @@ func openConsole(ctx context.Context, cfg *config.Config, dbPath string, clock *
 		Out:      out,
 		Logger:   logger,
 		Run:      run,
+		Watch:    capabilities.Watch.Ingest,
 	})
 	dispatcher := &jobs.Dispatcher{
 		Store: db,

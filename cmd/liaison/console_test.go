@@ -86,6 +86,8 @@ func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
 		"    New members: 1 (+1, new)\n",
 		"    Discussions started: 1 (+1, new)\n", // the forum post
 		"line " + strconv.Itoa(badLine) + ": name the channel after discord, with its #",
+		"[web hn] w1 jdoe: Show HN: we moved our docs to Acme Cloud <https://news.ycombinator.com/item?id=42>\n[slack #marketing]",
+		"liaison: Web mention #1 on hn by jdoe\n    > Show HN: we moved our docs to Acme Cloud\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the tour's output lacks %q:\n%s", want, out)

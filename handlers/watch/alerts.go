@@ -1,0 +1,228 @@
+package watch
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/store"
+	botwatch "github.com/liaison-bot/liaison/bot/watch"
+)
+
+// Alerts: a negative mention, or one with an alert_on word, is posted to
+// watch.alerts pinging whoever is on call (and nobody else), with its
+// deadline, respond_within of business hours away. Unclaimed by then, it is
+// escalated; claimed but unanswered, its claimer is reminded. More than
+// watch.burst alerts in 15 minutes on one query collapse into one spike
+// message, edited as more arrive.
+
+// raiseAlert makes m an alert, in tx: its own message, or a place in the
+// query's spike. m is saved by the caller.
+func (w *Watch) raiseAlert(ctx context.Context, tx *store.Tx, m *store.Mention, why string) error {
+	wc := w.cfg.Watch
+	if wc.Alerts.ID == "" {
+		return nil // no alerts channel: mentions only
+	}
+	now := w.clock.Now()
+	due := w.cfg.BusinessHours.Deadline(now, wc.RespondWithin, w.cfg.Location)
+	m.AlertDue, m.AlertWhy = &due, why
+	recent, err := tx.RecentAlerts(ctx, m.Query, now.Add(-spikeWindow))
+	if err != nil {
+		return err
+	}
+	if recent+1 > wc.Burst {
+		return w.spike(ctx, tx, m, recent+1)
+	}
+	m.AlertState, m.AlertKey = store.AlertOpen, alertKey(m.ID)
+	people, group := w.cfg.OnDuty(now)
+	p := w.alertPost(m, w.notify(people, group))
+	_, err = tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: m.AlertKey, Platform: bot.PlatformSlack, Kind: bot.KindPost, Payload: bot.Payload(p)})
+	return err
+}
+
+// notify returns the Slack ids an alert pings: the on-duty people's, or
+// the on-call user group.
+func (w *Watch) notify(people []string, group string) []string {
+	var ids []string
+	for _, name := range people {
+		if p, ok := w.cfg.Person(name); ok && p.Slack != "" {
+			ids = append(ids, p.Slack)
+		}
+	}
+	if group != "" {
+		ids = append(ids, group)
+	}
+	return ids
+}
+
+// onCallLabel names who is on call, for the alert's text.
+func (w *Watch) onCallLabel(people []string, group string) string {
+	if group != "" {
+		return w.cfg.GroupLabel(group)
+	}
+	if len(people) == 0 {
+		return "nobody (set watch.on_call)"
+	}
+	return strings.Join(people, ", ")
+}
+
+// alertPost renders m's alert. notify is who it pings (nobody on edits).
+func (w *Watch) alertPost(m *store.Mention, notify []string) bot.Post {
+	why := m.AlertWhy
+	p := bot.Post{ChannelID: w.cfg.Watch.Alerts.ID, Notify: notify,
+		Title: fmt.Sprintf("Alert on %s: mention #%d on %s by %s", m.Query, m.ID, m.Source, cmp.Or(m.Author, "someone")),
+		Quote: strings.TrimSpace(m.Title + "\n" + m.Excerpt)}
+	people, group := w.cfg.OnDuty(m.CreatedAt)
+	if m.AnsweredAt == nil && m.AlertDue != nil {
+		p.Text = fmt.Sprintf("On call: %s. Answer by %s (%s of business hours).", w.onCallLabel(people, group),
+			m.AlertDue.In(w.cfg.Location).Format("Mon 2 Jan 15:04"), bot.FormatDuration(w.cfg.Watch.RespondWithin))
+	}
+	p.Fields = []bot.Field{{Name: "Why", Value: why}, {Name: "Status", Value: mentionStatus(m)}}
+	p.Link = &bot.Link{URL: m.URL, Label: "Open on " + cmp.Or(botwatch.Host(m.URL), m.Source)}
+	if m.AnsweredAt == nil && m.Status != store.MentionNotAboutUs {
+		id := strconv.FormatInt(m.ID, 10)
+		if m.ClaimedAt == nil {
+			p.Buttons = append(p.Buttons, bot.Button{ActionID: actClaim, Label: "Claim", Value: id, Style: "primary"})
+		}
+		p.Buttons = append(p.Buttons, bot.Button{ActionID: actAnswered, Label: "Answered", Value: id},
+			bot.Button{ActionID: actDraft, Label: "Draft reply", Value: id})
+	}
+	return p
+}
+
+// spike puts m in its query's spike message: the first alert past the
+// burst opens it (taking in the window's earlier alerts), later ones edit
+// it with the new count and top 3.
+func (w *Watch) spike(ctx context.Context, tx *store.Tx, m *store.Mention, count int) error {
+	now := w.clock.Now()
+	since := now.Add(-spikeWindow)
+	s, err := tx.OpenSpike(ctx, m.Query, since)
+	if err != nil {
+		return err
+	}
+	first := s == nil
+	if first {
+		s = &store.Spike{Query: m.Query, StartedAt: now, LastAt: now, Alerts: count}
+		if err := tx.CreateSpike(ctx, s); err != nil {
+			return err
+		}
+		s.OutboxKey = "watch:spike:" + strconv.FormatInt(s.ID, 10)
+		if err := tx.JoinSpike(ctx, s.ID, m.Query, since); err != nil {
+			return err
+		}
+	} else {
+		s.Alerts++
+		s.Edits++
+		s.LastAt = now
+	}
+	m.AlertState, m.SpikeID = store.AlertSpiked, &s.ID
+	if err := tx.SaveMention(ctx, now, m); err != nil {
+		return err
+	}
+	if err := tx.SaveSpike(ctx, s); err != nil {
+		return err
+	}
+	top, err := tx.SpikeAlerts(ctx, s.ID, 3)
+	if err != nil {
+		return err
+	}
+	p := bot.Post{ChannelID: w.cfg.Watch.Alerts.ID,
+		Title: fmt.Sprintf("Spike on %s: %d alerts since %s", s.Query, s.Alerts, s.StartedAt.Add(-spikeWindow).In(w.cfg.Location).Format("15:04")),
+		Text:  fmt.Sprintf("More than %d alerts in 15 minutes: they are collected here instead of one message each. The most negative:", w.cfg.Watch.Burst)}
+	for _, t := range top {
+		p.Sections = append(p.Sections, bot.Section{Title: fmt.Sprintf("#%d on %s by %s", t.ID, t.Source, cmp.Or(t.Author, "someone")),
+			Lines: []bot.Line{{Text: bot.OneLine(cmp.Or(t.Title, t.Excerpt), 200), URL: t.URL}}})
+	}
+	msg := &bot.OutboxMessage{Platform: bot.PlatformSlack, Payload: bot.Payload(p)}
+	if first {
+		people, group := w.cfg.OnDuty(now)
+		p.Notify = w.notify(people, group)
+		msg.Key, msg.Kind, msg.Payload = s.OutboxKey, bot.KindPost, bot.Payload(p)
+	} else {
+		msg.Key, msg.Kind, msg.ParentKey = fmt.Sprintf("%s:edit:%d", s.OutboxKey, s.Edits), bot.KindUpdate, s.OutboxKey
+	}
+	_, err = tx.Enqueue(ctx, now, msg)
+	return err
+}
+
+// FollowUpAlerts escalates the alerts nobody claimed within respond_within
+// (business hours) and reminds the claimers of those still unanswered:
+// each once, keyed in the outbox. A job, every minute; it returns how many
+// messages it sent.
+func (w *Watch) FollowUpAlerts(ctx context.Context, now time.Time) (int, error) {
+	if !w.cfg.Watch.Enabled {
+		return 0, nil
+	}
+	due, err := w.db.PendingAlerts(ctx, now, 500)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, d := range due {
+		err := w.db.InTx(ctx, func(tx *store.Tx) error {
+			m, err := tx.Mention(ctx, d.ID)
+			if err != nil {
+				return err
+			}
+			if m.AnsweredAt != nil || m.AlertDue == nil || now.Before(*m.AlertDue) {
+				return nil
+			}
+			switch {
+			case m.ClaimedAt == nil && m.EscalatedAt == nil:
+				if err := w.escalate(ctx, tx, m, now); err != nil {
+					return err
+				}
+			case m.ClaimedAt != nil && m.RemindedAt == nil:
+				if err := w.remind(ctx, tx, m, now); err != nil {
+					return err
+				}
+			default:
+				return nil
+			}
+			sent++
+			return tx.SaveMention(ctx, now, m)
+		})
+		if err != nil {
+			return sent, fmt.Errorf("follow up alert %d: %w", d.ID, err)
+		}
+	}
+	return sent, nil
+}
+
+func (w *Watch) escalate(ctx context.Context, tx *store.Tx, m *store.Mention, now time.Time) error {
+	to := cmp.Or(w.cfg.Watch.EscalateTo.ID, w.cfg.Watch.Alerts.ID)
+	id := strconv.FormatInt(m.ID, 10)
+	p := bot.Post{ChannelID: to,
+		Title: fmt.Sprintf("Alert on %s still unclaimed after %s of business hours: mention #%d on %s by %s", m.Query,
+			bot.FormatDuration(w.cfg.Watch.RespondWithin), m.ID, m.Source, cmp.Or(m.Author, "someone")),
+		Quote:   strings.TrimSpace(m.Title + "\n" + m.Excerpt),
+		Link:    &bot.Link{URL: m.URL, Label: "Open on " + cmp.Or(botwatch.Host(m.URL), m.Source)},
+		Buttons: []bot.Button{{ActionID: actClaim, Label: "Claim", Value: id, Style: "primary"}, {ActionID: actAnswered, Label: "Answered", Value: id}}}
+	t := now.UTC()
+	m.EscalatedAt, m.AlertState = &t, store.AlertEscalated
+	_, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: "watch:escalate:" + id, Platform: bot.PlatformSlack, Kind: bot.KindPost, Payload: bot.Payload(p)})
+	return err
+}
+
+func (w *Watch) remind(ctx context.Context, tx *store.Tx, m *store.Mention, now time.Time) error {
+	id := strconv.FormatInt(m.ID, 10)
+	p := bot.Post{ChannelID: w.cfg.Watch.Alerts.ID,
+		Text: fmt.Sprintf("%s, you claimed alert #%d on %s: it still has no answer. Click Answered, with the link, once you have replied.",
+			m.ClaimedBy, m.ID, m.Query),
+		Buttons: []bot.Button{{ActionID: actAnswered, Label: "Answered", Value: id, Style: "primary"}}}
+	if strings.HasPrefix(m.ClaimedByID, "U") || strings.HasPrefix(m.ClaimedByID, "W") {
+		p.Notify = []string{m.ClaimedByID}
+	}
+	msg := &bot.OutboxMessage{Key: "watch:remind:" + id, Platform: bot.PlatformSlack, Kind: bot.KindPost, Payload: bot.Payload(p)}
+	if m.AlertKey != "" {
+		msg.ParentKey = m.AlertKey
+	}
+	t := now.UTC()
+	m.RemindedAt = &t
+	_, err := tx.Enqueue(ctx, now, msg)
+	return err
+}
