@@ -124,6 +124,13 @@ func (a *App) Open(ctx context.Context) (err error) {
 
 	a.Scheduler = &jobs.Scheduler{Leases: a.DB, Clock: a.Clock, Holder: a.Dispatcher.Owner, Logger: a.Logger.With("job", "scheduler")}
 	addJobs(a.Scheduler, a.Router)
+	poll, watching, err := watchPoller(a.DB, a.Config, a.Clock, a.Env.Watch, capabilities.Watch.Ingest, a.Logger)
+	if err != nil {
+		return err
+	}
+	if watching {
+		a.Scheduler.Add(poll)
+	}
 	// Only the service prunes: the console keeps its run numbers there.
 	a.Scheduler.Add(jobs.PruneInbound(a.DB, a.Logger.With("job", "prune-inbound")))
 	a.Scheduler.Add(jobs.CompactOutbox(a.DB, a.Logger.With("job", "compact-outbox")))

@@ -26,6 +26,10 @@ type Env struct {
 	DiscordAppID     string // DISCORD_APP_ID
 	DiscordPublicKey string // DISCORD_PUBLIC_KEY (HTTP interactions)
 	DiscordAPIURL    string // LIAISON_DISCORD_API_URL (tests, staging)
+
+	// Watch is how the watch's sources read their environment:
+	// LIAISON_WATCH_<SOURCE>_URL overrides and the sources' credentials.
+	Watch func(string) string
 }
 
 // envHelp documents the variables for --help texts.
@@ -45,6 +49,15 @@ const envHelp = `Environment:
   DISCORD_PUBLIC_KEY     enables POST /discord/interactions (Ed25519-verified)
   LIAISON_SLACK_API_URL  Slack Web API base URL, for tests and staging
   LIAISON_DISCORD_API_URL Discord REST base URL, for tests and staging
+  REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET
+                         the watch reads Reddit through OAuth (100 requests/min
+                         instead of 10) when both are set
+  STACKEXCHANGE_KEY      raises Stack Exchange's quota from 300 to 10,000 a day
+  GITHUB_TOKEN           lets the watch search GitHub issues and discussions
+  MASTODON_ACCESS_TOKEN  lets the watch use Mastodon's full-text search
+  LIAISON_WATCH_<SOURCE>_URL
+                         a watch source's base URL (FEEDS, HN, REDDIT, MASTODON,
+                         STACKEXCHANGE, GITHUB), for tests and proxies
 `
 
 func readEnv(getenv func(string) string) Env {
@@ -61,6 +74,7 @@ func readEnv(getenv func(string) string) Env {
 		DiscordAppID:       getenv("DISCORD_APP_ID"),
 		DiscordPublicKey:   getenv("DISCORD_PUBLIC_KEY"),
 		DiscordAPIURL:      getenv("LIAISON_DISCORD_API_URL"),
+		Watch:              getenv,
 	}
 }
 
