@@ -86,6 +86,10 @@ type MessageDeleted struct {
 	Delivery
 	Place
 	ID string
+	// DeletedBy and DeletedOf are what Discord's audit log says, when it
+	// says: a moderator (DeletedBy) deleted a message of DeletedOf in this
+	// channel just now. Authors deleting their own messages are not logged.
+	DeletedBy, DeletedOf string
 }
 
 // ThreadClosed reports a thread archived or locked: nobody replies in it

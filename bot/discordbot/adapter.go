@@ -21,7 +21,8 @@ import (
 // Intents are the gateway intents Liaison identifies with: guilds (channels
 // and roles for the state), guild messages and their content, reactions,
 // guild members (joins and leaves; privileged), guild moderation (bans and
-// audit-log entries) and AutoMod executions. GUILD_MEMBERS and
+// audit-log entries), AutoMod executions, direct messages (modmail) and
+// invites (which one a newcomer used). GUILD_MEMBERS and
 // MESSAGE_CONTENT must be enabled for the application in Discord's developer
 // portal.
 const Intents = discordgo.IntentGuilds |
@@ -30,7 +31,9 @@ const Intents = discordgo.IntentGuilds |
 	discordgo.IntentGuildMessages |
 	discordgo.IntentGuildMessageReactions |
 	discordgo.IntentMessageContent |
-	discordgo.IntentAutoModerationExecution
+	discordgo.IntentAutoModerationExecution |
+	discordgo.IntentDirectMessages |
+	discordgo.IntentGuildInvites
 
 // Defaults of Options.
 const (
@@ -90,6 +93,10 @@ type Options struct {
 	// Workers is the number of event workers; events of one channel always
 	// go to the same worker, in order. Default 8.
 	Workers int
+	// RequestMembers asks for every member of each configured server once
+	// per session (delivered as bot.MembersChunk events), for the member
+	// facts the server logs keep.
+	RequestMembers bool
 }
 
 // Adapter is Liaison's Discord adapter: one gateway session, the HTTP
@@ -179,6 +186,7 @@ func New(opts Options) (*Adapter, error) {
 	a.sender = &Sender{session: s, clock: opts.Clock, blocked: map[string]time.Time{}}
 	s.AddHandler(a.onEvent)
 	s.AddHandler(a.onModeration)
+	s.AddHandler(a.onServerLog)
 	s.AddHandler(a.onConnect)
 	return a, nil
 }

@@ -63,7 +63,7 @@ func (a *Adapter) onEvent(_ *discordgo.Session, e *discordgo.Event) {
 				Place:    a.place(ev.GuildID, ev.ChannelID),
 				ID:       ev.ID,
 			}
-			a.enqueue(ev.ChannelID, "message_delete", d)
+			a.onDelete(ev.ChannelID, d)
 		}
 	case *discordgo.MessageReactionAdd:
 		if ev.MessageReaction != nil {
@@ -142,8 +142,12 @@ func (a *Adapter) onReady(r *discordgo.Ready) {
 // handler and tells the catch-up whether it was committed or lost, which
 // moves or holds the channel's cursor.
 func (a *Adapter) onMessage(m *discordgo.Message) {
-	if m.GuildID == "" || !a.inGuild(m.GuildID) {
-		return // direct messages are not Liaison's business
+	if m.GuildID == "" {
+		a.onDirectMessage(m)
+		return
+	}
+	if !a.inGuild(m.GuildID) {
+		return
 	}
 	a.catchup.seen(m.ChannelID, m.ID)
 	if !a.intake(m) {
