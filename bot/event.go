@@ -125,6 +125,10 @@ type MemberChange struct {
 	ScopeID string
 	User    User
 	Left    bool
+	// Invites are the server's invites with their use counts read as the
+	// member joined (the one whose count went up is the one they used);
+	// nil when Liaison did not or could not read them.
+	Invites []Invite
 }
 
 // GuildCount is a server's member count as the platform reports it (Discord

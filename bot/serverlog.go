@@ -90,3 +90,11 @@ type Invite struct {
 	Uses      int
 	InviterID string
 }
+
+// InviteCounts is a server's invites with their use counts, read when a
+// gateway session starts: the baseline the next join is compared with.
+type InviteCounts struct {
+	Delivery
+	ScopeID string
+	Invites []Invite
+}

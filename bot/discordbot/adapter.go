@@ -97,6 +97,9 @@ type Options struct {
 	// per session (delivered as bot.MembersChunk events), for the member
 	// facts the server logs keep.
 	RequestMembers bool
+	// ReadInvites reads the server's invites when someone joins (it needs
+	// Manage Server), so the join log can say which invite they used.
+	ReadInvites bool
 }
 
 // Adapter is Liaison's Discord adapter: one gateway session, the HTTP

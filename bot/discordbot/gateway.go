@@ -343,6 +343,10 @@ func (a *Adapter) onMember(m *discordgo.Member, left bool, seq int64) {
 			at = a.clock.Now()
 		}
 		ev.Delivery = bot.Delivery{At: at, Keys: []bot.InboundKey{{Kind: KeyMember, Key: fmt.Sprintf("%s:%s:join:%d", m.GuildID, m.User.ID, at.UnixMicro())}}}
+		if a.opts.ReadInvites {
+			a.enqueueJoin(ev)
+			return
+		}
 	}
 	a.enqueue(m.GuildID, "member", ev)
 }

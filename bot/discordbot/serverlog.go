@@ -22,6 +22,7 @@ const (
 	KeyMembersChunk = "discord_members_chunk" // <guild>:<session>:<chunk index>
 	KeyBulkDelete   = "discord_bulk_delete"   // <channel>:<first id>:<count>
 	KeyServerChange = "discord_server_change" // <audit-log entry id>
+	KeyInvites      = "discord_invites"       // <guild>:<session>
 )
 
 // onServerLog converts the events only the server logs use.
@@ -32,17 +33,33 @@ func (a *Adapter) onServerLog(_ *discordgo.Session, e *discordgo.Event) {
 	a.mu.Unlock()
 	switch ev := e.Struct.(type) {
 	case *discordgo.GuildCreate:
-		if ev.Guild == nil || !a.inGuild(ev.ID) || !a.opts.RequestMembers {
+		if ev.Guild == nil || !a.inGuild(ev.ID) {
 			return
 		}
-		// Once per session: the member list, so the facts of members who
-		// changed while Liaison was away are brought up to date.
 		id := ev.ID
-		a.goTask(func(context.Context) {
-			if err := a.session.RequestGuildMembers(id, "", 0, "", false); err != nil {
-				a.log.Warn("discord: asking for the member list", "guild", id, "err", err)
-			}
-		})
+		if a.opts.RequestMembers {
+			// Once per session: the member list, so the facts of members
+			// who changed while Liaison was away are brought up to date.
+			a.goTask(func(context.Context) {
+				if err := a.session.RequestGuildMembers(id, "", 0, "", false); err != nil {
+					a.log.Warn("discord: asking for the member list", "guild", id, "err", err)
+				}
+			})
+		}
+		if a.opts.ReadInvites {
+			// The invites' use counts, for the next join to be compared with.
+			a.enqueueTask(id, "invites", func(ctx context.Context) {
+				rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+				invs, err := a.Invites(rctx, id)
+				cancel()
+				if err != nil {
+					a.log.Warn("discord: Liaison cannot read the server's invites, so the join log will not say which one a member used (give it Manage Server)", "guild", id, "err", err)
+					return
+				}
+				a.deliver(ctx, "invites", &bot.InviteCounts{ScopeID: id, Invites: invs,
+					Delivery: bot.Delivery{At: a.clock.Now(), Keys: []bot.InboundKey{{Kind: KeyInvites, Key: fmt.Sprintf("%s:%s", id, session)}}}})
+			})
+		}
 	case *discordgo.GuildMembersChunk:
 		if !a.inGuild(ev.GuildID) {
 			return
@@ -262,4 +279,40 @@ func (s *Sender) dm(ctx context.Context, m *bot.OutboxMessage) (bot.SendResult, 
 		return bot.SendResult{}, s.explain(ctx, err, "post", ch.ID)
 	}
 	return decodeSent(raw, ch.ID)
+}
+
+// enqueueJoin delivers a join with the server's invites read first, on the
+// server's worker, so joins and leaves stay in order.
+func (a *Adapter) enqueueJoin(ev *bot.MemberChange) {
+	a.enqueueTask(ev.ScopeID, "member", func(ctx context.Context) {
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		invs, err := a.Invites(rctx, ev.ScopeID)
+		cancel()
+		if err != nil {
+			a.log.Debug("discord: reading invites for a join", "guild", ev.ScopeID, "err", err)
+		} else {
+			ev.Invites = invs
+			if ev.Invites == nil {
+				ev.Invites = []bot.Invite{}
+			}
+		}
+		a.deliver(ctx, "member", ev)
+	})
+}
+
+// RoleNames returns the names of a server's roles by id, as the gateway
+// state knows them (no request).
+func (a *Adapter) RoleNames(guildID string) map[string]string {
+	out := map[string]string{}
+	st := a.session.State
+	g, err := st.Guild(guildID)
+	if err != nil {
+		return out
+	}
+	st.RLock()
+	defer st.RUnlock()
+	for _, r := range g.Roles {
+		out[r.ID] = r.Name
+	}
+	return out
 }

@@ -170,6 +170,7 @@ func (m *Moderation) Register(r registrar) {
 		return
 	}
 	r.OnEvent(m.event)
+	m.registerServerLogs(r)
 	r.OnAction("mod.menu", "", m.action)
 	r.OnAction("mod.fbwarn", needs[bot.ActionWarn], m.action)
 	r.OnAction("mod.fbtimeout", needs[bot.ActionTimeout], m.action)
