@@ -135,3 +135,12 @@ func (tx *Tx) CountTickets(ctx context.Context, userID string) (int, error) {
 	}
 	return n, nil
 }
+
+// CountCases returns how many cases a member has in a server.
+func (tx *Tx) CountCases(ctx context.Context, guildID, targetID string) (int, error) {
+	var n int
+	if err := tx.tx.GetContext(ctx, &n, tx.rebind(`SELECT COUNT(*) FROM mod_cases WHERE guild_id = ? AND target_id = ?`), guildID, targetID); err != nil {
+		return 0, fmt.Errorf("count cases of %s in %s: %w", targetID, guildID, err)
+	}
+	return n, nil
+}

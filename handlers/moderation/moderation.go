@@ -75,6 +75,7 @@ type registrar interface {
 	OnCommand(name, action string, run func(ctx context.Context, c *bot.Command) (*bot.Reply, error))
 	OnSubcommand(name, usage, summary string, needs bot.Needs, run func(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error))
 	OnAction(id, action string, run func(ctx context.Context, a *bot.Action) (*bot.Reply, error))
+	OnForm(id, action string, run func(ctx context.Context, s *bot.Submission) (*bot.Reply, error))
 	AddDiscordCommand(spec bot.CommandSpec)
 	AddJob(j jobs.Job)
 }
@@ -171,6 +172,7 @@ func (m *Moderation) Register(r registrar) {
 	}
 	r.OnEvent(m.event)
 	m.registerServerLogs(r)
+	m.registerModmail(r)
 	r.OnAction("mod.menu", "", m.action)
 	r.OnAction("mod.fbwarn", needs[bot.ActionWarn], m.action)
 	r.OnAction("mod.fbtimeout", needs[bot.ActionTimeout], m.action)

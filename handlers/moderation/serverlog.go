@@ -39,14 +39,18 @@ type roleNamer interface {
 // logsOn reports whether any server log kind is configured.
 func (m *Moderation) logsOn() bool { return m.cfg.Moderation.Enabled && m.cfg.Moderation.Logs.Any() }
 
-// registerServerLogs adds the server logs' event handler and the job that
-// prunes the message cache.
+// registerServerLogs adds the server logs' event handler (which keeps the
+// member facts modmail also reads) and the job that prunes the message
+// cache.
 func (m *Moderation) registerServerLogs(r registrar) {
-	if !m.logsOn() {
+	if !m.logsOn() && !m.modmailOn() {
 		return
 	}
+	// Member facts serve modmail too ("member since …").
 	r.OnEvent(m.serverLogEvent)
-	r.AddJob(jobs.Job{Name: "prune-message-cache", Every: time.Hour, Run: m.PruneMessageCache})
+	if m.logsOn() {
+		r.AddJob(jobs.Job{Name: "prune-message-cache", Every: time.Hour, Run: m.PruneMessageCache})
+	}
 }
 
 // PruneMessageCache forgets message texts older than MessageCacheAge and

@@ -103,6 +103,7 @@ type gateway struct {
 	wg       sync.WaitGroup
 
 	identifies, resumes, invalids, heartbeats int
+	memberRequests                            int
 	identifyLog                               []Identify
 }
 

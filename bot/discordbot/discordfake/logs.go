@@ -233,6 +233,7 @@ func (s *Server) requestMembers(c *gwConn, raw json.RawMessage) {
 	if sess == nil {
 		return
 	}
+	s.gw.memberRequests++
 	if sess.intents&IntentGuildMembers == 0 {
 		c.closeWith(4014, "Disallowed intent(s).")
 		return
@@ -261,4 +262,11 @@ func (s *Server) requestMembers(c *gwConn, raw json.RawMessage) {
 		}
 	}
 	go s.signal()
+}
+
+// MemberRequests is the number of REQUEST_GUILD_MEMBERS received.
+func (s *Server) MemberRequests() int {
+	s.gw.mu.Lock()
+	defer s.gw.mu.Unlock()
+	return s.gw.memberRequests
 }
