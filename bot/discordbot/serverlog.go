@@ -316,3 +316,48 @@ func (a *Adapter) RoleNames(guildID string) map[string]string {
 	}
 	return out
 }
+
+// Permissions Liaison needs in a log channel.
+var logChannelPerms = []struct {
+	bit   int64
+	name  string
+	files bool
+}{{discordgo.PermissionViewChannel, "View Channel", false}, {discordgo.PermissionSendMessages, "Send Messages", false},
+	{discordgo.PermissionAttachFiles, "Attach Files", true}}
+
+// MissingPostPermissions reads (REST) what Liaison lacks to post in a
+// channel, and to attach files there when files is set: the permissions'
+// names, none when it can.
+func (a *Adapter) MissingPostPermissions(ctx context.Context, channelID string, files bool) ([]string, error) {
+	ch, err := a.session.Channel(channelID, discordgo.WithContext(ctx))
+	if err != nil {
+		if restCode(err) == discordgo.ErrCodeUnknownChannel || restCode(err) == discordgo.ErrCodeMissingAccess {
+			return []string{"View Channel (Discord does not show Liaison the channel)"}, nil
+		}
+		return nil, fmt.Errorf("read channel %s: %w", channelID, err)
+	}
+	g, err := a.session.Guild(ch.GuildID, discordgo.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("read server %s: %w", ch.GuildID, err)
+	}
+	self := a.self()
+	if self == "" {
+		me, err := a.session.User("@me", discordgo.WithContext(ctx))
+		if err != nil {
+			return nil, fmt.Errorf("read Liaison's own user: %w", err)
+		}
+		self = me.ID
+	}
+	m, err := a.session.GuildMember(ch.GuildID, self, discordgo.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("read Liaison's membership of %s: %w", ch.GuildID, err)
+	}
+	perms := ChannelPermissions(g, m, ch)
+	var missing []string
+	for _, p := range logChannelPerms {
+		if perms&p.bit == 0 && (files || !p.files) {
+			missing = append(missing, p.name)
+		}
+	}
+	return missing, nil
+}

@@ -190,3 +190,40 @@ func testLogger() *slog.Logger {
 	}
 	return slog.New(slog.DiscardHandler)
 }
+
+func TestALogChannelLiaisonCannotPostInIsReportedOnceAtStart(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			w := newSLWorld(t)
+			// @everyone may not write in #mod-log, and Liaison's role has no
+			// overwrite giving it back.
+			w.discord.AddChannel(mdGuild, discordfake.Channel{ID: mdModLog, Name: "mod-log",
+				PermissionOverwrites: []discordfake.Overwrite{{ID: mdGuild, Deny: 1 << 11}}})
+			url := storetest.URL(t, dialect)
+			a := w.start(t, url)
+			want := "Liaison cannot post in Discord #mod-log, where the edits, deletes, joins, leaves, members, server logs go: it lacks Send Messages, Attach Files there."
+			count := func() int {
+				n := 0
+				for _, m := range w.slack.Messages("C01MODLOG") {
+					if strings.Contains(string(m.Blocks), want) {
+						n++
+					}
+				}
+				return n
+			}
+			w.clock.Advance(2 * time.Second)
+			w.waitSlack(t, "the notice", func() bool { return count() == 1 })
+			// Later ticks and a restart the same day say nothing more.
+			w.clock.Advance(2 * time.Minute)
+			a.stop()
+			w.start(t, url)
+			w.clock.Advance(2 * time.Minute)
+			time.Sleep(1500 * time.Millisecond)
+			if n := count(); n != 1 {
+				t.Errorf("the notice was posted %d times, want once", n)
+			}
+		})
+	}
+}

@@ -50,6 +50,7 @@ func (m *Moderation) registerServerLogs(r registrar) {
 	r.OnEvent(m.serverLogEvent)
 	if m.logsOn() {
 		r.AddJob(jobs.Job{Name: "prune-message-cache", Every: time.Hour, Run: m.PruneMessageCache})
+		r.AddJob(m.logCheckJob())
 	}
 }
 
@@ -544,4 +545,82 @@ func snowflakeTime(id string, def time.Time) time.Time {
 		return def
 	}
 	return time.UnixMilli(int64(n>>22) + 1420070400000).UTC()
+}
+
+// postChecker is implemented by the Discord adapter: what Liaison lacks to
+// post (and attach files) in a channel.
+type postChecker interface {
+	MissingPostPermissions(ctx context.Context, channelID string, files bool) ([]string, error)
+}
+
+// logCheckJob checks, once per process start (retried every minute until
+// Discord answers), that Liaison can post in every Discord log channel.
+// Each channel it cannot post in is reported once: a log line, and a
+// notice in the Slack mod log (or the first Slack log channel), keyed by
+// channel and day so replicas and restarts do not repeat it.
+func (m *Moderation) logCheckJob() jobs.Job {
+	done := false
+	return jobs.Job{Name: "log-channel-check", Every: time.Minute, Run: func(ctx context.Context, now time.Time) (int, error) {
+		if done {
+			return 0, nil
+		}
+		pc, ok := m.guilds.(postChecker)
+		if !ok {
+			return 0, nil // Discord is off
+		}
+		n, err := m.checkLogChannels(ctx, pc, now)
+		if err == nil {
+			done = true
+		}
+		return n, err
+	}}
+}
+
+func (m *Moderation) checkLogChannels(ctx context.Context, pc postChecker, now time.Time) (int, error) {
+	logs := m.cfg.Moderation.Logs
+	var slackTo string
+	if s := m.cfg.Moderation.ModLog.Slack; s.ID != "" {
+		slackTo = s.ID
+	}
+	kindsOf := map[string][]string{}
+	for _, k := range []string{config.LogEdits, config.LogDeletes, config.LogJoins, config.LogLeaves, config.LogMembers, config.LogServer} {
+		for _, r := range logs.To(k) {
+			if r.Platform == bot.PlatformSlack && slackTo == "" {
+				slackTo = r.ID
+			}
+			if r.Platform == bot.PlatformDiscord {
+				kindsOf[r.ID] = append(kindsOf[r.ID], k)
+			}
+		}
+	}
+	n := 0
+	for _, r := range logs.All() {
+		if r.Platform != bot.PlatformDiscord {
+			continue
+		}
+		kinds := kindsOf[r.ID]
+		missing, err := pc.MissingPostPermissions(ctx, r.ID, slices.Contains(kinds, config.LogDeletes))
+		if err != nil {
+			return n, fmt.Errorf("check the log channel %s: %w", r, err)
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		n++
+		m.logger.Warn("Liaison cannot post in a log channel: those logs are lost until it can", "channel", r.String(), "logs", strings.Join(kinds, ", "), "missing", strings.Join(missing, ", "))
+		if slackTo == "" {
+			continue
+		}
+		text := fmt.Sprintf("⚠️ Liaison cannot post in Discord #%s, where the %s logs go: it lacks %s there. Give its role these permissions in the channel's settings; until then those entries are lost.",
+			r.Name, strings.Join(kinds, ", "), strings.Join(missing, ", "))
+		err = m.db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprintf("logcheck:%s:%s", r.ID, now.In(m.cfg.Location).Format("2006-01-02")),
+				Platform: bot.PlatformSlack, Kind: bot.KindPost, Payload: bot.Payload(bot.Post{ChannelID: slackTo, Text: text})})
+			return err
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
