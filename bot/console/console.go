@@ -260,6 +260,8 @@ func (c *Console) do(ctx context.Context, in *Input) error {
 		return c.post(ctx, in)
 	case VerbJoin:
 		return c.join(ctx, in)
+	case VerbDM:
+		return c.dm(ctx, in)
 	case VerbLeave:
 		return c.leave(ctx, in)
 	case VerbClick:

@@ -23,6 +23,7 @@ const (
 	VerbPost    = "post"    // a person opens a post in a Discord forum
 	VerbJoin    = "join"    // someone joins the Discord server
 	VerbLeave   = "leave"   // someone leaves the Discord server
+	VerbDM      = "dm"      // a member writes to Liaison in private (a Discord DM)
 	VerbClick   = "click"   // a person clicks a button
 	VerbMenu    = "menu"    // a person uses a message menu command
 	VerbSubmit  = "submit"  // a person sends the form opened for them
@@ -51,7 +52,7 @@ type Input struct {
 	Age      time.Duration // join: how old the newcomer's account is (0: not given)
 }
 
-var verbs = []string{"discord", "slack", "react", "unreact", "reply", "thread", "post", "click", "menu", "submit", "edit", "delete", "join", "leave", "clock", "help", "quit"}
+var verbs = []string{"discord", "slack", "react", "unreact", "reply", "thread", "post", "click", "menu", "submit", "edit", "delete", "join", "leave", "dm", "clock", "help", "quit"}
 
 var refPattern = regexp.MustCompile(`^[sd][1-9][0-9]*$`)
 
@@ -94,6 +95,12 @@ func Parse(line string) (*Input, error) {
 		return parsePost(rest)
 	case "join":
 		return parseJoin(rest)
+	case "dm":
+		person, text, err := personAndText(rest, "dm mallory: someone keeps messaging me")
+		if err != nil {
+			return nil, err
+		}
+		return &Input{Verb: VerbDM, Person: person, Text: text}, nil
 	case "leave":
 		t, err := args(rest, 1, "leave needs one person, like: leave eve")
 		if err != nil {

@@ -129,7 +129,7 @@ func (m *Moderation) openTicket(ctx context.Context, tx *store.Tx, u bot.User) (
 	if err != nil {
 		return nil, err
 	}
-	since := "member since unknown"
+	since := "join date unknown"
 	if facts != nil && !facts.JoinedAt.IsZero() {
 		since = "member since " + facts.JoinedAt.In(m.cfg.Location).Format("2 Jan 2006")
 	}

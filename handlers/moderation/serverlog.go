@@ -233,8 +233,6 @@ func (m *Moderation) logJoin(ctx context.Context, tx *store.Tx, e *bot.MemberCha
 		line += ", invite " + used[0]
 	case len(used) > 1:
 		p.Fields = append(p.Fields, bot.Field{Name: "Invite", Value: "one of " + strings.Join(used, ", ") + " (several were used at once)"})
-	case e.Invites == nil:
-		p.Context = "invite unknown: Liaison needs Manage Server to read invites"
 	}
 	if e.User.Bot {
 		p.Fields = append(p.Fields, bot.Field{Name: "Bot", Value: "yes"})
