@@ -83,7 +83,8 @@ type Modmail struct {
 	// SignWithName signs answers with the staff member's name; by default
 	// they are signed by the team.
 	SignWithName bool
-	// Approval sends answers through the approvals flow first.
+	// Approval would send answers through the approvals flow first; not
+	// available yet, so true is refused when the file is read.
 	Approval bool
 }
 
@@ -120,7 +121,12 @@ func (d *decoder) modmail(n *yaml.Node, path string, m *Modmail) {
 	d.fields(n, path, []field{
 		{name: "slack", required: "the Slack channel tickets open in, like slack: mod-log", decode: func(v *yaml.Node, p string) { d.slackRef(v, p, &m.Slack) }},
 		{name: "sign_with_name", decode: func(v *yaml.Node, p string) { m.SignWithName = d.boolean(v, p) }},
-		{name: "approval", decode: func(v *yaml.Node, p string) { m.Approval = d.boolean(v, p) }},
+		{name: "approval", decode: func(v *yaml.Node, p string) {
+			if m.Approval = d.boolean(v, p); m.Approval {
+				// Said plainly rather than ignored: answers would go out unapproved.
+				d.errorf(v, p, "answers through the approvals flow are not available yet: set approval: false (answers are attributed to the staff member in the ticket's thread and log)")
+			}
+		}},
 	})
 }
 

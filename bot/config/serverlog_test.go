@@ -47,6 +47,7 @@ func TestServerLogsBadInputSaysWhere(t *testing.T) {
 		{"  modmail: {sign_with_name: yes}\n", "missing: the Slack channel tickets open in"},
 		{"  modmail: {slack: mod-log, approval: maybe}\n", "expected true or false"},
 		{"  appeals_url: example.com\n", "is not a web link"},
+		{"  modmail: {slack: mod-log, approval: true}\n", "answers through the approvals flow are not available yet"},
 	} {
 		_, err := config.Parse("liaison.yaml", []byte(moderationWorld+"moderation:\n"+tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

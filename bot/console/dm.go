@@ -78,3 +78,17 @@ func (s *Sender) directMessage(m *bot.OutboxMessage) (bot.SendResult, error) {
 	c.emit(entry{platform: bot.PlatformDiscord, channel: msg.label, ref: msg.ref, author: liaison, lines: lines, pings: pings, buttons: d.Post.Buttons})
 	return bot.SendResult{PlatformID: msg.id, Channel: place.ChannelID}, nil
 }
+
+// notice prints a DM a moderation action sends first (a ban's reason and
+// appeal link). c.mu is held.
+func (s *Sender) notice(userID, text string) {
+	c := s.c
+	name := c.dir.userName(bot.PlatformDiscord, userID)
+	p := bot.Post{Text: text}
+	pings, _ := c.postPings(bot.PlatformDiscord, &p, nil)
+	msg := c.newMessage(dmPlace(userID), dmLabel(name))
+	msg.author = liaisonUser(bot.PlatformDiscord)
+	lines := postLines(p, s.userName)
+	msg.text = strings.Join(lines, "\n")
+	c.emit(entry{platform: bot.PlatformDiscord, channel: msg.label, ref: msg.ref, author: liaison, lines: lines, pings: pings})
+}

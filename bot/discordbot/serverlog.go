@@ -248,11 +248,16 @@ func (s *Sender) dm(ctx context.Context, m *bot.OutboxMessage) (bot.SendResult, 
 	if err := json.Unmarshal(m.Payload, &d); err != nil || d.UserID == "" {
 		return bot.SendResult{}, &bot.PermanentError{Err: fmt.Errorf("outbox %s: unreadable direct message", m.Key)}
 	}
+	return s.sendDM(ctx, m.Key, d.UserID, d.Post)
+}
+
+// sendDM sends p to a user's DM channel with the nonce of key.
+func (s *Sender) sendDM(ctx context.Context, key, userID string, p bot.Post) (bot.SendResult, error) {
 	ep := discordgo.EndpointUserChannels("@me")
-	raw, err := s.request(ctx, "POST", ep, map[string]string{"recipient_id": d.UserID}, ep)
+	raw, err := s.request(ctx, "POST", ep, map[string]string{"recipient_id": userID}, ep)
 	if err != nil {
 		if restCode(err) == discordgo.ErrCodeUnknownUser {
-			return bot.SendResult{}, &bot.PermanentError{Err: fmt.Errorf("Discord knows no user %s", d.UserID)}
+			return bot.SendResult{}, &bot.PermanentError{Err: fmt.Errorf("Discord knows no user %s", userID)}
 		}
 		return bot.SendResult{}, err
 	}
@@ -262,14 +267,13 @@ func (s *Sender) dm(ctx context.Context, m *bot.OutboxMessage) (bot.SendResult, 
 	if json.Unmarshal(raw, &ch) != nil || ch.ID == "" {
 		return bot.SendResult{}, fmt.Errorf("unreadable DM channel from Discord: %q", truncate(string(raw), 200))
 	}
-	p := d.Post
 	p.ChannelID = ch.ID
 	out := PostOutgoing(&p)
 	rows, err := buttonRows(p.Buttons)
 	if err != nil {
 		return bot.SendResult{}, &bot.PermanentError{Err: err}
 	}
-	body := postBody{Content: out.Content, Components: rows, AllowedMentions: out.AllowedMentions, Nonce: Nonce(m.Key), EnforceNonce: true}
+	body := postBody{Content: out.Content, Components: rows, AllowedMentions: out.AllowedMentions, Nonce: Nonce(key), EnforceNonce: true}
 	mep := discordgo.EndpointChannelMessages(ch.ID)
 	raw, err = s.request(ctx, "POST", mep, body, mep)
 	if err != nil {

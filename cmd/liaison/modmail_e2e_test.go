@@ -231,3 +231,43 @@ func TestAModmailTicketRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+func TestABanDMsTheAppealLinkBeforeTheBan(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			w := newMDWorld(t)
+			if err := os.WriteFile(w.config, []byte(mdConfig+"  appeals_url: https://acme.example/appeal\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			w.start(t, storetest.URL(t, dialect))
+			w.slash(t, mdDave, "ban", userOpt(mdMallory), strOpt("reason", "raid @everyone"), strOpt("duration", "7d"))
+			w.call(t, "PUT", "/guilds/"+mdGuild+"/bans/"+mdMallory)
+			dm := w.dmFromLiaison(t, mdMallory, 1)
+			for _, want := range []string{"You have been banned from the server.", "Reason: raid @\u200beveryone.", "The ban ends ", "you can appeal here: https://acme.example/appeal"} {
+				if !strings.Contains(dm.Content, want) {
+					t.Errorf("the ban DM %q lacks %q", dm.Content, want)
+				}
+			}
+			// The DM went before the ban: after it, Discord would refuse it.
+			var dmAt, banAt int
+			for i, c := range w.discord.Calls() {
+				if c.Method == "POST" && c.Path == "/channels/"+w.discord.DMChannel(mdMallory)+"/messages" && dmAt == 0 {
+					dmAt = i
+				}
+				if c.Method == "PUT" && c.Path == "/guilds/"+mdGuild+"/bans/"+mdMallory {
+					banAt = i
+				}
+			}
+			if dmAt == 0 || dmAt > banAt {
+				t.Errorf("the DM was call %d and the ban call %d: the DM must come first", dmAt, banAt)
+			}
+
+			// A member who does not accept DMs is banned all the same.
+			w.discord.BlockBot(mdAlice, true)
+			w.slash(t, mdDave, "ban", userOpt(mdAlice), strOpt("reason", "spam"))
+			w.wait(t, "alice banned", func() bool { _, ok := w.discord.Ban(mdGuild, mdAlice); return ok })
+		})
+	}
+}

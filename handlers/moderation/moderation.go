@@ -377,6 +377,7 @@ func (m *Moderation) enqueueAction(ctx context.Context, tx *store.Tx, c *bot.Cas
 		a.Op = bot.OpKick
 	case bot.ActionBan:
 		a.Op, a.DeleteMessageSeconds = bot.OpBan, req.deleteSecs
+		a.Notice = m.banNotice(c, req.subj != nil && req.subj.Target != nil)
 	case bot.ActionUnban:
 		a.Op = bot.OpUnban
 	case bot.ActionSlowmode:

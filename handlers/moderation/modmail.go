@@ -378,3 +378,28 @@ func (m *Moderation) ReportFailedDMs(ctx context.Context, _ time.Time) (int, err
 	}
 	return n, nil
 }
+
+// banNotice is the DM a banned member gets, just before the ban, when
+// moderation.appeals_url is set and they are on the server: a banned user
+// cannot DM Liaison (they share no server any more), so the appeal form is
+// how they are heard. "" when there is nothing to send.
+func (m *Moderation) banNotice(c *bot.Case, member bool) string {
+	appeal := m.cfg.Moderation.AppealsURL
+	if appeal == "" || !member {
+		return ""
+	}
+	server := "the server"
+	for _, g := range m.cfg.Discord.Guilds {
+		if g.ID == c.GuildID && g.Name != "" {
+			server = g.Name
+		}
+	}
+	text := "You have been banned from " + server + "."
+	if c.Reason != "" {
+		text += " Reason: " + strings.TrimSuffix(bot.OneLine(c.Reason, 300), ".") + "."
+	}
+	if !c.ExpiresAt.IsZero() {
+		text += " The ban ends " + when(c.ExpiresAt, m.cfg.Location) + "."
+	}
+	return text + " If you think this is a mistake, you can appeal here: " + appeal
+}
