@@ -43,11 +43,12 @@ const (
 
 // Limits that are not options.
 const (
-	maxInteractions = 32               // interactions answered at once from the gateway
-	queueDepth      = 256              // events waiting per worker before the gateway reader waits
-	eventTimeout    = time.Minute      // one event's handling
-	lateLimit       = 10 * time.Minute // a late interaction handler; Discord's token lives 15 minutes
-	drainGrace      = 10 * time.Second // queued events finish this long after shutdown begins
+	maxInteractions  = 32               // interactions answered at once from the gateway
+	maxDeleteLookups = 4                // deletions whose deleter is looked up at once; more are delivered without
+	queueDepth       = 256              // events waiting per worker before the gateway reader waits
+	eventTimeout     = time.Minute      // one event's handling
+	lateLimit        = 10 * time.Minute // a late interaction handler; Discord's token lives 15 minutes
+	drainGrace       = 10 * time.Second // queued events finish this long after shutdown begins
 )
 
 // Options configure an Adapter. Zero values select the defaults said on
@@ -100,6 +101,10 @@ type Options struct {
 	// ReadInvites reads the server's invites when someone joins (it needs
 	// Manage Server), so the join log can say which invite they used.
 	ReadInvites bool
+	// ReadDeleters asks the audit log who deleted each deleted message
+	// (bot.MessageDeleted.DeletedBy), for the deletion log; it needs View
+	// Audit Log.
+	ReadDeleters bool
 }
 
 // Adapter is Liaison's Discord adapter: one gateway session, the HTTP
@@ -118,6 +123,7 @@ type Adapter struct {
 	sender    *Sender
 	catchup   *catchup      // the watched channels' cursors and catch-ups
 	sem       chan struct{} // bounds gateway interactions in flight
+	lookups   chan struct{} // bounds audit-log lookups of deletions in flight
 
 	// life bounds work that outlives the request that started it (a late
 	// interaction answer, commands registered for a new session): it ends
@@ -157,6 +163,10 @@ func New(opts Options) (*Adapter, error) {
 		return nil, err
 	}
 	s.Identify.Intents = Intents
+	// Member facts live in the store (the server logs'); the process keeps
+	// only roles and channels, so the member list asked for at start does
+	// not grow its memory.
+	s.State.TrackMembers, s.State.TrackPresences = false, false
 	// Handlers run on the gateway reader, one event after another: the
 	// adapter hands them to its own ordered, bounded workers at once.
 	s.SyncEvents = true
@@ -164,7 +174,7 @@ func New(opts Options) (*Adapter, error) {
 	a := &Adapter{
 		opts: opts, session: s, handler: opts.Handler, clock: opts.Clock, log: opts.Logger,
 		guilds: map[string]bool{}, specs: map[string]bot.CommandSpec{},
-		sem: make(chan struct{}, maxInteractions), appID: opts.AppID,
+		sem: make(chan struct{}, maxInteractions), lookups: make(chan struct{}, maxDeleteLookups), appID: opts.AppID,
 	}
 	a.catchup = newCatchup(opts.CatchUp, opts.Guilds, s, a, opts.Clock, opts.Logger)
 	if opts.PublicKey != "" {

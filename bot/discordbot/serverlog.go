@@ -161,11 +161,25 @@ func auditValue(v any) string {
 // onDelete delivers a deleted message once the audit log has been asked
 // who deleted it, which takes a REST call or two: that is done aside, so
 // the channel's other events do not wait for it.
+// At most maxDeleteLookups run at once: past that (a wave of deletions),
+// deletions are delivered without their deleter rather than queue up.
 func (a *Adapter) onDelete(channelID string, d *bot.MessageDeleted) {
+	if !a.opts.ReadDeleters {
+		a.enqueue(channelID, "message_delete", d)
+		return
+	}
+	select {
+	case a.lookups <- struct{}{}:
+	default:
+		a.enqueue(channelID, "message_delete", d)
+		return
+	}
 	if !a.goTask(func(ctx context.Context) {
+		defer func() { <-a.lookups }()
 		d.DeletedBy, d.DeletedOf = a.deleter(ctx, d.ScopeID, channelID, d.At)
 		a.enqueue(channelID, "message_delete", d)
 	}) {
+		<-a.lookups
 		a.enqueue(channelID, "message_delete", d)
 	}
 }

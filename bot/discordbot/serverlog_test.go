@@ -15,7 +15,7 @@ import (
 
 func TestServerLogEventsArriveAsTheirOwnEvents(t *testing.T) {
 	t.Parallel()
-	b := setup(t, nil, func(o *discordbot.Options) { o.RequestMembers = true })
+	b := setup(t, nil, func(o *discordbot.Options) { o.RequestMembers, o.ReadDeleters = true, true })
 
 	chunk := recvAs[*bot.MembersChunk](t, b.rec.events, "the member list asked for at start")
 	if chunk.ScopeID != guildID || len(chunk.Members) != 5 || chunk.Count != 1 {

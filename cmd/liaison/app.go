@@ -231,6 +231,7 @@ func (a *App) openDiscord(senders map[string]bot.Sender, mux *http.ServeMux) err
 		// per session); the join log says which invite a newcomer used.
 		RequestMembers: a.Config.Moderation.Enabled && (a.Config.Moderation.Logs.Any() || a.Config.Moderation.Modmail.Enabled),
 		ReadInvites:    a.Config.Moderation.Enabled && len(a.Config.Moderation.Logs.Joins) > 0,
+		ReadDeleters:   a.Config.Moderation.Enabled && len(a.Config.Moderation.Logs.Deletes) > 0,
 	})
 	if err != nil {
 		return fmt.Errorf("discord: %w", err)
