@@ -691,6 +691,11 @@ func (c *Console) reportMemberCounts(ctx context.Context) {
 		if err := c.handler.HandleEvent(ctx, ev); err != nil {
 			c.logInternal(err)
 		}
+		// The member list, as Discord sends it when asked at start: the
+		// member facts the server logs and modmail read.
+		if err := c.handler.HandleEvent(ctx, c.membersChunk(g.ID)); err != nil {
+			c.logInternal(err)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/liaison-bot/liaison/bot"
@@ -91,4 +92,25 @@ func (s *Sender) notice(userID, text string) {
 	lines := postLines(p, s.userName)
 	msg.text = strings.Join(lines, "\n")
 	c.emit(entry{platform: bot.PlatformDiscord, channel: msg.label, ref: msg.ref, author: liaison, lines: lines, pings: pings})
+}
+
+// membersChunk is the server's member list in one chunk, as the adapter
+// delivers GUILD_MEMBERS_CHUNK (the console's members carry no join date).
+func (c *Console) membersChunk(guildID string) *bot.MembersChunk {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ev := &bot.MembersChunk{ScopeID: guildID, Count: 1,
+		Delivery: c.delivery(bot.InboundKey{Kind: "discord_members_chunk", Key: fmt.Sprintf("%s:console-%d:0", guildID, c.ids.run)})}
+	names := make([]string, 0, len(c.dir.people[bot.PlatformDiscord]))
+	for name := range c.dir.people[bot.PlatformDiscord] {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		u, err := c.dir.user(bot.PlatformDiscord, name, bot.Place{ScopeID: guildID})
+		if err == nil {
+			ev.Members = append(ev.Members, bot.MemberFacts{User: u})
+		}
+	}
+	return ev
 }
