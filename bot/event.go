@@ -86,6 +86,10 @@ type MessageDeleted struct {
 	Delivery
 	Place
 	ID string
+	// DeletedBy and DeletedOf are what Discord's audit log says, when it
+	// says: a moderator (DeletedBy) deleted a message of DeletedOf in this
+	// channel just now. Authors deleting their own messages are not logged.
+	DeletedBy, DeletedOf string
 }
 
 // ThreadClosed reports a thread archived or locked: nobody replies in it
@@ -121,6 +125,10 @@ type MemberChange struct {
 	ScopeID string
 	User    User
 	Left    bool
+	// Invites are the server's invites with their use counts read as the
+	// member joined (the one whose count went up is the one they used);
+	// nil when Liaison did not or could not read them.
+	Invites []Invite
 }
 
 // GuildCount is a server's member count as the platform reports it (Discord

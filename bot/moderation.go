@@ -338,6 +338,11 @@ type ModAction struct {
 	Seconds              int        `json:"seconds,omitempty"`
 	// Reason goes to Discord's audit log (AuditReason).
 	Reason string `json:"reason"`
+	// Notice is a DM sent to the member just before a ban (while they
+	// still share a server with Liaison, so it can arrive): the reason and
+	// the appeal link. Best effort: a member who does not accept DMs is
+	// banned all the same. "" sends none.
+	Notice string `json:"notice,omitempty"`
 }
 
 // AuditLogEntry is a moderation action Discord recorded in a server's

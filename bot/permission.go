@@ -101,6 +101,7 @@ var Permissions = []Permission{
 	{Action: "moderation.note", Doing: "Adding notes to cases", Default: Who{Moderators: true}},
 	{Action: "moderation.cases", Doing: "Reading moderation cases", Default: Who{Moderators: true}},
 	{Action: "moderation.retry", Doing: "Retrying a moderation action Discord refused", Default: Who{Moderators: true}},
+	{Action: "moderation.modmail", Doing: "Answering modmail", Default: Who{Staff: true}},
 	{Action: "giveaways.manage", Doing: "Running giveaways", Default: Who{Moderators: true, Admins: true}},
 	{Action: "watch.claim", Doing: "Claiming and answering web mentions", Default: Who{Staff: true}},
 	{Action: "watch.mute", Doing: "Muting web mentions", Default: Who{Staff: true}},

@@ -36,6 +36,13 @@ type Moderation struct {
 	Welcome Welcome
 	// Rules is the community charter /rules posts; empty when not set.
 	Rules string
+	// Logs routes server events (edits, deletions, joins…) to log
+	// channels; zero when not set.
+	Logs ServerLogs
+	// Modmail opens tickets from members' DMs; zero when not set.
+	Modmail Modmail
+	// AppealsURL is a ban appeal form, linked in ban DMs; "" when not set.
+	AppealsURL string
 }
 
 // ModLog names the mod-log channels.
@@ -156,6 +163,9 @@ func (d *decoder) moderation(n *yaml.Node, path string, m *Moderation) {
 				}},
 			})
 		}},
+		{name: "logs", decode: func(v *yaml.Node, p string) { d.serverLogs(v, p, &m.Logs) }},
+		{name: "modmail", decode: func(v *yaml.Node, p string) { d.modmail(v, p, &m.Modmail) }},
+		{name: "appeals_url", decode: func(v *yaml.Node, p string) { m.AppealsURL = d.appealsURL(v, p) }},
 		{name: "rules", decode: func(v *yaml.Node, p string) {
 			if s, ok := d.str(v, p, "the community rules, as text (use | for several lines)"); ok {
 				m.Rules = strings.TrimSpace(s)

@@ -267,6 +267,8 @@ func (c *Console) do(ctx context.Context, in *Input) error {
 		return c.post(ctx, in)
 	case VerbJoin:
 		return c.join(ctx, in)
+	case VerbDM:
+		return c.dm(ctx, in)
 	case VerbLeave:
 		return c.leave(ctx, in)
 	case VerbFeed:
@@ -696,6 +698,11 @@ func (c *Console) reportMemberCounts(ctx context.Context) {
 		ev := &bot.GuildCount{ScopeID: g.ID, Members: members,
 			Delivery: c.delivery(bot.InboundKey{Kind: "discord_guild_count", Key: fmt.Sprintf("%s:console-%d", g.ID, c.ids.run)})}
 		if err := c.handler.HandleEvent(ctx, ev); err != nil {
+			c.logInternal(err)
+		}
+		// The member list, as Discord sends it when asked at start: the
+		// member facts the server logs and modmail read.
+		if err := c.handler.HandleEvent(ctx, c.membersChunk(g.ID)); err != nil {
 			c.logInternal(err)
 		}
 	}

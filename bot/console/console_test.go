@@ -514,7 +514,7 @@ func TestRunReadsAScriptNumberingEveryLine(t *testing.T) {
 	if err := c.Run(context.Background(), strings.NewReader(script), false); err != nil {
 		t.Fatal(err)
 	}
-	want := "[discord #feedback] d1 alice: hi\nline 4: \"nonsense\" is not something the console understands: start a line with discord, slack, react, unreact, reply, thread, post, click, menu, submit, edit, delete, join, leave, feed, clock, help or quit (type help for examples)\n"
+	want := "[discord #feedback] d1 alice: hi\nline 4: \"nonsense\" is not something the console understands: start a line with discord, slack, react, unreact, reply, thread, post, click, menu, submit, edit, delete, join, leave, dm, feed, clock, help or quit (type help for examples)\n"
 	wantOutput(t, b.out.String(), want)
 }
 

@@ -48,6 +48,8 @@ What you can type:
                                      stackexchange, github) fetches an item by AUTHOR,
                                      shown as [web SOURCE] w1 AUTHOR: TITLE <URL>:
                                        feed hn jdoe: Acme is down | https://news.ycombinator.com/item?id=1 | anyone else?
+  dm NAME: TEXT                      NAME writes to Liaison in private (a Discord
+                                     DM): modmail, when it is on
   clock +DURATION                    time passes (30m, 2h, 1d, 1w) and what falls
                                      due runs
   clock TIME                         time passes until TIME, RFC 3339, seconds
@@ -82,6 +84,7 @@ What it prints:
   [slack #product] bob clicked [Acknowledge] on s2  a click (menus and forms alike)
   [slack #approvals] (to carol) liaison: [form …]   a form: its fields follow
   [discord server] zoe joined (account created 2d ago)   joins and leaves
+  [discord dm › mallory] d9 liaison: …              a DM, hers or Liaison's
   [clock] Mon 7 Dec 2026 10:00 CET (Europe/Paris)   time passed
 A message of several lines shows its first line after the colon and the others
 indented by four spaces: title, text, quote (> …), fields (Name: value), link

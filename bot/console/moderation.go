@@ -85,6 +85,9 @@ func (s *Sender) moderate(m *bot.OutboxMessage) (bot.SendResult, error) {
 		c.mod.gone[a.UserID] = absence{why: "kicked", reason: a.Reason}
 		audit("kicked " + who)
 	case bot.OpBan:
+		if _, gone := c.mod.gone[a.UserID]; !gone && a.Notice != "" {
+			s.notice(a.UserID, a.Notice) // before the ban, or it cannot arrive
+		}
 		c.mod.banned[a.UserID], c.mod.gone[a.UserID] = a.Reason, absence{why: "banned", reason: a.Reason}
 		text := "banned " + who
 		if a.DeleteMessageSeconds > 0 {

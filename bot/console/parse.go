@@ -27,6 +27,7 @@ const (
 	VerbJoin    = "join"    // someone joins the Discord server
 	VerbLeave   = "leave"   // someone leaves the Discord server
 	VerbFeed    = "feed"    // a web source fetches an item
+	VerbDM      = "dm"      // a member writes to Liaison in private (a Discord DM)
 	VerbClick   = "click"   // a person clicks a button
 	VerbMenu    = "menu"    // a person uses a message menu command
 	VerbSubmit  = "submit"  // a person sends the form opened for them
@@ -57,7 +58,7 @@ type Input struct {
 	URL      string        // feed: the item's address
 }
 
-var verbs = []string{"discord", "slack", "react", "unreact", "reply", "thread", "post", "click", "menu", "submit", "edit", "delete", "join", "leave", "feed", "clock", "help", "quit"}
+var verbs = []string{"discord", "slack", "react", "unreact", "reply", "thread", "post", "click", "menu", "submit", "edit", "delete", "join", "leave", "dm", "feed", "clock", "help", "quit"}
 
 var refPattern = regexp.MustCompile(`^[sd][1-9][0-9]*$`)
 
@@ -102,6 +103,12 @@ func Parse(line string) (*Input, error) {
 		return parseFeed(rest)
 	case "join":
 		return parseJoin(rest)
+	case "dm":
+		person, text, err := personAndText(rest, "dm mallory: someone keeps messaging me")
+		if err != nil {
+			return nil, err
+		}
+		return &Input{Verb: VerbDM, Person: person, Text: text}, nil
 	case "leave":
 		t, err := args(rest, 1, "leave needs one person, like: leave eve")
 		if err != nil {

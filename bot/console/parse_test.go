@@ -60,6 +60,7 @@ func TestParseReadsEveryForm(t *testing.T) {
 		{"a join with an age", "join zoe age 2d", &Input{Verb: VerbJoin, Person: "zoe", Age: 48 * time.Hour}},
 		{"a join with an age in years and weeks", "join zoe age 2y1w", &Input{Verb: VerbJoin, Person: "zoe", Age: 2*365*24*time.Hour + 7*24*time.Hour}},
 		{"a leave", "leave zoe", &Input{Verb: VerbLeave, Person: "zoe"}},
+		{"a direct message", "dm mallory: someone keeps messaging me", &Input{Verb: VerbDM, Person: "mallory", Text: "someone keeps messaging me"}},
 		{"help", "help", &Input{Verb: VerbHelp}},
 		{"quit", "quit", &Input{Verb: VerbQuit}},
 		{"exit is quit", "exit", &Input{Verb: VerbQuit}},
@@ -91,7 +92,7 @@ func TestParseSaysWhatIsWrongAndShowsTheRightForm(t *testing.T) {
 		{"nothing after the colon", "discord #feedback alice:  ", "alice says nothing: write the text after the colon"},
 		{"a slash alone", "slack #product bob: /", "name the command after the /"},
 		{"a misspelt verb", "dsicord #feedback alice: hi", `"dsicord" is not something the console understands: did you mean discord?`},
-		{"an unknown verb", "frobnicate", `"frobnicate" is not something the console understands: start a line with discord, slack, react, unreact, reply, thread, post, click, menu, submit, edit, delete, join, leave, feed, clock, help or quit`},
+		{"an unknown verb", "frobnicate", `"frobnicate" is not something the console understands: start a line with discord, slack, react, unreact, reply, thread, post, click, menu, submit, edit, delete, join, leave, dm, feed, clock, help or quit`},
 		{"a reaction without a person", "react d1 👍", "react needs a message, an emoji and a person, like: react d1 👍 eve"},
 		{"a reference that is not one", "react x1 👍 eve", `"x1" is not a message reference: use the s… or d… printed before a message`},
 		{"reference zero", "delete s0", `"s0" is not a message reference`},
@@ -120,6 +121,7 @@ func TestParseSaysWhatIsWrongAndShowsTheRightForm(t *testing.T) {
 		{"a join with something else than an age", "join zoe 2d", "join needs a person, and may say how old their account is, like: join zoe  or  join zoe age 2d"},
 		{"an age of nothing", "join zoe age 0d", `an account is older than nothing: write an age like 2d or 1y, not "0d"`},
 		{"a leave of two people", "leave zoe eve", "leave needs one person, like: leave eve"},
+		{"a dm without a colon", "dm mallory hello", "write who is speaking, then a colon, then the text, like: dm mallory: someone keeps messaging me"},
 		{"a duration in words", "clock +soon", `"soon" is not a duration: durations look like 30s, 10m, 2h, 7d, 2w or 1h30m: write clock +1h`},
 	}
 	for _, tt := range tests {

@@ -51,6 +51,8 @@ func (s *Sender) Send(_ context.Context, m *bot.OutboxMessage) (bot.SendResult, 
 		res, err = s.upload(m)
 	case bot.KindModerate:
 		res, err = s.moderate(m)
+	case bot.KindDM:
+		res, err = s.directMessage(m)
 	default:
 		err = &bot.PermanentError{Err: fmt.Errorf("the console cannot perform %q messages yet", m.Kind)}
 	}

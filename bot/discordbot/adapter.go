@@ -21,7 +21,8 @@ import (
 // Intents are the gateway intents Liaison identifies with: guilds (channels
 // and roles for the state), guild messages and their content, reactions,
 // guild members (joins and leaves; privileged), guild moderation (bans and
-// audit-log entries) and AutoMod executions. GUILD_MEMBERS and
+// audit-log entries), AutoMod executions, direct messages (modmail) and
+// invites (which one a newcomer used). GUILD_MEMBERS and
 // MESSAGE_CONTENT must be enabled for the application in Discord's developer
 // portal.
 const Intents = discordgo.IntentGuilds |
@@ -30,7 +31,9 @@ const Intents = discordgo.IntentGuilds |
 	discordgo.IntentGuildMessages |
 	discordgo.IntentGuildMessageReactions |
 	discordgo.IntentMessageContent |
-	discordgo.IntentAutoModerationExecution
+	discordgo.IntentAutoModerationExecution |
+	discordgo.IntentDirectMessages |
+	discordgo.IntentGuildInvites
 
 // Defaults of Options.
 const (
@@ -40,11 +43,12 @@ const (
 
 // Limits that are not options.
 const (
-	maxInteractions = 32               // interactions answered at once from the gateway
-	queueDepth      = 256              // events waiting per worker before the gateway reader waits
-	eventTimeout    = time.Minute      // one event's handling
-	lateLimit       = 10 * time.Minute // a late interaction handler; Discord's token lives 15 minutes
-	drainGrace      = 10 * time.Second // queued events finish this long after shutdown begins
+	maxInteractions  = 32               // interactions answered at once from the gateway
+	maxDeleteLookups = 4                // deletions whose deleter is looked up at once; more are delivered without
+	queueDepth       = 256              // events waiting per worker before the gateway reader waits
+	eventTimeout     = time.Minute      // one event's handling
+	lateLimit        = 10 * time.Minute // a late interaction handler; Discord's token lives 15 minutes
+	drainGrace       = 10 * time.Second // queued events finish this long after shutdown begins
 )
 
 // Options configure an Adapter. Zero values select the defaults said on
@@ -90,6 +94,17 @@ type Options struct {
 	// Workers is the number of event workers; events of one channel always
 	// go to the same worker, in order. Default 8.
 	Workers int
+	// RequestMembers asks for every member of each configured server once
+	// per session (delivered as bot.MembersChunk events), for the member
+	// facts the server logs keep.
+	RequestMembers bool
+	// ReadInvites reads the server's invites when someone joins (it needs
+	// Manage Server), so the join log can say which invite they used.
+	ReadInvites bool
+	// ReadDeleters asks the audit log who deleted each deleted message
+	// (bot.MessageDeleted.DeletedBy), for the deletion log; it needs View
+	// Audit Log.
+	ReadDeleters bool
 }
 
 // Adapter is Liaison's Discord adapter: one gateway session, the HTTP
@@ -108,6 +123,7 @@ type Adapter struct {
 	sender    *Sender
 	catchup   *catchup      // the watched channels' cursors and catch-ups
 	sem       chan struct{} // bounds gateway interactions in flight
+	lookups   chan struct{} // bounds audit-log lookups of deletions in flight
 
 	// life bounds work that outlives the request that started it (a late
 	// interaction answer, commands registered for a new session): it ends
@@ -147,6 +163,10 @@ func New(opts Options) (*Adapter, error) {
 		return nil, err
 	}
 	s.Identify.Intents = Intents
+	// Member facts live in the store (the server logs'); the process keeps
+	// only roles and channels, so the member list asked for at start does
+	// not grow its memory.
+	s.State.TrackMembers, s.State.TrackPresences = false, false
 	// Handlers run on the gateway reader, one event after another: the
 	// adapter hands them to its own ordered, bounded workers at once.
 	s.SyncEvents = true
@@ -154,7 +174,7 @@ func New(opts Options) (*Adapter, error) {
 	a := &Adapter{
 		opts: opts, session: s, handler: opts.Handler, clock: opts.Clock, log: opts.Logger,
 		guilds: map[string]bool{}, specs: map[string]bot.CommandSpec{},
-		sem: make(chan struct{}, maxInteractions), appID: opts.AppID,
+		sem: make(chan struct{}, maxInteractions), lookups: make(chan struct{}, maxDeleteLookups), appID: opts.AppID,
 	}
 	a.catchup = newCatchup(opts.CatchUp, opts.Guilds, s, a, opts.Clock, opts.Logger)
 	if opts.PublicKey != "" {
@@ -179,6 +199,7 @@ func New(opts Options) (*Adapter, error) {
 	a.sender = &Sender{session: s, clock: opts.Clock, blocked: map[string]time.Time{}}
 	s.AddHandler(a.onEvent)
 	s.AddHandler(a.onModeration)
+	s.AddHandler(a.onServerLog)
 	s.AddHandler(a.onConnect)
 	return a, nil
 }

@@ -63,7 +63,7 @@ func (a *Adapter) onEvent(_ *discordgo.Session, e *discordgo.Event) {
 				Place:    a.place(ev.GuildID, ev.ChannelID),
 				ID:       ev.ID,
 			}
-			a.enqueue(ev.ChannelID, "message_delete", d)
+			a.onDelete(ev.ChannelID, d)
 		}
 	case *discordgo.MessageReactionAdd:
 		if ev.MessageReaction != nil {
@@ -142,8 +142,12 @@ func (a *Adapter) onReady(r *discordgo.Ready) {
 // handler and tells the catch-up whether it was committed or lost, which
 // moves or holds the channel's cursor.
 func (a *Adapter) onMessage(m *discordgo.Message) {
-	if m.GuildID == "" || !a.inGuild(m.GuildID) {
-		return // direct messages are not Liaison's business
+	if m.GuildID == "" {
+		a.onDirectMessage(m)
+		return
+	}
+	if !a.inGuild(m.GuildID) {
+		return
 	}
 	a.catchup.seen(m.ChannelID, m.ID)
 	if !a.intake(m) {
@@ -339,6 +343,10 @@ func (a *Adapter) onMember(m *discordgo.Member, left bool, seq int64) {
 			at = a.clock.Now()
 		}
 		ev.Delivery = bot.Delivery{At: at, Keys: []bot.InboundKey{{Kind: KeyMember, Key: fmt.Sprintf("%s:%s:join:%d", m.GuildID, m.User.ID, at.UnixMicro())}}}
+		if a.opts.ReadInvites {
+			a.enqueueJoin(ev)
+			return
+		}
 	}
 	a.enqueue(m.GuildID, "member", ev)
 }

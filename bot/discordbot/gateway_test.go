@@ -25,7 +25,7 @@ func TestIdentifiesWithTheIntentsLiaisonNeeds(t *testing.T) {
 	}
 	want := int64(discordfake.IntentGuilds | discordfake.IntentGuildMembers | discordfake.IntentGuildModeration |
 		discordfake.IntentGuildMessages | discordfake.IntentGuildMessageReactions | discordfake.IntentMessageContent |
-		discordfake.IntentAutoModerationExecution)
+		discordfake.IntentAutoModerationExecution | discordfake.IntentDirectMessages | discordfake.IntentGuildInvites)
 	if log[0].Intents != want || int64(discordbot.Intents) != want {
 		t.Errorf("IDENTIFY intents = %b (Intents %b), want %b", log[0].Intents, discordbot.Intents, want)
 	}

@@ -80,6 +80,10 @@ func (s *Sender) moderate(ctx context.Context, m *bot.OutboxMessage) (bot.SendRe
 	default:
 		return bot.SendResult{}, &bot.PermanentError{Err: fmt.Errorf("outbox %s: Liaison cannot %q on Discord", m.Key, a.Op)}
 	}
+	if a.Notice != "" && a.Op == bot.OpBan {
+		// Before the ban: after it, Discord no longer delivers DMs to them.
+		_, _ = s.sendDM(ctx, m.Key+":notice", a.UserID, bot.Post{Text: a.Notice})
+	}
 	_, err := s.requestWithReason(ctx, method, ep, body, bucket, a.Reason)
 	if err == nil {
 		return bot.SendResult{Channel: a.ChannelID}, nil

@@ -83,6 +83,8 @@ func (s *Sender) Send(ctx context.Context, m *bot.OutboxMessage) (bot.SendResult
 		return s.moderate(ctx, m)
 	case bot.KindUpload:
 		return s.upload(ctx, m)
+	case bot.KindDM:
+		return s.dm(ctx, m)
 	}
 	return bot.SendResult{}, &bot.PermanentError{Err: fmt.Errorf("Liaison cannot %s on Discord yet", m.Kind)}
 }

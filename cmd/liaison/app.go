@@ -234,6 +234,11 @@ func (a *App) openDiscord(senders map[string]bot.Sender, mux *http.ServeMux) err
 		Guilds: guilds, Handler: a.Router, Commands: a.Router.DiscordCommands(), Clock: a.Clock,
 		Logger: a.Logger.With("platform", "discord"), Inbound: a.Inbound,
 		CatchUp: discordbot.CatchUpOptions{Channels: watched, Cursors: a.DB},
+		// The server logs and modmail keep member facts (one member list
+		// per session); the join log says which invite a newcomer used.
+		RequestMembers: a.Config.Moderation.Enabled && (a.Config.Moderation.Logs.Any() || a.Config.Moderation.Modmail.Enabled),
+		ReadInvites:    a.Config.Moderation.Enabled && len(a.Config.Moderation.Logs.Joins) > 0,
+		ReadDeleters:   a.Config.Moderation.Enabled && len(a.Config.Moderation.Logs.Deletes) > 0,
 	})
 	if err != nil {
 		return fmt.Errorf("discord: %w", err)

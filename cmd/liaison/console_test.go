@@ -79,12 +79,17 @@ func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
 		" type /rules to read the charter.\n    (pings: @zoe)\n",
 		// Her forum post is feedback; carol answers in it.
 		// The relay names the post and quotes its title and text as one.
-		"[discord #ideas › Dark mode] d6 zoe: please add a dark theme to the dashboard\n[slack #product] s6 liaison: Feedback #3 from zoe in #ideas › Dark mode\n" +
+		"[discord #ideas › Dark mode] d7 zoe: please add a dark theme to the dashboard\n[slack #product] s6 liaison: Feedback #3 from zoe in #ideas › Dark mode\n" +
 			"    > Dark mode\n    > please add a dark theme to the dashboard\n",
-		"[discord #ideas › Dark mode] d7 carol: thanks zoe! dark mode is planned for the spring release\n[slack #product] s6 edited liaison: Feedback #3 from zoe in #ideas › Dark mode\n",
+		"[discord #ideas › Dark mode] d8 carol: thanks zoe! dark mode is planned for the spring release\n[slack #product] s6 edited liaison: Feedback #3 from zoe in #ideas › Dark mode\n",
 		"    Community size: 7 (+7, new)\n", // the console's six Discord members, reported at start, and zoe
 		"    New members: 1 (+1, new)\n",
 		"    Discussions started: 1 (+1, new)\n", // the forum post
+		// Modmail: her DM opens a ticket in Slack's #mod-log; dave's answer
+		// reaches her as a DM signed by the team.
+		"[discord dm › mallory] d15 mallory: sorry about the spam, my account was hacked\n[slack #mod-log] s13 liaison: Modmail #1 from mallory (join date unknown, 2 cases)\n",
+		"[slack #mod-log] (to dave) liaison: Sent to mallory as a DM (ticket #1).\n[discord dm › mallory] d17 liaison: Thanks for telling us.",
+		"    — the moderation team\n    (pings: nobody)\n",
 		"line " + strconv.Itoa(badLine) + ": name the channel after discord, with its #",
 		"[web hn] w1 jdoe: Show HN: we moved our docs to Acme Cloud <https://news.ycombinator.com/item?id=42>\n[slack #marketing]",
 		"liaison: Web mention #1 on hn by jdoe\n    > Show HN: we moved our docs to Acme Cloud\n",

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -139,7 +138,7 @@ func (w *mdWorld) start(t *testing.T, dbURL string) *mdApp {
 		SlackBotToken: "xoxb-md", SlackSigningSecret: mdSecret, SlackAPIURL: w.slack.APIURL(),
 		DiscordBotToken: "md-token", DiscordAppID: mdBot, DiscordAPIURL: w.discord.APIURL(),
 	}
-	app := NewApp(env, slog.New(slog.DiscardHandler))
+	app := NewApp(env, testLogger())
 	app.Clock = w.clock
 	stop := runApp(t, app)
 	a := &mdApp{app: app, base: "http://" + app.Addr()}

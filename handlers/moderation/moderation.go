@@ -75,6 +75,7 @@ type registrar interface {
 	OnCommand(name, action string, run func(ctx context.Context, c *bot.Command) (*bot.Reply, error))
 	OnSubcommand(name, usage, summary string, needs bot.Needs, run func(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error))
 	OnAction(id, action string, run func(ctx context.Context, a *bot.Action) (*bot.Reply, error))
+	OnForm(id, action string, run func(ctx context.Context, s *bot.Submission) (*bot.Reply, error))
 	AddDiscordCommand(spec bot.CommandSpec)
 	AddJob(j jobs.Job)
 }
@@ -170,6 +171,8 @@ func (m *Moderation) Register(r registrar) {
 		return
 	}
 	r.OnEvent(m.event)
+	m.registerServerLogs(r)
+	m.registerModmail(r)
 	r.OnAction("mod.menu", "", m.action)
 	r.OnAction("mod.fbwarn", needs[bot.ActionWarn], m.action)
 	r.OnAction("mod.fbtimeout", needs[bot.ActionTimeout], m.action)
@@ -374,6 +377,7 @@ func (m *Moderation) enqueueAction(ctx context.Context, tx *store.Tx, c *bot.Cas
 		a.Op = bot.OpKick
 	case bot.ActionBan:
 		a.Op, a.DeleteMessageSeconds = bot.OpBan, req.deleteSecs
+		a.Notice = m.banNotice(c, req.subj != nil && req.subj.Target != nil)
 	case bot.ActionUnban:
 		a.Op = bot.OpUnban
 	case bot.ActionSlowmode:

@@ -170,6 +170,7 @@ func (s *Server) GuildAuditLogEntryCreate(guildID string, e AuditLogEntry) strin
 	if e.Options == nil {
 		delete(d, "options")
 	}
+	s.recordAudit(s.mustGuild(guildID), d)
 	s.dispatch("GUILD_AUDIT_LOG_ENTRY_CREATE", func(*gwSession) any { return d })
 	return e.ID
 }

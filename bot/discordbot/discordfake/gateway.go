@@ -37,8 +37,10 @@ const (
 	IntentGuilds                  = 1 << 0
 	IntentGuildMembers            = 1 << 1
 	IntentGuildModeration         = 1 << 2
+	IntentGuildInvites            = 1 << 6
 	IntentGuildMessages           = 1 << 9
 	IntentGuildMessageReactions   = 1 << 10
+	IntentDirectMessages          = 1 << 12
 	IntentMessageContent          = 1 << 15
 	IntentAutoModerationExecution = 1 << 21
 )
@@ -71,6 +73,8 @@ var eventIntent = map[string]int64{
 	"MESSAGE_REACTION_ADD":             IntentGuildMessageReactions,
 	"MESSAGE_REACTION_REMOVE":          IntentGuildMessageReactions,
 	"AUTO_MODERATION_ACTION_EXECUTION": IntentAutoModerationExecution,
+	"INVITE_CREATE":                    IntentGuildInvites,
+	"INVITE_DELETE":                    IntentGuildInvites,
 }
 
 // writeTimeout bounds a write to a client that stopped reading.
@@ -99,6 +103,7 @@ type gateway struct {
 	wg       sync.WaitGroup
 
 	identifies, resumes, invalids, heartbeats int
+	memberRequests                            int
 	identifyLog                               []Identify
 }
 
@@ -219,7 +224,13 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			s.resume(c, p.D)
-		case opPresenceUpdate, opVoiceState, opRequestMembers:
+		case opRequestMembers:
+			if !authed {
+				c.closeWith(4003, "Not authenticated.")
+				continue
+			}
+			s.requestMembers(c, p.D)
+		case opPresenceUpdate, opVoiceState:
 			if !authed {
 				c.closeWith(4003, "Not authenticated.")
 			}
@@ -396,7 +407,12 @@ func (s *Server) detachLocked(sess *gwSession) {
 // needs; build renders the data for one session. It returns how many
 // sessions got it (sent, or buffered for their resume).
 func (s *Server) dispatch(eventType string, build func(sess *gwSession) any) int {
-	need := eventIntent[eventType]
+	return s.dispatchNeeding(eventType, eventIntent[eventType], build)
+}
+
+// dispatchNeeding is dispatch with the intent given: message events in a
+// direct message need DIRECT_MESSAGES, not GUILD_MESSAGES.
+func (s *Server) dispatchNeeding(eventType string, need int64, build func(sess *gwSession) any) int {
 	s.gw.mu.Lock()
 	defer s.gw.mu.Unlock()
 	n := 0

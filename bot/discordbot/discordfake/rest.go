@@ -54,6 +54,9 @@ func (s *Server) routes() http.Handler {
 	handle("DELETE /guilds/{guild}/members/{user}", s.kickMember)
 	handle("PUT /guilds/{guild}/members/{user}/roles/{role}", s.putMemberRole)
 	handle("DELETE /guilds/{guild}/members/{user}/roles/{role}", s.deleteMemberRole)
+	handle("GET /guilds/{guild}/audit-logs", s.getAuditLog)
+	handle("GET /guilds/{guild}/invites", s.getInvites)
+	handle("POST /users/@me/channels", s.createDM)
 	handle("GET /guilds/{guild}/bans", s.getBans)
 	handle("GET /guilds/{guild}/bans/{user}", s.getBan)
 	handle("PUT /guilds/{guild}/bans/{user}", s.putBan)
@@ -390,6 +393,10 @@ func (s *Server) getChannel(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c := s.channelOr404(w, r); c != nil {
+		if c.Type == ChannelTypeDM {
+			writeJSON(w, http.StatusOK, s.dmChannelJSON(c))
+			return
+		}
 		writeJSON(w, http.StatusOK, channelJSON(c, true))
 	}
 }
@@ -559,6 +566,10 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, CodeNonTextChannel, "Cannot send messages in a non-text channel")
 		return
 	}
+	if c.Type == ChannelTypeDM && s.blocked[c.recipient] {
+		writeErr(w, http.StatusForbidden, CodeCannotSendToUser, "Cannot send messages to this user")
+		return
+	}
 	if ref := b.MessageReference; ref != nil {
 		if ref.ChannelID == "" {
 			ref.ChannelID = c.ID
@@ -619,7 +630,12 @@ func nullToNil(raw json.RawMessage) json.RawMessage {
 func (s *Server) echoMessage(eventType string, m *Message) {
 	with := s.messageJSON(m, messageView{gateway: true})
 	without := s.messageJSON(m, messageView{gateway: true, noContent: true})
-	s.dispatch(eventType, func(sess *gwSession) any {
+	need := eventIntent[eventType]
+	if m.GuildID == "" {
+		// A direct message: DIRECT_MESSAGES, and its content is always sent.
+		need, without = IntentDirectMessages, with
+	}
+	s.dispatchNeeding(eventType, need, func(sess *gwSession) any {
 		if sess.intents&IntentMessageContent != 0 {
 			return with
 		}

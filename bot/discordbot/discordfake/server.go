@@ -117,6 +117,8 @@ type Server struct {
 	calls        []Call
 	faults       []fault
 	buckets      map[string]*bucket
+	dms          map[string]string // user id → DM channel id
+	blocked      map[string]bool   // users who blocked the bot (or closed their DMs)
 
 	gw gateway
 
@@ -140,6 +142,8 @@ func New(opts ...Option) *Server {
 		interactions: map[string]*interactionState{},
 		byToken:      map[string]*interactionState{},
 		buckets:      map[string]*bucket{},
+		dms:          map[string]string{},
+		blocked:      map[string]bool{},
 		changed:      make(chan struct{}),
 	}
 	for _, o := range opts {
@@ -224,6 +228,7 @@ type Role struct {
 // Channel types the fake distinguishes.
 const (
 	ChannelTypeGuildText     = 0
+	ChannelTypeDM            = 1
 	ChannelTypeGuildVoice    = 2
 	ChannelTypeGuildCategory = 4
 	ChannelTypeGuildNews     = 5
@@ -318,6 +323,9 @@ type Message struct {
 	InteractionID string
 	// Ephemeral messages (flag 64) are visible through their interaction only.
 	Ephemeral bool
+	// Attachments are the names of files a user attached (see
+	// WithAttachments).
+	Attachments []string
 }
 
 type guildState struct {
@@ -328,6 +336,8 @@ type guildState struct {
 	memberOrder       []string
 	bans              map[string]*Ban
 	commands          []map[string]any // registered guild commands
+	auditLog          []map[string]any // entries, oldest first, as GET audit-logs answers them
+	invites           []*Invite
 }
 
 type channelState struct {
@@ -336,6 +346,7 @@ type channelState struct {
 	byID       map[string]*Message
 	nonces     map[string]nonceEntry
 	archivedAt time.Time // a thread's last archiving, for thread_metadata
+	recipient  string    // a DM channel's user
 }
 
 type nonceEntry struct {
@@ -657,6 +668,7 @@ func cloneMessage(m *Message) Message {
 		t := *m.EditedTimestamp
 		out.EditedTimestamp = &t
 	}
+	out.Attachments = append([]string(nil), m.Attachments...)
 	out.Reactions = nil
 	for _, r := range m.Reactions {
 		out.Reactions = append(out.Reactions, Reaction{Emoji: r.Emoji, UserIDs: append([]string(nil), r.UserIDs...)})
@@ -747,6 +759,7 @@ const (
 	CodeBulkDeleteTooOld   = 50034
 	CodeInvalidFormBody    = 50035
 	CodeInteractionAcked   = 40060
+	CodeCannotSendToUser   = 50007
 )
 
 // FailNext makes the next call matching method ("" for any) and the path

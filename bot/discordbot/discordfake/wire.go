@@ -288,7 +288,7 @@ func (s *Server) messageJSON(m *Message, v messageView) map[string]any {
 		"id": m.ID, "channel_id": m.ChannelID, "author": s.userJSON(m.AuthorID),
 		"content": m.Content, "timestamp": timestamp(m.Timestamp), "edited_timestamp": nil,
 		"tts": m.TTS, "mention_everyone": everyone, "mentions": mentionList,
-		"mention_roles": nonNil(roles), "attachments": []any{},
+		"mention_roles": nonNil(roles), "attachments": attachmentsJSON(m),
 		"embeds": orEmptyArray(m.Embeds), "components": orEmptyArray(m.Components),
 		"pinned": false, "type": typ, "flags": m.Flags,
 	}
