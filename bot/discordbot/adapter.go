@@ -176,7 +176,7 @@ func New(opts Options) (*Adapter, error) {
 		}
 	}
 	a.life, a.stop = context.WithCancel(context.Background())
-	a.sender = &Sender{session: s, clock: opts.Clock, blocked: map[string]time.Time{}}
+	a.sender = &Sender{session: s, clock: opts.Clock, log: a.log, blocked: map[string]time.Time{}}
 	s.AddHandler(a.onEvent)
 	s.AddHandler(a.onModeration)
 	s.AddHandler(a.onConnect)
