@@ -51,6 +51,7 @@ type Capabilities struct {
 	Moderation *moderation.Moderation
 	Digest     *Digest
 	Help       *Help
+	Ops        *Ops
 	// access is the Router's permission checker; Attach gives it the
 	// platform readers.
 	access *access.Checker
@@ -80,11 +81,13 @@ func Build(d Deps) *Capabilities {
 	c.Digest = newDigest(d.DB, d.Config, d.Clock, dir)
 	c.Approvals = newApprovals(d.DB, d.Config, d.Clock, d.Logger, dir, c.Feedback)
 	c.Help = newHelp(c.Router)
+	c.Ops = newOps(d.DB, d.Clock)
 
 	c.Feedback.Register(c.Router)
 	c.Moderation.Register(c.Router)
 	c.Digest.Register(c.Router)
 	c.Approvals.Register(c.Router)
+	c.Ops.Register(c.Router)
 	c.Help.Register(c.Router)
 	c.Attach(Readers{Discord: d.Discord, Guilds: d.Guilds, SlackDirect: d.SlackDirect})
 	return c
@@ -105,3 +108,7 @@ func (c *Capabilities) Attach(r Readers) {
 	c.Approvals.attach(r.Discord, r.SlackDirect)
 	c.Moderation.Attach(r.Guilds)
 }
+
+// AttachService gives /liaison status the running service it reports on; without it (the console) they say that
+// Liaison is not running as a service.
+func (c *Capabilities) AttachService(s statusSource) { c.Ops.source = s }

@@ -45,6 +45,7 @@ const (
 // handles and queues it; it never blocks on the handler.
 func (a *Adapter) onEvent(_ *discordgo.Session, e *discordgo.Event) {
 	defer a.recoverPanic("gateway event " + e.Type)
+	a.noteEvent(e)
 	switch ev := e.Struct.(type) {
 	case *discordgo.Ready:
 		a.onReady(ev)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -51,6 +52,11 @@ type App struct {
 	listener net.Listener
 	server   *http.Server
 	stopping *atomic.Bool // set when shutdown begins: /readyz answers 503
+
+	admin        net.Listener // nil when LIAISON_ADMIN_ADDR is off
+	adminServer  *http.Server
+	started      time.Time
+	capabilities *handlers.Capabilities
 }
 
 // NewApp returns an App reading env and logging to logger.
@@ -77,6 +83,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	a.started = a.Clock.Now()
 	a.Logger.Info("database ready", "dialect", a.DB.Dialect(), "where", a.DB.Describe(a.Env.DatabaseURL), "migrations_applied", n)
 
 	a.Registry = prometheus.NewRegistry()
@@ -88,6 +95,8 @@ func (a *App) Open(ctx context.Context) (err error) {
 	a.Registry.MustRegister(a.Inbound)
 
 	capabilities := handlers.Build(handlers.Deps{DB: a.DB, Config: a.Config, Clock: a.Clock, Logger: a.Logger})
+	a.capabilities = capabilities
+	capabilities.AttachService(a)
 	a.Router = capabilities.Router
 	senders := map[string]bot.Sender{}
 	ready := &readiness{db: a.DB}
@@ -132,7 +141,22 @@ func (a *App) Open(ctx context.Context) (err error) {
 	if a.listener, err = net.Listen("tcp", a.Env.HTTPAddr); err != nil {
 		return fmt.Errorf("listen on %s (LIAISON_HTTP_ADDR): %w", a.Env.HTTPAddr, err)
 	}
+	if !adminOff(a.Env.AdminAddr) {
+		a.adminServer = newServer(a.Logger, a.adminRoutes())
+		if a.admin, err = net.Listen("tcp", a.Env.AdminAddr); err != nil {
+			return fmt.Errorf("listen on %s (LIAISON_ADMIN_ADDR; off turns the admin listener off): %w", a.Env.AdminAddr, err)
+		}
+	}
 	return nil
+}
+
+// AdminAddr is the address the admin listener listens on, "" when it is
+// off.
+func (a *App) AdminAddr() string {
+	if a.admin == nil {
+		return ""
+	}
+	return a.admin.Addr().String()
 }
 
 // loadConfig reads liaison.yaml: the file LIAISON_CONFIG names (which must
@@ -261,6 +285,14 @@ func (a *App) Run(ctx context.Context) error {
 		}
 		return nil
 	})
+	if a.admin != nil {
+		g.Go(func() error {
+			if err := a.adminServer.Serve(a.admin); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("admin listener: %w", err)
+			}
+			return nil
+		})
+	}
 	g.Go(func() error { return a.Dispatcher.Run(gctx) })
 	g.Go(func() error { return a.Scheduler.Run(gctx) })
 	if a.Discord != nil {
@@ -279,12 +311,15 @@ func (a *App) Run(ctx context.Context) error {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		err := a.server.Shutdown(sctx)
+		if a.admin != nil {
+			err = errors.Join(err, a.adminServer.Shutdown(sctx))
+		}
 		if a.Slack != nil {
 			a.Slack.Close() // waits for the handlers of requests already acknowledged
 		}
 		return err
 	})
-	a.Logger.Info("liaison is running", "http", a.Addr(), "version", versionString())
+	a.Logger.Info("liaison is running", "http", a.Addr(), "admin", cmp.Or(a.AdminAddr(), "off"), "version", versionString())
 	err := g.Wait()
 	a.Logger.Info("liaison stopped")
 	return err
@@ -295,6 +330,9 @@ func (a *App) Run(ctx context.Context) error {
 func (a *App) Close() {
 	if a.listener != nil {
 		a.listener.Close()
+	}
+	if a.admin != nil {
+		a.admin.Close()
 	}
 	if a.DB != nil {
 		a.DB.Close()
