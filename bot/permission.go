@@ -103,6 +103,7 @@ var Permissions = []Permission{
 	{Action: "moderation.retry", Doing: "Retrying a moderation action Discord refused", Default: Who{Moderators: true}},
 	{Action: "ops.status", Doing: "Reading Liaison's status", Default: Who{Staff: true}},
 	{Action: "ops.retry", Doing: "Retrying the messages Liaison gave up", Default: Who{Staff: true}},
+	{Action: "ops.doctor", Doing: "Running Liaison's round trip", Default: Who{Admins: true}},
 	{Action: "giveaways.manage", Doing: "Running giveaways", Default: Who{Moderators: true, Admins: true}},
 	{Action: "watch.mute", Doing: "Muting web mentions", Default: Who{Staff: true}},
 	{Action: "watch.configure", Doing: "Changing the watch's queries", Default: Who{Admins: true}},

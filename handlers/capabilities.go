@@ -109,6 +109,7 @@ func (c *Capabilities) Attach(r Readers) {
 	c.Moderation.Attach(r.Guilds)
 }
 
-// AttachService gives /liaison status the running service it reports on; without it (the console) they say that
+// AttachService gives /liaison status and /liaison doctor round-trip the
+// running service they report on; without it (the console) they say that
 // Liaison is not running as a service.
 func (c *Capabilities) AttachService(s statusSource) { c.Ops.source = s }

@@ -11,7 +11,7 @@ import (
 
 // Ops answers the team's questions about Liaison itself, in Slack:
 // `/liaison status` (the same facts as GET /status on the admin listener)
-// with a Retry dead button.
+// with a Retry dead button, and `/liaison doctor round-trip`.
 type Ops struct {
 	db     *store.DB
 	clock  bot.Clock
@@ -22,6 +22,7 @@ type Ops struct {
 // which alone knows its connections and leases.
 type statusSource interface {
 	Status(ctx context.Context) (bot.Status, error)
+	RoundTrip(ctx context.Context) (bot.RoundTrip, error)
 }
 
 func newOps(db *store.DB, clock bot.Clock) *Ops { return &Ops{db: db, clock: clock} }
@@ -33,9 +34,11 @@ const retryDeadAction = "ops.retrydead"
 // dead messages.
 const deadWindow = 24 * time.Hour
 
-// Register declares /liaison status and the Retry dead button.
+// Register declares /liaison status, /liaison doctor round-trip and the
+// Retry dead button.
 func (o *Ops) Register(r *Router) {
 	r.OnSubcommand("status", "", "how Liaison is doing: connections, outbox, leases, digests, reminders", bot.Need("ops.status"), o.status)
+	r.OnSubcommand("doctor", "round-trip", "post a test message in Slack and Discord, see it come back, and time it", bot.Need("ops.doctor"), o.doctor)
 	r.OnAction(retryDeadAction, "ops.retry", o.retryDead)
 }
 
@@ -74,4 +77,18 @@ func (o *Ops) retryDead(ctx context.Context, _ *bot.Action) (*bot.Reply, error) 
 		return &bot.Reply{Text: "No message was given up in the last 24 hours: there is nothing to retry."}, nil
 	}
 	return &bot.Reply{Text: fmt.Sprintf("%d message(s) given up in the last 24 hours go out again now. If they fail again, the log says why (search \"outbox\").", n)}, nil
+}
+
+func (o *Ops) doctor(ctx context.Context, _ *bot.Command, args string) (*bot.Reply, error) {
+	if args != "round-trip" {
+		return nil, bot.Errorf(bot.EInvalid, "Use /liaison doctor round-trip. The other checks run where Liaison runs: liaison doctor.")
+	}
+	if o.source == nil {
+		return nil, errNoService
+	}
+	rt, err := o.source.RoundTrip(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &bot.Reply{Text: "*Round trip*\n" + bot.StatusText(rt.Lines())}, nil
 }

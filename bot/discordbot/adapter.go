@@ -126,6 +126,7 @@ type Adapter struct {
 	sessionID string
 	readies   int // sessions this run
 	conn      GatewayState
+	probes    bot.Probes
 }
 
 // GatewayState is the gateway session as this replica sees it: what

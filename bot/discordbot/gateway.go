@@ -51,6 +51,7 @@ func (a *Adapter) onEvent(_ *discordgo.Session, e *discordgo.Event) {
 		a.onReady(ev)
 	case *discordgo.MessageCreate:
 		if ev.Message != nil {
+			a.probes.Seen(ev.Message.Content, ev.Message.ID)
 			a.onMessage(ev.Message)
 		}
 	case *discordgo.MessageUpdate:

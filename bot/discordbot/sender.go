@@ -375,6 +375,8 @@ func verb(op string) string {
 		return "react to"
 	case "edit":
 		return "edit"
+	case "delete":
+		return "delete"
 	}
 	return "post"
 }

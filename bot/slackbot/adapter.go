@@ -82,6 +82,8 @@ type Adapter struct {
 	botMu   sync.Mutex
 	botUser string // the bot's user id, once known
 
+	probes bot.Probes
+
 	connMu    sync.Mutex
 	socketUp  bool      // the Socket Mode connection is open
 	lastEvent time.Time // the last request from Slack that was not refused

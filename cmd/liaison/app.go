@@ -48,6 +48,9 @@ type App struct {
 	// renewal: another replica takes the gateway over within it after the
 	// holder dies. Default 30s.
 	GatewayLeaseTTL time.Duration
+	// RoundTripWait is how long a round trip waits for its test message
+	// to come back, per platform. Default 15s.
+	RoundTripWait time.Duration
 
 	listener net.Listener
 	server   *http.Server

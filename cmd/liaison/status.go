@@ -37,6 +37,7 @@ func (a *App) adminRoutes() *http.ServeMux {
 		}
 		writeJSON(w, http.StatusOK, statusDoc{Status: st, Checks: st.Lines()})
 	})
+	a.roundTripRoute(mux)
 	return mux
 }
 
