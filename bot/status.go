@@ -80,10 +80,12 @@ type DigestStatus struct {
 	// LastSlot is the newest slot posted, zero when none was; LastStatus
 	// the newest slot's record ("done" or "skipped") and Missed whether a
 	// slot that came more than 10 minutes ago has no record at all.
-	LastSlot   time.Time `json:"last_posted,omitzero"`
-	LastStatus string    `json:"last_status,omitempty"`
-	Missed     bool      `json:"missed"`
-	Next       time.Time `json:"next,omitzero"`
+	LastSlot time.Time `json:"last_posted,omitzero"`
+	// LastPostedAt is when the newest slot posted was posted.
+	LastPostedAt time.Time `json:"last_posted_at,omitzero"`
+	LastStatus   string    `json:"last_status,omitempty"`
+	Missed       bool      `json:"missed"`
+	Next         time.Time `json:"next,omitzero"`
 }
 
 // Status line states.

@@ -60,6 +60,7 @@ type App struct {
 	adminServer  *http.Server
 	started      time.Time
 	capabilities *handlers.Capabilities
+	handler      bot.Handler // the Router, timed (liaison_handler_seconds)
 }
 
 // NewApp returns an App reading env and logging to logger.
@@ -101,6 +102,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 	a.capabilities = capabilities
 	capabilities.AttachService(a)
 	a.Router = capabilities.Router
+	a.handler = newInstrumented(a.Registry, a.Router)
 	senders := map[string]bot.Sender{}
 	ready := &readiness{db: a.DB}
 	a.stopping = &ready.stopping
@@ -132,7 +134,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 		ReclaimAfter: a.Config.Outbox.ReclaimAfter,
 	}
 
-	a.Registry.MustRegister(a.Dispatcher.Collector())
+	a.Registry.MustRegister(a.Dispatcher.Collector(), opsCollector{a})
 
 	a.Scheduler = &jobs.Scheduler{Leases: a.DB, Clock: a.Clock, Holder: a.Dispatcher.Owner, Logger: a.Logger.With("job", "scheduler")}
 	addJobs(a.Scheduler, a.Router)
@@ -199,7 +201,7 @@ func (a *App) openSlack(senders map[string]bot.Sender, mux *http.ServeMux) error
 	}
 	s, err := slackbot.New(slackbot.Options{
 		Token: a.Env.SlackBotToken, SigningSecret: a.Env.SlackSigningSecret, AppToken: a.Env.SlackAppToken, APIURL: a.Env.SlackAPIURL,
-		Handler: a.Router, Clock: a.Clock, Logger: a.Logger.With("platform", "slack"), Inbound: a.Inbound, ChannelNames: names,
+		Handler: a.handler, Clock: a.Clock, Logger: a.Logger.With("platform", "slack"), Inbound: a.Inbound, ChannelNames: names,
 	})
 	if err != nil {
 		return fmt.Errorf("slack: %w", err)
@@ -251,7 +253,7 @@ func (a *App) openDiscord(senders map[string]bot.Sender, mux *http.ServeMux) err
 	}
 	d, err := discordbot.New(discordbot.Options{
 		Token: a.Env.DiscordBotToken, AppID: a.Env.DiscordAppID, PublicKey: a.Env.DiscordPublicKey, APIURL: a.Env.DiscordAPIURL,
-		Guilds: guilds, Handler: a.Router, Commands: a.Router.DiscordCommands(), Clock: a.Clock,
+		Guilds: guilds, Handler: a.handler, Commands: a.Router.DiscordCommands(), Clock: a.Clock,
 		Logger: a.Logger.With("platform", "discord"), Inbound: a.Inbound,
 		CatchUp: discordbot.CatchUpOptions{Channels: watched, Cursors: a.DB},
 	})

@@ -141,6 +141,9 @@ func (a *App) digestStatus(ctx context.Context, name string, sched bot.Schedule,
 	for _, r := range runs {
 		if r.Status == store.JobRunDone {
 			ds.LastSlot = r.Slot
+			if r.FinishedAt != nil {
+				ds.LastPostedAt = r.FinishedAt.UTC()
+			}
 		}
 	}
 	if len(runs) > 0 {
