@@ -18,7 +18,8 @@ Checks an installation the way liaison run would use it, with the same
 environment and liaison.yaml, and prints one line per check with what to do
 about every problem:
 
-  config    liaison.yaml: everything liaison config check checks
+  config    liaison.yaml: everything liaison config check checks; LIAISON_LOG_LEVEL
+            and LIAISON_ADMIN_ADDR (a valid address, kept private)
   database  the connection, pending migrations, the SQLite lock (free, or which
             pid holds it), the Postgres version and its max_connections
   slack     the token (auth.test), the scopes granted against those the
