@@ -291,7 +291,7 @@ func ParseMessageLink(s string) (DraftTarget, error) {
 	if i := strings.IndexByte(s, '|'); i >= 0 {
 		s = s[:i]
 	}
-	bad := Errorf(EInvalid, "%q is not a Discord message link: in Discord, right-click the message (or long-press it), then Copy Message Link.", s)
+	bad := Errorf(EInvalid, "%s is not a Discord message link: in Discord, right-click the message (or long-press it), then Copy Message Link.", Quoted(s))
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
 		return DraftTarget{}, bad

@@ -69,7 +69,7 @@ func ParseDuration(s string) (time.Duration, error) {
 }
 
 func durationError(s string) error {
-	return Errorf(EInvalid, "%q is not a duration: durations look like 30s, 10m, 2h, 7d, 2w or 1h30m", s)
+	return Errorf(EInvalid, "%s is not a duration: durations look like 30s, 10m, 2h, 7d, 2w or 1h30m", Quoted(s))
 }
 
 // FormatDuration renders d the way people write it back: 2w, 3d4h, 1h30m, 45s.

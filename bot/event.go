@@ -257,3 +257,7 @@ type OptionSpec struct {
 	Type        string // "string", "integer", "boolean", "user", "channel"
 	Required    bool
 }
+
+// Where returns the place: every event that embeds a Place has it, so
+// code that sees only a bot.Event (metrics, logs) can tell its platform.
+func (p Place) Where() Place { return p }

@@ -1,6 +1,9 @@
 package bot
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Outbox kinds and their payloads. Handlers describe what to post in these
 // platform-neutral terms; each platform's sender renders them (Slack Block
@@ -114,3 +117,13 @@ func OneLine(s string, n int) string {
 	}
 	return s
 }
+
+// maxQuoted is how much of a person's input an error message quotes.
+const maxQuoted = 80
+
+// Quoted shows what someone typed inside an error message: in quotes, on
+// one line, cut to about 80 characters. An option can hold thousands of
+// characters, and an answer quoting it whole would pass the platform's
+// limit (2,000 characters on Discord), which refuses it: the person would
+// see no answer at all.
+func Quoted(s string) string { return strconv.Quote(OneLine(s, maxQuoted)) }

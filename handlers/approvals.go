@@ -687,7 +687,7 @@ func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 	if err := ap.mayEdit(ctx, d, u); err != nil {
 		return "", err
 	}
-	text, err = checkReply(text)
+	text, err = ap.checkReply(text, d.TargetChannelID)
 	if err != nil {
 		return "", err
 	}

@@ -39,15 +39,26 @@ type draftInput struct {
 	by          bot.User
 }
 
+// mentionRoom is what the mention of the author takes before a reply that
+// pings them: "<@" + a snowflake of up to 20 digits + ">" + a line break.
+const mentionRoom = 24
+
 // checkReply validates a reply's text (a form shows the error next to its
-// one box).
-func checkReply(text string) (string, error) {
+// one box). Its length is counted as Discord will count it, once rendered
+// (Slack's escapes undone, @everyone defused) with the mention of the
+// author when the channel's policy pings them, so that what is approved
+// is never refused by Discord or cut by the sender.
+func (ap *Approvals) checkReply(text, channelID string) (string, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return "", bot.Errorf(bot.EInvalid, "Write the reply that should appear in Discord.")
 	}
-	if n := utf8.RuneCountInString(text); n > maxReply {
-		return "", bot.Errorf(bot.EInvalid, "The reply is %d characters long; Discord takes at most %d in one message. Shorten it.", n, maxReply)
+	limit := maxReply
+	if ap.cfg.Approvals.For(channelID).PingAuthor {
+		limit -= mentionRoom
+	}
+	if n := utf8.RuneCountInString(bot.DiscordText(text)); n > limit {
+		return "", bot.Errorf(bot.EInvalid, "The reply is %d characters long; Discord takes at most %d in one message. Shorten it.", n, limit)
 	}
 	return text, nil
 }
@@ -70,7 +81,7 @@ func (ap *Approvals) createDraft(ctx context.Context, in draftInput) (*bot.Reply
 	if err := ap.mayDraft(in.by); err != nil {
 		return nil, err
 	}
-	text, err := checkReply(in.reply)
+	text, err := ap.checkReply(in.reply, in.target.ChannelID)
 	if err != nil {
 		return nil, err
 	}

@@ -483,6 +483,8 @@ func TestEachDraftingPathMakesADraftWaitingInTheApprovalsChannel(t *testing.T) {
 			{apBob, "reply 99 hi", "There is no feedback item 99."},
 			{apBob, fmt.Sprintf("reply %d", it.ID), "Write the reply after the number"},
 			{apBob, fmt.Sprintf("reply %d %s", it.ID, strings.Repeat("a", 2001)), "The reply is 2001 characters long; Discord takes at most 2000"},
+			// 2,000 characters as typed, 2,001 as Discord gets them (@everyone defused).
+			{apBob, fmt.Sprintf("reply %d %s @everyone", it.ID, strings.Repeat("a", 1990)), "The reply is 2001 characters long; Discord takes at most 2000"},
 			{apBob, "draft https://discord.com/channels/111111111111111111/1100000000000000001/1500000000000005001 hi", "a Discord server Liaison is not set up for"},
 			{apBob, "draft https://discord.com/channels/998877665544332211/1100000000000000001/1500000000000009999 hi", "That Discord message no longer exists"},
 			{apBob, "draft not-a-link hi", "is not a Discord message link"},

@@ -55,6 +55,7 @@ type Capabilities struct {
 	// bot/watch.Sink) and posts mentions and alerts.
 	Watch *watch.Watch
 	Help  *Help
+	Ops   *Ops
 	// access is the Router's permission checker; Attach gives it the
 	// platform readers.
 	access *access.Checker
@@ -87,12 +88,14 @@ func Build(d Deps) *Capabilities {
 	c.Approvals.web = c.Watch
 	c.Watch.AttachDrafts(c.Approvals)
 	c.Help = newHelp(c.Router)
+	c.Ops = newOps(d.DB, d.Clock)
 
 	c.Feedback.Register(c.Router)
 	c.Moderation.Register(c.Router)
 	c.Digest.Register(c.Router)
 	c.Approvals.Register(c.Router)
 	c.Watch.Register(c.Router)
+	c.Ops.Register(c.Router)
 	c.Help.Register(c.Router)
 	c.Attach(Readers{Discord: d.Discord, Guilds: d.Guilds, SlackDirect: d.SlackDirect})
 	return c
@@ -113,3 +116,8 @@ func (c *Capabilities) Attach(r Readers) {
 	c.Approvals.attach(r.Discord, r.SlackDirect)
 	c.Moderation.Attach(r.Guilds)
 }
+
+// AttachService gives /liaison status and /liaison doctor round-trip the
+// running service they report on; without it (the console) they say that
+// Liaison is not running as a service.
+func (c *Capabilities) AttachService(s statusSource) { c.Ops.source = s }

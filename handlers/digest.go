@@ -85,7 +85,7 @@ func (dc *Digest) Config(name string) (config.Digest, error) {
 		}
 		names = append(names, d.Name)
 	}
-	return config.Digest{}, bot.Errorf(bot.ENotFound, "There is no digest called %q. The digests are: %s.", name, strings.Join(names, ", "))
+	return config.Digest{}, bot.Errorf(bot.ENotFound, "There is no digest called %s. The digests are: %s.", bot.Quoted(name), strings.Join(names, ", "))
 }
 
 // Preview computes the digest called name (or the first) for the

@@ -64,6 +64,27 @@ func (fb *Feedback) RemindOverdue(ctx context.Context, now time.Time) (int, erro
 	return sent, nil
 }
 
+// RemindersDue counts the reminders due at now and not sent yet: what
+// `/liaison status` reports (RemindOverdue sends them within a minute).
+func (fb *Feedback) RemindersDue(ctx context.Context, now time.Time) (int, error) {
+	if !fb.cfg.Feedback.Enabled {
+		return 0, nil
+	}
+	items, err := fb.db.ListFeedback(ctx, store.FeedbackFilter{
+		Statuses: []string{store.FeedbackOpen, store.FeedbackAcknowledged}, Unanswered: true, Limit: 5000,
+	})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, it := range items {
+		if fb.reminderDue(&it, now) != 0 {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // reminderDue returns the reminder (1, or 2 for the escalation) that item is
 // due for at now, or 0.
 func (fb *Feedback) reminderDue(it *store.FeedbackItem, now time.Time) int {

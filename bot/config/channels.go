@@ -90,8 +90,8 @@ func (c *Config) ResolveChannel(ref string) (ChannelRef, error) {
 		if id, ok := c.Slack.Channels[name]; ok {
 			return ChannelRef{Platform: PlatformSlack, Name: name, ID: id}, nil
 		}
-		return ChannelRef{}, bot.Errorf(bot.ENotFound, "no Slack channel named %q: %s",
-			name, defined(slices.Collect(maps.Keys(c.Slack.Channels)), "slack.channels"))
+		return ChannelRef{}, bot.Errorf(bot.ENotFound, "no Slack channel named %s: %s",
+			bot.Quoted(name), defined(slices.Collect(maps.Keys(c.Slack.Channels)), "slack.channels"))
 	case PlatformDiscord:
 		var found []ChannelRef
 		var names, where []string
@@ -104,15 +104,15 @@ func (c *Config) ResolveChannel(ref string) (ChannelRef, error) {
 		}
 		switch len(found) {
 		case 0:
-			return ChannelRef{}, bot.Errorf(bot.ENotFound, "no Discord channel named %q: %s",
-				name, defined(names, "discord channels"))
+			return ChannelRef{}, bot.Errorf(bot.ENotFound, "no Discord channel named %s: %s",
+				bot.Quoted(name), defined(names, "discord channels"))
 		case 1:
 			return found[0], nil
 		}
 		return ChannelRef{}, bot.Errorf(bot.EInvalid, "the Discord channel name %q is declared in several servers (%s): give the channels different names",
 			name, strings.Join(where, ", "))
 	}
-	return ChannelRef{}, bot.Errorf(bot.EInvalid, "%q is not a channel: write a Slack channel's name (community) or discord: and a Discord channel's name (discord:general)", ref)
+	return ChannelRef{}, bot.Errorf(bot.EInvalid, "%s is not a channel: write a Slack channel's name (community) or discord: and a Discord channel's name (discord:general)", bot.Quoted(ref))
 }
 
 // defined lists the declared names for a "no channel named …" message.

@@ -141,6 +141,49 @@ type Adapter struct {
 	appID     string
 	sessionID string
 	readies   int // sessions this run
+	conn      GatewayState
+	probes    bot.Probes
+}
+
+// GatewayState is the gateway session as this replica sees it: what
+// `/liaison status` and the metrics report.
+type GatewayState struct {
+	// Running says Run is running: this replica holds the gateway lease.
+	Running bool
+	// Connected says the session's websocket is open.
+	Connected bool
+	// LastEvent is when the last gateway event arrived (zero: none yet).
+	LastEvent time.Time
+	// Reconnects counts the connections opened after the first one of the
+	// process; Resumes the sessions Discord resumed.
+	Reconnects, Resumes int
+	connects            int
+}
+
+// Gateway returns the gateway session's state.
+func (a *Adapter) Gateway() GatewayState {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	st := a.conn
+	st.Running = a.running
+	return st
+}
+
+// onDisconnect records that the websocket closed.
+func (a *Adapter) onDisconnect(_ *discordgo.Session, _ *discordgo.Disconnect) {
+	a.mu.Lock()
+	a.conn.Connected = false
+	a.mu.Unlock()
+}
+
+// noteEvent records a gateway event's arrival, and counts resumes.
+func (a *Adapter) noteEvent(e *discordgo.Event) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.conn.LastEvent = a.clock.Now()
+	if _, ok := e.Struct.(*discordgo.Resumed); ok {
+		a.conn.Resumes++
+	}
 }
 
 // New checks opts and builds an Adapter; nothing is connected until Run.
@@ -196,11 +239,12 @@ func New(opts Options) (*Adapter, error) {
 		}
 	}
 	a.life, a.stop = context.WithCancel(context.Background())
-	a.sender = &Sender{session: s, clock: opts.Clock, blocked: map[string]time.Time{}}
+	a.sender = &Sender{session: s, clock: opts.Clock, log: a.log, blocked: map[string]time.Time{}}
 	s.AddHandler(a.onEvent)
 	s.AddHandler(a.onModeration)
 	s.AddHandler(a.onServerLog)
 	s.AddHandler(a.onConnect)
+	s.AddHandler(a.onDisconnect)
 	return a, nil
 }
 
@@ -270,6 +314,10 @@ func (a *Adapter) shutdown() {
 func (a *Adapter) onConnect(s *discordgo.Session, _ *discordgo.Connect) {
 	a.mu.Lock()
 	closed := !a.gateway
+	a.conn.Connected = true
+	if a.conn.connects++; a.conn.connects > 1 {
+		a.conn.Reconnects++
+	}
 	a.mu.Unlock()
 	if closed {
 		// Open holds the session lock while it emits Connect: close after.

@@ -45,11 +45,13 @@ const (
 // handles and queues it; it never blocks on the handler.
 func (a *Adapter) onEvent(_ *discordgo.Session, e *discordgo.Event) {
 	defer a.recoverPanic("gateway event " + e.Type)
+	a.noteEvent(e)
 	switch ev := e.Struct.(type) {
 	case *discordgo.Ready:
 		a.onReady(ev)
 	case *discordgo.MessageCreate:
 		if ev.Message != nil {
+			a.probes.Seen(ev.Message.Content, ev.Message.ID)
 			a.onMessage(ev.Message)
 		}
 	case *discordgo.MessageUpdate:

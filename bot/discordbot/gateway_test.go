@@ -150,6 +150,11 @@ func TestADroppedConnectionResumesWithNothingLostOrRepeated(t *testing.T) {
 	if n := b.fake.Identifies(); n != 1 {
 		t.Errorf("IDENTIFYs = %d, want 1 (the session resumed)", n)
 	}
+	// What /liaison status and the metrics report.
+	g := b.adapter.Gateway()
+	if !g.Running || !g.Connected || g.Reconnects != 1 || g.Resumes != 1 || g.LastEvent.IsZero() {
+		t.Errorf("Gateway() = %+v, want running, connected, 1 reconnect, 1 resume, a last event", g)
+	}
 }
 
 func TestAnUnresumableSessionIsCaughtUpExactlyOnce(t *testing.T) {

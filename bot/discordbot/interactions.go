@@ -190,6 +190,7 @@ func (a *Adapter) respond(i *discordgo.Interaction, req *request, o outcome) *re
 	if err != nil {
 		return a.failure(i, err)
 	}
+	d.Content = fit(a.log, "interaction reply", d.Content)
 	return &response{Type: respMessage, Data: d}
 }
 
@@ -210,6 +211,7 @@ func (a *Adapter) finishLate(ctx context.Context, i *discordgo.Interaction, o ou
 			d = a.failure(i, err).Data.(*messageData)
 		}
 	}
+	d.Content = fit(a.log, "late interaction reply", d.Content)
 	d.Flags = 0 // an edit keeps the deferral's flags
 	if d.Components == nil {
 		d.Components = []component{}
@@ -255,7 +257,7 @@ func (a *Adapter) failure(i *discordgo.Interaction, err error) *response {
 		a.log.Error("discord: interaction failed", "ref", ref, "interaction", i.ID, "type", i.Type.String(), "err", err)
 		text += " (ref " + ref + ")"
 	}
-	return notice(text)
+	return notice(fit(a.log, "interaction error", text))
 }
 
 func shortRef() string {

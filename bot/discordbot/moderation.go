@@ -159,7 +159,7 @@ func (s *Sender) explainModeration(err error, what, who string) error {
 
 // uploadBody is the payload_json of a message with a file.
 type uploadBody struct {
-	Content          string           `json:"content"`
+	Content          string           `json:"content,omitempty"`
 	AllowedMentions  *AllowedMentions `json:"allowed_mentions"`
 	MessageReference *reference       `json:"message_reference,omitempty"`
 	Nonce            string           `json:"nonce"`
@@ -184,7 +184,7 @@ func (s *Sender) upload(ctx context.Context, m *bot.OutboxMessage) (bot.SendResu
 	}
 	out := TextOutgoing(u.Comment)
 	body := uploadBody{
-		Content: out.Content, AllowedMentions: out.AllowedMentions, Nonce: Nonce(m.Key), EnforceNonce: true,
+		Content: fit(s.log, "upload "+m.Key, out.Content), AllowedMentions: out.AllowedMentions, Nonce: Nonce(m.Key), EnforceNonce: true,
 		Attachments: []attachment{{ID: 0, Filename: u.Filename}},
 	}
 	if ref := cmp.Or(u.ThreadOf, m.ParentRef); ref != "" {

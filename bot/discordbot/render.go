@@ -1,8 +1,8 @@
 package discordbot
 
 import (
-	"cmp"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"regexp"
 	"slices"
@@ -22,6 +22,7 @@ const (
 	maxInputValue  = 4000
 	maxButtons     = 25 // five action rows of five
 	maxModalFields = 5
+	maxMentions    = 100 // users in allowed_mentions.users
 )
 
 // Custom ids. A button's custom_id is "<ActionID>|<Value>" and a modal's is
@@ -76,7 +77,8 @@ func (b *markdown) eachLine(prefix, text string) {
 	}
 }
 
-// mentions adds the deliberate pings: <@id> for each id that is a snowflake.
+// mentions adds the deliberate pings: <@id> for each id that is a
+// snowflake, each once, at most 100 (all Discord lets one message ping).
 func (b *markdown) mentions(ids []string) {
 	var ms []string
 	for _, id := range snowflakes(ids) {
@@ -108,7 +110,9 @@ func (b *markdown) link(l *bot.Link) {
 	b.lines = append(b.lines, "["+label+"]("+target+")")
 }
 
-func (b *markdown) String() string { return truncate(strings.Join(b.lines, "\n"), maxContent) }
+// String is the content. It may be longer than Discord takes: the Sender
+// cuts it as a last guard (fit), and logs that it had to.
+func (b *markdown) String() string { return strings.Join(b.lines, "\n") }
 
 // postContent renders a Post as message content: the mentions it means to
 // make, the title in bold, the text, the quote, the fields, the link and
@@ -157,11 +161,15 @@ func truncate(s string, n int) string {
 }
 
 // snowflakes keeps the ids that are Discord ids (digits only): nothing else
-// may go inside a mention.
+// may go inside a mention. Each comes once, and no more than the 100 users
+// Discord lets allowed_mentions name.
 func snowflakes(ids []string) []string {
 	var out []string
 	for _, id := range ids {
-		if id != "" && strings.Trim(id, "0123456789") == "" {
+		if len(out) == maxMentions {
+			break
+		}
+		if id != "" && strings.Trim(id, "0123456789") == "" && !slices.Contains(out, id) {
 			out = append(out, id)
 		}
 	}
@@ -273,11 +281,19 @@ func buttonRows(buttons []bot.Button) ([]component, error) {
 	if len(buttons) > maxButtons {
 		return nil, fmt.Errorf("%d buttons: Discord shows at most %d", len(buttons), maxButtons)
 	}
-	for i, bt := range buttons {
+	seen := map[string]bool{}
+	i := 0
+	for _, bt := range buttons {
 		id, err := encodeCustomID(bt.ActionID, bt.Value)
 		if err != nil {
 			return nil, fmt.Errorf("button %q: %w", bt.Label, err)
 		}
+		if seen[id] {
+			// Discord refuses two components with one custom_id; a second
+			// button doing exactly what the first does adds nothing.
+			continue
+		}
+		seen[id] = true
 		style := styleSecondary
 		switch bt.Style {
 		case "primary":
@@ -289,11 +305,12 @@ func buttonRows(buttons []bot.Button) ([]component, error) {
 			rows = append(rows, component{Type: 1})
 		}
 		label := truncate(bot.DiscordText(bt.Label), maxButtonLabel)
-		if label == "" {
+		if strings.TrimSpace(label) == "" {
 			label = "…"
 		}
 		row := &rows[len(rows)-1]
 		row.Components = append(row.Components, component{Type: 2, Style: style, Label: label, CustomID: id})
+		i++
 	}
 	return rows, nil
 }
@@ -315,17 +332,45 @@ func renderModal(m *bot.Modal) (*modalData, error) {
 	if len(m.Fields) == 0 || len(m.Fields) > maxModalFields {
 		return nil, fmt.Errorf("modal %s has %d fields; Discord wants 1 to %d", m.CallbackID, len(m.Fields), maxModalFields)
 	}
-	out := &modalData{CustomID: id, Title: truncate(bot.DiscordText(cmp.Or(m.Title, "Liaison")), maxModalTitle)}
+	out := &modalData{CustomID: id, Title: truncate(bot.DiscordText(orDefault(m.Title, "Liaison")), maxModalTitle)}
+	ids := map[string]bool{}
 	for _, f := range m.Fields {
+		if f.ID == "" || utf8.RuneCountInString(f.ID) > maxCustomID || ids[f.ID] {
+			return nil, fmt.Errorf("modal %s: field id %q must be unique and have 1 to %d characters", m.CallbackID, f.ID, maxCustomID)
+		}
+		ids[f.ID] = true
 		style := 1
 		if f.Multiline {
 			style = 2
 		}
 		required := !f.Optional
 		out.Components = append(out.Components, component{Type: 1, Components: []component{{
-			Type: 4, CustomID: f.ID, Label: truncate(bot.DiscordText(cmp.Or(f.Label, f.ID)), maxInputLabel), Style: style,
+			Type: 4, CustomID: f.ID, Label: truncate(bot.DiscordText(orDefault(f.Label, f.ID)), maxInputLabel), Style: style,
 			Value: truncate(f.Value, maxInputValue), Required: &required,
 		}}})
 	}
 	return out, nil
+}
+
+// orDefault is s, or def when s is blank (Discord refuses a blank label).
+func orDefault(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
+}
+
+// fit is the last guard on content: Discord refuses more than 2,000
+// characters (error 50035) and the person sees nothing. What people write
+// is refused where they write it when too long, and errors quote user text
+// cut short (bot.Quoted); a cut here means a renderer or a handler let a
+// long text through, so it is logged as an error to be fixed.
+func fit(log *slog.Logger, where, content string) string {
+	if n := utf8.RuneCountInString(content); n > maxContent {
+		if log != nil {
+			log.Error("discord: message too long, cut to 2,000 characters", "in", where, "characters", n)
+		}
+		return truncate(content, maxContent)
+	}
+	return content
 }

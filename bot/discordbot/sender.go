@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,6 +43,7 @@ import (
 type Sender struct {
 	session *discordgo.Session
 	clock   bot.Clock
+	log     *slog.Logger
 
 	mu      sync.Mutex
 	blocked map[string]time.Time // bucket → no request before this, by clock
@@ -92,7 +95,8 @@ func (s *Sender) Send(ctx context.Context, m *bot.OutboxMessage) (bot.SendResult
 // postBody is a message as POST /channels/{id}/messages takes it: what
 // discordgo's MessageSend has, plus the nonce.
 type postBody struct {
-	Content          string           `json:"content"`
+	Content string `json:"content,omitempty"` // never "": Discord refuses it
+
 	Components       []component      `json:"components,omitempty"`
 	AllowedMentions  *AllowedMentions `json:"allowed_mentions"`
 	MessageReference *reference       `json:"message_reference,omitempty"`
@@ -118,22 +122,38 @@ type sent struct {
 	ChannelID string `json:"channel_id"`
 }
 
-func (s *Sender) post(ctx context.Context, m *bot.OutboxMessage, p *bot.Post) (bot.SendResult, error) {
-	if p.ChannelID == "" {
-		return bot.SendResult{}, &bot.PermanentError{Err: fmt.Errorf("outbox %s: the post names no channel", m.Key)}
-	}
+// errEmpty is a post with nothing Discord would show.
+var errEmpty = errors.New("the message is empty: it has no title, text, quote, fields, link or buttons")
+
+// postBody renders what post sends for p: content cut at 2,000 characters
+// as the last guard (logged), buttons, and the users it may ping.
+func (s *Sender) postBody(m *bot.OutboxMessage, p *bot.Post) (postBody, error) {
 	rows, err := buttonRows(p.Buttons)
 	if err != nil {
-		return bot.SendResult{}, &bot.PermanentError{Err: err}
+		return postBody{}, &bot.PermanentError{Err: err}
 	}
 	out := PostOutgoing(p)
 	body := postBody{
-		Content: out.Content, Components: rows, AllowedMentions: out.AllowedMentions,
+		Content: fit(s.log, "post "+m.Key, out.Content), Components: rows, AllowedMentions: out.AllowedMentions,
 		Nonce: Nonce(m.Key), EnforceNonce: true,
+	}
+	if strings.TrimSpace(body.Content) == "" && len(rows) == 0 {
+		return postBody{}, &bot.PermanentError{Err: fmt.Errorf("outbox %s: %w", m.Key, errEmpty)}
 	}
 	if ref := cmp.Or(p.ThreadOf, m.ParentRef); ref != "" {
 		// A reply; if the message is gone, post anyway rather than fail.
 		body.MessageReference = &reference{MessageID: ref}
+	}
+	return body, nil
+}
+
+func (s *Sender) post(ctx context.Context, m *bot.OutboxMessage, p *bot.Post) (bot.SendResult, error) {
+	if p.ChannelID == "" {
+		return bot.SendResult{}, &bot.PermanentError{Err: fmt.Errorf("outbox %s: the post names no channel", m.Key)}
+	}
+	body, err := s.postBody(m, p)
+	if err != nil {
+		return bot.SendResult{}, err
 	}
 	ep := discordgo.EndpointChannelMessages(p.ChannelID)
 	raw, err := s.request(ctx, "POST", ep, body, ep)
@@ -153,7 +173,10 @@ func (s *Sender) update(ctx context.Context, m *bot.OutboxMessage, p *bot.Post) 
 		return bot.SendResult{}, &bot.PermanentError{Err: err}
 	}
 	out := PostOutgoing(p)
-	body := editBody{Content: out.Content, Components: rows, AllowedMentions: out.AllowedMentions}
+	body := editBody{Content: fit(s.log, "edit "+m.Key, out.Content), Components: rows, AllowedMentions: out.AllowedMentions}
+	if strings.TrimSpace(body.Content) == "" && len(rows) == 0 {
+		return bot.SendResult{}, &bot.PermanentError{Err: fmt.Errorf("outbox %s: %w", m.Key, errEmpty)}
+	}
 	raw, err := s.request(ctx, "PATCH", discordgo.EndpointChannelMessage(p.ChannelID, id), body, discordgo.EndpointChannelMessage(p.ChannelID, ""))
 	if err != nil {
 		return bot.SendResult{}, s.explain(ctx, err, "edit", p.ChannelID)
@@ -354,6 +377,8 @@ func verb(op string) string {
 		return "react to"
 	case "edit":
 		return "edit"
+	case "delete":
+		return "delete"
 	}
 	return "post"
 }

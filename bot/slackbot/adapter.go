@@ -81,6 +81,27 @@ type Adapter struct {
 
 	botMu   sync.Mutex
 	botUser string // the bot's user id, once known
+
+	probes bot.Probes
+
+	connMu    sync.Mutex
+	socketUp  bool      // the Socket Mode connection is open
+	lastEvent time.Time // the last request from Slack that was not refused
+}
+
+// Connection is how this replica hears from Slack: what `/liaison status`
+// reports.
+type Connection struct {
+	SocketMode bool      // by Socket Mode (else by HTTP webhooks)
+	Connected  bool      // Socket Mode's connection is open (HTTP: always false)
+	LastEvent  time.Time // the last event, command or click received; zero: none yet
+}
+
+// Connection returns how Slack reaches this replica.
+func (a *Adapter) Connection() Connection {
+	a.connMu.Lock()
+	defer a.connMu.Unlock()
+	return Connection{SocketMode: a.opts.AppToken != "", Connected: a.socketUp, LastEvent: a.lastEvent}
 }
 
 // New returns an Adapter for opts. It does not contact Slack.
@@ -243,6 +264,11 @@ func (a *Adapter) within(fn func(ctx context.Context) answer, early answer, late
 
 // count adds one to the inbound counter.
 func (a *Adapter) count(typ string) {
+	if typ != "invalid" && typ != "rejected" {
+		a.connMu.Lock()
+		a.lastEvent = a.clock.Now()
+		a.connMu.Unlock()
+	}
 	if a.opts.Inbound != nil {
 		a.opts.Inbound.WithLabelValues(bot.PlatformSlack, typ).Inc()
 	}

@@ -99,6 +99,9 @@ func (a *Adapter) onEvents(body []byte, retry int) answer {
 		return answer{status: http.StatusBadRequest, body: "malformed event_callback"}
 	}
 	a.count("event_callback")
+	if in.Type == "message" && (in.Subtype == "" || in.Subtype == "bot_message") {
+		a.probes.Seen(in.Text, in.TS)
+	}
 	if !wanted(&in) {
 		return answer{}
 	}

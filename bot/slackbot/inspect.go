@@ -114,3 +114,20 @@ func (i *Inspector) Usergroups(ctx context.Context) ([]Usergroup, error) {
 // missing_scope, invalid_auth…), or "" for an error of another kind (the
 // network, a timeout).
 func ErrorCode(err error) string { return apiCode(err) }
+
+// CheckAppToken asks Slack (apps.connections.open) whether appToken may
+// open a Socket Mode connection. It only obtains the connection's URL and
+// never dials it, so the running service keeps its events. An error is
+// Slack's refusal (invalid_auth, not_allowed_token_type) or Slack being
+// unreachable.
+func CheckAppToken(ctx context.Context, appToken, apiURL string, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	opts := []slack.Option{slack.OptionHTTPClient(&http.Client{Timeout: timeout}), slack.OptionAppLevelToken(appToken)}
+	if apiURL != "" {
+		opts = append(opts, slack.OptionAPIURL(apiURL))
+	}
+	_, _, err := slack.New("", opts...).StartSocketModeContext(ctx)
+	return err
+}

@@ -131,7 +131,7 @@ func (a *Adapter) onBlockActions(ic *slack.InteractionCallback) answer {
 			Delivery:  bot.Delivery{At: a.clock.Now()},
 			Place:     a.place(ic, channelID),
 			MessageID: cmpOr(ic.Container.MessageTs, ic.Message.Timestamp),
-			ActionID:  ba.ActionID,
+			ActionID:  actionID(ba.ActionID),
 			Value:     actionValue(ba),
 			User:      user(ic),
 		}

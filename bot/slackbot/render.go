@@ -1,6 +1,7 @@
 package slackbot
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -77,10 +78,15 @@ var (
 )
 
 // mentions renders Notify as "<@U1> <!subteam^S1> ", the only pings a post
-// makes.
+// makes, each user or group once.
 func mentions(ids []string) (string, error) {
 	var b strings.Builder
+	seen := map[string]bool{}
 	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
 		switch {
 		case userID.MatchString(id):
 			b.WriteString("<@" + id + "> ")
@@ -91,6 +97,29 @@ func mentions(ids []string) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// maxLead is the longest mentions prefix that goes at the start of the
+// first text block; a longer one gets sections of its own, so that no
+// block passes Slack's 3,000 characters.
+const maxLead = maxSectionText / 2
+
+// mentionBlocks splits a long mentions prefix into sections of at most
+// maxSectionText characters, cut between two mentions.
+func mentionBlocks(pings string) []slack.Block {
+	var out []slack.Block
+	var cur strings.Builder
+	for _, m := range strings.Fields(pings) {
+		if cur.Len()+len(m)+1 > maxSectionText {
+			out = append(out, section(cur.String()))
+			cur.Reset()
+		}
+		cur.WriteString(m + " ")
+	}
+	if cur.Len() > 0 {
+		out = append(out, section(cur.String()))
+	}
+	return out
 }
 
 // link renders a Link as <url|label>, or the label alone when the URL is not
@@ -105,11 +134,17 @@ func link(l *bot.Link) string {
 		return esc(label)
 	}
 	href := strings.NewReplacer("&", "&amp;", "<", "%3C", ">", "%3E", "|", "%7C", " ", "%20").Replace(l.URL)
+	if len(href) > maxHref { // no room for it: the label alone
+		return clip(esc(cmp.Or(strings.TrimSpace(label), "(link too long to show)")), 500)
+	}
 	if label == "" {
 		return "<" + href + ">"
 	}
 	return "<" + href + "|" + clip(esc(label), 500) + ">"
 }
+
+// maxHref is the longest URL a link keeps.
+const maxHref = 1000
 
 // quote renders text as a block quote, line by line.
 func quote(s string) string {
@@ -161,16 +196,20 @@ func renderPost(p *bot.Post) ([]slack.Block, string, error) {
 	}
 	var blocks []slack.Block
 	lead := pings // goes before the first text block
+	if utf8.RuneCountInString(lead) > maxLead {
+		blocks, lead = mentionBlocks(lead), ""
+	}
 	take := func() string { s := lead; lead = ""; return s }
 
-	if p.Title != "" {
+	blank := func(s string) bool { return strings.TrimSpace(s) == "" }
+	if !blank(p.Title) {
 		blocks = append(blocks, section(clip(take()+"*"+esc(p.Title)+"*", maxSectionText)))
 	}
-	if p.Text != "" || p.Link != nil {
-		pre, l := take(), link(p.Link)
+	if l := link(p.Link); !blank(p.Text) || !blank(l) {
+		pre := take()
 		room := maxSectionText - utf8.RuneCountInString(pre)
 		body := ""
-		if p.Text != "" {
+		if !blank(p.Text) {
 			body = esc(p.Text)
 			if l != "" {
 				room -= utf8.RuneCountInString(l) + 1
@@ -185,7 +224,7 @@ func renderPost(p *bot.Post) ([]slack.Block, string, error) {
 		}
 		blocks = append(blocks, section(pre+body))
 	}
-	if p.Quote != "" {
+	if !blank(p.Quote) {
 		blocks = append(blocks, section(clip(take()+quote(p.Quote), maxSectionText)))
 	}
 	for i := 0; i < len(p.Fields); i += maxFields {
@@ -200,9 +239,11 @@ func renderPost(p *bot.Post) ([]slack.Block, string, error) {
 		blocks = append(blocks, slack.NewSectionBlock(text, fields, nil))
 	}
 	for _, sec := range p.Sections {
-		blocks = append(blocks, section(clip(take()+sectionText(sec), maxSectionText)))
+		if text := sectionText(sec); text != "" {
+			blocks = append(blocks, section(clip(take()+text, maxSectionText)))
+		}
 	}
-	if p.Context != "" {
+	if strings.TrimSpace(p.Context) != "" {
 		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(clip(esc(p.Context), maxSectionText))))
 	}
 	if lead != "" { // only mentions and buttons: the mentions need a block
@@ -213,11 +254,22 @@ func renderPost(p *bot.Post) ([]slack.Block, string, error) {
 	if len(blocks)+len(actions) == 0 {
 		return nil, "", errEmpty
 	}
-	if len(blocks)+len(actions) > maxBlocks { // keep the buttons, cut the middle
-		actions = actions[:min(len(actions), maxBlocks/2)]
-		blocks = append(blocks[:maxBlocks-1-len(actions)], slack.NewContextBlock("", mrkdwn("…and more that did not fit in one Slack message.")))
+	return capBlocks(blocks, actions), fallback(pings, p), nil
+}
+
+// capBlocks joins the text blocks and the actions blocks, within Slack's 50
+// blocks: when they do not fit, the first text blocks and the first
+// actions blocks are kept (half the room at most for the buttons) and a
+// last line says that more did not fit.
+func capBlocks(blocks, actions []slack.Block) []slack.Block {
+	if len(blocks)+len(actions) <= maxBlocks {
+		return append(blocks, actions...)
 	}
-	return append(blocks, actions...), fallback(pings, p), nil
+	room := maxBlocks - 1 // one for the note
+	actions = actions[:min(len(actions), max(room/2, room-len(blocks)))]
+	blocks = blocks[:min(len(blocks), room-len(actions))]
+	out := append(blocks, slack.NewContextBlock("", mrkdwn("…and more that did not fit in one Slack message.")))
+	return append(out, actions...)
 }
 
 // fallback is the plain text of a post: what notifications and clients
@@ -243,12 +295,25 @@ func fallback(pings string, p *bot.Post) string {
 }
 
 // buttons renders Buttons as actions blocks of at most 25 buttons each.
+// Slack wants action_ids unique in a message: a button whose ActionID was
+// already used gets "~N" added, which the receiver takes off (actionID).
 func buttons(bs []bot.Button) []slack.Block {
 	var out []slack.Block
+	used := map[string]int{}
 	for i := 0; i < len(bs); i += maxButtons {
 		var els []slack.BlockElement
 		for _, b := range bs[i:min(i+maxButtons, len(bs))] {
-			btn := slack.NewButtonBlockElement(truncate(b.ActionID, maxActionID), truncate(b.Value, maxButtonValue), plain(clip(esc(b.Label), maxButtonLabel)))
+			id := truncate(b.ActionID, maxActionID-6)
+			if id == "" {
+				id = "button"
+			}
+			if n := used[id]; n > 0 {
+				used[id]++
+				id = fmt.Sprintf("%s~%d", id, n+1)
+			} else {
+				used[id] = 1
+			}
+			btn := slack.NewButtonBlockElement(id, truncate(b.Value, maxButtonValue), plain(clip(esc(orDefault(b.Label, "…")), maxButtonLabel)))
 			switch b.Style {
 			case "primary":
 				btn = btn.WithStyle(slack.StylePrimary)
@@ -262,6 +327,12 @@ func buttons(bs []bot.Button) []slack.Block {
 	return out
 }
 
+// dupSuffix is what buttons adds to a repeated action_id.
+var dupSuffix = regexp.MustCompile(`~[0-9]+$`)
+
+// actionID is the ActionID a button was rendered from.
+func actionID(s string) string { return dupSuffix.ReplaceAllString(s, "") }
+
 // truncate cuts an identifier (not shown to anyone) to n bytes of valid UTF-8.
 func truncate(s string, n int) string {
 	if len(s) <= n {
@@ -274,11 +345,11 @@ func truncate(s string, n int) string {
 // answer, an ack payload and a response_url take.
 func replyMessage(r *bot.Reply) *slack.WebhookMessage {
 	text := esc(r.Text)
-	blocks := []slack.Block{}
-	if text != "" {
+	var blocks []slack.Block
+	if strings.TrimSpace(text) != "" {
 		blocks = append(blocks, section(clip(text, maxSectionText)))
 	}
-	blocks = append(blocks, buttons(r.Buttons)...)
+	blocks = capBlocks(blocks, buttons(r.Buttons))
 	msg := &slack.WebhookMessage{Text: clip(text, maxFallback), ResponseType: slack.ResponseTypeEphemeral}
 	if r.Public {
 		msg.ResponseType = slack.ResponseTypeInChannel
@@ -305,6 +376,16 @@ func renderModal(m *bot.Modal) (*slack.ModalViewRequest, error) {
 	}
 	if len(m.Fields) > maxModalBlocks {
 		return nil, fmt.Errorf("modal %s: %d fields, Slack shows at most %d", m.CallbackID, len(m.Fields), maxModalBlocks)
+	}
+	if m.CallbackID == "" || len(m.CallbackID) > maxActionID {
+		return nil, fmt.Errorf("modal %q: its callback id must have 1 to %d characters", m.CallbackID, maxActionID)
+	}
+	ids := map[string]bool{}
+	for _, f := range m.Fields {
+		if f.ID == "" || len(f.ID) > maxActionID || ids[f.ID] {
+			return nil, fmt.Errorf("modal %s: field id %q must be unique and have 1 to %d characters", m.CallbackID, f.ID, maxActionID)
+		}
+		ids[f.ID] = true
 	}
 	v := &slack.ModalViewRequest{
 		Type:            slack.VTModal,
@@ -334,7 +415,7 @@ func noticeView(title, text string) *slack.ModalViewRequest {
 		Type:   slack.VTModal,
 		Title:  plain(clip(esc(orDefault(title, "Liaison")), maxModalTitle)),
 		Close:  plain("Done"),
-		Blocks: slack.Blocks{BlockSet: []slack.Block{section(clip(esc(text), maxSectionText))}},
+		Blocks: slack.Blocks{BlockSet: []slack.Block{section(clip(esc(orDefault(text, "Done.")), maxSectionText))}},
 	}
 }
 

@@ -110,10 +110,20 @@ func envelopeOf(evt socketmode.Event) *socketmode.Request {
 func (a *Adapter) logConnection(evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeConnected:
+		a.setSocketUp(true)
 		a.log.Info("slack: connected by Socket Mode")
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError, socketmode.EventTypeInvalidAuth:
+		a.setSocketUp(false)
 		a.log.Warn("slack: Socket Mode trouble", "type", evt.Type, "detail", evt.Data)
+	case socketmode.EventTypeDisconnect:
+		a.setSocketUp(false)
 	}
+}
+
+func (a *Adapter) setSocketUp(up bool) {
+	a.connMu.Lock()
+	a.socketUp = up
+	a.connMu.Unlock()
 }
 
 // serveEnvelope answers one envelope through the same code as HTTP.

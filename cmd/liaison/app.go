@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -47,10 +48,19 @@ type App struct {
 	// renewal: another replica takes the gateway over within it after the
 	// holder dies. Default 30s.
 	GatewayLeaseTTL time.Duration
+	// RoundTripWait is how long a round trip waits for its test message
+	// to come back, per platform. Default 15s.
+	RoundTripWait time.Duration
 
 	listener net.Listener
 	server   *http.Server
 	stopping *atomic.Bool // set when shutdown begins: /readyz answers 503
+
+	admin        net.Listener // nil when LIAISON_ADMIN_ADDR is off
+	adminServer  *http.Server
+	started      time.Time
+	capabilities *handlers.Capabilities
+	handler      bot.Handler // the Router, timed (liaison_handler_seconds)
 }
 
 // NewApp returns an App reading env and logging to logger.
@@ -77,6 +87,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	a.started = a.Clock.Now()
 	a.Logger.Info("database ready", "dialect", a.DB.Dialect(), "where", a.DB.Describe(a.Env.DatabaseURL), "migrations_applied", n)
 
 	a.Registry = prometheus.NewRegistry()
@@ -88,7 +99,10 @@ func (a *App) Open(ctx context.Context) (err error) {
 	a.Registry.MustRegister(a.Inbound)
 
 	capabilities := handlers.Build(handlers.Deps{DB: a.DB, Config: a.Config, Clock: a.Clock, Logger: a.Logger})
+	a.capabilities = capabilities
+	capabilities.AttachService(a)
 	a.Router = capabilities.Router
+	a.handler = newInstrumented(a.Registry, a.Router)
 	senders := map[string]bot.Sender{}
 	ready := &readiness{db: a.DB}
 	a.stopping = &ready.stopping
@@ -120,7 +134,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 		ReclaimAfter: a.Config.Outbox.ReclaimAfter,
 	}
 
-	a.Registry.MustRegister(a.Dispatcher.Collector())
+	a.Registry.MustRegister(a.Dispatcher.Collector(), opsCollector{a})
 
 	a.Scheduler = &jobs.Scheduler{Leases: a.DB, Clock: a.Clock, Holder: a.Dispatcher.Owner, Logger: a.Logger.With("job", "scheduler")}
 	addJobs(a.Scheduler, a.Router)
@@ -139,7 +153,22 @@ func (a *App) Open(ctx context.Context) (err error) {
 	if a.listener, err = net.Listen("tcp", a.Env.HTTPAddr); err != nil {
 		return fmt.Errorf("listen on %s (LIAISON_HTTP_ADDR): %w", a.Env.HTTPAddr, err)
 	}
+	if !adminOff(a.Env.AdminAddr) {
+		a.adminServer = newServer(a.Logger, a.adminRoutes())
+		if a.admin, err = net.Listen("tcp", a.Env.AdminAddr); err != nil {
+			return fmt.Errorf("listen on %s (LIAISON_ADMIN_ADDR; off turns the admin listener off): %w", a.Env.AdminAddr, err)
+		}
+	}
 	return nil
+}
+
+// AdminAddr is the address the admin listener listens on, "" when it is
+// off.
+func (a *App) AdminAddr() string {
+	if a.admin == nil {
+		return ""
+	}
+	return a.admin.Addr().String()
 }
 
 // loadConfig reads liaison.yaml: the file LIAISON_CONFIG names (which must
@@ -179,7 +208,7 @@ func (a *App) openSlack(senders map[string]bot.Sender, mux *http.ServeMux) error
 	}
 	s, err := slackbot.New(slackbot.Options{
 		Token: a.Env.SlackBotToken, SigningSecret: a.Env.SlackSigningSecret, AppToken: a.Env.SlackAppToken, APIURL: a.Env.SlackAPIURL,
-		Handler: a.Router, Clock: a.Clock, Logger: a.Logger.With("platform", "slack"), Inbound: a.Inbound, ChannelNames: names,
+		Handler: a.handler, Clock: a.Clock, Logger: a.Logger.With("platform", "slack"), Inbound: a.Inbound, ChannelNames: names,
 	})
 	if err != nil {
 		return fmt.Errorf("slack: %w", err)
@@ -231,7 +260,7 @@ func (a *App) openDiscord(senders map[string]bot.Sender, mux *http.ServeMux) err
 	}
 	d, err := discordbot.New(discordbot.Options{
 		Token: a.Env.DiscordBotToken, AppID: a.Env.DiscordAppID, PublicKey: a.Env.DiscordPublicKey, APIURL: a.Env.DiscordAPIURL,
-		Guilds: guilds, Handler: a.Router, Commands: a.Router.DiscordCommands(), Clock: a.Clock,
+		Guilds: guilds, Handler: a.handler, Commands: a.Router.DiscordCommands(), Clock: a.Clock,
 		Logger: a.Logger.With("platform", "discord"), Inbound: a.Inbound,
 		CatchUp: discordbot.CatchUpOptions{Channels: watched, Cursors: a.DB},
 		// The server logs and modmail keep member facts (one member list
@@ -273,6 +302,14 @@ func (a *App) Run(ctx context.Context) error {
 		}
 		return nil
 	})
+	if a.admin != nil {
+		g.Go(func() error {
+			if err := a.adminServer.Serve(a.admin); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("admin listener: %w", err)
+			}
+			return nil
+		})
+	}
 	g.Go(func() error { return a.Dispatcher.Run(gctx) })
 	g.Go(func() error { return a.Scheduler.Run(gctx) })
 	if a.Discord != nil {
@@ -291,12 +328,15 @@ func (a *App) Run(ctx context.Context) error {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		err := a.server.Shutdown(sctx)
+		if a.admin != nil {
+			err = errors.Join(err, a.adminServer.Shutdown(sctx))
+		}
 		if a.Slack != nil {
 			a.Slack.Close() // waits for the handlers of requests already acknowledged
 		}
 		return err
 	})
-	a.Logger.Info("liaison is running", "http", a.Addr(), "version", versionString())
+	a.Logger.Info("liaison is running", "http", a.Addr(), "admin", cmp.Or(a.AdminAddr(), "off"), "version", versionString())
 	err := g.Wait()
 	a.Logger.Info("liaison stopped")
 	return err
@@ -307,6 +347,9 @@ func (a *App) Run(ctx context.Context) error {
 func (a *App) Close() {
 	if a.listener != nil {
 		a.listener.Close()
+	}
+	if a.admin != nil {
+		a.admin.Close()
 	}
 	if a.DB != nil {
 		a.DB.Close()

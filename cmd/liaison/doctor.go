@@ -12,13 +12,14 @@ import (
 	"github.com/liaison-bot/liaison/bot/config"
 )
 
-const doctorHelp = `Usage: liaison doctor [--json] [--only GROUP]
+const doctorHelp = `Usage: liaison doctor [--json] [--only GROUP] [--round-trip]
 
 Checks an installation the way liaison run would use it, with the same
 environment and liaison.yaml, and prints one line per check with what to do
 about every problem:
 
-  config    liaison.yaml: everything liaison config check checks
+  config    liaison.yaml: everything liaison config check checks; LIAISON_LOG_LEVEL
+            and LIAISON_ADMIN_ADDR (a valid address, kept private)
   database  the connection, pending migrations, the SQLite lock (free, or which
             pid holds it), the Postgres version and its max_connections
   slack     the token (auth.test), the scopes granted against those the
@@ -31,10 +32,18 @@ about every problem:
             permissions and role order, the registered slash commands
   watch     the web watch (not part of this version yet)
 
+--round-trip also asks the running liaison run, on its admin listener
+(LIAISON_ADMIN_ADDR, default 127.0.0.1:9090), to post a marked test message in
+one Slack channel and one Discord channel from liaison.yaml, see each come back
+through its real event path, delete it, and report the latency: the only way
+to know that events really arrive. (A second Socket Mode connection or gateway
+session would take the service's events, so doctor does not open its own.)
+
 ✓ is fine, ⚠ works but deserves a look, ✗ breaks something. The exit status
 is 0 when nothing is ✗, 1 otherwise. Secrets are never printed: tokens show
-as xoxb-…last4. It posts nothing and changes no data, and it opens no Socket
-Mode or gateway connection (those would take events from the running service).
+as xoxb-…last4. Without --round-trip it posts nothing and changes no data, and
+it opens no Socket Mode or gateway connection (those would take events from
+the running service).
 
 ` + envHelp
 
@@ -47,6 +56,7 @@ func doctorCmd(ctx context.Context, args []string, std *Stdio, env Env) int {
 	flags.SetOutput(std.Out)
 	asJSON := flags.Bool("json", false, "print the report as JSON, for automation")
 	only := flags.String("only", "", "run one group: "+strings.Join(doctorGroups, ", "))
+	roundTrip := flags.Bool("round-trip", false, "also have the running service post a test message in Slack and Discord and time its return")
 	if code, done := parse(flags, args, std); done {
 		return code
 	}
@@ -59,7 +69,7 @@ func doctorCmd(ctx context.Context, args []string, std *Stdio, env Env) int {
 		return exitUsage
 	}
 	d := &doctor{env: env, timeout: 10 * time.Second}
-	r := d.run(ctx, *only)
+	r := d.run(ctx, *only, *roundTrip)
 	if *asJSON {
 		enc := json.NewEncoder(std.Out)
 		enc.SetIndent("", "  ")
@@ -174,7 +184,7 @@ type doctor struct {
 	cfgErr  string // why cfg is nil
 }
 
-func (d *doctor) run(ctx context.Context, only string) *report {
+func (d *doctor) run(ctx context.Context, only string, roundTrip bool) *report {
 	r := &report{Version: versionString()}
 	cfgGroup := d.configGroup()
 	for _, name := range doctorGroups {
@@ -195,6 +205,9 @@ func (d *doctor) run(ctx context.Context, only string) *report {
 			g = watchGroup()
 		}
 		r.Groups = append(r.Groups, g)
+	}
+	if roundTrip {
+		r.Groups = append(r.Groups, d.roundTripGroup(ctx))
 	}
 	for _, g := range r.Groups {
 		for _, c := range g.Checks {

@@ -81,6 +81,8 @@ func discordNeeds(cfg *config.Config, g config.Guild) (channels map[string][]dis
 		for id := range cfg.Approvals.Overrides {
 			if slices.Contains(slices.Collect(maps.Values(g.Channels)), id) {
 				add(id, "approved replies", false, discordgo.PermissionSendMessages, discordgo.PermissionSendMessagesInThreads)
+				// A reply (message_reference) needs to read what it answers.
+				add(id, "approved replies, which answer a message", false, discordgo.PermissionReadMessageHistory)
 			}
 		}
 	}
@@ -97,6 +99,7 @@ func discordNeeds(cfg *config.Config, g config.Guild) (channels map[string][]dis
 		if here(m.ModLog.Discord) {
 			add(m.ModLog.Discord.ID, "the mod log", false, discordgo.PermissionSendMessages)
 			add(m.ModLog.Discord.ID, "the archives of purged messages in the mod log", false, discordgo.PermissionAttachFiles)
+			add(m.ModLog.Discord.ID, "the mod log's follow-ups, which answer a case's entry", false, discordgo.PermissionReadMessageHistory)
 		}
 		if here(m.Welcome.Channel) {
 			add(m.Welcome.Channel.ID, "the welcome", false, discordgo.PermissionSendMessages)

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/liaison-bot/liaison/bot/config"
@@ -58,6 +60,7 @@ func (d *doctor) configGroup() group {
 		d.cfgErr = "liaison.yaml cannot be read"
 		g.fail("config.file", "liaison.yaml", err.Error(), "make the file readable by the user liaison runs as")
 	}
+	d.adminAddr(&g)
 	if _, err := newLogger(io.Discard, d.env.LogLevel); err != nil {
 		g.fail("config.log_level", "LIAISON_LOG_LEVEL", err.Error()+": liaison run refuses to start", "set LIAISON_LOG_LEVEL to debug, info, warn or error, or unset it")
 	}
@@ -200,4 +203,26 @@ func processCommand(pid int) string {
 func isLiaisonRun(cmd string) bool {
 	f := strings.Fields(cmd)
 	return len(f) >= 2 && strings.HasSuffix(f[0], "liaison") && f[1] == "run"
+}
+
+// adminAddr checks LIAISON_ADMIN_ADDR: off, or an address liaison run can
+// listen on, and private: the admin listener has no login.
+func (d *doctor) adminAddr(g *group) {
+	const id, title = "config.admin_addr", "LIAISON_ADMIN_ADDR"
+	addr := d.env.AdminAddr
+	if adminOff(addr) {
+		g.info(id, title, "off: GET /status and doctor --round-trip are not served")
+		return
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+		g.fail(id, title, fmt.Sprintf("%q is not HOST:PORT: liaison run refuses to start", addr), "set LIAISON_ADMIN_ADDR to 127.0.0.1:9090 (the default), another HOST:PORT, or off")
+		return
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		g.warn(id, title, fmt.Sprintf("%s is reachable from other machines, and GET /status and POST /admin/round-trip have no login", addr),
+			"keep it on localhost (127.0.0.1:9090) or a private network that only operators reach (in a container, publish it to 127.0.0.1 only)")
+		return
+	}
+	g.ok(id, title, fmt.Sprintf("the admin listener is on %s, this machine only", addr))
 }

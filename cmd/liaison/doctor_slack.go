@@ -80,7 +80,7 @@ func (d *doctor) slackGroup(ctx context.Context) group {
 	} else {
 		g.ok("slack.token", "token", msg)
 	}
-	d.slackMode(&g)
+	d.slackMode(ctx, &g)
 
 	use := slackUse{cfg: d.cfg, groups: len(d.slackGroupRefs()) > 0}
 	var channels group // rows about channels come after the scopes'
@@ -115,13 +115,18 @@ func slackTokenFailed(g *group, env Env, err error) {
 
 // slackMode checks what lets Slack reach Liaison: the app token for
 // Socket Mode, else the signing secret for the HTTP endpoints.
-func (d *doctor) slackMode(g *group) {
+func (d *doctor) slackMode(ctx context.Context, g *group) {
 	switch {
 	case d.env.SlackAppToken != "" && !strings.HasPrefix(d.env.SlackAppToken, "xapp-"):
 		g.fail("slack.mode", "Socket Mode", fmt.Sprintf("SLACK_APP_TOKEN %s is not an app-level token (xapp-…)", mask(d.env.SlackAppToken)),
 			"create an app-level token with the connections:write scope under Basic Information → App-Level Tokens, and set SLACK_APP_TOKEN to it")
 	case d.env.SlackAppToken != "":
-		g.ok("slack.mode", "Socket Mode", fmt.Sprintf("SLACK_APP_TOKEN %s is set: Slack's events come over Socket Mode", mask(d.env.SlackAppToken)))
+		if err := slackbot.CheckAppToken(ctx, d.env.SlackAppToken, d.env.SlackAPIURL, d.timeout); err != nil {
+			g.fail("slack.mode", "Socket Mode", fmt.Sprintf("Slack refused SLACK_APP_TOKEN %s for Socket Mode (%v): liaison run would never hear from Slack", mask(d.env.SlackAppToken), err),
+				"turn Socket Mode on (Settings → Socket Mode) and set SLACK_APP_TOKEN to an app-level token with connections:write (Basic Information → App-Level Tokens)")
+			return
+		}
+		g.ok("slack.mode", "Socket Mode", fmt.Sprintf("SLACK_APP_TOKEN %s may open Socket Mode: Slack's events come over it", mask(d.env.SlackAppToken)))
 	case d.env.SlackSigningSecret == "":
 		g.fail("slack.mode", "HTTP mode", "neither SLACK_SIGNING_SECRET nor SLACK_APP_TOKEN is set: Liaison could post but never hear from Slack, and liaison run refuses to start",
 			"set SLACK_SIGNING_SECRET (Basic Information → App Credentials → Signing Secret), or SLACK_APP_TOKEN to use Socket Mode")

@@ -383,6 +383,39 @@ func TestDoctorNamesEachBrokenThingWithItsFix(t *testing.T) {
 			msg: []string{"@Liaison is not above @Members"}, fix: []string{"move @Liaison above @Members in Server Settings → Roles"}, exit: exitError,
 		},
 		{
+			name: "a Socket Mode app token Slack refuses",
+			breakIt: func(t *testing.T, w *doctorWorld) {
+				w.slack.SetAppToken("xapp-1-A01-the-real-one-0000")
+				w.env["SLACK_APP_TOKEN"] = "xapp-1-A01-an-old-revoked-token-7d3a"
+			},
+			id: "slack.mode", status: statusFail,
+			msg: []string{"Slack refused SLACK_APP_TOKEN xapp-…7d3a for Socket Mode"}, fix: []string{"App-Level Tokens", "connections:write"}, exit: exitError,
+		},
+		{
+			name:    "an admin listener other machines can reach is a warning",
+			breakIt: func(t *testing.T, w *doctorWorld) { w.env["LIAISON_ADMIN_ADDR"] = "0.0.0.0:9090" },
+			id:      "config.admin_addr", status: statusWarn,
+			msg: []string{"0.0.0.0:9090 is reachable from other machines", "no login"}, fix: []string{"127.0.0.1:9090"}, exit: exitOK,
+		},
+		{
+			name:    "an admin listener address that is not one",
+			breakIt: func(t *testing.T, w *doctorWorld) { w.env["LIAISON_ADMIN_ADDR"] = "localhost" },
+			id:      "config.admin_addr", status: statusFail,
+			msg: []string{`"localhost" is not HOST:PORT`}, fix: []string{"127.0.0.1:9090", "off"}, exit: exitError,
+		},
+		{
+			name: "the mod log's channel without Read Message History",
+			breakIt: func(t *testing.T, w *doctorWorld) {
+				w.discord.AddChannel(docGuild, discordfake.Channel{ID: docModLog, Name: "mod-log", PermissionOverwrites: []discordfake.Overwrite{
+					{ID: docGuild, Deny: discordgo.PermissionReadMessageHistory},
+				}})
+			},
+			id: "discord.channel." + docGuild + ".mod-log", status: statusFail,
+			msg:  []string{"Liaison lacks Read Message History (the mod log's follow-ups, which answer a case's entry)"},
+			fix:  []string{"in #mod-log → Edit Channel → Permissions, the overwrite for @everyone denies Read Message History: allow it for @Liaison there"},
+			exit: exitError,
+		},
+		{
 			name: "a channel overwrite denying Send Messages",
 			breakIt: func(t *testing.T, w *doctorWorld) {
 				w.discord.AddChannel(docGuild, discordfake.Channel{ID: docGeneral, Name: "general", PermissionOverwrites: []discordfake.Overwrite{

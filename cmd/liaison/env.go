@@ -15,7 +15,11 @@ type Env struct {
 	DatabaseURL string // LIAISON_DATABASE_URL: postgres://… or sqlite:PATH; empty means sqlite:./liaison.db
 	ConfigPath  string // LIAISON_CONFIG; empty means ./liaison.yaml if it exists
 	HTTPAddr    string // LIAISON_HTTP_ADDR, default :8080
-	LogLevel    string // LIAISON_LOG_LEVEL: debug, info (default), warn, error
+	// AdminAddr is LIAISON_ADMIN_ADDR, default 127.0.0.1:9090: the admin
+	// listener (GET /status, POST /admin/round-trip). "off" turns it off;
+	// so does "" in an Env built by hand (tests).
+	AdminAddr string
+	LogLevel  string // LIAISON_LOG_LEVEL: debug, info (default), warn, error
 
 	SlackBotToken      string // SLACK_BOT_TOKEN
 	SlackSigningSecret string // SLACK_SIGNING_SECRET
@@ -32,6 +36,13 @@ type Env struct {
 	Watch func(string) string
 }
 
+// defaultAdminAddr is where the admin listener listens unless
+// LIAISON_ADMIN_ADDR says otherwise: this host only.
+const defaultAdminAddr = "127.0.0.1:9090"
+
+// adminOff reports whether addr turns the admin listener off.
+func adminOff(addr string) bool { return addr == "" || strings.EqualFold(addr, "off") }
+
 // envHelp documents the variables for --help texts.
 const envHelp = `Environment:
   LIAISON_DATABASE_URL   postgres://user:pass@host/db?sslmode=… or sqlite:PATH
@@ -39,6 +50,9 @@ const envHelp = `Environment:
   LIAISON_CONFIG         path of liaison.yaml (default ./liaison.yaml when present;
                          naming a file that does not exist is an error)
   LIAISON_HTTP_ADDR      address of the HTTP server (default :8080)
+  LIAISON_ADMIN_ADDR     address of the admin listener: GET /status and
+                         POST /admin/round-trip (default 127.0.0.1:9090; off
+                         turns it off). Keep it private: it has no login.
   LIAISON_LOG_LEVEL      debug, info, warn or error (default info); logs are text on
                          a terminal and JSON otherwise
   SLACK_BOT_TOKEN        Slack bot token (xoxb-…); Slack is off without it
@@ -65,6 +79,7 @@ func readEnv(getenv func(string) string) Env {
 		DatabaseURL:        getenv("LIAISON_DATABASE_URL"),
 		ConfigPath:         getenv("LIAISON_CONFIG"),
 		HTTPAddr:           cmp.Or(getenv("LIAISON_HTTP_ADDR"), ":8080"),
+		AdminAddr:          cmp.Or(getenv("LIAISON_ADMIN_ADDR"), defaultAdminAddr),
 		LogLevel:           cmp.Or(getenv("LIAISON_LOG_LEVEL"), "info"),
 		SlackBotToken:      getenv("SLACK_BOT_TOKEN"),
 		SlackSigningSecret: getenv("SLACK_SIGNING_SECRET"),

@@ -218,7 +218,7 @@ func (m *Moderation) slackGuild(server string) (string, error) {
 	}
 	switch {
 	case server != "":
-		return "", bot.Errorf(bot.ENotFound, "Liaison knows no Discord server %q. Its servers: %s.", server, strings.Join(names, ", "))
+		return "", bot.Errorf(bot.ENotFound, "Liaison knows no Discord server %s. Its servers: %s.", bot.Quoted(server), strings.Join(names, ", "))
 	case len(guilds) > 1:
 		return "", bot.Errorf(bot.EInvalid, "Liaison watches %d Discord servers: say which with /liaison mod in:SERVER … (%s).", len(guilds), strings.Join(names, ", "))
 	}

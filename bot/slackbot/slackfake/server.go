@@ -64,6 +64,9 @@ type Server struct {
 
 	sock    socketState
 	handler sync.WaitGroup // socket connections still being served
+
+	echo   *echoTarget    // where the bot's own messages come back as events; nil: nowhere
+	echoes sync.WaitGroup // deliveries in flight
 }
 
 type channel struct {
@@ -145,6 +148,7 @@ func (s *Server) Close() {
 	for _, c := range conns {
 		_ = c.conn.Close()
 	}
+	s.echoes.Wait()
 	s.handler.Wait()
 	s.srv.Close()
 }

@@ -343,6 +343,7 @@ func (s *Server) chatPostMessage(r *apiRequest) (obj, string) {
 	}
 	m := &message{ts: s.nextTS(), user: s.botUserID, botID: s.botID, text: c.text, blocks: c.blocks, attachments: c.attachments, metadata: c.metadata}
 	s.post(ch, m, r.params.Get("thread_ts"), isTrue(r.params.Get("reply_broadcast")))
+	s.echoMessage(ch, m)
 	return obj{"channel": ch.id, "ts": m.ts, "message": s.messageJSON(ch, m, true)}, ""
 }
 

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/jobs"
+)
+
+// The admin listener (LIAISON_ADMIN_ADDR, default 127.0.0.1:9090; "off"
+// turns it off) serves what only the operator may reach: GET /status and
+// POST /admin/round-trip. It is never the public listener that takes the
+// platforms' webhooks: it has no authentication of its own, and is meant
+// for localhost or a private network.
+
+// gatewayLease is the lease of the one replica connected to Discord's
+// gateway.
+const gatewayLease = "discord-gateway"
+
+// adminRoutes are the admin listener's.
+func (a *App) adminRoutes() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+		defer cancel()
+		st, err := a.Status(ctx)
+		if err != nil {
+			a.Logger.Error("status", "err", err)
+			http.Error(w, "status: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		writeJSON(w, http.StatusOK, statusDoc{Status: st, Checks: st.Lines()})
+	})
+	a.roundTripRoute(mux)
+	return mux
+}
+
+// statusDoc is GET /status's answer: the facts, and the same lines as
+// `/liaison status` shows, each with its state and fix.
+type statusDoc struct {
+	bot.Status
+	Checks []bot.StatusLine `json:"checks"`
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// Status gathers what this replica and the database know about the
+// service: GET /status and `/liaison status`.
+func (a *App) Status(ctx context.Context) (bot.Status, error) {
+	now := a.Clock.Now()
+	st := bot.Status{Version: versionString(), StartedAt: a.started, Now: now, Replica: a.Dispatcher.Owner}
+	var errs []error
+	try := func(err error) { errs = append(errs, err) }
+
+	var err error
+	st.Replicas, err = a.DB.Replicas(ctx, now.Add(-time.Minute))
+	try(err)
+	st.SchedulerLease, _, err = a.DB.LeaseHolder(ctx, jobs.LeaseName, now)
+	try(err)
+	if a.Slack != nil {
+		c := a.Slack.Connection()
+		p := &bot.PlatformStatus{Mode: "HTTP", Session: "listening for webhooks", LastEvent: c.LastEvent}
+		if c.SocketMode {
+			p.Mode, p.Session = "Socket Mode", "disconnected"
+			if c.Connected {
+				p.Session = "connected"
+			}
+		}
+		st.Slack = p
+	}
+	if a.Discord != nil {
+		st.GatewayLease, _, err = a.DB.LeaseHolder(ctx, gatewayLease, now)
+		try(err)
+		g := a.Discord.Gateway()
+		p := &bot.PlatformStatus{Mode: "gateway", Session: "disconnected", LastEvent: g.LastEvent}
+		if a.Env.DiscordPublicKey != "" {
+			p.Mode = "gateway + HTTP interactions"
+		}
+		switch {
+		case g.Connected:
+			p.Session = "connected"
+		case !g.Running && st.GatewayLease != "" && st.GatewayLease != st.Replica:
+			p.Session = "held by another replica"
+		}
+		st.Discord = p
+	}
+
+	lanes, err := a.DB.OutboxLanes(ctx, now)
+	try(err)
+	st.Outbox.Lanes, st.Pauses = []bot.LaneStatus{}, []bot.LanePause{}
+	for _, l := range lanes {
+		st.Outbox.Lanes = append(st.Outbox.Lanes, bot.LaneStatus{Lane: l.Lane, Messages: l.Messages, Oldest: l.Oldest})
+		if l.PausedUntil.After(now) {
+			st.Pauses = append(st.Pauses, bot.LanePause{Lane: l.Lane, Until: l.PausedUntil})
+		}
+	}
+	if t, ok, err := a.DB.OldestDue(ctx, now); ok {
+		st.Outbox.OldestDue = t
+	} else {
+		try(err)
+	}
+	st.Outbox.Dead24h, err = a.DB.DeadSince(ctx, now.Add(-24*time.Hour))
+	try(err)
+
+	st.Digests = []bot.DigestStatus{}
+	for _, d := range a.Config.Digests {
+		ds, err := a.digestStatus(ctx, d.Name, d.Schedule, now)
+		try(err)
+		st.Digests = append(st.Digests, ds)
+	}
+	st.SLARemindersDue, err = a.capabilities.Feedback.RemindersDue(ctx, now)
+	try(err)
+	if err := errors.Join(errs...); err != nil {
+		return st, fmt.Errorf("status: %w", err)
+	}
+	return st, nil
+}
+
+// digestStatus is a digest's last slot posted, the record of its newest
+// slot, and whether the slot before now was missed: more than
+// bot.StatusDigestMissed past and not recorded, once the digest has run
+// before.
+func (a *App) digestStatus(ctx context.Context, name string, sched bot.Schedule, now time.Time) (bot.DigestStatus, error) {
+	ds := bot.DigestStatus{Name: name}
+	runs, err := a.DB.JobRuns(ctx, bot.DigestJob(name))
+	if err != nil {
+		return ds, err
+	}
+	for _, r := range runs {
+		if r.Status == store.JobRunDone {
+			ds.LastSlot = r.Slot
+			if r.FinishedAt != nil {
+				ds.LastPostedAt = r.FinishedAt.UTC()
+			}
+		}
+	}
+	if len(runs) > 0 {
+		last := runs[len(runs)-1]
+		if len(runs) > 1 || last.Status == store.JobRunDone {
+			// The first record of a digest is the slot before Liaison
+			// first ran it, skipped: not owed, so not reported.
+			ds.LastStatus = last.Status
+		}
+		if sched != nil {
+			if prev, ok := bot.PreviousRun(sched, now); ok && prev.After(last.Slot) && now.Sub(prev) > bot.StatusDigestMissed {
+				ds.Missed = true
+			}
+		}
+	}
+	if sched != nil {
+		ds.Next = sched.Next(now)
+	}
+	return ds, nil
+}
