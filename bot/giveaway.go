@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Giveaways: the draw anyone can check. The procedure is documented in the
@@ -233,4 +234,68 @@ func SnowflakeTime(id string) (ms int64, ok bool) {
 		return 0, false
 	}
 	return int64(n>>22) + 1420070400000, true
+}
+
+// Giveaway states.
+const (
+	GiveawayOpen      = "open"      // taking entries until EndsAt
+	GiveawayDrawn     = "drawn"     // the draw is committed; entries are frozen
+	GiveawayCancelled = "cancelled" // ended without a draw
+)
+
+// Giveaway is a community giveaway: a prize, who may enter, and the draw
+// that ends it.
+type Giveaway struct {
+	ID            int64
+	GuildID       string
+	ChannelID     string
+	Prize         string
+	Description   string
+	Winners       int
+	RequiresRole  string        // a role id entrants must hold, "" for none
+	MinAccountAge time.Duration // how old an entrant's Discord account must be
+	MinMemberFor  time.Duration // how long an entrant must have been on the server
+	BonusRole     string        // a role id whose holders get BonusTickets more tickets
+	BonusTickets  int
+	HostID        string // the Discord id of who started it
+	HostName      string
+	Source        string // SourceDiscord or SourceSlack
+	State         string
+	CancelReason  string
+	Seed          string // 32 bytes, lowercase hex: secret until the draw
+	Commitment    string // sha256(seed), lowercase hex
+	EntrantsHash  string // set by the draw
+	MessageKey    string // the outbox key of the giveaway message
+	MessageID     string // its Discord id once sent, "" before
+	EndsAt        time.Time
+	DrawnAt       time.Time
+	LateReason    string // why it was drawn after EndsAt, when it was
+	CreatedAt     time.Time
+	Entries       int // how many people entered (reads fill it)
+}
+
+// GiveawayPick is one place in a drawn giveaway's order.
+type GiveawayPick struct {
+	Position    int // 1 is the first drawn
+	UserID      string
+	Tickets     int
+	WonRound    int // the round that made them a winner; -1 while a reserve
+	ClaimedAt   time.Time
+	ForfeitedAt time.Time // a reroll replaced them
+}
+
+// Winner reports whether the pick is a winner who has not been replaced.
+func (p GiveawayPick) Winner() bool { return p.WonRound >= 0 && p.ForfeitedAt.IsZero() }
+
+// GiveawayRound is the draw (round 0) or a reroll: who made it, why, and
+// until when its winners may claim.
+type GiveawayRound struct {
+	GiveawayID      int64
+	Round           int
+	Reason          string
+	Actor           string
+	AnnouncementKey string
+	ClaimUntil      time.Time
+	UnclaimedAt     time.Time
+	CreatedAt       time.Time
 }
