@@ -40,6 +40,8 @@ type Config struct {
 	Moderation Moderation
 	// Approvals says who approves drafted replies before they reach Discord.
 	Approvals Approvals
+	// Giveaways tunes the giveaways: who may enter, bonus tickets, claims.
+	Giveaways Giveaways
 	// Console describes the members of the console's simulated world; only
 	// `liaison console` reads it.
 	Console Console
@@ -68,6 +70,7 @@ func Default() *Config {
 		Outbox:        defaultOutbox(),
 		Feedback:      defaultFeedback(),
 		Admins:        bot.Who{Staff: true},
+		Giveaways:     Giveaways{ClaimWithin: DefaultClaimWithin},
 	}
 }
 
@@ -105,6 +108,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	for _, check := range d.after {
 		check()
 	}
+	c.giveawayDefaults()
 	if len(d.errs) > 0 {
 		d.errs.sort()
 		return nil, d.errs
@@ -131,6 +135,7 @@ func sections(d *decoder, c *Config) []field {
 		{name: "feedback", decode: func(v *yaml.Node, p string) { d.feedback(v, p, &c.Feedback) }},
 		{name: "moderation", decode: func(v *yaml.Node, p string) { d.moderation(v, p, &c.Moderation) }},
 		{name: "approvals", decode: func(v *yaml.Node, p string) { d.approvals(v, p, &c.Approvals) }},
+		{name: "giveaways", decode: func(v *yaml.Node, p string) { d.giveaways(v, p, &c.Giveaways) }},
 		{name: "staff", decode: func(v *yaml.Node, p string) { d.staffSet = true; d.staffSection(v, p, &c.Staff) }},
 		{name: "admins", decode: func(v *yaml.Node, p string) { d.staffSection(v, p, &c.Admins, "staff") }},
 		{name: "permissions", decode: func(v *yaml.Node, p string) { d.permissions(v, p, &c.Permissions) }},
