@@ -148,7 +148,10 @@ type Command struct {
 	Delivery
 	Place
 	Name    string   // without the slash: "liaison", "feedback", "warn", or a menu's name ("Send to product")
-	Text    string   // Slack: everything after the command
+	// Subcommand is the Discord subcommand run ("start" of /giveaway start),
+	// "" for a command without subcommands; Options are then its options.
+	Subcommand string
+	Text       string // Slack: everything after the command
 	Options []Option // Discord: the options, in the command's declared order
 	Target  *Message // a context-menu command's message
 	User    User
@@ -239,6 +242,20 @@ type CommandSpec struct {
 	// Permission is Discord's default_member_permissions (a decimal
 	// bitfield, "" for everyone). The server re-checks every call anyway.
 	Permission string
+	// Subcommands make it a command of subcommands (/giveaway start,
+	// /giveaway end): each has a Name, a Description and its Options; the
+	// command's own Options are then unused.
+	Subcommands []CommandSpec
+}
+
+// Sub returns the subcommand called name of a command of subcommands.
+func (s CommandSpec) Sub(name string) (CommandSpec, bool) {
+	for _, sub := range s.Subcommands {
+		if sub.Name == name {
+			return sub, true
+		}
+	}
+	return CommandSpec{}, false
 }
 
 // OptionSpec is one option of a CommandSpec. Discord requires the required
@@ -246,6 +263,6 @@ type CommandSpec struct {
 type OptionSpec struct {
 	Name        string
 	Description string
-	Type        string // "string", "integer", "boolean", "user", "channel"
+	Type        string // "string", "integer", "boolean", "user", "channel", "role"
 	Required    bool
 }

@@ -361,7 +361,13 @@ func (c *Console) command(ctx context.Context, in *Input) error {
 		spec, err := c.slashCommand(in.Command)
 		if err == nil {
 			cmd.Name = spec.Name
-			cmd.Options, err = commandOptions(spec, in.Text, c.resolver(place))
+			args := in.Text
+			if len(spec.Subcommands) > 0 {
+				spec, cmd.Subcommand, args, err = subcommand(spec, args)
+			}
+			if err == nil {
+				cmd.Options, err = commandOptions(spec, args, c.resolver(place))
+			}
 		}
 		if err != nil {
 			c.mu.Unlock()
@@ -401,6 +407,17 @@ func (c *Console) resolver(place bot.Place) resolver {
 		if typ == "channel" {
 			ch, err := c.dir.channel(bot.PlatformDiscord, strings.TrimPrefix(v, "#"))
 			return ch.id, err
+		}
+		if typ == "role" {
+			name := strings.TrimPrefix(v, "@")
+			roles := c.dir.roleIDs[place.ScopeID]
+			if ids := roles[name]; len(ids) > 0 {
+				return ids[0], nil
+			}
+			if snowflakeLike(name) {
+				return name, nil
+			}
+			return "", fmt.Errorf("the server has no role called %q: there are %s", name, strings.Join(slices.Sorted(maps.Keys(roles)), ", "))
 		}
 		name := strings.TrimPrefix(v, "@")
 		if u, err := c.dir.user(bot.PlatformDiscord, name, place); err == nil {

@@ -27,6 +27,7 @@ type modState struct {
 	gone     map[string]absence   // user id → not a member, and why
 	timeouts map[string]time.Time // user id → end of their timeout
 	timedOut map[string]string    // user id → their timeout's reason
+	joined   map[string]time.Time // user id → when they joined in this run (the world's members were there before)
 }
 
 // absence is why someone is not a member of the server: "banned",
@@ -38,6 +39,7 @@ func (s *modState) init() {
 	if s.banned == nil {
 		s.banned, s.gone = map[string]string{}, map[string]absence{}
 		s.timeouts, s.timedOut = map[string]time.Time{}, map[string]string{}
+		s.joined = map[string]time.Time{}
 	}
 }
 
@@ -163,7 +165,7 @@ func (c *Console) GuildMember(_ context.Context, guildID, userID string) (*bot.M
 // member returns the member called name. c.mu is held.
 func (c *Console) member(guildID, name string) *bot.Member {
 	u, _ := c.dir.user(bot.PlatformDiscord, name, bot.Place{ScopeID: guildID})
-	m := &bot.Member{User: u}
+	m := &bot.Member{User: u, JoinedAt: c.mod.joined[u.ID]}
 	if until, ok := c.mod.timeouts[u.ID]; ok && until.After(c.clock.Now()) {
 		m.TimeoutUntil = until
 	}
