@@ -147,14 +147,14 @@ func (d *Delivery) FirstKey() string {
 type Command struct {
 	Delivery
 	Place
-	Name    string   // without the slash: "liaison", "feedback", "warn", or a menu's name ("Send to product")
+	Name string // without the slash: "liaison", "feedback", "warn", or a menu's name ("Send to product")
 	// Subcommand is the Discord subcommand run ("start" of /giveaway start),
 	// "" for a command without subcommands; Options are then its options.
 	Subcommand string
-	Text       string // Slack: everything after the command
-	Options []Option // Discord: the options, in the command's declared order
-	Target  *Message // a context-menu command's message
-	User    User
+	Text       string   // Slack: everything after the command
+	Options    []Option // Discord: the options, in the command's declared order
+	Target     *Message // a context-menu command's message
+	User       User
 }
 
 // Option is one named option of a Discord command.
