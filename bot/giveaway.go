@@ -253,9 +253,11 @@ type Giveaway struct {
 	Description   string
 	Winners       int
 	RequiresRole  string        // a role id entrants must hold, "" for none
+	RequiresName  string        // its name when the giveaway started
 	MinAccountAge time.Duration // how old an entrant's Discord account must be
 	MinMemberFor  time.Duration // how long an entrant must have been on the server
-	BonusRole     string        // a role id whose holders get BonusTickets more tickets
+	BonusRole     string        // a role id whose holders get BonusTickets tickets
+	BonusName     string        // its name when the giveaway started
 	BonusTickets  int
 	HostID        string // the Discord id of who started it
 	HostName      string
@@ -278,6 +280,7 @@ type Giveaway struct {
 type GiveawayPick struct {
 	Position    int // 1 is the first drawn
 	UserID      string
+	UserName    string
 	Tickets     int
 	WonRound    int // the round that made them a winner; -1 while a reserve
 	ClaimedAt   time.Time

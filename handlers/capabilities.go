@@ -7,6 +7,7 @@ import (
 	"github.com/liaison-bot/liaison/bot/access"
 	"github.com/liaison-bot/liaison/bot/config"
 	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/handlers/giveaways"
 	"github.com/liaison-bot/liaison/handlers/moderation"
 )
 
@@ -49,6 +50,7 @@ type Capabilities struct {
 	Feedback   *Feedback
 	Approvals  *Approvals
 	Moderation *moderation.Moderation
+	Giveaways  *giveaways.Giveaways
 	Digest     *Digest
 	Help       *Help
 	// access is the Router's permission checker; Attach gives it the
@@ -77,12 +79,14 @@ func Build(d Deps) *Capabilities {
 	c.Router = emptyRouter(d.DB, d.Clock, c.access)
 	c.Feedback = newFeedback(d.DB, d.Config, d.Clock, dir)
 	c.Moderation = moderation.New(moderation.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir, Feedback: c.Feedback})
+	c.Giveaways = giveaways.New(giveaways.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir})
 	c.Digest = newDigest(d.DB, d.Config, d.Clock, dir)
 	c.Approvals = newApprovals(d.DB, d.Config, d.Clock, d.Logger, dir, c.Feedback)
 	c.Help = newHelp(c.Router)
 
 	c.Feedback.Register(c.Router)
 	c.Moderation.Register(c.Router)
+	c.Giveaways.Register(c.Router)
 	c.Digest.Register(c.Router)
 	c.Approvals.Register(c.Router)
 	c.Help.Register(c.Router)
@@ -104,4 +108,5 @@ func (c *Capabilities) Attach(r Readers) {
 	c.Feedback.attach(r.Discord, r.SlackDirect)
 	c.Approvals.attach(r.Discord, r.SlackDirect)
 	c.Moderation.Attach(r.Guilds)
+	c.Giveaways.Attach(r.Guilds)
 }

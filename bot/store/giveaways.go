@@ -19,9 +19,11 @@ type giveawayRow struct {
 	Description   string     `db:"description"`
 	Winners       int        `db:"winners"`
 	RequiresRole  string     `db:"requires_role"`
+	RequiresName  string     `db:"requires_role_name"`
 	MinAccountAge int64      `db:"min_account_age"`
 	MinMemberFor  int64      `db:"min_member_for"`
 	BonusRole     string     `db:"bonus_role"`
+	BonusName     string     `db:"bonus_role_name"`
 	BonusTickets  int        `db:"bonus_tickets"`
 	HostID        string     `db:"host_id"`
 	HostName      string     `db:"host_name"`
@@ -43,8 +45,8 @@ type giveawayRow struct {
 // giveawaySelect reads giveaways (alias g) with their entry count and the
 // giveaway message's id, from the outbox row that sent it when the giveaway
 // row does not have it yet.
-const giveawaySelect = `SELECT g.id, g.guild_id, g.channel_id, g.prize, g.description, g.winners, g.requires_role, g.min_account_age,
-	g.min_member_for, g.bonus_role, g.bonus_tickets, g.host_id, g.host_name, g.source, g.state, g.cancel_reason, g.seed, g.commitment,
+const giveawaySelect = `SELECT g.id, g.guild_id, g.channel_id, g.prize, g.description, g.winners, g.requires_role, g.requires_role_name, g.min_account_age,
+	g.min_member_for, g.bonus_role, g.bonus_role_name, g.bonus_tickets, g.host_id, g.host_name, g.source, g.state, g.cancel_reason, g.seed, g.commitment,
 	g.entrants_hash, g.message_key, COALESCE(NULLIF(g.message_id, ''), o.platform_id, '') AS message_id, g.ends_at, g.drawn_at,
 	g.late_reason, g.created_at,
 	(SELECT COUNT(*) FROM giveaway_entries e WHERE e.giveaway_id = g.id) AS entries
@@ -53,7 +55,7 @@ const giveawaySelect = `SELECT g.id, g.guild_id, g.channel_id, g.prize, g.descri
 func (r *giveawayRow) toGiveaway() *bot.Giveaway {
 	g := &bot.Giveaway{
 		ID: r.ID, GuildID: r.GuildID, ChannelID: r.ChannelID, Prize: r.Prize, Description: r.Description, Winners: r.Winners,
-		RequiresRole: r.RequiresRole, MinAccountAge: time.Duration(r.MinAccountAge) * time.Second,
+		RequiresRole: r.RequiresRole, RequiresName: r.RequiresName, BonusName: r.BonusName, MinAccountAge: time.Duration(r.MinAccountAge) * time.Second,
 		MinMemberFor: time.Duration(r.MinMemberFor) * time.Second, BonusRole: r.BonusRole, BonusTickets: r.BonusTickets,
 		HostID: r.HostID, HostName: r.HostName, Source: r.Source, State: r.State, CancelReason: r.CancelReason,
 		Seed: r.Seed, Commitment: r.Commitment, EntrantsHash: r.EntrantsHash, MessageKey: r.MessageKey, MessageID: r.MessageID,
@@ -75,12 +77,12 @@ func (tx *Tx) CreateGiveaway(ctx context.Context, now time.Time, g *bot.Giveaway
 		return fmt.Errorf("create giveaway: guild, channel, seed and commitment are required")
 	}
 	g.State, g.CreatedAt = bot.GiveawayOpen, now.UTC()
-	err := tx.tx.GetContext(ctx, &g.ID, tx.rebind(`INSERT INTO giveaways (guild_id, channel_id, prize, description, winners, requires_role,
-		min_account_age, min_member_for, bonus_role, bonus_tickets, host_id, host_name, source, state, seed, commitment, message_key,
+	err := tx.tx.GetContext(ctx, &g.ID, tx.rebind(`INSERT INTO giveaways (guild_id, channel_id, prize, description, winners, requires_role, requires_role_name,
+		min_account_age, min_member_for, bonus_role, bonus_role_name, bonus_tickets, host_id, host_name, source, state, seed, commitment, message_key,
 		ends_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?) RETURNING id`),
-		g.GuildID, g.ChannelID, g.Prize, g.Description, g.Winners, g.RequiresRole, int64(g.MinAccountAge/time.Second),
-		int64(g.MinMemberFor/time.Second), g.BonusRole, g.BonusTickets, g.HostID, g.HostName, g.Source, g.State, g.Seed, g.Commitment,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?) RETURNING id`),
+		g.GuildID, g.ChannelID, g.Prize, g.Description, g.Winners, g.RequiresRole, g.RequiresName, int64(g.MinAccountAge/time.Second),
+		int64(g.MinMemberFor/time.Second), g.BonusRole, g.BonusName, g.BonusTickets, g.HostID, g.HostName, g.Source, g.State, g.Seed, g.Commitment,
 		g.EndsAt.UTC(), g.CreatedAt, g.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("create giveaway: %w", err)
@@ -296,6 +298,7 @@ func (tx *Tx) EndGiveawayNow(ctx context.Context, now time.Time, id int64) (bool
 type pickRow struct {
 	Position    int        `db:"position"`
 	UserID      string     `db:"user_id"`
+	UserName    string     `db:"user_name"`
 	Tickets     int        `db:"tickets"`
 	WonRound    *int       `db:"won_round"`
 	ClaimedAt   *time.Time `db:"claimed_at"`
@@ -318,13 +321,15 @@ type selecter interface {
 
 func picks(ctx context.Context, q selecter, rebind func(string) string, id int64) ([]bot.GiveawayPick, error) {
 	var rows []pickRow
-	if err := q.SelectContext(ctx, &rows, rebind(`SELECT position, user_id, tickets, won_round, claimed_at, forfeited_at
-		FROM giveaway_draws WHERE giveaway_id = ? ORDER BY position`), id); err != nil {
+	if err := q.SelectContext(ctx, &rows, rebind(`SELECT d.position, d.user_id, COALESCE(e.user_name, d.user_id) AS user_name, d.tickets,
+		d.won_round, d.claimed_at, d.forfeited_at
+		FROM giveaway_draws d LEFT JOIN giveaway_entries e ON e.giveaway_id = d.giveaway_id AND e.user_id = d.user_id
+		WHERE d.giveaway_id = ? ORDER BY d.position`), id); err != nil {
 		return nil, fmt.Errorf("draw of giveaway %d: %w", id, err)
 	}
 	out := make([]bot.GiveawayPick, len(rows))
 	for i, r := range rows {
-		p := bot.GiveawayPick{Position: r.Position, UserID: r.UserID, Tickets: r.Tickets, WonRound: -1}
+		p := bot.GiveawayPick{Position: r.Position, UserID: r.UserID, UserName: r.UserName, Tickets: r.Tickets, WonRound: -1}
 		if r.WonRound != nil {
 			p.WonRound = *r.WonRound
 		}
@@ -434,4 +439,62 @@ func (tx *Tx) MarkClaimsEnded(ctx context.Context, now time.Time, id int64, roun
 	}
 	n, err := res.RowsAffected()
 	return n > 0, err
+}
+
+// FailedAnnouncement is a round whose announcement Discord refused (its
+// outbox message is dead), not yet reported to staff.
+type FailedAnnouncement struct {
+	Round bot.GiveawayRound
+	Error string
+}
+
+// FailedAnnouncements returns up to limit rounds whose announcement is dead
+// and unreported.
+func (d *DB) FailedAnnouncements(ctx context.Context, limit int) ([]FailedAnnouncement, error) {
+	var rows []struct {
+		roundRow
+		Error string `db:"last_error"`
+	}
+	err := d.db.SelectContext(ctx, &rows, d.db.Rebind(`SELECT r.giveaway_id, r.round, r.reason, r.actor, r.announcement_key, r.claim_until,
+		r.unclaimed_at, r.created_at, o.last_error
+		FROM giveaway_rounds r JOIN outbox o ON o.key = r.announcement_key
+		WHERE r.failure_reported_at IS NULL AND o.state = 'dead' ORDER BY r.created_at LIMIT ?`), limit)
+	if err != nil {
+		return nil, fmt.Errorf("failed giveaway announcements: %w", err)
+	}
+	out := make([]FailedAnnouncement, len(rows))
+	for i, r := range rows {
+		out[i] = FailedAnnouncement{Round: r.toRound(), Error: r.Error}
+	}
+	return out, nil
+}
+
+// MarkFailureReported records that staff were told a round's announcement
+// failed; false when another run already did.
+func (tx *Tx) MarkFailureReported(ctx context.Context, now time.Time, id int64, round int) (bool, error) {
+	res, err := tx.exec(ctx, `UPDATE giveaway_rounds SET failure_reported_at = ? WHERE giveaway_id = ? AND round = ? AND failure_reported_at IS NULL`,
+		now.UTC(), id, round)
+	if err != nil {
+		return false, fmt.Errorf("report giveaway %d round %d: %w", id, round, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// UnpostedGiveaway is an open giveaway whose message Discord refused.
+type UnpostedGiveaway struct {
+	ID    int64  `db:"id"`
+	Error string `db:"last_error"`
+}
+
+// UnpostedGiveaways returns up to limit open giveaways whose message is
+// dead in the outbox: nobody can enter them.
+func (d *DB) UnpostedGiveaways(ctx context.Context, limit int) ([]UnpostedGiveaway, error) {
+	var out []UnpostedGiveaway
+	err := d.db.SelectContext(ctx, &out, d.db.Rebind(`SELECT g.id, o.last_error FROM giveaways g JOIN outbox o ON o.key = g.message_key
+		WHERE g.state = 'open' AND o.state = 'dead' ORDER BY g.id LIMIT ?`), limit)
+	if err != nil {
+		return nil, fmt.Errorf("unposted giveaways: %w", err)
+	}
+	return out, nil
 }

@@ -11,9 +11,11 @@ CREATE TABLE giveaways (
     description         TEXT NOT NULL DEFAULT '',
     winners             INTEGER NOT NULL,
     requires_role       TEXT NOT NULL DEFAULT '',   -- a role id, '' for none
+    requires_role_name  TEXT NOT NULL DEFAULT '',   -- its name when the giveaway started
     min_account_age     BIGINT NOT NULL DEFAULT 0,  -- seconds
     min_member_for      BIGINT NOT NULL DEFAULT 0,  -- seconds
     bonus_role          TEXT NOT NULL DEFAULT '',
+    bonus_role_name     TEXT NOT NULL DEFAULT '',
     bonus_tickets       INTEGER NOT NULL DEFAULT 0,
     host_id             TEXT NOT NULL,              -- the Discord id of who started it
     host_name           TEXT NOT NULL,
@@ -64,6 +66,7 @@ CREATE TABLE giveaway_rounds (
     actor               TEXT NOT NULL DEFAULT '',
     announcement_key    TEXT NOT NULL,
     claim_until         TIMESTAMPTZ NOT NULL,
+    failure_reported_at TIMESTAMPTZ,              -- staff were told Discord refused the announcement
     unclaimed_at        TIMESTAMPTZ,                -- staff were told who did not claim
     created_at          TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (giveaway_id, round)
