@@ -54,7 +54,7 @@ func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
 		// bob's help lists what he may run: he is neither a moderator nor
 		// the admin; he is told who may replay the routes.
 		"      /liaison route test \"<text>\" [#channel] — which routes",
-		"    For others: /liaison mod, /liaison route replay 7d. /liaison help COMMAND says who may run one.\n",
+		"    For others: /liaison giveaway, /liaison mod, /liaison route replay 7d. /liaison help COMMAND says who may run one.\n",
 		"[slack #product] bob: /liaison route replay 7d\n[slack #product] (to bob) liaison: Replaying feedback through the routing rules is for admins: carol. Nothing was changed;",
 		"(to bob) liaison: There is no /liaison hlep. Did you mean /liaison help?",
 		"[discord #feedback] d1 alice: the export button crashes when I pick CSV\n",
