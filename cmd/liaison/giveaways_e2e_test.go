@@ -156,7 +156,9 @@ func isGiveaway(id int) func(discordfake.Message) bool {
 }
 
 func isDraw(id int) func(discordfake.Message) bool {
-	return func(m discordfake.Message) bool { return strings.Contains(m.Content, fmt.Sprintf("Giveaway #%d: ", id)) && strings.Contains(m.Content, "— the draw") }
+	return func(m discordfake.Message) bool {
+		return strings.Contains(m.Content, fmt.Sprintf("Giveaway #%d: ", id)) && strings.Contains(m.Content, "— the draw")
+	}
 }
 
 // attachment returns the file the upload replying to message id sent,
