@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -840,7 +842,39 @@ func liaisonUser(platform string) bot.User {
 }
 
 // emit prints e. c.mu is held.
-func (c *Console) emit(e entry) { fmt.Fprintln(c.out, e.String()) }
+func (c *Console) emit(e entry) {
+	if e.platform == bot.PlatformDiscord {
+		for i, l := range e.lines {
+			e.lines[i] = c.discordTimes(l)
+		}
+	}
+	fmt.Fprintln(c.out, e.String())
+}
+
+// discordTimestamp is Discord's timestamp markup, <t:UNIX:STYLE>.
+var discordTimestamp = regexp.MustCompile(`<t:(-?[0-9]{1,13})(?::([tTdDfFR]))?>`)
+
+// discordTimes shows Discord's timestamps as a Discord client does, in
+// the world's timezone: relative ones ("in 1h", "2d ago") from the
+// console's clock, the others as a date and time.
+func (c *Console) discordTimes(s string) string {
+	return discordTimestamp.ReplaceAllStringFunc(s, func(m string) string {
+		sub := discordTimestamp.FindStringSubmatch(m)
+		sec, _ := strconv.ParseInt(sub[1], 10, 64)
+		t := time.Unix(sec, 0)
+		if sub[2] != "R" {
+			return t.In(c.cfg.Location).Format("Mon 2 Jan 15:04 MST")
+		}
+		d := t.Sub(c.clock.Now()).Round(time.Second)
+		switch {
+		case d > 0:
+			return "in " + bot.FormatDuration(d)
+		case d < 0:
+			return bot.FormatDuration(-d) + " ago"
+		}
+		return "now"
+	})
+}
 
 func (c *Console) printf(format string, args ...any) {
 	c.mu.Lock()

@@ -273,7 +273,7 @@ func (g *Giveaways) cancel(ctx context.Context, w who, id int64, reason string) 
 			return err
 		}
 		gw.State, gw.CancelReason = bot.GiveawayCancelled, reason
-		if err := g.editMessage(ctx, tx, gw, "cancel", now); err != nil {
+		if err := g.endMessage(ctx, tx, gw, "cancel", now); err != nil {
 			return err
 		}
 		return g.enqueueSlack(ctx, tx, fmt.Sprintf("giveaway:%d:slack:cancel", id), bot.Post{

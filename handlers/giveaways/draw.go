@@ -157,28 +157,23 @@ func (g *Giveaways) announceDraw(ctx context.Context, tx *store.Tx, res *drawRes
 		bot.Field{Name: "Seed", Value: gw.Seed},
 		bot.Field{Name: "Entrants hash", Value: gw.EntrantsHash},
 		bot.Field{Name: "Commitment", Value: gw.Commitment})
-	post.Context = fmt.Sprintf("Check the draw: liaison giveaway verify %s %s --commitment %s --winners %d (README: Giveaways: checking a draw)",
-		entrantsFile(gw.ID), gw.Seed, gw.Commitment, gw.Winners)
+	if res.entrants > 0 {
+		post.Context = fmt.Sprintf("Check the draw: liaison giveaway verify %s %s --commitment %s --winners %d (README: Giveaways: checking a draw)",
+			entrantsFile(gw.ID), gw.Seed, gw.Commitment, gw.Winners)
+	}
 	if err := g.enqueueAnnouncement(ctx, tx, gw, round.AnnouncementKey, post, now); err != nil {
 		return err
 	}
-	up := bot.Upload{ChannelID: gw.ChannelID, Filename: entrantsFile(gw.ID), Data: file,
-		Comment: fmt.Sprintf("The entrants of giveaway #%d, one line \"<user id> <tickets>\" each: sha256 of this file is the entrants hash %s.", gw.ID, gw.EntrantsHash)}
-	if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprintf("giveaway:%d:entrants", gw.ID), Platform: bot.PlatformDiscord, Kind: bot.KindUpload,
-		ParentKey: round.AnnouncementKey, Payload: bot.Payload(up)}); err != nil {
-		return err
-	}
-	gw.Entries = res.entrants
-	// A count edit not sent yet would show the Enter button again: it
-	// shows the end too.
-	if last, err := tx.NextCountEdit(ctx, gw.ID); err != nil {
-		return err
-	} else if last.Seq > 0 {
-		if _, err := tx.ReplacePendingPayload(ctx, now, countKey(gw.ID, last.Seq), bot.Payload(g.messagePost(gw))); err != nil {
+	if res.entrants > 0 { // no entrant: the list is empty, its hash sha256 of nothing
+		up := bot.Upload{ChannelID: gw.ChannelID, Filename: entrantsFile(gw.ID), Data: file,
+			Comment: fmt.Sprintf("The entrants of giveaway #%d, one line \"<user id> <tickets>\" each: sha256 of this file is the entrants hash %s.", gw.ID, gw.EntrantsHash)}
+		if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprintf("giveaway:%d:entrants", gw.ID), Platform: bot.PlatformDiscord, Kind: bot.KindUpload,
+			ParentKey: round.AnnouncementKey, Payload: bot.Payload(up)}); err != nil {
 			return err
 		}
 	}
-	if err := g.editMessage(ctx, tx, gw, "drawn", now); err != nil {
+	gw.Entries = res.entrants
+	if err := g.endMessage(ctx, tx, gw, "drawn", now); err != nil {
 		return err
 	}
 	slack := bot.Post{Title: fmt.Sprintf("Giveaway #%d drawn: %s", gw.ID, gw.Prize)}

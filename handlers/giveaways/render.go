@@ -107,6 +107,24 @@ func (g *Giveaways) editMessage(ctx context.Context, tx *store.Tx, gw *bot.Givea
 	return err
 }
 
+// endMessage shows the giveaway ended (drawn or cancelled) on its
+// message: a count edit not sent yet takes the final text (it would
+// otherwise show the Enter button again after the end), else an edit of
+// its own.
+func (g *Giveaways) endMessage(ctx context.Context, tx *store.Tx, gw *bot.Giveaway, what string, now time.Time) error {
+	last, err := tx.NextCountEdit(ctx, gw.ID)
+	if err != nil {
+		return err
+	}
+	if last.Seq > 0 {
+		ok, err := tx.ReplacePendingPayload(ctx, now, countKey(gw.ID, last.Seq), bot.Payload(g.messagePost(gw)))
+		if err != nil || ok {
+			return err
+		}
+	}
+	return g.editMessage(ctx, tx, gw, what, now)
+}
+
 // countEdit updates the entry count on the giveaway message, coalesced: a
 // pending edit takes the new count; otherwise a new edit is due no sooner
 // than countEvery after the last, so a burst of clicks makes one edit.

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestConsoleRunsAGiveawayFromStartToDraw(t *testing.T) {
+	t.Parallel()
+	script := `discord #general dave: /giveaway start prize:"a Liaison T-shirt" duration:1h min_account_age:7d
+click d1 "Enter" alice
+click d1 "Enter" alice
+click d1 "Enter" bob
+join newbie age 2d
+click d1 "Enter" newbie
+discord #general alice: /giveaway list
+clock +1h
+click d1 "Enter" eve
+slack #community carol: /liaison giveaway show 1
+`
+	code, out, errs := runConsole(t, strings.NewReader(script), "--db", tempDB(t), "--now", "2026-11-24T10:00:00+01:00")
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errs)
+	}
+	for _, want := range []string{
+		"[discord #general] (to dave) liaison: Giveaway #1 started in #general: a Liaison T-shirt. It ends in 1h (Tue 24 Nov 11:00 CET)",
+		"[discord #general] d1 liaison: 🎉 Giveaway #1: a Liaison T-shirt\n    Ends: in 1h (Tue 24 Nov 11:00 CET)\n    Winners: 1\n    Requirements: a Discord account at least 1w old\n    Entries: 0\n",
+		"    (pings: nobody)\n    [Enter]\n[slack #community] s1 liaison: Giveaway #1 started in Discord: a Liaison T-shirt\n",
+		"[discord #general] (to alice) liaison: You're in giveaway #1 with 1 ticket. The winners are drawn in 1h (Tue 24 Nov 11:00 CET).\n",
+		"[discord #general] d1 edited liaison: 🎉 Giveaway #1: a Liaison T-shirt\n    Ends: in 1h (Tue 24 Nov 11:00 CET)\n    Winners: 1\n    Requirements: a Discord account at least 1w old\n    Entries: 1\n",
+		"(to alice) liaison: You're in giveaway #1 — Leave? [Leave]\n",
+		"[discord #general] (to bob) liaison: Staff cannot enter giveaways here",
+		"[discord #general] (to newbie) liaison: Your Discord account must be at least 1w old to enter: you would meet it in 5d (Sun 29 Nov 10:00 CET), after this giveaway ends in 1h.\n",
+		"[discord #general] (to alice) liaison: Running giveaways is for ",
+		"[discord #general] d4 (reply d1) liaison: @alice 🎉 Giveaway #1: a Liaison T-shirt — the draw\n    Congratulations! Click Claim within 2d",
+		"    (pings: @alice)\n    [Claim]\n",
+		"[file giveaway-1-entrants.txt]",
+		"[slack #community] s2 liaison: Giveaway #1 drawn: a Liaison T-shirt\n    Winners: alice. 1 person entered.",
+		"    Ended: now (Tue 24 Nov 11:00 CET): the result is in the reply below\n", // and the Enter button is gone:
+		"line 9: d1 has no buttons\n",
+		"[slack #community] (to carol) liaison: Giveaway #1: a Liaison T-shirt (in #general, by dave)\n    State: drawn Tue 24 Nov 11:00 CET\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the console's output lacks %q:\n%s", want, out)
+		}
+	}
+}
