@@ -1,6 +1,7 @@
 package main
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -39,6 +40,44 @@ slack #community carol: /liaison giveaway show 1
 		"    Ended: now (Tue 24 Nov 11:00 CET): the result is in the reply below\n", // and the Enter button is gone:
 		"line 9: d1 has no buttons\n",
 		"[slack #community] (to carol) liaison: Giveaway #1: a Liaison T-shirt (in #general, by dave)\n    State: drawn Tue 24 Nov 11:00 CET\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the console's output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// Nobody claims: after claim_within staff are told in Slack, and one click
+// there makes the next reserve the winner, pinging them alone.
+func TestConsoleRerollsAnUnclaimedPrizeFromSlack(t *testing.T) {
+	t.Parallel()
+	script := `discord #general dave: /giveaway start prize:"a mug" duration:1h
+click d1 "Enter" alice
+click d1 "Enter" eve
+clock +1h
+clock +2d
+click s3 "Reroll unclaimed" bob
+click s3 "Reroll unclaimed" carol
+click s3 "Reroll unclaimed" carol
+`
+	code, out, errs := runConsole(t, strings.NewReader(script), "--db", tempDB(t), "--now", "2026-11-24T10:00:00+01:00")
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errs)
+	}
+	// The seed is secret and random: read who won.
+	draw := regexp.MustCompile(`liaison: @(alice|eve) 🎉 Giveaway #1: a mug — the draw`).FindStringSubmatch(out)
+	if draw == nil {
+		t.Fatalf("no draw pinging alice or eve:\n%s", out)
+	}
+	winner, reserve := draw[1], map[string]string{"alice": "eve", "eve": "alice"}[draw[1]]
+	for _, want := range []string{
+		"[slack #community] s3 liaison: Giveaway #1: 1 prize not claimed\n    " + winner + " (#1 in the order) did not claim a mug by Thu 26 Nov 11:00 CET.",
+		"[Reroll unclaimed]",
+		"[slack #community] (to bob) liaison: Running giveaways is for ",
+		"liaison: @" + reserve + " 🎲 Giveaway #1: a mug — reroll\n    carol rerolled: the winner did not claim in time\n",
+		"    New winners: " + reserve + " (#2 in the order)\n    Replaced (did not claim): " + winner + " (#1 in the order)\n",
+		"    (pings: @" + reserve + ")\n    [Claim]\n",
+		"[slack #community] (to carol) liaison: Every winner of giveaway #1 has claimed, or can still: nothing to reroll.\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the console's output lacks %q:\n%s", want, out)
