@@ -512,3 +512,56 @@ func TestTwoReplicasDrawAGiveawayOnce(t *testing.T) {
 		t.Errorf("two replicas posted %d announcements, want 1", n)
 	}
 }
+
+// Discord refuses: a giveaway message that cannot be posted cancels the
+// giveaway (nobody could enter) and says so in Slack; a draw whose
+// announcement cannot be posted still stands, and Slack names the winners.
+func TestAGiveawayDiscordRefusesIsReportedInSlack(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			w := newGWWorld(t)
+			w.start(t, storetest.URL(t, dialect))
+			slackSays := func(what, text string) string {
+				t.Helper()
+				var found string
+				w.waitSlack(t, what, func() bool {
+					for _, m := range w.slack.Messages("C01COMMUNITY") {
+						if strings.Contains(string(m.Blocks), text) {
+							found = string(m.Blocks)
+							return true
+						}
+					}
+					return false
+				})
+				return found
+			}
+
+			w.discord.Forbid("POST", "/channels/"+mdGeneral+"/messages")
+			w.giveaway(t, mdDave, "start", strOpt("prize", "a poster"), strOpt("duration", "1h"))
+			s := slackSays("the unposted giveaway", "Giveaway #1 could not start")
+			if !strings.Contains(s, "It is cancelled") {
+				t.Errorf("Slack says %s", s)
+			}
+			if a := w.giveaway(t, mdDave, "show", intOpt("id", 1)); !strings.Contains(a.Content, "State: cancelled (Liaison could not post it in Discord") {
+				t.Errorf("/giveaway show 1: %q", a.Content)
+			}
+			w.discord.Allow()
+
+			startGiveaway(t, w, "a T-shirt", 2)
+			w.discord.Forbid("POST", "/channels/"+mdGeneral+"/messages")
+			w.clock.Advance(11 * time.Minute)
+			s = slackSays("the refused announcement", "Giveaway #2 was drawn, but Discord refused its announcement")
+			if !strings.Contains(s, "Winners: ") || !(strings.Contains(s, "alice") || strings.Contains(s, "pat")) {
+				t.Errorf("the Slack report names no winner: %s", s)
+			}
+			if a := w.giveaway(t, mdDave, "show", intOpt("id", 2)); !strings.Contains(a.Content, "State: drawn") {
+				t.Errorf("/giveaway show 2: %q", a.Content)
+			}
+			if n := w.countMessages(isDraw(2)); n != 0 {
+				t.Errorf("%d announcements posted though Discord refused them", n)
+			}
+		})
+	}
+}
