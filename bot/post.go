@@ -11,7 +11,17 @@ const (
 	KindUpdate = "update" // payload: Post; edits the message Post.MessageID, or the parent message
 	KindReact  = "react"  // payload: React; adds a reaction
 	KindUpload = "upload" // payload: Upload; a file, in a channel or a thread
+	KindDM     = "dm"     // payload: DM; a direct message to one Discord user
 )
+
+// DM is a direct message to one person (Discord): Post's channel is their
+// DM channel, which the sender opens. A person who refuses DMs makes it
+// fail for good, not retried.
+type DM struct {
+	UserID   string `json:"user_id"`
+	UserName string `json:"user_name,omitempty"` // how errors and the console name them
+	Post     Post   `json:"post"`
+}
 
 // Post is a message Liaison sends or edits.
 type Post struct {

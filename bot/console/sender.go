@@ -51,6 +51,8 @@ func (s *Sender) Send(_ context.Context, m *bot.OutboxMessage) (bot.SendResult, 
 		res, err = s.upload(m)
 	case bot.KindModerate:
 		res, err = s.moderate(m)
+	case bot.KindDM:
+		res, err = s.dm(m)
 	default:
 		err = &bot.PermanentError{Err: fmt.Errorf("the console cannot perform %q messages yet", m.Kind)}
 	}
@@ -80,6 +82,29 @@ func (s *Sender) post(m *bot.OutboxMessage) (bot.SendResult, error) {
 	lines := postLines(p, s.userName)
 	msg.text, msg.buttons = strings.Join(lines, "\n"), p.Buttons
 	s.c.emit(entry{platform: s.platform, channel: msg.label, ref: msg.ref, parent: msg.parent, author: liaison, lines: lines, pings: pings, buttons: p.Buttons})
+	return bot.SendResult{PlatformID: msg.id, Channel: msg.channel}, nil
+}
+
+// dm prints a direct message as "[discord dm › alice] d7 liaison: …".
+func (s *Sender) dm(m *bot.OutboxMessage) (bot.SendResult, error) {
+	var d bot.DM
+	if err := decode(m, &d); err != nil {
+		return bot.SendResult{}, err
+	}
+	name, ok := s.c.dir.byUserID[s.platform][d.UserID]
+	if !ok {
+		return bot.SendResult{}, &bot.PermanentError{Err: fmt.Errorf("%s does not accept direct messages from Liaison: nobody with that id is in the console's world", cmp.Or(d.UserName, d.UserID))}
+	}
+	d.Post.ChannelID = "dm:" + d.UserID
+	pings, err := s.c.postPings(s.platform, &d.Post, nil)
+	if err != nil {
+		return bot.SendResult{}, err
+	}
+	msg := s.c.newMessage(bot.Place{Platform: s.platform, ChannelID: d.Post.ChannelID}, "dm › "+name)
+	msg.author = liaisonUser(s.platform)
+	lines := postLines(d.Post, s.userName)
+	msg.text, msg.buttons = strings.Join(lines, "\n"), d.Post.Buttons
+	s.c.emit(entry{platform: s.platform, channel: msg.label, ref: msg.ref, author: liaison, lines: lines, pings: pings, buttons: d.Post.Buttons})
 	return bot.SendResult{PlatformID: msg.id, Channel: msg.channel}, nil
 }
 

@@ -83,8 +83,52 @@ func (s *Sender) Send(ctx context.Context, m *bot.OutboxMessage) (bot.SendResult
 		return s.moderate(ctx, m)
 	case bot.KindUpload:
 		return s.upload(ctx, m)
+	case bot.KindDM:
+		var d bot.DM
+		if err := json.Unmarshal(m.Payload, &d); err != nil || d.UserID == "" {
+			return bot.SendResult{}, &bot.PermanentError{Err: fmt.Errorf("outbox %s: unreadable direct message (%v)", m.Key, err)}
+		}
+		return s.dm(ctx, m, &d)
 	}
 	return bot.SendResult{}, &bot.PermanentError{Err: fmt.Errorf("Liaison cannot %s on Discord yet", m.Kind)}
+}
+
+// dm opens the DM channel with d.UserID and posts d.Post there, exactly
+// once like any post (by nonce). A user who refuses DMs (code 50007) fails
+// it for good.
+func (s *Sender) dm(ctx context.Context, m *bot.OutboxMessage, d *bot.DM) (bot.SendResult, error) {
+	who := cmp.Or(d.UserName, d.UserID)
+	ep := discordgo.EndpointUserChannels("@me")
+	raw, err := s.request(ctx, "POST", ep, map[string]string{"recipient_id": d.UserID}, ep)
+	if err != nil {
+		return bot.SendResult{}, s.explainDM(ctx, err, who)
+	}
+	var ch sent
+	if err := json.Unmarshal(raw, &ch); err != nil || ch.ID == "" {
+		return bot.SendResult{}, fmt.Errorf("unreadable answer from Discord opening a DM with %s: %q", who, truncate(string(raw), 200))
+	}
+	p := d.Post
+	p.ChannelID, p.ThreadOf = ch.ID, ""
+	m2 := *m
+	m2.ParentRef = ""
+	res, err := s.post(ctx, &m2, &p)
+	if err != nil {
+		return bot.SendResult{}, s.explainDM(ctx, err, who)
+	}
+	return res, nil
+}
+
+// explainDM words a refused direct message for the person who reads it.
+func (s *Sender) explainDM(ctx context.Context, err error, who string) error {
+	var re *discordgo.RESTError
+	if errors.As(err, &re) && re.Message != nil && (re.Message.Code == discordgo.ErrCodeCannotSendMessagesToThisUser || re.Message.Code == discordgo.ErrCodeUnknownUser) {
+		return &bot.PermanentError{Err: fmt.Errorf("%s does not accept direct messages from Liaison (their privacy settings, or they left every shared server): %w", who, errPlain{err})}
+	}
+	var pe *bot.PermanentError
+	if errors.As(err, &pe) {
+		return err
+	}
+	return s.explain(ctx, err, "post", "a direct message to "+who)
 }
 
 // postBody is a message as POST /channels/{id}/messages takes it: what

@@ -50,12 +50,12 @@ const gwExtra = `giveaways:
 // newGWWorld is the moderation world with the giveaways' members and
 // config; the clock is moved two days on, so the world's members have
 // been on the server that long.
-func newGWWorld(t *testing.T) *mdWorld {
+func newGWWorld(t *testing.T, giveawayKeys ...string) *mdWorld {
 	t.Helper()
 	w := newMDWorld(t)
 	cfg := strings.Replace(mdConfig, "channels: {mod-log: C01MODLOG}", "channels: {mod-log: C01MODLOG, community: C01COMMUNITY}", 1)
 	cfg = strings.Replace(cfg, `protected: ["`+mdProt+`"]}`, `protected: ["`+mdProt+`"], boosters: ["`+gwBoosters+`"]}`, 1)
-	if err := os.WriteFile(w.config, []byte(cfg+gwExtra), 0o600); err != nil {
+	if err := os.WriteFile(w.config, []byte(cfg+gwExtra+strings.Join(giveawayKeys, "")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	w.slack.AddChannel("C01COMMUNITY", "community")
@@ -561,6 +561,65 @@ func TestAGiveawayDiscordRefusesIsReportedInSlack(t *testing.T) {
 			}
 			if n := w.countMessages(isDraw(2)); n != 0 {
 				t.Errorf("%d announcements posted though Discord refused them", n)
+			}
+		})
+	}
+}
+
+// With dm_winners, each winner gets a direct message; one who refuses DMs
+// is reported in Slack once, and the draw stands.
+func TestGiveawayWinnersAreSentADirectMessageAndARefusalIsReported(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			w := newGWWorld(t, "  dm_winners: true\n")
+			w.start(t, storetest.URL(t, dialect))
+			w.discord.CloseDMs(mdAlice)
+			if a := w.giveaway(t, mdDave, "start", strOpt("prize", "a hoodie"), strOpt("duration", "10m"), intOpt("winners", 2)); !strings.Contains(a.Content, "started") {
+				t.Fatalf("/giveaway start: %q", a.Content)
+			}
+			gm := w.message(t, "the giveaway message", isGiveaway(1))
+			w.press(t, mdAlice, gm, "Enter")
+			w.press(t, mdPat, gm, "Enter")
+			w.clock.Advance(11 * time.Minute)
+			w.message(t, "the draw", isDraw(1))
+			var dm discordfake.Message
+			w.wait(t, "pat's direct message", func() bool {
+				ch, ok := w.discord.DMChannel(mdPat)
+				if !ok {
+					return false
+				}
+				ms := w.discord.Messages(ch)
+				if len(ms) == 1 {
+					dm = ms[0]
+				}
+				return len(ms) == 1
+			})
+			if !strings.Contains(dm.Content, "You won giveaway #1: a hoodie") || !strings.Contains(dm.Content, "Click Claim on the announcement in #general") {
+				t.Errorf("pat's DM = %q", dm.Content)
+			}
+			w.waitSlack(t, "the refused DM reported", func() bool {
+				for _, m := range w.slack.Messages("C01COMMUNITY") {
+					if strings.Contains(string(m.Blocks), "could not send alice a direct message about winning giveaway #1") &&
+						strings.Contains(string(m.Blocks), "does not accept direct messages") {
+						return true
+					}
+				}
+				return false
+			})
+			time.Sleep(2 * time.Second)
+			if n := len(w.discord.CallsTo("POST", "/users/@me/channels")); n != 2 {
+				t.Errorf("%d DM channels opened, want 2 (one per winner, the refusal not retried)", n)
+			}
+			n := 0
+			for _, m := range w.slack.Messages("C01COMMUNITY") {
+				if strings.Contains(string(m.Blocks), "could not send alice") {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("the refused DM was reported %d times, want once", n)
 			}
 		})
 	}

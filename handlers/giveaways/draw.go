@@ -176,6 +176,13 @@ func (g *Giveaways) announceDraw(ctx context.Context, tx *store.Tx, res *drawRes
 	if err := g.endMessage(ctx, tx, gw, "drawn", now); err != nil {
 		return err
 	}
+	won := make([]bot.GiveawayPick, len(res.winners))
+	for i, w := range res.winners {
+		won[i] = bot.GiveawayPick{UserID: w.UserID, UserName: names[w.UserID]}
+	}
+	if err := g.dmWinners(ctx, tx, gw, round, won, now); err != nil {
+		return err
+	}
 	slack := bot.Post{Title: fmt.Sprintf("Giveaway #%d drawn: %s", gw.ID, gw.Prize)}
 	if res.entrants == 0 {
 		slack.Text = "Nobody entered, so nobody wins."

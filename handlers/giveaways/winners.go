@@ -2,6 +2,7 @@ package giveaways
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -84,6 +85,9 @@ func (g *Giveaways) reroll(ctx context.Context, w who, id int64, reason string, 
 			forfeit = append(forfeit, p.Position)
 		}
 		if err := tx.Reroll(ctx, now, r, positions, forfeit); err != nil {
+			return err
+		}
+		if err := g.dmWinners(ctx, tx, gw, r, took, now); err != nil {
 			return err
 		}
 		return g.announceReroll(ctx, tx, gw, r, took, replaced, short, now)
@@ -260,6 +264,62 @@ func (g *Giveaways) rerollUnclaimedClick(ctx context.Context, a *bot.Action) (*b
 	return g.reroll(ctx, w, id, "the winner did not claim in time", 0, true)
 }
 
+// dmWinners sends each new winner of a round a direct message, when
+// giveaways: dm_winners is on. A DM refused (closed DMs) fails for good
+// and ReportFailed tells staff; the announcement still pings them.
+func (g *Giveaways) dmWinners(ctx context.Context, tx *store.Tx, gw *bot.Giveaway, r bot.GiveawayRound, winners []bot.GiveawayPick, now time.Time) error {
+	if !g.cfg.Giveaways.DMWinners {
+		return nil
+	}
+	for _, w := range winners {
+		dm := bot.DM{UserID: w.UserID, UserName: orID(w.UserName, w.UserID), Post: bot.Post{
+			Title: fmt.Sprintf("You won giveaway #%d: %s", gw.ID, gw.Prize),
+			Text: fmt.Sprintf("Click Claim on the announcement in %s within %s (by %s) to get your prize.",
+				g.channelLabel(gw.ChannelID), bot.FormatDuration(g.cfg.Giveaways.ClaimWithin), bot.DiscordTime(r.ClaimUntil, "f")),
+		}}
+		if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprintf("giveaway:%d:dm:%d:%s", gw.ID, r.Round, w.UserID),
+			Platform: bot.PlatformDiscord, Kind: bot.KindDM, Payload: bot.Payload(dm)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reportDMs tells staff in Slack, once each, of the winners Liaison could
+// not send a direct message to.
+func (g *Giveaways) reportDMs(ctx context.Context, now time.Time) (int, error) {
+	dead, err := g.db.UnreportedDead(ctx, bot.KindDM, 50)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range dead {
+		var id int64
+		var round int
+		var user string
+		if _, err := fmt.Sscanf(strings.ReplaceAll(e.Key, ":", " "), "giveaway %d dm %d %s", &id, &round, &user); err != nil {
+			continue // another capability's direct message
+		}
+		var d bot.DM
+		_ = json.Unmarshal([]byte(e.Payload), &d)
+		err := g.db.InTx(ctx, func(tx *store.Tx) error {
+			ok, err := tx.MarkDeadReported(ctx, now, e.Key)
+			if err != nil || !ok {
+				return err
+			}
+			n++
+			return g.enqueueSlack(ctx, tx, "giveaway:"+strings.TrimPrefix(e.Key, "giveaway:")+":slack", bot.Post{
+				Text: fmt.Sprintf("Liaison could not send %s a direct message about winning giveaway #%d: %s. The announcement in Discord still names them; tell them another way if they do not claim.",
+					orID(d.UserName, user), id, bot.PlainRefusal(e.LastError)),
+			})
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
 // ReportFailed tells staff in Slack, once each, of the announcements
 // Discord refused (the channel or the message is gone, Liaison lost its
 // permission), naming the winners so they can be told another way; and
@@ -305,6 +365,11 @@ func (g *Giveaways) ReportFailed(ctx context.Context, now time.Time) (int, error
 		if err != nil {
 			return n, err
 		}
+	}
+	dms, err := g.reportDMs(ctx, now)
+	n += dms
+	if err != nil {
+		return n, err
 	}
 	unposted, err := g.db.UnpostedGiveaways(ctx, 20)
 	if err != nil {

@@ -31,6 +31,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /gateway/bot", s.getGatewayBot)
 	handle("GET /users/@me", s.getMe)
 	handle("GET /users/{user}", s.getUser)
+	handle("POST /users/@me/channels", s.postUserChannel)
 
 	handle("GET /channels/{channel}", s.getChannel)
 	handle("PATCH /channels/{channel}", s.patchChannel)
@@ -557,6 +558,10 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	if c.Type == ChannelTypeGuildCategory || c.Type == ChannelTypeGuildForum {
 		writeErr(w, http.StatusBadRequest, CodeNonTextChannel, "Cannot send messages in a non-text channel")
+		return
+	}
+	if s.dmRefused(c) {
+		writeErr(w, http.StatusForbidden, CodeCannotDM, "Cannot send messages to this user")
 		return
 	}
 	if ref := b.MessageReference; ref != nil {

@@ -109,6 +109,8 @@ type Server struct {
 	guilds       map[string]*guildState
 	guildOrder   []string
 	channels     map[string]*channelState
+	dms          map[string]string            // user id → their DM channel's id
+	dmsClosed    map[string]bool              // users who refuse DMs
 	interactions map[string]*interactionState // by id
 	byToken      map[string]*interactionState // by token
 	globalCmds   []map[string]any
@@ -137,6 +139,8 @@ func New(opts ...Option) *Server {
 		users:        map[string]*User{},
 		guilds:       map[string]*guildState{},
 		channels:     map[string]*channelState{},
+		dms:          map[string]string{},
+		dmsClosed:    map[string]bool{},
 		interactions: map[string]*interactionState{},
 		byToken:      map[string]*interactionState{},
 		buckets:      map[string]*bucket{},
