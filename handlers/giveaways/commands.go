@@ -109,11 +109,8 @@ func readStart(opt func(string) string, here string) (startRequest, error) {
 	if req.Duration, err = bot.ParseDuration(opt("duration")); err != nil {
 		return req, err
 	}
-	if req.Duration <= 0 || req.Duration > maxDuration {
+	if req.Duration < time.Minute || req.Duration > maxDuration {
 		return req, bot.Errorf(bot.EInvalid, "A giveaway runs from 1m to 60d (%s given): durations look like 1h, 3d, 2w.", bot.FormatDuration(req.Duration))
-	}
-	if req.Duration < time.Minute {
-		return req, bot.Errorf(bot.EInvalid, "A giveaway runs at least 1m (%s given), so people have time to enter.", bot.FormatDuration(req.Duration))
 	}
 	if s := opt("winners"); s != "" {
 		if req.Winners, err = strconv.Atoi(s); err != nil || req.Winners < 1 || req.Winners > bot.MaxGiveawayWinners {
