@@ -242,6 +242,15 @@ type Digest struct {
 	Replies, PrevReplies int64
 	// Moderation counts moderation actions by type.
 	Moderation []Count
+	// Giveaways are the giveaways drawn in the period.
+	Giveaways GiveawayFigures
+}
+
+// GiveawayFigures are a period's giveaways: how many were drawn, their
+// entries, and the members who joined while one was open and whose first
+// week is over (Joined), of whom Stayed were still there after it.
+type GiveawayFigures struct {
+	Held, Entrants, Joined, Stayed int
 }
 
 // SpanName names a span for titles: "Weekly", "Daily", "Monthly".

@@ -498,3 +498,56 @@ func (d *DB) UnpostedGiveaways(ctx context.Context, limit int) ([]UnpostedGiveaw
 	}
 	return out, nil
 }
+
+// GiveawayFigures are the giveaways drawn in a period, for the digest.
+type GiveawayFigures struct {
+	Held     int // giveaways drawn in the period
+	Entrants int // entries in them
+	// Joined counts the members who joined a server while one of them was
+	// open and whose first week is over; Stayed, those of them still there
+	// a week after joining.
+	Joined, Stayed int
+}
+
+// GiveawayFigures sums up the giveaways drawn in [from, to), counting as
+// stayed the newcomers still on the server a week after joining, as of
+// now.
+func (d *DB) GiveawayFigures(ctx context.Context, from, to, now time.Time) (GiveawayFigures, error) {
+	var f GiveawayFigures
+	err := d.db.GetContext(ctx, &f.Held, d.db.Rebind(`SELECT COUNT(*) FROM giveaways WHERE state = 'drawn' AND drawn_at >= ? AND drawn_at < ?`), from.UTC(), to.UTC())
+	if err != nil {
+		return f, fmt.Errorf("giveaway figures: %w", err)
+	}
+	if f.Held == 0 {
+		return f, nil
+	}
+	err = d.db.GetContext(ctx, &f.Entrants, d.db.Rebind(`SELECT COUNT(*) FROM giveaway_entries e JOIN giveaways g ON g.id = e.giveaway_id
+		WHERE g.state = 'drawn' AND g.drawn_at >= ? AND g.drawn_at < ?`), from.UTC(), to.UTC())
+	if err != nil {
+		return f, fmt.Errorf("giveaway figures: %w", err)
+	}
+	var rows []struct {
+		UserID   string     `db:"user_id"`
+		JoinedAt time.Time  `db:"joined_at"`
+		LeftAt   *time.Time `db:"left_at"`
+	}
+	err = d.db.SelectContext(ctx, &rows, d.db.Rebind(`SELECT DISTINCT m.scope_id || ':' || m.user_id AS user_id, m.joined_at, m.left_at
+		FROM members m JOIN giveaways g ON m.scope_id = g.guild_id AND m.joined_at >= g.created_at AND m.joined_at <= g.ends_at
+		WHERE m.platform = 'discord' AND m.joined_at IS NOT NULL AND g.state = 'drawn' AND g.drawn_at >= ? AND g.drawn_at < ?`), from.UTC(), to.UTC())
+	if err != nil {
+		return f, fmt.Errorf("giveaway newcomers: %w", err)
+	}
+	week := 7 * 24 * time.Hour
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if seen[r.UserID] || r.JoinedAt.Add(week).After(now) {
+			continue
+		}
+		seen[r.UserID] = true
+		f.Joined++
+		if r.LeftAt == nil || !r.LeftAt.Before(r.JoinedAt.Add(week)) {
+			f.Stayed++
+		}
+	}
+	return f, nil
+}

@@ -163,3 +163,51 @@ func TestCancelledGiveawayIsNeitherDueNorDrawn(t *testing.T) {
 		}
 	})
 }
+
+func TestGiveawayFiguresCountNewcomersWhoStayedAWeek(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		g := newGiveaway(t, ctx, db, t0.Add(24*time.Hour)) // open from t0 to t0+1d
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			for _, u := range []string{"u1", "u2", "u3"} {
+				if _, err := tx.AddEntry(ctx, t0, g.ID, u, u, 1); err != nil {
+					return err
+				}
+			}
+			for _, m := range []store.MemberStat{
+				{GuildID: "g1", UserID: "stays", At: t0.Add(time.Hour), Day: "2026-11-23"},
+				{GuildID: "g1", UserID: "leaves", At: t0.Add(2 * time.Hour), Day: "2026-11-23"},
+				{GuildID: "g1", UserID: "leaves", At: t0.Add(3 * 24 * time.Hour), Day: "2026-11-26", Left: true},
+				{GuildID: "g1", UserID: "before", At: t0.Add(-time.Hour), Day: "2026-11-23"},
+				{GuildID: "g1", UserID: "after", At: t0.Add(2 * 24 * time.Hour), Day: "2026-11-25"},
+			} {
+				if err := tx.RecordMemberChange(ctx, t0, m); err != nil {
+					return err
+				}
+			}
+			_, err := tx.SaveDraw(ctx, t0.Add(24*time.Hour), g.ID, "h", "", []bot.Entrant{{UserID: "u1", Tickets: 1}}, 1,
+				bot.GiveawayRound{AnnouncementKey: "k", ClaimUntil: t0})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.FoldStats(ctx); err != nil {
+			t.Fatal(err)
+		}
+		week := t0.Add(7 * 24 * time.Hour)
+		got, err := db.GiveawayFigures(ctx, t0, t0.Add(48*time.Hour), week.Add(3*time.Hour))
+		want := store.GiveawayFigures{Held: 1, Entrants: 3, Joined: 2, Stayed: 1}
+		if err != nil || got != want {
+			t.Fatalf("GiveawayFigures a week on = %+v, %v; want %+v", got, err, want)
+		}
+		// Before their first week is over, newcomers are not counted yet.
+		if got, _ := db.GiveawayFigures(ctx, t0, t0.Add(48*time.Hour), t0.Add(48*time.Hour)); got.Joined != 0 || got.Held != 1 {
+			t.Fatalf("GiveawayFigures within the week = %+v", got)
+		}
+		if got, _ := db.GiveawayFigures(ctx, t0.Add(48*time.Hour), t0.Add(96*time.Hour), week); got != (store.GiveawayFigures{}) {
+			t.Fatalf("GiveawayFigures of a period without a draw = %+v", got)
+		}
+	})
+}
