@@ -8,7 +8,7 @@ import (
 
 func TestConsoleRunsAGiveawayFromStartToDraw(t *testing.T) {
 	t.Parallel()
-	script := `discord #general dave: /giveaway start prize:"a Liaison T-shirt" duration:1h min_account_age:7d
+	script := `discord #general dave: /giveaway start prize:"a Liaison T-shirt" duration:1h winners:2 min_account_age:7d
 click d1 "Enter" alice
 click d1 "Enter" alice
 click d1 "Enter" bob
@@ -25,15 +25,16 @@ slack #community carol: /liaison giveaway show 1
 	}
 	for _, want := range []string{
 		"[discord #general] (to dave) liaison: Giveaway #1 started in #general: a Liaison T-shirt. It ends in 1h (Tue 24 Nov 11:00 CET)",
-		"[discord #general] d1 liaison: 🎉 Giveaway #1: a Liaison T-shirt\n    Ends: in 1h (Tue 24 Nov 11:00 CET)\n    Winners: 1\n    Requirements: a Discord account at least 1w old\n    Entries: 0\n",
+		"[discord #general] d1 liaison: 🎉 Giveaway #1: a Liaison T-shirt\n    Ends: in 1h (Tue 24 Nov 11:00 CET)\n    Winners: 2\n    Requirements: a Discord account at least 1w old\n    Entries: 0\n",
 		"    (pings: nobody)\n    [Enter]\n[slack #community] s1 liaison: Giveaway #1 started in Discord: a Liaison T-shirt\n",
 		"[discord #general] (to alice) liaison: You're in giveaway #1 with 1 ticket. The winners are drawn in 1h (Tue 24 Nov 11:00 CET).\n",
-		"[discord #general] d1 edited liaison: 🎉 Giveaway #1: a Liaison T-shirt\n    Ends: in 1h (Tue 24 Nov 11:00 CET)\n    Winners: 1\n    Requirements: a Discord account at least 1w old\n    Entries: 1\n",
+		"[discord #general] d1 edited liaison: 🎉 Giveaway #1: a Liaison T-shirt\n    Ends: in 1h (Tue 24 Nov 11:00 CET)\n    Winners: 2\n    Requirements: a Discord account at least 1w old\n    Entries: 1\n",
 		"(to alice) liaison: You're in giveaway #1 — Leave? [Leave]\n",
 		"[discord #general] (to bob) liaison: Staff cannot enter giveaways here",
 		"[discord #general] (to newbie) liaison: Your Discord account must be at least 1w old to enter: you would meet it in 5d (Sun 29 Nov 10:00 CET), after this giveaway ends in 1h.\n",
 		"[discord #general] (to alice) liaison: Running giveaways is for ",
 		"[discord #general] d4 (reply d1) liaison: @alice 🎉 Giveaway #1: a Liaison T-shirt — the draw\n    Congratulations! Click Claim within 2d",
+		"    2 winners were asked, but only 1 person entered: everyone who entered wins.\n",
 		"    (pings: @alice)\n    [Claim]\n",
 		"[file giveaway-1-entrants.txt]",
 		"[slack #community] s2 liaison: Giveaway #1 drawn: a Liaison T-shirt\n    Winners: alice. 1 person entered.",

@@ -35,6 +35,8 @@ const (
 	gwEve      = "1400000000000000007"
 	gwFresh    = "1400000000000000008" // joined the server an hour before the giveaway
 	gwBoosters = "1200000000000000021"
+	gwCheater  = "1400000000000000009" // on giveaways.blacklist
+	gwOtherBot = "1000000000000000077" // another bot on the server
 )
 
 // gwNewbie is an account created two days before the giveaway starts.
@@ -45,6 +47,7 @@ func gwNewbie(now time.Time) string {
 const gwExtra = `giveaways:
   claim_within: 48h
   bonus: {boosters: 5}
+  blacklist: ["` + gwCheater + `"]
 `
 
 // newGWWorld is the moderation world with the giveaways' members and
@@ -71,6 +74,8 @@ func newGWWorld(t *testing.T, giveawayKeys ...string) *mdWorld {
 		{UserID: mdBob, Username: "bob", Roles: []string{mdStaff, gwFans}, JoinedAt: now.Add(-48 * time.Hour)},
 		{UserID: gwEve, Username: "eve", JoinedAt: now.Add(-48 * time.Hour)},
 		{UserID: gwFresh, Username: "fresh", Roles: []string{gwFans}, JoinedAt: now.Add(-time.Hour)},
+		{UserID: gwCheater, Username: "cheater", Roles: []string{gwFans}, JoinedAt: now.Add(-48 * time.Hour)},
+		{UserID: gwOtherBot, Username: "otherbot", Bot: true, Roles: []string{gwFans}, JoinedAt: now.Add(-48 * time.Hour)},
 		{UserID: gwNewbie(now), Username: "newbie", Roles: []string{gwFans}, JoinedAt: now.Add(-48 * time.Hour)},
 	} {
 		w.discord.AddMember(mdGuild, m)
@@ -278,6 +283,8 @@ func TestGiveawayFromStartThroughEntriesToAVerifiableDrawAndAReroll(t *testing.T
 				{"fresh, on the server for an hour", gwFresh, "You must have been on the server for at least 1d to enter: you would meet it <t:"},
 				{"mallory, timed out this week", mdMallory, "You had a timeout on this server in the last 30 days (case 1)"},
 				{"bob, staff", mdBob, "Staff cannot enter giveaways here"},
+				{"cheater, on the blacklist", gwCheater, "You cannot enter giveaways on this server"},
+				{"another bot", gwOtherBot, "Bots cannot enter giveaways"},
 			} {
 				got := w.press(t, tc.user, gm, "Enter")
 				if !strings.Contains(got.Content, tc.want) || got.Flags&64 == 0 {
