@@ -235,3 +235,18 @@ func idNumber(id string) int64 {
 func snowflakeTime(id string) time.Time {
 	return time.UnixMilli(idNumber(id)>>22 + discordEpoch).UTC()
 }
+
+// CanPost checks that Liaison can post in a Discord channel of the world:
+// one it declares, not a forum (whose messages go in posts).
+func (c *Console) CanPost(_ context.Context, _, channelID string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch, ok := c.dir.byChanID[bot.PlatformDiscord][channelID]
+	if !ok {
+		return bot.Errorf(bot.ENotFound, "Liaison cannot see the channel %s: pick a channel of this server.", channelID)
+	}
+	if ch.forum {
+		return bot.Errorf(bot.EInvalid, "#%s is a forum: pick a text channel.", ch.name)
+	}
+	return nil
+}

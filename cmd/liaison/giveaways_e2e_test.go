@@ -37,6 +37,7 @@ const (
 	gwBoosters = "1200000000000000021"
 	gwCheater  = "1400000000000000009" // on giveaways.blacklist
 	gwOtherBot = "1000000000000000077" // another bot on the server
+	gwClosed   = "1100000000000000009" // #announcements: @everyone may not post
 )
 
 // gwNewbie is an account created two days before the giveaway starts.
@@ -62,6 +63,11 @@ func newGWWorld(t *testing.T, giveawayKeys ...string) *mdWorld {
 		t.Fatal(err)
 	}
 	w.slack.AddChannel("C01COMMUNITY", "community")
+	w.discord.AddChannel(mdGuild, discordfake.Channel{ID: gwClosed, Name: "announcements",
+		PermissionOverwrites: []discordfake.Overwrite{{ID: mdGuild, Deny: 1 << 11}}})
+	// Liaison may attach files (the entrant list), as its invitation asks.
+	w.discord.AddRole(mdGuild, discordfake.Role{ID: mdBotRole, Name: "Liaison", Position: 40,
+		Permissions: bot.PermBanMembers | bot.PermKickMembers | bot.PermModerateMembers | 1<<15})
 	w.discord.AddRole(mdGuild, discordfake.Role{ID: gwFans, Name: "fans", Position: 2})
 	w.discord.AddRole(mdGuild, discordfake.Role{ID: gwBoosters, Name: "boosters", Position: 3})
 	w.clock.Advance(48 * time.Hour)
@@ -242,6 +248,8 @@ func TestGiveawayFromStartThroughEntriesToAVerifiableDrawAndAReroll(t *testing.T
 				{[]discordfake.CommandOption{strOpt("prize", "x"), strOpt("duration", "1h"), intOpt("winners", 0)}, "winners must be from 1 to 50"},
 				{[]discordfake.CommandOption{strOpt("prize", "x"), strOpt("duration", "1h"), intOpt("winners", 51)}, "winners must be from 1 to 50"},
 				{[]discordfake.CommandOption{strOpt("prize", "x"), strOpt("duration", "1h"), roleOpt("requires", "1200000000000000999")}, "The server has no role"},
+				{[]discordfake.CommandOption{strOpt("prize", "x"), strOpt("duration", "1h"), {Name: "channel", Type: 7, Value: gwClosed}},
+					"Liaison cannot post in #announcements (the overwrite for @everyone takes it away): give it View Channel, Send Messages and Attach Files there"},
 			} {
 				a := w.giveaway(t, mdDave, "start", tc.opts...)
 				if !strings.Contains(a.Content, tc.want) || a.Flags&64 == 0 {

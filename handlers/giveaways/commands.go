@@ -160,6 +160,11 @@ func (g *Giveaways) start(ctx context.Context, w who, req startRequest) (*bot.Re
 	if err != nil {
 		return nil, fmt.Errorf("read server %s: %w", w.GuildID, err)
 	}
+	if p, ok := gr.(poster); ok {
+		if err := p.CanPost(ctx, w.GuildID, req.ChannelID); err != nil {
+			return nil, err
+		}
+	}
 	roleName := func(id, option string) (string, error) {
 		if id == "" {
 			return "", nil

@@ -37,6 +37,13 @@ type GuildReader interface {
 	GuildMember(ctx context.Context, guildID, userID string) (*bot.Member, error)
 }
 
+// poster is implemented by the Discord adapter and the console, where the
+// reader can tell whether Liaison may post in a channel: a giveaway is
+// refused at once rather than failing when its message is sent.
+type poster interface {
+	CanPost(ctx context.Context, guildID, channelID string) error
+}
+
 // registrar is implemented by *handlers.Router.
 type registrar interface {
 	OnCommand(name, action string, run func(ctx context.Context, c *bot.Command) (*bot.Reply, error))
