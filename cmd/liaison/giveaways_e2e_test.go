@@ -213,6 +213,27 @@ func (w *mdWorld) attachment(t *testing.T, replyTo string) []byte {
 	return data
 }
 
+// afterRefusal waits until Discord's refusal of an outbox message is
+// recorded (more dead messages than before), then moves the clock past
+// the giveaways' next report to staff.
+func (w *mdWorld) afterRefusal(t *testing.T, a *mdApp, before int) {
+	t.Helper()
+	w.wait(t, "Discord's refusal recorded", func() bool {
+		d, err := a.app.DB.OutboxDepth(context.Background())
+		return err == nil && d[store.OutboxDead] > before
+	})
+	w.clock.Advance(16 * time.Second)
+}
+
+func deadCount(t *testing.T, a *mdApp) int {
+	t.Helper()
+	d, err := a.app.DB.OutboxDepth(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d[store.OutboxDead]
+}
+
 func allowedUsers(t *testing.T, m discordfake.Message) []string {
 	t.Helper()
 	var am struct {
@@ -537,7 +558,7 @@ func TestAGiveawayDiscordRefusesIsReportedInSlack(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			t.Parallel()
 			w := newGWWorld(t)
-			w.start(t, storetest.URL(t, dialect))
+			app := w.start(t, storetest.URL(t, dialect))
 			slackSays := func(what, text string) string {
 				t.Helper()
 				var found string
@@ -555,6 +576,7 @@ func TestAGiveawayDiscordRefusesIsReportedInSlack(t *testing.T) {
 
 			w.discord.Forbid("POST", "/channels/"+mdGeneral+"/messages")
 			w.giveaway(t, mdDave, "start", strOpt("prize", "a poster"), strOpt("duration", "1h"))
+			w.afterRefusal(t, app, 0)
 			s := slackSays("the unposted giveaway", "Giveaway #1 could not start")
 			if !strings.Contains(s, "It is cancelled") {
 				t.Errorf("Slack says %s", s)
@@ -566,7 +588,9 @@ func TestAGiveawayDiscordRefusesIsReportedInSlack(t *testing.T) {
 
 			startGiveaway(t, w, "a T-shirt", 2)
 			w.discord.Forbid("POST", "/channels/"+mdGeneral+"/messages")
+			dead := deadCount(t, app)
 			w.clock.Advance(11 * time.Minute)
+			w.afterRefusal(t, app, dead)
 			s = slackSays("the refused announcement", "Giveaway #2 was drawn, but Discord refused its announcement")
 			if !strings.Contains(s, "Winners: ") || !(strings.Contains(s, "alice") || strings.Contains(s, "pat")) {
 				t.Errorf("the Slack report names no winner: %s", s)
@@ -589,7 +613,7 @@ func TestGiveawayWinnersAreSentADirectMessageAndARefusalIsReported(t *testing.T)
 		t.Run(dialect, func(t *testing.T) {
 			t.Parallel()
 			w := newGWWorld(t, "  dm_winners: true\n")
-			w.start(t, storetest.URL(t, dialect))
+			app := w.start(t, storetest.URL(t, dialect))
 			w.discord.CloseDMs(mdAlice)
 			if a := w.giveaway(t, mdDave, "start", strOpt("prize", "a hoodie"), strOpt("duration", "10m"), intOpt("winners", 2)); !strings.Contains(a.Content, "started") {
 				t.Fatalf("/giveaway start: %q", a.Content)
@@ -599,6 +623,7 @@ func TestGiveawayWinnersAreSentADirectMessageAndARefusalIsReported(t *testing.T)
 			w.press(t, mdPat, gm, "Enter")
 			w.clock.Advance(11 * time.Minute)
 			w.message(t, "the draw", isDraw(1))
+			w.afterRefusal(t, app, 0)
 			var dm discordfake.Message
 			w.wait(t, "pat's direct message", func() bool {
 				ch, ok := w.discord.DMChannel(mdPat)

@@ -119,10 +119,16 @@ const (
 	listSince     = 30 * 24 * time.Hour
 )
 
+// reportEvery is how often the reports to staff (refusals, unclaimed
+// prizes) look for something to say: they are not urgent, and every tick
+// would add reads to the database the outbox writes to.
+const reportEvery = 15 * time.Second
+
 // Register declares the Discord command, the Slack subcommand, the
 // buttons and the jobs: the draw of giveaways whose end has come (every
-// tick), the report of announcements Discord refused, and the staff notice
-// of unclaimed prizes.
+// tick), the report of announcements and DMs Discord refused and of
+// messages it would not post, and the staff notice of unclaimed prizes
+// (every reportEvery).
 func (g *Giveaways) Register(r registrar) {
 	r.AddDiscordCommand(commandSpec())
 	r.OnCommand("giveaway", Action, g.discordCommand)
@@ -134,8 +140,8 @@ func (g *Giveaways) Register(r registrar) {
 	r.OnAction("giveaway.claim", "", g.claimClick)
 	r.OnAction("giveaway.rerollunclaimed", Action, g.rerollUnclaimedClick)
 	r.AddJob(jobs.Job{Name: "giveaway-draws", Every: 0, Run: g.DrawDue})
-	r.AddJob(jobs.Job{Name: "giveaway-failures", Every: 0, Run: g.ReportFailed})
-	r.AddJob(jobs.Job{Name: "giveaway-claims", Every: 0, Run: g.ClaimsEnded})
+	r.AddJob(jobs.Job{Name: "giveaway-failures", Every: reportEvery, Run: g.ReportFailed})
+	r.AddJob(jobs.Job{Name: "giveaway-claims", Every: reportEvery, Run: g.ClaimsEnded})
 }
 
 // who is who runs a giveaway command, from where, as their Discord account.
