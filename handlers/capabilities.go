@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"io"
 	"log/slog"
 
 	"github.com/liaison-bot/liaison/bot"
@@ -18,6 +19,9 @@ type Deps struct {
 	Config *config.Config
 	Clock  bot.Clock // default: the system clock
 	Logger *slog.Logger
+	// Random is where giveaway seeds come from: crypto/rand unless set.
+	// Only the console sets it, so that its transcripts repeat.
+	Random io.Reader
 	// The platform readers, when they exist before the Router does (tests);
 	// the adapters, which need the Router first, come later through
 	// Capabilities.Attach.
@@ -79,7 +83,7 @@ func Build(d Deps) *Capabilities {
 	c.Router = emptyRouter(d.DB, d.Clock, c.access)
 	c.Feedback = newFeedback(d.DB, d.Config, d.Clock, dir)
 	c.Moderation = moderation.New(moderation.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir, Feedback: c.Feedback})
-	c.Giveaways = giveaways.New(giveaways.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir})
+	c.Giveaways = giveaways.New(giveaways.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir, Random: d.Random})
 	c.Digest = newDigest(d.DB, d.Config, d.Clock, dir)
 	c.Approvals = newApprovals(d.DB, d.Config, d.Clock, d.Logger, dir, c.Feedback)
 	c.Help = newHelp(c.Router)

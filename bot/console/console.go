@@ -866,6 +866,14 @@ func (c *Console) discordTimes(s string) string {
 			return t.In(c.cfg.Location).Format("Mon 2 Jan 15:04 MST")
 		}
 		d := t.Sub(c.clock.Now()).Round(time.Second)
+		// As a client does, roughly: whole days past two days, whole hours
+		// past two hours, whole minutes past two minutes.
+		for _, unit := range []time.Duration{24 * time.Hour, time.Hour, time.Minute} {
+			if d >= 2*unit || d <= -2*unit {
+				d = d.Round(unit)
+				break
+			}
+		}
 		switch {
 		case d > 0:
 			return "in " + bot.FormatDuration(d)

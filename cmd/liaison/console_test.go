@@ -91,8 +91,8 @@ func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
 			t.Errorf("the tour's output lacks %q:\n%s", want, out)
 		}
 	}
-	if n := strings.Count(out, "(pings: @"); n != 1 {
-		t.Errorf("the tour pings someone %d times, want once (zoe, on her arrival):\n%s", n, out)
+	if n := strings.Count(out, "(pings: @"); n != 2 {
+		t.Errorf("the tour pings someone %d times, want twice (zoe, on her arrival; eve, winning the giveaway):\n%s", n, out)
 	}
 }
 
