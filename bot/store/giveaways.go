@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/liaison-bot/liaison/bot"
@@ -249,14 +250,27 @@ func (tx *Tx) SaveDraw(ctx context.Context, now time.Time, id int64, entrantsHas
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return false, err
 	}
-	for i, e := range order {
-		var won any
-		if i < winners {
-			won = 0
+	// The whole order, in statements of up to 500 rows: a giveaway of
+	// 100,000 entrants is 200 statements, not 100,000.
+	const batch = 500
+	for start := 0; start < len(order); start += batch {
+		end := min(start+batch, len(order))
+		var q strings.Builder
+		q.WriteString(`INSERT INTO giveaway_draws (giveaway_id, position, user_id, tickets, won_round) VALUES `)
+		args := make([]any, 0, 5*(end-start))
+		for i := start; i < end; i++ {
+			if i > start {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?)")
+			var won any
+			if i < winners {
+				won = 0
+			}
+			args = append(args, id, i+1, order[i].UserID, order[i].Tickets, won)
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO giveaway_draws (giveaway_id, position, user_id, tickets, won_round) VALUES (?, ?, ?, ?, ?)`,
-			id, i+1, e.UserID, e.Tickets, won); err != nil {
-			return false, fmt.Errorf("draw giveaway %d: position %d: %w", id, i+1, err)
+		if _, err := tx.exec(ctx, q.String(), args...); err != nil {
+			return false, fmt.Errorf("draw giveaway %d: positions %d to %d: %w", id, start+1, end, err)
 		}
 	}
 	r.GiveawayID, r.Round = id, 0

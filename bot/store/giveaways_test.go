@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -208,6 +209,34 @@ func TestGiveawayFiguresCountNewcomersWhoStayedAWeek(t *testing.T) {
 		}
 		if got, _ := db.GiveawayFigures(ctx, t0.Add(48*time.Hour), t0.Add(96*time.Hour), week); got != (store.GiveawayFigures{}) {
 			t.Fatalf("GiveawayFigures of a period without a draw = %+v", got)
+		}
+	})
+}
+
+func TestALargeDrawIsStoredWholeInOrder(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		g := newGiveaway(t, ctx, db, t0)
+		order := make([]bot.Entrant, 1203)
+		for i := range order {
+			order[i] = bot.Entrant{UserID: fmt.Sprint(100000 + i*7), Tickets: 1 + i%3}
+		}
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.SaveDraw(ctx, t0, g.ID, "h", "", order, 50, bot.GiveawayRound{AnnouncementKey: "k", ClaimUntil: t0})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		picks, err := db.Picks(ctx, g.ID)
+		if err != nil || len(picks) != len(order) {
+			t.Fatalf("Picks = %d picks, %v; want %d", len(picks), err, len(order))
+		}
+		for i, p := range picks {
+			if p.Position != i+1 || p.UserID != order[i].UserID || p.Tickets != order[i].Tickets || p.Winner() != (i < 50) {
+				t.Fatalf("pick %d = %+v, want %+v (winner %v)", i, p, order[i], i < 50)
+			}
 		}
 	})
 }

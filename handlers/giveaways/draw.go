@@ -139,7 +139,11 @@ func (g *Giveaways) announceDraw(ctx context.Context, tx *store.Tx, res *drawRes
 	}
 	post.Text = strings.Join(lines, "\n")
 	if res.entrants > 0 {
-		post.Fields = append(post.Fields, bot.Field{Name: "Winners", Value: winnerNames(res.winners, names)})
+		list := winnerNames(res.winners, names)
+		if len(res.winners) > 10 { // the mentions above name them; keep the message under Discord's 2,000 characters
+			list = fmt.Sprintf("the %d members mentioned above", len(res.winners))
+		}
+		post.Fields = append(post.Fields, bot.Field{Name: "Winners", Value: list})
 		if len(res.reserves) > 0 {
 			var rs []string
 			for i, e := range res.reserves[:min(reservesShown, len(res.reserves))] {
