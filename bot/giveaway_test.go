@@ -197,3 +197,15 @@ func TestSnowflakeTime(t *testing.T) {
 }
 
 const knownOrder = "13 14 11 10 12"
+
+// go test ./bot -run '^$' -bench DrawOrder100k -benchtime 5x
+func BenchmarkDrawOrder100k(b *testing.B) {
+	es := make([]Entrant, 100_000)
+	for i := range es {
+		es[i] = Entrant{UserID: fmt.Sprint(1300000000000000000 + i*13), Tickets: 1 + i%5}
+	}
+	seed := seedOf("bench", 0)
+	for b.Loop() {
+		DrawOrder(seed, es)
+	}
+}
