@@ -3,6 +3,7 @@ package giveaways
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -32,7 +33,11 @@ func (r *drawResult) summary() string {
 	if r.entrants == 0 {
 		return "Nobody entered, so nobody wins."
 	}
-	s := fmt.Sprintf("Winners: %s (of %s).", winnerNames(r.winners, r.names), plural(r.entrants, "entrant", "entrants"))
+	list := winnerNames(r.winners, r.names)
+	if len(r.winners) > 10 {
+		list = fmt.Sprintf("%d people (/giveaway show %d lists them)", len(r.winners), r.gw.ID)
+	}
+	s := fmt.Sprintf("Winners: %s (of %s).", list, plural(r.entrants, "entrant", "entrants"))
 	if r.entrants < r.gw.Winners {
 		s += fmt.Sprintf(" %d winners were asked, but only %s entered: everyone who entered wins.", r.gw.Winners, plural(r.entrants, "person", "people"))
 	}
@@ -47,16 +52,18 @@ func (g *Giveaways) DrawDue(ctx context.Context, now time.Time) (int, error) {
 		return 0, err
 	}
 	n := 0
+	var errs []error
 	for _, id := range ids {
+		// One giveaway failing (to be retried next run) holds up no other.
 		res, err := g.draw(ctx, id, now, "")
 		if err != nil {
-			return n, fmt.Errorf("draw giveaway %d: %w", id, err)
+			errs = append(errs, fmt.Errorf("draw giveaway %d: %w", id, err))
 		}
 		if res != nil {
 			n++
 		}
 	}
-	return n, nil
+	return n, errors.Join(errs...)
 }
 
 // draw draws giveaway id at now; endedBy names who ended it early with
