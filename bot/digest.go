@@ -244,6 +244,15 @@ type Digest struct {
 	Moderation []Count
 	// Web and PrevWeb sum up the web watch's mentions (zero without it).
 	Web, PrevWeb WebFigures
+	// Giveaways are the giveaways drawn in the period.
+	Giveaways GiveawayFigures
+}
+
+// GiveawayFigures are a period's giveaways: how many were drawn, their
+// entries, and the members who joined while one was open and whose first
+// week is over (Joined), of whom Stayed were still there after it.
+type GiveawayFigures struct {
+	Held, Entrants, Joined, Stayed int
 }
 
 // SpanName names a span for titles: "Weekly", "Daily", "Monthly".

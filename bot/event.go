@@ -155,11 +155,14 @@ func (d *Delivery) FirstKey() string {
 type Command struct {
 	Delivery
 	Place
-	Name    string   // without the slash: "liaison", "feedback", "warn", or a menu's name ("Send to product")
-	Text    string   // Slack: everything after the command
-	Options []Option // Discord: the options, in the command's declared order
-	Target  *Message // a context-menu command's message
-	User    User
+	Name string // without the slash: "liaison", "feedback", "warn", or a menu's name ("Send to product")
+	// Subcommand is the Discord subcommand run ("start" of /giveaway start),
+	// "" for a command without subcommands; Options are then its options.
+	Subcommand string
+	Text       string   // Slack: everything after the command
+	Options    []Option // Discord: the options, in the command's declared order
+	Target     *Message // a context-menu command's message
+	User       User
 }
 
 // Option is one named option of a Discord command.
@@ -247,6 +250,20 @@ type CommandSpec struct {
 	// Permission is Discord's default_member_permissions (a decimal
 	// bitfield, "" for everyone). The server re-checks every call anyway.
 	Permission string
+	// Subcommands make it a command of subcommands (/giveaway start,
+	// /giveaway end): each has a Name, a Description and its Options; the
+	// command's own Options are then unused.
+	Subcommands []CommandSpec
+}
+
+// Sub returns the subcommand called name of a command of subcommands.
+func (s CommandSpec) Sub(name string) (CommandSpec, bool) {
+	for _, sub := range s.Subcommands {
+		if sub.Name == name {
+			return sub, true
+		}
+	}
+	return CommandSpec{}, false
 }
 
 // OptionSpec is one option of a CommandSpec. Discord requires the required
@@ -254,7 +271,7 @@ type CommandSpec struct {
 type OptionSpec struct {
 	Name        string
 	Description string
-	Type        string // "string", "integer", "boolean", "user", "channel"
+	Type        string // "string", "integer", "boolean", "user", "channel", "role"
 	Required    bool
 }
 

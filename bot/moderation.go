@@ -154,6 +154,7 @@ type Role struct {
 type Member struct {
 	User         User // Platform discord, with Roles
 	TimeoutUntil time.Time
+	JoinedAt     time.Time // when they joined the server; zero when unknown
 }
 
 // Role returns the role with id.

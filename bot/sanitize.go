@@ -2,7 +2,9 @@ package bot
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // The two sanitisers, one per direction. Senders apply them to every piece
@@ -42,6 +44,9 @@ var (
 func DiscordText(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = slackMarkup.ReplaceAllStringFunc(s, func(m string) string {
+		if discordTimestamp.MatchString(m) {
+			return m // <t:1764835200:R>: Discord shows a time in the reader's zone; it cannot ping
+		}
 		inner := m[1 : len(m)-1]
 		if i := strings.IndexByte(inner, '|'); i >= 0 {
 			label := inner[i+1:]
@@ -60,6 +65,16 @@ func DiscordText(s string) string {
 	})
 	s = slackUnescaper.Replace(s)
 	return broadcast.ReplaceAllString(s, "$1"+zwsp+"$2")
+}
+
+// discordTimestamp matches Discord's timestamp markup, <t:UNIX> or
+// <t:UNIX:STYLE>.
+var discordTimestamp = regexp.MustCompile(`^<t:-?[0-9]{1,13}(:[tTdDfFR])?>$`)
+
+// DiscordTime writes t as Discord's timestamp markup in style (R: "in 2
+// hours", f: the date and time), shown in each reader's own timezone.
+func DiscordTime(t time.Time, style string) string {
+	return "<t:" + strconv.FormatInt(t.Unix(), 10) + ":" + style + ">"
 }
 
 // slackMarkup matches Slack's <…> sequences: links, mentions, specials.

@@ -69,6 +69,8 @@ func TestDiscordTextBreaksMassMentionsAndSlackMarkup(t *testing.T) {
 		{"see <https://example.com/docs|the docs>", "see [the docs](https://example.com/docs)"},
 		{"<https://example.com>", "https://example.com"},
 		{"a &lt;b&gt; &amp; c", "a <b> & c"},
+		{"ends <t:1764835200:R> (<t:1764835200:f>)", "ends <t:1764835200:R> (<t:1764835200:f>)"},
+		{"<t:abc:R> <t:1:X>", "t:abc:R t:1:X"},
 	}
 	for _, tt := range tests {
 		got := bot.DiscordText(tt.in)

@@ -81,7 +81,9 @@ type DirectPost struct {
 	// Lane is the user id again, under the name Lane reads: one user's
 	// DMs are sent in the order they were made.
 	Lane string `json:"channel_id"`
-	Post Post   `json:"post"`
+	// UserName is how errors name the user ("" for their id).
+	UserName string `json:"user_name,omitempty"`
+	Post     Post   `json:"post"`
 }
 
 // Invite is a server invite and how many joined with it.

@@ -1,12 +1,14 @@
 package handlers
 
 import (
+	"io"
 	"log/slog"
 
 	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/access"
 	"github.com/liaison-bot/liaison/bot/config"
 	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/handlers/giveaways"
 	"github.com/liaison-bot/liaison/handlers/moderation"
 	"github.com/liaison-bot/liaison/handlers/watch"
 )
@@ -18,6 +20,9 @@ type Deps struct {
 	Config *config.Config
 	Clock  bot.Clock // default: the system clock
 	Logger *slog.Logger
+	// Random is where giveaway seeds come from: crypto/rand unless set.
+	// Only the console sets it, so that its transcripts repeat.
+	Random io.Reader
 	// The platform readers, when they exist before the Router does (tests);
 	// the adapters, which need the Router first, come later through
 	// Capabilities.Attach.
@@ -50,6 +55,7 @@ type Capabilities struct {
 	Feedback   *Feedback
 	Approvals  *Approvals
 	Moderation *moderation.Moderation
+	Giveaways  *giveaways.Giveaways
 	Digest     *Digest
 	// Watch matches what the web sources fetch (its Ingest is their
 	// bot/watch.Sink) and posts mentions and alerts.
@@ -82,6 +88,7 @@ func Build(d Deps) *Capabilities {
 	c.Router = emptyRouter(d.DB, d.Clock, c.access)
 	c.Feedback = newFeedback(d.DB, d.Config, d.Clock, dir)
 	c.Moderation = moderation.New(moderation.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir, Feedback: c.Feedback})
+	c.Giveaways = giveaways.New(giveaways.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir, Random: d.Random})
 	c.Digest = newDigest(d.DB, d.Config, d.Clock, dir)
 	c.Approvals = newApprovals(d.DB, d.Config, d.Clock, d.Logger, dir, c.Feedback)
 	c.Watch = watch.New(watch.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir})
@@ -92,6 +99,7 @@ func Build(d Deps) *Capabilities {
 
 	c.Feedback.Register(c.Router)
 	c.Moderation.Register(c.Router)
+	c.Giveaways.Register(c.Router)
 	c.Digest.Register(c.Router)
 	c.Approvals.Register(c.Router)
 	c.Watch.Register(c.Router)
@@ -115,6 +123,7 @@ func (c *Capabilities) Attach(r Readers) {
 	c.Feedback.attach(r.Discord, r.SlackDirect)
 	c.Approvals.attach(r.Discord, r.SlackDirect)
 	c.Moderation.Attach(r.Guilds)
+	c.Giveaways.Attach(r.Guilds)
 }
 
 // AttachService gives /liaison status and /liaison doctor round-trip the

@@ -174,6 +174,11 @@ func (dc *Digest) compute(ctx context.Context, d config.Digest, p bot.Period, un
 			return err
 		})
 	}
+	g.Go(func() error {
+		f, err := dc.db.GiveawayFigures(ctx, p.Start, until, dc.clock.Now())
+		dg.Giveaways = bot.GiveawayFigures(f)
+		return err
+	})
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -373,6 +378,17 @@ func (dc *Digest) internalPost(d *bot.Digest, channelID string) bot.Post {
 	p.Sections = append(p.Sections, mod)
 	if dc.cfg.Watch.Enabled {
 		p.Sections = append(p.Sections, webSection(d))
+	}
+	if gf := d.Giveaways; gf.Held > 0 {
+		sec := bot.Section{Title: "Giveaways", Lines: []bot.Line{{Text: fmt.Sprintf("%d held, %d entries", gf.Held, gf.Entrants)}}}
+		if gf.Joined > 0 {
+			who := "new members"
+			if gf.Joined == 1 {
+				who = "new member"
+			}
+			sec.Lines = append(sec.Lines, bot.Line{Text: fmt.Sprintf("%d %s joined during them; %d stayed a week", gf.Joined, who, gf.Stayed)})
+		}
+		p.Sections = append(p.Sections, sec)
 	}
 	p.Context = fmt.Sprintf("Discord messages from people (bots left out), by day in %s. Chart in the thread.", dc.cfg.Timezone)
 	if d.SoFar {

@@ -404,3 +404,50 @@ func TestTheDigestPreviewShowsThePeriodSoFarToTheCallerOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestTheDigestCountsGiveawaysAndTheNewcomersWhoStayed(t *testing.T) {
+	t.Parallel()
+	b := setupDigest(t, store.SQLite)
+	ctx := context.Background()
+	g := &bot.Giveaway{GuildID: dgGuild, ChannelID: dgGeneral, Prize: "a mug", Winners: 1, HostID: dgDave, HostName: "dave",
+		Source: bot.SourceDiscord, Seed: "00", Commitment: "11", EndsAt: paris(10, 12, 0)}
+	err := b.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateGiveaway(ctx, paris(9, 12, 0), g); err != nil {
+			return err
+		}
+		for _, u := range []string{dgAlice, dgEve} {
+			if _, err := tx.AddEntry(ctx, paris(9, 13, 0), g.ID, u, u, 1); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.at(t, paris(9, 14, 0), &bot.MemberChange{ScopeID: dgGuild, User: bot.User{Platform: bot.PlatformDiscord, ID: dgZed, Name: "zed"}})
+	err = b.db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.SaveDraw(ctx, paris(10, 12, 0), g.ID, "h", "", []bot.Entrant{{UserID: dgAlice, Tickets: 1}}, 1,
+			bot.GiveawayRound{AnnouncementKey: "k", ClaimUntil: paris(12, 12, 0)})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.FoldStats(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b.clock.Set(paris(17, 9, 0)) // the week of 9 November is over, and zed's first week too
+	d, err := b.dg.Compute(ctx, b.dg.cfg.Digests[0], paris(16, 9, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (bot.GiveawayFigures{Held: 1, Entrants: 2, Joined: 1, Stayed: 1}); d.Giveaways != want {
+		t.Errorf("the digest's giveaways = %+v, want %+v", d.Giveaways, want)
+	}
+	post := b.dg.internalPost(d, "C01COMMUNITY")
+	if got := digestText(post); !strings.Contains(got, "Giveaways") || !strings.Contains(got, "1 held, 2 entries") ||
+		!strings.Contains(got, "1 new member joined during them; 1 stayed a week") {
+		t.Errorf("the digest lacks its giveaways section:\n%s", got)
+	}
+}

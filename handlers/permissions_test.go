@@ -229,20 +229,21 @@ func TestHelpListsWhatThePersonAskingMayRun(t *testing.T) {
 		return reply.Text
 	}
 	const route = `route test "<text>" [#channel]`
+	const giveaway = "giveaway start|end|cancel|reroll|list|show …"
 	for _, tt := range []struct {
 		who, user    string
 		want, others string
 	}{
 		{"a stranger", "U0STRANGER", "help [command]",
-			"/liaison digest, /liaison doctor, /liaison draft, /liaison drafts, /liaison feedback, /liaison mod, /liaison reply, /liaison route, /liaison status. /liaison help COMMAND says who may run one."},
+			"/liaison digest, /liaison doctor, /liaison draft, /liaison drafts, /liaison feedback, /liaison giveaway, /liaison mod, /liaison reply, /liaison route, /liaison status. /liaison help COMMAND says who may run one."},
 		{"bob, staff", "U01BOB", "digest preview [name]|draft <Discord message link> <text> | show N|drafts [pending|mine|all]|" +
 			"feedback list [open|mine|tag:X] | show N | close N [reason]|help [command]|reply <feedback id> <text>|" + route + "|status",
-			"/liaison doctor, /liaison mod, /liaison route replay 7d. /liaison help COMMAND says who may run one."},
+			"/liaison doctor, /liaison giveaway, /liaison mod, /liaison route replay 7d. /liaison help COMMAND says who may run one."},
 		{"carol, admin", "U01CAROL", "digest preview [name]|doctor round-trip|draft <Discord message link> <text> | show N|drafts [pending|mine|all]|" +
-			"feedback list [open|mine|tag:X] | show N | close N [reason]|help [command]|reply <feedback id> <text>|" + route + " | replay 7d|status",
+			"feedback list [open|mine|tag:X] | show N | close N [reason]|" + giveaway + "|help [command]|reply <feedback id> <text>|" + route + " | replay 7d|status",
 			"/liaison mod. /liaison help COMMAND says who may run one."},
 		{"dave, moderator", "U01DAVE", "digest preview [name]|draft <Discord message link> <text> | show N|drafts [pending|mine|all]|" +
-			"feedback list [open|mine|tag:X] | show N | close N [reason]|help [command]|mod warn|timeout|kick|ban|unban|cases|case …|reply <feedback id> <text>|" + route + "|status",
+			"feedback list [open|mine|tag:X] | show N | close N [reason]|" + giveaway + "|help [command]|mod warn|timeout|kick|ban|unban|cases|case …|reply <feedback id> <text>|" + route + "|status",
 			"/liaison doctor, /liaison route replay 7d. /liaison help COMMAND says who may run one."},
 	} {
 		commands, others := helpLines(help(tt.user, "help"))

@@ -43,6 +43,8 @@ type Config struct {
 	// Watch says what the open web is searched for and where mentions and
 	// alerts go.
 	Watch Watch
+	// Giveaways tunes the giveaways: who may enter, bonus tickets, claims.
+	Giveaways Giveaways
 	// Console describes the members of the console's simulated world; only
 	// `liaison console` reads it.
 	Console Console
@@ -72,6 +74,7 @@ func Default() *Config {
 		Feedback:      defaultFeedback(),
 		Watch:         defaultWatch(),
 		Admins:        bot.Who{Staff: true},
+		Giveaways:     Giveaways{ClaimWithin: DefaultClaimWithin},
 	}
 }
 
@@ -111,6 +114,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	for i := 0; i < len(d.after); i++ {
 		d.after[i]()
 	}
+	c.giveawayDefaults()
 	if len(d.errs) > 0 {
 		d.errs.sort()
 		return nil, d.errs
@@ -137,6 +141,7 @@ func sections(d *decoder, c *Config) []field {
 		{name: "feedback", decode: func(v *yaml.Node, p string) { d.feedback(v, p, &c.Feedback) }},
 		{name: "moderation", decode: func(v *yaml.Node, p string) { d.moderation(v, p, &c.Moderation) }},
 		{name: "approvals", decode: func(v *yaml.Node, p string) { d.approvals(v, p, &c.Approvals) }},
+		{name: "giveaways", decode: func(v *yaml.Node, p string) { d.giveaways(v, p, &c.Giveaways) }},
 		{name: "staff", decode: func(v *yaml.Node, p string) { d.staffSet = true; d.staffSection(v, p, &c.Staff) }},
 		{name: "admins", decode: func(v *yaml.Node, p string) { d.staffSection(v, p, &c.Admins, "staff") }},
 		{name: "permissions", decode: func(v *yaml.Node, p string) { d.permissions(v, p, &c.Permissions) }},

@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -372,7 +374,13 @@ func (c *Console) command(ctx context.Context, in *Input) error {
 		spec, err := c.slashCommand(in.Command)
 		if err == nil {
 			cmd.Name = spec.Name
-			cmd.Options, err = commandOptions(spec, in.Text, c.resolver(place))
+			args := in.Text
+			if len(spec.Subcommands) > 0 {
+				spec, cmd.Subcommand, args, err = subcommand(spec, args)
+			}
+			if err == nil {
+				cmd.Options, err = commandOptions(spec, args, c.resolver(place))
+			}
 		}
 		if err != nil {
 			c.mu.Unlock()
@@ -412,6 +420,17 @@ func (c *Console) resolver(place bot.Place) resolver {
 		if typ == "channel" {
 			ch, err := c.dir.channel(bot.PlatformDiscord, strings.TrimPrefix(v, "#"))
 			return ch.id, err
+		}
+		if typ == "role" {
+			name := strings.TrimPrefix(v, "@")
+			roles := c.dir.roleIDs[place.ScopeID]
+			if ids := roles[name]; len(ids) > 0 {
+				return ids[0], nil
+			}
+			if snowflakeLike(name) {
+				return name, nil
+			}
+			return "", fmt.Errorf("the server has no role called %q: there are %s", name, strings.Join(slices.Sorted(maps.Keys(roles)), ", "))
 		}
 		name := strings.TrimPrefix(v, "@")
 		if u, err := c.dir.user(bot.PlatformDiscord, name, place); err == nil {
@@ -839,7 +858,47 @@ func liaisonUser(platform string) bot.User {
 }
 
 // emit prints e. c.mu is held.
-func (c *Console) emit(e entry) { fmt.Fprintln(c.out, e.String()) }
+func (c *Console) emit(e entry) {
+	if e.platform == bot.PlatformDiscord {
+		for i, l := range e.lines {
+			e.lines[i] = c.discordTimes(l)
+		}
+	}
+	fmt.Fprintln(c.out, e.String())
+}
+
+// discordTimestamp is Discord's timestamp markup, <t:UNIX:STYLE>.
+var discordTimestamp = regexp.MustCompile(`<t:(-?[0-9]{1,13})(?::([tTdDfFR]))?>`)
+
+// discordTimes shows Discord's timestamps as a Discord client does, in
+// the world's timezone: relative ones ("in 1h", "2d ago") from the
+// console's clock, the others as a date and time.
+func (c *Console) discordTimes(s string) string {
+	return discordTimestamp.ReplaceAllStringFunc(s, func(m string) string {
+		sub := discordTimestamp.FindStringSubmatch(m)
+		sec, _ := strconv.ParseInt(sub[1], 10, 64)
+		t := time.Unix(sec, 0)
+		if sub[2] != "R" {
+			return t.In(c.cfg.Location).Format("Mon 2 Jan 15:04 MST")
+		}
+		d := t.Sub(c.clock.Now()).Round(time.Second)
+		// As a client does, roughly: whole days past two days, whole hours
+		// past two hours, whole minutes past two minutes.
+		for _, unit := range []time.Duration{24 * time.Hour, time.Hour, time.Minute} {
+			if d >= 2*unit || d <= -2*unit {
+				d = d.Round(unit)
+				break
+			}
+		}
+		switch {
+		case d > 0:
+			return "in " + bot.FormatDuration(d)
+		case d < 0:
+			return bot.FormatDuration(-d) + " ago"
+		}
+		return "now"
+	})
+}
 
 func (c *Console) printf(format string, args ...any) {
 	c.mu.Lock()

@@ -84,6 +84,7 @@ func (c *Console) join(ctx context.Context, in *Input) error {
 		return err
 	}
 	user, _ := c.dir.user(bot.PlatformDiscord, p.name, bot.Place{ScopeID: guild})
+	c.mod.joined[user.ID] = c.clock.Now()
 	c.memberChange(ctx, &bot.MemberChange{ScopeID: guild, User: user}, "joined (account created "+c.accountAge(p.id)+")")
 	return nil
 }

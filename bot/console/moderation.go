@@ -27,6 +27,7 @@ type modState struct {
 	gone     map[string]absence   // user id → not a member, and why
 	timeouts map[string]time.Time // user id → end of their timeout
 	timedOut map[string]string    // user id → their timeout's reason
+	joined   map[string]time.Time // user id → when they joined in this run (the world's members were there before)
 }
 
 // absence is why someone is not a member of the server: "banned",
@@ -38,6 +39,7 @@ func (s *modState) init() {
 	if s.banned == nil {
 		s.banned, s.gone = map[string]string{}, map[string]absence{}
 		s.timeouts, s.timedOut = map[string]time.Time{}, map[string]string{}
+		s.joined = map[string]time.Time{}
 	}
 }
 
@@ -166,7 +168,7 @@ func (c *Console) GuildMember(_ context.Context, guildID, userID string) (*bot.M
 // member returns the member called name. c.mu is held.
 func (c *Console) member(guildID, name string) *bot.Member {
 	u, _ := c.dir.user(bot.PlatformDiscord, name, bot.Place{ScopeID: guildID})
-	m := &bot.Member{User: u}
+	m := &bot.Member{User: u, JoinedAt: c.mod.joined[u.ID]}
 	if until, ok := c.mod.timeouts[u.ID]; ok && until.After(c.clock.Now()) {
 		m.TimeoutUntil = until
 	}
@@ -235,4 +237,19 @@ func idNumber(id string) int64 {
 // snowflakeTime is the time a console snowflake was made at.
 func snowflakeTime(id string) time.Time {
 	return time.UnixMilli(idNumber(id)>>22 + discordEpoch).UTC()
+}
+
+// CanPost checks that Liaison can post in a Discord channel of the world:
+// one it declares, not a forum (whose messages go in posts).
+func (c *Console) CanPost(_ context.Context, _, channelID string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch, ok := c.dir.byChanID[bot.PlatformDiscord][channelID]
+	if !ok {
+		return bot.Errorf(bot.ENotFound, "Liaison cannot see the channel %s: pick a channel of this server.", channelID)
+	}
+	if ch.forum {
+		return bot.Errorf(bot.EInvalid, "#%s is a forum: pick a text channel.", ch.name)
+	}
+	return nil
 }

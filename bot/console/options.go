@@ -73,10 +73,27 @@ func commandOptions(spec bot.CommandSpec, args string, resolve resolver) ([]bot.
 	return out, nil
 }
 
+// subcommand splits the subcommand a command of subcommands starts with
+// from its options, and returns the subcommand's spec, named "giveaway
+// start" in what it says.
+func subcommand(spec bot.CommandSpec, args string) (bot.CommandSpec, string, string, error) {
+	name, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
+	names := make([]string, len(spec.Subcommands))
+	for i, sub := range spec.Subcommands {
+		names[i] = sub.Name
+	}
+	sub, ok := spec.Sub(strings.ToLower(name))
+	if !ok {
+		return bot.CommandSpec{}, "", "", fmt.Errorf("/%s needs one of %s first, like /%s %s", spec.Name, strings.Join(names, ", "), spec.Name, names[0])
+	}
+	sub.Name = spec.Name + " " + sub.Name
+	return sub, sub.Name[len(spec.Name)+1:], rest, nil
+}
+
 // optionValue checks v against o's type.
 func optionValue(spec bot.CommandSpec, o bot.OptionSpec, v string, resolve resolver) (string, error) {
 	switch o.Type {
-	case "user", "channel":
+	case "user", "channel", "role":
 		return resolve(o.Type, v)
 	case "integer":
 		if _, err := strconv.ParseInt(v, 10, 64); err != nil {

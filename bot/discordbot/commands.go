@@ -18,6 +18,7 @@ var optionTypes = map[string]discordgo.ApplicationCommandOptionType{
 	"boolean": discordgo.ApplicationCommandOptionBoolean,
 	"user":    discordgo.ApplicationCommandOptionUser,
 	"channel": discordgo.ApplicationCommandOptionChannel,
+	"role":    discordgo.ApplicationCommandOptionRole,
 }
 
 // applicationCommands converts the capabilities' command specs to Discord's
@@ -39,19 +40,43 @@ func applicationCommands(specs []bot.CommandSpec) ([]*discordgo.ApplicationComma
 			out = append(out, c)
 			continue
 		}
-		optional := false
-		for _, o := range s.Options {
-			t, ok := optionTypes[o.Type]
-			if !ok {
-				return nil, fmt.Errorf("discord command /%s: option %q has type %q; want string, integer, boolean, user or channel", s.Name, o.Name, o.Type)
+		if len(s.Subcommands) > 0 {
+			for _, sub := range s.Subcommands {
+				opts, err := commandOptions(s.Name+" "+sub.Name, sub.Options)
+				if err != nil {
+					return nil, err
+				}
+				c.Options = append(c.Options, &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommand,
+					Name: sub.Name, Description: sub.Description, Options: opts})
 			}
-			if o.Required && optional {
-				return nil, fmt.Errorf("discord command /%s: required option %q comes after an optional one; Discord wants required options first", s.Name, o.Name)
-			}
-			optional = optional || !o.Required
-			c.Options = append(c.Options, &discordgo.ApplicationCommandOption{Type: t, Name: o.Name, Description: o.Description, Required: o.Required})
+			out = append(out, c)
+			continue
 		}
+		opts, err := commandOptions(s.Name, s.Options)
+		if err != nil {
+			return nil, err
+		}
+		c.Options = opts
 		out = append(out, c)
+	}
+	return out, nil
+}
+
+// commandOptions converts the options of the command (or subcommand)
+// called name, required ones first.
+func commandOptions(name string, specs []bot.OptionSpec) ([]*discordgo.ApplicationCommandOption, error) {
+	var out []*discordgo.ApplicationCommandOption
+	optional := false
+	for _, o := range specs {
+		t, ok := optionTypes[o.Type]
+		if !ok {
+			return nil, fmt.Errorf("discord command /%s: option %q has type %q; want string, integer, boolean, user, channel or role", name, o.Name, o.Type)
+		}
+		if o.Required && optional {
+			return nil, fmt.Errorf("discord command /%s: required option %q comes after an optional one; Discord wants required options first", name, o.Name)
+		}
+		optional = optional || !o.Required
+		out = append(out, &discordgo.ApplicationCommandOption{Type: t, Name: o.Name, Description: o.Description, Required: o.Required})
 	}
 	return out, nil
 }

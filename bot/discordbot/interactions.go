@@ -288,7 +288,7 @@ func (a *Adapter) request(i *discordgo.Interaction) (*request, error) {
 			c.Target = a.message(target, i.GuildID)
 			c.Target.Keys = nil // it is the command's object, not an event
 		} else {
-			c.Options = a.options(data.Name, data.Options)
+			c.Subcommand, c.Options = a.options(data.Name, data.Options)
 		}
 		return &request{typ: "command", command: c}, nil
 	case discordgo.MessageComponentInteractionData:
@@ -309,14 +309,22 @@ func (a *Adapter) request(i *discordgo.Interaction) (*request, error) {
 
 // options returns a command's options as strings, in the order the command
 // declares them (Discord sends them in the order the user typed them).
-func (a *Adapter) options(command string, in []*discordgo.ApplicationCommandInteractionDataOption) []bot.Option {
+// A subcommand's options are its own, in its declared order, and its name
+// is returned too.
+func (a *Adapter) options(command string, in []*discordgo.ApplicationCommandInteractionDataOption) (string, []bot.Option) {
+	spec, ok := a.specs[command]
+	sub := ""
+	if len(in) == 1 && in[0].Type == discordgo.ApplicationCommandOptionSubCommand {
+		sub = in[0].Name
+		in = in[0].Options
+		spec, ok = spec.Sub(sub)
+	}
 	out := make([]bot.Option, 0, len(in))
 	for _, o := range in {
 		out = append(out, bot.Option{Name: o.Name, Value: optionValue(o.Value)})
 	}
-	spec, ok := a.specs[command]
 	if !ok {
-		return out
+		return sub, out
 	}
 	rank := func(name string) int {
 		for i, s := range spec.Options {
@@ -327,7 +335,7 @@ func (a *Adapter) options(command string, in []*discordgo.ApplicationCommandInte
 		return len(spec.Options)
 	}
 	slices.SortStableFunc(out, func(x, y bot.Option) int { return rank(x.Name) - rank(y.Name) })
-	return out
+	return sub, out
 }
 
 // optionValue renders an option's value: strings and ids (users,

@@ -255,7 +255,7 @@ func (a *Adapter) GuildMember(ctx context.Context, guildID, userID string) (*bot
 }
 
 func member(m *discordgo.Member) *bot.Member {
-	out := &bot.Member{User: user(m.User, m)}
+	out := &bot.Member{User: user(m.User, m), JoinedAt: m.JoinedAt.UTC()}
 	if m.CommunicationDisabledUntil != nil {
 		out.TimeoutUntil = m.CommunicationDisabledUntil.UTC()
 	}

@@ -48,6 +48,7 @@ Commands:
   healthcheck    exit 0 when the running service is ready (for container health checks)
   digest         preview the community digest, or post one now (digest preview|run)
   audit drafts   every reply posted in Discord: its versions, approvals and policy
+  giveaway verify  recompute a giveaway's draw from its published entrant list and seed
   version        print the version
   help           show this help, or a command's: liaison help run
 
@@ -91,6 +92,8 @@ func Main(ctx context.Context, args []string, std *Stdio, getenv func(string) st
 		return healthcheckCmd(ctx, rest, std, env)
 	case "audit":
 		return auditCmd(ctx, rest, std, env)
+	case "giveaway":
+		return giveawayCmd(ctx, rest, std)
 	}
 	fmt.Fprintf(std.Err, "liaison: unknown command %q\n\n%s", cmd, usage)
 	return exitUsage

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,7 +161,11 @@ func openConsole(ctx context.Context, cfg *config.Config, dbPath string, clock *
 	if err != nil {
 		return nil, err
 	}
-	capabilities := handlers.Build(handlers.Deps{DB: db, Config: cfg, Clock: clock, Logger: logger})
+	// Giveaway seeds come from a fixed stream here, so that a transcript
+	// repeats (the tour prints the same every run); `liaison run` draws
+	// them from crypto/rand.
+	seeds := rand.NewChaCha8(sha256.Sum256([]byte("liaison console giveaway seeds")))
+	capabilities := handlers.Build(handlers.Deps{DB: db, Config: cfg, Clock: clock, Logger: logger, Random: seeds})
 	router := capabilities.Router
 	con := console.New(console.Options{
 		Config:   cfg,

@@ -54,7 +54,7 @@ func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
 		// bob's help lists what he may run: he is neither a moderator nor
 		// the admin; he is told who may replay the routes.
 		"      /liaison route test \"<text>\" [#channel] — which routes",
-		"    For others: /liaison doctor, /liaison mod, /liaison route replay 7d. /liaison help COMMAND says who may run one.\n",
+		"    For others: /liaison doctor, /liaison giveaway, /liaison mod, /liaison route replay 7d. /liaison help COMMAND says who may run one.\n",
 		"[slack #product] bob: /liaison route replay 7d\n[slack #product] (to bob) liaison: Replaying feedback through the routing rules is for admins: carol. Nothing was changed;",
 		"(to bob) liaison: There is no /liaison hlep. Did you mean /liaison help?",
 		"[discord #feedback] d1 alice: the export button crashes when I pick CSV\n",
@@ -98,8 +98,8 @@ func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
 			t.Errorf("the tour's output lacks %q:\n%s", want, out)
 		}
 	}
-	if n := strings.Count(out, "(pings: @"); n != 1 {
-		t.Errorf("the tour pings someone %d times, want once (zoe, on her arrival):\n%s", n, out)
+	if n := strings.Count(out, "(pings: @"); n != 2 {
+		t.Errorf("the tour pings someone %d times, want twice (zoe, on her arrival; eve, winning the giveaway):\n%s", n, out)
 	}
 }
 

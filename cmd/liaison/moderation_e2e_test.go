@@ -456,11 +456,18 @@ func TestTemporaryBanAndLongTimeoutAreLiftedAfterARestartOnce(t *testing.T) {
 
 			// A day later Liaison starts again: on Postgres, two replicas at once.
 			w.clock.Advance(24 * time.Hour)
-			w.start(t, url)
+			second := w.start(t, url)
 			if dialect == store.Postgres {
 				w.start(t, url)
 			}
 			c = w.call(t, "DELETE", "/guilds/"+mdGuild+"/bans/"+mdMallory)
+			// Before the clock jumps weeks ahead, the unban must be recorded
+			// as sent: a claim the jump makes look weeks old is reclaimed and
+			// sent again, as a hung sender's would be.
+			w.wait(t, "the unban recorded as sent", func() bool {
+				d, err := second.app.DB.OutboxDepth(context.Background())
+				return err == nil && d[store.OutboxSending] == 0
+			})
 			if c.AuditLogReason != "Liaison: the 1d ban of case 1 ended" {
 				t.Errorf("unban reason %q", c.AuditLogReason)
 			}

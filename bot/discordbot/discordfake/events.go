@@ -333,6 +333,8 @@ type CommandOption struct {
 	Name  string
 	Type  int
 	Value any
+	// Options are a subcommand's (Type 1) own options.
+	Options []CommandOption
 }
 
 // SlashCommand has a member run a registered guild command (its id is taken
@@ -348,20 +350,29 @@ func (s *Server) SlashCommand(guildID, channelID, userID, name string, opts ...C
 			cmdID, _ = c["id"].(string)
 		}
 	}
-	options := make([]any, 0, len(opts))
 	users, members := map[string]any{}, map[string]any{}
-	for _, o := range opts {
-		options = append(options, map[string]any{"name": o.Name, "type": o.Type, "value": o.Value})
-		if o.Type == 6 {
-			id := fmt.Sprint(o.Value)
-			users[id] = s.userJSON(id)
-			if mem, ok := g.members[id]; ok {
-				md := s.memberJSON(mem, false)
-				md["permissions"] = strconv.FormatInt(g.permissions(mem.Roles), 10)
-				members[id] = md
+	var encode func(opts []CommandOption) []any
+	encode = func(opts []CommandOption) []any {
+		options := make([]any, 0, len(opts))
+		for _, o := range opts {
+			if o.Type == 1 || o.Type == 2 { // a subcommand (group): its options, no value
+				options = append(options, map[string]any{"name": o.Name, "type": o.Type, "options": encode(o.Options)})
+				continue
+			}
+			options = append(options, map[string]any{"name": o.Name, "type": o.Type, "value": o.Value})
+			if o.Type == 6 {
+				id := fmt.Sprint(o.Value)
+				users[id] = s.userJSON(id)
+				if mem, ok := g.members[id]; ok {
+					md := s.memberJSON(mem, false)
+					md["permissions"] = strconv.FormatInt(g.permissions(mem.Roles), 10)
+					members[id] = md
+				}
 			}
 		}
+		return options
 	}
+	options := encode(opts)
 	data := map[string]any{"id": cmdID, "name": name, "type": 1, "guild_id": guildID, "options": options}
 	if len(users) > 0 {
 		data["resolved"] = map[string]any{"users": users, "members": members}

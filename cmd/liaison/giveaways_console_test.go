@@ -1,0 +1,106 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestConsoleRunsAGiveawayFromStartToDraw(t *testing.T) {
+	t.Parallel()
+	script := `discord #general dave: /giveaway start prize:"a Liaison T-shirt" duration:1h winners:2 min_account_age:7d
+click d1 "Enter" alice
+click d1 "Enter" alice
+click d1 "Enter" bob
+join newbie age 2d
+click d1 "Enter" newbie
+discord #general alice: /giveaway list
+clock +1h
+click d1 "Enter" eve
+slack #community carol: /liaison giveaway show 1
+`
+	code, out, errs := runConsole(t, strings.NewReader(script), "--db", tempDB(t), "--now", "2026-11-24T10:00:00+01:00")
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errs)
+	}
+	for _, want := range []string{
+		"[discord #general] (to dave) liaison: Giveaway #1 started in #general: a Liaison T-shirt. It ends in 1h (Tue 24 Nov 11:00 CET)",
+		"[discord #general] d1 liaison: 🎉 Giveaway #1: a Liaison T-shirt\n    Ends: in 1h (Tue 24 Nov 11:00 CET)\n    Winners: 2\n    Requirements: a Discord account at least 1w old\n    Entries: 0\n",
+		"    (pings: nobody)\n    [Enter]\n[slack #community] s1 liaison: Giveaway #1 started in Discord: a Liaison T-shirt\n",
+		"[discord #general] (to alice) liaison: You're in giveaway #1 with 1 ticket. The winners are drawn in 1h (Tue 24 Nov 11:00 CET).\n",
+		"[discord #general] d1 edited liaison: 🎉 Giveaway #1: a Liaison T-shirt\n    Ends: in 1h (Tue 24 Nov 11:00 CET)\n    Winners: 2\n    Requirements: a Discord account at least 1w old\n    Entries: 1\n",
+		"(to alice) liaison: You're in giveaway #1 — Leave? [Leave]\n",
+		"[discord #general] (to bob) liaison: Staff cannot enter giveaways here",
+		"[discord #general] (to newbie) liaison: Your Discord account must be at least 1w old to enter: you would meet it in 5d (Sun 29 Nov 10:00 CET), after this giveaway ends in 1h.\n",
+		"[discord #general] (to alice) liaison: Running giveaways is for ",
+		"[discord #general] d5 (reply d1) liaison: @alice 🎉 Giveaway #1: a Liaison T-shirt — the draw\n    Congratulations! Click Claim within 2d",
+		"    2 winners were asked, but only 1 person entered: everyone who entered wins.\n",
+		"    (pings: @alice)\n    [Claim]\n",
+		"[file giveaway-1-entrants.txt]",
+		"[slack #community] s2 liaison: Giveaway #1 drawn: a Liaison T-shirt\n    Winners: alice. 1 person entered.",
+		"    Ended: now (Tue 24 Nov 11:00 CET): the result is in the reply below\n", // and the Enter button is gone:
+		"line 9: d1 has no buttons\n",
+		"[slack #community] (to carol) liaison: Giveaway #1: a Liaison T-shirt (in #general, by dave)\n    State: drawn Tue 24 Nov 11:00 CET\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the console's output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// Nobody claims: after claim_within staff are told in Slack, and one click
+// there makes the next reserve the winner, pinging them alone.
+func TestConsoleRerollsAnUnclaimedPrizeFromSlack(t *testing.T) {
+	t.Parallel()
+	script := `discord #general dave: /giveaway start prize:"a mug" duration:1h
+click d1 "Enter" alice
+click d1 "Enter" eve
+clock +1h
+clock +2d
+click s3 "Reroll unclaimed" bob
+click s3 "Reroll unclaimed" carol
+click s3 "Reroll unclaimed" carol
+`
+	code, out, errs := runConsole(t, strings.NewReader(script), "--db", tempDB(t), "--now", "2026-11-24T10:00:00+01:00")
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errs)
+	}
+	// The seed is secret and random: read who won.
+	draw := regexp.MustCompile(`liaison: @(alice|eve) 🎉 Giveaway #1: a mug — the draw`).FindStringSubmatch(out)
+	if draw == nil {
+		t.Fatalf("no draw pinging alice or eve:\n%s", out)
+	}
+	winner, reserve := draw[1], map[string]string{"alice": "eve", "eve": "alice"}[draw[1]]
+	for _, want := range []string{
+		"[slack #community] s3 liaison: Giveaway #1: 1 prize not claimed\n    " + winner + " (#1 in the order) did not claim a mug by Thu 26 Nov 11:00 CET.",
+		"[Reroll unclaimed]",
+		"[slack #community] (to bob) liaison: Running giveaways is for ",
+		"liaison: @" + reserve + " 🎲 Giveaway #1: a mug — reroll\n    carol rerolled: the winner did not claim in time\n",
+		"    New winners: " + reserve + " (#2 in the order)\n    Replaced (did not claim): " + winner + " (#1 in the order)\n",
+		"    (pings: @" + reserve + ")\n    [Claim]\n",
+		"[slack #community] (to carol) liaison: Every winner of giveaway #1 has claimed, or can still: nothing to reroll.\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the console's output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestTheTourShowsAGiveaway(t *testing.T) {
+	t.Parallel()
+	out := runTour(t)
+	for _, want := range []string{
+		"[discord #general] d18 liaison: 🎉 Giveaway #1: a Liaison hoodie\n    Ends: in 1d (Sat 5 Dec 12:00 CET)\n",
+		"    Commitment: ",
+		"    (pings: nobody)\n    [Enter]\n[slack #community] ",
+		"(to eve) liaison: You're in giveaway #1 with 1 ticket.",
+		"(to mallory) liaison: You had a timeout on this server in the last 30 days (case 2), so you cannot enter yet: you would meet it in 4w2d (Sun 3 Jan 10:00 CET), after this giveaway ends in 1d.\n",
+		"[discord #general] d19 (reply d18) liaison: @eve 🎉 Giveaway #1: a Liaison hoodie — the draw\n",
+		"    Seed: ", "    Entrants hash: ", "    (pings: @eve)\n    [Claim]\n",
+		"[file giveaway-1-entrants.txt]",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the tour's output lacks %q:\n%s", want, out)
+		}
+	}
+}

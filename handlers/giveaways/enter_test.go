@@ -1,0 +1,165 @@
+package giveaways
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/config"
+	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/bot/store/storetest"
+)
+
+// server is a Discord server for the capability: every member exists,
+// joined long ago, with no role.
+type server struct{}
+
+func (server) GuildInfo(_ context.Context, id string) (*bot.Guild, error) {
+	return &bot.Guild{ID: id}, nil
+}
+
+func (server) GuildMember(_ context.Context, _, userID string) (*bot.Member, error) {
+	return &bot.Member{User: bot.User{Platform: bot.PlatformDiscord, ID: userID, Name: "m" + userID},
+		JoinedAt: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}, nil
+}
+
+type names struct{}
+
+func (names) Actor(u bot.User) string   { return u.Label() }
+func (names) ChannelName(string) string { return "general" }
+
+// Twenty members click Enter at once: twenty entries, and the count on the
+// message is one edit (or two, if a click lands after the first was sent)
+// showing them all.
+func TestConcurrentEntriesAreCountedInOneEdit(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		cfg, err := config.Parse("liaison.yaml", []byte("discord: {guild: \"998877665544332211\", channels: {general: \"1100000000000000002\"}}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock := bot.NewManualClock(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
+		g := New(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), People: names{}})
+		g.Attach(server{})
+		w := who{GuildID: "998877665544332211", ChannelID: "1100000000000000002", ID: "1300000000000000004", Name: "dave", Source: bot.SourceDiscord}
+		if _, err := g.start(ctx, w, startRequest{Prize: "a mug", Duration: time.Hour, Winners: 1, ChannelID: w.ChannelID}); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for i := range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				a := &bot.Action{ActionID: "giveaway.enter", Value: "1", User: bot.User{Platform: bot.PlatformDiscord, ID: fmt.Sprint(1400000000000000000 + i)}}
+				if r, err := g.enterClick(ctx, a); err != nil || !strings.HasPrefix(r.Text, "You're in giveaway #1 with 1 ticket") {
+					t.Errorf("click %d: %v, %v", i, r, err)
+				}
+			}()
+		}
+		wg.Wait()
+		gw, err := db.Giveaway(ctx, 1)
+		if err != nil || gw.Entries != 20 {
+			t.Fatalf("Giveaway = %+v, %v; want 20 entries", gw, err)
+		}
+		entries, err := db.OutboxEntries(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var edits []store.OutboxEntry
+		for _, e := range entries {
+			if strings.HasPrefix(e.Key, "giveaway:1:count:") {
+				edits = append(edits, e)
+			}
+		}
+		if len(edits) != 1 || !strings.Contains(edits[0].Payload, `"name":"Entries","value":"20"`) {
+			t.Fatalf("count edits = %+v, want one showing 20 entries (nothing was sent meanwhile)", edits)
+		}
+	})
+}
+
+// A replica killed between the draw and its commit leaves nothing behind:
+// the next run draws the same order from the same seed and entries, and
+// commits it once.
+func TestADrawRolledBackIsDrawnAgainTheSameOnce(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		cfg, err := config.Parse("liaison.yaml", []byte("discord: {guild: \"998877665544332211\", channels: {general: \"1100000000000000002\"}}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock := bot.NewManualClock(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
+		g := New(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), People: names{}})
+		g.Attach(server{})
+		w := who{GuildID: "998877665544332211", ChannelID: "1100000000000000002", ID: "1300000000000000004", Name: "dave", Source: bot.SourceDiscord}
+		if _, err := g.start(ctx, w, startRequest{Prize: "a mug", Duration: time.Hour, Winners: 2, ChannelID: w.ChannelID}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 5 {
+			a := &bot.Action{ActionID: "giveaway.enter", Value: "1", User: bot.User{Platform: bot.PlatformDiscord, ID: fmt.Sprint(1400000000000000000 + i)}}
+			if _, err := g.enterClick(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.Advance(time.Hour)
+		killed := fmt.Errorf("killed before the commit")
+		err = db.InTx(ctx, func(tx *store.Tx) error {
+			gw, err := tx.Giveaway(ctx, 1)
+			if err != nil {
+				return err
+			}
+			es, _ := tx.Entrants(ctx, 1)
+			if _, err := tx.SaveDraw(ctx, clock.Now(), 1, "h", "", es, gw.Winners, bot.GiveawayRound{AnnouncementKey: "giveaway:1:round:0", ClaimUntil: clock.Now()}); err != nil {
+				return err
+			}
+			return killed
+		})
+		if err != killed {
+			t.Fatalf("the killed draw: %v", err)
+		}
+		if gw, _ := db.Giveaway(ctx, 1); gw.State != bot.GiveawayOpen {
+			t.Fatalf("after the rollback the giveaway is %s, want open", gw.State)
+		}
+		if n, err := g.DrawDue(ctx, clock.Now()); n != 1 || err != nil {
+			t.Fatalf("DrawDue = %d, %v", n, err)
+		}
+		if n, err := g.DrawDue(ctx, clock.Now()); n != 0 || err != nil {
+			t.Fatalf("DrawDue again = %d, %v; want nothing to draw", n, err)
+		}
+		gw, _ := db.Giveaway(ctx, 1)
+		seed, _ := bot.ParseHex32(gw.Seed, "seed")
+		var es []bot.Entrant
+		for i := range 5 {
+			es = append(es, bot.Entrant{UserID: fmt.Sprint(1400000000000000000 + i), Tickets: 1})
+		}
+		want := bot.DrawOrder(seed, es)
+		picks, err := db.Picks(ctx, 1)
+		if err != nil || len(picks) != 5 {
+			t.Fatalf("Picks = %+v, %v", picks, err)
+		}
+		for i, p := range picks {
+			if p.UserID != want[i].UserID || p.Winner() != (i < 2) {
+				t.Errorf("pick %d = %+v, want %s (winner %v)", i+1, p, want[i].UserID, i < 2)
+			}
+		}
+		entries, _ := db.OutboxEntries(ctx)
+		n := 0
+		for _, e := range entries {
+			if e.Key == "giveaway:1:round:0" {
+				n++
+				if !strings.Contains(e.Payload, want[0].UserID) || !strings.Contains(e.Payload, want[1].UserID) {
+					t.Errorf("the announcement does not ping the winners %s and %s: %s", want[0].UserID, want[1].UserID, e.Payload)
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d announcements in the outbox, want 1", n)
+		}
+	})
+}
