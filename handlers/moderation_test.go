@@ -396,9 +396,9 @@ func TestRefusalsAreClearAndChangeNothing(t *testing.T) {
 			{"the owner", uDave, []string{"ban", "user", uOwner, "reason", "x"}, "owner owns the server"},
 			{"a bad duration", uDave, []string{"timeout", "user", uMallory, "duration", "soon", "reason", "x"}, "durations look like 30s, 10m, 2h, 7d"},
 			{"no reason", uDave, []string{"warn", "user", uMallory, "reason", " "}, "Give a reason"},
-			{"not timed out", uDave, []string{"untimeout", "user", uMallory}, "mallory is not timed out."},
-			{"not banned", uDave, []string{"unban", "user", uMallory}, "mallory is not banned."},
-			{"kicking who left", uDave, []string{"kick", "user", "1400000000000000099", "reason", "x"}, "ghost is not on the server."},
+			{"not timed out", uDave, []string{"untimeout", "user", uMallory}, "mallory is not timed out: there is no timeout to lift"},
+			{"not banned", uDave, []string{"unban", "user", uMallory}, "mallory is not banned: there is no ban to lift"},
+			{"kicking who left", uDave, []string{"kick", "user", "1400000000000000099", "reason", "x"}, "ghost is not on the server (they left"},
 			{"too much history", uDave, []string{"ban", "user", uMallory, "reason", "x", "delete_messages", "8d"}, "at most the last 7d"},
 		}
 		for _, tt := range tests {

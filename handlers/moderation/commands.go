@@ -212,6 +212,9 @@ func (m *Moderation) act(ctx context.Context, inv invocation, action, targetID, 
 	if err := m.applicable(ctx, inv, action, s); err != nil {
 		return nil, err
 	}
+	if r, err := m.inForce(ctx, inv, action, s, reason, d); r != nil || err != nil {
+		return r, err
+	}
 	var c *bot.Case
 	err = m.db.InTx(ctx, func(tx *store.Tx) (err error) {
 		c, _, err = m.record(ctx, tx, request{inv: inv, subj: s, action: action, reason: reason, duration: d, deleteSecs: deleteSecs})
@@ -230,13 +233,13 @@ func (m *Moderation) applicable(ctx context.Context, inv invocation, action stri
 	switch action {
 	case bot.ActionWarn, bot.ActionTimeout, bot.ActionKick, bot.ActionUntimeout:
 		if s.Target == nil {
-			return bot.Errorf(bot.EInvalid, "%s is not on the server.", s.TargetName)
+			return bot.Errorf(bot.EInvalid, "%s is not on the server (they left, or were kicked or banned): only /ban, /unban, /note and /cases work on someone who is not a member.", s.TargetName)
 		}
 	}
 	switch action {
 	case bot.ActionUntimeout:
 		if !s.Target.TimeoutUntil.After(m.clock.Now()) {
-			return bot.Errorf(bot.EInvalid, "%s is not timed out.", s.TargetName)
+			return bot.Errorf(bot.EInvalid, "%s is not timed out: there is no timeout to lift, and nothing was done.", s.TargetName)
 		}
 	case bot.ActionUnban:
 		banned, err := m.guilds.GuildBanned(ctx, inv.GuildID, s.TargetID)
@@ -244,7 +247,7 @@ func (m *Moderation) applicable(ctx context.Context, inv invocation, action stri
 			return fmt.Errorf("read ban of %s: %w", s.TargetID, err)
 		}
 		if !banned {
-			return bot.Errorf(bot.EInvalid, "%s is not banned.", s.TargetName)
+			return bot.Errorf(bot.EInvalid, "%s is not banned: there is no ban to lift, and nothing was done.", s.TargetName)
 		}
 	}
 	return nil

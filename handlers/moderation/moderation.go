@@ -467,6 +467,8 @@ func (m *Moderation) action(ctx context.Context, a *bot.Action) (*bot.Reply, err
 		return m.confirmWarn(ctx, p, a.ActionID == "mod.confirm")
 	case p.Kind == pendingPurge && a.ActionID == "mod.confirm":
 		return m.confirmPurge(ctx, p)
+	case (p.Kind == pendingReban || p.Kind == pendingRetimout) && a.ActionID == "mod.confirm":
+		return m.confirmChange(ctx, p)
 	}
 	return nil, bot.Errorf(bot.ENotFound, "This button belongs to something Liaison no longer handles; nothing was done.")
 }
