@@ -79,6 +79,31 @@ func userOption(c *bot.Command, name string) (string, error) {
 	return v, nil
 }
 
+// discordShapes is an example of each Discord command, its options named,
+// for the answer to a command typed wrong (named options work in the
+// console too).
+var discordShapes = map[string]string{
+	"warn":      `/warn user:mallory reason:"spamming links"`,
+	"timeout":   `/timeout user:mallory duration:10m reason:"spamming links"`,
+	"untimeout": `/untimeout user:mallory reason:"apologised"`,
+	"kick":      `/kick user:mallory reason:"trolling"`,
+	"ban":       `/ban user:mallory reason:"spam" duration:7d`,
+	"unban":     `/unban user:mallory reason:"appeal accepted"`,
+	"note":      `/note user:mallory text:"warned in DM"`,
+	"cases":     `/cases user:mallory`,
+	"case":      `/case number:12`,
+	"reason":    `/reason number:12 text:"spam links"`,
+}
+
+// shaped adds to a mistake in the options of command cmd the shape it
+// expects, with an example.
+func shaped(cmd string, err error) error {
+	if err == nil || bot.ErrorCode(err) != bot.EInvalid || discordShapes[cmd] == "" {
+		return err
+	}
+	return bot.Errorf(bot.EInvalid, "%s Use: %s", bot.ErrorMessage(err), discordShapes[cmd])
+}
+
 // reasonText checks a reason; required says whether it may be empty.
 func reasonText(s string, required bool, cmd string) (string, error) {
 	s = strings.Join(strings.Fields(s), " ")
@@ -99,10 +124,10 @@ func (m *Moderation) memberCommand(c *bot.Command, cmd string, reasonRequired bo
 		return invocation{}, "", "", err
 	}
 	if target, err = userOption(c, "user"); err != nil {
-		return invocation{}, "", "", err
+		return invocation{}, "", "", shaped(c.Name, err)
 	}
 	if reason, err = reasonText(c.Option("reason"), reasonRequired, cmd); err != nil {
-		return invocation{}, "", "", err
+		return invocation{}, "", "", shaped(c.Name, err)
 	}
 	return inv, target, reason, nil
 }
@@ -122,15 +147,15 @@ func (m *Moderation) cmdTimeout(ctx context.Context, c *bot.Command) (*bot.Reply
 	}
 	target, err := userOption(c, "user")
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	d, err := timeoutDuration(c.Option("duration"))
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	reason, err := reasonText(c.Option("reason"), true, "timeout")
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	return m.act(ctx, inv, bot.ActionTimeout, target, reason, d, 0)
 }
@@ -174,7 +199,7 @@ func (m *Moderation) cmdBan(ctx context.Context, c *bot.Command) (*bot.Reply, er
 	}
 	d, del, err := banOptions(c.Option("duration"), c.Option("delete_messages"))
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	return m.act(ctx, inv, bot.ActionBan, target, reason, d, del)
 }
@@ -291,11 +316,11 @@ func (m *Moderation) cmdNote(ctx context.Context, c *bot.Command) (*bot.Reply, e
 	}
 	target, err := userOption(c, "user")
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	text, err := reasonText(c.Option("text"), true, "note")
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	return m.act(ctx, inv, bot.ActionNote, target, text, 0, 0)
 }
@@ -307,7 +332,7 @@ func (m *Moderation) cmdCase(ctx context.Context, c *bot.Command) (*bot.Reply, e
 	}
 	n, err := caseNumber(c.Option("number"))
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	return m.showCase(ctx, inv, n)
 }
@@ -351,7 +376,7 @@ func (m *Moderation) cmdCases(ctx context.Context, c *bot.Command) (*bot.Reply, 
 	}
 	target, err := userOption(c, "user")
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	return m.listCases(ctx, inv, target)
 }
@@ -412,11 +437,11 @@ func (m *Moderation) cmdReason(ctx context.Context, c *bot.Command) (*bot.Reply,
 	}
 	n, err := caseNumber(c.Option("number"))
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	text, err := reasonText(c.Option("text"), true, "reason")
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	return m.editReason(ctx, inv, n, text)
 }
