@@ -38,6 +38,14 @@ const (
 // renewed by the expiry job until it ends.
 const MaxTimeout = 28 * 24 * time.Hour
 
+// TimeoutMargin is what Liaison keeps below MaxTimeout when it applies a
+// long timeout: Discord refuses an end past 28 days by its own clock, and
+// host clocks drift. A longer timeout is applied TimeoutStep at a time.
+const (
+	TimeoutMargin = 10 * time.Minute
+	TimeoutStep   = MaxTimeout - TimeoutMargin
+)
+
 // Case is one moderation action in a server: a sequential number per
 // server, with no gaps or duplicates, and everything a moderator needs to
 // understand it later.
@@ -294,6 +302,10 @@ func AuditReason(c *Case) string {
 		by = "Liaison automod"
 	}
 	s := fmt.Sprintf("%s, case %d", by, c.Number)
+	if c.Action == ActionTimeout && c.Duration > TimeoutStep && !c.ExpiresAt.IsZero() {
+		// Discord shows the end of the first 28 days: say the real one.
+		s += fmt.Sprintf(" (%s, until %s UTC, renewed every 28 days)", FormatDuration(c.Duration), c.ExpiresAt.UTC().Format("2006-01-02 15:04"))
+	}
 	if c.Reason != "" {
 		s += ": " + c.Reason
 	}

@@ -283,7 +283,11 @@ func (m *Moderation) done(c *bot.Case) string {
 	loc := m.cfg.Location
 	switch c.Action {
 	case bot.ActionTimeout:
-		return fmt.Sprintf("Timed out %s for %s, until %s (case %d).", c.TargetName, bot.FormatDuration(c.Duration), when(c.ExpiresAt, loc), c.Number)
+		text := fmt.Sprintf("Timed out %s for %s, until %s (case %d).", c.TargetName, bot.FormatDuration(c.Duration), when(c.ExpiresAt, loc), c.Number)
+		if c.Duration > bot.TimeoutStep {
+			text += " Discord takes 28 days at a time: Liaison renews the timeout until then."
+		}
+		return text
 	case bot.ActionBan:
 		if c.ExpiresAt.IsZero() {
 			return fmt.Sprintf("Banned %s for good (case %d).", c.TargetName, c.Number)

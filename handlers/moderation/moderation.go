@@ -366,7 +366,7 @@ func (m *Moderation) enqueueAction(ctx context.Context, tx *store.Tx, c *bot.Cas
 	a := bot.ModAction{GuildID: c.GuildID, UserID: c.TargetID, UserName: c.TargetName, Reason: bot.AuditReason(c)}
 	switch c.Action {
 	case bot.ActionTimeout:
-		until := c.CreatedAt.Add(min(c.Duration, bot.MaxTimeout))
+		until := c.CreatedAt.Add(min(c.Duration, bot.TimeoutStep))
 		a.Op, a.Until = bot.OpTimeout, &until
 	case bot.ActionUntimeout:
 		a.Op = bot.OpUntimeout
@@ -411,8 +411,8 @@ func (m *Moderation) scheduleExpiries(ctx context.Context, tx *store.Tx, c *bot.
 		if err := cancel(store.ExpiryRenewTimeout, store.ExpiryUntimeout); err != nil {
 			return err
 		}
-		if c.Duration > bot.MaxTimeout {
-			if err := tx.AddExpiry(ctx, c.GuildID, c.Number, store.ExpiryRenewTimeout, c.TargetID, renewAt(c.CreatedAt.Add(bot.MaxTimeout))); err != nil {
+		if c.Duration > bot.TimeoutStep {
+			if err := tx.AddExpiry(ctx, c.GuildID, c.Number, store.ExpiryRenewTimeout, c.TargetID, renewAt(c.CreatedAt.Add(bot.TimeoutStep))); err != nil {
 				return err
 			}
 		}
