@@ -242,6 +242,15 @@ type Digest struct {
 	Replies, PrevReplies int64
 	// Moderation counts moderation actions by type.
 	Moderation []Count
+	// Removed and PrevRemoved count the messages moderation removed (automod,
+	// purges): left out of the public highlights' figures.
+	Removed, PrevRemoved int64
+}
+
+// PublicMessages is the messages of the period the public highlights
+// count: those moderation removed left out.
+func (d *Digest) PublicMessages() (now, prev int64) {
+	return d.Activity.Messages - d.Removed, d.PrevActivity.Messages - d.PrevRemoved
 }
 
 // SpanName names a span for titles: "Weekly", "Daily", "Monthly".
