@@ -24,6 +24,10 @@ const (
 	ActionPurge     = "purge"
 	ActionSlowmode  = "slowmode"
 	ActionNote      = "note"
+	// ActionQuarantine gives a member the quarantine role (the join gate);
+	// ActionUnquarantine takes it back.
+	ActionQuarantine   = "quarantine"
+	ActionUnquarantine = "unquarantine"
 )
 
 // Case sources: where the action came from.
@@ -32,6 +36,8 @@ const (
 	SourceSlack   = "slack"   // /liaison mod in Slack, as the mapped Discord identity
 	SourceAutomod = "automod" // Liaison's automod
 	SourceManual  = "manual"  // done by hand in Discord, seen in the audit log
+	SourceGate    = "gate"    // the join gate, on a new account
+	SourceRaid    = "raid"    // raid mode (slowmode, and its end)
 )
 
 // MaxTimeout is the longest timeout Discord applies at once; a longer one is
@@ -97,6 +103,10 @@ func Past(action string) string {
 		return "set slowmode in"
 	case ActionNote:
 		return "added a note on"
+	case ActionQuarantine:
+		return "quarantined"
+	case ActionUnquarantine:
+		return "released from quarantine"
 	}
 	return action
 }
@@ -300,6 +310,10 @@ func AuditReason(c *Case) string {
 		by = c.ModeratorName + " via Liaison (Slack)"
 	case SourceAutomod:
 		by = "Liaison automod"
+	case SourceGate:
+		by = "Liaison (join gate)"
+	case SourceRaid:
+		by = "Liaison (raid mode)"
 	}
 	s := fmt.Sprintf("%s, case %d", by, c.Number)
 	if c.Action == ActionTimeout && c.Duration > TimeoutStep && !c.ExpiresAt.IsZero() {
@@ -334,6 +348,8 @@ const (
 	OpDelete     = "delete"      // delete MessageIDs[0]; already gone is not an error
 	OpBulkDelete = "bulk_delete" // delete MessageIDs (2 to 100, younger than 14 days) at once
 	OpSlowmode   = "slowmode"    // set ChannelID's slowmode to Seconds
+	OpAddRole    = "add_role"    // give the member RoleID
+	OpRemoveRole = "remove_role" // take RoleID back; not having it is not an error
 )
 
 // ModAction is one write to Discord a case causes. Every operation is
@@ -348,6 +364,12 @@ type ModAction struct {
 	Until                *time.Time `json:"until,omitempty"`
 	DeleteMessageSeconds int        `json:"delete_message_seconds,omitempty"`
 	Seconds              int        `json:"seconds,omitempty"`
+	RoleID               string     `json:"role_id,omitempty"`
+	// Notice is a direct message to the member sent just before the
+	// action (why, and when to come back), best effort: a member who
+	// accepts no DMs is still acted on. It goes first because a member
+	// kicked from the last server Liaison shares with them cannot get it.
+	Notice string `json:"notice,omitempty"`
 	// Reason goes to Discord's audit log (AuditReason).
 	Reason string `json:"reason"`
 }

@@ -101,6 +101,7 @@ var Permissions = []Permission{
 	{Action: "moderation.note", Doing: "Adding notes to cases", Default: Who{Moderators: true}},
 	{Action: "moderation.cases", Doing: "Reading moderation cases", Default: Who{Moderators: true}},
 	{Action: "moderation.retry", Doing: "Retrying a moderation action Discord refused", Default: Who{Moderators: true}},
+	{Action: "moderation.raid", Doing: "Ending raid mode and undoing the join gate", Default: Who{Moderators: true}},
 	{Action: "giveaways.manage", Doing: "Running giveaways", Default: Who{Moderators: true, Admins: true}},
 	{Action: "watch.mute", Doing: "Muting web mentions", Default: Who{Staff: true}},
 	{Action: "watch.configure", Doing: "Changing the watch's queries", Default: Who{Admins: true}},

@@ -36,6 +36,8 @@ type Moderation struct {
 	Welcome Welcome
 	// Rules is the community charter /rules posts; empty when not set.
 	Rules string
+	// Raid is the join gate and raid detection; off unless set.
+	Raid Raid
 }
 
 // ModLog names the mod-log channels.
@@ -156,6 +158,7 @@ func (d *decoder) moderation(n *yaml.Node, path string, m *Moderation) {
 				}},
 			})
 		}},
+		{name: "raid", decode: func(v *yaml.Node, p string) { d.raid(v, p, &m.Raid) }},
 		{name: "rules", decode: func(v *yaml.Node, p string) {
 			if s, ok := d.str(v, p, "the community rules, as text (use | for several lines)"); ok {
 				m.Rules = strings.TrimSpace(s)

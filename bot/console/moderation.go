@@ -70,7 +70,26 @@ func (s *Sender) moderate(m *bot.OutboxMessage) (bot.SendResult, error) {
 		}
 		c.emit(entry{platform: bot.PlatformDiscord, channel: "audit-log", author: liaison, lines: []string{text}})
 	}
+	if a.Notice != "" {
+		// The DM first, as the Discord sender sends it: a kicked member
+		// could not get it after.
+		label := "dm › " + who
+		msg := c.newMessage(bot.Place{Platform: bot.PlatformDiscord}, label)
+		c.emit(entry{platform: bot.PlatformDiscord, channel: label, ref: msg.ref, author: liaison, lines: strings.Split(a.Notice, "\n"), pings: "(pings: nobody)"})
+	}
 	switch a.Op {
+	case bot.OpAddRole, bot.OpRemoveRole:
+		role, _ := c.dir.label(bot.PlatformDiscord, a.RoleID)
+		for name, ids := range c.dir.roleIDs[a.GuildID] {
+			if slices.Contains(ids, a.RoleID) {
+				role = name
+			}
+		}
+		if a.Op == bot.OpAddRole {
+			audit("gave " + who + " the " + cmp.Or(role, a.RoleID) + " role")
+		} else {
+			audit("took the " + cmp.Or(role, a.RoleID) + " role from " + who)
+		}
 	case bot.OpTimeout:
 		if a.Until == nil {
 			return bot.SendResult{}, &bot.PermanentError{Err: errString("a timeout without its end")}

@@ -69,17 +69,26 @@ func section(text string) slack.Block {
 	return slack.NewSectionBlock(mrkdwn(text), nil, nil)
 }
 
-// userID matches a Slack user id, the only thing Notify may name.
-var userID = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+// userID matches a Slack user id, and groupID a user group's: the only
+// things Notify may name.
+var (
+	userID  = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+	groupID = regexp.MustCompile(`^S[A-Z0-9]{2,}$`)
+)
 
-// mentions renders Notify as "<@U1> <@U2> ", the only pings a post makes.
+// mentions renders Notify as "<@U1> <!subteam^S1> ", the only pings a post
+// makes.
 func mentions(ids []string) (string, error) {
 	var b strings.Builder
 	for _, id := range ids {
-		if !userID.MatchString(id) {
-			return "", fmt.Errorf("notify: %q is not a Slack user id", id)
+		switch {
+		case userID.MatchString(id):
+			b.WriteString("<@" + id + "> ")
+		case groupID.MatchString(id):
+			b.WriteString("<!subteam^" + id + "> ")
+		default:
+			return "", fmt.Errorf("notify: %q is not a Slack user or user group id", id)
 		}
-		b.WriteString("<@" + id + "> ")
 	}
 	return b.String(), nil
 }

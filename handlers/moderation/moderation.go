@@ -148,6 +148,7 @@ var needs = map[string]string{
 	"case":              "moderation.cases",
 	"cases":             "moderation.cases",
 	"retry":             "moderation.retry",
+	"raid":              "moderation.raid",
 }
 
 // Register declares what moderation answers: /liaison mod always; when
@@ -169,6 +170,7 @@ func (m *Moderation) Register(r registrar) {
 	if !m.cfg.Moderation.Enabled {
 		return
 	}
+	m.registerRaid(r)
 	r.OnEvent(m.event)
 	r.OnAction("mod.menu", "", m.action)
 	r.OnAction("mod.fbwarn", needs[bot.ActionWarn], m.action)
@@ -285,6 +287,8 @@ type request struct {
 	confirmed  bool // the moderator confirmed an escalation
 	channelID  string
 	targetName string // overrides the subject's (slowmode, purge)
+	notice     string // a DM to the member before the action (the join gate)
+	roleID     string // the role a quarantine gives or takes
 }
 
 // record makes the case, enqueues its action, schedules its expiry, posts
@@ -363,8 +367,12 @@ func (m *Moderation) crossed(ctx context.Context, tx *store.Tx, c *bot.Case) (bo
 // enqueueAction writes the Discord action of a case to the outbox, with the
 // audit-log reason naming the moderator and the case.
 func (m *Moderation) enqueueAction(ctx context.Context, tx *store.Tx, c *bot.Case, req request) error {
-	a := bot.ModAction{GuildID: c.GuildID, UserID: c.TargetID, UserName: c.TargetName, Reason: bot.AuditReason(c)}
+	a := bot.ModAction{GuildID: c.GuildID, UserID: c.TargetID, UserName: c.TargetName, Reason: bot.AuditReason(c), Notice: req.notice}
 	switch c.Action {
+	case bot.ActionQuarantine:
+		a.Op, a.RoleID = bot.OpAddRole, req.roleID
+	case bot.ActionUnquarantine:
+		a.Op, a.RoleID = bot.OpRemoveRole, req.roleID
 	case bot.ActionTimeout:
 		until := c.CreatedAt.Add(min(c.Duration, bot.TimeoutStep))
 		a.Op, a.Until = bot.OpTimeout, &until
@@ -467,6 +475,8 @@ func (m *Moderation) action(ctx context.Context, a *bot.Action) (*bot.Reply, err
 		return m.confirmWarn(ctx, p, a.ActionID == "mod.confirm")
 	case p.Kind == pendingPurge && a.ActionID == "mod.confirm":
 		return m.confirmPurge(ctx, p)
+	case p.Kind == pendingRaidAll && a.ActionID == "mod.confirm":
+		return m.confirmRaidAll(ctx, p)
 	case (p.Kind == pendingReban || p.Kind == pendingRetimout) && a.ActionID == "mod.confirm":
 		return m.confirmChange(ctx, p)
 	}
@@ -495,8 +505,14 @@ func (m *Moderation) discordIdentity(u bot.User) (string, error) {
 func (m *Moderation) event(ctx context.Context, tx *store.Tx, ev bot.Event) error {
 	switch e := ev.(type) {
 	case *bot.Message:
+		if err := m.raidMentions(ctx, tx, e); err != nil {
+			return err
+		}
 		return m.automodMessage(ctx, tx, e)
 	case *bot.MemberChange:
+		if err := m.raidJoin(ctx, tx, e); err != nil {
+			return err
+		}
 		return m.welcome(ctx, tx, e)
 	case *bot.AuditLogEntry:
 		return m.manualAction(ctx, tx, e)

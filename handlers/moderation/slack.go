@@ -25,6 +25,7 @@ const modUsage = `/liaison mod warn NAME REASON
 /liaison mod case N
 /liaison mod reason N TEXT
 /liaison mod retry N
+/liaison mod raid off|undo|status
 NAME is the member's Discord name or id; DURATION looks like 10m, 2h, 7d and may also come last.
 With several Discord servers, name one first: /liaison mod in:SERVER ban NAME REASON.
 retry sends a case's action again after Discord refused it (the mod log says why).`
@@ -43,6 +44,7 @@ var slackShapes = map[string][2]string{
 	"case":      {"case N", "case 12"},
 	"reason":    {"reason N TEXT", "reason 12 spam links"},
 	"retry":     {"retry N", "retry 12"},
+	"raid":      {"raid off|undo|status", "raid off"},
 }
 
 // slackShaped adds to a mistake in a /liaison mod command the shape the
@@ -133,9 +135,14 @@ func (m *Moderation) slackCommand(ctx context.Context, c *bot.Command, args stri
 			return nil, usage("retry")
 		}
 		return m.retry(ctx, inv, n)
+	case "raid":
+		if !m.cfg.Moderation.Raid.Enabled {
+			return nil, bot.Errorf(bot.EInvalid, "Raid detection is not set up: an admin can add moderation: raid: to liaison.yaml.")
+		}
+		return m.raidVerb(ctx, inv, word(), "/liaison mod raid off")
 	case "warn", "timeout", "untimeout", "kick", "ban", "unban", "cases", "note":
 	default:
-		verbs := []string{"warn", "timeout", "untimeout", "kick", "ban", "unban", "note", "cases", "case", "reason", "retry", "help"}
+		verbs := []string{"warn", "timeout", "untimeout", "kick", "ban", "unban", "note", "cases", "case", "reason", "retry", "raid", "help"}
 		if s := bot.Closest(verb, verbs, 2); s != "" {
 			return nil, bot.Errorf(bot.EInvalid, "There is no /liaison mod %s. Did you mean /liaison mod %s? The commands:\n%s", verb, s, modUsage)
 		}

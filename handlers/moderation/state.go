@@ -127,9 +127,11 @@ func (m *Moderation) askRetimeout(ctx context.Context, inv invocation, s *subjec
 	}}, nil
 }
 
-func (m *Moderation) askChange(ctx context.Context, inv invocation, kind string, ch pendingChange) (string, error) {
+// askChange stores a question of kind for the moderator of inv, with
+// payload (what confirming does), and returns its id for the buttons.
+func (m *Moderation) askChange(ctx context.Context, inv invocation, kind string, payload any) (string, error) {
 	now := m.clock.Now()
-	p := &store.Pending{GuildID: inv.GuildID, Kind: kind, ModeratorID: inv.Mod.ID, ExpiresAt: now.Add(pendingLifetime), Payload: string(bot.Payload(ch))}
+	p := &store.Pending{GuildID: inv.GuildID, Kind: kind, ModeratorID: inv.Mod.ID, ExpiresAt: now.Add(pendingLifetime), Payload: string(bot.Payload(payload))}
 	if err := m.db.InTx(ctx, func(tx *store.Tx) error { return tx.CreatePending(ctx, now, p) }); err != nil {
 		return "", err
 	}

@@ -31,6 +31,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /gateway/bot", s.getGatewayBot)
 	handle("GET /users/@me", s.getMe)
 	handle("GET /users/{user}", s.getUser)
+	handle("POST /users/@me/channels", s.postDMChannel)
 
 	handle("GET /channels/{channel}", s.getChannel)
 	handle("PATCH /channels/{channel}", s.patchChannel)

@@ -106,6 +106,7 @@ type Server struct {
 	appID        string // "" means the bot's user id
 	app          appState
 	users        map[string]*User
+	dms          map[string]string // recipient user id → DM channel id
 	guilds       map[string]*guildState
 	guildOrder   []string
 	channels     map[string]*channelState
