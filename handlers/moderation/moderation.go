@@ -510,8 +510,8 @@ func (m *Moderation) event(ctx context.Context, tx *store.Tx, ev bot.Event) erro
 		}
 		return m.automodMessage(ctx, tx, e)
 	case *bot.MemberChange:
-		if err := m.raidJoin(ctx, tx, e); err != nil {
-			return err
+		if gated, err := m.raidJoin(ctx, tx, e); err != nil || gated {
+			return err // the gate stopped them: no welcome
 		}
 		return m.welcome(ctx, tx, e)
 	case *bot.AuditLogEntry:

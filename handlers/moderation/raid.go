@@ -133,38 +133,37 @@ func (m *Moderation) selfID(ctx context.Context, guildID string) string {
 
 // raidJoin is a join seen by raid detection and the gate, in the join's
 // transaction.
-func (m *Moderation) raidJoin(ctx context.Context, tx *store.Tx, e *bot.MemberChange) error {
+// It reports whether the gate stopped the newcomer (who is then not
+// welcomed).
+func (m *Moderation) raidJoin(ctx context.Context, tx *store.Tx, e *bot.MemberChange) (gated bool, err error) {
 	r := m.cfg.Moderation.Raid
 	if !r.Enabled || e.Left || e.User.Bot || e.User.ID == "" || !m.guildConfigured(e.ScopeID) {
-		return nil
+		return false, nil
 	}
 	now := m.clock.Now()
 	at := cmp.Or(e.At, now)
 	j := store.RaidJoin{GuildID: e.ScopeID, UserID: e.User.ID, UserName: e.User.Label(), JoinedAt: at, AccountAt: snowflakeTime(e.User.ID)}
 	if err := tx.RecordJoin(ctx, j); err != nil {
-		return err
+		return false, err
 	}
 	raid, err := tx.ActiveRaid(ctx, e.ScopeID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	young := r.MinAccountAge > 0 && at.Sub(j.AccountAt) < r.MinAccountAge
-	if young || raid != nil {
+	if gated = young || raid != nil; gated {
 		if err := m.gate(ctx, tx, j, raid, young); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if raid != nil {
-		return nil
+		return gated, nil
 	}
 	joins, err := tx.JoinsSince(ctx, e.ScopeID, at.Add(-r.Window))
-	if err != nil {
-		return err
+	if err != nil || len(joins) <= r.Joins {
+		return gated, err
 	}
-	if len(joins) <= r.Joins {
-		return nil
-	}
-	return m.startRaid(ctx, tx, e.ScopeID, fmt.Sprintf("%d joins in %s", len(joins), bot.FormatDuration(r.Window)), at.Add(-r.Window))
+	return gated, m.startRaid(ctx, tx, e.ScopeID, fmt.Sprintf("%d joins in %s", len(joins), bot.FormatDuration(r.Window)), at.Add(-r.Window))
 }
 
 func (m *Moderation) guildConfigured(id string) bool {
@@ -227,10 +226,10 @@ func (m *Moderation) gate(ctx context.Context, tx *store.Tx, j store.RaidJoin, r
 	if young {
 		back = j.AccountAt.Add(r.MinAccountAge)
 		reason = fmt.Sprintf("account %s old; the server admits accounts from %s old", age, bot.FormatDuration(r.MinAccountAge))
-		why = fmt.Sprintf("%s admits Discord accounts from %s old, and yours is %s old.", server, bot.FormatDuration(r.MinAccountAge), age)
+		why = fmt.Sprintf("%s admits Discord accounts from %s old, and yours is %s old.", capitalise(server), bot.FormatDuration(r.MinAccountAge), age)
 	} else {
 		reason = "raid mode: the server takes no newcomers until the moderators end it"
-		why = fmt.Sprintf("%s is closed to newcomers for a while: it is dealing with a raid.", server)
+		why = fmt.Sprintf("%s is closed to newcomers for a while: it is dealing with a raid.", capitalise(server))
 	}
 	req := request{
 		inv:  invocation{GuildID: j.GuildID, Source: bot.SourceGate, Mod: bot.User{Platform: bot.PlatformDiscord, ID: m.selfID(ctx, j.GuildID), Name: gateName}},
