@@ -159,3 +159,31 @@ func TestNewMembersMentionsStartRaidMode(t *testing.T) {
 		}
 	})
 }
+
+// Two replicas share the store: the joins each sees add up in one window,
+// and raid mode starts once.
+func TestTwoReplicasCountOneRaidWindow(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a, b := setupModYAML(t, db, raidYAML), setupModYAML(t, db, raidYAML)
+		year := 365 * 24 * time.Hour
+		for i := 1; i <= 6; i++ {
+			r := a
+			if i%2 == 0 {
+				r = b
+			}
+			a.clock.Advance(time.Second)
+			b.clock.Advance(time.Second)
+			r.newcomer(t, i, year)
+		}
+		n := 0
+		for _, e := range a.outboxWith(t, "raid:") {
+			if strings.HasSuffix(e.Key, ":alert:slack") {
+				n++
+			}
+		}
+		if n != 1 || !strings.Contains(a.raidAlert(t).Title, "4 joins in 1m") {
+			t.Errorf("%d raid alerts (%q), want one at the fourth join, whichever replica saw it", n, a.raidAlert(t).Title)
+		}
+	})
+}

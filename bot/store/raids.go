@@ -93,22 +93,21 @@ type Raid struct {
 	Trigger     string     `db:"trigger"`
 	WindowStart time.Time  `db:"window_start"`
 	StartedAt   time.Time  `db:"started_at"`
-	Slowmode    string     `db:"slowmode"`
 	EndedAt     *time.Time `db:"ended_at"`
 	EndedBy     string     `db:"ended_by"`
 	UndoneAt    *time.Time `db:"undone_at"`
 }
 
-const raidColumns = `id, guild_id, trigger, window_start, started_at, slowmode, ended_at, ended_by, undone_at`
+const raidColumns = `id, guild_id, trigger, window_start, started_at, ended_at, ended_by, undone_at`
 
 // StartRaid starts raid mode on r.GuildID and sets r.ID, unless a raid is
 // on already there: then it reports false and changes nothing. Two
 // replicas seeing the same raid start it once.
 func (tx *Tx) StartRaid(ctx context.Context, r *Raid) (bool, error) {
 	var ids []int64
-	err := tx.tx.SelectContext(ctx, &ids, tx.rebind(`INSERT INTO raids (guild_id, active_guild, trigger, window_start, started_at, slowmode)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (active_guild) DO NOTHING RETURNING id`),
-		r.GuildID, r.GuildID, r.Trigger, r.WindowStart.UTC(), r.StartedAt.UTC(), r.Slowmode)
+	err := tx.tx.SelectContext(ctx, &ids, tx.rebind(`INSERT INTO raids (guild_id, active_guild, trigger, window_start, started_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (active_guild) DO NOTHING RETURNING id`),
+		r.GuildID, r.GuildID, r.Trigger, r.WindowStart.UTC(), r.StartedAt.UTC())
 	if err != nil {
 		return false, fmt.Errorf("start raid mode on %s: %w", r.GuildID, err)
 	}

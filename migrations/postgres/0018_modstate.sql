@@ -51,7 +51,6 @@ CREATE TABLE raids (
     trigger         TEXT NOT NULL,             -- what started it, in words
     window_start    TIMESTAMPTZ NOT NULL,      -- the joins listed in the alert joined from then
     started_at      TIMESTAMPTZ NOT NULL,
-    slowmode        TEXT NOT NULL DEFAULT '',  -- JSON: channel id -> its slowmode before the raid
     ended_at        TIMESTAMPTZ,
     ended_by        TEXT NOT NULL DEFAULT '',
     undone_at       TIMESTAMPTZ

@@ -51,7 +51,6 @@ CREATE TABLE raids (
     trigger         TEXT NOT NULL,             -- what started it, in words
     window_start    TIMESTAMP NOT NULL,      -- the joins listed in the alert joined from then
     started_at      TIMESTAMP NOT NULL,
-    slowmode        TEXT NOT NULL DEFAULT '',  -- JSON: channel id -> its slowmode before the raid
     ended_at        TIMESTAMP,
     ended_by        TEXT NOT NULL DEFAULT '',
     undone_at       TIMESTAMP
