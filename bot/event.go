@@ -239,6 +239,10 @@ type CommandSpec struct {
 	// Permission is Discord's default_member_permissions (a decimal
 	// bitfield, "" for everyone). The server re-checks every call anyway.
 	Permission string
+	// Example is the command typed right, options named
+	// (`/ban user:mallory reason:"spam" duration:7d`), shown where it was
+	// typed wrong; "" for none. Discord never sees it.
+	Example string
 }
 
 // OptionSpec is one option of a CommandSpec. Discord requires the required

@@ -47,7 +47,7 @@ func commandOptions(spec bot.CommandSpec, args string, resolve resolver) ([]bot.
 			next++
 		}
 		if next == len(spec.Options) {
-			return nil, fmt.Errorf("/%s takes %s; %q is one value too many (quote a value that has spaces)", spec.Name, usage(spec), toks[i].text)
+			return nil, fmt.Errorf("/%s takes %s; %q is one value too many (quote a value that has spaces)%s", spec.Name, usage(spec), toks[i].text, example(spec))
 		}
 		o := spec.Options[next]
 		if o.Name == rest {
@@ -61,7 +61,7 @@ func commandOptions(spec bot.CommandSpec, args string, resolve resolver) ([]bot.
 		v, ok := values[o.Name]
 		if !ok {
 			if o.Required {
-				return nil, fmt.Errorf("/%s needs %s: type /%s %s", spec.Name, o.Name, spec.Name, usage(spec))
+				return nil, fmt.Errorf("/%s needs %s: type /%s %s%s", spec.Name, o.Name, spec.Name, usage(spec), example(spec))
 			}
 			continue
 		}
@@ -185,6 +185,14 @@ func specOption(spec bot.CommandSpec, name string) (bot.OptionSpec, bool) {
 func hasValue(values map[string]string, name string) bool {
 	_, ok := values[name]
 	return ok
+}
+
+// example is ", like: EXAMPLE" when the command has one.
+func example(spec bot.CommandSpec) string {
+	if spec.Example == "" {
+		return ""
+	}
+	return ", like: " + spec.Example
 }
 
 // usage writes a command's options as "user reason [duration]".

@@ -103,6 +103,8 @@ func TestCommandOptionsSayWhatIsWrong(t *testing.T) {
 		{"a yes-or-no that is neither", banSpec, "mallory rude delete_messages:maybe", `/ban delete_messages takes true or false, not "maybe"`},
 		{"one value too many", purgeSpec, "20 #general extra", `/purge takes count [channel]; "extra" is one value too many`},
 		{"an option given twice", warnSpec, "user:mallory user:mallory spam", "/warn was given user twice"},
+		{"an example when the command has one", bot.CommandSpec{Name: "ban", Example: `/ban user:mallory reason:"spam" duration:7d`, Options: banSpec.Options}, "",
+			`/ban needs user: type /ban user reason [duration] [delete_messages], like: /ban user:mallory reason:"spam" duration:7d`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -30,7 +30,7 @@ func (m *Moderation) specs() []commandSpec {
 		return bot.OptionSpec{Name: "reason", Description: "Why: the member, the mod log and the audit log see it", Type: "string", Required: required}
 	}
 	perm := bot.CommandPermission
-	return []commandSpec{
+	return withExamples([]commandSpec{
 		{bot.CommandSpec{Name: "warn", Description: "Warn a member: a case, and escalation points", Permission: perm(bot.ActionWarn),
 			Options: []bot.OptionSpec{user("Who to warn"), reason(true)}}, m.cmdWarn},
 		{bot.CommandSpec{Name: "timeout", Description: "Time a member out: they cannot talk for a while", Permission: perm(bot.ActionTimeout),
@@ -66,7 +66,15 @@ func (m *Moderation) specs() []commandSpec {
 			Options: []bot.OptionSpec{{Name: "number", Description: "The case number", Type: "integer", Required: true},
 				{Name: "text", Description: "The new reason", Type: "string", Required: true}}}, m.cmdReason},
 		{bot.CommandSpec{Name: "rules", Description: "Show the community rules"}, m.cmdRules},
+	})
+}
+
+// withExamples gives each command its example from discordShapes.
+func withExamples(specs []commandSpec) []commandSpec {
+	for i := range specs {
+		specs[i].spec.Example = discordShapes[specs[i].spec.Name]
 	}
+	return specs
 }
 
 // userOption reads a user option (an id).
@@ -93,6 +101,7 @@ var discordShapes = map[string]string{
 	"cases":     `/cases user:mallory`,
 	"case":      `/case number:12`,
 	"reason":    `/reason number:12 text:"spam links"`,
+	"raid":      `/raid action:off`,
 }
 
 // shaped adds to a mistake in the options of command cmd the shape it

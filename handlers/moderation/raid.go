@@ -56,8 +56,8 @@ func (m *Moderation) registerRaid(r registrar) {
 		return
 	}
 	r.AddDiscordCommand(bot.CommandSpec{Name: "raid", Description: "End raid mode, or undo what the join gate did in the last raid",
-		Permission: bot.CommandPermission(bot.ActionKick),
-		Options:    []bot.OptionSpec{{Name: "action", Description: "off, undo or status", Type: "string", Required: true}}})
+		Permission: bot.CommandPermission(bot.ActionKick), Example: discordShapes["raid"],
+		Options: []bot.OptionSpec{{Name: "action", Description: "off, undo or status", Type: "string", Required: true}}})
 	r.OnCommand("raid", needs["raid"], m.cmdRaid)
 	r.OnAction("raid.banall", needs[bot.ActionBan], m.raidAllClick)
 	r.OnAction("raid.kickall", needs[bot.ActionKick], m.raidAllClick)
@@ -69,7 +69,7 @@ func (m *Moderation) cmdRaid(ctx context.Context, c *bot.Command) (*bot.Reply, e
 	if err != nil {
 		return nil, err
 	}
-	return m.raidVerb(ctx, inv, c.Option("action"), "/raid action:off")
+	return m.raidVerb(ctx, inv, c.Option("action"), discordShapes["raid"])
 }
 
 // raidVerb runs /raid off|undo|status (Discord) or /liaison mod raid … (Slack).
