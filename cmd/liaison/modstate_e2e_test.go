@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -63,8 +64,9 @@ func TestBanAndTimeoutKnowWhatIsInForce(t *testing.T) {
 			if !strings.HasPrefix(a.Content, inForce) || !strings.Contains(a.Content, "Extend it instead? Case 1 would end for good.") || a.Flags&64 == 0 {
 				t.Errorf("second /ban answered %q", a.Content)
 			}
-			if s := w.slackMod(t, app, "U01DAVE", "mod ban mallory 2d raid again"); !strings.Contains(s, "mallory is banned since") || !strings.Contains(s, "Shorten it instead?") {
-				t.Errorf("second ban from Slack = %s", s)
+			slackAsk := w.slackMod(t, app, "U01DAVE", "mod ban mallory 2d raid again")
+			if !strings.Contains(slackAsk, "mallory is banned since") || !strings.Contains(slackAsk, "Shorten it instead?") {
+				t.Errorf("second ban from Slack = %s", slackAsk)
 			}
 			if n := len(w.discord.CallsTo("PUT", bans)); n != 1 {
 				t.Errorf("%d ban calls, want 1", n)
@@ -131,6 +133,35 @@ func TestBanAndTimeoutKnowWhatIsInForce(t *testing.T) {
 			}
 			if n := len(w.discord.CallsTo("PUT", bans)) + len(w.discord.CallsTo("DELETE", bans)) + len(w.discord.CallsTo("DELETE", "/guilds/"+mdGuild+"/members/")); n != 1 {
 				t.Errorf("refusals reached Discord: %d ban, unban or kick calls", n)
+			}
+
+			// The Slack question still stands: Extend/shorten from Slack
+			// changes case 1 again, in place.
+			m := regexp.MustCompile(`"text":"Extend/shorten"[^}]*\},"action_id":"mod.confirm","value":"(\d+)"`).FindStringSubmatch(slackAsk)
+			if m == nil {
+				t.Fatalf("no Extend/shorten button in Slack's answer: %s", slackAsk)
+			}
+			seen := len(w.slack.Responses())
+			req := w.slack.Interaction(app.base, mdSecret, w.clock.Now(), &slack.InteractionCallback{
+				Type: slack.InteractionTypeBlockActions, User: slack.User{ID: "U01DAVE"},
+				Channel:        slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: "C01MODLOG"}}},
+				ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{{ActionID: "mod.confirm", BlockID: "actions", Value: m[1], Type: "button"}}},
+			})
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			w.waitSlack(t, "the change from Slack", func() bool {
+				for _, r := range w.slack.Responses()[seen:] {
+					if strings.HasPrefix(r.Text, "Case 1 changed: mallory stays banned, now until ") && strings.HasSuffix(r.Text, "(was for good).") {
+						return true
+					}
+				}
+				return false
+			})
+			if c := w.slash(t, mdDave, "cases", userOpt(mdMallory)); !strings.HasPrefix(c.Content, "mallory has 1 case(s)") {
+				t.Errorf("the Slack change made a case: %q", c.Content)
 			}
 		})
 	}
