@@ -187,3 +187,47 @@ func TestTwoReplicasCountOneRaidWindow(t *testing.T) {
 		}
 	})
 }
+
+// The gate with a quarantine role: the role given with a DM first, a case
+// by the gate; /raid undo after a raid takes it back.
+func TestTheGateQuarantinesAndUndoReleases(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		yaml := strings.Replace(modYAML, `protected: ["1200000000000000003"]}`, `protected: ["1200000000000000003"], quarantine: ["1200000000000000077"]}`, 1) +
+			"  raid: {joins: 2, min_account_age: 7d, gate_action: role, quarantine_role: quarantine}\n"
+		b := setupModYAML(t, db, yaml)
+		must := mustOf(t)
+		young := b.newcomer(t, 1, 2*24*time.Hour)
+		c, err := db.Case(context.Background(), mGuild, 1)
+		if err != nil || c.Action != bot.ActionQuarantine || c.ModeratorName != "Liaison (join gate)" || c.Source != bot.SourceGate || c.TargetID != young.ID || c.Points != 0 {
+			t.Fatalf("the gate's case = %+v, %v", c, err)
+		}
+		a := b.action(t, fmt.Sprintf("case:%s:1:apply", mGuild))
+		if a.Op != bot.OpAddRole || a.RoleID != "1200000000000000077" || !strings.Contains(a.Notice, "admits Discord accounts from 1w old, and yours is 2d old. Until ") {
+			t.Errorf("the gate's action = %+v", a)
+		}
+		// Two more joins: a raid; the gate has acted in its window.
+		b.newcomer(t, 2, 365*24*time.Hour)
+		b.newcomer(t, 3, 365*24*time.Hour)
+		b.raidAlert(t)
+		text := must(b.discord(t, uDave, "raid", "action", "undo"))
+		if !strings.Contains(text, "lifted 1 (case ") {
+			t.Errorf("/raid undo = %q", text)
+		}
+		es := b.outboxWith(t, "case:")
+		var undo bot.ModAction
+		for _, e := range es {
+			var x bot.ModAction
+			json.Unmarshal([]byte(e.Payload), &x)
+			if x.Op == bot.OpRemoveRole {
+				undo = x
+			}
+		}
+		if undo.UserID != young.ID || undo.RoleID != "1200000000000000077" {
+			t.Errorf("the undo's action = %+v", undo)
+		}
+		if _, err := b.discord(t, uDave, "raid", "action", "sideways"); err == nil || !strings.Contains(bot.ErrorMessage(err), "Use: /raid action:off") {
+			t.Errorf("/raid sideways: %v", err)
+		}
+	})
+}

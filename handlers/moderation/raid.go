@@ -413,13 +413,12 @@ func (m *Moderation) raidOff(ctx context.Context, inv invocation) (*bot.Reply, e
 // and quarantine roles; a kick keeps nobody out, so kicked members are
 // only counted.
 func (m *Moderation) raidUndo(ctx context.Context, inv invocation) (*bot.Reply, error) {
-	s, err := m.check(ctx, inv, "raid", "")
-	if err != nil {
+	if _, err := m.check(ctx, inv, "raid", ""); err != nil {
 		return nil, err
 	}
 	var raid *store.Raid
 	var gated []store.RaidJoin
-	err = m.db.InTx(ctx, func(tx *store.Tx) (err error) {
+	err := m.db.InTx(ctx, func(tx *store.Tx) (err error) {
 		if raid, err = tx.LastRaid(ctx, inv.GuildID); err != nil || raid == nil {
 			return err
 		}
@@ -449,25 +448,24 @@ func (m *Moderation) raidUndo(ctx context.Context, inv invocation) (*bot.Reply, 
 		if err != nil {
 			return nil, err
 		}
-		if t.Target == nil || (action == bot.ActionUntimeout && !t.Target.TimeoutUntil.After(m.clock.Now())) {
-			gone++ // left, or the timeout is over: nothing to lift
-		}
+		// Left since, or the timeout is over: nothing to lift.
+		over := t.Target == nil || (action == bot.ActionUntimeout && !t.Target.TimeoutUntil.After(m.clock.Now()))
 		err = m.db.InTx(ctx, func(tx *store.Tx) error {
-			n := int64(0)
-			if t.Target != nil && (action != bot.ActionUntimeout || t.Target.TimeoutUntil.After(m.clock.Now())) {
-				req := request{inv: inv, subj: t, action: action, reason: fmt.Sprintf("/raid undo: lifts case %d of the join gate", j.GateCase.Int64), noPoints: true,
-					linked: j.GateCase.Int64}
-				if action == bot.ActionUnquarantine {
-					req.roleID = m.cfg.RoleIDs(inv.GuildID, []string{m.cfg.Moderation.Raid.QuarantineRole})[0]
-				}
-				c, _, err := m.record(ctx, tx, req)
-				if err != nil {
-					return err
-				}
-				n = c.Number
-				lifted = append(lifted, n)
+			if over {
+				gone++
+				return tx.SetJoinUndone(ctx, j, 0)
 			}
-			return tx.SetJoinUndone(ctx, j, n)
+			req := request{inv: inv, subj: t, action: action, reason: fmt.Sprintf("/raid undo: lifts case %d of the join gate", j.GateCase.Int64),
+				noPoints: true, linked: j.GateCase.Int64}
+			if ids := m.cfg.RoleIDs(inv.GuildID, []string{m.cfg.Moderation.Raid.QuarantineRole}); action == bot.ActionUnquarantine && len(ids) > 0 {
+				req.roleID = ids[0]
+			}
+			c, _, err := m.record(ctx, tx, req)
+			if err != nil {
+				return err
+			}
+			lifted = append(lifted, c.Number)
+			return tx.SetJoinUndone(ctx, j, c.Number)
 		})
 		if err != nil {
 			return nil, err
@@ -491,7 +489,6 @@ func (m *Moderation) raidUndo(ctx context.Context, inv invocation) (*bot.Reply, 
 	if kicked > 0 {
 		text += fmt.Sprintf("; %d kicked member(s) may simply join again (a kick keeps nobody out)", kicked)
 	}
-	_ = s
 	return &bot.Reply{Text: text + "."}, nil
 }
 
