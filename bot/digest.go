@@ -246,6 +246,9 @@ type Digest struct {
 	Web, PrevWeb WebFigures
 	// Giveaways are the giveaways drawn in the period.
 	Giveaways GiveawayFigures
+	// Removed and PrevRemoved count the messages moderation removed (automod,
+	// purges): left out of the public highlights' figures.
+	Removed, PrevRemoved int64
 }
 
 // GiveawayFigures are a period's giveaways: how many were drawn, their
@@ -253,6 +256,12 @@ type Digest struct {
 // week is over (Joined), of whom Stayed were still there after it.
 type GiveawayFigures struct {
 	Held, Entrants, Joined, Stayed int
+}
+
+// PublicMessages is the messages of the period the public highlights
+// count: those moderation removed left out.
+func (d *Digest) PublicMessages() (now, prev int64) {
+	return d.Activity.Messages - d.Removed, d.PrevActivity.Messages - d.PrevRemoved
 }
 
 // SpanName names a span for titles: "Weekly", "Daily", "Monthly".

@@ -254,6 +254,10 @@ type CommandSpec struct {
 	// /giveaway end): each has a Name, a Description and its Options; the
 	// command's own Options are then unused.
 	Subcommands []CommandSpec
+	// Example is the command typed right, options named
+	// (`/ban user:mallory reason:"spam" duration:7d`), shown where it was
+	// typed wrong; "" for none. Discord never sees it.
+	Example string
 }
 
 // Sub returns the subcommand called name of a command of subcommands.

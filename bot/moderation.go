@@ -24,6 +24,10 @@ const (
 	ActionPurge     = "purge"
 	ActionSlowmode  = "slowmode"
 	ActionNote      = "note"
+	// ActionQuarantine gives a member the quarantine role (the join gate);
+	// ActionUnquarantine takes it back.
+	ActionQuarantine   = "quarantine"
+	ActionUnquarantine = "unquarantine"
 )
 
 // Case sources: where the action came from.
@@ -32,11 +36,21 @@ const (
 	SourceSlack   = "slack"   // /liaison mod in Slack, as the mapped Discord identity
 	SourceAutomod = "automod" // Liaison's automod
 	SourceManual  = "manual"  // done by hand in Discord, seen in the audit log
+	SourceGate    = "gate"    // the join gate, on a new account
+	SourceRaid    = "raid"    // raid mode (slowmode, and its end)
 )
 
 // MaxTimeout is the longest timeout Discord applies at once; a longer one is
 // renewed by the expiry job until it ends.
 const MaxTimeout = 28 * 24 * time.Hour
+
+// TimeoutMargin is what Liaison keeps below MaxTimeout when it applies a
+// long timeout: Discord refuses an end past 28 days by its own clock, and
+// host clocks drift. A longer timeout is applied TimeoutStep at a time.
+const (
+	TimeoutMargin = 10 * time.Minute
+	TimeoutStep   = MaxTimeout - TimeoutMargin
+)
 
 // Case is one moderation action in a server: a sequential number per
 // server, with no gaps or duplicates, and everything a moderator needs to
@@ -89,6 +103,10 @@ func Past(action string) string {
 		return "set slowmode in"
 	case ActionNote:
 		return "added a note on"
+	case ActionQuarantine:
+		return "quarantined"
+	case ActionUnquarantine:
+		return "released from quarantine"
 	}
 	return action
 }
@@ -293,8 +311,16 @@ func AuditReason(c *Case) string {
 		by = c.ModeratorName + " via Liaison (Slack)"
 	case SourceAutomod:
 		by = "Liaison automod"
+	case SourceGate:
+		by = "Liaison (join gate)"
+	case SourceRaid:
+		by = "Liaison (raid mode)"
 	}
 	s := fmt.Sprintf("%s, case %d", by, c.Number)
+	if c.Action == ActionTimeout && c.Duration > TimeoutStep && !c.ExpiresAt.IsZero() {
+		// Discord shows the end of the first 28 days: say the real one.
+		s += fmt.Sprintf(" (%s, until %s UTC, renewed every 28 days)", FormatDuration(c.Duration), c.ExpiresAt.UTC().Format("2006-01-02 15:04"))
+	}
 	if c.Reason != "" {
 		s += ": " + c.Reason
 	}
@@ -323,6 +349,8 @@ const (
 	OpDelete     = "delete"      // delete MessageIDs[0]; already gone is not an error
 	OpBulkDelete = "bulk_delete" // delete MessageIDs (2 to 100, younger than 14 days) at once
 	OpSlowmode   = "slowmode"    // set ChannelID's slowmode to Seconds
+	OpAddRole    = "add_role"    // give the member RoleID
+	OpRemoveRole = "remove_role" // take RoleID back; not having it is not an error
 )
 
 // ModAction is one write to Discord a case causes. Every operation is
@@ -337,13 +365,15 @@ type ModAction struct {
 	Until                *time.Time `json:"until,omitempty"`
 	DeleteMessageSeconds int        `json:"delete_message_seconds,omitempty"`
 	Seconds              int        `json:"seconds,omitempty"`
+	RoleID               string     `json:"role_id,omitempty"`
+	// Notice is a direct message to the member sent just before the
+	// action (why, when to come back, a ban's appeal link), best effort: a
+	// member who accepts no DMs is still acted on. It goes first because a
+	// member kicked or banned from the last server Liaison shares with them
+	// cannot get it. "" sends none.
+	Notice string `json:"notice,omitempty"`
 	// Reason goes to Discord's audit log (AuditReason).
 	Reason string `json:"reason"`
-	// Notice is a DM sent to the member just before a ban (while they
-	// still share a server with Liaison, so it can arrive): the reason and
-	// the appeal link. Best effort: a member who does not accept DMs is
-	// banned all the same. "" sends none.
-	Notice string `json:"notice,omitempty"`
 }
 
 // AuditLogEntry is a moderation action Discord recorded in a server's

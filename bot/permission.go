@@ -105,6 +105,7 @@ var Permissions = []Permission{
 	{Action: "ops.status", Doing: "Reading Liaison's status", Default: Who{Staff: true}},
 	{Action: "ops.retry", Doing: "Retrying the messages Liaison gave up", Default: Who{Staff: true}},
 	{Action: "ops.doctor", Doing: "Running Liaison's round trip", Default: Who{Admins: true}},
+	{Action: "moderation.raid", Doing: "Ending raid mode and undoing the join gate", Default: Who{Moderators: true}},
 	{Action: "giveaways.manage", Doing: "Running giveaways", Default: Who{Moderators: true, Admins: true}},
 	{Action: "watch.claim", Doing: "Claiming and answering web mentions", Default: Who{Staff: true}},
 	{Action: "watch.mute", Doing: "Muting web mentions", Default: Who{Staff: true}},

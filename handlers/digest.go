@@ -179,10 +179,13 @@ func (dc *Digest) compute(ctx context.Context, d config.Digest, p bot.Period, un
 		dg.Giveaways = bot.GiveawayFigures(f)
 		return err
 	})
+	var moderated moderatedFigures
+	g.Go(func() error { return moderated.read(ctx, dc, p, prev, until) })
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	dg.Moderation = bot.WithPrevious(bot.Tally(mod), bot.Tally(prevMod))
+	moderated.apply(dg)
 	return dg, nil
 }
 
@@ -270,6 +273,9 @@ func (dc *Digest) Publish(ctx context.Context, name string, slot time.Time, dela
 		for _, to := range d.To {
 			key := fmt.Sprintf("digest:%s:%s:%s", d.Name, slot.UTC().Format(time.RFC3339), to)
 			if to.Platform == config.PlatformDiscord {
+				if n, _ := dg.PublicMessages(); n < int64(d.PublicMinMessages) {
+					continue // a quiet period: no public highlights
+				}
 				m := &bot.OutboxMessage{Key: key, Platform: bot.PlatformDiscord, Kind: bot.KindPost, Payload: bot.Payload(publicPost(dg, to.ID))}
 				if _, err := tx.Enqueue(ctx, now, m); err != nil {
 					return err
@@ -323,7 +329,7 @@ func (dc *Digest) internalPost(d *bot.Digest, channelID string) bot.Post {
 		}
 	}
 	p.Fields = []bot.Field{
-		{Name: "Messages", Value: bot.WithChange(a.Messages, pa.Messages)},
+		{Name: "Messages", Value: bot.WithChange(d.PublicMessages())},
 		{Name: "Active members", Value: bot.WithChange(a.ActiveMembers, pa.ActiveMembers)},
 		{Name: "New members", Value: bot.WithChange(a.NewMembers, pa.NewMembers)},
 		{Name: "Members who left", Value: bot.WithChange(a.DepartedMembers, pa.DepartedMembers)},
@@ -419,7 +425,7 @@ func publicPost(d *bot.Digest, channelID string) bot.Post {
 	p := bot.Post{ChannelID: channelID, Title: "Community highlights · " + d.Period.String()}
 	p.Text = fmt.Sprintf("Here is what happened on the server this %s.", spanNoun(d.Span))
 	p.Fields = []bot.Field{
-		{Name: "Messages", Value: bot.WithChange(a.Messages, pa.Messages)},
+		{Name: "Messages", Value: bot.WithChange(d.PublicMessages())},
 		{Name: "Members who took part", Value: bot.WithChange(a.ActiveMembers, pa.ActiveMembers)},
 		{Name: "New members", Value: bot.Thousands(a.NewMembers)},
 		{Name: "Discussions started", Value: bot.WithChange(a.Discussions, pa.Discussions)},

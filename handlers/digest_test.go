@@ -53,7 +53,7 @@ feedback:
     - {name: praise, match: {sentiment: positive}, to: [product], tags: [praise]}
   default_to: product
 digests:
-  - {name: weekly, cron: "0 9 * * MON", to: [community, discord:announcements]}
+  - {name: weekly, cron: "0 9 * * MON", to: [community, discord:announcements], public_min_messages: 5}
 `
 
 const (

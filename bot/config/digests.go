@@ -38,7 +38,14 @@ type Digest struct {
 	// StaffInTop keeps staff among the top contributors. By default they are
 	// counted in every total but left out of that list.
 	StaffInTop bool
+	// PublicMinMessages is the fewest messages (those moderation removed
+	// left out) a period needs for its public highlights to be posted in
+	// Discord: a quiet period posts none rather than "Messages: 0 (−100 %)".
+	// 20 unless set.
+	PublicMinMessages int
 }
+
+const defaultPublicMinMessages = 20
 
 // Period is the span of time a digest covers.
 type Period string
@@ -70,7 +77,7 @@ func (d *decoder) digests(n *yaml.Node, path string, ds *[]Digest) {
 }
 
 func (d *decoder) digest(g *Digest, n *yaml.Node, path string) {
-	g.Grace = defaultGrace
+	g.Grace, g.PublicMinMessages = defaultGrace, defaultPublicMinMessages
 	d.fields(n, path, []field{
 		{name: "name", required: "every digest needs a name, like weekly", decode: func(v *yaml.Node, p string) {
 			if s, ok := d.str(v, p, "a name like weekly"); ok && d.name(v, p, s) {
@@ -109,6 +116,11 @@ func (d *decoder) digest(g *Digest, n *yaml.Node, path string) {
 		{name: "grace", decode: func(v *yaml.Node, p string) {
 			if grace, ok := d.duration(v, p, false); ok {
 				g.Grace = grace
+			}
+		}},
+		{name: "public_min_messages", decode: func(v *yaml.Node, p string) {
+			if n, ok := d.int(v, p, 0); ok {
+				g.PublicMinMessages = n
 			}
 		}},
 		{name: "staff_in_top", decode: func(v *yaml.Node, p string) {

@@ -34,3 +34,25 @@ digests:
 		t.Errorf("a non-boolean staff_in_top: %v", err)
 	}
 }
+
+func TestADigestPostsPublicHighlightsFromTwentyMessagesUnlessSet(t *testing.T) {
+	t.Parallel()
+	c, err := config.Parse("liaison.yaml", []byte(`slack: {channels: {c: C01C}}
+digests:
+  - {name: weekly, cron: "@weekly", to: [c]}
+  - {name: busy, cron: "@weekly", to: [c], public_min_messages: 100}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := c.Digests[0].PublicMinMessages, c.Digests[1].PublicMinMessages; a != 20 || b != 100 {
+		t.Errorf("public_min_messages = %d and %d, want 20 by default and 100 as set", a, b)
+	}
+	_, err = config.Parse("liaison.yaml", []byte(`slack: {channels: {c: C01C}}
+digests:
+  - {name: weekly, cron: "@weekly", to: [c], public_min_messages: -1}
+`))
+	if err == nil || !strings.Contains(err.Error(), "digests[0].public_min_messages: must be at least 0, got -1") {
+		t.Errorf("a negative public_min_messages: %v", err)
+	}
+}

@@ -43,6 +43,8 @@ type Moderation struct {
 	Modmail Modmail
 	// AppealsURL is a ban appeal form, linked in ban DMs; "" when not set.
 	AppealsURL string
+	// Raid is the join gate and raid detection; off unless set.
+	Raid Raid
 }
 
 // ModLog names the mod-log channels.
@@ -166,6 +168,7 @@ func (d *decoder) moderation(n *yaml.Node, path string, m *Moderation) {
 		{name: "logs", decode: func(v *yaml.Node, p string) { d.serverLogs(v, p, &m.Logs) }},
 		{name: "modmail", decode: func(v *yaml.Node, p string) { d.modmail(v, p, &m.Modmail) }},
 		{name: "appeals_url", decode: func(v *yaml.Node, p string) { m.AppealsURL = d.appealsURL(v, p) }},
+		{name: "raid", decode: func(v *yaml.Node, p string) { d.raid(v, p, &m.Raid) }},
 		{name: "rules", decode: func(v *yaml.Node, p string) {
 			if s, ok := d.str(v, p, "the community rules, as text (use | for several lines)"); ok {
 				m.Rules = strings.TrimSpace(s)

@@ -72,7 +72,24 @@ func (s *Sender) moderate(m *bot.OutboxMessage) (bot.SendResult, error) {
 		}
 		c.emit(entry{platform: bot.PlatformDiscord, channel: "audit-log", author: liaison, lines: []string{text}})
 	}
+	if _, gone := c.mod.gone[a.UserID]; !gone && a.Notice != "" {
+		// The DM first, as the Discord sender sends it: a kicked or banned
+		// member could not get it after.
+		s.notice(a.UserID, a.Notice)
+	}
 	switch a.Op {
+	case bot.OpAddRole, bot.OpRemoveRole:
+		role, _ := c.dir.label(bot.PlatformDiscord, a.RoleID)
+		for name, ids := range c.dir.roleIDs[a.GuildID] {
+			if slices.Contains(ids, a.RoleID) {
+				role = name
+			}
+		}
+		if a.Op == bot.OpAddRole {
+			audit("gave " + who + " the " + cmp.Or(role, a.RoleID) + " role")
+		} else {
+			audit("took the " + cmp.Or(role, a.RoleID) + " role from " + who)
+		}
 	case bot.OpTimeout:
 		if a.Until == nil {
 			return bot.SendResult{}, &bot.PermanentError{Err: errString("a timeout without its end")}
@@ -87,9 +104,6 @@ func (s *Sender) moderate(m *bot.OutboxMessage) (bot.SendResult, error) {
 		c.mod.gone[a.UserID] = absence{why: "kicked", reason: a.Reason}
 		audit("kicked " + who)
 	case bot.OpBan:
-		if _, gone := c.mod.gone[a.UserID]; !gone && a.Notice != "" {
-			s.notice(a.UserID, a.Notice) // before the ban, or it cannot arrive
-		}
 		c.mod.banned[a.UserID], c.mod.gone[a.UserID] = a.Reason, absence{why: "banned", reason: a.Reason}
 		text := "banned " + who
 		if a.DeleteMessageSeconds > 0 {

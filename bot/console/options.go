@@ -37,6 +37,7 @@ func commandOptions(spec bot.CommandSpec, args string, resolve resolver) ([]bot.
 		}
 	}
 	rest := restOption(spec, values)
+	floatDuration(spec, toks, named, values)
 	next := 0 // the next option a positional value fills
 	for i := 0; i < len(toks); i++ {
 		if named[i] {
@@ -46,7 +47,7 @@ func commandOptions(spec bot.CommandSpec, args string, resolve resolver) ([]bot.
 			next++
 		}
 		if next == len(spec.Options) {
-			return nil, fmt.Errorf("/%s takes %s; %q is one value too many (quote a value that has spaces)", spec.Name, usage(spec), toks[i].text)
+			return nil, fmt.Errorf("/%s takes %s; %q is one value too many (quote a value that has spaces)%s", spec.Name, usage(spec), toks[i].text, example(spec))
 		}
 		o := spec.Options[next]
 		if o.Name == rest {
@@ -60,7 +61,7 @@ func commandOptions(spec bot.CommandSpec, args string, resolve resolver) ([]bot.
 		v, ok := values[o.Name]
 		if !ok {
 			if o.Required {
-				return nil, fmt.Errorf("/%s needs %s: type /%s %s", spec.Name, o.Name, spec.Name, usage(spec))
+				return nil, fmt.Errorf("/%s needs %s: type /%s %s%s", spec.Name, o.Name, spec.Name, usage(spec), example(spec))
 			}
 			continue
 		}
@@ -111,19 +112,63 @@ func optionValue(spec bot.CommandSpec, o bot.OptionSpec, v string, resolve resol
 	return v, nil
 }
 
-// restOption names the last text option not given by name: a positional
-// value landing on it takes the rest of the line.
+// restOption names the text option a positional value takes the rest of
+// the line with: the last text option not given by name, or, before
+// optional ones, the last required one (/ban user reason [duration]: the
+// reason). None when the last text option is given by name.
 func restOption(spec bot.CommandSpec, values map[string]string) string {
+	rest := ""
 	for i := len(spec.Options) - 1; i >= 0; i-- {
 		o := spec.Options[i]
-		if o.Type == "string" || o.Type == "" {
-			if hasValue(values, o.Name) {
-				return ""
-			}
+		if o.Type != "string" && o.Type != "" {
+			continue
+		}
+		if hasValue(values, o.Name) {
+			return rest
+		}
+		if o.Required {
 			return o.Name
 		}
+		if rest == "" {
+			rest = o.Name
+		}
 	}
-	return ""
+	return rest
+}
+
+// floatDuration lets a command's duration option, typed positionally, come
+// right after the user or last, when it reads as a duration (/ban mallory
+// 7d raid spam, /ban mallory raid spam 7d, /timeout mallory spam 10m), as
+// people type it in Slack. It marks the token taken as named. Named
+// options (and real Discord, whose options are all named) are never
+// reinterpreted.
+func floatDuration(spec bot.CommandSpec, toks []token, named []bool, values map[string]string) {
+	if len(spec.Options) == 0 || spec.Options[0].Type != "user" || hasValue(values, "duration") {
+		return
+	}
+	if _, ok := specOption(spec, "duration"); !ok {
+		return
+	}
+	var pos []int
+	for i := range toks {
+		if !named[i] {
+			pos = append(pos, i)
+		}
+	}
+	isDuration := func(i int) bool {
+		_, err := bot.ParseDuration(toks[i].text)
+		return toks[i].text == toks[i].raw && err == nil && toks[i].text != "0"
+	}
+	pick := -1
+	switch {
+	case len(pos) >= 2 && isDuration(pos[1]):
+		pick = pos[1]
+	case len(pos) >= 3 && isDuration(pos[len(pos)-1]):
+		pick = pos[len(pos)-1]
+	}
+	if pick >= 0 {
+		values["duration"], named[pick] = toks[pick].text, true
+	}
 }
 
 // restOfLine joins the positional tokens left, as typed; a single quoted
@@ -157,6 +202,14 @@ func specOption(spec bot.CommandSpec, name string) (bot.OptionSpec, bool) {
 func hasValue(values map[string]string, name string) bool {
 	_, ok := values[name]
 	return ok
+}
+
+// example is ", like: EXAMPLE" when the command has one.
+func example(spec bot.CommandSpec) string {
+	if spec.Example == "" {
+		return ""
+	}
+	return ", like: " + spec.Example
 }
 
 // usage writes a command's options as "user reason [duration]".

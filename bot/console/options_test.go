@@ -60,8 +60,16 @@ func TestCommandOptionsFollowTheDeclaredOrder(t *testing.T) {
 			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "being rude"}, {Name: "duration", Value: "7d"}}},
 		{"when the last text option is named, the others take one word each", banSpec, `mallory rude duration:7d delete_messages:yes`,
 			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "rude"}, {Name: "duration", Value: "7d"}, {Name: "delete_messages", Value: "true"}}},
-		{"the last text option is the last declared", banSpec, `mallory "being rude" 7 days`,
-			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "being rude"}, {Name: "duration", Value: "7 days"}}},
+		{"a required text option takes the rest before optional ones", banSpec, `mallory being rude for 7 days`,
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "being rude for 7 days"}}},
+		{"a duration may come right after the user", banSpec, `mallory 7d raid spam`,
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "raid spam"}, {Name: "duration", Value: "7d"}}},
+		{"or last", banSpec, `mallory raid spam 7d`,
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "raid spam"}, {Name: "duration", Value: "7d"}}},
+		{"a quoted duration is text", banSpec, `mallory raid "7d"`,
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: `raid "7d"`}}},
+		{"a named duration is never reinterpreted", banSpec, `mallory 2d duration:7d`,
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "2d"}, {Name: "duration", Value: "7d"}}},
 		{"integers and channels are checked and resolved", purgeSpec, "20 #general",
 			[]bot.Option{{Name: "count", Value: "20"}, {Name: "channel", Value: "1100000000000000002"}}},
 		{"an optional option may be left out", purgeSpec, "20", []bot.Option{{Name: "count", Value: "20"}}},
@@ -95,6 +103,8 @@ func TestCommandOptionsSayWhatIsWrong(t *testing.T) {
 		{"a yes-or-no that is neither", banSpec, "mallory rude delete_messages:maybe", `/ban delete_messages takes true or false, not "maybe"`},
 		{"one value too many", purgeSpec, "20 #general extra", `/purge takes count [channel]; "extra" is one value too many`},
 		{"an option given twice", warnSpec, "user:mallory user:mallory spam", "/warn was given user twice"},
+		{"an example when the command has one", bot.CommandSpec{Name: "ban", Example: `/ban user:mallory reason:"spam" duration:7d`, Options: banSpec.Options}, "",
+			`/ban needs user: type /ban user reason [duration] [delete_messages], like: /ban user:mallory reason:"spam" duration:7d`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

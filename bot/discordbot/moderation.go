@@ -37,6 +37,12 @@ func (s *Sender) moderate(ctx context.Context, m *bot.OutboxMessage) (bot.SendRe
 		return bot.SendResult{}, &bot.PermanentError{Err: fmt.Errorf("outbox %s: unreadable moderation action: %w", m.Key, err)}
 	}
 	who := cmp.Or(a.UserName, a.UserID)
+	if a.Notice != "" && a.UserID != "" {
+		// Before the action: after a ban or a kick from the last shared
+		// server, Discord no longer delivers DMs to them. Best effort: a
+		// member who takes no DMs is still acted on.
+		_ = s.notice(ctx, a.UserID, a.Notice, m.Key+":notice")
+	}
 	var (
 		method, ep, bucket string
 		body               any
@@ -77,12 +83,14 @@ func (s *Sender) moderate(ctx context.Context, m *bot.OutboxMessage) (bot.SendRe
 	case bot.OpSlowmode:
 		method, ep, what = "PATCH", discordgo.EndpointChannel(a.ChannelID), "set slowmode"
 		bucket, body = ep, map[string]int{"rate_limit_per_user": a.Seconds}
+	case bot.OpAddRole:
+		method, ep, what = "PUT", discordgo.EndpointGuildMemberRole(a.GuildID, a.UserID, a.RoleID), "give "+who+" the quarantine role"
+		bucket = discordgo.EndpointGuildMemberRole(a.GuildID, "", "")
+	case bot.OpRemoveRole:
+		method, ep, what = "DELETE", discordgo.EndpointGuildMemberRole(a.GuildID, a.UserID, a.RoleID), "take the quarantine role from "+who
+		bucket, gone = discordgo.EndpointGuildMemberRole(a.GuildID, "", ""), discordgo.ErrCodeUnknownMember
 	default:
 		return bot.SendResult{}, &bot.PermanentError{Err: fmt.Errorf("outbox %s: Liaison cannot %q on Discord", m.Key, a.Op)}
-	}
-	if a.Notice != "" && a.Op == bot.OpBan {
-		// Before the ban: after it, Discord no longer delivers DMs to them.
-		_, _ = s.sendDM(ctx, m.Key+":notice", a.UserID, bot.Post{Text: a.Notice})
 	}
 	_, err := s.requestWithReason(ctx, method, ep, body, bucket, a.Reason)
 	if err == nil {
@@ -93,6 +101,27 @@ func (s *Sender) moderate(ctx context.Context, m *bot.OutboxMessage) (bot.SendRe
 		return bot.SendResult{Channel: a.ChannelID}, nil // already done: what a re-send after a crash finds
 	}
 	return bot.SendResult{}, s.explainModeration(err, what, who)
+}
+
+// notice sends text to a user as a direct message from Liaison, pinging
+// nobody, once per key (by nonce).
+func (s *Sender) notice(ctx context.Context, userID, text, key string) error {
+	ep := discordgo.EndpointUserChannels("@me")
+	raw, err := s.requestWithReason(ctx, "POST", ep, map[string]string{"recipient_id": userID}, ep, "")
+	if err != nil {
+		return fmt.Errorf("open a DM with %s: %w", userID, err)
+	}
+	var ch struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(raw, &ch); err != nil || ch.ID == "" {
+		return fmt.Errorf("open a DM with %s: no channel in %s", userID, raw)
+	}
+	out := TextOutgoing(text)
+	body := map[string]any{"content": out.Content, "allowed_mentions": out.AllowedMentions, "nonce": Nonce(key), "enforce_nonce": true}
+	msgs := discordgo.EndpointChannelMessages(ch.ID)
+	_, err = s.requestWithReason(ctx, "POST", msgs, body, msgs, "")
+	return err
 }
 
 // requestWithReason is request with an audit-log reason, percent-encoded

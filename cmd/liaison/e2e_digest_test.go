@@ -40,7 +40,7 @@ feedback:
     - {name: bugs, match: {keywords: [crash, crashes]}, to: [product], tags: [bug]}
   default_to: product
 digests:
-  - {name: weekly, cron: "0 9 * * MON", to: [community, discord:announcements]}
+  - {name: weekly, cron: "0 9 * * MON", to: [community, discord:announcements], public_min_messages: 3}
 `
 
 func startDigestE2E(t *testing.T, dialect string, clock *bot.ManualClock) *e2e {

@@ -25,6 +25,12 @@ func TestTheTourShowsModeration(t *testing.T) {
 			t.Errorf("the tour's output lacks %q:\n%s", want, out)
 		}
 	}
+	// The join gate: the DM first, then the kick, a case by the gate.
+	dm := strings.Index(out, " liaison: Hello fresh.account. The server admits Discord accounts from 1d old, and yours is 2h old. You are welcome to join again from ")
+	kick := strings.Index(out, "[discord audit-log] liaison: kicked fresh.account · Liaison (join gate), case 3: account 2h old; the server admits accounts from 1d old\n")
+	if dm < 0 || kick < dm || !strings.Contains(out, "[discord dm › fresh.account] d") {
+		t.Errorf("the tour's join gate: DM at %d, kick at %d:\n%s", dm, kick, out)
+	}
 	// Nothing moderation prints pings anyone.
 	for _, l := range strings.Split(out, "\n") {
 		if strings.Contains(l, "Case ") && strings.Contains(l, "@") {

@@ -445,10 +445,17 @@ func TestTemporaryBanAndLongTimeoutAreLiftedAfterARestartOnce(t *testing.T) {
 			first := w.start(t, url)
 			t0 := w.clock.Now()
 			w.slash(t, mdDave, "ban", userOpt(mdMallory), strOpt("reason", "cool off"), strOpt("duration", "1d"))
-			w.slash(t, mdDave, "timeout", userOpt(mdAlice), strOpt("duration", "40d"), strOpt("reason", "long one"))
+			a := w.slash(t, mdDave, "timeout", userOpt(mdAlice), strOpt("duration", "30d"), strOpt("reason", "long one"))
+			if want := "Timed out alice for 4w2d, until Wed 23 Dec 10:00 CET (case 2). Discord takes 28 days at a time: Liaison renews the timeout until then."; a.Content != want {
+				t.Errorf("/timeout 30d answered %q, want %q", a.Content, want)
+			}
 			c := w.call(t, "PATCH", "/guilds/"+mdGuild+"/members/"+mdAlice)
-			if body(c)["communication_disabled_until"] != t0.Add(28*24*time.Hour).Format(time.RFC3339) {
-				t.Errorf("the 40d timeout starts with Discord's 28d: %s", c.Body)
+			// Discord refuses past 28 days by its own clock: 10 minutes' margin.
+			if body(c)["communication_disabled_until"] != t0.Add(28*24*time.Hour-10*time.Minute).Format(time.RFC3339) || c.Status != 200 {
+				t.Errorf("the 30d timeout starts with Discord's 28d less a margin: %d %s", c.Status, c.Body)
+			}
+			if c.AuditLogReason != "dave via Liaison, case 2 (4w2d, until 2026-12-23 09:00 UTC, renewed every 28 days): long one" {
+				t.Errorf("the audit log does not say the real end: %q", c.AuditLogReason)
 			}
 			w.call(t, "PUT", "/guilds/"+mdGuild+"/bans/"+mdMallory)
 			w.modLog(t, 2)
@@ -474,15 +481,16 @@ func TestTemporaryBanAndLongTimeoutAreLiftedAfterARestartOnce(t *testing.T) {
 			if _, banned := w.discord.Ban(mdGuild, mdMallory); banned {
 				t.Error("mallory is still banned")
 			}
-			// 27 days and 23 hours after it began, the timeout is renewed.
-			w.clock.Set(t0.Add(28*24*time.Hour - time.Hour))
+			// An hour before the first 28 days (less the margin) end, the
+			// timeout is renewed until its real end.
+			w.clock.Set(t0.Add(28*24*time.Hour - 10*time.Minute - time.Hour))
 			var renew discordfake.Call
 			w.wait(t, "the renewal", func() bool {
 				calls := w.discord.CallsTo("PATCH", "/guilds/"+mdGuild+"/members/"+mdAlice)
 				renew = calls[len(calls)-1]
 				return len(calls) >= 2 && renew.Status != 0
 			})
-			if body(renew)["communication_disabled_until"] != t0.Add(40*24*time.Hour).Format(time.RFC3339) || !strings.Contains(renew.AuditLogReason, "case 2") {
+			if body(renew)["communication_disabled_until"] != t0.Add(30*24*time.Hour).Format(time.RFC3339) || !strings.Contains(renew.AuditLogReason, "case 2") || renew.Status != 200 {
 				t.Errorf("renewal: %s %q", renew.Body, renew.AuditLogReason)
 			}
 			w.wait(t, "the end of the ban in the mod log", func() bool {

@@ -55,6 +55,10 @@ func (m *Moderation) automodAct(ctx context.Context, tx *store.Tx, e *bot.Messag
 				Kind: bot.KindModerate, Payload: bot.Payload(a)}); err != nil {
 				return err
 			}
+			if err := tx.RecordRemovedMessage(ctx, store.RemovedMessage{GuildID: e.ScopeID, ChannelID: e.ChannelID, MessageID: e.ID,
+				AuthorID: e.Author.ID, SentAt: cmp.Or(e.At, m.clock.Now()), RemovedBy: bot.SourceAutomod}); err != nil {
+				return err
+			}
 			done = append(done, "deleted the message")
 		}
 		if r.Has(bot.AutomodWarn) {

@@ -30,7 +30,7 @@ func (m *Moderation) specs() []commandSpec {
 		return bot.OptionSpec{Name: "reason", Description: "Why: the member, the mod log and the audit log see it", Type: "string", Required: required}
 	}
 	perm := bot.CommandPermission
-	return []commandSpec{
+	return withExamples([]commandSpec{
 		{bot.CommandSpec{Name: "warn", Description: "Warn a member: a case, and escalation points", Permission: perm(bot.ActionWarn),
 			Options: []bot.OptionSpec{user("Who to warn"), reason(true)}}, m.cmdWarn},
 		{bot.CommandSpec{Name: "timeout", Description: "Time a member out: they cannot talk for a while", Permission: perm(bot.ActionTimeout),
@@ -66,7 +66,15 @@ func (m *Moderation) specs() []commandSpec {
 			Options: []bot.OptionSpec{{Name: "number", Description: "The case number", Type: "integer", Required: true},
 				{Name: "text", Description: "The new reason", Type: "string", Required: true}}}, m.cmdReason},
 		{bot.CommandSpec{Name: "rules", Description: "Show the community rules"}, m.cmdRules},
+	})
+}
+
+// withExamples gives each command its example from discordShapes.
+func withExamples(specs []commandSpec) []commandSpec {
+	for i := range specs {
+		specs[i].spec.Example = discordShapes[specs[i].spec.Name]
 	}
+	return specs
 }
 
 // userOption reads a user option (an id).
@@ -77,6 +85,32 @@ func userOption(c *bot.Command, name string) (string, error) {
 		return "", bot.Errorf(bot.EInvalid, "Say who: /%s needs a member.", c.Name)
 	}
 	return v, nil
+}
+
+// discordShapes is an example of each Discord command, its options named,
+// for the answer to a command typed wrong (named options work in the
+// console too).
+var discordShapes = map[string]string{
+	"warn":      `/warn user:mallory reason:"spamming links"`,
+	"timeout":   `/timeout user:mallory duration:10m reason:"spamming links"`,
+	"untimeout": `/untimeout user:mallory reason:"apologised"`,
+	"kick":      `/kick user:mallory reason:"trolling"`,
+	"ban":       `/ban user:mallory reason:"spam" duration:7d`,
+	"unban":     `/unban user:mallory reason:"appeal accepted"`,
+	"note":      `/note user:mallory text:"warned in DM"`,
+	"cases":     `/cases user:mallory`,
+	"case":      `/case number:12`,
+	"reason":    `/reason number:12 text:"spam links"`,
+	"raid":      `/raid action:off`,
+}
+
+// shaped adds to a mistake in the options of command cmd the shape it
+// expects, with an example.
+func shaped(cmd string, err error) error {
+	if err == nil || bot.ErrorCode(err) != bot.EInvalid || discordShapes[cmd] == "" {
+		return err
+	}
+	return bot.Errorf(bot.EInvalid, "%s Use: %s", bot.ErrorMessage(err), discordShapes[cmd])
 }
 
 // reasonText checks a reason; required says whether it may be empty.
@@ -99,10 +133,10 @@ func (m *Moderation) memberCommand(c *bot.Command, cmd string, reasonRequired bo
 		return invocation{}, "", "", err
 	}
 	if target, err = userOption(c, "user"); err != nil {
-		return invocation{}, "", "", err
+		return invocation{}, "", "", shaped(c.Name, err)
 	}
 	if reason, err = reasonText(c.Option("reason"), reasonRequired, cmd); err != nil {
-		return invocation{}, "", "", err
+		return invocation{}, "", "", shaped(c.Name, err)
 	}
 	return inv, target, reason, nil
 }
@@ -122,15 +156,15 @@ func (m *Moderation) cmdTimeout(ctx context.Context, c *bot.Command) (*bot.Reply
 	}
 	target, err := userOption(c, "user")
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	d, err := timeoutDuration(c.Option("duration"))
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	reason, err := reasonText(c.Option("reason"), true, "timeout")
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	return m.act(ctx, inv, bot.ActionTimeout, target, reason, d, 0)
 }
@@ -174,7 +208,7 @@ func (m *Moderation) cmdBan(ctx context.Context, c *bot.Command) (*bot.Reply, er
 	}
 	d, del, err := banOptions(c.Option("duration"), c.Option("delete_messages"))
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	return m.act(ctx, inv, bot.ActionBan, target, reason, d, del)
 }
@@ -212,6 +246,9 @@ func (m *Moderation) act(ctx context.Context, inv invocation, action, targetID, 
 	if err := m.applicable(ctx, inv, action, s); err != nil {
 		return nil, err
 	}
+	if r, err := m.inForce(ctx, inv, action, s, reason, d); r != nil || err != nil {
+		return r, err
+	}
 	var c *bot.Case
 	err = m.db.InTx(ctx, func(tx *store.Tx) (err error) {
 		c, _, err = m.record(ctx, tx, request{inv: inv, subj: s, action: action, reason: reason, duration: d, deleteSecs: deleteSecs})
@@ -230,13 +267,13 @@ func (m *Moderation) applicable(ctx context.Context, inv invocation, action stri
 	switch action {
 	case bot.ActionWarn, bot.ActionTimeout, bot.ActionKick, bot.ActionUntimeout:
 		if s.Target == nil {
-			return bot.Errorf(bot.EInvalid, "%s is not on the server.", s.TargetName)
+			return bot.Errorf(bot.EInvalid, "%s is not on the server (they left, or were kicked or banned): only /ban, /unban, /note and /cases work on someone who is not a member.", s.TargetName)
 		}
 	}
 	switch action {
 	case bot.ActionUntimeout:
 		if !s.Target.TimeoutUntil.After(m.clock.Now()) {
-			return bot.Errorf(bot.EInvalid, "%s is not timed out.", s.TargetName)
+			return bot.Errorf(bot.EInvalid, "%s is not timed out: there is no timeout to lift, and nothing was done.", s.TargetName)
 		}
 	case bot.ActionUnban:
 		banned, err := m.guilds.GuildBanned(ctx, inv.GuildID, s.TargetID)
@@ -244,7 +281,7 @@ func (m *Moderation) applicable(ctx context.Context, inv invocation, action stri
 			return fmt.Errorf("read ban of %s: %w", s.TargetID, err)
 		}
 		if !banned {
-			return bot.Errorf(bot.EInvalid, "%s is not banned.", s.TargetName)
+			return bot.Errorf(bot.EInvalid, "%s is not banned: there is no ban to lift, and nothing was done.", s.TargetName)
 		}
 	}
 	return nil
@@ -255,7 +292,11 @@ func (m *Moderation) done(c *bot.Case) string {
 	loc := m.cfg.Location
 	switch c.Action {
 	case bot.ActionTimeout:
-		return fmt.Sprintf("Timed out %s for %s, until %s (case %d).", c.TargetName, bot.FormatDuration(c.Duration), when(c.ExpiresAt, loc), c.Number)
+		text := fmt.Sprintf("Timed out %s for %s, until %s (case %d).", c.TargetName, bot.FormatDuration(c.Duration), when(c.ExpiresAt, loc), c.Number)
+		if c.Duration > bot.TimeoutStep {
+			text += " Discord takes 28 days at a time: Liaison renews the timeout until then."
+		}
+		return text
 	case bot.ActionBan:
 		if c.ExpiresAt.IsZero() {
 			return fmt.Sprintf("Banned %s for good (case %d).", c.TargetName, c.Number)
@@ -288,11 +329,11 @@ func (m *Moderation) cmdNote(ctx context.Context, c *bot.Command) (*bot.Reply, e
 	}
 	target, err := userOption(c, "user")
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	text, err := reasonText(c.Option("text"), true, "note")
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	return m.act(ctx, inv, bot.ActionNote, target, text, 0, 0)
 }
@@ -304,7 +345,7 @@ func (m *Moderation) cmdCase(ctx context.Context, c *bot.Command) (*bot.Reply, e
 	}
 	n, err := caseNumber(c.Option("number"))
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	return m.showCase(ctx, inv, n)
 }
@@ -348,7 +389,7 @@ func (m *Moderation) cmdCases(ctx context.Context, c *bot.Command) (*bot.Reply, 
 	}
 	target, err := userOption(c, "user")
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	return m.listCases(ctx, inv, target)
 }
@@ -409,11 +450,11 @@ func (m *Moderation) cmdReason(ctx context.Context, c *bot.Command) (*bot.Reply,
 	}
 	n, err := caseNumber(c.Option("number"))
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	text, err := reasonText(c.Option("text"), true, "reason")
 	if err != nil {
-		return nil, err
+		return nil, shaped(c.Name, err)
 	}
 	return m.editReason(ctx, inv, n, text)
 }

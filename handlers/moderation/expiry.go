@@ -27,7 +27,7 @@ func (m *Moderation) ApplyExpiry(ctx context.Context, e store.Expiry, now time.T
 		next, detail := time.Time{}, "done"
 		var renewUntil time.Time
 		if e.Action == store.ExpiryRenewTimeout {
-			renewUntil = now.Add(bot.MaxTimeout)
+			renewUntil = now.Add(bot.TimeoutStep)
 			if !renewUntil.Before(c.ExpiresAt) {
 				renewUntil = c.ExpiresAt
 			} else {

@@ -76,6 +76,10 @@ func (m *Moderation) feedbackAction(ctx context.Context, a *bot.Action) (*bot.Re
 		if _, err := tx.Enqueue(ctx, m.clock.Now(), &bot.OutboxMessage{Key: c.Key() + ":apply", Platform: bot.PlatformDiscord, Kind: bot.KindModerate, Payload: bot.Payload(del)}); err != nil {
 			return err
 		}
+		if err := tx.RecordRemovedMessage(ctx, store.RemovedMessage{GuildID: c.GuildID, ChannelID: it.ChannelID, MessageID: it.MessageID,
+			AuthorID: it.AuthorID, SentAt: it.CreatedAt, RemovedBy: c.ModeratorID}); err != nil {
+			return err
+		}
 		return m.attachToLog(ctx, tx, c, bot.Upload{
 			Filename: fmt.Sprintf("purge-case-%d.txt", c.Number), Title: fmt.Sprintf("Message deleted in case %d", c.Number),
 			Comment: fmt.Sprintf("Archive of the message deleted from %s in case %d.", where, c.Number),

@@ -220,6 +220,10 @@ func sourceLabel(s string) string {
 		return "automod"
 	case bot.SourceManual:
 		return "by hand in Discord"
+	case bot.SourceGate:
+		return "join gate"
+	case bot.SourceRaid:
+		return "raid mode"
 	}
 	return s
 }

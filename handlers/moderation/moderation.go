@@ -149,6 +149,7 @@ var needs = map[string]string{
 	"case":              "moderation.cases",
 	"cases":             "moderation.cases",
 	"retry":             "moderation.retry",
+	"raid":              "moderation.raid",
 }
 
 // Register declares what moderation answers: /liaison mod always; when
@@ -170,6 +171,7 @@ func (m *Moderation) Register(r registrar) {
 	if !m.cfg.Moderation.Enabled {
 		return
 	}
+	m.registerRaid(r)
 	r.OnEvent(m.event)
 	m.registerServerLogs(r)
 	m.registerModmail(r)
@@ -288,6 +290,8 @@ type request struct {
 	confirmed  bool // the moderator confirmed an escalation
 	channelID  string
 	targetName string // overrides the subject's (slowmode, purge)
+	notice     string // a DM to the member before the action (the join gate)
+	roleID     string // the role a quarantine gives or takes
 }
 
 // record makes the case, enqueues its action, schedules its expiry, posts
@@ -366,10 +370,14 @@ func (m *Moderation) crossed(ctx context.Context, tx *store.Tx, c *bot.Case) (bo
 // enqueueAction writes the Discord action of a case to the outbox, with the
 // audit-log reason naming the moderator and the case.
 func (m *Moderation) enqueueAction(ctx context.Context, tx *store.Tx, c *bot.Case, req request) error {
-	a := bot.ModAction{GuildID: c.GuildID, UserID: c.TargetID, UserName: c.TargetName, Reason: bot.AuditReason(c)}
+	a := bot.ModAction{GuildID: c.GuildID, UserID: c.TargetID, UserName: c.TargetName, Reason: bot.AuditReason(c), Notice: req.notice}
 	switch c.Action {
+	case bot.ActionQuarantine:
+		a.Op, a.RoleID = bot.OpAddRole, req.roleID
+	case bot.ActionUnquarantine:
+		a.Op, a.RoleID = bot.OpRemoveRole, req.roleID
 	case bot.ActionTimeout:
-		until := c.CreatedAt.Add(min(c.Duration, bot.MaxTimeout))
+		until := c.CreatedAt.Add(min(c.Duration, bot.TimeoutStep))
 		a.Op, a.Until = bot.OpTimeout, &until
 	case bot.ActionUntimeout:
 		a.Op = bot.OpUntimeout
@@ -415,8 +423,8 @@ func (m *Moderation) scheduleExpiries(ctx context.Context, tx *store.Tx, c *bot.
 		if err := cancel(store.ExpiryRenewTimeout, store.ExpiryUntimeout); err != nil {
 			return err
 		}
-		if c.Duration > bot.MaxTimeout {
-			if err := tx.AddExpiry(ctx, c.GuildID, c.Number, store.ExpiryRenewTimeout, c.TargetID, renewAt(c.CreatedAt.Add(bot.MaxTimeout))); err != nil {
+		if c.Duration > bot.TimeoutStep {
+			if err := tx.AddExpiry(ctx, c.GuildID, c.Number, store.ExpiryRenewTimeout, c.TargetID, renewAt(c.CreatedAt.Add(bot.TimeoutStep))); err != nil {
 				return err
 			}
 		}
@@ -471,6 +479,10 @@ func (m *Moderation) action(ctx context.Context, a *bot.Action) (*bot.Reply, err
 		return m.confirmWarn(ctx, p, a.ActionID == "mod.confirm")
 	case p.Kind == pendingPurge && a.ActionID == "mod.confirm":
 		return m.confirmPurge(ctx, p)
+	case p.Kind == pendingRaidAll && a.ActionID == "mod.confirm":
+		return m.confirmRaidAll(ctx, p)
+	case (p.Kind == pendingReban || p.Kind == pendingRetimout) && a.ActionID == "mod.confirm":
+		return m.confirmChange(ctx, p)
 	}
 	return nil, bot.Errorf(bot.ENotFound, "This button belongs to something Liaison no longer handles; nothing was done.")
 }
@@ -497,8 +509,14 @@ func (m *Moderation) discordIdentity(u bot.User) (string, error) {
 func (m *Moderation) event(ctx context.Context, tx *store.Tx, ev bot.Event) error {
 	switch e := ev.(type) {
 	case *bot.Message:
+		if err := m.raidMentions(ctx, tx, e); err != nil {
+			return err
+		}
 		return m.automodMessage(ctx, tx, e)
 	case *bot.MemberChange:
+		if gated, err := m.raidJoin(ctx, tx, e); err != nil || gated {
+			return err // the gate stopped them: no welcome
+		}
 		return m.welcome(ctx, tx, e)
 	case *bot.AuditLogEntry:
 		return m.manualAction(ctx, tx, e)

@@ -189,6 +189,12 @@ func (m *Moderation) confirmPurge(ctx context.Context, p *store.Pending) (*bot.R
 				return err
 			}
 		}
+		for _, msg := range req.Messages {
+			if err := tx.RecordRemovedMessage(ctx, store.RemovedMessage{GuildID: c.GuildID, ChannelID: req.Inv.ChannelID, MessageID: msg.ID,
+				AuthorID: msg.AuthorID, SentAt: msg.At, RemovedBy: c.ModeratorID}); err != nil {
+				return err
+			}
+		}
 		for _, msg := range old {
 			if err := enqueue(fmt.Sprintf("%s:apply:delete:%s", c.Key(), msg.ID), bot.ModAction{Op: bot.OpDelete, MessageIDs: []string{msg.ID}}); err != nil {
 				return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/liaison-bot/liaison/bot"
 )
@@ -24,9 +25,52 @@ const modUsage = `/liaison mod warn NAME REASON
 /liaison mod case N
 /liaison mod reason N TEXT
 /liaison mod retry N
-NAME is the member's Discord name or id; DURATION looks like 10m, 2h, 7d.
+/liaison mod raid off|undo|status
+NAME is the member's Discord name or id; DURATION looks like 10m, 2h, 7d and may also come last.
 With several Discord servers, name one first: /liaison mod in:SERVER ban NAME REASON.
 retry sends a case's action again after Discord refused it (the mod log says why).`
+
+// slackShapes are the shape and an example of each /liaison mod verb, for
+// the answer to a command typed wrong.
+var slackShapes = map[string][2]string{
+	"warn":      {"warn NAME REASON", "warn mallory spamming links"},
+	"timeout":   {"timeout NAME DURATION REASON", "timeout mallory 10m spamming links"},
+	"untimeout": {"untimeout NAME [REASON]", "untimeout mallory apologised"},
+	"kick":      {"kick NAME REASON", "kick mallory trolling"},
+	"ban":       {"ban NAME [DURATION] REASON", "ban mallory 7d raid spam"},
+	"unban":     {"unban NAME [REASON]", "unban mallory appeal accepted"},
+	"note":      {"note NAME TEXT", "note mallory warned in DM"},
+	"cases":     {"cases NAME", "cases mallory"},
+	"case":      {"case N", "case 12"},
+	"reason":    {"reason N TEXT", "reason 12 spam links"},
+	"retry":     {"retry N", "retry 12"},
+	"raid":      {"raid off|undo|status", "raid off"},
+}
+
+// slackShaped adds to a mistake in a /liaison mod command the shape the
+// verb expects, with an example.
+func slackShaped(verb string, err error) error {
+	if err == nil || bot.ErrorCode(err) != bot.EInvalid {
+		return err
+	}
+	sh := slackShapes[verb]
+	return bot.Errorf(bot.EInvalid, "%s\nUse: /liaison mod %s, like: /liaison mod %s", bot.ErrorMessage(err), sh[0], sh[1])
+}
+
+// splitDuration finds the duration of positional words: right after the
+// name (the first word) or last, when it reads as one. dur is "" when
+// neither does.
+func splitDuration(rest string) (dur, others string) {
+	words := strings.Fields(rest)
+	ok := func(w string) bool { _, err := bot.ParseDuration(w); return err == nil && w != "0" }
+	switch {
+	case len(words) >= 1 && ok(words[0]):
+		return words[0], strings.Join(words[1:], " ")
+	case len(words) >= 2 && ok(words[len(words)-1]):
+		return words[len(words)-1], strings.Join(words[:len(words)-1], " ")
+	}
+	return "", rest
+}
 
 // splitModArgs splits /liaison mod's arguments into the server named by
 // in:SERVER (optional, first), the verb (lower case) and the rest.
@@ -64,39 +108,49 @@ func (m *Moderation) slackCommand(ctx context.Context, c *bot.Command, args stri
 		rest = strings.TrimSpace(r)
 		return w
 	}
-	usage := func(form string) error {
-		return bot.Errorf(bot.EInvalid, "Use: /liaison mod %s", form)
+	usage := func(verb string) error {
+		sh := slackShapes[verb]
+		return bot.Errorf(bot.EInvalid, "Use: /liaison mod %s, like: /liaison mod %s", sh[0], sh[1])
 	}
 	switch verb {
 	case "case":
 		n, err := caseNumber(word())
 		if err != nil {
-			return nil, usage("case N")
+			return nil, usage("case")
 		}
 		return m.showCase(ctx, inv, n)
 	case "reason":
 		n, err := caseNumber(word())
 		if err != nil || rest == "" {
-			return nil, usage("reason N TEXT")
+			return nil, usage("reason")
 		}
 		text, err := reasonText(rest, true, "reason")
 		if err != nil {
-			return nil, err
+			return nil, slackShaped(verb, err)
 		}
 		return m.editReason(ctx, inv, n, text)
 	case "retry":
 		n, err := caseNumber(word())
 		if err != nil {
-			return nil, usage("retry N")
+			return nil, usage("retry")
 		}
 		return m.retry(ctx, inv, n)
+	case "raid":
+		if !m.cfg.Moderation.Raid.Enabled {
+			return nil, bot.Errorf(bot.EInvalid, "Raid detection is not set up: an admin can add moderation: raid: to liaison.yaml.")
+		}
+		return m.raidVerb(ctx, inv, word(), "/liaison mod raid off")
 	case "warn", "timeout", "untimeout", "kick", "ban", "unban", "cases", "note":
 	default:
+		verbs := []string{"warn", "timeout", "untimeout", "kick", "ban", "unban", "note", "cases", "case", "reason", "retry", "raid", "help"}
+		if s := bot.Closest(verb, verbs, 2); s != "" {
+			return nil, bot.Errorf(bot.EInvalid, "There is no /liaison mod %s. Did you mean /liaison mod %s? The commands:\n%s", verb, s, modUsage)
+		}
 		return nil, bot.Errorf(bot.EInvalid, "There is no /liaison mod %s. The commands:\n%s", verb, modUsage)
 	}
 	name := word()
 	if name == "" {
-		return nil, bot.Errorf(bot.EInvalid, "Say who: /liaison mod %s NAME …\n%s", verb, modUsage)
+		return nil, slackShaped(verb, bot.Errorf(bot.EInvalid, "Say who: /liaison mod %s needs a member.", verb))
 	}
 	target, err := m.resolveMember(ctx, inv.GuildID, name)
 	if err != nil {
@@ -108,7 +162,7 @@ func (m *Moderation) slackCommand(ctx context.Context, c *bot.Command, args stri
 	case "warn", "note", "kick":
 		reason, err := reasonText(rest, true, "liaison mod "+verb)
 		if err != nil {
-			return nil, err
+			return nil, slackShaped(verb, err)
 		}
 		switch verb {
 		case "warn":
@@ -120,36 +174,29 @@ func (m *Moderation) slackCommand(ctx context.Context, c *bot.Command, args stri
 	case "untimeout", "unban":
 		reason, err := reasonText(rest, false, "liaison mod "+verb)
 		if err != nil {
-			return nil, err
+			return nil, slackShaped(verb, err)
 		}
 		return m.act(ctx, inv, verb, target, reason, 0, 0)
-	case "timeout":
-		d, err := timeoutDuration(word())
-		if err != nil {
-			return nil, err
-		}
-		reason, err := reasonText(rest, true, "liaison mod timeout")
-		if err != nil {
-			return nil, err
-		}
-		return m.act(ctx, inv, bot.ActionTimeout, target, reason, d, 0)
 	}
-	// ban NAME [DURATION] REASON
-	dur := ""
-	if first, r, _ := strings.Cut(rest, " "); first != "" {
-		if _, err := bot.ParseDuration(first); err == nil {
-			dur, rest = first, strings.TrimSpace(r)
+	// timeout NAME DURATION REASON and ban NAME [DURATION] REASON; the
+	// duration may also come last.
+	dur, rest := splitDuration(rest)
+	var d time.Duration
+	if verb == bot.ActionTimeout {
+		if dur == "" {
+			return nil, slackShaped(verb, bot.Errorf(bot.EInvalid, "Say how long: a timeout needs a duration like 10m, 2h or 7d, right after the name or last."))
 		}
+		if d, err = timeoutDuration(dur); err != nil {
+			return nil, slackShaped(verb, err)
+		}
+	} else if d, _, err = banOptions(dur, ""); err != nil {
+		return nil, slackShaped(verb, err)
 	}
-	d, _, err := banOptions(dur, "")
+	reason, err := reasonText(rest, true, "liaison mod "+verb)
 	if err != nil {
-		return nil, err
+		return nil, slackShaped(verb, err)
 	}
-	reason, err := reasonText(rest, true, "liaison mod ban")
-	if err != nil {
-		return nil, err
-	}
-	return m.act(ctx, inv, bot.ActionBan, target, reason, d, 0)
+	return m.act(ctx, inv, verb, target, reason, d, 0)
 }
 
 // resolveMember finds the Discord user a Slack command names: a mention
