@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -47,5 +49,23 @@ slack #community carol: /liaison watch test "acme -jobs" "Acme is hiring: jobs i
 	}
 	if strings.Contains(out, "(pings: @here") || strings.Contains(out, "!channel") && strings.Contains(out, "(pings: !channel") {
 		t.Errorf("user text pinged:\n%s", out)
+	}
+}
+
+// config check names a malformed watch query with its line and the
+// character where it goes wrong.
+func TestConfigCheckLocatesAMalformedWatchQuery(t *testing.T) {
+	t.Parallel()
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte(`slack: {channels: {marketing: C01MARKETING}}
+watch:
+  user_agent: "Liaison (+https://acme.example)"
+  queries:
+    - {name: brand, query: 'acme (cloud OR', route: marketing}
+`), 0o600)
+	code, _, errs := run(t, nil, "config", "check", bad)
+	want := bad + `:5:28: watch.queries[0].query: the query "acme (cloud OR" is malformed at character 13: OR needs`
+	if code != exitError || !strings.Contains(errs, want) {
+		t.Errorf("config check = %d %q, want %q", code, errs, want)
 	}
 }

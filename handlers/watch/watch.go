@@ -184,9 +184,9 @@ func (w *Watch) ingest(ctx context.Context, it botwatch.Item) (*store.Mention, e
 		}
 	}
 	score := sentiment.Analyze(strings.TrimSpace(it.Title + "\n" + it.Text))
-	lang := botwatch.ItemLang(it)
-	if it.Lang == "" {
-		lang = score.Lang
+	lang := score.Lang // the scorer's guess, unless the source says
+	if it.Lang != "" {
+		lang = botwatch.ItemLang(it)
 	}
 	m := &store.Mention{
 		URLHash: botwatch.URLHash(canon), URL: canon, StoryHash: botwatch.URLHash(story), Source: it.Source, ItemID: it.ID,
