@@ -560,7 +560,8 @@ func forgetLatestMigration(t *testing.T, dbURL string) {
 	t.Helper()
 	driver, dsn := "postgres", dbURL
 	if path, ok, _ := store.SQLiteFile(dbURL); ok {
-		driver, dsn = "sqlite", "file:"+path
+		// The running app writes its leases meanwhile: wait for its lock.
+		driver, dsn = "sqlite", "file:"+path+"?_pragma=busy_timeout(10000)"
 	}
 	db, err := sqlx.Open(driver, dsn)
 	if err != nil {
