@@ -44,7 +44,7 @@ type response struct {
 
 // messageData is the message of a response, a webhook edit or a followup.
 type messageData struct {
-	Content         string           `json:"content"`
+	Content         string           `json:"content,omitempty"` // never "": Discord refuses it
 	Flags           int              `json:"flags,omitempty"`
 	Components      []component      `json:"components"`
 	AllowedMentions *AllowedMentions `json:"allowed_mentions"`

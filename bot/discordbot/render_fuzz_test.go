@@ -116,6 +116,9 @@ func FuzzReplyData(f *testing.F) {
 		if n := utf8.RuneCountInString(d.Content); n > maxContent || (strings.TrimSpace(d.Content) == "" && len(d.Components) == 0) {
 			t.Fatalf("content of %d characters, %d rows", n, len(d.Components))
 		}
+		if raw, _ := json.Marshal(d); strings.Contains(string(raw), `"content":""`) {
+			t.Fatalf("content \"\" sent: %s", raw)
+		}
 		checkComponents(t, d.Components)
 		checkMentions(t, d.AllowedMentions)
 	})

@@ -24,6 +24,7 @@ func startApp(t *testing.T, dialect string) (*App, string) {
 	t.Helper()
 	env := readEnv(func(string) string { return "" })
 	env.HTTPAddr = "127.0.0.1:0"
+	env.AdminAddr = "127.0.0.1:0" // not the default 9090: tests run side by side
 	env.DatabaseURL = storetest.URL(t, dialect)
 	env.ConfigPath = filepath.Join("..", "..", "liaison.example.yaml")
 	app := NewApp(env, slog.New(slog.DiscardHandler))
