@@ -32,6 +32,13 @@ type Feedback struct {
 	// Attached late (Capabilities.Attach); nil when the platform is off.
 	discord messageReader // reads a flagged message back
 	slack   ownMessages   // finds the relay a vote is on before its send is recorded
+	links   slackLinks    // links feedback logged in Slack to its Slack message
+}
+
+// slackLinks is implemented by *slackbot.Directory and the console: the
+// address of a Slack message (chat.getPermalink).
+type slackLinks interface {
+	Permalink(ctx context.Context, channelID, ts string) (string, error)
 }
 
 func newFeedback(db *store.DB, cfg *config.Config, clock bot.Clock, dir directory) *Feedback {
@@ -40,6 +47,7 @@ func newFeedback(db *store.DB, cfg *config.Config, clock bot.Clock, dir director
 
 func (fb *Feedback) attach(discord messageReader, slack ownMessages) {
 	fb.discord, fb.slack = discord, slack
+	fb.links, _ = slack.(slackLinks)
 }
 
 // relayQuoteMax bounds the quoted text on a relay: Slack allows 3000
@@ -204,6 +212,13 @@ func (fb *Feedback) intakeFor(ctx context.Context, tx *store.Tx, m *bot.Message,
 	if by.ID != m.Author.ID || customer != "" {
 		it.LoggedBy = fb.dir.Actor(by)
 	}
+	if m.Platform == bot.PlatformSlack && how == "menu" && it.Permalink == "" && fb.links != nil {
+		// A Slack message sent to product links to it; if Slack does not
+		// say where it is now, the next change of the item asks again.
+		if link, err := fb.links.Permalink(ctx, m.ChannelID, m.ID); err == nil {
+			it.Permalink = link
+		}
+	}
 	routing := bot.Route(fb.cfg.Feedback.Rules(), fb.cfg.Feedback.DefaultDestinations(), bot.RouteInput{
 		Text: itemText(it.Title, it.Text), Platform: it.Source, ChannelID: it.ChannelID, Sentiment: it.Sentiment,
 	})
@@ -241,7 +256,7 @@ func (fb *Feedback) relay(ctx context.Context, tx *store.Tx, it *store.FeedbackI
 		return fmt.Errorf("relay feedback %d: %w", it.ID, err)
 	}
 	key := fmt.Sprintf("relay:%d:%s", it.ID, d.To)
-	post := fb.relayPost(it, ref.ID, d.Rule)
+	post := fb.relayPost(it, ref.ID, d.Rule, it.Permalink)
 	if _, err := tx.Enqueue(ctx, fb.clock.Now(), &bot.OutboxMessage{Key: key, Platform: ref.Platform, Kind: bot.KindPost, Payload: bot.Payload(post)}); err != nil {
 		return err
 	}
@@ -256,12 +271,20 @@ func (fb *Feedback) refreshRelays(ctx context.Context, tx *store.Tx, it *store.F
 	if err != nil {
 		return err
 	}
+	link, err := fb.sourceLink(ctx, tx, it, relays)
+	if err != nil {
+		return err
+	}
 	for _, rl := range relays {
 		ref, err := fb.cfg.ResolveChannel(rl.Destination)
 		if err != nil {
 			continue // the channel left the config; its relay stays as it was
 		}
-		post := fb.relayPost(it, ref.ID, rl.Route)
+		l := link
+		if isSourceRelay(it, rl, relays) {
+			l = "" // the message that logged it: it would link to itself
+		}
+		post := fb.relayPost(it, ref.ID, rl.Route, l)
 		// Edits are numbered: the event that causes one is handled once, so
 		// the next number is this edit's stable identity.
 		prefix := rl.OutboxKey + ":edit:"
@@ -283,8 +306,58 @@ func (fb *Feedback) refreshRelays(ctx context.Context, tx *store.Tx, it *store.F
 	return nil
 }
 
-// relayPost renders an item as the message that shows it in a channel.
-func (fb *Feedback) relayPost(it *store.FeedbackItem, channelID, rule string) bot.Post {
+// sourceLink returns the address of the message it came from: its
+// Discord message; for a Slack message sent to product, that message; for
+// feedback logged with Slack's /feedback, which has no message of its own,
+// its first relay, the Slack message that logged it. A Slack address is
+// asked of Slack once and kept with the item (it must be locked in tx).
+// "" when there is none yet (the relay is not sent).
+func (fb *Feedback) sourceLink(ctx context.Context, tx *store.Tx, it *store.FeedbackItem, relays []store.Relay) (string, error) {
+	if it.Permalink != "" || it.Source != bot.PlatformSlack || fb.links == nil {
+		return it.Permalink, nil
+	}
+	channel, ts := it.ChannelID, it.MessageID
+	if it.Intake == "staff" {
+		channel, ts = "", ""
+		if rl, ok := firstSentRelay(relays); ok {
+			channel, ts = rl.ChannelID, rl.MessageID
+		}
+	}
+	if channel == "" || ts == "" {
+		return "", nil
+	}
+	link, err := fb.links.Permalink(ctx, channel, ts)
+	if err != nil {
+		return "", fmt.Errorf("link feedback %d to its Slack message: %w", it.ID, err)
+	}
+	it.Permalink = link
+	return link, tx.SaveFeedback(ctx, fb.clock.Now(), it)
+}
+
+// firstSentRelay is the relay of an item logged in Slack that stands for
+// its source: the first one Slack has (relays come ordered by destination).
+func firstSentRelay(relays []store.Relay) (store.Relay, bool) {
+	for _, rl := range relays {
+		if rl.MessageID != "" && rl.ChannelID != "" {
+			return rl, true
+		}
+	}
+	return store.Relay{}, false
+}
+
+// isSourceRelay says whether rl is the relay that stands for the source of
+// it, an item logged with Slack's /feedback.
+func isSourceRelay(it *store.FeedbackItem, rl store.Relay, relays []store.Relay) bool {
+	if it.Source != bot.PlatformSlack || it.Intake != "staff" {
+		return false
+	}
+	first, ok := firstSentRelay(relays)
+	return ok && first.OutboxKey == rl.OutboxKey
+}
+
+// relayPost renders an item as the message that shows it in a channel,
+// linking to its source at link ("" for none).
+func (fb *Feedback) relayPost(it *store.FeedbackItem, channelID, rule, link string) bot.Post {
 	where := it.ChannelName
 	if where != "" {
 		where = " in #" + where
@@ -310,8 +383,11 @@ func (fb *Feedback) relayPost(it *store.FeedbackItem, channelID, rule string) bo
 		p.Fields = append(p.Fields, bot.Field{Name: "Tags", Value: strings.Join(it.Tags, ", ")})
 	}
 	p.Fields = append(p.Fields, bot.Field{Name: "Votes", Value: strconv.Itoa(it.Votes)}, bot.Field{Name: "Status", Value: statusLine(it)})
-	if it.Permalink != "" {
-		p.Link = &bot.Link{URL: it.Permalink, Label: "Open in Discord"}
+	if link != "" {
+		p.Link = &bot.Link{URL: link, Label: "Open in Discord"}
+		if it.Source == bot.PlatformSlack {
+			p.Link.Label = "Open in Slack"
+		}
 	}
 	var ctxt []string
 	if it.LoggedBy != "" && it.Customer == "" {
@@ -332,10 +408,13 @@ func (fb *Feedback) relayPost(it *store.FeedbackItem, channelID, rule string) bo
 		if it.Status == store.FeedbackOpen {
 			p.Buttons = append(p.Buttons, bot.Button{ActionID: "feedback.ack", Label: "Acknowledge", Value: id, Style: "primary"})
 		}
-		p.Buttons = append(p.Buttons,
-			bot.Button{ActionID: "feedback.tag", Label: "Tag", Value: id},
-			bot.Button{ActionID: draftReplyAction, Label: "Draft reply", Value: id},
-			bot.Button{ActionID: "feedback.close", Label: "Close", Value: id})
+		p.Buttons = append(p.Buttons, bot.Button{ActionID: "feedback.tag", Label: "Tag", Value: id})
+		// A reply is posted in Discord, under the message it answers:
+		// feedback logged in Slack has none.
+		if it.Source == bot.PlatformDiscord && !it.Deleted {
+			p.Buttons = append(p.Buttons, bot.Button{ActionID: draftReplyAction, Label: "Draft reply", Value: id})
+		}
+		p.Buttons = append(p.Buttons, bot.Button{ActionID: "feedback.close", Label: "Close", Value: id})
 		// The team can act on a Discord author from the relay (warn,
 		// timeout, delete) when moderation is set up.
 		if it.Source == bot.PlatformDiscord && fb.cfg.Moderation.Enabled && !it.Deleted {
@@ -454,6 +533,20 @@ func (fb *Feedback) markAnswered(ctx context.Context, tx *store.Tx, it *store.Fe
 	return fb.refreshRelays(ctx, tx, it)
 }
 
+// isAuthor says whether u wrote it: the same account, or the same person
+// of people: on another platform. Feedback staff logged for a customer is
+// the customer's, not the logger's.
+func (fb *Feedback) isAuthor(it *store.FeedbackItem, u bot.User) bool {
+	if it.Customer != "" || it.AuthorID == "" {
+		return false
+	}
+	if u.Platform == it.Source && u.ID == it.AuthorID {
+		return true
+	}
+	p := fb.dir.Person(u)
+	return p != "" && p == fb.dir.Person(bot.User{Platform: it.Source, ID: it.AuthorID})
+}
+
 // reaction handles the flag emoji (make a message feedback) and the
 // vote emoji (on the source message or a relay).
 func (fb *Feedback) reaction(ctx context.Context, tx *store.Tx, e *bot.Reaction) error {
@@ -488,6 +581,9 @@ func (fb *Feedback) reaction(ctx context.Context, tx *store.Tx, e *bot.Reaction)
 			return nil
 		} else if err != nil {
 			return err
+		}
+		if fb.isAuthor(it, e.User) {
+			return nil // one's own feedback is not a "me too"
 		}
 		var changed bool
 		if e.Removed {

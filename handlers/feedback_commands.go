@@ -62,8 +62,12 @@ func (fb *Feedback) logCommand(ctx context.Context, c *bot.Command) (*bot.Reply,
 	}
 	text := strings.TrimSpace(c.Text)
 	customer := ""
-	if i := strings.LastIndex(text, " from "); i >= 0 {
-		text, customer = strings.TrimSpace(text[:i]), strings.TrimSpace(text[i+len(" from "):])
+	if i := strings.LastIndex(" "+text+" ", " from "); i >= 0 {
+		before, after := strings.TrimSpace(text[:max(i-1, 0)]), strings.TrimSpace(text[min(i-1+len(" from "), len(text)):])
+		if after == "" {
+			return nil, bot.Errorf(bot.EInvalid, "Say who it is from after “from”, or leave “from” out: /feedback the export is too slow from Acme (call with Jane)")
+		}
+		text, customer = before, after
 	}
 	if text == "" {
 		return nil, bot.Errorf(bot.EInvalid, "Write the feedback after the command: /feedback the export is too slow from Acme (call with Jane)")
@@ -229,7 +233,18 @@ func (fb *Feedback) subcommand(ctx context.Context, c *bot.Command, args string)
 }
 
 func (fb *Feedback) show(ctx context.Context, id int64) (*bot.Reply, error) {
-	it, err := fb.db.Feedback(ctx, id)
+	var it *store.FeedbackItem
+	err := fb.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		if it, err = tx.Feedback(ctx, id); err != nil {
+			return err
+		}
+		relays, err := tx.Relays(ctx, id)
+		if err != nil {
+			return err
+		}
+		_, err = fb.sourceLink(ctx, tx, it, relays)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -196,14 +196,15 @@ func (d *DB) Feedback(ctx context.Context, id int64) (it *FeedbackItem, err erro
 }
 
 // SaveFeedback writes the mutable fields of it (status, text, tags,
-// sentiment, flags, people, times) and stamps UpdatedAt.
+// sentiment, flags, people, times, the source's address once learned) and
+// stamps UpdatedAt.
 func (tx *Tx) SaveFeedback(ctx context.Context, now time.Time, it *FeedbackItem) error {
 	it.UpdatedAt = now.UTC()
 	_, err := tx.exec(ctx, `UPDATE feedback_items SET text = ?, tags = ?, sentiment = ?, sentiment_score = ?, sentiment_reasons = ?,
 		status = ?, edited = ?, deleted = ?, owner = ?, handled_by = ?, close_reason = ?, reminders_sent = ?, updated_at = ?,
-		first_response_at = ?, closed_at = ? WHERE id = ?`,
+		first_response_at = ?, closed_at = ?, permalink = ? WHERE id = ?`,
 		it.Text, it.Tags.text(), it.Sentiment, it.SentimentScore, it.SentimentReasons, it.Status, it.Edited, it.Deleted,
-		it.Owner, it.HandledBy, it.CloseReason, it.RemindersSent, it.UpdatedAt, utcPtr(it.FirstResponseAt), utcPtr(it.ClosedAt), it.ID)
+		it.Owner, it.HandledBy, it.CloseReason, it.RemindersSent, it.UpdatedAt, utcPtr(it.FirstResponseAt), utcPtr(it.ClosedAt), it.Permalink, it.ID)
 	if err != nil {
 		return fmt.Errorf("save feedback %d: %w", it.ID, err)
 	}
