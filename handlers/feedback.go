@@ -74,10 +74,13 @@ func (fb *Feedback) Register(r *Router) {
 	r.OnAction("feedback.tag", "feedback.tag", fb.action)
 	r.OnAction("feedback.claim", "feedback.claim", fb.action)
 	r.OnAction("feedback.close", "feedback.close", fb.action)
+	r.OnAction("feedback.status", "feedback.status", fb.action)
+	r.OnAction("feedback.setstatus", "feedback.status", fb.statusClicked)
 	r.OnForm("feedback.tag", "feedback.tag", fb.form)
-	r.OnSubcommand("feedback", "list [open|mine|tag:X] | show N | close N [reason]",
-		"the feedback items Liaison tracks: list them, see one, close one",
-		bot.Needs{Action: "feedback.view", Verbs: map[string]string{"close": "feedback.close"}}, fb.subcommand)
+	r.OnForm("feedback.status", "feedback.status", fb.statusSubmitted)
+	r.OnSubcommand("feedback", "list [open|mine|tag:X] | show N | close N [reason] | status N planned|in-progress|shipped|declined [note] | reopen N",
+		"the feedback items Liaison tracks: list them, see one, close one, say what the team does about it",
+		bot.Needs{Action: "feedback.view", Verbs: map[string]string{"close": "feedback.close", "status": "feedback.status", "reopen": "feedback.reopen"}}, fb.subcommand)
 	r.OnSubcommand("route", `test "<text>" [#channel] | replay 7d`,
 		"which routes a text would match, or where the last days' items would have gone",
 		bot.Needs{Verbs: map[string]string{"test": "route.test", "replay": "route.replay"}}, fb.routeSubcommand)
@@ -403,12 +406,13 @@ func (fb *Feedback) relayPost(it *store.FeedbackItem, channelID, rule, link stri
 		ctxt = append(ctxt, "the original message was deleted")
 	}
 	p.Context = strings.Join(ctxt, " · ")
-	if it.Status != store.FeedbackClosed {
+	if !store.FeedbackDone(it.Status) {
 		id := strconv.FormatInt(it.ID, 10)
 		if it.Status == store.FeedbackOpen {
 			p.Buttons = append(p.Buttons, bot.Button{ActionID: "feedback.ack", Label: "Acknowledge", Value: id, Style: "primary"})
 		}
-		p.Buttons = append(p.Buttons, bot.Button{ActionID: "feedback.tag", Label: "Tag", Value: id})
+		p.Buttons = append(p.Buttons, bot.Button{ActionID: "feedback.tag", Label: "Tag", Value: id},
+			bot.Button{ActionID: "feedback.status", Label: "Status", Value: id})
 		// A reply is posted in Discord, under the message it answers:
 		// feedback logged in Slack has none.
 		if it.Source == bot.PlatformDiscord && !it.Deleted {
@@ -437,6 +441,17 @@ func statusLine(it *store.FeedbackItem) string {
 			s += ": " + it.CloseReason
 		}
 		return s
+	case store.FeedbackPlanned, store.FeedbackInProgress, store.FeedbackShipped, store.FeedbackDeclined:
+		s = statusName(it.Status)
+		if it.HandledBy != "" {
+			s += " (" + it.HandledBy + ")"
+		}
+		if it.StatusNote != "" {
+			s += ": " + it.StatusNote
+		}
+		if store.FeedbackDone(it.Status) {
+			return s
+		}
 	default:
 		s = "open"
 	}

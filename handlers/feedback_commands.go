@@ -97,6 +97,8 @@ func (fb *Feedback) action(ctx context.Context, a *bot.Action) (*bot.Reply, erro
 	}
 	by := fb.dir.Actor(a.User)
 	switch a.ActionID {
+	case "feedback.status":
+		return fb.statusMenu(id), nil
 	case "feedback.tag":
 		return &bot.Reply{Modal: &bot.Modal{CallbackID: "feedback.tag", Title: "Tag feedback", Submit: "Save", Meta: a.Value,
 			Fields: []bot.ModalField{{ID: "tags", Label: "Tags, separated by commas"}}}}, nil
@@ -117,7 +119,7 @@ func (fb *Feedback) action(ctx context.Context, a *bot.Action) (*bot.Reply, erro
 				it.Status, it.HandledBy = store.FeedbackAcknowledged, by
 				msg = fmt.Sprintf("You acknowledged feedback #%d.", it.ID)
 			case "feedback.close":
-				if it.Status == store.FeedbackClosed {
+				if store.FeedbackDone(it.Status) {
 					msg = fmt.Sprintf("Feedback #%d is already %s.", it.ID, statusLine(it))
 					return nil
 				}
@@ -193,7 +195,7 @@ func (fb *Feedback) subcommand(ctx context.Context, c *bot.Command, args string)
 	rest = strings.TrimSpace(rest)
 	switch strings.ToLower(verb) {
 	case "", "list":
-		f := store.FeedbackFilter{Statuses: []string{store.FeedbackOpen, store.FeedbackAcknowledged}}
+		f := store.FeedbackFilter{Statuses: []string{store.FeedbackOpen, store.FeedbackAcknowledged, store.FeedbackPlanned, store.FeedbackInProgress}}
 		switch {
 		case rest == "" || rest == "open":
 		case rest == "mine":
@@ -228,8 +230,28 @@ func (fb *Feedback) subcommand(ctx context.Context, c *bot.Command, args string)
 			return fb.show(ctx, id)
 		}
 		return fb.closeItem(ctx, id, strings.TrimSpace(reason), c.User)
+	case "status":
+		return fb.statusCommand(ctx, rest, c.User)
+	case "reopen":
+		id, err := parseItemID(rest, "reopen")
+		if err != nil {
+			return nil, err
+		}
+		var msg string
+		err = fb.db.InTx(ctx, func(tx *store.Tx) error {
+			it, err := tx.Feedback(ctx, id)
+			if err != nil {
+				return err
+			}
+			msg, err = fb.reopen(ctx, tx, it, fb.dir.Actor(c.User))
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &bot.Reply{Text: msg}, nil
 	}
-	return nil, bot.Errorf(bot.EInvalid, "There is no /liaison feedback %s: use list, show N or close N [reason].", verb)
+	return nil, bot.Errorf(bot.EInvalid, "There is no /liaison feedback %s: use list, show N, close N [reason], status N planned|in-progress|shipped|declined [note] or reopen N.", verb)
 }
 
 func (fb *Feedback) show(ctx context.Context, id int64) (*bot.Reply, error) {
@@ -306,7 +328,7 @@ func (fb *Feedback) closeItem(ctx context.Context, id int64, reason string, u bo
 		if err != nil {
 			return err
 		}
-		if it.Status == store.FeedbackClosed {
+		if store.FeedbackDone(it.Status) {
 			already = statusLine(it)
 			return nil
 		}
