@@ -79,6 +79,7 @@ func Build(d Deps) *Capabilities {
 	c.Moderation = moderation.New(moderation.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir, Feedback: c.Feedback})
 	c.Digest = newDigest(d.DB, d.Config, d.Clock, dir)
 	c.Approvals = newApprovals(d.DB, d.Config, d.Clock, d.Logger, dir, c.Feedback)
+	c.Feedback.policies = c.Approvals
 	c.Help = newHelp(c.Router)
 
 	c.Feedback.Register(c.Router)

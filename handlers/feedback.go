@@ -33,6 +33,8 @@ type Feedback struct {
 	discord messageReader // reads a flagged message back
 	slack   ownMessages   // finds the relay a vote is on before its send is recorded
 	links   slackLinks    // links feedback logged in Slack to its Slack message
+	// policies decides who approves notices (Build sets it: approvals).
+	policies policies
 }
 
 // slackLinks is implemented by *slackbot.Directory and the console: the
@@ -76,6 +78,9 @@ func (fb *Feedback) Register(r *Router) {
 	r.OnAction("feedback.close", "feedback.close", fb.action)
 	r.OnAction("feedback.status", "feedback.status", fb.action)
 	r.OnAction("feedback.setstatus", "feedback.status", fb.statusClicked)
+	r.OnAction("feedback.notice", "", fb.noticeDecided)
+	r.OnAction("feedback.notices.off", "", fb.noticesOff)
+	r.OnCommand("notices", "", fb.noticesCommand)
 	r.OnForm("feedback.tag", "feedback.tag", fb.form)
 	r.OnForm("feedback.status", "feedback.status", fb.statusSubmitted)
 	r.OnSubcommand("feedback", "list [open|mine|tag:X] | show N | close N [reason] | status N planned|in-progress|shipped|declined [note] | reopen N",
@@ -89,7 +94,11 @@ func (fb *Feedback) Register(r *Router) {
 			{Name: "text", Description: "What would you like the team to know?", Type: "string", Required: true},
 		}})
 		r.AddDiscordCommand(bot.CommandSpec{Name: sendToProduct, MessageMenu: true})
+		r.AddDiscordCommand(bot.CommandSpec{Name: "notices", Description: "Whether Liaison tells you when feedback you wrote or voted for changes", Options: []bot.OptionSpec{
+			{Name: "state", Description: "on or off", Type: "string", Required: true},
+		}})
 	}
+	r.AddJob(jobs.Job{Name: "notice-templates", Every: time.Minute, Run: fb.AskTemplateApprovals})
 	r.AddJob(jobs.Job{Name: "sla-reminders", Every: time.Minute, Run: fb.RemindOverdue})
 }
 
@@ -259,7 +268,7 @@ func (fb *Feedback) relay(ctx context.Context, tx *store.Tx, it *store.FeedbackI
 		return fmt.Errorf("relay feedback %d: %w", it.ID, err)
 	}
 	key := fmt.Sprintf("relay:%d:%s", it.ID, d.To)
-	post := fb.relayPost(it, ref.ID, d.Rule, it.Permalink)
+	post := fb.relayPost(it, ref.ID, d.Rule, relayView{link: it.Permalink})
 	if _, err := tx.Enqueue(ctx, fb.clock.Now(), &bot.OutboxMessage{Key: key, Platform: ref.Platform, Kind: bot.KindPost, Payload: bot.Payload(post)}); err != nil {
 		return err
 	}
@@ -274,7 +283,7 @@ func (fb *Feedback) refreshRelays(ctx context.Context, tx *store.Tx, it *store.F
 	if err != nil {
 		return err
 	}
-	link, err := fb.sourceLink(ctx, tx, it, relays)
+	v, err := fb.view(ctx, tx, it, relays)
 	if err != nil {
 		return err
 	}
@@ -283,11 +292,11 @@ func (fb *Feedback) refreshRelays(ctx context.Context, tx *store.Tx, it *store.F
 		if err != nil {
 			continue // the channel left the config; its relay stays as it was
 		}
-		l := link
+		v := v
 		if isSourceRelay(it, rl, relays) {
-			l = "" // the message that logged it: it would link to itself
+			v.link = "" // the message that logged it: it would link to itself
 		}
-		post := fb.relayPost(it, ref.ID, rl.Route, l)
+		post := fb.relayPost(it, ref.ID, rl.Route, v)
 		// Edits are numbered: the event that causes one is handled once, so
 		// the next number is this edit's stable identity.
 		prefix := rl.OutboxKey + ":edit:"
@@ -358,9 +367,36 @@ func isSourceRelay(it *store.FeedbackItem, rl store.Relay, relays []store.Relay)
 	return ok && first.OutboxKey == rl.OutboxKey
 }
 
-// relayPost renders an item as the message that shows it in a channel,
-// linking to its source at link ("" for none).
-func (fb *Feedback) relayPost(it *store.FeedbackItem, channelID, rule, link string) bot.Post {
+// relayView is what a relay shows beyond the item's own columns.
+type relayView struct {
+	link string // the source's address, "" for none
+	told string // whom the last notice told, "" for nobody
+}
+
+// view gathers what the relays of it (locked in tx) show beyond its
+// columns.
+func (fb *Feedback) view(ctx context.Context, tx *store.Tx, it *store.FeedbackItem, relays []store.Relay) (relayView, error) {
+	var v relayView
+	var err error
+	if v.link, err = fb.sourceLink(ctx, tx, it, relays); err != nil {
+		return v, err
+	}
+	n, err := tx.LastSentNotice(ctx, it.ID)
+	if err != nil {
+		return v, err
+	}
+	if n != nil {
+		v.told = fmt.Sprintf("%s: %d people pinged in Discord", statusName(n.Status), len(n.Recipients))
+		if slices.Contains(n.Recipients, it.AuthorID) {
+			v.told += fmt.Sprintf(" (%s and %d voter(s))", it.AuthorName, len(n.Recipients)-1)
+		}
+	}
+	return v, nil
+}
+
+// relayPost renders an item as the message that shows it in a channel.
+func (fb *Feedback) relayPost(it *store.FeedbackItem, channelID, rule string, v relayView) bot.Post {
+	link := v.link
 	where := it.ChannelName
 	if where != "" {
 		where = " in #" + where
@@ -386,6 +422,9 @@ func (fb *Feedback) relayPost(it *store.FeedbackItem, channelID, rule, link stri
 		p.Fields = append(p.Fields, bot.Field{Name: "Tags", Value: strings.Join(it.Tags, ", ")})
 	}
 	p.Fields = append(p.Fields, bot.Field{Name: "Votes", Value: strconv.Itoa(it.Votes)}, bot.Field{Name: "Status", Value: statusLine(it)})
+	if v.told != "" {
+		p.Fields = append(p.Fields, bot.Field{Name: "Told", Value: v.told})
+	}
 	if link != "" {
 		p.Link = &bot.Link{URL: link, Label: "Open in Discord"}
 		if it.Source == bot.PlatformSlack {

@@ -140,7 +140,13 @@ func (fb *Feedback) action(ctx context.Context, a *bot.Action) (*bot.Reply, erro
 			if err := tx.LogFeedback(ctx, now, it.ID, by, done, ""); err != nil {
 				return err
 			}
-			return fb.refreshRelays(ctx, tx, it)
+			if err := fb.refreshRelays(ctx, tx, it); err != nil {
+				return err
+			}
+			if a.ActionID == "feedback.close" {
+				return fb.queueNotice(ctx, tx, it, it.Status, "", a.User)
+			}
+			return nil
 		})
 		if err != nil {
 			return nil, err
@@ -340,7 +346,11 @@ func (fb *Feedback) closeItem(ctx context.Context, id int64, reason string, u bo
 		if err := tx.LogFeedback(ctx, now, it.ID, by, "closed", reason); err != nil {
 			return err
 		}
-		return fb.refreshRelays(ctx, tx, it)
+		if err := fb.refreshRelays(ctx, tx, it); err != nil {
+			return err
+		}
+		// Closed as fixed ("fixed in 2.4"), it is told as shipped.
+		return fb.queueNotice(ctx, tx, it, it.Status, reason, u)
 	})
 	if err != nil {
 		return nil, err

@@ -40,10 +40,11 @@ func parseStatus(word string) (string, error) {
 	return "", bot.Errorf(bot.EInvalid, "%q is not a status: use planned, in-progress, shipped or declined (with the reason), like /liaison feedback status 12 shipped in v2.3", word)
 }
 
-// setStatus gives item it (locked in tx) status with note, on by's word,
-// logs it and shows it on the relays. A declined item needs a reason. It
-// returns what to tell by.
-func (fb *Feedback) setStatus(ctx context.Context, tx *store.Tx, it *store.FeedbackItem, status, note, by string) (string, error) {
+// setStatus gives item it (locked in tx) status with note, on u's word,
+// logs it, shows it on the relays and tells the community (queueNotice). A
+// declined item needs a reason. It returns what to tell u.
+func (fb *Feedback) setStatus(ctx context.Context, tx *store.Tx, it *store.FeedbackItem, status, note string, u bot.User) (string, error) {
+	by := fb.dir.Actor(u)
 	note = strings.TrimSpace(note)
 	if status == store.FeedbackDeclined && note == "" {
 		return "", bot.Errorf(bot.EInvalid, "Say why feedback #%d is declined, so that the people who asked for it know: /liaison feedback status %d declined we will not support IE11", it.ID, it.ID)
@@ -75,6 +76,9 @@ func (fb *Feedback) setStatus(ctx context.Context, tx *store.Tx, it *store.Feedb
 	if err := fb.refreshRelays(ctx, tx, it); err != nil {
 		return "", err
 	}
+	if err := fb.queueNotice(ctx, tx, it, status, note, u); err != nil {
+		return "", err
+	}
 	return fmt.Sprintf("Feedback #%d is %s now.", it.ID, statusLine(it)), nil
 }
 
@@ -89,6 +93,9 @@ func (fb *Feedback) reopen(ctx context.Context, tx *store.Tx, it *store.Feedback
 		return "", err
 	}
 	if err := tx.LogFeedback(ctx, now, it.ID, by, "reopened", ""); err != nil {
+		return "", err
+	}
+	if err := fb.cancelNotices(ctx, tx, it.ID); err != nil {
 		return "", err
 	}
 	if err := fb.refreshRelays(ctx, tx, it); err != nil {
@@ -126,7 +133,7 @@ func (fb *Feedback) changeStatus(ctx context.Context, id int64, status, note str
 		if err != nil {
 			return err
 		}
-		msg, err = fb.setStatus(ctx, tx, it, status, note, fb.dir.Actor(u))
+		msg, err = fb.setStatus(ctx, tx, it, status, note, u)
 		return err
 	})
 	if err != nil {

@@ -483,7 +483,7 @@ func TestFeedbackCommandsFromEachPlatform(t *testing.T) {
 			t.Errorf("menu item = %+v", m)
 		}
 		specs := b.r.DiscordCommands()
-		if len(specs) != 2 || specs[0].Name != "feedback" || !specs[1].MessageMenu {
+		if len(specs) != 3 || specs[0].Name != "feedback" || !specs[1].MessageMenu || specs[2].Name != "notices" {
 			t.Errorf("Discord commands = %+v", specs)
 		}
 	})

@@ -74,14 +74,21 @@ func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
 		"[slack #marketing] (to carol) liaison: Feedback #2 is yours.\n",
 		"(to carol) liaison: Feedback #1 is closed.\n[slack #product] s1 edited liaison: Feedback #1 from alice in #feedback\n",
 		"    Status: closed by carol: fixed in 2.4\n",
+		// Closed as fixed, it is told to alice and eve once dave approves
+		// the notice's text: a reply to alice's message pinging them alone.
+		"[slack #approvals] s5 liaison: Notice text to approve: shipped (en)\n",
+		"[slack #approvals] (to dave) liaison: You approved the shipped (en) notice text: notices using it are posted; 1 waiting went out now.\n" +
+			"[discord #feedback] d4 (reply d1) liaison: @alice @eve Good news alice: “the export button crashes when I pick CSV” shipped. Thanks to the 1 of you who asked for it.\n" +
+			"    (pings: @alice, @eve)\n    [Stop telling me]\n",
+		"    Told: shipped: 2 people pinged in Discord (alice and 1 voter(s))\n",
 		// zoe joins and is welcomed, pinging her alone.
-		"[discord server] zoe joined (account created 2d ago)\n[discord #general] d5 liaison: @zoe Welcome to the Acme community, zoe!",
+		"[discord server] zoe joined (account created 2d ago)\n[discord #general] d6 liaison: @zoe Welcome to the Acme community, zoe!",
 		" type /rules to read the charter.\n    (pings: @zoe)\n",
 		// Her forum post is feedback; carol answers in it.
 		// The relay names the post and quotes its title and text as one.
-		"[discord #ideas › Dark mode] d6 zoe: please add a dark theme to the dashboard\n[slack #product] s6 liaison: Feedback #3 from zoe in #ideas › Dark mode\n" +
+		"[discord #ideas › Dark mode] d7 zoe: please add a dark theme to the dashboard\n[slack #product] s7 liaison: Feedback #3 from zoe in #ideas › Dark mode\n" +
 			"    > Dark mode\n    > please add a dark theme to the dashboard\n",
-		"[discord #ideas › Dark mode] d7 carol: thanks zoe! dark mode is planned for the spring release\n[slack #product] s6 edited liaison: Feedback #3 from zoe in #ideas › Dark mode\n",
+		"[discord #ideas › Dark mode] d8 carol: thanks zoe! dark mode is planned for the spring release\n[slack #product] s7 edited liaison: Feedback #3 from zoe in #ideas › Dark mode\n",
 		"    Community size: 7 (+7, new)\n", // the console's six Discord members, reported at start, and zoe
 		"    New members: 1 (+1, new)\n",
 		"    Discussions started: 1 (+1, new)\n", // the forum post
@@ -91,8 +98,8 @@ func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
 			t.Errorf("the tour's output lacks %q:\n%s", want, out)
 		}
 	}
-	if n := strings.Count(out, "(pings: @"); n != 1 {
-		t.Errorf("the tour pings someone %d times, want once (zoe, on her arrival):\n%s", n, out)
+	if n := strings.Count(out, "(pings: @"); n != 2 {
+		t.Errorf("the tour pings someone %d times, want twice (alice and eve, told of the fix; zoe, on her arrival):\n%s", n, out)
 	}
 }
 

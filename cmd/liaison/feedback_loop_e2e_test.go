@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +61,75 @@ func TestAnAuthorsOwnVoteDoesNotCountThroughTheFakes(t *testing.T) {
 			if it := e.items(t)[0]; it.Votes != 1 {
 				t.Errorf("votes = %d, want 1 (eve; alice's own does not count)", it.Votes)
 			}
+		})
+	}
+}
+
+// messageKeyed waits for the message in #approvals whose outbox
+// key starts with prefix, recorded as sent.
+func (a *apApp) messageKeyed(t *testing.T, prefix string) slackfake.Message {
+	t.Helper()
+	var m slackfake.Message
+	apEventually(t, "the message "+prefix+"…", func() bool {
+		for _, msg := range a.slack.Messages(apE2EApprovals) {
+			if msg.Metadata == nil {
+				continue
+			}
+			if k, _ := msg.Metadata.EventPayload["key"].(string); strings.HasPrefix(k, prefix) {
+				m = msg
+				return true
+			}
+		}
+		return false
+	})
+	return m
+}
+
+// When the team ships alice's item, the notice text approved by dave in
+// Slack, Discord gets one reply to her message whose allowed_mentions name
+// exactly alice and her voters (her own 👍 is no vote).
+func TestAShippedItemNotifiesItsAuthorAndVotersInDiscord(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			a := newAPWorld(t, dialect).start(t)
+			m := a.discord.MessageCreate(e2eFeedback, e2eAlice, "please add a dark theme")
+			a.waitSlack(t, "the relay", func() bool { return len(a.slack.Messages("C01PRODUCT")) == 1 })
+			for _, u := range []string{e2eAlice, e2eEve, e2eDave} {
+				a.discord.MessageReactionAdd(e2eFeedback, m.ID, u, "👍")
+			}
+			apEventually(t, "two votes", func() bool {
+				it, err := a.app.DB.Feedback(context.Background(), 1)
+				return err == nil && it.Votes == 2
+			})
+			if body := a.slashCommand(t, "U01CAROL", "feedback status 1 shipped"); !strings.Contains(body, "Feedback #1 is shipped (carol) now.") {
+				t.Fatalf("status = %s", body)
+			}
+			tpl := a.messageKeyed(t, "notice-template:shipped:en:")
+			if n := len(a.replies(e2eFeedback)); n != 0 {
+				t.Fatalf("%d notices before the text is approved", n)
+			}
+			a.click(t, tpl, "U01DAVE", "feedback.notice", buttonValue(t, tpl, "feedback.notice"))
+			a.waitDiscord(t, "the notice", func() bool { return len(a.replies(e2eFeedback)) == 1 })
+			n := a.replies(e2eFeedback)[0]
+			var am struct {
+				Parse []string `json:"parse"`
+				Users []string `json:"users"`
+			}
+			if err := json.Unmarshal(n.AllowedMentions, &am); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(am.Users, []string{e2eAlice, e2eEve, e2eDave}) || len(am.Parse) != 0 {
+				t.Errorf("allowed_mentions = %s, want exactly alice, eve and dave", n.AllowedMentions)
+			}
+			if n.Reference == nil || n.Reference.MessageID != m.ID || !strings.Contains(n.Content, "Good news alice: “please add a dark theme” shipped. Thanks to the 2 of you who asked for it.") {
+				t.Errorf("notice = %q (reference %+v), want a reply to alice's message", n.Content, n.Reference)
+			}
+			a.waitSlack(t, "the relay saying who was told", func() bool {
+				r := a.slack.Messages("C01PRODUCT")[0]
+				return strings.Contains(string(r.Blocks), "3 people pinged in Discord")
+			})
 		})
 	}
 }

@@ -15,6 +15,76 @@ UPDATE drafts SET target_parent_id = (SELECT f.channel_id FROM feedback_items f 
 -- what the team said with the last one (a declined item's reason).
 ALTER TABLE feedback_items ADD COLUMN status_note TEXT NOT NULL DEFAULT '';
 
+-- Notices: what Liaison tells an item's author and voters in Discord when
+-- its status changes. Their texts are brand speech: each template (status,
+-- language, text) is approved once by the approvals policy; approvers is
+-- the JSON list of Slack ids that approved it.
+CREATE TABLE notice_templates (
+    status          TEXT NOT NULL,
+    lang            TEXT NOT NULL,
+    text_hash       TEXT NOT NULL,              -- sha256 of the text, hex
+    text            TEXT NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'pending', -- pending | approved | rejected
+    approvers       TEXT NOT NULL DEFAULT '[]',
+    decided_by      TEXT NOT NULL DEFAULT '',
+    created_at      TIMESTAMP NOT NULL,
+    updated_at      TIMESTAMP NOT NULL,
+    PRIMARY KEY (status, lang, text_hash)
+);
+
+-- One notice of one status change: waiting for its template's approval
+-- (or, when it carries a note, which is user text, for its own), then sent
+-- as replies to the item's source message pinging recipients (a JSON list
+-- of Discord user ids), or rejected, or cancelled by a later change.
+CREATE TABLE feedback_notices (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    feedback_id     BIGINT NOT NULL REFERENCES feedback_items (id) ON DELETE CASCADE,
+    status          TEXT NOT NULL,
+    lang            TEXT NOT NULL,
+    template_hash   TEXT NOT NULL,
+    note            TEXT NOT NULL DEFAULT '',
+    text            TEXT NOT NULL,
+    author          TEXT NOT NULL DEFAULT '',   -- Slack id of who set the status
+    author_name     TEXT NOT NULL DEFAULT '',
+    state           TEXT NOT NULL DEFAULT 'waiting', -- waiting | sent | rejected | cancelled
+    approvers       TEXT NOT NULL DEFAULT '[]',
+    recipients      TEXT NOT NULL DEFAULT '[]',
+    created_at      TIMESTAMP NOT NULL,
+    updated_at      TIMESTAMP NOT NULL,
+    sent_at         TIMESTAMP
+);
+CREATE INDEX feedback_notices_item ON feedback_notices (feedback_id, id);
+CREATE INDEX feedback_notices_waiting ON feedback_notices (state, template_hash);
+
+-- Discord members who asked not to be told (Stop telling me, /notices off).
+CREATE TABLE notice_optouts (
+    user_id         TEXT PRIMARY KEY,
+    created_at      TIMESTAMP NOT NULL
+);
+
+-- Duplicates: a merged item points at the one it duplicates; a vote copied
+-- onto that one from a duplicate (its votes, its author) remembers where
+-- it came from (via), so that unmerging takes exactly those back.
+ALTER TABLE feedback_items ADD COLUMN duplicate_of BIGINT;
+ALTER TABLE feedback_votes ADD COLUMN via BIGINT;
+CREATE INDEX feedback_items_duplicate_of ON feedback_items (duplicate_of) WHERE duplicate_of IS NOT NULL;
+
+-- Similarity at intake: each item's MinHash band keys (an inverted index),
+-- so that the open items like a new one are found without a scan.
+CREATE TABLE feedback_terms (
+    term            TEXT NOT NULL,
+    feedback_id     BIGINT NOT NULL REFERENCES feedback_items (id) ON DELETE CASCADE,
+    PRIMARY KEY (term, feedback_id)
+);
+CREATE INDEX feedback_terms_item ON feedback_terms (feedback_id);
+
 -- +goose Down
+DROP TABLE feedback_terms;
+DROP INDEX feedback_items_duplicate_of;
+ALTER TABLE feedback_votes DROP COLUMN via;
+ALTER TABLE feedback_items DROP COLUMN duplicate_of;
+DROP TABLE notice_optouts;
+DROP TABLE feedback_notices;
+DROP TABLE notice_templates;
 ALTER TABLE feedback_items DROP COLUMN status_note;
 ALTER TABLE drafts DROP COLUMN target_parent_id;
