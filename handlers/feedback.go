@@ -83,9 +83,12 @@ func (fb *Feedback) Register(r *Router) {
 	r.OnCommand("notices", "", fb.noticesCommand)
 	r.OnForm("feedback.tag", "feedback.tag", fb.form)
 	r.OnForm("feedback.status", "feedback.status", fb.statusSubmitted)
-	r.OnSubcommand("feedback", "list [open|mine|tag:X] | show N | close N [reason] | status N planned|in-progress|shipped|declined [note] | reopen N",
-		"the feedback items Liaison tracks: list them, see one, close one, say what the team does about it",
-		bot.Needs{Action: "feedback.view", Verbs: map[string]string{"close": "feedback.close", "status": "feedback.status", "reopen": "feedback.reopen"}}, fb.subcommand)
+	r.OnAction("feedback.merge", "feedback.merge", fb.mergeClicked)
+	r.OnForm("feedback.merge", "feedback.merge", fb.mergeSubmitted)
+	r.OnSubcommand("feedback", "list [open|mine|tag:X] | show N | close N [reason] | status N planned|in-progress|shipped|declined [note] | reopen N | merge N into M | unmerge N",
+		"the feedback items Liaison tracks: list them, see one, close one, say what the team does about it, merge duplicates",
+		bot.Needs{Action: "feedback.view", Verbs: map[string]string{"close": "feedback.close", "status": "feedback.status", "reopen": "feedback.reopen",
+			"merge": "feedback.merge", "unmerge": "feedback.merge"}}, fb.subcommand)
 	r.OnSubcommand("route", `test "<text>" [#channel] | replay 7d`,
 		"which routes a text would match, or where the last days' items would have gone",
 		bot.Needs{Verbs: map[string]string{"test": "route.test", "replay": "route.replay"}}, fb.routeSubcommand)
@@ -239,6 +242,14 @@ func (fb *Feedback) intakeFor(ctx context.Context, tx *store.Tx, m *bot.Message,
 	if err != nil || !created {
 		return it, err
 	}
+	if err := fb.indexSimilarity(ctx, tx, it, true); err != nil {
+		return nil, err
+	}
+	if it.SimilarTo != nil {
+		if err := tx.SaveFeedback(ctx, now, it); err != nil {
+			return nil, err
+		}
+	}
 	// The item's own columns (created_at, intake, author, logged_by) are
 	// the first line of its history: no event row is written for it.
 	for _, d := range routing.To {
@@ -369,8 +380,10 @@ func isSourceRelay(it *store.FeedbackItem, rl store.Relay, relays []store.Relay)
 
 // relayView is what a relay shows beyond the item's own columns.
 type relayView struct {
-	link string // the source's address, "" for none
-	told string // whom the last notice told, "" for nobody
+	link       string  // the source's address, "" for none
+	told       string  // whom the last notice told, "" for nobody
+	dupLink    string  // a duplicate's: the relay of the item it went into
+	duplicates []int64 // the items merged into this one
 }
 
 // view gathers what the relays of it (locked in tx) show beyond its
@@ -380,6 +393,20 @@ func (fb *Feedback) view(ctx context.Context, tx *store.Tx, it *store.FeedbackIt
 	var err error
 	if v.link, err = fb.sourceLink(ctx, tx, it, relays); err != nil {
 		return v, err
+	}
+	if v.duplicates, err = tx.Duplicates(ctx, it.ID); err != nil {
+		return v, err
+	}
+	if it.DuplicateOf != nil && fb.links != nil {
+		mRelays, err := tx.Relays(ctx, *it.DuplicateOf)
+		if err != nil {
+			return v, err
+		}
+		if rl, ok := firstSentRelay(mRelays); ok && rl.ChannelID != "" {
+			if v.dupLink, err = fb.links.Permalink(ctx, rl.ChannelID, rl.MessageID); err != nil {
+				return v, fmt.Errorf("link feedback %d to the relay of #%d: %w", it.ID, *it.DuplicateOf, err)
+			}
+		}
 	}
 	n, err := tx.LastSentNotice(ctx, it.ID)
 	if err != nil {
@@ -425,6 +452,26 @@ func (fb *Feedback) relayPost(it *store.FeedbackItem, channelID, rule string, v 
 	if v.told != "" {
 		p.Fields = append(p.Fields, bot.Field{Name: "Told", Value: v.told})
 	}
+	if len(v.duplicates) > 0 {
+		var ids []string
+		for _, d := range v.duplicates {
+			ids = append(ids, "#"+strconv.FormatInt(d, 10))
+		}
+		p.Fields = append(p.Fields, bot.Field{Name: "Duplicates", Value: strings.Join(ids, ", ") + " (merged into this one, with their votes)"})
+	}
+	if it.DuplicateOf != nil {
+		sec := bot.Section{Title: fmt.Sprintf("Duplicate of #%d", *it.DuplicateOf)}
+		line := bot.Line{Text: fmt.Sprintf("Votes go to #%d now; /liaison feedback unmerge %d undoes it.", *it.DuplicateOf, it.ID)}
+		if v.dupLink != "" {
+			line = bot.Line{Text: fmt.Sprintf("Open #%d", *it.DuplicateOf), URL: v.dupLink}
+		}
+		sec.Lines = []bot.Line{line}
+		p.Sections = append(p.Sections, sec)
+	}
+	similar := it.SimilarTo != nil && it.DuplicateOf == nil && !store.FeedbackDone(it.Status)
+	if similar {
+		p.Fields = append(p.Fields, bot.Field{Name: "Looks like", Value: fmt.Sprintf("#%d (%s)", *it.SimilarTo, bot.FormatScore(it.SimilarScore))})
+	}
 	if link != "" {
 		p.Link = &bot.Link{URL: link, Label: "Open in Discord"}
 		if it.Source == bot.PlatformSlack {
@@ -458,6 +505,11 @@ func (fb *Feedback) relayPost(it *store.FeedbackItem, channelID, rule string, v 
 			p.Buttons = append(p.Buttons, bot.Button{ActionID: draftReplyAction, Label: "Draft reply", Value: id})
 		}
 		p.Buttons = append(p.Buttons, bot.Button{ActionID: "feedback.close", Label: "Close", Value: id})
+		if similar {
+			p.Buttons = append(p.Buttons, bot.Button{ActionID: "feedback.merge", Label: fmt.Sprintf("Merge into #%d", *it.SimilarTo), Value: fmt.Sprintf("%s:%d", id, *it.SimilarTo)})
+		} else {
+			p.Buttons = append(p.Buttons, bot.Button{ActionID: "feedback.merge", Label: "Merge", Value: id})
+		}
 		// The team can act on a Discord author from the relay (warn,
 		// timeout, delete) when moderation is set up.
 		if it.Source == bot.PlatformDiscord && fb.cfg.Moderation.Enabled && !it.Deleted {
@@ -518,6 +570,9 @@ func (fb *Feedback) edited(ctx context.Context, tx *store.Tx, m *bot.Message) er
 		return err
 	}
 	if err := tx.LogFeedback(ctx, now, it.ID, m.Author.Label(), "edited", ""); err != nil {
+		return err
+	}
+	if err := fb.indexSimilarity(ctx, tx, it, false); err != nil {
 		return err
 	}
 	return fb.refreshRelays(ctx, tx, it)
@@ -608,10 +663,7 @@ func (fb *Feedback) reaction(ctx context.Context, tx *store.Tx, e *bot.Reaction)
 	if e.User.Bot {
 		return nil
 	}
-	voter := e.User.Platform + ":" + e.User.ID
-	if p := fb.dir.Person(e.User); p != "" {
-		voter = "person:" + p
-	}
+	voter := fb.voterKey(e.User)
 	switch {
 	case e.Platform == bot.PlatformDiscord && bot.SameEmoji(e.Emoji, f.FlagEmoji) && !e.Removed:
 		if fb.discord == nil {
@@ -647,6 +699,12 @@ func (fb *Feedback) reaction(ctx context.Context, tx *store.Tx, e *bot.Reaction)
 		}
 		if err != nil || !changed {
 			return err
+		}
+		if it.DuplicateOf != nil {
+			// Merged: the vote counts for the item it went into.
+			if err := fb.voteOnDuplicate(ctx, tx, it, voter, e.Removed); err != nil {
+				return err
+			}
 		}
 		it, err = tx.Feedback(ctx, it.ID)
 		if err != nil {

@@ -238,6 +238,10 @@ func (fb *Feedback) subcommand(ctx context.Context, c *bot.Command, args string)
 		return fb.closeItem(ctx, id, strings.TrimSpace(reason), c.User)
 	case "status":
 		return fb.statusCommand(ctx, rest, c.User)
+	case "merge":
+		return fb.mergeCommand(ctx, rest, c.User)
+	case "unmerge":
+		return fb.unmergeCommand(ctx, rest, c.User)
 	case "reopen":
 		id, err := parseItemID(rest, "reopen")
 		if err != nil {
@@ -257,7 +261,7 @@ func (fb *Feedback) subcommand(ctx context.Context, c *bot.Command, args string)
 		}
 		return &bot.Reply{Text: msg}, nil
 	}
-	return nil, bot.Errorf(bot.EInvalid, "There is no /liaison feedback %s: use list, show N, close N [reason], status N planned|in-progress|shipped|declined [note] or reopen N.", verb)
+	return nil, bot.Errorf(bot.EInvalid, "There is no /liaison feedback %s: use list, show N, close N [reason], status N planned|in-progress|shipped|declined [note], reopen N, merge N into M or unmerge N.", verb)
 }
 
 func (fb *Feedback) show(ctx context.Context, id int64) (*bot.Reply, error) {

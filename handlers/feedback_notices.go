@@ -84,13 +84,18 @@ func (fb *Feedback) AskTemplateApprovals(ctx context.Context, _ time.Time) (int,
 	if !fb.cfg.Feedback.Enabled || !fb.cfg.Approvals.Enabled {
 		return 0, nil
 	}
+	known, err := fb.db.NoticeTemplatesKnown(ctx)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
 	for _, status := range notifiedStatuses {
 		for _, lang := range config.NoticeLanguages {
+			k := status + "/" + lang
+			if !known[k] || known[k+"/"+textHash(fb.cfg.Feedback.Notice(status, lang))] {
+				continue // never used yet, or this text is known already
+			}
 			err := fb.db.InTx(ctx, func(tx *store.Tx) error {
-				if used, err := tx.NoticeTemplateUsed(ctx, status, lang); err != nil || !used {
-					return err
-				}
 				_, created, err := fb.ensureTemplate(ctx, tx, status, lang)
 				if created {
 					n++

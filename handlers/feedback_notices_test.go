@@ -121,7 +121,21 @@ func TestAShippedItemTellsItsAuthorAndVotersOnceTheTextIsApproved(t *testing.T) 
 		if r, err := b.press(apErin, approve); err != nil || !strings.Contains(r.Text, "is approved already") {
 			t.Errorf("a late approval = %+v, %v", r, err)
 		}
-		_ = ctx
+		// The text changes in liaison.yaml: the next run asks for it once,
+		// and the changed text's notices wait for that.
+		if n, err := b.caps.Feedback.AskTemplateApprovals(ctx, b.clock.Now()); err != nil || n != 0 {
+			t.Fatalf("AskTemplateApprovals with known texts = %d, %v; want 0", n, err)
+		}
+		b.caps.Feedback.cfg.Feedback.Notices = map[string]map[string]string{"shipped": {"en": "Shipped, {author}: {title}."}}
+		for i, want := range []int{1, 0} {
+			if n, err := b.caps.Feedback.AskTemplateApprovals(ctx, b.clock.Now()); err != nil || n != want {
+				t.Fatalf("AskTemplateApprovals run %d after the change = %d, %v; want %d", i+1, n, err, want)
+			}
+		}
+		b.settle(t)
+		if _, p := b.lastPost(t, "notice-template:shipped:en:"); p.Quote != "Shipped, {author}: {title}." || len(p.Buttons) != 2 {
+			t.Errorf("the changed text's approval message = %+v", p)
+		}
 	})
 }
 

@@ -46,7 +46,7 @@ func TestStatusesAreSetFromTheCommandAndTheRelaysMenu(t *testing.T) {
 			t.Fatalf("status planned = %+v, %v", reply, err)
 		}
 		p := b.lastRelay(t, "1")
-		if !strings.Contains(fieldsText(p), "Status: planned (carol): for the spring release") || apLabels(p.Buttons) != "Tag,Status,Draft reply,Close" {
+		if !strings.Contains(fieldsText(p), "Status: planned (carol): for the spring release") || apLabels(p.Buttons) != "Tag,Status,Draft reply,Close,Merge" {
 			t.Errorf("relay = %s / %s", fieldsText(p), apLabels(p.Buttons))
 		}
 

@@ -153,7 +153,7 @@ func TestAMessageInAFeedbackChannelBecomesOneItemRelayedOncePerDestination(t *te
 		for _, btn := range p.Buttons {
 			labels = append(labels, btn.Label)
 		}
-		if strings.Join(labels, ",") != "Acknowledge,Tag,Status,Draft reply,Close" {
+		if strings.Join(labels, ",") != "Acknowledge,Tag,Status,Draft reply,Close,Merge" {
 			t.Errorf("buttons = %v", labels)
 		}
 		if !strings.Contains(fieldsText(p), "Sentiment: negative: crashes") || p.Context != "routed by bugs" {
@@ -575,7 +575,7 @@ func TestADiscordRelayOffersModerationWhenItIsSetUp(t *testing.T) {
 		}
 		return strings.Join(l, ",")
 	}
-	if got := labels(ob[0].post); got != "Acknowledge,Tag,Status,Draft reply,Close,Moderate" {
+	if got := labels(ob[0].post); got != "Acknowledge,Tag,Status,Draft reply,Close,Merge,Moderate" {
 		t.Errorf("Discord item's relay buttons = %s, want Moderate last", got)
 	}
 	if got := labels(ob[1].post); strings.Contains(got, "Moderate") {

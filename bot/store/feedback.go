@@ -69,7 +69,14 @@ type FeedbackItem struct {
 	// StatusNote is what the team said with the item's last status
 	// (planned, in progress, shipped or declined): a date, a version, the
 	// reason it was declined.
-	StatusNote      string     `db:"status_note"`
+	StatusNote string `db:"status_note"`
+	// DuplicateOf is the item this one was merged into, nil when it was
+	// not: it is then closed as "duplicate of #M".
+	DuplicateOf *int64 `db:"duplicate_of"`
+	// SimilarTo is the open item this one looked like at intake (above
+	// feedback.similar_threshold), with its score; nil for none.
+	SimilarTo       *int64     `db:"similar_to"`
+	SimilarScore    float64    `db:"similar_score"`
 	RemindersSent   int        `db:"reminders_sent"`
 	CreatedAt       time.Time  `db:"created_at"`
 	UpdatedAt       time.Time  `db:"updated_at"`
@@ -112,7 +119,7 @@ func (s Strings) text() string {
 
 const feedbackColumns = `id, source_key, source, intake, scope_id, channel_id, channel_name, thread_id, thread_name, title, message_id, permalink, author_id, author_name,
 	customer, logged_by, text, tags, sentiment, sentiment_score, sentiment_reasons, status, edited, deleted, votes, owner,
-	handled_by, close_reason, status_note, reminders_sent, created_at, updated_at, first_response_at, closed_at`
+	handled_by, close_reason, status_note, duplicate_of, similar_to, similar_score, reminders_sent, created_at, updated_at, first_response_at, closed_at`
 
 // CreateFeedback stores it unless an item with its SourceKey exists, and
 // reports whether it was created. Either way it.ID is set, and on a
@@ -218,9 +225,9 @@ func (tx *Tx) SaveFeedback(ctx context.Context, now time.Time, it *FeedbackItem)
 	it.UpdatedAt = now.UTC()
 	_, err := tx.exec(ctx, `UPDATE feedback_items SET text = ?, tags = ?, sentiment = ?, sentiment_score = ?, sentiment_reasons = ?,
 		status = ?, edited = ?, deleted = ?, owner = ?, handled_by = ?, close_reason = ?, reminders_sent = ?, updated_at = ?,
-		first_response_at = ?, closed_at = ?, permalink = ?, status_note = ? WHERE id = ?`,
+		first_response_at = ?, closed_at = ?, permalink = ?, status_note = ?, duplicate_of = ?, similar_to = ?, similar_score = ? WHERE id = ?`,
 		it.Text, it.Tags.text(), it.Sentiment, it.SentimentScore, it.SentimentReasons, it.Status, it.Edited, it.Deleted,
-		it.Owner, it.HandledBy, it.CloseReason, it.RemindersSent, it.UpdatedAt, utcPtr(it.FirstResponseAt), utcPtr(it.ClosedAt), it.Permalink, it.StatusNote, it.ID)
+		it.Owner, it.HandledBy, it.CloseReason, it.RemindersSent, it.UpdatedAt, utcPtr(it.FirstResponseAt), utcPtr(it.ClosedAt), it.Permalink, it.StatusNote, it.DuplicateOf, it.SimilarTo, it.SimilarScore, it.ID)
 	if err != nil {
 		return fmt.Errorf("save feedback %d: %w", it.ID, err)
 	}

@@ -75,14 +75,23 @@ func (tx *Tx) NoticeTemplate(ctx context.Context, status, lang, hash string) (*N
 	return &t, nil
 }
 
-// NoticeTemplateUsed reports whether a text of status in lang was ever
-// recorded (asked for approval).
-func (tx *Tx) NoticeTemplateUsed(ctx context.Context, status, lang string) (bool, error) {
-	var n int
-	if err := tx.tx.GetContext(ctx, &n, tx.rebind(`SELECT COUNT(*) FROM notice_templates WHERE status = ? AND lang = ?`), status, lang); err != nil {
-		return false, fmt.Errorf("notice templates %s/%s: %w", status, lang, err)
+// NoticeTemplatesKnown returns which notice texts were ever recorded, as
+// "status/lang" (some text of it) and "status/lang/hash" (that text).
+func (d *DB) NoticeTemplatesKnown(ctx context.Context) (map[string]bool, error) {
+	var rows []struct {
+		Status string `db:"status"`
+		Lang   string `db:"lang"`
+		Hash   string `db:"text_hash"`
 	}
-	return n > 0, nil
+	if err := d.db.SelectContext(ctx, &rows, `SELECT status, lang, text_hash FROM notice_templates`); err != nil {
+		return nil, fmt.Errorf("notice templates: %w", err)
+	}
+	out := map[string]bool{}
+	for _, r := range rows {
+		out[r.Status+"/"+r.Lang] = true
+		out[r.Status+"/"+r.Lang+"/"+r.Hash] = true
+	}
+	return out, nil
 }
 
 // SaveNoticeTemplate writes a template's state and approvers.

@@ -60,7 +60,7 @@ func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
 		"[discord #feedback] d1 alice: the export button crashes when I pick CSV\n",
 		"[discord #feedback] d1 +👍 eve\n",
 		"[slack #product] s1 liaison: Feedback #1 from alice in #feedback\n    > the export button crashes when I pick CSV\n    Sentiment: negative: crashes\n    Tags: bug\n",
-		"    routed by bugs\n    (pings: nobody)\n    [Acknowledge] [Tag] [Status] [Draft reply] [Close] [Moderate]\n",
+		"    routed by bugs\n    (pings: nobody)\n    [Acknowledge] [Tag] [Status] [Draft reply] [Close] [Merge] [Moderate]\n",
 		"[slack #product] (to carol) liaison: You acknowledged feedback #1.\n[slack #product] s1 edited liaison: Feedback #1 from alice in #feedback\n",
 		"    Status: acknowledged by carol\n",
 		// bob answers in a thread on alice's message, named after it: the

@@ -77,8 +77,14 @@ CREATE TABLE feedback_terms (
     PRIMARY KEY (term, feedback_id)
 );
 CREATE INDEX feedback_terms_item ON feedback_terms (feedback_id);
+-- The open item a new one looked like at intake, and how much (0 to 1),
+-- when above feedback.similar_threshold: its relay offers a one-click Merge.
+ALTER TABLE feedback_items ADD COLUMN similar_to BIGINT;
+ALTER TABLE feedback_items ADD COLUMN similar_score REAL NOT NULL DEFAULT 0;
 
 -- +goose Down
+ALTER TABLE feedback_items DROP COLUMN similar_score;
+ALTER TABLE feedback_items DROP COLUMN similar_to;
 DROP TABLE feedback_terms;
 DROP INDEX feedback_items_duplicate_of;
 ALTER TABLE feedback_votes DROP COLUMN via;
