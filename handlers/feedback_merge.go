@@ -30,9 +30,15 @@ type similarItem struct {
 }
 
 // similarTo returns the open items (of the last 90 days, but exclude) most
-// like sh, best first, at most n, with a score above 0.
-func (fb *Feedback) similarTo(ctx context.Context, tx *store.Tx, sh bot.Shingles, exclude int64, n int) ([]similarItem, error) {
-	cands, err := tx.SimilarCandidates(ctx, sh.BandKeys(), fb.clock.Now().Add(-similarWindow), exclude, 50)
+// like sh, best first, at most n, with a score above 0. Candidates come
+// from the MinHash bands, which find the close ones (intake's
+// suggestions), or, broad, from shared words (the Merge form's).
+func (fb *Feedback) similarTo(ctx context.Context, tx *store.Tx, sh bot.Shingles, exclude int64, n int, broad bool) ([]similarItem, error) {
+	keys := sh.BandKeys()
+	if broad {
+		keys = sh.WordKeys()
+	}
+	cands, err := tx.SimilarCandidates(ctx, keys, fb.clock.Now().Add(-similarWindow), exclude, 50)
 	if err != nil {
 		return nil, err
 	}
@@ -57,13 +63,13 @@ func (fb *Feedback) similarTo(ctx context.Context, tx *store.Tx, sh bot.Shingles
 // by the caller).
 func (fb *Feedback) indexSimilarity(ctx context.Context, tx *store.Tx, it *store.FeedbackItem, suggest bool) error {
 	sh := bot.ShinglesOf(itemText(it.Title, it.Text))
-	if err := tx.SetFeedbackTerms(ctx, it.ID, sh.BandKeys()); err != nil {
+	if err := tx.SetFeedbackTerms(ctx, it.ID, append(sh.BandKeys(), sh.WordKeys()...)); err != nil {
 		return err
 	}
 	if !suggest {
 		return nil
 	}
-	best, err := fb.similarTo(ctx, tx, sh, it.ID, 1)
+	best, err := fb.similarTo(ctx, tx, sh, it.ID, 1, false)
 	if err != nil {
 		return err
 	}
@@ -266,7 +272,7 @@ func (fb *Feedback) mergeForm(ctx context.Context, id int64) (*bot.Reply, error)
 	}
 	var best []similarItem
 	err = fb.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		best, err = fb.similarTo(ctx, tx, bot.ShinglesOf(itemText(it.Title, it.Text)), it.ID, 3)
+		best, err = fb.similarTo(ctx, tx, bot.ShinglesOf(itemText(it.Title, it.Text)), it.ID, 3, true)
 		return err
 	})
 	if err != nil {
