@@ -181,9 +181,15 @@ func (fb *Feedback) queueNotice(ctx context.Context, tx *store.Tx, it *store.Fee
 		note = "" // "fixed in 2.4" is the team's word for the close, not a note for the community
 	}
 	lang := bot.Language(itemText(it.Title, it.Text))
-	tpl, _, err := fb.ensureTemplate(ctx, tx, ns, lang)
-	if err != nil {
-		return err
+	tpl := &store.NoticeTemplate{Status: ns, Lang: lang, Text: fb.cfg.Feedback.Notice(ns, lang)}
+	tpl.TextHash = textHash(tpl.Text)
+	if strings.TrimSpace(note) == "" {
+		// Without a note the notice is the template's text alone: it goes
+		// out once that text is approved (asked for now, the first time).
+		var err error
+		if tpl, _, err = fb.ensureTemplate(ctx, tx, ns, lang); err != nil {
+			return err
+		}
 	}
 	n := &store.Notice{FeedbackID: it.ID, Status: ns, Lang: lang, TemplateHash: tpl.TextHash, Note: strings.TrimSpace(note),
 		Text: renderNotice(tpl.Text, it, note), AuthorName: fb.dir.Actor(u)}
