@@ -133,3 +133,41 @@ func TestAShippedItemNotifiesItsAuthorAndVotersInDiscord(t *testing.T) {
 		})
 	}
 }
+
+// A second report of the same crash is offered as a duplicate on its
+// relay; one click in Slack merges it: its relay says so and points to
+// the first one's, the first one's counts its author, and a later 👍 on
+// the duplicate's message in Discord counts for the first.
+func TestADuplicateIsMergedFromItsRelayThroughTheFakes(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			e := startE2E(t, dialect)
+			e.discord.MessageCreate(e2eFeedback, e2eAlice, "The export button crashes on big files")
+			e.waitSlack(t, "the first relay", func() bool { return len(e.slack.Messages("C01PRODUCT")) == 1 })
+			dup := e.discord.MessageCreate(e2eFeedback, e2eEve, "export crashes with big files")
+			e.waitSlack(t, "the second relay", func() bool { return len(e.slack.Messages("C01PRODUCT")) == 2 })
+			e.settled(t)
+			msgs := e.slack.Messages("C01PRODUCT")
+			first, second := msgs[0], msgs[1]
+			if b := string(second.Blocks); !strings.Contains(b, "Looks like") || !strings.Contains(b, "#1 (0.78)") || !strings.Contains(b, "Merge into #1") {
+				t.Fatalf("the second relay does not offer the merge:\n%s", b)
+			}
+			e.clickRelay(t, "U01CAROL", "carol", second.TS, "feedback.merge", "2:1")
+			e.waitSlack(t, "the duplicate's relay edited", func() bool {
+				m, _ := e.slack.Message("C01PRODUCT", second.TS)
+				return strings.Contains(string(m.Blocks), "duplicate of #1") && strings.Contains(string(m.Blocks), "/p"+strings.ReplaceAll(first.TS, ".", ""))
+			})
+			e.waitSlack(t, "the first relay counting eve", func() bool {
+				m, _ := e.slack.Message("C01PRODUCT", first.TS)
+				return strings.Contains(string(m.Blocks), "Duplicates") && strings.Contains(string(m.Blocks), "#2")
+			})
+			e.discord.MessageReactionAdd(e2eFeedback, dup.ID, e2eDave, "👍")
+			eventually(t, "dave's vote on #2 counted for #1", func() bool {
+				it, err := e.app.DB.Feedback(context.Background(), 1)
+				return err == nil && it.Votes == 2
+			})
+		})
+	}
+}
