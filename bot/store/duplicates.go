@@ -110,3 +110,17 @@ func (tx *Tx) SimilarCandidates(ctx context.Context, terms []string, since time.
 	}
 	return out, nil
 }
+
+// PostedReplies returns the replies posted in Discord for item id, oldest
+// first.
+func (d *DB) PostedReplies(ctx context.Context, id int64) ([]Draft, error) {
+	var out []Draft
+	err := d.db.SelectContext(ctx, &out, d.db.Rebind(`SELECT `+draftColumns+` FROM drafts WHERE feedback_id = ? AND status = 'posted' ORDER BY posted_at, id`), id)
+	if err != nil {
+		return nil, fmt.Errorf("replies to feedback %d: %w", id, err)
+	}
+	for i := range out {
+		out[i].utc()
+	}
+	return out, nil
+}

@@ -48,6 +48,7 @@ Commands:
   healthcheck    exit 0 when the running service is ready (for container health checks)
   digest         preview the community digest, or post one now (digest preview|run)
   audit drafts   every reply posted in Discord: its versions, approvals and policy
+  feedback export  every feedback item since a date: history, votes, merges, replies (csv or json)
   version        print the version
   help           show this help, or a command's: liaison help run
 
@@ -91,6 +92,8 @@ func Main(ctx context.Context, args []string, std *Stdio, getenv func(string) st
 		return healthcheckCmd(ctx, rest, std, env)
 	case "audit":
 		return auditCmd(ctx, rest, std, env)
+	case "feedback":
+		return feedbackCmd(ctx, rest, std, env)
 	}
 	fmt.Fprintf(std.Err, "liaison: unknown command %q\n\n%s", cmd, usage)
 	return exitUsage
