@@ -101,6 +101,8 @@ func TestMergingADuplicateMovesItsVotesAndUnmergingTakesThemBack(t *testing.T) {
 			{"feedback merge 1 into 9", "There is no feedback item 9"},
 			{"feedback merge 1 to 2", "Say which item goes into which"},
 			{"feedback unmerge 1", "was never merged"},
+			{"feedback status 2 planned", "is a duplicate of #1: set #1's status"},
+			{"feedback reopen 2", "closed as a duplicate of #1: /liaison feedback unmerge 2"},
 		} {
 			if _, err := b.liaison(t, "U01CAROL", bad.text); err == nil || !strings.Contains(bot.ErrorMessage(err), bad.want) {
 				t.Errorf("%s = %v, want %q", bad.text, err, bad.want)

@@ -46,6 +46,9 @@ func parseStatus(word string) (string, error) {
 func (fb *Feedback) setStatus(ctx context.Context, tx *store.Tx, it *store.FeedbackItem, status, note string, u bot.User) (string, error) {
 	by := fb.dir.Actor(u)
 	note = strings.TrimSpace(note)
+	if it.DuplicateOf != nil {
+		return "", bot.Errorf(bot.EInvalid, "Feedback #%d is a duplicate of #%d: set #%d's status (or unmerge #%d first). Nothing was changed.", it.ID, *it.DuplicateOf, *it.DuplicateOf, it.ID)
+	}
 	if status == store.FeedbackDeclined && note == "" {
 		return "", bot.Errorf(bot.EInvalid, "Say why feedback #%d is declined, so that the people who asked for it know: /liaison feedback status %d declined we will not support IE11", it.ID, it.ID)
 	}
@@ -84,6 +87,9 @@ func (fb *Feedback) setStatus(ctx context.Context, tx *store.Tx, it *store.Feedb
 
 // reopen opens a closed or declined item again, on by's word.
 func (fb *Feedback) reopen(ctx context.Context, tx *store.Tx, it *store.FeedbackItem, by string) (string, error) {
+	if it.DuplicateOf != nil {
+		return "", bot.Errorf(bot.EInvalid, "Feedback #%d is closed as a duplicate of #%d: /liaison feedback unmerge %d makes it its own item again.", it.ID, *it.DuplicateOf, it.ID)
+	}
 	if it.Status != store.FeedbackClosed && it.Status != store.FeedbackDeclined {
 		return "", bot.Errorf(bot.EInvalid, "Feedback #%d is %s, not closed or declined: there is nothing to reopen.", it.ID, statusLine(it))
 	}
