@@ -171,3 +171,24 @@ func TestADuplicateIsMergedFromItsRelayThroughTheFakes(t *testing.T) {
 		})
 	}
 }
+
+// The relay's Status menu, through slackfake: in progress is set with a
+// click, and the relay shows it.
+func TestTheStatusMenuSetsAStatusThroughTheFakes(t *testing.T) {
+	t.Parallel()
+	e := startE2E(t, storetest.Dialects()[len(storetest.Dialects())-1])
+	e.discord.MessageCreate(e2eFeedback, e2eAlice, "please add a dark theme")
+	relay := e.onlyRelay(t)
+	e.settled(t)
+	if !strings.Contains(string(relay.Blocks), "feedback.status") {
+		t.Fatalf("the relay has no Status button:\n%s", relay.Blocks)
+	}
+	e.clickRelay(t, "U01CAROL", "carol", relay.TS, "feedback.setstatus", "1:in-progress")
+	e.waitSlack(t, "the relay showing in progress", func() bool {
+		m, _ := e.slack.Message("C01PRODUCT", relay.TS)
+		return m.Edited && strings.Contains(string(m.Blocks), "in progress (carol)")
+	})
+	if it := e.items(t)[0]; it.Status != "in-progress" {
+		t.Errorf("status = %q", it.Status)
+	}
+}
