@@ -169,9 +169,19 @@ func (ap *Approvals) draftForFeedback(ctx context.Context, id int64, text string
 		}
 	}
 	return ap.createDraft(ctx, draftInput{
-		target: t, authorID: it.AuthorID, authorName: it.AuthorName, channelName: it.ChannelName, text: it.Text,
+		target: t, authorID: it.AuthorID, authorName: it.AuthorName, channelName: it.ChannelName, parent: threadParent(it.ThreadID, it.ChannelID), text: it.Text,
 		feedbackID: &it.ID, reply: text, by: u,
 	})
+}
+
+// threadParent is the parent channel of a message in thread (channel, as
+// items and read-back messages name a thread's parent), or "" for a
+// message in a channel itself.
+func threadParent(thread, channel string) string {
+	if thread == "" || thread == channel {
+		return ""
+	}
+	return channel
 }
 
 // draftForLink drafts text as a reply to the Discord message at link.
@@ -196,7 +206,7 @@ func (ap *Approvals) draftForLink(ctx context.Context, link, text string, u bot.
 		return nil, err
 	}
 	return ap.createDraft(ctx, draftInput{
-		target: t, authorID: m.Author.ID, authorName: m.Author.Label(), channelName: m.ChannelName, text: m.Text,
+		target: t, authorID: m.Author.ID, authorName: m.Author.Label(), channelName: m.ChannelName, parent: threadParent(m.ThreadID, m.ChannelID), text: m.Text,
 		reply: text, by: u,
 	})
 }
@@ -478,7 +488,7 @@ func (ap *Approvals) decidable(ctx context.Context, id int64, u bot.User, sw see
 	if err := sw.check(d); err != nil {
 		return nil, bot.ApprovalPolicy{}, err
 	}
-	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.TargetChannelID))
+	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.PolicyChannel()))
 	return d, pol, err
 }
 
@@ -499,7 +509,7 @@ func (ap *Approvals) mayEdit(ctx context.Context, d *store.Draft, u bot.User) er
 	if u.ID == d.Author {
 		return nil
 	}
-	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.TargetChannelID))
+	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.PolicyChannel()))
 	if err != nil {
 		return err
 	}
@@ -529,7 +539,7 @@ func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.
 	if err := sw.check(d); err != nil {
 		return "", err
 	}
-	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.TargetChannelID))
+	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.PolicyChannel()))
 	if err != nil {
 		return "", err
 	}
@@ -632,7 +642,7 @@ func (ap *Approvals) reject(ctx context.Context, tx *store.Tx, id int64, u bot.U
 	if err := sw.check(d); err != nil {
 		return "", err
 	}
-	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.TargetChannelID))
+	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.PolicyChannel()))
 	if err != nil {
 		return "", err
 	}
@@ -696,7 +706,7 @@ func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 	if newHash == d.TextHash && !resubmit {
 		return fmt.Sprintf("Draft #%d has that text already: nothing changed.", d.ID), nil
 	}
-	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.TargetChannelID))
+	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.PolicyChannel()))
 	if err != nil {
 		return "", err
 	}
@@ -738,7 +748,7 @@ func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 	action := "edited"
 	if resubmit {
 		action = "resubmitted"
-		exp := now.Add(ap.cfg.Approvals.For(d.TargetChannelID).ExpireAfter)
+		exp := now.Add(ap.cfg.Approvals.For(d.PolicyChannel()).ExpireAfter)
 		d.Reason, d.DecidedBy, d.ExpiresAt = "", "", &exp
 	}
 	e := store.DraftEvent{Actor: by, Action: action, TextHash: newHash, Detail: fmt.Sprintf("version %d by %s", d.Version, authorName)}

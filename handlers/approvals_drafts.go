@@ -33,10 +33,13 @@ type draftInput struct {
 	authorID    string // the target's author, on Discord
 	authorName  string
 	channelName string
-	text        string // the target's text
-	feedbackID  *int64
-	reply       string
-	by          bot.User
+	// parent is the channel a target in a thread is under, whose approval
+	// policy applies; "" for a target in a channel itself.
+	parent     string
+	text       string // the target's text
+	feedbackID *int64
+	reply      string
+	by         bot.User
 }
 
 // mentionRoom is what the mention of the author takes before a reply that
@@ -85,7 +88,7 @@ func (ap *Approvals) createDraft(ctx context.Context, in draftInput) (*bot.Reply
 	if err != nil {
 		return nil, err
 	}
-	cfgPol := ap.cfg.Approvals.For(in.target.ChannelID)
+	cfgPol := ap.cfg.Approvals.For(cmp.Or(in.parent, in.target.ChannelID))
 	pol, err := ap.resolvePolicy(ctx, cfgPol)
 	if err != nil {
 		return nil, err
@@ -99,7 +102,7 @@ func (ap *Approvals) createDraft(ctx context.Context, in draftInput) (*bot.Reply
 	d := &store.Draft{
 		FeedbackID: in.feedbackID, TargetGuildID: in.target.GuildID, TargetChannelID: in.target.ChannelID,
 		TargetMessageID: in.target.MessageID, TargetAuthorID: in.authorID, TargetAuthorName: in.authorName,
-		TargetChannelName: cmp.Or(in.channelName, ap.dir.ChannelName(in.target.ChannelID)), TargetText: in.text,
+		TargetChannelName: cmp.Or(in.channelName, ap.dir.ChannelName(in.target.ChannelID)), TargetParentID: in.parent, TargetText: in.text,
 		Text: text, TextHash: bot.DraftHash(text, in.target), Author: in.by.ID, AuthorName: by,
 		SlackChannelID: ap.cfg.Approvals.Channel.ID, ExpiresAt: &expires,
 	}
@@ -245,7 +248,7 @@ func describe(pol bot.ApprovalPolicy, d *store.Draft) string {
 // policyOf resolves the policy of d for showing it: when a group cannot be
 // read, its members are left out, which only changes the counts shown.
 func (ap *Approvals) policyOf(ctx context.Context, d *store.Draft) bot.ApprovalPolicy {
-	p, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.TargetChannelID))
+	p, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.PolicyChannel()))
 	if err != nil {
 		ap.logger.Warn("approvals: policy shown without a user group's members", "draft", d.ID, "err", err)
 	}
@@ -587,7 +590,7 @@ func (ap *Approvals) publish(ctx context.Context, tx *store.Tx, d *store.Draft, 
 	if isWeb(d) {
 		return 0, ap.publishWeb(ctx, tx, d, pol)
 	}
-	cfgPol := ap.cfg.Approvals.For(d.TargetChannelID)
+	cfgPol := ap.cfg.Approvals.For(d.PolicyChannel())
 	post := bot.Post{ChannelID: d.TargetChannelID, ThreadOf: d.TargetMessageID, Text: d.Text}
 	if cfgPol.PingAuthor && d.TargetAuthorID != "" {
 		post.Notify = []string{d.TargetAuthorID}

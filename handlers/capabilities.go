@@ -94,6 +94,7 @@ func Build(d Deps) *Capabilities {
 	c.Watch = watch.New(watch.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir})
 	c.Approvals.web = c.Watch
 	c.Watch.AttachDrafts(c.Approvals)
+	c.Feedback.policies = c.Approvals
 	c.Help = newHelp(c.Router)
 	c.Ops = newOps(d.DB, d.Clock)
 

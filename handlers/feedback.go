@@ -32,6 +32,15 @@ type Feedback struct {
 	// Attached late (Capabilities.Attach); nil when the platform is off.
 	discord messageReader // reads a flagged message back
 	slack   ownMessages   // finds the relay a vote is on before its send is recorded
+	links   slackLinks    // links feedback logged in Slack to its Slack message
+	// policies decides who approves notices (Build sets it: approvals).
+	policies policies
+}
+
+// slackLinks is implemented by *slackbot.Directory and the console: the
+// address of a Slack message (chat.getPermalink).
+type slackLinks interface {
+	Permalink(ctx context.Context, channelID, ts string) (string, error)
 }
 
 func newFeedback(db *store.DB, cfg *config.Config, clock bot.Clock, dir directory) *Feedback {
@@ -40,6 +49,7 @@ func newFeedback(db *store.DB, cfg *config.Config, clock bot.Clock, dir director
 
 func (fb *Feedback) attach(discord messageReader, slack ownMessages) {
 	fb.discord, fb.slack = discord, slack
+	fb.links, _ = slack.(slackLinks)
 }
 
 // relayQuoteMax bounds the quoted text on a relay: Slack allows 3000
@@ -66,10 +76,19 @@ func (fb *Feedback) Register(r *Router) {
 	r.OnAction("feedback.tag", "feedback.tag", fb.action)
 	r.OnAction("feedback.claim", "feedback.claim", fb.action)
 	r.OnAction("feedback.close", "feedback.close", fb.action)
+	r.OnAction("feedback.status", "feedback.status", fb.action)
+	r.OnAction("feedback.setstatus", "feedback.status", fb.statusClicked)
+	r.OnAction("feedback.notice", "", fb.noticeDecided)
+	r.OnAction("feedback.notices.off", "", fb.noticesOff)
+	r.OnCommand("notices", "", fb.noticesCommand)
 	r.OnForm("feedback.tag", "feedback.tag", fb.form)
-	r.OnSubcommand("feedback", "list [open|mine|tag:X] | show N | close N [reason]",
-		"the feedback items Liaison tracks: list them, see one, close one",
-		bot.Needs{Action: "feedback.view", Verbs: map[string]string{"close": "feedback.close"}}, fb.subcommand)
+	r.OnForm("feedback.status", "feedback.status", fb.statusSubmitted)
+	r.OnAction("feedback.merge", "feedback.merge", fb.mergeClicked)
+	r.OnForm("feedback.merge", "feedback.merge", fb.mergeSubmitted)
+	r.OnSubcommand("feedback", "list [open|mine|tag:X] | show N | close N [reason] | status N planned|in-progress|shipped|declined [note] | reopen N | merge N into M | unmerge N",
+		"the feedback items Liaison tracks: list them, see one, close one, say what the team does about it, merge duplicates",
+		bot.Needs{Action: "feedback.view", Verbs: map[string]string{"close": "feedback.close", "status": "feedback.status", "reopen": "feedback.reopen",
+			"merge": "feedback.merge", "unmerge": "feedback.merge"}}, fb.subcommand)
 	r.OnSubcommand("route", `test "<text>" [#channel] | replay 7d`,
 		"which routes a text would match, or where the last days' items would have gone",
 		bot.Needs{Verbs: map[string]string{"test": "route.test", "replay": "route.replay"}}, fb.routeSubcommand)
@@ -78,7 +97,11 @@ func (fb *Feedback) Register(r *Router) {
 			{Name: "text", Description: "What would you like the team to know?", Type: "string", Required: true},
 		}})
 		r.AddDiscordCommand(bot.CommandSpec{Name: sendToProduct, MessageMenu: true})
+		r.AddDiscordCommand(bot.CommandSpec{Name: "notices", Description: "Whether Liaison tells you when feedback you wrote or voted for changes", Options: []bot.OptionSpec{
+			{Name: "state", Description: "on or off", Type: "string", Required: true},
+		}})
 	}
+	r.AddJob(jobs.Job{Name: "notice-templates", Every: time.Minute, Run: fb.AskTemplateApprovals})
 	r.AddJob(jobs.Job{Name: "sla-reminders", Every: time.Minute, Run: fb.RemindOverdue})
 }
 
@@ -204,6 +227,13 @@ func (fb *Feedback) intakeFor(ctx context.Context, tx *store.Tx, m *bot.Message,
 	if by.ID != m.Author.ID || customer != "" {
 		it.LoggedBy = fb.dir.Actor(by)
 	}
+	if m.Platform == bot.PlatformSlack && how == "menu" && it.Permalink == "" && fb.links != nil {
+		// A Slack message sent to product links to it; if Slack does not
+		// say where it is now, the next change of the item asks again.
+		if link, err := fb.links.Permalink(ctx, m.ChannelID, m.ID); err == nil {
+			it.Permalink = link
+		}
+	}
 	routing := bot.Route(fb.cfg.Feedback.Rules(), fb.cfg.Feedback.DefaultDestinations(), bot.RouteInput{
 		Text: itemText(it.Title, it.Text), Platform: it.Source, ChannelID: it.ChannelID, Sentiment: it.Sentiment,
 	})
@@ -211,6 +241,14 @@ func (fb *Feedback) intakeFor(ctx context.Context, tx *store.Tx, m *bot.Message,
 	created, err := tx.CreateFeedback(ctx, now, it)
 	if err != nil || !created {
 		return it, err
+	}
+	if err := fb.indexSimilarity(ctx, tx, it, true); err != nil {
+		return nil, err
+	}
+	if it.SimilarTo != nil {
+		if err := tx.SaveFeedback(ctx, now, it); err != nil {
+			return nil, err
+		}
 	}
 	// The item's own columns (created_at, intake, author, logged_by) are
 	// the first line of its history: no event row is written for it.
@@ -241,7 +279,7 @@ func (fb *Feedback) relay(ctx context.Context, tx *store.Tx, it *store.FeedbackI
 		return fmt.Errorf("relay feedback %d: %w", it.ID, err)
 	}
 	key := fmt.Sprintf("relay:%d:%s", it.ID, d.To)
-	post := fb.relayPost(it, ref.ID, d.Rule)
+	post := fb.relayPost(it, ref.ID, d.Rule, relayView{link: it.Permalink})
 	if _, err := tx.Enqueue(ctx, fb.clock.Now(), &bot.OutboxMessage{Key: key, Platform: ref.Platform, Kind: bot.KindPost, Payload: bot.Payload(post)}); err != nil {
 		return err
 	}
@@ -256,12 +294,20 @@ func (fb *Feedback) refreshRelays(ctx context.Context, tx *store.Tx, it *store.F
 	if err != nil {
 		return err
 	}
+	v, err := fb.view(ctx, tx, it, relays)
+	if err != nil {
+		return err
+	}
 	for _, rl := range relays {
 		ref, err := fb.cfg.ResolveChannel(rl.Destination)
 		if err != nil {
 			continue // the channel left the config; its relay stays as it was
 		}
-		post := fb.relayPost(it, ref.ID, rl.Route)
+		v := v
+		if isSourceRelay(it, rl, relays) {
+			v.link = "" // the message that logged it: it would link to itself
+		}
+		post := fb.relayPost(it, ref.ID, rl.Route, v)
 		// Edits are numbered: the event that causes one is handled once, so
 		// the next number is this edit's stable identity.
 		prefix := rl.OutboxKey + ":edit:"
@@ -283,8 +329,101 @@ func (fb *Feedback) refreshRelays(ctx context.Context, tx *store.Tx, it *store.F
 	return nil
 }
 
+// sourceLink returns the address of the message it came from: its
+// Discord message; for a Slack message sent to product, that message; for
+// feedback logged with Slack's /feedback, which has no message of its own,
+// its first relay, the Slack message that logged it. A Slack address is
+// asked of Slack once and kept with the item (it must be locked in tx).
+// "" when there is none yet (the relay is not sent).
+func (fb *Feedback) sourceLink(ctx context.Context, tx *store.Tx, it *store.FeedbackItem, relays []store.Relay) (string, error) {
+	if it.Permalink != "" || it.Source != bot.PlatformSlack || fb.links == nil {
+		return it.Permalink, nil
+	}
+	channel, ts := it.ChannelID, it.MessageID
+	if it.Intake == "staff" {
+		channel, ts = "", ""
+		if rl, ok := firstSentRelay(relays); ok {
+			channel, ts = rl.ChannelID, rl.MessageID
+		}
+	}
+	if channel == "" || ts == "" {
+		return "", nil
+	}
+	link, err := fb.links.Permalink(ctx, channel, ts)
+	if err != nil {
+		return "", fmt.Errorf("link feedback %d to its Slack message: %w", it.ID, err)
+	}
+	it.Permalink = link
+	return link, tx.SaveFeedback(ctx, fb.clock.Now(), it)
+}
+
+// firstSentRelay is the relay of an item logged in Slack that stands for
+// its source: the first one Slack has (relays come ordered by destination).
+func firstSentRelay(relays []store.Relay) (store.Relay, bool) {
+	for _, rl := range relays {
+		if rl.MessageID != "" && rl.ChannelID != "" {
+			return rl, true
+		}
+	}
+	return store.Relay{}, false
+}
+
+// isSourceRelay says whether rl is the relay that stands for the source of
+// it, an item logged with Slack's /feedback.
+func isSourceRelay(it *store.FeedbackItem, rl store.Relay, relays []store.Relay) bool {
+	if it.Source != bot.PlatformSlack || it.Intake != "staff" {
+		return false
+	}
+	first, ok := firstSentRelay(relays)
+	return ok && first.OutboxKey == rl.OutboxKey
+}
+
+// relayView is what a relay shows beyond the item's own columns.
+type relayView struct {
+	link       string  // the source's address, "" for none
+	told       string  // whom the last notice told, "" for nobody
+	dupLink    string  // a duplicate's: the relay of the item it went into
+	duplicates []int64 // the items merged into this one
+}
+
+// view gathers what the relays of it (locked in tx) show beyond its
+// columns.
+func (fb *Feedback) view(ctx context.Context, tx *store.Tx, it *store.FeedbackItem, relays []store.Relay) (relayView, error) {
+	var v relayView
+	var err error
+	if v.link, err = fb.sourceLink(ctx, tx, it, relays); err != nil {
+		return v, err
+	}
+	if v.duplicates, err = tx.Duplicates(ctx, it.ID); err != nil {
+		return v, err
+	}
+	if it.DuplicateOf != nil && fb.links != nil {
+		mRelays, err := tx.Relays(ctx, *it.DuplicateOf)
+		if err != nil {
+			return v, err
+		}
+		if rl, ok := firstSentRelay(mRelays); ok && rl.ChannelID != "" {
+			if v.dupLink, err = fb.links.Permalink(ctx, rl.ChannelID, rl.MessageID); err != nil {
+				return v, fmt.Errorf("link feedback %d to the relay of #%d: %w", it.ID, *it.DuplicateOf, err)
+			}
+		}
+	}
+	n, err := tx.LastSentNotice(ctx, it.ID)
+	if err != nil {
+		return v, err
+	}
+	if n != nil {
+		v.told = fmt.Sprintf("%s: %d people pinged in Discord", statusName(n.Status), len(n.Recipients))
+		if slices.Contains(n.Recipients, it.AuthorID) {
+			v.told += fmt.Sprintf(" (%s and %d voter(s))", it.AuthorName, len(n.Recipients)-1)
+		}
+	}
+	return v, nil
+}
+
 // relayPost renders an item as the message that shows it in a channel.
-func (fb *Feedback) relayPost(it *store.FeedbackItem, channelID, rule string) bot.Post {
+func (fb *Feedback) relayPost(it *store.FeedbackItem, channelID, rule string, v relayView) bot.Post {
+	link := v.link
 	where := it.ChannelName
 	if where != "" {
 		where = " in #" + where
@@ -310,8 +449,34 @@ func (fb *Feedback) relayPost(it *store.FeedbackItem, channelID, rule string) bo
 		p.Fields = append(p.Fields, bot.Field{Name: "Tags", Value: strings.Join(it.Tags, ", ")})
 	}
 	p.Fields = append(p.Fields, bot.Field{Name: "Votes", Value: strconv.Itoa(it.Votes)}, bot.Field{Name: "Status", Value: statusLine(it)})
-	if it.Permalink != "" {
-		p.Link = &bot.Link{URL: it.Permalink, Label: "Open in Discord"}
+	if v.told != "" {
+		p.Fields = append(p.Fields, bot.Field{Name: "Told", Value: v.told})
+	}
+	if len(v.duplicates) > 0 {
+		var ids []string
+		for _, d := range v.duplicates {
+			ids = append(ids, "#"+strconv.FormatInt(d, 10))
+		}
+		p.Fields = append(p.Fields, bot.Field{Name: "Duplicates", Value: strings.Join(ids, ", ") + " (merged into this one, with their votes)"})
+	}
+	if it.DuplicateOf != nil {
+		sec := bot.Section{Title: fmt.Sprintf("Duplicate of #%d", *it.DuplicateOf)}
+		line := bot.Line{Text: fmt.Sprintf("Votes go to #%d now; /liaison feedback unmerge %d undoes it.", *it.DuplicateOf, it.ID)}
+		if v.dupLink != "" {
+			line = bot.Line{Text: fmt.Sprintf("Open #%d", *it.DuplicateOf), URL: v.dupLink}
+		}
+		sec.Lines = []bot.Line{line}
+		p.Sections = append(p.Sections, sec)
+	}
+	similar := it.SimilarTo != nil && it.DuplicateOf == nil && !store.FeedbackDone(it.Status)
+	if similar {
+		p.Fields = append(p.Fields, bot.Field{Name: "Looks like", Value: fmt.Sprintf("#%d (%s)", *it.SimilarTo, bot.FormatScore(it.SimilarScore))})
+	}
+	if link != "" {
+		p.Link = &bot.Link{URL: link, Label: "Open in Discord"}
+		if it.Source == bot.PlatformSlack {
+			p.Link.Label = "Open in Slack"
+		}
 	}
 	var ctxt []string
 	if it.LoggedBy != "" && it.Customer == "" {
@@ -327,15 +492,24 @@ func (fb *Feedback) relayPost(it *store.FeedbackItem, channelID, rule string) bo
 		ctxt = append(ctxt, "the original message was deleted")
 	}
 	p.Context = strings.Join(ctxt, " · ")
-	if it.Status != store.FeedbackClosed {
+	if !store.FeedbackDone(it.Status) {
 		id := strconv.FormatInt(it.ID, 10)
 		if it.Status == store.FeedbackOpen {
 			p.Buttons = append(p.Buttons, bot.Button{ActionID: "feedback.ack", Label: "Acknowledge", Value: id, Style: "primary"})
 		}
-		p.Buttons = append(p.Buttons,
-			bot.Button{ActionID: "feedback.tag", Label: "Tag", Value: id},
-			bot.Button{ActionID: draftReplyAction, Label: "Draft reply", Value: id},
-			bot.Button{ActionID: "feedback.close", Label: "Close", Value: id})
+		p.Buttons = append(p.Buttons, bot.Button{ActionID: "feedback.tag", Label: "Tag", Value: id},
+			bot.Button{ActionID: "feedback.status", Label: "Status", Value: id})
+		// A reply is posted in Discord, under the message it answers:
+		// feedback logged in Slack has none.
+		if it.Source == bot.PlatformDiscord && !it.Deleted {
+			p.Buttons = append(p.Buttons, bot.Button{ActionID: draftReplyAction, Label: "Draft reply", Value: id})
+		}
+		p.Buttons = append(p.Buttons, bot.Button{ActionID: "feedback.close", Label: "Close", Value: id})
+		if similar {
+			p.Buttons = append(p.Buttons, bot.Button{ActionID: "feedback.merge", Label: fmt.Sprintf("Merge into #%d", *it.SimilarTo), Value: fmt.Sprintf("%s:%d", id, *it.SimilarTo)})
+		} else {
+			p.Buttons = append(p.Buttons, bot.Button{ActionID: "feedback.merge", Label: "Merge", Value: id})
+		}
 		// The team can act on a Discord author from the relay (warn,
 		// timeout, delete) when moderation is set up.
 		if it.Source == bot.PlatformDiscord && fb.cfg.Moderation.Enabled && !it.Deleted {
@@ -358,6 +532,17 @@ func statusLine(it *store.FeedbackItem) string {
 			s += ": " + it.CloseReason
 		}
 		return s
+	case store.FeedbackPlanned, store.FeedbackInProgress, store.FeedbackShipped, store.FeedbackDeclined:
+		s = statusName(it.Status)
+		if it.HandledBy != "" {
+			s += " (" + it.HandledBy + ")"
+		}
+		if it.StatusNote != "" {
+			s += ": " + it.StatusNote
+		}
+		if store.FeedbackDone(it.Status) {
+			return s
+		}
 	default:
 		s = "open"
 	}
@@ -385,6 +570,9 @@ func (fb *Feedback) edited(ctx context.Context, tx *store.Tx, m *bot.Message) er
 		return err
 	}
 	if err := tx.LogFeedback(ctx, now, it.ID, m.Author.Label(), "edited", ""); err != nil {
+		return err
+	}
+	if err := fb.indexSimilarity(ctx, tx, it, false); err != nil {
 		return err
 	}
 	return fb.refreshRelays(ctx, tx, it)
@@ -454,6 +642,20 @@ func (fb *Feedback) markAnswered(ctx context.Context, tx *store.Tx, it *store.Fe
 	return fb.refreshRelays(ctx, tx, it)
 }
 
+// isAuthor says whether u wrote it: the same account, or the same person
+// of people: on another platform. Feedback staff logged for a customer is
+// the customer's, not the logger's.
+func (fb *Feedback) isAuthor(it *store.FeedbackItem, u bot.User) bool {
+	if it.Customer != "" || it.AuthorID == "" {
+		return false
+	}
+	if u.Platform == it.Source && u.ID == it.AuthorID {
+		return true
+	}
+	p := fb.dir.Person(u)
+	return p != "" && p == fb.dir.Person(bot.User{Platform: it.Source, ID: it.AuthorID})
+}
+
 // reaction handles the flag emoji (make a message feedback) and the
 // vote emoji (on the source message or a relay).
 func (fb *Feedback) reaction(ctx context.Context, tx *store.Tx, e *bot.Reaction) error {
@@ -461,10 +663,7 @@ func (fb *Feedback) reaction(ctx context.Context, tx *store.Tx, e *bot.Reaction)
 	if e.User.Bot {
 		return nil
 	}
-	voter := e.User.Platform + ":" + e.User.ID
-	if p := fb.dir.Person(e.User); p != "" {
-		voter = "person:" + p
-	}
+	voter := fb.voterKey(e.User)
 	switch {
 	case e.Platform == bot.PlatformDiscord && bot.SameEmoji(e.Emoji, f.FlagEmoji) && !e.Removed:
 		if fb.discord == nil {
@@ -489,6 +688,9 @@ func (fb *Feedback) reaction(ctx context.Context, tx *store.Tx, e *bot.Reaction)
 		} else if err != nil {
 			return err
 		}
+		if fb.isAuthor(it, e.User) {
+			return nil // one's own feedback is not a "me too"
+		}
 		var changed bool
 		if e.Removed {
 			changed, err = tx.RemoveVote(ctx, fb.clock.Now(), it.ID, voter)
@@ -497,6 +699,12 @@ func (fb *Feedback) reaction(ctx context.Context, tx *store.Tx, e *bot.Reaction)
 		}
 		if err != nil || !changed {
 			return err
+		}
+		if it.DuplicateOf != nil {
+			// Merged: the vote counts for the item it went into.
+			if err := fb.voteOnDuplicate(ctx, tx, it, voter, e.Removed); err != nil {
+				return err
+			}
 		}
 		it, err = tx.Feedback(ctx, it.ID)
 		if err != nil {

@@ -62,8 +62,12 @@ func (fb *Feedback) logCommand(ctx context.Context, c *bot.Command) (*bot.Reply,
 	}
 	text := strings.TrimSpace(c.Text)
 	customer := ""
-	if i := strings.LastIndex(text, " from "); i >= 0 {
-		text, customer = strings.TrimSpace(text[:i]), strings.TrimSpace(text[i+len(" from "):])
+	if i := strings.LastIndex(" "+text+" ", " from "); i >= 0 {
+		before, after := strings.TrimSpace(text[:max(i-1, 0)]), strings.TrimSpace(text[min(i-1+len(" from "), len(text)):])
+		if after == "" {
+			return nil, bot.Errorf(bot.EInvalid, "Say who it is from after “from”, or leave “from” out: /feedback the export is too slow from Acme (call with Jane)")
+		}
+		text, customer = before, after
 	}
 	if text == "" {
 		return nil, bot.Errorf(bot.EInvalid, "Write the feedback after the command: /feedback the export is too slow from Acme (call with Jane)")
@@ -93,6 +97,8 @@ func (fb *Feedback) action(ctx context.Context, a *bot.Action) (*bot.Reply, erro
 	}
 	by := fb.dir.Actor(a.User)
 	switch a.ActionID {
+	case "feedback.status":
+		return fb.statusMenu(id), nil
 	case "feedback.tag":
 		return &bot.Reply{Modal: &bot.Modal{CallbackID: "feedback.tag", Title: "Tag feedback", Submit: "Save", Meta: a.Value,
 			Fields: []bot.ModalField{{ID: "tags", Label: "Tags, separated by commas"}}}}, nil
@@ -113,7 +119,7 @@ func (fb *Feedback) action(ctx context.Context, a *bot.Action) (*bot.Reply, erro
 				it.Status, it.HandledBy = store.FeedbackAcknowledged, by
 				msg = fmt.Sprintf("You acknowledged feedback #%d.", it.ID)
 			case "feedback.close":
-				if it.Status == store.FeedbackClosed {
+				if store.FeedbackDone(it.Status) {
 					msg = fmt.Sprintf("Feedback #%d is already %s.", it.ID, statusLine(it))
 					return nil
 				}
@@ -134,7 +140,13 @@ func (fb *Feedback) action(ctx context.Context, a *bot.Action) (*bot.Reply, erro
 			if err := tx.LogFeedback(ctx, now, it.ID, by, done, ""); err != nil {
 				return err
 			}
-			return fb.refreshRelays(ctx, tx, it)
+			if err := fb.refreshRelays(ctx, tx, it); err != nil {
+				return err
+			}
+			if a.ActionID == "feedback.close" {
+				return fb.queueNotice(ctx, tx, it, it.Status, "", a.User)
+			}
+			return nil
 		})
 		if err != nil {
 			return nil, err
@@ -189,7 +201,7 @@ func (fb *Feedback) subcommand(ctx context.Context, c *bot.Command, args string)
 	rest = strings.TrimSpace(rest)
 	switch strings.ToLower(verb) {
 	case "", "list":
-		f := store.FeedbackFilter{Statuses: []string{store.FeedbackOpen, store.FeedbackAcknowledged}}
+		f := store.FeedbackFilter{Statuses: []string{store.FeedbackOpen, store.FeedbackAcknowledged, store.FeedbackPlanned, store.FeedbackInProgress}}
 		switch {
 		case rest == "" || rest == "open":
 		case rest == "mine":
@@ -224,12 +236,47 @@ func (fb *Feedback) subcommand(ctx context.Context, c *bot.Command, args string)
 			return fb.show(ctx, id)
 		}
 		return fb.closeItem(ctx, id, strings.TrimSpace(reason), c.User)
+	case "status":
+		return fb.statusCommand(ctx, rest, c.User)
+	case "merge":
+		return fb.mergeCommand(ctx, rest, c.User)
+	case "unmerge":
+		return fb.unmergeCommand(ctx, rest, c.User)
+	case "reopen":
+		id, err := parseItemID(rest, "reopen")
+		if err != nil {
+			return nil, err
+		}
+		var msg string
+		err = fb.db.InTx(ctx, func(tx *store.Tx) error {
+			it, err := tx.Feedback(ctx, id)
+			if err != nil {
+				return err
+			}
+			msg, err = fb.reopen(ctx, tx, it, fb.dir.Actor(c.User))
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &bot.Reply{Text: msg}, nil
 	}
-	return nil, bot.Errorf(bot.EInvalid, "There is no /liaison feedback %s: use list, show N or close N [reason].", verb)
+	return nil, bot.Errorf(bot.EInvalid, "There is no /liaison feedback %s: use list, show N, close N [reason], status N planned|in-progress|shipped|declined [note], reopen N, merge N into M or unmerge N.", verb)
 }
 
 func (fb *Feedback) show(ctx context.Context, id int64) (*bot.Reply, error) {
-	it, err := fb.db.Feedback(ctx, id)
+	var it *store.FeedbackItem
+	err := fb.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		if it, err = tx.Feedback(ctx, id); err != nil {
+			return err
+		}
+		relays, err := tx.Relays(ctx, id)
+		if err != nil {
+			return err
+		}
+		_, err = fb.sourceLink(ctx, tx, it, relays)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +338,7 @@ func (fb *Feedback) closeItem(ctx context.Context, id int64, reason string, u bo
 		if err != nil {
 			return err
 		}
-		if it.Status == store.FeedbackClosed {
+		if store.FeedbackDone(it.Status) {
 			already = statusLine(it)
 			return nil
 		}
@@ -303,7 +350,11 @@ func (fb *Feedback) closeItem(ctx context.Context, id int64, reason string, u bo
 		if err := tx.LogFeedback(ctx, now, it.ID, by, "closed", reason); err != nil {
 			return err
 		}
-		return fb.refreshRelays(ctx, tx, it)
+		if err := fb.refreshRelays(ctx, tx, it); err != nil {
+			return err
+		}
+		// Closed as fixed ("fixed in 2.4"), it is told as shipped.
+		return fb.queueNotice(ctx, tx, it, it.Status, reason, u)
 	})
 	if err != nil {
 		return nil, err

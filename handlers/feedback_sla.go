@@ -86,7 +86,8 @@ func (fb *Feedback) RemindersDue(ctx context.Context, now time.Time) (int, error
 }
 
 // reminderDue returns the reminder (1, or 2 for the escalation) that item is
-// due for at now, or 0.
+// due for at now, or 0. The second goes to whoever took the item on (its
+// claimer, else its acknowledger), else to the escalation channel.
 func (fb *Feedback) reminderDue(it *store.FeedbackItem, now time.Time) int {
 	f, loc := fb.cfg.Feedback, fb.cfg.Location
 	sla := f.SLA.For(it.ChannelID)
@@ -94,7 +95,7 @@ func (fb *Feedback) reminderDue(it *store.FeedbackItem, now time.Time) int {
 		return 0
 	}
 	stage := it.RemindersSent + 1
-	if stage > 2 || (stage == 2 && f.EscalateTo.ID == "") {
+	if stage > 2 || (stage == 2 && f.EscalateTo.ID == "" && takenOnBy(it) == "") {
 		return 0
 	}
 	due := fb.cfg.BusinessHours.Deadline(it.CreatedAt, time.Duration(stage)*sla, loc)
@@ -104,12 +105,47 @@ func (fb *Feedback) reminderDue(it *store.FeedbackItem, now time.Time) int {
 	return stage
 }
 
+// takenOnBy names who took item on, to whom its reminders go: its
+// claimer, else whoever acknowledged it; "" when nobody did.
+func takenOnBy(it *store.FeedbackItem) string {
+	if it.Owner != "" {
+		return it.Owner
+	}
+	if it.Status == store.FeedbackAcknowledged {
+		return it.HandledBy
+	}
+	return ""
+}
+
+// slackIDOf returns the Slack user id of a person of people:, "" when the
+// name is not one or has no Slack account.
+func (fb *Feedback) slackIDOf(name string) string {
+	if p, ok := fb.cfg.Person(name); ok {
+		return p.Slack
+	}
+	return ""
+}
+
 func (fb *Feedback) remind(ctx context.Context, tx *store.Tx, it *store.FeedbackItem, stage int) error {
 	sla := fb.cfg.Feedback.SLA.For(it.ChannelID)
 	waited := bot.FormatDuration(time.Duration(stage) * sla)
 	claim := []bot.Button{{ActionID: "feedback.claim", Label: "Claim", Value: fmt.Sprint(it.ID), Style: "primary"}}
 	now := fb.clock.Now()
-	if stage == 1 {
+	who := takenOnBy(it)
+	if stage == 1 || who != "" {
+		// In each relay's thread; once someone took the item on, to them.
+		text := fmt.Sprintf("Feedback #%d from %s has waited %s of business hours without an answer. Claim it to take it on.", it.ID, it.AuthorName, waited)
+		var notify []string
+		buttons := claim
+		if who != "" {
+			text = fmt.Sprintf("%s, feedback #%d from %s, which you took on, has waited %s of business hours without an answer.", who, it.ID, it.AuthorName, waited)
+			if id := fb.slackIDOf(who); id != "" {
+				notify = []string{id}
+			}
+			if it.Owner != "" {
+				buttons = nil
+			}
+		}
 		relays, err := tx.Relays(ctx, it.ID)
 		if err != nil {
 			return err
@@ -119,8 +155,8 @@ func (fb *Feedback) remind(ctx context.Context, tx *store.Tx, it *store.Feedback
 			if err != nil {
 				continue
 			}
-			post := bot.Post{ChannelID: ref.ID, Text: fmt.Sprintf("Feedback #%d from %s has waited %s of business hours without an answer. Claim it to take it on.", it.ID, it.AuthorName, waited), Buttons: claim}
-			m := &bot.OutboxMessage{Key: fmt.Sprintf("sla:%d:1:%s", it.ID, rl.Destination), Platform: ref.Platform, Kind: bot.KindPost, Payload: bot.Payload(post), ParentKey: rl.OutboxKey}
+			post := bot.Post{ChannelID: ref.ID, Text: text, Buttons: buttons, Notify: notify}
+			m := &bot.OutboxMessage{Key: fmt.Sprintf("sla:%d:%d:%s", it.ID, stage, rl.Destination), Platform: ref.Platform, Kind: bot.KindPost, Payload: bot.Payload(post), ParentKey: rl.OutboxKey}
 			if _, err := tx.Enqueue(ctx, now, m); err != nil {
 				return err
 			}
@@ -130,9 +166,20 @@ func (fb *Feedback) remind(ctx context.Context, tx *store.Tx, it *store.Feedback
 	esc := fb.cfg.Feedback.EscalateTo
 	post := bot.Post{ChannelID: esc.ID, Title: fmt.Sprintf("Feedback #%d still has no answer after %s of business hours", it.ID, waited),
 		Quote: bot.OneLine(itemText(it.Title, it.Text), 300), Buttons: claim}
-	if it.Permalink != "" {
-		post.Link = &bot.Link{URL: it.Permalink, Label: "Open in Discord"}
+	relays, err := tx.Relays(ctx, it.ID)
+	if err != nil {
+		return err
 	}
-	_, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprintf("sla:%d:2", it.ID), Platform: esc.Platform, Kind: bot.KindPost, Payload: bot.Payload(post)})
+	link, err := fb.sourceLink(ctx, tx, it, relays)
+	if err != nil {
+		return err
+	}
+	if link != "" {
+		post.Link = &bot.Link{URL: link, Label: "Open in Discord"}
+		if it.Source == bot.PlatformSlack {
+			post.Link.Label = "Open in Slack"
+		}
+	}
+	_, err = tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprintf("sla:%d:2", it.ID), Platform: esc.Platform, Kind: bot.KindPost, Payload: bot.Payload(post)})
 	return err
 }

@@ -153,7 +153,7 @@ func TestAMessageInAFeedbackChannelBecomesOneItemRelayedOncePerDestination(t *te
 		for _, btn := range p.Buttons {
 			labels = append(labels, btn.Label)
 		}
-		if strings.Join(labels, ",") != "Acknowledge,Tag,Draft reply,Close" {
+		if strings.Join(labels, ",") != "Acknowledge,Tag,Status,Draft reply,Close,Merge" {
 			t.Errorf("buttons = %v", labels)
 		}
 		if !strings.Contains(fieldsText(p), "Sentiment: negative: crashes") || p.Context != "routed by bugs" {
@@ -483,7 +483,7 @@ func TestFeedbackCommandsFromEachPlatform(t *testing.T) {
 			t.Errorf("menu item = %+v", m)
 		}
 		specs := b.r.DiscordCommands()
-		if len(specs) != 3 || specs[0].Name != "feedback" || !specs[1].MessageMenu || specs[2].Name != "giveaway" {
+		if len(specs) != 4 || specs[0].Name != "feedback" || !specs[1].MessageMenu || specs[2].Name != "notices" || specs[3].Name != "giveaway" {
 			t.Errorf("Discord commands = %+v", specs)
 		}
 	})
@@ -575,7 +575,7 @@ func TestADiscordRelayOffersModerationWhenItIsSetUp(t *testing.T) {
 		}
 		return strings.Join(l, ",")
 	}
-	if got := labels(ob[0].post); got != "Acknowledge,Tag,Draft reply,Close,Moderate" {
+	if got := labels(ob[0].post); got != "Acknowledge,Tag,Status,Draft reply,Close,Merge,Moderate" {
 		t.Errorf("Discord item's relay buttons = %s, want Moderate last", got)
 	}
 	if got := labels(ob[1].post); strings.Contains(got, "Moderate") {

@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/liaison-bot/liaison/bot"
@@ -150,6 +152,67 @@ func TestAReplyToAForumPostItemIsPublishedInThePost(t *testing.T) {
 		}
 		if it, _ := db.Feedback(ctx, 1); it.Status != store.FeedbackAnswered {
 			t.Errorf("item %s, want answered", it.Status)
+		}
+	})
+}
+
+// A draft answering a message in a thread follows the approval policy of
+// the channel the thread is under (#announcements: everyone but the
+// drafter approves, and the reply pings the author), whether it was
+// drafted on the thread message's item or from its link.
+func TestADraftInAThreadFollowsItsParentChannelsApprovalOverride(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupApprovals(t, db)
+		ctx := context.Background()
+		const thread, msg = "1500000000000008001", "1500000000000008002"
+		m := &bot.Message{
+			Delivery: bot.Delivery{Keys: []bot.InboundKey{{Kind: "discord_message", Key: msg}}},
+			Place:    bot.Place{Platform: bot.PlatformDiscord, ScopeID: apGuild, ChannelID: apAnnounce, ChannelName: "announcements"},
+			ID:       msg, ThreadID: thread, ThreadName: "v2 launch", Text: "will v2 export to Parquet?",
+			Author:    bot.User{Platform: bot.PlatformDiscord, ID: apAlice, Name: "alice"},
+			Permalink: fmt.Sprintf("https://discord.com/channels/%s/%s/%s", apGuild, thread, msg),
+		}
+		b.msgs.mu.Lock()
+		b.msgs.m[thread+"/"+msg] = m // the message lives in the thread's channel
+		b.msgs.mu.Unlock()
+		flag := &bot.Reaction{Delivery: bot.Delivery{Keys: []bot.InboundKey{{Kind: "discord_reaction", Key: "r1"}}},
+			Place: bot.Place{Platform: bot.PlatformDiscord, ScopeID: apGuild, ChannelID: apAnnounce}, ThreadID: thread, MessageID: msg,
+			User: bot.User{Platform: bot.PlatformDiscord, ID: "1300000000000000004", Name: "dave"}, Emoji: "📣"}
+		if err := b.r.HandleEvent(ctx, flag); err != nil {
+			t.Fatal(err)
+		}
+		const want = "Draft #1 is waiting for approval in #approvals: it needs all of carol, dave, erin."
+		reply, err := b.command(t, apBob, "reply 1 Yes, Parquet comes with v2.")
+		if err != nil || reply.Text != want {
+			t.Fatalf("/liaison reply = %+v, %v\nwant %q", reply, err, want)
+		}
+		b.settle(t)
+		d := b.get(t, 1)
+		if d.TargetChannelID != thread || d.TargetParentID != apAnnounce || d.PolicyChannel() != apAnnounce {
+			t.Errorf("draft target %s parent %s, want the thread under #announcements", d.TargetChannelID, d.TargetParentID)
+		}
+		for i, who := range []string{apCarol, apDave, apErin} {
+			if _, err := b.click(d, who, "approvals.approve"); err != nil {
+				t.Fatal(err)
+			}
+			b.settle(t)
+			if got := b.get(t, 1).Status; (got == bot.DraftPosted) != (i == 2) {
+				t.Fatalf("after %d approvals the draft is %s", i+1, got)
+			}
+		}
+		if _, p := b.lastPost(t, "publish:1"); p.ChannelID != thread || p.ThreadOf != msg || !slices.Equal(p.Notify, []string{apAlice}) {
+			t.Errorf("publish = %+v, want a reply in the thread pinging alice (ping_author of #announcements)", p)
+		}
+
+		// Drafted from the message's link: the same policy.
+		link := fmt.Sprintf("https://discord.com/channels/%s/%s/%s", apGuild, thread, msg)
+		reply, err = b.command(t, apCarol, "draft "+link+" And CSV stays.")
+		if err != nil || !strings.Contains(reply.Text, "it needs all of carol, dave, erin") {
+			t.Fatalf("/liaison draft = %+v, %v", reply, err)
+		}
+		if d := b.get(t, 2); d.TargetParentID != apAnnounce {
+			t.Errorf("draft 2 parent %q, want #announcements", d.TargetParentID)
 		}
 	})
 }

@@ -92,3 +92,49 @@ func TestAnAnsweredItemIsNotReminded(t *testing.T) {
 		t.Errorf("an answered item got %d reminders", n)
 	}
 }
+
+// Once carol acknowledges an item, its second reminder goes to her, in the
+// relay's thread, instead of the escalation channel; a claimed item's goes
+// to its claimer.
+func TestAnAcknowledgedItemsReminderGoesToItsAcknowledger(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupFeedback(t, db)
+		b.caps.Feedback.cfg.Feedback.EscalateTo, _ = b.caps.Feedback.cfg.ResolveChannel("community")
+		paris := b.caps.Feedback.cfg.Location
+		ctx := context.Background()
+		b.clock.Set(time.Date(2026, 11, 23, 9, 0, 0, 0, paris))
+		b.event(t, discordMsg(feedbackCh, "1", aliceID, "alice", "where is my invoice?"))
+		b.event(t, discordMsg(feedbackCh, "2", aliceID, "alice", "and where is my refund?"))
+		b.send(t)
+		if _, err := b.r.HandleAction(ctx, action("feedback.ack", "U01CAROL", 1)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.r.HandleAction(ctx, action("feedback.claim", "U01DAVE", 2)); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2026, 11, 23, 17, 0, 0, 0, paris) // 8 business hours: both reminders due
+		b.clock.Set(at)
+		if n, err := b.caps.Feedback.RemindOverdue(ctx, at); err != nil || n != 4 {
+			t.Fatalf("RemindOverdue = %d, %v; want 2 reminders for each item", n, err)
+		}
+		got := map[string]outboxed{}
+		for _, o := range b.outbox(t) {
+			got[o.e.Key] = o
+		}
+		for _, tc := range []struct{ key, who, slack string }{{"sla:1:2:product", "carol", "U01CAROL"}, {"sla:2:2:product", "dave", "U01DAVE"}} {
+			o, ok := got[tc.key]
+			if !ok {
+				t.Fatalf("no %s in the outbox", tc.key)
+			}
+			if o.e.ParentID == nil || o.post.ChannelID != "C01PRODUCT" || !strings.HasPrefix(o.post.Text, tc.who+", feedback #") || len(o.post.Notify) != 1 || o.post.Notify[0] != tc.slack {
+				t.Errorf("%s = %+v (parent %v), want it in the relay's thread pinging %s", tc.key, o.post, o.e.ParentID, tc.who)
+			}
+		}
+		for _, key := range []string{"sla:1:2", "sla:2:2"} {
+			if _, ok := got[key]; ok {
+				t.Errorf("%s went to the escalation channel", key)
+			}
+		}
+	})
+}

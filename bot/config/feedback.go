@@ -2,6 +2,7 @@ package config
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +36,58 @@ type Feedback struct {
 	Routes []Route
 	// DefaultTo is where an item goes when no rule sends it anywhere.
 	DefaultTo []ChannelRef
+	// SimilarThreshold is the similarity (0 to 1) above which a new item's
+	// relay says it looks like an open one and offers to merge it; 0.75
+	// unless set.
+	SimilarThreshold float64
+	// Notices are the texts Liaison says in Discord, in the brand's name,
+	// to an item's author and voters when its status changes: by status
+	// (planned, in-progress, shipped, declined), then language (en, fr).
+	// Defaults fill what the file leaves out. A template is brand speech:
+	// each text is approved once, by the approvals policy, when it changes.
+	Notices map[string]map[string]string
+}
+
+// NoticeStatuses are the statuses feedback.notices has texts for.
+var NoticeStatuses = []string{"planned", "in-progress", "shipped", "declined"}
+
+// NoticeLanguages are the languages a notice is written in; the first is
+// the one used when an item's language is not known.
+var NoticeLanguages = []string{"en", "fr"}
+
+// NoticePlaceholders are what a notice text may contain: the item's
+// author (named, not pinged: the notice pings its people itself), its
+// title (a forum post's, else its text's first line), the note given with
+// the status, and how many people voted for it.
+var NoticePlaceholders = []string{"author", "title", "note", "votes"}
+
+// DefaultNotices are the notice texts a file does not set.
+var DefaultNotices = map[string]map[string]string{
+	"planned": {
+		"en": "Good news {author}: “{title}” is planned. {note}",
+		"fr": "Bonne nouvelle {author} : « {title} » est prévu. {note}",
+	},
+	"in-progress": {
+		"en": "{author}, the team is working on “{title}”. {note}",
+		"fr": "{author}, l'équipe travaille sur « {title} ». {note}",
+	},
+	"shipped": {
+		"en": "Good news {author}: “{title}” shipped. {note} Thanks to the {votes} of you who asked for it.",
+		"fr": "Bonne nouvelle {author} : « {title} » est disponible. {note} Merci aux {votes} personnes qui l'ont demandé.",
+	},
+	"declined": {
+		"en": "{author}, about “{title}”: the team decided not to do it. {note}",
+		"fr": "{author}, à propos de « {title} » : l'équipe a décidé de ne pas le faire. {note}",
+	},
+}
+
+// Notice returns the text of the notice for status in lang, from the file
+// or the defaults; "" when there is none.
+func (f Feedback) Notice(status, lang string) string {
+	if t := f.Notices[status][lang]; t != "" {
+		return t
+	}
+	return DefaultNotices[status][lang]
 }
 
 // SLA holds the answer-time targets.
@@ -101,7 +154,51 @@ func (f Feedback) DefaultDestinations() []string {
 }
 
 func defaultFeedback() Feedback {
-	return Feedback{FlagEmoji: "📣", VoteEmoji: "👍", SLA: SLA{Default: 4 * time.Hour}}
+	return Feedback{FlagEmoji: "📣", VoteEmoji: "👍", SLA: SLA{Default: 4 * time.Hour}, SimilarThreshold: 0.75}
+}
+
+// placeholder finds {name} in a notice text.
+var placeholder = regexp.MustCompile(`\{([^{}]*)\}`)
+
+func (d *decoder) notices(n *yaml.Node, path string, f *Feedback) {
+	d.names(n, path, "a mapping of statuses (planned, in-progress, shipped, declined) to texts by language, like {shipped: {en: \"…\", fr: \"…\"}}", func(status string, v *yaml.Node, p string) {
+		if !slices.Contains(NoticeStatuses, status) {
+			d.errorf(v, p, "%q is not a status with a notice: use planned, in-progress, shipped or declined", status)
+			return
+		}
+		d.names(v, p, "a mapping of languages (en, fr) to texts", func(lang string, t *yaml.Node, tp string) {
+			if !slices.Contains(NoticeLanguages, lang) {
+				d.errorf(t, tp, "%q is not a language notices are written in: use en or fr", lang)
+				return
+			}
+			text, ok := d.str(t, tp, "the notice's text")
+			if !ok {
+				return
+			}
+			text = strings.TrimSpace(text)
+			if text == "" {
+				d.errorf(t, tp, "empty: write the notice, or leave the key out to use the default")
+				return
+			}
+			for _, m := range placeholder.FindAllStringSubmatch(text, -1) {
+				if !slices.Contains(NoticePlaceholders, m[1]) {
+					d.errorf(t, tp, "{%s} is not a placeholder notices know: use {author}, {title}, {note} or {votes}", m[1])
+					return
+				}
+			}
+			if n := len([]rune(text)); n > 1000 {
+				d.errorf(t, tp, "%d characters: a notice must leave room for its note and pings in Discord's 2,000; keep it under 1,000", n)
+				return
+			}
+			if f.Notices == nil {
+				f.Notices = map[string]map[string]string{}
+			}
+			if f.Notices[status] == nil {
+				f.Notices[status] = map[string]string{}
+			}
+			f.Notices[status][lang] = text
+		})
+	})
 }
 
 func (d *decoder) feedback(n *yaml.Node, path string, f *Feedback) {
@@ -123,6 +220,15 @@ func (d *decoder) feedback(n *yaml.Node, path string, f *Feedback) {
 				seen[r.Name] = true
 			}
 		}},
+		{name: "similar_threshold", decode: func(v *yaml.Node, p string) {
+			var x float64
+			if v.Kind != yaml.ScalarNode || v.Decode(&x) != nil || x <= 0 || x > 1 {
+				d.errorf(v, p, "expected a number above 0 and at most 1, like 0.75, got %s", describe(v))
+				return
+			}
+			f.SimilarThreshold = x
+		}},
+		{name: "notices", decode: func(v *yaml.Node, p string) { d.notices(v, p, f) }},
 		{name: "default_to", decode: func(v *yaml.Node, p string) {
 			defaultNode = v
 			if v.Kind == yaml.ScalarNode {

@@ -99,3 +99,35 @@ func TestFeedbackMistakesAreLocated(t *testing.T) {
 		{7, 3, "feedback.default_to", "missing: where feedback goes when no route matches"},
 	})
 }
+
+func TestFeedbackNoticesAndSimilarityAreReadAndTheirMistakesLocated(t *testing.T) {
+	t.Parallel()
+	c, err := config.Parse("liaison.yaml", []byte(channelsYAML+`feedback:
+  default_to: product
+  similar_threshold: 0.8
+  notices:
+    shipped: {en: "Shipped, {author}: {title} ({votes} votes). {note}"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Feedback.SimilarThreshold != 0.8 || c.Feedback.Notice("shipped", "en") != "Shipped, {author}: {title} ({votes} votes). {note}" ||
+		c.Feedback.Notice("shipped", "fr") != config.DefaultNotices["shipped"]["fr"] {
+		t.Errorf("feedback = %+v", c.Feedback)
+	}
+	if d, _ := config.Parse("liaison.yaml", []byte(channelsYAML+"feedback: {default_to: product}\n")); d.Feedback.SimilarThreshold != 0.75 {
+		t.Errorf("default similar_threshold = %v, want 0.75", d.Feedback.SimilarThreshold)
+	}
+	checkErrors(t, []byte(channelsYAML+`feedback:
+  default_to: product
+  similar_threshold: 2
+  notices:
+    shipped: {en: "Shipped {titel}!", de: "Fertig"}
+    closed: {en: "Closed."}
+`), []want{
+		{8, 22, "feedback.similar_threshold", "expected a number above 0 and at most 1"},
+		{10, 19, "feedback.notices.shipped.en", "{titel} is not a placeholder notices know"},
+		{10, 43, "feedback.notices.shipped.de", `"de" is not a language`},
+		{11, 13, "feedback.notices.closed", `"closed" is not a status with a notice`},
+	})
+}

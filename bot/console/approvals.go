@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/liaison-bot/liaison/bot"
 )
@@ -38,4 +39,10 @@ func (c *Console) OutboxKeyOf(_ context.Context, channelID, ts string) (string, 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.posted[channelID+"\x00"+ts], nil
+}
+
+// Permalink returns the address of a Slack message of the console's world,
+// as chat.getPermalink would.
+func (c *Console) Permalink(_ context.Context, channelID, ts string) (string, error) {
+	return "https://liaison-console.slack.com/archives/" + channelID + "/p" + strings.ReplaceAll(ts, ".", ""), nil
 }

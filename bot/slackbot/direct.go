@@ -46,6 +46,16 @@ func (s *Sender) OutboxKeyOf(ctx context.Context, channelID, ts string) (string,
 	return "", nil
 }
 
+// Permalink returns the address of message ts in channelID
+// (chat.getPermalink): how feedback logged in Slack links to its source.
+func (s *Sender) Permalink(ctx context.Context, channelID, ts string) (string, error) {
+	link, err := s.api.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: channelID, Ts: ts})
+	if err != nil {
+		return "", s.directError("link a message of", channelID, err)
+	}
+	return link, nil
+}
+
 // OpenView opens m in front of the user whose request carried triggerID
 // (views.open). Slack honours a trigger for 3 seconds, once.
 func (s *Sender) OpenView(ctx context.Context, triggerID string, m *bot.Modal) error {

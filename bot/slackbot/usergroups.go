@@ -77,3 +77,9 @@ func (d *Directory) PostEphemeral(ctx context.Context, channelID, userID string,
 func (d *Directory) OutboxKeyOf(ctx context.Context, channelID, ts string) (string, error) {
 	return d.sender.OutboxKeyOf(ctx, channelID, ts)
 }
+
+// Permalink returns the address of message ts in channelID; see
+// Sender.Permalink.
+func (d *Directory) Permalink(ctx context.Context, channelID, ts string) (string, error) {
+	return d.sender.Permalink(ctx, channelID, ts)
+}

@@ -25,11 +25,15 @@ type Draft struct {
 	TargetAuthorID    string `db:"target_author_id"`
 	TargetAuthorName  string `db:"target_author_name"`
 	TargetChannelName string `db:"target_channel_name"`
-	TargetText        string `db:"target_text"`
-	Text              string `db:"text"`
-	TextHash          string `db:"text_hash"`
-	Author            string `db:"author"` // Slack user id of the drafter
-	AuthorName        string `db:"author_name"`
+	// TargetParentID is the channel a target in a thread (or forum post)
+	// is under; "" when the target is in a channel itself. Per-channel
+	// approval policies are the parent's: a thread has none of its own.
+	TargetParentID string `db:"target_parent_id"`
+	TargetText     string `db:"target_text"`
+	Text           string `db:"text"`
+	TextHash       string `db:"text_hash"`
+	Author         string `db:"author"` // Slack user id of the drafter
+	AuthorName     string `db:"author_name"`
 	// Version is the number of the current text (1 for the drafted one);
 	// VersionAuthor wrote it (the drafter, or whoever's edit produced it),
 	// and may not approve it.
@@ -51,13 +55,19 @@ type Draft struct {
 	PostedAt         *time.Time `db:"posted_at"`
 }
 
+// PolicyChannel is the Discord channel whose approval policy d follows:
+// the parent of a thread, else the channel d's target is in.
+func (d *Draft) PolicyChannel() string {
+	return cmpOrString(d.TargetParentID, d.TargetChannelID)
+}
+
 // Target returns the Discord message the draft answers.
 func (d *Draft) Target() bot.DraftTarget {
 	return bot.DraftTarget{GuildID: d.TargetGuildID, ChannelID: d.TargetChannelID, MessageID: d.TargetMessageID}
 }
 
 const draftColumns = `id, feedback_id, target_guild_id, target_channel_id, target_message_id, target_author_id, target_author_name,
-	target_channel_name, target_text, text, text_hash, author, author_name, version, version_author, version_author_name, follows_id, status, reason, decided_by, slack_channel_id, slack_ts,
+	target_channel_name, target_parent_id, target_text, text, text_hash, author, author_name, version, version_author, version_author_name, follows_id, status, reason, decided_by, slack_channel_id, slack_ts,
 	discord_message_id, created_at, updated_at, expires_at, posted_at`
 
 func (d *Draft) utc() {
@@ -113,11 +123,11 @@ func (tx *Tx) CreateDraft(ctx context.Context, now time.Time, d *Draft) error {
 	d.Version = 1
 	d.VersionAuthor, d.VersionAuthorName = d.Author, d.AuthorName
 	err := tx.tx.GetContext(ctx, &d.ID, tx.rebind(`INSERT INTO drafts (feedback_id, target_guild_id, target_channel_id, target_message_id,
-		target_author_id, target_author_name, target_channel_name, target_text, text, text_hash, author, author_name,
+		target_author_id, target_author_name, target_channel_name, target_parent_id, target_text, text, text_hash, author, author_name,
 		version, version_author, version_author_name, follows_id, pending_target, status, slack_channel_id, created_at, updated_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		d.FeedbackID, d.TargetGuildID, d.TargetChannelID, d.TargetMessageID, d.TargetAuthorID, d.TargetAuthorName,
-		d.TargetChannelName, d.TargetText, d.Text, d.TextHash, d.Author, d.AuthorName,
+		d.TargetChannelName, d.TargetParentID, d.TargetText, d.Text, d.TextHash, d.Author, d.AuthorName,
 		d.Version, d.VersionAuthor, d.VersionAuthorName, d.FollowsID, pendingTarget(d), d.Status, d.SlackChannelID,
 		d.CreatedAt, d.UpdatedAt, utcPtr(d.ExpiresAt))
 	if err != nil {

@@ -16,7 +16,19 @@ const (
 	FeedbackAcknowledged = "acknowledged" // someone in the team has seen it
 	FeedbackAnswered     = "answered"     // staff replied in Discord, or an approved reply was posted
 	FeedbackClosed       = "closed"       // done
+	// The statuses the community hears of (issue 14): what the team will
+	// do about an item, and what it did.
+	FeedbackPlanned    = "planned"     // the team means to do it
+	FeedbackInProgress = "in-progress" // the team is on it
+	FeedbackShipped    = "shipped"     // done and released; closed
+	FeedbackDeclined   = "declined"    // the team will not do it, with a reason; closed
 )
+
+// FeedbackDone reports whether status ends an item's life: closed, shipped
+// or declined. A done item has no buttons and is reminded of no more.
+func FeedbackDone(status string) bool {
+	return status == FeedbackClosed || status == FeedbackShipped || status == FeedbackDeclined
+}
 
 // FeedbackItem is one piece of feedback, from one source message.
 type FeedbackItem struct {
@@ -35,30 +47,41 @@ type FeedbackItem struct {
 	ThreadName string `db:"thread_name"`
 	// Title is a forum post's own title when the item is its opening
 	// message; Text is the message's text without it.
-	Title            string     `db:"title"`
-	MessageID        string     `db:"message_id"`
-	Permalink        string     `db:"permalink"`
-	AuthorID         string     `db:"author_id"`
-	AuthorName       string     `db:"author_name"`
-	Customer         string     `db:"customer"`
-	LoggedBy         string     `db:"logged_by"`
-	Text             string     `db:"text"`
-	Tags             Strings    `db:"tags"`
-	Sentiment        string     `db:"sentiment"`
-	SentimentScore   float64    `db:"sentiment_score"`
-	SentimentReasons string     `db:"sentiment_reasons"`
-	Status           string     `db:"status"`
-	Edited           bool       `db:"edited"`
-	Deleted          bool       `db:"deleted"`
-	Votes            int        `db:"votes"`
-	Owner            string     `db:"owner"`
-	HandledBy        string     `db:"handled_by"`
-	CloseReason      string     `db:"close_reason"`
-	RemindersSent    int        `db:"reminders_sent"`
-	CreatedAt        time.Time  `db:"created_at"`
-	UpdatedAt        time.Time  `db:"updated_at"`
-	FirstResponseAt  *time.Time `db:"first_response_at"`
-	ClosedAt         *time.Time `db:"closed_at"`
+	Title            string  `db:"title"`
+	MessageID        string  `db:"message_id"`
+	Permalink        string  `db:"permalink"`
+	AuthorID         string  `db:"author_id"`
+	AuthorName       string  `db:"author_name"`
+	Customer         string  `db:"customer"`
+	LoggedBy         string  `db:"logged_by"`
+	Text             string  `db:"text"`
+	Tags             Strings `db:"tags"`
+	Sentiment        string  `db:"sentiment"`
+	SentimentScore   float64 `db:"sentiment_score"`
+	SentimentReasons string  `db:"sentiment_reasons"`
+	Status           string  `db:"status"`
+	Edited           bool    `db:"edited"`
+	Deleted          bool    `db:"deleted"`
+	Votes            int     `db:"votes"`
+	Owner            string  `db:"owner"`
+	HandledBy        string  `db:"handled_by"`
+	CloseReason      string  `db:"close_reason"`
+	// StatusNote is what the team said with the item's last status
+	// (planned, in progress, shipped or declined): a date, a version, the
+	// reason it was declined.
+	StatusNote string `db:"status_note"`
+	// DuplicateOf is the item this one was merged into, nil when it was
+	// not: it is then closed as "duplicate of #M".
+	DuplicateOf *int64 `db:"duplicate_of"`
+	// SimilarTo is the open item this one looked like at intake (above
+	// feedback.similar_threshold), with its score; nil for none.
+	SimilarTo       *int64     `db:"similar_to"`
+	SimilarScore    float64    `db:"similar_score"`
+	RemindersSent   int        `db:"reminders_sent"`
+	CreatedAt       time.Time  `db:"created_at"`
+	UpdatedAt       time.Time  `db:"updated_at"`
+	FirstResponseAt *time.Time `db:"first_response_at"`
+	ClosedAt        *time.Time `db:"closed_at"`
 }
 
 // Strings is a list of strings stored as a JSON array in a text column.
@@ -96,7 +119,7 @@ func (s Strings) text() string {
 
 const feedbackColumns = `id, source_key, source, intake, scope_id, channel_id, channel_name, thread_id, thread_name, title, message_id, permalink, author_id, author_name,
 	customer, logged_by, text, tags, sentiment, sentiment_score, sentiment_reasons, status, edited, deleted, votes, owner,
-	handled_by, close_reason, reminders_sent, created_at, updated_at, first_response_at, closed_at`
+	handled_by, close_reason, status_note, duplicate_of, similar_to, similar_score, reminders_sent, created_at, updated_at, first_response_at, closed_at`
 
 // CreateFeedback stores it unless an item with its SourceKey exists, and
 // reports whether it was created. Either way it.ID is set, and on a
@@ -196,14 +219,15 @@ func (d *DB) Feedback(ctx context.Context, id int64) (it *FeedbackItem, err erro
 }
 
 // SaveFeedback writes the mutable fields of it (status, text, tags,
-// sentiment, flags, people, times) and stamps UpdatedAt.
+// sentiment, flags, people, times, the source's address once learned) and
+// stamps UpdatedAt.
 func (tx *Tx) SaveFeedback(ctx context.Context, now time.Time, it *FeedbackItem) error {
 	it.UpdatedAt = now.UTC()
 	_, err := tx.exec(ctx, `UPDATE feedback_items SET text = ?, tags = ?, sentiment = ?, sentiment_score = ?, sentiment_reasons = ?,
 		status = ?, edited = ?, deleted = ?, owner = ?, handled_by = ?, close_reason = ?, reminders_sent = ?, updated_at = ?,
-		first_response_at = ?, closed_at = ? WHERE id = ?`,
+		first_response_at = ?, closed_at = ?, permalink = ?, status_note = ?, duplicate_of = ?, similar_to = ?, similar_score = ? WHERE id = ?`,
 		it.Text, it.Tags.text(), it.Sentiment, it.SentimentScore, it.SentimentReasons, it.Status, it.Edited, it.Deleted,
-		it.Owner, it.HandledBy, it.CloseReason, it.RemindersSent, it.UpdatedAt, utcPtr(it.FirstResponseAt), utcPtr(it.ClosedAt), it.ID)
+		it.Owner, it.HandledBy, it.CloseReason, it.RemindersSent, it.UpdatedAt, utcPtr(it.FirstResponseAt), utcPtr(it.ClosedAt), it.Permalink, it.StatusNote, it.DuplicateOf, it.SimilarTo, it.SimilarScore, it.ID)
 	if err != nil {
 		return fmt.Errorf("save feedback %d: %w", it.ID, err)
 	}

@@ -16,14 +16,14 @@ func TestTheTourShowsADraftApprovedAndRepliedInDiscord(t *testing.T) {
 	for _, want := range []string{
 		"(to carol) liaison: [form Reply to feedback #2]\n    text: Your reply to mallory in #general, who wrote: “I love the new dashboard",
 		"(to carol) liaison: Draft #1 is waiting for approval in #approvals: it needs 1 of carol, dave — carol wrote this version, so only dave can approve it.\n",
-		"[slack #approvals] s5 liaison: Draft reply #1 to mallory in #general (feedback #2)\n    > I love the new dashboard, I'd recommend it to anyone\n" +
+		"[slack #approvals] s6 liaison: Draft reply #1 to mallory in #general (feedback #2)\n    > I love the new dashboard, I'd recommend it to anyone\n" +
 			"    Reply: Thank you mallory! We will pass this on to the dashboard team.\n    Drafted by: carol\n    Version: 1 by carol · text 23d3d087\n" +
 			"    Policy: needs 1 of carol, dave — carol wrote this version, so only dave can approve it\n    Status: waiting for approval (0 of 1)",
 		"    (pings: nobody)\n    [Approve] [Reject] [Edit]\n",
 		"[slack #approvals] (to carol) liaison: You wrote this version of the draft, so you cannot approve it",
-		"[slack #approvals] s5 +✅ dave\n[slack #approvals] (to dave) liaison: You approved draft #1: it is being posted in Discord.\n",
+		"[slack #approvals] s6 +✅ dave\n[slack #approvals] (to dave) liaison: You approved draft #1: it is being posted in Discord.\n",
 		// A reply that pings nobody, not even mallory.
-		"[discord #general] d4 (reply d3) liaison: Thank you mallory! We will pass this on to the dashboard team.\n    (pings: nobody)\n",
+		"[discord #general] d5 (reply d3) liaison: Thank you mallory! We will pass this on to the dashboard team.\n    (pings: nobody)\n",
 		"    Status: posted in Discord on Fri 27 Nov 10:00\n    Approved by: dave (Fri 27 Nov 10:00)\n    Open the reply in Discord <https://discord.com/channels/",
 		"    History:\n    2026-11-27 10:00 carol created (text ",
 		"2026-11-27 10:00 dave approved (text ",

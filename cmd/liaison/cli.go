@@ -49,6 +49,7 @@ Commands:
   digest         preview the community digest, or post one now (digest preview|run)
   audit drafts   every reply posted in Discord: its versions, approvals and policy
   giveaway verify  recompute a giveaway's draw from its published entrant list and seed
+  feedback export  every feedback item since a date: history, votes, merges, replies (csv or json)
   version        print the version
   help           show this help, or a command's: liaison help run
 
@@ -94,6 +95,8 @@ func Main(ctx context.Context, args []string, std *Stdio, getenv func(string) st
 		return auditCmd(ctx, rest, std, env)
 	case "giveaway":
 		return giveawayCmd(ctx, rest, std)
+	case "feedback":
+		return feedbackCmd(ctx, rest, std, env)
 	}
 	fmt.Fprintf(std.Err, "liaison: unknown command %q\n\n%s", cmd, usage)
 	return exitUsage

@@ -60,7 +60,7 @@ func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
 		"[discord #feedback] d1 alice: the export button crashes when I pick CSV\n",
 		"[discord #feedback] d1 +👍 eve\n",
 		"[slack #product] s1 liaison: Feedback #1 from alice in #feedback\n    > the export button crashes when I pick CSV\n    Sentiment: negative: crashes\n    Tags: bug\n",
-		"    routed by bugs\n    (pings: nobody)\n    [Acknowledge] [Tag] [Draft reply] [Close] [Moderate]\n",
+		"    routed by bugs\n    (pings: nobody)\n    [Acknowledge] [Tag] [Status] [Draft reply] [Close] [Merge] [Moderate]\n",
 		"[slack #product] (to carol) liaison: You acknowledged feedback #1.\n[slack #product] s1 edited liaison: Feedback #1 from alice in #feedback\n",
 		"    Status: acknowledged by carol\n",
 		// bob answers in a thread on alice's message, named after it: the
@@ -74,23 +74,36 @@ func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
 		"[slack #marketing] (to carol) liaison: Feedback #2 is yours.\n",
 		"(to carol) liaison: Feedback #1 is closed.\n[slack #product] s1 edited liaison: Feedback #1 from alice in #feedback\n",
 		"    Status: closed by carol: fixed in 2.4\n",
+		// Closed as fixed, it is told to alice and eve once dave approves
+		// the notice's text: a reply to alice's message pinging them alone.
+		"[slack #approvals] s5 liaison: Notice text to approve: shipped (en)\n",
+		"[slack #approvals] (to dave) liaison: You approved the shipped (en) notice text: notices using it are posted; 1 waiting went out now.\n" +
+			"[discord #feedback] d4 (reply d1) liaison: @alice @eve Good news alice: “the export button crashes when I pick CSV” shipped. Thanks to the 1 of you who asked for it.\n" +
+			"    (pings: @alice, @eve)\n    [Stop telling me]\n",
+		"    Told: shipped: 2 people pinged in Discord (alice and 1 voter(s))\n",
 		// zoe joins and is welcomed, pinging her alone.
-		"[discord server] zoe joined (account created 2d ago)\n[discord #general] d5 liaison: @zoe Welcome to the Acme community, zoe!",
+		"[discord server] zoe joined (account created 2d ago)\n[discord #general] d6 liaison: @zoe Welcome to the Acme community, zoe!",
 		" type /rules to read the charter.\n    (pings: @zoe)\n",
 		// Her forum post is feedback; carol answers in it.
 		// The relay names the post and quotes its title and text as one.
-		"[discord #ideas › Dark mode] d7 zoe: please add a dark theme to the dashboard\n[slack #product] s6 liaison: Feedback #3 from zoe in #ideas › Dark mode\n" +
+		"[discord #ideas › Dark mode] d8 zoe: please add a dark theme to the dashboard\n[slack #product] s7 liaison: Feedback #3 from zoe in #ideas › Dark mode\n" +
 			"    > Dark mode\n    > please add a dark theme to the dashboard\n",
-		"[discord #ideas › Dark mode] d8 carol: thanks zoe! dark mode is planned for the spring release\n[slack #product] s6 edited liaison: Feedback #3 from zoe in #ideas › Dark mode\n",
+		"[discord #ideas › Dark mode] d9 carol: thanks zoe! dark mode is planned for the spring release\n[slack #product] s7 edited liaison: Feedback #3 from zoe in #ideas › Dark mode\n",
 		"    Community size: 7 (+7, new)\n", // the console's six Discord members, reported at start, and zoe
 		"    New members: 1 (+1, new)\n",
 		"    Discussions started: 1 (+1, new)\n", // the forum post
 		// Modmail: her DM opens a ticket in Slack's #mod-log; dave's answer
 		// reaches her as a DM signed by the team.
-		"[discord dm › mallory] d15 mallory: sorry about the spam, my account was hacked\n[slack #mod-log] s13 liaison: Modmail #1 from mallory (join date unknown, 2 cases)\n",
-		"[slack #mod-log] (to dave) liaison: Sent to mallory as a DM (ticket #1).\n[discord dm › mallory] d17 liaison: Thanks for telling us.",
+		"[discord dm › mallory] d17 mallory: sorry about the spam, my account was hacked\n[slack #mod-log] s15 liaison: Modmail #1 from mallory (join date unknown, 2 cases)\n",
+		"[slack #mod-log] (to dave) liaison: Sent to mallory as a DM (ticket #1).\n[discord dm › mallory] d19 liaison: Thanks for telling us.",
 		"    — the moderation team\n    (pings: nobody)\n",
 		"line " + strconv.Itoa(badLine) + ": name the channel after discord, with its #",
+		// eve's request, like zoe's, is offered as its duplicate and merged.
+		"    Looks like: #3 (1.00)\n",
+		"[Close] [Merge into #3] [Moderate]\n[slack #product] carol clicked [Merge into #3] on s13\n" +
+			"[slack #product] (to carol) liaison: Feedback #4 is merged into #3, which has 1 vote(s) now. /liaison feedback unmerge 4 undoes it.\n",
+		"    Status: closed by carol: duplicate of #3\n    Duplicate of #3\n    - Open #3 <https://liaison-console.slack.com/archives/C01PRODUCT/",
+		"    Votes: 1\n    Status: answered\n    Duplicates: #4 (merged into this one, with their votes)\n",
 		"[web hn] w1 jdoe: Show HN: we moved our docs to Acme Cloud <https://news.ycombinator.com/item?id=42>\n[slack #marketing]",
 		"liaison: Web mention #1 on hn by jdoe\n    > Show HN: we moved our docs to Acme Cloud\n",
 	} {
@@ -98,8 +111,8 @@ func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
 			t.Errorf("the tour's output lacks %q:\n%s", want, out)
 		}
 	}
-	if n := strings.Count(out, "(pings: @"); n != 2 {
-		t.Errorf("the tour pings someone %d times, want twice (zoe, on her arrival; eve, winning the giveaway):\n%s", n, out)
+	if n := strings.Count(out, "(pings: @"); n != 3 {
+		t.Errorf("the tour pings someone %d times, want three times (alice and eve, told of the fix; zoe, on her arrival; eve, winning the giveaway):\n%s", n, out)
 	}
 }
 

@@ -121,7 +121,7 @@ func (w *e2eWorld) launch(t *testing.T, gateway bool, tune func(*App)) (e *e2e, 
 	e = &e2e{app: app, base: "http://" + app.Addr(), slack: w.slack, discord: w.discord}
 	if gateway {
 		e.waitDiscord(t, "the adapter to connect and register its commands", func() bool {
-			return w.discord.Identifies() > identified && w.discord.Heartbeats() > beats && len(w.discord.Commands(e2eGuild)) == 3 // feedback, Send to product, giveaway
+			return w.discord.Identifies() > identified && w.discord.Heartbeats() > beats && len(w.discord.Commands(e2eGuild)) == 4 // /feedback, Send to product, /notices, /giveaway
 		})
 	}
 	return e, func() { halt(); app.Close() }

@@ -90,12 +90,12 @@ func TestTheTourShowsAGiveaway(t *testing.T) {
 	t.Parallel()
 	out := runTour(t)
 	for _, want := range []string{
-		"[discord #general] d18 liaison: 🎉 Giveaway #1: a Liaison hoodie\n    Ends: in 1d (Sat 5 Dec 12:00 CET)\n",
+		"[discord #general] d20 liaison: 🎉 Giveaway #1: a Liaison hoodie\n    Ends: in 1d (Sat 5 Dec 12:00 CET)\n",
 		"    Commitment: ",
 		"    (pings: nobody)\n    [Enter]\n[slack #community] ",
 		"(to eve) liaison: You're in giveaway #1 with 1 ticket.",
 		"(to mallory) liaison: You had a timeout on this server in the last 30 days (case 2), so you cannot enter yet: you would meet it in 4w2d (Sun 3 Jan 10:00 CET), after this giveaway ends in 1d.\n",
-		"[discord #general] d19 (reply d18) liaison: @eve 🎉 Giveaway #1: a Liaison hoodie — the draw\n",
+		"[discord #general] d21 (reply d20) liaison: @eve 🎉 Giveaway #1: a Liaison hoodie — the draw\n",
 		"    Seed: ", "    Entrants hash: ", "    (pings: @eve)\n    [Claim]\n",
 		"[file giveaway-1-entrants.txt]",
 	} {

@@ -48,12 +48,17 @@ func TestAFlaggedThreadMessageIsAnsweredInItsThreadThroughTheFakes(t *testing.T)
 			if !strings.Contains(body, "Draft #1 is waiting for approval") {
 				t.Fatalf("/liaison reply answered %s", body)
 			}
+			// #general's override applies to its threads: two approvals.
+			if !strings.Contains(body, "it needs 2 of") {
+				t.Errorf("/liaison reply answered %s, want #general's quorum of 2", body)
+			}
 			m := a.approvalMessage(t, 1)
 			a.react(t, m, "U01DAVE", "white_check_mark")
+			a.react(t, m, "U01CAROL", "white_check_mark")
 			a.waitDiscord(t, "the reply in the thread", func() bool { return len(a.replies(thread)) == 1 })
 			reply := a.replies(thread)[0]
-			if reply.ChannelID != thread || reply.Content != "Thanks, a fix ships on Monday!" || reply.Reference == nil || reply.Reference.MessageID != target.ID {
-				t.Errorf("reply = %+v (reference %+v), want it in the thread, answering eve's message", reply, reply.Reference)
+			if reply.ChannelID != thread || reply.Content != "<@"+e2eEve+">\nThanks, a fix ships on Monday!" || !strings.Contains(string(reply.AllowedMentions), `"users":["`+e2eEve+`"]`) || reply.Reference == nil || reply.Reference.MessageID != target.ID {
+				t.Errorf("reply = %+v (reference %+v), want it in the thread, answering eve's message and pinging her (#general's ping_author)", reply, reply.Reference)
 			}
 			if n := len(a.replies(e2eGeneral)); n != 0 {
 				t.Errorf("%d replies in the parent channel, want none", n)

@@ -1,0 +1,94 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/bot/store/storetest"
+)
+
+// similarVocabulary makes texts that look like feedback: a few product
+// words each, from a vocabulary large enough that most texts differ.
+var similarVocabulary = strings.Fields(`export import csv parquet json pdf dashboard chart report filter search sort login sso password
+invoice billing refund currency price plan team member role permission admin api webhook token slack discord email notification
+mobile android iphone tablet desktop browser safari firefox chrome crash slow freeze error broken missing wrong timeout upload
+download file folder image video audio calendar reminder schedule timezone language french english translation theme dark light
+font size color layout button menu sidebar header footer link share comment like vote tag label archive delete restore history
+backup sync offline cache memory battery speed performance loading spinner page screen window popup modal form field checkbox`)
+
+func similarText(r *rand.Rand) string {
+	n := 4 + r.IntN(5)
+	words := make([]string, n)
+	for i := range words {
+		words[i] = similarVocabulary[r.IntN(len(similarVocabulary))]
+	}
+	return "the " + strings.Join(words, " and ")
+}
+
+// BenchmarkSimilarityAtIntake measures finding the open items like a new
+// one among 10,000 open items (of the last 90 days), as intake does: the
+// MinHash band look-ups in the store and the scoring of the candidates.
+// Report: p99-ms (and ns/op, the mean).
+func BenchmarkSimilarityAtIntake(b *testing.B) {
+	for _, dialect := range storetest.Dialects() {
+		b.Run(dialect, func(b *testing.B) {
+			db := storetest.Open(b, dialect)
+			fb := setupBench(b, db).caps.Feedback
+			ctx := context.Background()
+			r := rand.New(rand.NewPCG(1, 2))
+			now := fb.clock.Now()
+			const open = 10_000
+			for start := 0; start < open; start += 500 {
+				err := db.InTx(ctx, func(tx *store.Tx) error {
+					for i := start; i < start+500; i++ {
+						it := &store.FeedbackItem{SourceKey: fmt.Sprintf("bench:%d", i), Source: bot.PlatformDiscord, Intake: "channel",
+							AuthorName: "alice", Text: similarText(r)}
+						if _, err := tx.CreateFeedback(ctx, now.Add(-time.Duration(i)*time.Minute), it); err != nil {
+							return err
+						}
+						sh := bot.ShinglesOf(it.Text)
+						if err := tx.SetFeedbackTerms(ctx, it.ID, append(sh.BandKeys(), sh.WordKeys()...)); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			durations := make([]time.Duration, 0, b.N)
+			texts := make([]string, b.N)
+			for i := range texts {
+				texts[i] = similarText(r)
+			}
+			// Intake runs it inside the transaction that stores the item:
+			// timed here is the similarity step, not the transaction.
+			b.ResetTimer()
+			err := db.InTx(ctx, func(tx *store.Tx) error {
+				for _, text := range texts {
+					t0 := time.Now()
+					if _, err := fb.similarTo(ctx, tx, bot.ShinglesOf(text), 0, 1, false); err != nil {
+						return err
+					}
+					durations = append(durations, time.Since(t0))
+				}
+				return nil
+			})
+			b.StopTimer()
+			if err != nil {
+				b.Fatal(err)
+			}
+			slices.Sort(durations)
+			p99 := durations[min(len(durations)-1, len(durations)*99/100)]
+			b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
+		})
+	}
+}
