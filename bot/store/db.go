@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -29,6 +30,9 @@ type DB struct {
 	enqueued chan struct{}
 	closeMu  sync.Once
 	claim    prepared // ClaimLanes's statement
+	// rollupsBuilt is set once a fold has seen the statistics roll-ups
+	// built (see rebuildIfPending).
+	rollupsBuilt atomic.Bool
 }
 
 // Options tune Open.

@@ -139,11 +139,23 @@ func (d *DB) FoldStats(ctx context.Context) (int, error) {
 	}
 }
 
-func (tx *Tx) foldStats(ctx context.Context, limit int) (int, error) {
+// foldLock serialises folds: on Postgres a transaction-scoped advisory
+// lock; SQLite's write transactions already run one at a time.
+func (tx *Tx) foldLock(ctx context.Context) error {
 	if tx.db.dialect.name == Postgres {
 		if _, err := tx.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('liaison-stats-fold:' || current_schema()))`); err != nil {
-			return 0, fmt.Errorf("fold statistics: take lock: %w", err)
+			return fmt.Errorf("fold statistics: take lock: %w", err)
 		}
+	}
+	return nil
+}
+
+func (tx *Tx) foldStats(ctx context.Context, limit int) (int, error) {
+	if err := tx.foldLock(ctx); err != nil {
+		return 0, err
+	}
+	if err := tx.rebuildIfPending(ctx); err != nil {
+		return 0, err
 	}
 	var evs []statsEvent
 	// Only the kinds this version folds: during a rolling upgrade, a newer
@@ -406,7 +418,7 @@ func (f *folder) messages(ctx context.Context, run []statsEvent) error {
 	if err != nil {
 		return fmt.Errorf("count messages by period: %w", err)
 	}
-	return nil
+	return f.rollups(ctx, run)
 }
 
 // key joins the parts of a tally's key.
