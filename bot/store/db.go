@@ -33,6 +33,7 @@ type DB struct {
 	// rollupsBuilt is set once a fold has seen the statistics roll-ups
 	// built (see rebuildIfPending).
 	rollupsBuilt atomic.Bool
+	group        *committers // nil when group commit is off
 }
 
 // Options tune Open.
@@ -46,6 +47,8 @@ type Options struct {
 	// MaxOpenConns caps the connection pool; zero means DefaultPostgresConns
 	// on Postgres and 4 on SQLite.
 	MaxOpenConns int
+	// Group tunes group commit (see InTx).
+	Group GroupOptions
 }
 
 // Open connects to the database named by rawURL: "postgres://…" (or
@@ -96,6 +99,9 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	if err := db.PingContext(pingCtx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("connect to %s database %s: %w", d.dialect.name, d.Describe(rawURL), err)
+	}
+	if !opts.Group.Off {
+		d.startCommitters(opts.Group)
 	}
 	return d, nil
 }
@@ -172,6 +178,9 @@ func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
 func (d *DB) Close() error {
 	var err error
 	d.closeMu.Do(func() {
+		if d.group != nil {
+			d.group.close()
+		}
 		if d.db != nil {
 			err = d.db.Close()
 		}
@@ -202,8 +211,39 @@ type Tx struct {
 func (tx *Tx) OnCommit(fn func()) { tx.committed = append(tx.committed, fn) }
 
 // InTx runs fn in a transaction, committing if fn returns nil and rolling
-// back otherwise. fn must not keep tx after it returns.
+// back otherwise. fn must not keep tx after it returns, nor call InTx
+// itself. With group commit on (the default), fn runs on a committer's
+// connection among other callers' work, each in its own savepoint (see
+// group.go): it returns once fn's work is committed, or with the error
+// that undid it.
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if d.group == nil {
+		return d.plainTx(ctx, fn)
+	}
+	tx, err := d.group.do(ctx, fn, false)
+	if err != nil {
+		return err
+	}
+	tx.afterCommit()
+	return nil
+}
+
+// ownTx runs fn in a transaction of its own: for long work (folds,
+// rebuilds) that must not hold up other callers' groups. On SQLite it
+// still goes through the committer, the only writer.
+func (d *DB) ownTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if d.group == nil || d.dialect.name != SQLite {
+		return d.plainTx(ctx, fn)
+	}
+	tx, err := d.group.do(ctx, fn, true)
+	if err != nil {
+		return err
+	}
+	tx.afterCommit()
+	return nil
+}
+
+func (d *DB) plainTx(ctx context.Context, fn func(tx *Tx) error) error {
 	sqltx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -216,13 +256,19 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqltx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	tx.afterCommit()
+	return nil
+}
+
+// afterCommit wakes the dispatcher if tx enqueued, and runs its OnCommit
+// functions.
+func (tx *Tx) afterCommit() {
 	if tx.enqueued {
-		d.signalEnqueued()
+		tx.db.signalEnqueued()
 	}
 	for _, fn := range tx.committed {
 		fn()
 	}
-	return nil
 }
 
 // Enqueued is signalled (without blocking, coalesced) after a transaction that

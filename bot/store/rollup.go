@@ -215,7 +215,7 @@ func (tx *Tx) writeSketch(ctx context.Context, b bucket, guild string, sk *hyper
 // the first fold after the migration that adds it does, and what a bulk
 // load of daily rows needs.
 func (d *DB) RebuildRollups(ctx context.Context) error {
-	return d.InTx(ctx, func(tx *Tx) error {
+	return d.ownTx(ctx, func(tx *Tx) error {
 		if err := tx.foldLock(ctx); err != nil {
 			return err
 		}

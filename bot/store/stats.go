@@ -128,7 +128,7 @@ func (d *DB) FoldStats(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		var n int
-		err := d.InTx(ctx, func(tx *Tx) (err error) {
+		err := d.ownTx(ctx, func(tx *Tx) (err error) {
 			n, err = tx.foldStats(ctx, foldBatch)
 			return err
 		})
