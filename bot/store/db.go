@@ -34,6 +34,8 @@ type DB struct {
 	// built (see rebuildIfPending).
 	rollupsBuilt atomic.Bool
 	group        *committers // nil when group commit is off
+	// Statements of the intake path, prepared once per connection.
+	inbound, createItem prepared
 }
 
 // Options tune Open.
@@ -203,6 +205,7 @@ type Tx struct {
 	db        *DB
 	enqueued  bool
 	committed []func()
+	stats     []statsEvent // appended at commit (see appendStats)
 }
 
 // OnCommit runs fn after the transaction commits, and never if it rolls
@@ -253,6 +256,10 @@ func (d *DB) plainTx(ctx context.Context, fn func(tx *Tx) error) error {
 		_ = sqltx.Rollback()
 		return err
 	}
+	if err := writeStats(ctx, tx, tx.stats); err != nil {
+		_ = sqltx.Rollback()
+		return err
+	}
 	if err := sqltx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
@@ -284,6 +291,17 @@ func (d *DB) signalEnqueued() {
 }
 
 func (tx *Tx) rebind(q string) string { return tx.tx.Rebind(q) }
+
+// stmt returns the statement q, prepared on this transaction's connection
+// the first time the connection runs it and reused after: the database
+// parses and plans it once per connection, not once per call.
+func (tx *Tx) stmt(ctx context.Context, p *prepared, q string) (*sqlx.Stmt, error) {
+	s, err := p.get(ctx, tx.db, func() string { return q })
+	if err != nil {
+		return nil, err
+	}
+	return tx.tx.StmtxContext(ctx, s), nil
+}
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return tx.tx.ExecContext(ctx, tx.rebind(q), args...)

@@ -237,27 +237,42 @@ func (d *DB) runGroup(items []*groupItem) {
 		failAll(fmt.Errorf("begin transaction: %w", err))
 		return
 	}
-	savepoints := len(items) > 1
+	// Savepoint statements carry no parameters: on Postgres the release
+	// of one item's savepoint and the next one's travel together, in one
+	// round trip (lib/pq's simple query protocol takes several statements).
+	// The last savepoint is released by the commit.
+	savepoints, open := len(items) > 1, false
+	savepoint := func(q string) error {
+		if open && d.dialect.name == Postgres {
+			q = `RELEASE SAVEPOINT liaison_item; ` + q
+		} else if open {
+			if _, err := sqltx.ExecContext(ctx, `RELEASE SAVEPOINT liaison_item`); err != nil {
+				return err
+			}
+		}
+		open = false
+		if q == "" {
+			return nil
+		}
+		_, err := sqltx.ExecContext(ctx, q)
+		return err
+	}
 	ok := 0
+	var stats []statsEvent
 	for i, it := range items {
 		tx := &Tx{tx: sqltx, db: d}
 		if savepoints {
-			if _, err := sqltx.ExecContext(ctx, `SAVEPOINT liaison_item`); err != nil {
+			if err := savepoint(`SAVEPOINT liaison_item`); err != nil {
 				_ = sqltx.Rollback()
 				failAll(fmt.Errorf("group commit: savepoint: %w", err))
 				return
 			}
+			open = true
 		}
 		err, p := callItem(it.fn, tx)
 		if err == nil && p == nil {
-			if savepoints {
-				if _, err := sqltx.ExecContext(ctx, `RELEASE SAVEPOINT liaison_item`); err != nil {
-					_ = sqltx.Rollback()
-					failAll(fmt.Errorf("group commit: release savepoint: %w", err))
-					return
-				}
-			}
 			results[i] = groupResult{tx: tx}
+			stats = append(stats, tx.stats...)
 			ok++
 			continue
 		}
@@ -266,12 +281,7 @@ func (d *DB) runGroup(items []*groupItem) {
 			continue
 		}
 		// This item alone is undone; the others go on.
-		if _, rerr := sqltx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT liaison_item`); rerr == nil {
-			_, rerr = sqltx.ExecContext(ctx, `RELEASE SAVEPOINT liaison_item`)
-			if rerr == nil {
-				continue
-			}
-		} else {
+		if _, rerr := sqltx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT liaison_item`); rerr != nil {
 			_ = sqltx.Rollback()
 			// The transaction is lost with the earlier items' work: they
 			// are told so, and nothing of theirs was committed.
@@ -282,6 +292,19 @@ func (d *DB) runGroup(items []*groupItem) {
 	if ok == 0 {
 		_ = sqltx.Rollback()
 		answer()
+		return
+	}
+	if open && d.dialect.name != Postgres {
+		if err := savepoint(""); err != nil {
+			_ = sqltx.Rollback()
+			failAll(fmt.Errorf("group commit: release savepoint: %w", err))
+			return
+		}
+	}
+	// The statistics events of the items that stand, in one statement.
+	if err := writeStats(ctx, &Tx{tx: sqltx, db: d}, stats); err != nil {
+		_ = sqltx.Rollback()
+		failAll(err)
 		return
 	}
 	if err := sqltx.Commit(); err != nil {
