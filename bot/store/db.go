@@ -247,24 +247,34 @@ func (d *DB) ownTx(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (d *DB) plainTx(ctx context.Context, fn func(tx *Tx) error) error {
+	tx, err := d.runTx(ctx, fn)
+	if err != nil {
+		return err
+	}
+	tx.afterCommit()
+	return nil
+}
+
+// runTx runs fn in a transaction of its own and commits it, leaving what
+// follows a commit to the caller.
+func (d *DB) runTx(ctx context.Context, fn func(tx *Tx) error) (*Tx, error) {
 	sqltx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
 	tx := &Tx{tx: sqltx, db: d}
 	if err := fn(tx); err != nil {
 		_ = sqltx.Rollback()
-		return err
+		return nil, err
 	}
 	if err := writeStats(ctx, tx, tx.stats); err != nil {
 		_ = sqltx.Rollback()
-		return err
+		return nil, err
 	}
 	if err := sqltx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return nil, fmt.Errorf("commit: %w", err)
 	}
-	tx.afterCommit()
-	return nil
+	return tx, nil
 }
 
 // afterCommit wakes the dispatcher if tx enqueued, and runs its OnCommit

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/lib/pq"
 )
 
 // Group commit. A commit costs a round trip and a flush of the database's
@@ -259,6 +261,16 @@ func (d *DB) runGroup(items []*groupItem) {
 	}
 	ok := 0
 	var stats []statsEvent
+	var retry []int // items that lost a deadlock
+	answer = func() {
+		for _, i := range retry {
+			tx, err := d.runTx(ctx, items[i].fn)
+			results[i] = groupResult{tx: tx, err: err}
+		}
+		for i, it := range items {
+			it.done <- results[i]
+		}
+	}
 	for i, it := range items {
 		tx := &Tx{tx: sqltx, db: d}
 		if savepoints {
@@ -277,6 +289,12 @@ func (d *DB) runGroup(items []*groupItem) {
 			continue
 		}
 		results[i] = groupResult{err: err, panicked: p}
+		if p == nil && isDeadlock(err) {
+			// Two groups each held what the other's item wanted: Postgres
+			// broke the tie by failing this item. It runs again on its own
+			// once its group is over, as it would have had it come alone.
+			retry = append(retry, i)
+		}
 		if !savepoints {
 			continue
 		}
@@ -317,6 +335,12 @@ func (d *DB) runGroup(items []*groupItem) {
 		return
 	}
 	answer()
+}
+
+// isDeadlock reports whether err is Postgres's "deadlock detected".
+func isDeadlock(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "40P01"
 }
 
 // callItem runs fn, turning a panic into a value re-raised in the caller.

@@ -191,3 +191,61 @@ func TestConcurrentTransactionsAllCommitInGroups(t *testing.T) {
 		})
 	}
 }
+
+// Two groups in flight on Postgres that each hold a row the other's item
+// wants: Postgres fails one item with "deadlock detected"; it runs again on
+// its own once its group is over, and both callers see their work
+// committed.
+func TestAnItemThatLosesADeadlockRunsAgainAlone(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t, store.Postgres)
+	ctx := context.Background()
+	for i, owner := range []string{"one", "two"} {
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.ClaimJobRun(ctx, t0, "deadlock", t0.Add(time.Duration(i)*time.Minute), false, owner, "")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	touch := func(tx *store.Tx, i int, by string) error {
+		return tx.Exec(ctx, `UPDATE job_runs SET detail = detail || ? WHERE job = 'deadlock' AND slot = ?`, by, t0.Add(time.Duration(i)*time.Minute).UTC())
+	}
+	aHas, bHas := make(chan struct{}), make(chan struct{})
+	var onceA, onceB sync.Once
+	errs := make(chan error, 2)
+	go func() {
+		errs <- db.InTx(ctx, func(tx *store.Tx) error {
+			if err := touch(tx, 0, "a"); err != nil {
+				return err
+			}
+			onceA.Do(func() { close(aHas) })
+			<-bHas
+			return touch(tx, 1, "a")
+		})
+	}()
+	<-aHas
+	go func() {
+		errs <- db.InTx(ctx, func(tx *store.Tx) error {
+			if err := touch(tx, 1, "b"); err != nil {
+				return err
+			}
+			onceB.Do(func() { close(bHas) })
+			return touch(tx, 0, "b")
+		})
+	}()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("a transaction failed: %v", err)
+		}
+	}
+	runs, err := db.JobRuns(ctx, "deadlock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range runs {
+		if len(r.Detail) != 2 {
+			t.Errorf("row %s was changed by %q, want both transactions once", r.Owner, r.Detail)
+		}
+	}
+}
