@@ -84,7 +84,7 @@ type committers struct {
 	stop   chan struct{}
 	wg     sync.WaitGroup
 
-	groups, items atomic.Int64 // committed (or rolled back) so far
+	groups, items atomic.Int64 // started so far
 }
 
 // GroupCommits returns how many groups the committers have run and how
@@ -178,9 +178,11 @@ func (c *committers) loop(d *DB) {
 		if !first.alone {
 			items, held = c.collect(items)
 		}
-		d.runGroup(items)
+		// Counted before its callers hear back, so a caller that reads
+		// the counts after InTx returns sees its own group.
 		c.groups.Add(1)
 		c.items.Add(int64(len(items)))
+		d.runGroup(items)
 	}
 }
 
@@ -264,8 +266,14 @@ func (d *DB) runGroup(items []*groupItem) {
 	var retry []int // items that lost a deadlock
 	answer = func() {
 		for _, i := range retry {
-			tx, err := d.runTx(ctx, items[i].fn)
-			results[i] = groupResult{tx: tx, err: err}
+			// Alone it can still meet another deadlock: a few tries.
+			for try := 1; ; try++ {
+				tx, err := d.runTx(ctx, items[i].fn)
+				results[i] = groupResult{tx: tx, err: err}
+				if !isDeadlock(err) || try == 3 {
+					break
+				}
+			}
 		}
 		for i, it := range items {
 			it.done <- results[i]
