@@ -188,8 +188,11 @@ type Contributor struct {
 // Activity is what the community did in a period, read from the daily
 // roll-ups: counts only, never what was said.
 type Activity struct {
-	Messages        int64
-	ActiveMembers   int64 // distinct people who wrote at least one message
+	Messages      int64
+	ActiveMembers int64 // distinct people who wrote at least one message
+	// ActiveApprox says ActiveMembers is an estimate (within 1 %, from
+	// sketches): the period is not one a digest kept exact figures for.
+	ActiveApprox    bool
 	Discussions     int64 // threads and forum posts started
 	NewMembers      int64
 	DepartedMembers int64

@@ -330,7 +330,7 @@ func (dc *Digest) internalPost(d *bot.Digest, channelID string) bot.Post {
 	}
 	p.Fields = []bot.Field{
 		{Name: "Messages", Value: bot.WithChange(d.PublicMessages())},
-		{Name: "Active members", Value: bot.WithChange(a.ActiveMembers, pa.ActiveMembers)},
+		{Name: "Active members", Value: approx(a, pa) + bot.WithChange(a.ActiveMembers, pa.ActiveMembers)},
 		{Name: "New members", Value: bot.WithChange(a.NewMembers, pa.NewMembers)},
 		{Name: "Members who left", Value: bot.WithChange(a.DepartedMembers, pa.DepartedMembers)},
 		{Name: "Community size", Value: bot.WithChange(a.CommunitySize, pa.CommunitySize)},
@@ -401,6 +401,15 @@ func (dc *Digest) internalPost(d *bot.Digest, channelID string) bot.Post {
 		p.Context = fmt.Sprintf("Discord messages from people (bots left out), by day in %s.", dc.cfg.Timezone)
 	}
 	return p
+}
+
+// approx marks active members as estimated ("≈") when either period's
+// count came from sketches rather than exact per-period rows.
+func approx(a, pa bot.Activity) string {
+	if a.ActiveApprox || pa.ActiveApprox {
+		return "≈"
+	}
+	return ""
 }
 
 // countLines writes counts as "name: 12 (+3, +33%)" lines, or with a

@@ -252,10 +252,16 @@ func (fb *Feedback) intakeFor(ctx context.Context, tx *store.Tx, m *bot.Message,
 	}
 	// The item's own columns (created_at, intake, author, logged_by) are
 	// the first line of its history: no event row is written for it.
+	var relays []store.RelayOut
 	for _, d := range routing.To {
-		if err := fb.relay(ctx, tx, it, d); err != nil {
+		r, err := fb.relay(it, d)
+		if err != nil {
 			return nil, err
 		}
+		relays = append(relays, r)
+	}
+	if err := tx.EnqueueRelays(ctx, now, it.ID, relays); err != nil {
+		return nil, err
 	}
 	return it, nil
 }
@@ -272,18 +278,17 @@ func itemText(title, text string) string {
 	return title + "\n" + text
 }
 
-// relay enqueues the relay message of it to one destination.
-func (fb *Feedback) relay(ctx context.Context, tx *store.Tx, it *store.FeedbackItem, d bot.Destination) error {
+// relay is the relay of it to one destination: its outbox message, to be
+// enqueued with the relay's record.
+func (fb *Feedback) relay(it *store.FeedbackItem, d bot.Destination) (store.RelayOut, error) {
 	ref, err := fb.cfg.ResolveChannel(d.To)
 	if err != nil {
-		return fmt.Errorf("relay feedback %d: %w", it.ID, err)
+		return store.RelayOut{}, fmt.Errorf("relay feedback %d: %w", it.ID, err)
 	}
 	key := fmt.Sprintf("relay:%d:%s", it.ID, d.To)
 	post := fb.relayPost(it, ref.ID, d.Rule, relayView{link: it.Permalink})
-	if _, err := tx.Enqueue(ctx, fb.clock.Now(), &bot.OutboxMessage{Key: key, Platform: ref.Platform, Kind: bot.KindPost, Payload: bot.Payload(post)}); err != nil {
-		return err
-	}
-	return tx.AddRelay(ctx, it.ID, d.To, d.Rule, key)
+	return store.RelayOut{Destination: d.To, Route: d.Rule,
+		Message: &bot.OutboxMessage{Key: key, Platform: ref.Platform, Kind: bot.KindPost, Payload: bot.Payload(post)}}, nil
 }
 
 // refreshRelays enqueues an edit of every relay of it, so each channel shows

@@ -24,11 +24,38 @@ var benchTexts = []string{
 // relays outboxed, in one transaction each, in parallel as the adapter's
 // workers do, while the digest's statistics are folded into the roll-ups as
 // liaison run's job does (every second here; the timer stops after the last
-// fold). Report: events/s.
+// fold). Report: events/s and transactions per group. Each database runs
+// with group commit off, with its defaults, and with other bounds:
+//
+//	go test ./handlers -run '^$' -bench FeedbackIntake$ -benchtime 3000x
 func BenchmarkFeedbackIntake(b *testing.B) {
+	groups := []struct {
+		name string
+		opts store.GroupOptions
+	}{
+		{"group=off", store.GroupOptions{Off: true}},
+		{"group=default", store.GroupOptions{}},
+		{"group=nowait", store.GroupOptions{Wait: -1}},
+		{"group=wait1ms", store.GroupOptions{Wait: time.Millisecond}},
+		{"group=1committer", store.GroupOptions{Committers: 1}},
+		{"group=8committers", store.GroupOptions{Committers: 8}},
+	}
 	for _, dialect := range storetest.Dialects() {
-		b.Run(dialect, func(b *testing.B) {
-			db := storetest.Open(b, dialect)
+		for _, g := range groups {
+			b.Run(dialect+"/"+g.name, func(b *testing.B) {
+				benchFeedbackIntake(b, dialect, g.opts)
+			})
+		}
+	}
+}
+
+func benchFeedbackIntake(b *testing.B, dialect string, group store.GroupOptions) {
+	{
+		{
+			db := storetest.OpenURL(b, storetest.URL(b, dialect), store.Options{Group: group})
+			if _, err := db.Migrate(context.Background()); err != nil {
+				b.Fatal(err)
+			}
 			fb := setupBench(b, db)
 			var seq atomic.Int64
 			stop := make(chan struct{})
@@ -78,7 +105,10 @@ func BenchmarkFeedbackIntake(b *testing.B) {
 			if counted != int64(b.N) {
 				b.Fatalf("%d messages handled, %d counted in the roll-ups", b.N, counted)
 			}
-		})
+			if groups, items := db.GroupCommits(); groups > 0 {
+				b.ReportMetric(float64(items)/float64(groups), "tx/group")
+			}
+		}
 	}
 }
 

@@ -91,8 +91,10 @@ type Options struct {
 	// AckBudget is how long a handler may take before the interaction is
 	// deferred (Discord allows 3 s for the first answer). Default 2 s.
 	AckBudget time.Duration
-	// Workers is the number of event workers; events of one channel always
-	// go to the same worker, in order. Default 8.
+	// Workers is the number of event workers. Events of one author in one
+	// channel (and a message's create, edits, reactions and delete) go to
+	// the same worker, in order; a busy channel's authors spread over all
+	// of them. Default 8.
 	Workers int
 	// RequestMembers asks for every member of each configured server once
 	// per session (delivered as bot.MembersChunk events), for the member
@@ -122,6 +124,7 @@ type Adapter struct {
 	commands  []*discordgo.ApplicationCommand
 	sender    *Sender
 	catchup   *catchup      // the watched channels' cursors and catch-ups
+	authors   authorCache   // who wrote the recent messages: their deletes' worker
 	sem       chan struct{} // bounds gateway interactions in flight
 	lookups   chan struct{} // bounds audit-log lookups of deletions in flight
 

@@ -69,7 +69,7 @@ const (
 //
 // The cursor never passes a message that is not committed:
 //   - the messages of one channel are handled on several workers (one per
-//     thread), so they finish out of order; the cursor is a low-water mark,
+//     author, and per thread), so they finish out of order; the cursor is a low-water mark,
 //     held just before the oldest message still queued anywhere under the
 //     channel;
 //   - while the channel is being caught up it holds still, because a thread
@@ -77,8 +77,9 @@ const (
 //   - a message the handler lost puts it back before that message and
 //     freezes it until a catch-up from there has read everything again.
 //
-// It catches up at the start of every session, on the channel's worker so
-// that live events of the new session queue behind the history: the first
+// It catches up at the start of every session, as a channel-wide task of
+// the adapter's queue so that live events of the new session queue behind
+// the history: the first
 // session of a run from the saved cursors (what was said while Liaison was
 // down), a later one (the previous could not be resumed) from the last
 // message seen in each channel. And RetryAfter (30 s) after a message was
@@ -226,7 +227,7 @@ func (c *catchup) queueRead(channel, from string) {
 	c.mu.Lock()
 	q := c.queue
 	c.mu.Unlock()
-	q.push(channel, func(ctx context.Context) { c.read(ctx, channel, from) })
+	q.pushWide(channel, func(ctx context.Context) { c.read(ctx, channel, from) })
 }
 
 // seen remembers the newest message id seen in a channel: a session that
@@ -350,7 +351,7 @@ func (c *catchup) retryLocked(channel, from, why string) {
 			from = snowflakeAt(c.lastReady)
 		}
 		c.mu.Unlock()
-		q.push(channel, func(ctx context.Context) {
+		q.pushWide(channel, func(ctx context.Context) {
 			c.mu.Lock()
 			delete(c.frozen, channel)
 			c.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -98,7 +99,7 @@ func (a *Adapter) onEvent(_ *discordgo.Session, e *discordgo.Event) {
 	case *discordgo.ThreadUpdate:
 		if th := ev.Channel; th != nil && th.ThreadMetadata != nil && (th.ThreadMetadata.Archived || th.ThreadMetadata.Locked) && a.inGuild(th.GuildID) {
 			md := th.ThreadMetadata
-			a.enqueue(th.ID, "thread_closed", &bot.ThreadClosed{
+			a.enqueueWide(th.ID, "thread_closed", &bot.ThreadClosed{
 				Delivery: bot.Delivery{At: a.clock.Now(), Keys: []bot.InboundKey{{Kind: KeyThread,
 					Key: fmt.Sprintf("%s:%t:%t:%s", th.ID, md.Archived, md.Locked, md.ArchiveTimestamp.UTC().Format(time.RFC3339Nano))}}},
 				Place:    a.place(th.GuildID, th.ParentID),
@@ -140,7 +141,7 @@ func (a *Adapter) onReady(r *discordgo.Ready) {
 // onMessage handles MESSAGE_CREATE. A message's path, top to bottom: the
 // catch-up notes it seen (a session that cannot be resumed is caught up
 // from there); one Liaison reads is converted, noted queued, and handed to
-// the worker of its channel or thread; the worker delivers it to the
+// the worker of its channel or thread and author; the worker delivers it to the
 // handler and tells the catch-up whether it was committed or lost, which
 // moves or holds the channel's cursor.
 func (a *Adapter) onMessage(m *discordgo.Message) {
@@ -161,7 +162,8 @@ func (a *Adapter) onMessage(m *discordgo.Message) {
 	// the cursor stays before it, whatever other threads' workers handle
 	// meanwhile.
 	a.catchup.queued(ev.ChannelID, m.ID)
-	if !a.enqueueTask(m.ChannelID, "message", func(ctx context.Context) {
+	a.authors.put(m.ID, m.Author.ID)
+	if !a.enqueueTask(m.ChannelID, m.Author.ID, false, "message", func(ctx context.Context) {
 		lost := a.deliver(ctx, "message", ev)
 		a.catchup.handled(ev.ChannelID, m.ID, lost)
 	}) {
@@ -193,7 +195,8 @@ func (a *Adapter) onEdit(m *discordgo.Message) {
 	ts := m.EditedTimestamp.UTC()
 	msg.At = ts
 	msg.Keys = []bot.InboundKey{{Kind: KeyEdit, Key: m.ID + ":" + ts.Format(time.RFC3339Nano)}}
-	a.enqueue(m.ChannelID, "message_edit", msg)
+	a.authors.put(m.ID, m.Author.ID)
+	a.enqueueFor(m.ChannelID, m.Author.ID, "message_edit", msg)
 }
 
 // intake reports whether a message is one Liaison reads: a person's
@@ -323,7 +326,13 @@ func (a *Adapter) onReaction(r *discordgo.MessageReaction, member *discordgo.Mem
 		Emoji:     emoji,
 		Removed:   removed,
 	}
-	a.enqueue(r.ChannelID, "reaction", ev)
+	// Behind the message's create and edits when its author is known; one
+	// message's reactions in order, always.
+	author, ok := a.authors.get(r.MessageID)
+	if !ok {
+		author = "message:" + r.MessageID
+	}
+	a.enqueueFor(r.ChannelID, author, "reaction", ev)
 }
 
 // onMember handles GUILD_MEMBER_ADD and _REMOVE. Bots joining are reported
@@ -353,21 +362,73 @@ func (a *Adapter) onMember(m *discordgo.Member, left bool, seq int64) {
 	a.enqueue(m.GuildID, "member", ev)
 }
 
-// enqueue hands an event to the worker of its key (a channel, or a guild
-// for member changes).
+// enqueue hands an event to the worker of its key (a guild, for member
+// changes and counts).
 func (a *Adapter) enqueue(key, typ string, ev bot.Event) {
-	a.enqueueTask(key, typ, func(ctx context.Context) { a.deliver(ctx, typ, ev) })
+	a.enqueueTask(key, "", false, typ, func(ctx context.Context) { a.deliver(ctx, typ, ev) })
 }
 
-func (a *Adapter) enqueueTask(key, typ string, task func(ctx context.Context)) bool {
+// enqueueFor hands an event to the worker of its channel and author.
+func (a *Adapter) enqueueFor(channel, author, typ string, ev bot.Event) {
+	a.enqueueTask(channel, author, false, typ, func(ctx context.Context) { a.deliver(ctx, typ, ev) })
+}
+
+// enqueueWide hands an event to its channel's worker, to be handled after
+// the channel's earlier events and before its later ones.
+func (a *Adapter) enqueueWide(channel, typ string, ev bot.Event) {
+	a.enqueueTask(channel, "", true, typ, func(ctx context.Context) { a.deliver(ctx, typ, ev) })
+}
+
+func (a *Adapter) enqueueTask(channel, author string, wide bool, typ string, task func(ctx context.Context)) bool {
 	a.mu.Lock()
 	q := a.queue
 	a.mu.Unlock()
-	if q.push(key, task) {
+	ok := false
+	if wide {
+		ok = q.pushWide(channel, task)
+	} else {
+		ok = q.pushFor(channel, author, task)
+	}
+	if ok {
 		return true
 	}
 	a.log.Warn("discord: event dropped during shutdown", "type", typ)
 	return false
+}
+
+// authorCache remembers who wrote the messages seen lately (message id →
+// author id, the last authorCacheSize), so that a delete, which names no
+// author, is handled on its message's author's worker.
+type authorCache struct {
+	mu   sync.Mutex
+	by   map[string]string
+	ring []string // ids in the order remembered, oldest overwritten
+	next int
+}
+
+const authorCacheSize = 10_000
+
+func (c *authorCache) put(id, author string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.by == nil {
+		c.by, c.ring = map[string]string{}, make([]string, authorCacheSize)
+	}
+	if _, ok := c.by[id]; ok {
+		return
+	}
+	if old := c.ring[c.next]; old != "" {
+		delete(c.by, old)
+	}
+	c.ring[c.next], c.by[id] = id, author
+	c.next = (c.next + 1) % len(c.ring)
+}
+
+func (c *authorCache) get(id string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a, ok := c.by[id]
+	return a, ok
 }
 
 // deliver calls the handler for one event. An internal error (a database

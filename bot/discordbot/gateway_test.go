@@ -3,6 +3,10 @@ package discordbot_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -451,3 +455,75 @@ func TestTheCursorWaitsForAnOlderMessageStillQueuedInAnotherThread(t *testing.T)
 
 // lessID orders snowflakes numerically.
 func lessID(a, b string) bool { return len(a) < len(b) || len(a) == len(b) && a < b }
+
+// A burst in one channel — many authors each posting, editing and deleting
+// — is handled on several workers at once, and every message's create,
+// edit and delete still reach the handler in that order.
+func TestABurstInOneChannelRunsInParallelAndKeepsEachMessagesOrder(t *testing.T) {
+	t.Parallel()
+	rec := newHandler(nil)
+	var mu sync.Mutex
+	var active, most int
+	order := map[string][]string{} // message id → what the handler saw, in order
+	rng := rand.New(rand.NewPCG(4, 2))
+	rec.before = func(ev bot.Event) {
+		mu.Lock()
+		active++
+		most = max(most, active)
+		var id, what string
+		switch e := ev.(type) {
+		case *bot.Message:
+			id, what = e.ID, "create"
+			if e.Edited {
+				what = "edit"
+			}
+		case *bot.MessageDeleted:
+			id, what = e.ID, "delete"
+		}
+		if id != "" {
+			order[id] = append(order[id], what)
+		}
+		pause := time.Duration(rng.IntN(3000)) * time.Microsecond // handlers take uneven times
+		mu.Unlock()
+		time.Sleep(pause)
+		mu.Lock()
+		active--
+		mu.Unlock()
+	}
+	go func() {
+		for range rec.events {
+		}
+	}()
+	b := setup(t, rec)
+	const authors, each = 12, 3
+	var ids []string
+	for i := range each {
+		for a := range authors {
+			author := fmt.Sprintf("3000000000001%05d", a)
+			id := b.fake.MessageCreate(feedbackID, author, fmt.Sprintf("message %d of %d", i, a)).ID
+			ids = append(ids, id)
+			b.fake.MessageUpdate(feedbackID, id, "edited")
+			b.fake.MessageDelete(feedbackID, id) // no author: found through the message
+		}
+	}
+	eventually(t, "every message created, edited and deleted", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, id := range ids {
+			if len(order[id]) < 3 {
+				return false
+			}
+		}
+		return true
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	for _, id := range ids {
+		if !slices.Equal(order[id], []string{"create", "edit", "delete"}) {
+			t.Errorf("message %s was handled as %v, want create, edit, delete", id, order[id])
+		}
+	}
+	if most < 2 {
+		t.Errorf("at most %d event handled at once in a busy channel; want its authors spread over the workers", most)
+	}
+}

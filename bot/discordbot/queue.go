@@ -10,9 +10,20 @@ import (
 )
 
 // queue runs tasks on a fixed set of workers, each with a bounded FIFO.
-// Tasks pushed with the same key run on the same worker, one after another,
-// in push order: that is how events of one channel reach the handler in the
-// order the gateway sent them, while channels do not wait for each other.
+// Tasks pushed with the same key — a channel and an author — run on the
+// same worker, one after another, in push order: that is how one author's
+// messages, and each message's create, edits and delete, reach the handler
+// in the order the gateway sent them, while a busy channel's authors spread
+// over every worker. Order matters per author (automod's flood and repeat
+// rules), per message and per item, not per channel.
+//
+// Some tasks concern the whole channel (a catch-up read, a delete whose
+// author is unknown, a thread closing): pushWide runs one after every task
+// of the channel pushed before it has finished, and the channel's tasks
+// pushed after it wait until it has. A task only ever waits for tasks
+// pushed before it, and each worker runs in push order, so the oldest task
+// can always run: there is no deadlock.
+//
 // A full FIFO makes push wait, which holds the gateway reader back rather
 // than buffering without bound.
 type queue struct {
@@ -24,10 +35,20 @@ type queue struct {
 	mu     sync.RWMutex // held for reading while pushing; for writing to close
 	closed bool
 	fifos  []chan func(context.Context)
+
+	chMu     sync.Mutex
+	seq      uint64
+	channels map[string]*channelWork // channels with tasks not yet done
+}
+
+// channelWork is a channel's tasks queued or running.
+type channelWork struct {
+	inflight map[uint64]chan struct{} // closed when done
+	wide     chan struct{}            // the last channel-wide task's, until done
 }
 
 func newQueue(workers int, log *slog.Logger) *queue {
-	q := &queue{log: log, fifos: make([]chan func(context.Context), workers)}
+	q := &queue{log: log, fifos: make([]chan func(context.Context), workers), channels: map[string]*channelWork{}}
 	q.ctx, q.cancel = context.WithCancel(context.Background())
 	for i := range q.fifos {
 		ch := make(chan func(context.Context), queueDepth)
@@ -53,9 +74,26 @@ func (q *queue) run(task func(context.Context)) {
 	task(q.ctx)
 }
 
-// push queues task behind every task pushed earlier with the same key. It
-// reports false, dropping the task, once the queue is closed.
+// push queues task behind every task pushed earlier with the same key
+// (and after the key's channel-wide tasks: a key is a channel). It reports
+// false, dropping the task, once the queue is closed.
 func (q *queue) push(key string, task func(context.Context)) bool {
+	return q.pushFor(key, "", task)
+}
+
+// pushFor queues task behind the tasks pushed earlier for the same channel
+// and author, and after the channel's channel-wide tasks pushed before it.
+func (q *queue) pushFor(channel, author string, task func(context.Context)) bool {
+	return q.pushTask(channel, author, false, task)
+}
+
+// pushWide queues task after every task of channel pushed before it, and
+// before those pushed after it.
+func (q *queue) pushWide(channel string, task func(context.Context)) bool {
+	return q.pushTask(channel, "", true, task)
+}
+
+func (q *queue) pushTask(channel, author string, wide bool, task func(context.Context)) bool {
 	if q == nil {
 		return false
 	}
@@ -64,10 +102,59 @@ func (q *queue) push(key string, task func(context.Context)) bool {
 	if q.closed {
 		return false
 	}
+	// What this task waits for, and its own completion for those after it.
+	q.chMu.Lock()
+	q.seq++
+	seq, done := q.seq, make(chan struct{})
+	w := q.channels[channel]
+	if w == nil {
+		w = &channelWork{inflight: map[uint64]chan struct{}{}}
+		q.channels[channel] = w
+	}
+	var after []chan struct{}
+	if wide {
+		for _, c := range w.inflight {
+			after = append(after, c)
+		}
+		w.wide = done
+	} else if w.wide != nil {
+		after = []chan struct{}{w.wide}
+	}
+	w.inflight[seq] = done
+	q.chMu.Unlock()
+	run := func(ctx context.Context) {
+		defer q.finish(channel, seq, done)
+		for _, c := range after {
+			select {
+			case <-c:
+			case <-ctx.Done():
+			}
+		}
+		task(ctx)
+	}
+	key := channel
+	if !wide && author != "" {
+		key += "\x00" + author
+	}
 	h := fnv.New32a()
 	h.Write([]byte(key))
-	q.fifos[h.Sum32()%uint32(len(q.fifos))] <- task
+	q.fifos[h.Sum32()%uint32(len(q.fifos))] <- run
 	return true
+}
+
+// finish records that task seq of channel is done.
+func (q *queue) finish(channel string, seq uint64, done chan struct{}) {
+	q.chMu.Lock()
+	defer q.chMu.Unlock()
+	close(done)
+	w := q.channels[channel]
+	delete(w.inflight, seq)
+	if w.wide == done {
+		w.wide = nil
+	}
+	if len(w.inflight) == 0 {
+		delete(q.channels, channel)
+	}
 }
 
 // close stops accepting tasks, lets the queued ones run for up to grace,

@@ -48,7 +48,7 @@ func (a *Adapter) onServerLog(_ *discordgo.Session, e *discordgo.Event) {
 		}
 		if a.opts.ReadInvites {
 			// The invites' use counts, for the next join to be compared with.
-			a.enqueueTask(id, "invites", func(ctx context.Context) {
+			a.enqueueTask(id, "", false, "invites", func(ctx context.Context) {
 				rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 				invs, err := a.Invites(rctx, id)
 				cancel()
@@ -165,23 +165,34 @@ func auditValue(v any) string {
 // deletions are delivered without their deleter rather than queue up.
 func (a *Adapter) onDelete(channelID string, d *bot.MessageDeleted) {
 	if !a.opts.ReadDeleters {
-		a.enqueue(channelID, "message_delete", d)
+		a.enqueueDelete(channelID, d)
 		return
 	}
 	select {
 	case a.lookups <- struct{}{}:
 	default:
-		a.enqueue(channelID, "message_delete", d)
+		a.enqueueDelete(channelID, d)
 		return
 	}
 	if !a.goTask(func(ctx context.Context) {
 		defer func() { <-a.lookups }()
 		d.DeletedBy, d.DeletedOf = a.deleter(ctx, d.ScopeID, channelID, d.At)
-		a.enqueue(channelID, "message_delete", d)
+		a.enqueueDelete(channelID, d)
 	}) {
 		<-a.lookups
-		a.enqueue(channelID, "message_delete", d)
+		a.enqueueDelete(channelID, d)
 	}
+}
+
+// enqueueDelete queues a deletion. A delete carries no author: it goes to
+// its message's author's worker, behind the create and edits, when the
+// message is known; otherwise after the channel's earlier work.
+func (a *Adapter) enqueueDelete(channelID string, d *bot.MessageDeleted) {
+	if author, ok := a.authors.get(d.ID); ok {
+		a.enqueueFor(channelID, author, "message_delete", d)
+		return
+	}
+	a.enqueueWide(channelID, "message_delete", d)
 }
 
 // deleteEntryWindow is how recent an audit-log MESSAGE_DELETE entry must be
@@ -302,7 +313,7 @@ func (s *Sender) sendDM(ctx context.Context, key, userID string, p bot.Post) (bo
 // enqueueJoin delivers a join with the server's invites read first, on the
 // server's worker, so joins and leaves stay in order.
 func (a *Adapter) enqueueJoin(ev *bot.MemberChange) {
-	a.enqueueTask(ev.ScopeID, "member", func(ctx context.Context) {
+	a.enqueueTask(ev.ScopeID, "", false, "member", func(ctx context.Context) {
 		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		invs, err := a.Invites(rctx, ev.ScopeID)
 		cancel()

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -29,6 +30,12 @@ type DB struct {
 	enqueued chan struct{}
 	closeMu  sync.Once
 	claim    prepared // ClaimLanes's statement
+	// rollupsBuilt is set once a fold has seen the statistics roll-ups
+	// built (see rebuildIfPending).
+	rollupsBuilt atomic.Bool
+	group        *committers // nil when group commit is off
+	// Statements of the intake path, prepared once per connection.
+	inbound, createItem prepared
 }
 
 // Options tune Open.
@@ -42,6 +49,8 @@ type Options struct {
 	// MaxOpenConns caps the connection pool; zero means DefaultPostgresConns
 	// on Postgres and 4 on SQLite.
 	MaxOpenConns int
+	// Group tunes group commit (see InTx).
+	Group GroupOptions
 }
 
 // Open connects to the database named by rawURL: "postgres://…" (or
@@ -92,6 +101,9 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	if err := db.PingContext(pingCtx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("connect to %s database %s: %w", d.dialect.name, d.Describe(rawURL), err)
+	}
+	if !opts.Group.Off {
+		d.startCommitters(opts.Group)
 	}
 	return d, nil
 }
@@ -168,6 +180,9 @@ func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
 func (d *DB) Close() error {
 	var err error
 	d.closeMu.Do(func() {
+		if d.group != nil {
+			d.group.close()
+		}
 		if d.db != nil {
 			err = d.db.Close()
 		}
@@ -190,6 +205,7 @@ type Tx struct {
 	db        *DB
 	enqueued  bool
 	committed []func()
+	stats     []statsEvent // appended at commit (see appendStats)
 }
 
 // OnCommit runs fn after the transaction commits, and never if it rolls
@@ -198,27 +214,78 @@ type Tx struct {
 func (tx *Tx) OnCommit(fn func()) { tx.committed = append(tx.committed, fn) }
 
 // InTx runs fn in a transaction, committing if fn returns nil and rolling
-// back otherwise. fn must not keep tx after it returns.
+// back otherwise. fn must not keep tx after it returns, nor call InTx
+// itself. With group commit on (the default), fn runs on a committer's
+// connection among other callers' work, each in its own savepoint (see
+// group.go): it returns once fn's work is committed, or with the error
+// that undid it.
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if d.group == nil {
+		return d.plainTx(ctx, fn)
+	}
+	tx, err := d.group.do(ctx, fn, false)
+	if err != nil {
+		return err
+	}
+	tx.afterCommit()
+	return nil
+}
+
+// ownTx runs fn in a transaction of its own: for long work (folds,
+// rebuilds) that must not hold up other callers' groups. On SQLite it
+// still goes through the committer, the only writer.
+func (d *DB) ownTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if d.group == nil || d.dialect.name != SQLite {
+		return d.plainTx(ctx, fn)
+	}
+	tx, err := d.group.do(ctx, fn, true)
+	if err != nil {
+		return err
+	}
+	tx.afterCommit()
+	return nil
+}
+
+func (d *DB) plainTx(ctx context.Context, fn func(tx *Tx) error) error {
+	tx, err := d.runTx(ctx, fn)
+	if err != nil {
+		return err
+	}
+	tx.afterCommit()
+	return nil
+}
+
+// runTx runs fn in a transaction of its own and commits it, leaving what
+// follows a commit to the caller.
+func (d *DB) runTx(ctx context.Context, fn func(tx *Tx) error) (*Tx, error) {
 	sqltx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
 	tx := &Tx{tx: sqltx, db: d}
 	if err := fn(tx); err != nil {
 		_ = sqltx.Rollback()
-		return err
+		return nil, err
+	}
+	if err := writeStats(ctx, tx, tx.stats); err != nil {
+		_ = sqltx.Rollback()
+		return nil, err
 	}
 	if err := sqltx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return nil, fmt.Errorf("commit: %w", err)
 	}
+	return tx, nil
+}
+
+// afterCommit wakes the dispatcher if tx enqueued, and runs its OnCommit
+// functions.
+func (tx *Tx) afterCommit() {
 	if tx.enqueued {
-		d.signalEnqueued()
+		tx.db.signalEnqueued()
 	}
 	for _, fn := range tx.committed {
 		fn()
 	}
-	return nil
 }
 
 // Enqueued is signalled (without blocking, coalesced) after a transaction that
@@ -234,6 +301,17 @@ func (d *DB) signalEnqueued() {
 }
 
 func (tx *Tx) rebind(q string) string { return tx.tx.Rebind(q) }
+
+// stmt returns the statement q, prepared on this transaction's connection
+// the first time the connection runs it and reused after: the database
+// parses and plans it once per connection, not once per call.
+func (tx *Tx) stmt(ctx context.Context, p *prepared, q string) (*sqlx.Stmt, error) {
+	s, err := p.get(ctx, tx.db, func() string { return q })
+	if err != nil {
+		return nil, err
+	}
+	return tx.tx.StmtxContext(ctx, s), nil
+}
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return tx.tx.ExecContext(ctx, tx.rebind(q), args...)

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/liaison-bot/liaison/bot"
@@ -29,8 +31,10 @@ type ActivityQuery struct {
 
 // Activity returns what the community did in q.Period. It reads the
 // per-period rows when they were kept for the whole period (a digest
-// configured before the period began) and otherwise adds up the daily
-// rows, which gives the same figures more slowly. Daily figures (per day,
+// configured before the period began), exact; otherwise a few rows of the
+// roll-up hierarchy (months, ISO weeks, days: see cover), exact for the
+// additive figures and top contributors, with active members estimated
+// from sketches (ActiveApprox). Daily figures (per day,
 // per channel, joins and leaves) read the days of the period as written;
 // they are stored in the configured timezone. Statistics events not yet
 // folded into the roll-ups are folded first.
@@ -77,11 +81,13 @@ func (d *DB) totals(ctx context.Context, a *bot.Activity, key, from, to string, 
 		err = d.db.QueryRowxContext(ctx, d.db.Rebind(`SELECT COALESCE(SUM(messages), 0), COALESCE(SUM(authors), 0), COALESCE(SUM(threads_started), 0)
 			FROM stats_period WHERE period = ?`), key).Scan(&a.Messages, &a.ActiveMembers, &a.Discussions)
 	} else {
-		err = d.db.QueryRowxContext(ctx, d.db.Rebind(`SELECT COALESCE(SUM(messages), 0), COALESCE(SUM(threads_started), 0)
-			FROM stats_channel_daily WHERE day >= ? AND day < ?`), from, to).Scan(&a.Messages, &a.Discussions)
-		if err == nil {
-			err = d.db.QueryRowxContext(ctx, d.db.Rebind(`SELECT COUNT(*) FROM (SELECT DISTINCT guild_id, author_id FROM stats_author_daily
-				WHERE day >= ? AND day < ?) x`), from, to).Scan(&a.ActiveMembers)
+		// Any other period: a few rows of the roll-up hierarchy, and the
+		// distinct authors estimated from their sketches.
+		var bs []bucket
+		if bs, err = cover(from, to); err == nil {
+			var c activityCounts
+			err = d.rollupTotals(ctx, &c, bs)
+			a.Messages, a.Discussions, a.ActiveMembers, a.ActiveApprox = c.messages, c.threads, c.authors, true
 		}
 	}
 	if err != nil {
@@ -95,38 +101,48 @@ func (d *DB) totals(ctx context.Context, a *bot.Activity, key, from, to string, 
 const memberName = `COALESCE(NULLIF(m.display_name, ''), NULLIF(m.username, ''), t.author_id)`
 
 func (d *DB) contributors(ctx context.Context, a *bot.Activity, q ActivityQuery, top int, tracked bool) error {
-	var sub string
-	var args []any
-	if tracked {
-		sub = `SELECT guild_id, author_id, messages, staff FROM stats_author_period WHERE period = ?`
-		if !q.StaffInTop {
-			sub += ` AND staff = ?`
-			args = append(args, q.Period.Key(), false)
-		} else {
-			args = append(args, q.Period.Key())
-		}
-		sub += ` ORDER BY messages DESC, author_id LIMIT ?`
-	} else {
-		sub = `SELECT guild_id, author_id, SUM(messages) AS messages, MAX(CASE WHEN staff THEN 1 ELSE 0 END) = 1 AS staff
-			FROM stats_author_daily WHERE day >= ? AND day < ? GROUP BY guild_id, author_id`
-		args = append(args, q.Period.FirstDay(), q.Period.EndDay())
-		if !q.StaffInTop {
-			sub += ` HAVING MAX(CASE WHEN staff THEN 1 ELSE 0 END) = 0`
-		}
-		sub += ` ORDER BY messages DESC, author_id LIMIT ?`
-	}
-	args = append(args, top)
 	var rows []struct {
 		ID       string `db:"author_id"`
 		Name     string `db:"name"`
 		Messages int64  `db:"messages"`
 		Staff    bool   `db:"staff"`
 	}
-	err := d.db.SelectContext(ctx, &rows, d.db.Rebind(`SELECT t.author_id, `+memberName+` AS name, t.messages, t.staff FROM (`+sub+`) t
-		LEFT JOIN members m ON m.platform = 'discord' AND m.scope_id = t.guild_id AND m.user_id = t.author_id
-		ORDER BY t.messages DESC, t.author_id`), args...)
-	if err != nil {
-		return fmt.Errorf("top contributors %s: %w", q.Period, err)
+	if tracked {
+		sub := `SELECT guild_id, author_id, messages, staff FROM stats_author_period WHERE period = ?`
+		args := []any{q.Period.Key()}
+		if !q.StaffInTop {
+			sub += ` AND staff = ?`
+			args = append(args, false)
+		}
+		sub += ` ORDER BY messages DESC, author_id LIMIT ?`
+		args = append(args, top)
+		err := d.db.SelectContext(ctx, &rows, d.db.Rebind(`SELECT t.author_id, `+memberName+` AS name, t.messages, t.staff FROM (`+sub+`) t
+			LEFT JOIN members m ON m.platform = 'discord' AND m.scope_id = t.guild_id AND m.user_id = t.author_id
+			ORDER BY t.messages DESC, t.author_id`), args...)
+		if err != nil {
+			return fmt.Errorf("top contributors %s: %w", q.Period, err)
+		}
+	} else {
+		bs, err := cover(q.Period.FirstDay(), q.Period.EndDay())
+		if err != nil {
+			return err
+		}
+		tops, err := d.topAuthors(ctx, bs, top, q.StaffInTop)
+		if err != nil {
+			return fmt.Errorf("top contributors %s: %w", q.Period, err)
+		}
+		names, err := d.memberNames(ctx, tops)
+		if err != nil {
+			return fmt.Errorf("top contributors %s: %w", q.Period, err)
+		}
+		for _, t := range tops {
+			rows = append(rows, struct {
+				ID       string `db:"author_id"`
+				Name     string `db:"name"`
+				Messages int64  `db:"messages"`
+				Staff    bool   `db:"staff"`
+			}{t.author, cmp.Or(names[[2]string{t.guild, t.author}], t.author), t.messages, t.staff})
+		}
 	}
 	for _, r := range rows {
 		a.Contributors = append(a.Contributors, bot.Contributor{ID: r.ID, Name: r.Name, Messages: r.Messages, Staff: r.Staff})
@@ -134,12 +150,43 @@ func (d *DB) contributors(ctx context.Context, a *bot.Activity, q ActivityQuery,
 	return nil
 }
 
+// memberNames returns how each of ts is named: display name, else
+// username (else nothing, and the caller shows the id).
+func (d *DB) memberNames(ctx context.Context, ts []authorTotal) (map[[2]string]string, error) {
+	out := map[[2]string]string{}
+	if len(ts) == 0 {
+		return out, nil
+	}
+	// By primary key: a pair of conditions per member.
+	var args []any
+	var pairs []string
+	for _, t := range ts {
+		pairs = append(pairs, "(scope_id = ? AND user_id = ?)")
+		args = append(args, t.guild, t.author)
+	}
+	var rows []struct {
+		Guild string `db:"scope_id"`
+		ID    string `db:"user_id"`
+		Name  string `db:"name"`
+	}
+	err := d.db.SelectContext(ctx, &rows, d.db.Rebind(`SELECT scope_id, user_id, COALESCE(NULLIF(display_name, ''), NULLIF(username, ''), '') AS name
+		FROM members WHERE platform = 'discord' AND (`+strings.Join(pairs, " OR ")+`)`), args...)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[[2]string{r.Guild, r.ID}] = r.Name
+	}
+	return out, nil
+}
+
 func (d *DB) perDay(ctx context.Context, a *bot.Activity, p bot.Period) error {
 	var rows []struct {
 		Day string `db:"day"`
 		N   int64  `db:"n"`
 	}
-	err := d.db.SelectContext(ctx, &rows, d.db.Rebind(`SELECT day, SUM(messages) AS n FROM stats_channel_daily WHERE day >= ? AND day < ? GROUP BY day`),
+	err := d.db.SelectContext(ctx, &rows, d.db.Rebind(`SELECT start_day AS day, SUM(messages) AS n FROM stats_rollup
+		WHERE level = 'day' AND start_day >= ? AND start_day < ? GROUP BY start_day`),
 		p.FirstDay(), p.EndDay())
 	if err != nil {
 		return fmt.Errorf("messages per day %s: %w", p, err)

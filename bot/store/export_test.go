@@ -9,3 +9,17 @@ func (d *DB) Exec(ctx context.Context, q string, args ...any) error {
 	_, err := d.db.ExecContext(ctx, d.db.Rebind(q), args...)
 	return err
 }
+
+// Exec runs a statement written with ? placeholders in the transaction.
+func (tx *Tx) Exec(ctx context.Context, q string, args ...any) error {
+	_, err := tx.exec(ctx, q, args...)
+	return err
+}
+
+// Queued is how many transactions wait for a committer.
+func (d *DB) Queued() int {
+	if d.group == nil {
+		return 0
+	}
+	return len(d.group.queue)
+}

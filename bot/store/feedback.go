@@ -130,11 +130,15 @@ func (tx *Tx) CreateFeedback(ctx context.Context, now time.Time, it *FeedbackIte
 	it.Status = cmpOrString(it.Status, FeedbackOpen)
 	it.Sentiment = cmpOrString(it.Sentiment, "neutral")
 	var ids []int64
-	err := tx.tx.SelectContext(ctx, &ids, tx.rebind(`INSERT INTO feedback_items (source_key, source, intake, scope_id, channel_id, channel_name,
+	st, err := tx.stmt(ctx, &tx.db.createItem, `INSERT INTO feedback_items (source_key, source, intake, scope_id, channel_id, channel_name,
 		thread_id, thread_name, title, message_id, permalink, author_id, author_name, customer, logged_by, text, tags, sentiment, sentiment_score, sentiment_reasons,
 		status, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (source_key) DO NOTHING RETURNING id`),
+		ON CONFLICT (source_key) DO NOTHING RETURNING id`)
+	if err != nil {
+		return false, fmt.Errorf("create feedback %s: %w", it.SourceKey, err)
+	}
+	err = st.SelectContext(ctx, &ids,
 		it.SourceKey, it.Source, it.Intake, it.ScopeID, it.ChannelID, it.ChannelName, it.ThreadID, it.ThreadName, it.Title, it.MessageID, it.Permalink,
 		it.AuthorID, it.AuthorName, it.Customer, it.LoggedBy, it.Text, it.Tags.text(), it.Sentiment, it.SentimentScore,
 		it.SentimentReasons, it.Status, it.CreatedAt, it.UpdatedAt)
@@ -290,6 +294,72 @@ func (tx *Tx) AddRelay(ctx context.Context, id int64, destination, route, outbox
 		ON CONFLICT (feedback_id, destination) DO NOTHING`, id, destination, route, outboxKey)
 	if err != nil {
 		return fmt.Errorf("relay feedback %d to %s: %w", id, destination, err)
+	}
+	return nil
+}
+
+// RelayOut is one relay of a new item: its destination (a config channel
+// reference), the rule that sent it there, and the outbox message that
+// carries it (no parent).
+type RelayOut struct {
+	Destination, Route string
+	Message            *bot.OutboxMessage
+}
+
+// EnqueueRelays enqueues the messages of rs and records them as item id's
+// relays, as Enqueue and AddRelay would one by one: on Postgres in one
+// statement (a data-modifying CTE), whatever the number of destinations.
+func (tx *Tx) EnqueueRelays(ctx context.Context, now time.Time, id int64, rs []RelayOut) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	if tx.db.dialect.name != Postgres {
+		for _, r := range rs {
+			if _, err := tx.Enqueue(ctx, now, r.Message); err != nil {
+				return err
+			}
+			if err := tx.AddRelay(ctx, id, r.Destination, r.Route, r.Message.Key); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var q strings.Builder
+	args := make([]any, 0, 8*len(rs)+3)
+	q.WriteString(`WITH v (key, platform, kind, payload, lane, due, destination, route) AS (VALUES `)
+	for i, r := range rs {
+		m := r.Message
+		if m.Key == "" || m.Platform == "" || m.Kind == "" || m.ParentKey != "" {
+			return fmt.Errorf("enqueue relay of feedback %d: key, platform and kind are required, and no parent (key %q)", id, m.Key)
+		}
+		payload := m.Payload
+		if len(payload) == 0 {
+			payload = json.RawMessage("{}")
+		}
+		due := now
+		if m.NotBefore.After(now) {
+			due = m.NotBefore
+		}
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString(`(?, ?, ?, ?, ?, ?::timestamptz, ?, ?)`)
+		args = append(args, m.Key, m.Platform, m.Kind, string(payload), bot.Lane(m.Platform, m.Kind, payload), due.UTC(), r.Destination, r.Route)
+	}
+	q.WriteString(`),
+	ob AS (INSERT INTO outbox (key, platform, kind, payload, lane, state, next_attempt_at, created_at, updated_at)
+		SELECT key, platform, kind, payload, lane, 'pending', due, ?::timestamptz, ?::timestamptz FROM v
+		ON CONFLICT (key) DO NOTHING RETURNING key),
+	rel AS (INSERT INTO feedback_relays (feedback_id, destination, route, outbox_key)
+		SELECT ?, destination, route, key FROM v ON CONFLICT (feedback_id, destination) DO NOTHING)
+	SELECT COUNT(*) FROM ob`)
+	args = append(args, now.UTC(), now.UTC(), id)
+	var n int
+	if err := tx.tx.GetContext(ctx, &n, tx.rebind(q.String()), args...); err != nil {
+		return fmt.Errorf("relay feedback %d: %w", id, err)
+	}
+	if n > 0 {
+		tx.enqueued = true
 	}
 	return nil
 }

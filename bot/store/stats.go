@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,13 +74,35 @@ type statsEvent struct {
 const statsEventColumns = `id, kind, guild_id, channel_id, channel_name, user_id, user_name, user_display, day, periods,
 	thread_start, staff, member_count, happened_at, recorded_at`
 
-func (tx *Tx) appendStats(ctx context.Context, e statsEvent) error {
-	_, err := tx.exec(ctx, `INSERT INTO stats_events (kind, guild_id, channel_id, channel_name, user_id, user_name, user_display, day, periods,
-		thread_start, staff, member_count, happened_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Kind, e.GuildID, e.ChannelID, e.ChannelName, e.UserID, e.UserName, e.UserDisplay, e.Day, e.Periods,
-		e.ThreadStart, e.Staff, e.MemberCount, e.HappenedAt, e.RecordedAt.UTC())
+// appendStats keeps e to be appended when tx commits: the events of a
+// transaction (and of a whole commit group) are written by one multi-row
+// INSERT just before the commit, not one round trip each. A transaction
+// that rolls back, or a group item rolled back to its savepoint, never
+// writes them.
+func (tx *Tx) appendStats(_ context.Context, e statsEvent) error {
+	tx.stats = append(tx.stats, e)
+	return nil
+}
+
+// writeStats appends evs to stats_events, in order, with as few statements
+// as the parameter limit allows.
+func writeStats(ctx context.Context, tx *Tx, evs []statsEvent) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	keys := make([]string, len(evs))
+	for i := range keys {
+		keys[i] = strconv.Itoa(i)
+	}
+	err := upsertRows(ctx, tx, `INSERT INTO stats_events (kind, guild_id, channel_id, channel_name, user_id, user_name, user_display, day, periods,
+		thread_start, staff, member_count, happened_at, recorded_at) VALUES `, ``, nil, keys, func(k string) []any {
+		i, _ := strconv.Atoi(k)
+		e := evs[i]
+		return []any{e.Kind, e.GuildID, e.ChannelID, e.ChannelName, e.UserID, e.UserName, e.UserDisplay, e.Day, e.Periods,
+			e.ThreadStart, e.Staff, e.MemberCount, e.HappenedAt, e.RecordedAt.UTC()}
+	}, nil)
 	if err != nil {
-		return fmt.Errorf("count %s of %s on %s: %w", e.Kind, e.GuildID, e.Day, err)
+		return fmt.Errorf("count %d statistics events: %w", len(evs), err)
 	}
 	return nil
 }
@@ -128,7 +151,7 @@ func (d *DB) FoldStats(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		var n int
-		err := d.InTx(ctx, func(tx *Tx) (err error) {
+		err := d.ownTx(ctx, func(tx *Tx) (err error) {
 			n, err = tx.foldStats(ctx, foldBatch)
 			return err
 		})
@@ -139,11 +162,23 @@ func (d *DB) FoldStats(ctx context.Context) (int, error) {
 	}
 }
 
-func (tx *Tx) foldStats(ctx context.Context, limit int) (int, error) {
+// foldLock serialises folds: on Postgres a transaction-scoped advisory
+// lock; SQLite's write transactions already run one at a time.
+func (tx *Tx) foldLock(ctx context.Context) error {
 	if tx.db.dialect.name == Postgres {
 		if _, err := tx.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('liaison-stats-fold:' || current_schema()))`); err != nil {
-			return 0, fmt.Errorf("fold statistics: take lock: %w", err)
+			return fmt.Errorf("fold statistics: take lock: %w", err)
 		}
+	}
+	return nil
+}
+
+func (tx *Tx) foldStats(ctx context.Context, limit int) (int, error) {
+	if err := tx.foldLock(ctx); err != nil {
+		return 0, err
+	}
+	if err := tx.rebuildIfPending(ctx); err != nil {
+		return 0, err
 	}
 	var evs []statsEvent
 	// Only the kinds this version folds: during a rolling upgrade, a newer
@@ -406,7 +441,7 @@ func (f *folder) messages(ctx context.Context, run []statsEvent) error {
 	if err != nil {
 		return fmt.Errorf("count messages by period: %w", err)
 	}
-	return nil
+	return f.rollups(ctx, run)
 }
 
 // key joins the parts of a tally's key.

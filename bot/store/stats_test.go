@@ -133,7 +133,11 @@ func TestActivityIsTheSameFromPeriodRowsAndFromDailyRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(want, daily); diff != "" {
+		// The period's exact distinct count is kept only for tracked
+		// periods: this one's is estimated from sketches (exact at this size).
+		wantDaily := want
+		wantDaily.ActiveApprox = true
+		if diff := cmp.Diff(wantDaily, daily); diff != "" {
 			t.Errorf("activity from the daily rows (-want +got):\n%s", diff)
 		}
 		// Registered before the period began: read from the period rows,

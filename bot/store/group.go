@@ -1,0 +1,362 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// Group commit. A commit costs a round trip and a flush of the database's
+// log, and most of Liaison's transactions (a slash command, a click, a
+// Discord message) are a handful of small statements: committed one by one,
+// the flushes are the throughput. So InTx hands its work to a committer,
+// which collects the work of the transactions that arrive while its
+// previous commit is in flight (up to Group.Max items, waiting at most
+// Group.Wait for more) and runs them in one transaction, one after another
+// on one connection, each in its own SAVEPOINT: an item that fails (or
+// panics) is rolled back to its savepoint alone, the others go on and
+// commit. Each caller returns only once its own work has committed, and
+// sees an error if it did not, so nothing acknowledged is lost. An item
+// sees the earlier items' writes as if they had committed first; rules
+// such as one pending draft per target are unique indexes, so they hold
+// within a group as across groups.
+//
+// On SQLite there is one committer, which makes it the only writer of the
+// transactions that go through InTx: no writer waits on another's lock.
+// On Postgres several committers (Group.Committers) run side by side, so a
+// slow item delays the others of its group, not every request.
+
+// GroupOptions tune group commit; the zero value is the default.
+type GroupOptions struct {
+	// Off runs each InTx in a transaction of its own, as before group
+	// commit (for measurements, and a way out).
+	Off bool
+	// Max bounds the items of one group; default DefaultGroupMax.
+	Max int
+	// Wait is how long a committer that has fewer than Max items waits for
+	// more before it starts. Default on SQLite DefaultSQLiteWait: its one
+	// committer is the only writer, and a commit there is a file sync, so
+	// waiting a little for a larger group pays. Default on Postgres 0: a
+	// group is what arrived while the previous commit was in flight, which
+	// makes groups as large as the load and costs an idle server nothing.
+	// A negative Wait means 0.
+	Wait time.Duration
+	// Committers is how many groups may be in flight at once on Postgres;
+	// default DefaultCommitters. SQLite always has one.
+	Committers int
+}
+
+// Group commit defaults (measured: see the commit that set them).
+const (
+	DefaultGroupMax   = 64
+	DefaultCommitters = 4
+	DefaultSQLiteWait = time.Millisecond
+)
+
+// errClosed answers work handed to a closed database.
+var errClosed = errors.New("the database is closed")
+
+type groupItem struct {
+	fn    func(tx *Tx) error
+	alone bool // runs in a transaction of its own (long jobs)
+	done  chan groupResult
+}
+
+type groupResult struct {
+	tx       *Tx // its own view: OnCommit functions and whether it enqueued
+	err      error
+	panicked any
+	stack    bool
+}
+
+// committers run the groups of a DB.
+type committers struct {
+	queue  chan *groupItem
+	max    int
+	wait   time.Duration
+	mu     sync.RWMutex
+	closed bool
+	stop   chan struct{}
+	wg     sync.WaitGroup
+
+	groups, items atomic.Int64 // started so far
+}
+
+// GroupCommits returns how many groups the committers have run and how
+// many transactions they held: items / groups is the mean group size.
+// Both are zero when group commit is off.
+func (d *DB) GroupCommits() (groups, items int64) {
+	if d.group == nil {
+		return 0, 0
+	}
+	return d.group.groups.Load(), d.group.items.Load()
+}
+
+func (d *DB) startCommitters(o GroupOptions) {
+	n, wait := cmpOr(o.Committers, DefaultCommitters), o.Wait
+	if d.dialect.name == SQLite {
+		n = 1
+		if wait == 0 {
+			wait = DefaultSQLiteWait
+		}
+	}
+	c := &committers{queue: make(chan *groupItem, 1024), max: cmpOr(o.Max, DefaultGroupMax), wait: max(wait, 0), stop: make(chan struct{})}
+	for range n {
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			c.loop(d)
+		}()
+	}
+	d.group = c
+}
+
+// close stops the committers once the work already handed over is done.
+func (c *committers) close() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	close(c.stop)
+	c.mu.Unlock()
+	c.wg.Wait()
+}
+
+// do hands fn to a committer and waits for its outcome.
+func (c *committers) do(ctx context.Context, fn func(*Tx) error, alone bool) (*Tx, error) {
+	it := &groupItem{fn: fn, alone: alone, done: make(chan groupResult, 1)}
+	c.mu.RLock()
+	if c.closed {
+		c.mu.RUnlock()
+		return nil, errClosed
+	}
+	select {
+	case c.queue <- it:
+	case <-ctx.Done():
+		c.mu.RUnlock()
+		return nil, ctx.Err()
+	}
+	c.mu.RUnlock()
+	// Once handed over, the outcome is waited for even if ctx ends: the
+	// work may be committing, and the caller must not say otherwise.
+	r := <-it.done
+	if r.panicked != nil {
+		panic(r.panicked)
+	}
+	return r.tx, r.err
+}
+
+func (c *committers) loop(d *DB) {
+	var held *groupItem // an alone item met while collecting: next group
+	for {
+		var first *groupItem
+		if held != nil {
+			first, held = held, nil
+		} else {
+			select {
+			case first = <-c.queue:
+			case <-c.stop:
+				// Finish what was handed over before the stop.
+				for {
+					select {
+					case it := <-c.queue:
+						d.runGroup([]*groupItem{it})
+					default:
+						return
+					}
+				}
+			}
+		}
+		items := []*groupItem{first}
+		if !first.alone {
+			items, held = c.collect(items)
+		}
+		// Counted before its callers hear back, so a caller that reads
+		// the counts after InTx returns sees its own group.
+		c.groups.Add(1)
+		c.items.Add(int64(len(items)))
+		d.runGroup(items)
+	}
+}
+
+// collect adds to items what is queued, up to max, waiting up to c.wait
+// for more. An alone item ends the group and is returned to run next.
+func (c *committers) collect(items []*groupItem) ([]*groupItem, *groupItem) {
+	var timer <-chan time.Time
+	if c.wait > 0 {
+		t := time.NewTimer(c.wait)
+		defer t.Stop()
+		timer = t.C
+	}
+	for len(items) < c.max {
+		var it *groupItem
+		if timer == nil {
+			select {
+			case it = <-c.queue:
+			default:
+				return items, nil
+			}
+		} else {
+			select {
+			case it = <-c.queue:
+			case <-timer:
+				return items, nil
+			}
+		}
+		if it.alone {
+			return items, it
+		}
+		items = append(items, it)
+	}
+	return items, nil
+}
+
+// runGroup runs items in one transaction, each in a savepoint when there
+// are several, commits, and answers each.
+func (d *DB) runGroup(items []*groupItem) {
+	results := make([]groupResult, len(items))
+	answer := func() {
+		for i, it := range items {
+			it.done <- results[i]
+		}
+	}
+	failAll := func(err error) {
+		for i := range results {
+			if results[i].err == nil && results[i].panicked == nil {
+				results[i] = groupResult{err: err}
+			}
+		}
+		answer()
+	}
+	ctx := context.Background()
+	sqltx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		failAll(fmt.Errorf("begin transaction: %w", err))
+		return
+	}
+	// Savepoint statements carry no parameters: on Postgres the release
+	// of one item's savepoint and the next one's travel together, in one
+	// round trip (lib/pq's simple query protocol takes several statements).
+	// The last savepoint is released by the commit.
+	savepoints, open := len(items) > 1, false
+	savepoint := func(q string) error {
+		if open && d.dialect.name == Postgres {
+			q = `RELEASE SAVEPOINT liaison_item; ` + q
+		} else if open {
+			if _, err := sqltx.ExecContext(ctx, `RELEASE SAVEPOINT liaison_item`); err != nil {
+				return err
+			}
+		}
+		open = false
+		if q == "" {
+			return nil
+		}
+		_, err := sqltx.ExecContext(ctx, q)
+		return err
+	}
+	ok := 0
+	var stats []statsEvent
+	var retry []int // items that lost a deadlock
+	answer = func() {
+		for _, i := range retry {
+			// Alone it can still meet another deadlock: a few tries.
+			for try := 1; ; try++ {
+				tx, err := d.runTx(ctx, items[i].fn)
+				results[i] = groupResult{tx: tx, err: err}
+				if !isDeadlock(err) || try == 3 {
+					break
+				}
+			}
+		}
+		for i, it := range items {
+			it.done <- results[i]
+		}
+	}
+	for i, it := range items {
+		tx := &Tx{tx: sqltx, db: d}
+		if savepoints {
+			if err := savepoint(`SAVEPOINT liaison_item`); err != nil {
+				_ = sqltx.Rollback()
+				failAll(fmt.Errorf("group commit: savepoint: %w", err))
+				return
+			}
+			open = true
+		}
+		err, p := callItem(it.fn, tx)
+		if err == nil && p == nil {
+			results[i] = groupResult{tx: tx}
+			stats = append(stats, tx.stats...)
+			ok++
+			continue
+		}
+		results[i] = groupResult{err: err, panicked: p}
+		if p == nil && isDeadlock(err) {
+			// Two groups each held what the other's item wanted: Postgres
+			// broke the tie by failing this item. It runs again on its own
+			// once its group is over, as it would have had it come alone.
+			retry = append(retry, i)
+		}
+		if !savepoints {
+			continue
+		}
+		// This item alone is undone; the others go on.
+		if _, rerr := sqltx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT liaison_item`); rerr != nil {
+			_ = sqltx.Rollback()
+			// The transaction is lost with the earlier items' work: they
+			// are told so, and nothing of theirs was committed.
+			failAll(fmt.Errorf("group commit: roll back a failed item: %w", rerr))
+			return
+		}
+	}
+	if ok == 0 {
+		_ = sqltx.Rollback()
+		answer()
+		return
+	}
+	if open && d.dialect.name != Postgres {
+		if err := savepoint(""); err != nil {
+			_ = sqltx.Rollback()
+			failAll(fmt.Errorf("group commit: release savepoint: %w", err))
+			return
+		}
+	}
+	// The statistics events of the items that stand, in one statement.
+	if err := writeStats(ctx, &Tx{tx: sqltx, db: d}, stats); err != nil {
+		_ = sqltx.Rollback()
+		failAll(err)
+		return
+	}
+	if err := sqltx.Commit(); err != nil {
+		for i := range results {
+			if results[i].tx != nil {
+				results[i] = groupResult{err: fmt.Errorf("commit: %w", err)}
+			}
+		}
+		answer()
+		return
+	}
+	answer()
+}
+
+// isDeadlock reports whether err is Postgres's "deadlock detected".
+func isDeadlock(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "40P01"
+}
+
+// callItem runs fn, turning a panic into a value re-raised in the caller.
+func callItem(fn func(*Tx) error, tx *Tx) (err error, p any) {
+	defer func() {
+		if r := recover(); r != nil {
+			p = r
+		}
+	}()
+	return fn(tx), nil
+}

@@ -1,0 +1,251 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/bot/store/storetest"
+)
+
+// eachGrouped runs fn on both databases, opened with one committer so the
+// groups a test builds are the groups that run.
+func eachGrouped(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			db := storetest.OpenURL(t, storetest.URL(t, dialect), store.Options{Group: store.GroupOptions{Committers: 1}})
+			if _, err := db.Migrate(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			fn(t, db)
+		})
+	}
+}
+
+func jobRuns(t *testing.T, db *store.DB, job string) map[string]bool {
+	t.Helper()
+	runs, err := db.JobRuns(context.Background(), job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, r := range runs {
+		out[r.Owner] = true
+	}
+	return out
+}
+
+// One group of five transactions: two fail (one by returning an error after
+// writing, one on a duplicate key the database refuses), one panics. Each is
+// undone alone; the two others commit, and every caller hears its own
+// outcome.
+func TestAFailingItemOfAGroupRollsBackAlone(t *testing.T) {
+	t.Parallel()
+	eachGrouped(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		slot := func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) }
+		claim := func(tx *store.Tx, i int, owner string) error {
+			ok, err := tx.ClaimJobRun(ctx, t0, "group-test", slot(i), false, owner, "")
+			if err == nil && !ok {
+				err = fmt.Errorf("slot %d already claimed", i)
+			}
+			return err
+		}
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return claim(tx, 0, "before") }); err != nil {
+			t.Fatal(err)
+		}
+		groups0, _ := db.GroupCommits()
+		// The first transaction holds the only committer until the five
+		// others are queued behind it: they make the next group.
+		started, release := make(chan struct{}), make(chan struct{})
+		blocker := make(chan error, 1)
+		go func() {
+			blocker <- db.InTx(ctx, func(tx *store.Tx) error {
+				close(started)
+				<-release
+				return claim(tx, 1, "blocker")
+			})
+		}()
+		<-started
+		errBad := errors.New("the user's input was wrong")
+		items := []func(tx *store.Tx) error{
+			func(tx *store.Tx) error { return claim(tx, 2, "first") },
+			func(tx *store.Tx) error {
+				if err := claim(tx, 3, "fails after writing"); err != nil {
+					return err
+				}
+				return errBad
+			},
+			func(tx *store.Tx) error {
+				if err := claim(tx, 4, "duplicate"); err != nil {
+					return err
+				}
+				// The database refuses this one: slot 0 is taken.
+				return tx.Exec(ctx, `INSERT INTO job_runs (job, slot, status, delayed, owner, detail, started_at) VALUES (?, ?, 'done', ?, 'duplicate', '', ?)`,
+					"group-test", slot(0).UTC(), false, t0.UTC())
+			},
+			func(tx *store.Tx) error {
+				if err := claim(tx, 5, "panics"); err != nil {
+					return err
+				}
+				panic("a bug in a handler")
+			},
+			func(tx *store.Tx) error { return claim(tx, 6, "last") },
+		}
+		errs := make([]error, len(items))
+		panics := make([]any, len(items))
+		var wg sync.WaitGroup
+		for i, fn := range items {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { panics[i] = recover() }()
+				errs[i] = db.InTx(ctx, fn)
+			}()
+			// In order, so the group's order is the list's.
+			for db.Queued() < i+1 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		close(release)
+		wg.Wait()
+		if err := <-blocker; err != nil {
+			t.Fatal(err)
+		}
+		if groups, _ := db.GroupCommits(); groups-groups0 != 2 {
+			t.Fatalf("ran %d groups, want 2 (the blocker, then the five together)", groups-groups0)
+		}
+		if errs[0] != nil || errs[4] != nil {
+			t.Errorf("the good transactions failed: %v, %v", errs[0], errs[4])
+		}
+		if !errors.Is(errs[1], errBad) {
+			t.Errorf("the failing transaction's caller got %v, want its own error", errs[1])
+		}
+		if errs[2] == nil {
+			t.Errorf("the duplicate key's caller got no error")
+		}
+		if panics[3] != "a bug in a handler" {
+			t.Errorf("the panicking transaction's caller recovered %v, want its panic", panics[3])
+		}
+		got := jobRuns(t, db, "group-test")
+		want := map[string]bool{"before": true, "blocker": true, "first": true, "last": true}
+		for o := range want {
+			if !got[o] {
+				t.Errorf("%s's row was not committed", o)
+			}
+		}
+		for _, o := range []string{"fails after writing", "duplicate", "panics"} {
+			if got[o] {
+				t.Errorf("%s's row was committed, want it rolled back", o)
+			}
+		}
+	})
+}
+
+// Many requests at once: every one commits, in fewer transactions than
+// requests.
+func TestConcurrentTransactionsAllCommitInGroups(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			db := storetest.Open(t, dialect)
+			ctx := context.Background()
+			const n = 300
+			var wg sync.WaitGroup
+			errs := make(chan error, n)
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs <- db.InTx(ctx, func(tx *store.Tx) error {
+						ok, err := tx.ClaimJobRun(ctx, t0, "many", t0.Add(time.Duration(i)*time.Second), false, fmt.Sprint("owner-", i), "")
+						if err == nil && !ok {
+							err = fmt.Errorf("slot %d already claimed", i)
+						}
+						return err
+					})
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := jobRuns(t, db, "many")
+			if len(got) != n {
+				t.Fatalf("%d rows committed, want %d", len(got), n)
+			}
+			groups, items := db.GroupCommits()
+			if items < n || groups >= items {
+				t.Errorf("%d transactions in %d groups: want several per group", items, groups)
+			}
+			t.Logf("%s: %d transactions in %d groups", dialect, items, groups)
+		})
+	}
+}
+
+// Two groups in flight on Postgres that each hold a row the other's item
+// wants: Postgres fails one item with "deadlock detected"; it runs again on
+// its own once its group is over, and both callers see their work
+// committed.
+func TestAnItemThatLosesADeadlockRunsAgainAlone(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t, store.Postgres)
+	ctx := context.Background()
+	for i, owner := range []string{"one", "two"} {
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.ClaimJobRun(ctx, t0, "deadlock", t0.Add(time.Duration(i)*time.Minute), false, owner, "")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	touch := func(tx *store.Tx, i int, by string) error {
+		return tx.Exec(ctx, `UPDATE job_runs SET detail = detail || ? WHERE job = 'deadlock' AND slot = ?`, by, t0.Add(time.Duration(i)*time.Minute).UTC())
+	}
+	aHas, bHas := make(chan struct{}), make(chan struct{})
+	var onceA, onceB sync.Once
+	errs := make(chan error, 2)
+	go func() {
+		errs <- db.InTx(ctx, func(tx *store.Tx) error {
+			if err := touch(tx, 0, "a"); err != nil {
+				return err
+			}
+			onceA.Do(func() { close(aHas) })
+			<-bHas
+			return touch(tx, 1, "a")
+		})
+	}()
+	<-aHas
+	go func() {
+		errs <- db.InTx(ctx, func(tx *store.Tx) error {
+			if err := touch(tx, 1, "b"); err != nil {
+				return err
+			}
+			onceB.Do(func() { close(bHas) })
+			return touch(tx, 0, "b")
+		})
+	}()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("a transaction failed: %v", err)
+		}
+	}
+	runs, err := db.JobRuns(ctx, "deadlock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range runs {
+		if len(r.Detail) != 2 {
+			t.Errorf("row %s was changed by %q, want both transactions once", r.Owner, r.Detail)
+		}
+	}
+}
