@@ -265,10 +265,12 @@ func TestFeedbackPostedWhileLiaisonWasDownIsRelayedAfterARestart(t *testing.T) {
 func TestTwoReplicasShareOneGatewayAndHandItOver(t *testing.T) {
 	t.Parallel()
 	w := newE2EWorld(t, store.Postgres) // several replicas: Postgres only
-	short := func(a *App) { a.GatewayLeaseTTL = 900 * time.Millisecond }
+	// Short enough for a quick hand-over, long enough that a loaded
+	// machine (the race detector, parallel tests) renews it in time.
+	short := func(a *App) { a.GatewayLeaseTTL = 2 * time.Second }
 	a, stopA := w.launch(t, true, short)
 	w.launch(t, false, short)
-	time.Sleep(1500 * time.Millisecond) // the second replica polls for the lease meanwhile
+	time.Sleep(2500 * time.Millisecond) // the second replica polls for the lease meanwhile
 	if n, c := w.discord.Identifies(), w.discord.Connections(); n != 1 || c != 1 {
 		t.Fatalf("%d IDENTIFYs and %d connections with two replicas, want 1 and 1", n, c)
 	}
@@ -281,7 +283,10 @@ func TestTwoReplicasShareOneGatewayAndHandItOver(t *testing.T) {
 	stopA()
 	w.discord.MessageCreate(e2eFeedback, e2eEve, "search is broken since yesterday")
 	a.waitDiscord(t, "the second replica to take the gateway over", func() bool {
-		return w.discord.Identifies() == 2 && w.discord.Connections() == 1
+		// At least one new IDENTIFY: a lease that lapsed under load may
+		// change hands more than once; what must hold is one connection
+		// and each message relayed once.
+		return w.discord.Identifies() >= 2 && w.discord.Connections() == 1
 	})
 	a.waitSlack(t, "the message said in between relayed", func() bool { return len(relays()) == 2 })
 	time.Sleep(200 * time.Millisecond) // a duplicate would come now
