@@ -295,7 +295,7 @@ func (r *Router) closest(ctx context.Context, u bot.User, name string) (string, 
 	p := r.permitsFor(u)
 	best, bestD := "", 3
 	for n, sc := range r.subcommands {
-		d := editDistance(name, n)
+		d := bot.EditDistance(name, n)
 		if d > bestD || d == bestD && n >= best {
 			continue
 		}
@@ -355,26 +355,6 @@ func (p permits) whoMay(action string) string {
 		return "everyone"
 	}
 	return p.access.WhoMay(action)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // HandleAction answers a button click, routed by the whole ActionID when a
