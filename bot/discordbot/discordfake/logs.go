@@ -67,14 +67,9 @@ func (s *Server) getAuditLog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	limit := 50
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			writeFormErr(w, "limit", "NUMBER_TYPE_MAX", "int value should be less than or equal to 100.")
-			return
-		}
-		limit = n
+	limit, ok := queryLimit(w, q, 50, 1, 100)
+	if !ok {
+		return
 	}
 	entries := []any{}
 	users := map[string]bool{}

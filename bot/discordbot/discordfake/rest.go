@@ -651,14 +651,9 @@ func (s *Server) getMessages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	limit := 50
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			writeFormErr(w, "limit", "NUMBER_TYPE_MAX", "int value should be less than or equal to 100.")
-			return
-		}
-		limit = n
+	limit, ok := queryLimit(w, q, 50, 1, 100)
+	if !ok {
+		return
 	}
 	msgs := c.messages // ascending
 	var page []*Message
@@ -915,4 +910,23 @@ func (s *Server) echoReaction(eventType string, c *channelState, m *Message, use
 		}
 	}
 	s.dispatch(eventType, func(*gwSession) any { return d })
+}
+
+// queryLimit reads the limit query parameter: def when absent, refused as
+// Discord refuses it when not a number from lo to hi.
+func queryLimit(w http.ResponseWriter, q url.Values, def, lo, hi int) (int, bool) {
+	v := q.Get("limit")
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		msg := fmt.Sprintf("int value should be less than or equal to %d.", hi)
+		if lo > 1 {
+			msg = fmt.Sprintf("int value should be between %d and %d.", lo, hi)
+		}
+		writeFormErr(w, "limit", "NUMBER_TYPE_MAX", msg)
+		return 0, false
+	}
+	return n, true
 }

@@ -173,14 +173,9 @@ func (s *Server) getMembers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	limit := 1
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			writeFormErr(w, "limit", "NUMBER_TYPE_MAX", "int value should be less than or equal to 1000.")
-			return
-		}
-		limit = n
+	limit, ok := queryLimit(w, q, 1, 1, 1000)
+	if !ok {
+		return
 	}
 	after := q.Get("after")
 	ids := make([]string, 0, len(g.members))
@@ -527,14 +522,9 @@ func (s *Server) getArchivedThreads(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	limit := 50
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 2 || n > 100 {
-			writeFormErr(w, "limit", "NUMBER_TYPE_MAX", "int value should be between 2 and 100.")
-			return
-		}
-		limit = n
+	limit, ok := queryLimit(w, q, 50, 2, 100)
+	if !ok {
+		return
 	}
 	var before time.Time
 	if v := q.Get("before"); v != "" {
