@@ -9,6 +9,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/bwmarrin/discordgo"
 	"github.com/liaison-bot/liaison/bot"
 )
 
@@ -102,13 +103,14 @@ func FuzzReplyData(f *testing.F) {
 	f.Add("done", uint16(1), "Label")
 	f.Add("", uint16(0), "")
 	f.Add(strings.Repeat("é", 2100), uint16(25), strings.Repeat("b", 100))
+	f.Add("x", uint16(0x59), "") // 29 buttons: refused, shown as an error notice
 	f.Fuzz(func(t *testing.T, text string, nbuttons uint16, label string) {
 		r := &bot.Reply{Text: text}
 		for i := range int(nbuttons % 30) {
 			r.Buttons = append(r.Buttons, bot.Button{ActionID: "a", Value: fmt.Sprint(i % 6), Label: label})
 		}
 		a := &Adapter{log: quiet()}
-		resp := a.respond(nil, &request{}, outcome{reply: r})
+		resp := a.respond(&discordgo.Interaction{ID: "1"}, &request{}, outcome{reply: r})
 		if resp.Type != respMessage {
 			t.Fatalf("response type %d", resp.Type)
 		}
