@@ -13,23 +13,24 @@ func Closest(word string, candidates []string, maxEdits int) string {
 	return best
 }
 
-// EditDistance is the Levenshtein distance between a and b, in bytes.
+// EditDistance is the Levenshtein distance between a and b, in runes: a
+// mistyped "é" is one edit, as the person typing it sees it.
 func EditDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	ra, rb := []rune(a), []rune(b)
+	row := make([]int, len(rb)+1)
+	for j := range row {
+		row[j] = j
 	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
+	for i := 1; i <= len(ra); i++ {
+		diag := row[0]
+		row[0] = i
+		for j := 1; j <= len(rb); j++ {
 			cost := 1
-			if a[i-1] == b[j-1] {
+			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			diag, row[j] = row[j], min(row[j]+1, row[j-1]+1, diag+cost)
 		}
-		prev = cur
 	}
-	return prev[len(b)]
+	return row[len(rb)]
 }

@@ -11,3 +11,15 @@ func TestClosestSuggestsOnlyNearWords(t *testing.T) {
 		}
 	}
 }
+
+func TestEditDistanceCountsLettersNotBytes(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{{"réunion", "reunion", 1}, {"", "été", 3}, {"kitten", "sitting", 3}, {"same", "same", 0}} {
+		if got := EditDistance(c.a, c.b); got != c.want {
+			t.Errorf("EditDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+}

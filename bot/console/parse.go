@@ -161,7 +161,7 @@ func Parse(line string) (*Input, error) {
 	default:
 		msg := fmt.Sprintf("%q is not something the console understands: start a line with %s, %s or %s (type help for examples)",
 			word, strings.Join(verbs[:len(verbs)-2], ", "), verbs[len(verbs)-2], verbs[len(verbs)-1])
-		if s := suggest(strings.ToLower(word), verbs); s != "" {
+		if s := bot.Closest(strings.ToLower(word), verbs, 2); s != "" {
 			msg = fmt.Sprintf("%q is not something the console understands: did you mean %s? (type help for examples)", word, s)
 		}
 		return nil, errors.New(msg)
@@ -444,36 +444,4 @@ func tokenize(s string) ([]token, error) {
 		toks = append(toks, t)
 	}
 	return toks, nil
-}
-
-// suggest returns the word nearest to w, if one is close enough to be a typo.
-func suggest(w string, words []string) string {
-	best, bestD := "", 3
-	for _, c := range words {
-		if d := distance(w, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// distance is the Levenshtein distance between a and b, in runes.
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	row := make([]int, len(rb)+1)
-	for j := range row {
-		row[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		diag := row[0]
-		row[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			diag, row[j] = row[j], min(row[j]+1, row[j-1]+1, diag+cost)
-		}
-	}
-	return row[len(rb)]
 }
