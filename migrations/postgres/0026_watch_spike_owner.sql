@@ -11,8 +11,11 @@ ALTER TABLE watch_spikes ADD COLUMN claimed_at TIMESTAMPTZ;
 ALTER TABLE watch_spikes ADD COLUMN escalated_at TIMESTAMPTZ;
 CREATE UNIQUE INDEX watch_spikes_key ON watch_spikes (outbox_key) WHERE outbox_key <> '';
 CREATE INDEX watch_spikes_due ON watch_spikes (due_at) WHERE claimed_at IS NULL AND escalated_at IS NULL;
+-- A spike's top 3 are read on every alert it takes: without a scan of every mention.
+CREATE INDEX watch_mentions_spike ON watch_mentions (spike_id) WHERE spike_id IS NOT NULL;
 
 -- +goose Down
+DROP INDEX watch_mentions_spike;
 DROP INDEX watch_spikes_due;
 DROP INDEX watch_spikes_key;
 ALTER TABLE watch_spikes DROP COLUMN escalated_at;
