@@ -109,11 +109,11 @@ func (p *Poller) Job() jobs.Job {
 	return jobs.Job{Name: JobName, Every: 30 * time.Second, Run: p.Run}
 }
 
-// Run polls every source that is due at now, Options.Parallel of them at
-// once, and returns how many items they handed to the Sink once all are
-// done. Sources do not wait for each other: a slow or hanging source
-// delays only its own items, the others' reach the Sink (and Slack) as
-// soon as they are fetched. Each source's cursors and health are its own
+// Run polls every source that is due at now, and returns how many items
+// they handed to the Sink once all are done. Each health unit (a source's
+// API, or one feed) is polled on its own, Options.Parallel at once: a slow
+// or hanging source, or feed, delays only its own items; the others' reach
+// the Sink (and Slack) as soon as they are fetched. Each source's cursors and health are its own
 // rows in the store, written only by its poll. A source's failure is
 // recorded (and reported once after Options.ReportAfter), never returned;
 // an error from the Sink or the store stops that source's poll, leaving
@@ -127,31 +127,46 @@ func (p *Poller) Run(ctx context.Context, now time.Time) (int, error) {
 	)
 	slots := make(chan struct{}, p.o.Parallel)
 	for _, src := range p.sources {
-		targets := p.due(src, now)
-		if len(targets) == 0 {
-			continue
+		for _, targets := range byUnit(p.due(src, now)) {
+			wg.Go(func() {
+				select {
+				case slots <- struct{}{}:
+					defer func() { <-slots }()
+				case <-ctx.Done():
+					return
+				}
+				n, err := p.poll(ctx, src, targets, now)
+				mu.Lock()
+				defer mu.Unlock()
+				total += n
+				if err != nil {
+					errs = append(errs, err)
+				}
+			})
 		}
-		wg.Go(func() {
-			select {
-			case slots <- struct{}{}:
-				defer func() { <-slots }()
-			case <-ctx.Done():
-				return
-			}
-			n, err := p.poll(ctx, src, targets, now)
-			mu.Lock()
-			defer mu.Unlock()
-			total += n
-			if err != nil {
-				errs = append(errs, err)
-			}
-		})
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil && len(errs) == 0 {
 		return total, err
 	}
 	return total, errors.Join(errs...)
+}
+
+// byUnit splits targets by health unit, in order: each unit (a source's
+// API, or one feed) is polled on its own, its targets one after another.
+func byUnit(targets []Target) [][]Target {
+	var out [][]Target
+	at := map[string]int{}
+	for _, t := range targets {
+		i, ok := at[t.Health]
+		if !ok {
+			i = len(out)
+			at[t.Health] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], t)
+	}
+	return out
 }
 
 // due returns the targets of src when it is due at now, and schedules its

@@ -409,3 +409,37 @@ func TestAHangingSourceDoesNotHoldBackTheOthers(t *testing.T) {
 		})
 	}
 }
+
+func TestAHangingFeedDoesNotHoldBackTheOtherFeeds(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t, store.SQLite)
+	fake := watchfake.New()
+	defer fake.Close()
+	clock := bot.NewManualClock(t0)
+	fake.SetFeed("news.example.com/rss", "", rssOf("t1"), t0)
+	fake.SetFeed("blog.example.com/feed", "", rssOf("b1"), t0)
+	fake.Hold("news.example.com/rss") // the first feed hangs
+	s := &sink{}
+	o := pollerOptions(fake, clock, &logs{})
+	o.Feeds = append(o.Feeds, Feed{"blog", "https://blog.example.com/feed"})
+	p, err := NewPoller(db, o, s.take)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SetSearches([]Watched{{Search: brand, Sources: []string{watch.SourceFeeds}}})
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.Run(context.Background(), clock.Now())
+		done <- err
+	}()
+	eventually(t, "the second feed's item while the first hangs", func() bool { return slices.Contains(s.ids(), "b1") })
+	select {
+	case err := <-done:
+		t.Fatalf("the poll ended (%v) while a feed still hangs", err)
+	default:
+	}
+	fake.Release("news.example.com/rss")
+	if err := <-done; err != nil || !slices.Equal(s.ids(), []string{"b1", "t1"}) {
+		t.Fatalf("the poll = %v, handed on %v; want b1 and t1", err, s.ids())
+	}
+}

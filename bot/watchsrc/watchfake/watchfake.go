@@ -64,7 +64,7 @@ type Server struct {
 	feeds       map[string]*feed
 	queued      map[string][]Answer
 	down        map[string]bool
-	held        map[string]chan struct{} // source → closed when its held requests may be answered
+	held        map[string]chan struct{} // source or feed → closed when its held requests may be answered
 	requests    []Seen
 
 	// Mastodon: when set, timelines and search answer 401 to requests
@@ -103,30 +103,34 @@ func New() *Server {
 
 // Close releases the held requests and stops the server.
 func (s *Server) Close() {
-	for _, src := range sources {
-		s.Release(src)
+	s.mu.Lock()
+	for what, c := range s.held {
+		close(c)
+		delete(s.held, what)
 	}
+	s.mu.Unlock()
 	s.srv.Close()
 }
 
-// Hold makes source hang: its requests are received (and listed by
-// Requests) but not answered until Release, or until the client gives up.
-// It plays a slow or stuck API.
-func (s *Server) Hold(source string) {
+// Hold makes what hang: a source (HN, Reddit, …) or one feed, named by its
+// host and path as SetFeed names it. Its requests are received (and listed
+// by Requests) but not answered until Release, or until the client gives
+// up. It plays a slow or stuck API.
+func (s *Server) Hold(what string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.held[source] == nil {
-		s.held[source] = make(chan struct{})
+	if s.held[what] == nil {
+		s.held[what] = make(chan struct{})
 	}
 }
 
-// Release answers source's held requests and ends Hold.
-func (s *Server) Release(source string) {
+// Release answers what's held requests and ends Hold.
+func (s *Server) Release(what string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c := s.held[source]; c != nil {
+	if c := s.held[what]; c != nil {
 		close(c)
-		delete(s.held, source)
+		delete(s.held, what)
 	}
 }
 
@@ -187,7 +191,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rest = "/" + rest
 	s.mu.Lock()
 	s.requests = append(s.requests, Seen{Source: source, Method: r.Method, Path: rest, Query: r.URL.Query(), Header: r.Header.Clone()})
-	if held := s.held[source]; held != nil {
+	held := s.held[source]
+	if held == nil && source == Feeds {
+		held = s.held[strings.TrimPrefix(rest, "/")]
+	}
+	if held != nil {
 		s.mu.Unlock()
 		select {
 		case <-held:
