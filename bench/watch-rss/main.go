@@ -7,7 +7,7 @@
 // It builds the capabilities as `liaison run` does (handlers.Build) on a
 // fresh SQLite database, with a watch: section of one query routed to a
 // Slack channel, and hands n distinct web items (each its own canonical
-// URL, every 50th one negative so that alerts are raised too) to the
+// URL, a few negative so that alerts and spikes are raised too) to the
 // watch's ingestion path, Watch.Ingest: the Sink the poller hands what the
 // sources fetched to. Each item is matched, canonicalised, scored,
 // deduplicated in the store (the unique hash of its canonical URL) and
@@ -123,7 +123,7 @@ func run(n, batch int, dbPath string, maxGrowth float64) error {
 				done++
 				clock.Advance(time.Second)
 				items = append(items, item(done))
-				if done%50 == 0 {
+				if negative(done) {
 					alerts++
 				}
 			}
@@ -161,12 +161,16 @@ func run(n, batch int, dbPath string, maxGrowth float64) error {
 	return nil
 }
 
+// negative says whether the i-th page is an alert: every 500th, and the
+// first 8 of every 10,000 (a burst that opens a spike and edits it).
+func negative(i int) bool { return i%500 == 0 || i%10_000 < 8 }
+
 // item is the i-th web page: its own URL (with a tracking parameter the
-// canonical form drops), about the brand, every 50th one negative.
+// canonical form drops), about the brand, some negative (see negative).
 func item(i int) botwatch.Item {
 	id := strconv.Itoa(i)
 	text := "Trying Acme Cloud for our side project, the dashboard is fine and the docs are clear " + id
-	if i%50 == 0 {
+	if negative(i) {
 		text = "Acme Cloud is down again, an outage, awful support " + id
 	}
 	return botwatch.Item{Source: botwatch.SourceHN, ID: id, Author: "user" + strconv.Itoa(i%5000),
