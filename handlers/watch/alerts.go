@@ -276,9 +276,9 @@ func (w *Watch) followUpSpikes(ctx context.Context, now time.Time) (int, error) 
 	return sent, nil
 }
 
-// FollowUpAlerts escalates the alerts nobody claimed within respond_within
-// (business hours) and reminds the claimers of those still unanswered:
-// each once, keyed in the outbox. A job, every minute; it returns how many
+// FollowUpAlerts escalates the alerts and spikes nobody claimed within
+// respond_within (business hours) and reminds the claimers of the alerts
+// still unanswered: each once, keyed in the outbox. A job, every minute; it returns how many
 // messages it sent.
 func (w *Watch) FollowUpAlerts(ctx context.Context, now time.Time) (int, error) {
 	if !w.cfg.Watch.Enabled {
