@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -59,8 +60,22 @@ func main() {
 	batch := flag.Int("batch", 100, "items per Ingest call (a source's page)")
 	dbPath := flag.String("db", "", "SQLite file (default: a fresh one in a temporary directory, removed at exit)")
 	maxGrowth := flag.Float64("max-growth", 10, "MB of RSS growth allowed between 1,000 mentions and n")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the ingestion to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "watch-rss:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "watch-rss:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*n, *batch, *dbPath, *maxGrowth); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "watch-rss:", err)
 		os.Exit(1)
 	}

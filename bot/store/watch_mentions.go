@@ -158,14 +158,16 @@ func (tx *Tx) SaveMention(ctx context.Context, now time.Time, m *Mention) error 
 
 // StoryPost returns the first mention of a story that query posted to
 // channelID, or nil when there is none: later mentions of the story go in
-// its thread.
+// its thread. (story_hash <> '' lets SQLite use the partial story index:
+// without it, every new mention scanned the whole table.)
 func (tx *Tx) StoryPost(ctx context.Context, storyHash, query, channelID string, except int64) (*Mention, error) {
 	if storyHash == "" {
 		return nil, nil
 	}
 	var ms []Mention
 	err := tx.tx.SelectContext(ctx, &ms, tx.rebind(`SELECT `+mentionColumns+` FROM watch_mentions
-		WHERE story_hash = ? AND query = ? AND channel_id = ? AND outbox_key <> '' AND thread_key = '' AND id <> ? ORDER BY id LIMIT 1`),
+		WHERE story_hash = ? AND story_hash <> '' AND query = ? AND channel_id = ? AND outbox_key <> '' AND thread_key = '' AND id <> ?
+		ORDER BY id LIMIT 1`),
 		storyHash, query, channelID, except)
 	if err != nil {
 		return nil, fmt.Errorf("story post of %s: %w", storyHash, err)
@@ -479,7 +481,7 @@ func (tx *Tx) SpikeAlerts(ctx context.Context, id int64, limit int) ([]Mention, 
 func (d *DB) PendingAlerts(ctx context.Context, now time.Time, limit int) ([]Mention, error) {
 	var ms []Mention
 	err := d.db.SelectContext(ctx, &ms, d.db.Rebind(`SELECT `+mentionColumns+` FROM watch_mentions
-		WHERE alert_state IN ('open', 'escalated') AND answered_at IS NULL AND alert_due <= ?
+		WHERE alert_state IN ('open', 'escalated') AND alert_state <> '' AND answered_at IS NULL AND alert_due <= ?
 		AND ((claimed_at IS NULL AND escalated_at IS NULL) OR (claimed_at IS NOT NULL AND reminded_at IS NULL))
 		ORDER BY alert_due, id LIMIT ?`), now.UTC(), limit)
 	if err != nil {
