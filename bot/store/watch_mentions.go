@@ -158,8 +158,9 @@ func (tx *Tx) SaveMention(ctx context.Context, now time.Time, m *Mention) error 
 
 // StoryPost returns the first mention of a story that query posted to
 // channelID, or nil when there is none: later mentions of the story go in
-// its thread. (story_hash <> '' lets SQLite use the partial story index:
-// without it, every new mention scanned the whole table.)
+// its thread. The query repeats the story index's condition (a story hash
+// not empty) so that SQLite uses that partial index: without it, every new
+// mention scanned the whole table.
 func (tx *Tx) StoryPost(ctx context.Context, storyHash, query, channelID string, except int64) (*Mention, error) {
 	if storyHash == "" {
 		return nil, nil
