@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -294,8 +295,13 @@ func TestABurstOfAlertsCollapsesIntoOneSpike(t *testing.T) {
 			t.Fatalf("spike messages = %d, want the spike and two edits", len(spikes))
 		}
 		first, last := spikes[0], spikes[2]
-		if first.e.Kind != bot.KindPost || !strings.HasPrefix(first.post.Title, "Spike on brand: 3 alerts since") || !slices.Equal(first.post.Notify, []string{"U01CAROL"}) {
-			t.Errorf("spike = %+v", first.post)
+		// The window starts at the burst's first alert (Monday 10:01 in
+		// Paris), and so does the spike's key: one message per burst.
+		if first.e.Kind != bot.KindPost || first.e.Key != "watch:spike:brand:20261123T090100Z" ||
+			first.post.Title != "Spike on brand: 3 alerts since 10:01" || !slices.Equal(first.post.Notify, []string{"U01CAROL"}) ||
+			first.post.Context != "On call: carol. Claim it by Mon 23 Nov 12:03 (2h of business hours), or it is escalated." ||
+			buttonLabels(first.post) != "Claim" || fieldsText(first.post) != "Status: unclaimed" {
+			t.Errorf("spike = %s %+v", first.e.Key, first.post)
 		}
 		if last.e.Kind != bot.KindUpdate || *last.e.ParentID != first.e.ID || !strings.HasPrefix(last.post.Title, "Spike on brand: 5 alerts since") ||
 			len(last.post.Sections) != 3 || len(last.post.Notify) != 0 {
@@ -308,6 +314,155 @@ func TestABurstOfAlertsCollapsesIntoOneSpike(t *testing.T) {
 			t.Errorf("after the spike, %d alerts, want 3", len(alerts))
 		}
 	})
+}
+
+// burstOfAlerts ingests n negative mentions of the brand from HN, a minute
+// apart, ids from first on.
+func (b *fbBundle) burstOfAlerts(t *testing.T, first, n int) {
+	t.Helper()
+	for i := first; i < first+n; i++ {
+		b.clock.Advance(time.Minute)
+		b.ingest(t, botwatch.Item{Source: botwatch.SourceHN, ID: fmt.Sprint(i), Author: fmt.Sprint("user", i),
+			URL: fmt.Sprintf("https://news.ycombinator.com/item?id=%d", i), Title: "Acme Cloud outage", Text: "down again, awful."})
+	}
+}
+
+func TestASpikeHasAnOwnerAndAClockLikeAnAlert(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupWatch(t, db) // burst: 2, respond_within: 2h, escalate_to: product
+		ctx := context.Background()
+		paris := b.caps.Feedback.cfg.Location
+		follow := func(at time.Time) int {
+			t.Helper()
+			b.clock.Set(at)
+			n, err := b.caps.Watch.FollowUpAlerts(ctx, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		// Monday 10:00: a burst of 3 alerts, the third opens the spike at
+		// 10:03 (due 12:03). The first two alerts were posted on their own.
+		b.burstOfAlerts(t, 1, 3)
+		spikes := b.outboxWith(t, "watch:spike:")
+		if len(spikes) != 1 {
+			t.Fatalf("spike messages = %d, want 1", len(spikes))
+		}
+		key := spikes[0].e.Key
+		// 12:02: the two single alerts (due 12:01 and 12:02) are escalated;
+		// the spike, a minute later, once.
+		if n := follow(time.Date(2026, 11, 23, 12, 2, 0, 0, paris)); n != 2 {
+			t.Fatalf("12:02: %d follow-ups, want the two single alerts", n)
+		}
+		if esc := b.outboxWith(t, key+":escalate"); len(esc) != 0 {
+			t.Fatalf("the spike was escalated before its deadline: %+v", esc)
+		}
+		if n := follow(time.Date(2026, 11, 23, 12, 3, 0, 0, paris)); n != 1 {
+			t.Fatalf("12:03: %d follow-ups, want the spike escalated", n)
+		}
+		if n := follow(time.Date(2026, 11, 23, 13, 0, 0, 0, paris)); n != 0 {
+			t.Fatalf("followed up again: %d", n)
+		}
+		esc := b.outboxWith(t, key+":escalate")
+		if len(esc) != 2 || esc[0].e.Key != key+":escalate" || esc[1].e.Key != key+":escalated" || esc[0].e.Kind != bot.KindPost || esc[0].post.ChannelID != "C01PRODUCT" ||
+			esc[0].post.Title != "Spike on brand still unclaimed after 2h of business hours: 3 alerts since Mon 23 Nov 10:01" ||
+			len(esc[0].post.Sections) != 3 || buttonLabels(esc[0].post) != "Claim" || len(esc[0].post.Notify) != 0 {
+			t.Errorf("spike escalation = %+v", esc)
+		}
+		if ed := b.outboxWith(t, key+":escalated"); len(ed) != 1 || ed[0].e.Kind != bot.KindUpdate || *ed[0].e.ParentID != spikes[0].e.ID ||
+			fieldsText(ed[0].post) != "Status: unclaimed: escalated Mon 23 Nov 12:03" {
+			t.Errorf("the spike's edit on escalation = %+v", ed)
+		}
+		// The escalation's Claim button claims the spike: its message says
+		// whose it is and loses the button; a second click changes nothing.
+		id := *mustMention(t, db, 3).SpikeID
+		reply, err := b.r.HandleAction(ctx, action("watch.claim_spike", "U01DAVE", id))
+		if err != nil || reply.Text != "The spike on brand (3 alerts) is yours: its mentions are in their channel, each with Draft reply and Answered." {
+			t.Fatalf("claim the spike = %+v, %v", reply, err)
+		}
+		if reply, err := b.r.HandleAction(ctx, action("watch.claim_spike", "U01CAROL", id)); err != nil || reply.Text != "The spike on brand is already claimed by dave." {
+			t.Errorf("claim it again = %+v, %v", reply, err)
+		}
+		ed := b.outboxWith(t, key+":claimed")
+		if len(ed) != 1 || fieldsText(ed[0].post) != "Status: claimed by dave" || buttonLabels(ed[0].post) != "" {
+			t.Errorf("the spike's edit on claim = %+v", ed)
+		}
+		if _, err := b.r.HandleAction(ctx, action("watch.claim_spike", "U01CAROL", 99)); bot.ErrorCode(err) != bot.ENotFound {
+			t.Errorf("claim a spike that does not exist = %v, want not found", err)
+		}
+
+		// Tuesday: a new burst, claimed in time by carol, is never escalated.
+		b.clock.Set(time.Date(2026, 11, 24, 9, 0, 0, 0, paris))
+		b.burstOfAlerts(t, 10, 3)
+		spikes = b.outboxWith(t, "watch:spike:")
+		var second []outboxed
+		for _, o := range spikes {
+			if o.e.Kind == bot.KindPost && o.e.Key != key && !strings.HasPrefix(o.e.Key, key+":") {
+				second = append(second, o)
+			}
+		}
+		if len(second) != 1 || second[0].e.Key != "watch:spike:brand:20261124T080100Z" {
+			t.Fatalf("the second burst's spike = %+v", second)
+		}
+		if _, err := b.r.HandleAction(ctx, action("watch.claim_spike", "U01CAROL", *mustMention(t, db, 6).SpikeID)); err != nil {
+			t.Fatal(err)
+		}
+		follow(time.Date(2026, 11, 24, 17, 0, 0, 0, paris))
+		if esc := b.outboxWith(t, second[0].e.Key+":escalate"); len(esc) != 0 || len(b.outboxWith(t, second[0].e.Key+":claimed")) != 1 {
+			t.Errorf("a claimed spike was escalated: %+v", esc)
+		}
+	})
+}
+
+func TestAlertsIngestedConcurrentlyOpenOneSpike(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupWatch(t, db) // burst: 2
+		// Sources are polled concurrently: eight alarming items arrive at
+		// once, from as many goroutines.
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for i := 1; i <= 8; i++ {
+			wg.Go(func() {
+				errs <- b.caps.Watch.Ingest(context.Background(), []botwatch.Item{{Source: botwatch.SourceReddit, ID: fmt.Sprint(i),
+					URL: fmt.Sprintf("https://reddit.com/r/x/%d", i), Title: "Acme Cloud outage", Text: "down again, awful."}})
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if alerts := b.outboxWith(t, "watch:alert:"); len(alerts) != 2 {
+			t.Errorf("%d alerts posted on their own, want the burst's 2", len(alerts))
+		}
+		var posts, edits int
+		for _, o := range b.outboxWith(t, "watch:spike:") {
+			if o.e.Kind == bot.KindPost {
+				posts++
+			} else {
+				edits++
+			}
+		}
+		if posts != 1 || edits != 5 {
+			t.Errorf("spike posts = %d and edits = %d, want 1 and 5", posts, edits)
+		}
+	})
+}
+
+func mustMention(t *testing.T, db *store.DB, id int64) *store.Mention {
+	t.Helper()
+	m, err := db.Mention(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.SpikeID == nil {
+		t.Fatalf("mention %d is in no spike: %+v", id, m)
+	}
+	return m
 }
 
 func TestWatchTestSaysWhetherAndWhyATextMatches(t *testing.T) {

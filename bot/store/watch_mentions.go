@@ -158,14 +158,17 @@ func (tx *Tx) SaveMention(ctx context.Context, now time.Time, m *Mention) error 
 
 // StoryPost returns the first mention of a story that query posted to
 // channelID, or nil when there is none: later mentions of the story go in
-// its thread.
+// its thread. The query repeats the story index's condition (a story hash
+// not empty) so that SQLite uses that partial index: without it, every new
+// mention scanned the whole table.
 func (tx *Tx) StoryPost(ctx context.Context, storyHash, query, channelID string, except int64) (*Mention, error) {
 	if storyHash == "" {
 		return nil, nil
 	}
 	var ms []Mention
 	err := tx.tx.SelectContext(ctx, &ms, tx.rebind(`SELECT `+mentionColumns+` FROM watch_mentions
-		WHERE story_hash = ? AND query = ? AND channel_id = ? AND outbox_key <> '' AND thread_key = '' AND id <> ? ORDER BY id LIMIT 1`),
+		WHERE story_hash = ? AND story_hash <> '' AND query = ? AND channel_id = ? AND outbox_key <> '' AND thread_key = '' AND id <> ?
+		ORDER BY id LIMIT 1`),
 		storyHash, query, channelID, except)
 	if err != nil {
 		return nil, fmt.Errorf("story post of %s: %w", storyHash, err)
@@ -329,21 +332,71 @@ func (tx *Tx) RecentAlerts(ctx context.Context, query string, since time.Time) (
 	return n, nil
 }
 
-// Spike is one message standing for a burst of alerts on a query.
+// Spike is one message standing for a burst of alerts on a query. It has
+// an owner and a clock like an alert: unclaimed by DueAt, it is escalated
+// once. OutboxKey is its message, deterministic per query and window
+// start, and unique.
 type Spike struct {
-	ID        int64     `db:"id"`
-	Query     string    `db:"query"`
-	StartedAt time.Time `db:"started_at"`
-	LastAt    time.Time `db:"last_at"`
-	Alerts    int       `db:"alerts"`
-	Edits     int       `db:"edits"`
-	OutboxKey string    `db:"outbox_key"`
+	ID          int64      `db:"id"`
+	Query       string     `db:"query"`
+	StartedAt   time.Time  `db:"started_at"` // the first alert of the window
+	LastAt      time.Time  `db:"last_at"`
+	Alerts      int        `db:"alerts"`
+	Edits       int        `db:"edits"`
+	OutboxKey   string     `db:"outbox_key"`
+	DueAt       *time.Time `db:"due_at"`
+	ClaimedBy   string     `db:"claimed_by"`
+	ClaimedByID string     `db:"claimed_by_id"`
+	ClaimedAt   *time.Time `db:"claimed_at"`
+	EscalatedAt *time.Time `db:"escalated_at"`
+}
+
+const spikeColumns = `id, query, started_at, last_at, alerts, edits, outbox_key, due_at, claimed_by, claimed_by_id, claimed_at, escalated_at`
+
+func (s *Spike) utc() {
+	s.StartedAt, s.LastAt = s.StartedAt.UTC(), s.LastAt.UTC()
+	for _, p := range []**time.Time{&s.DueAt, &s.ClaimedAt, &s.EscalatedAt} {
+		if *p != nil {
+			t := (*p).UTC()
+			*p = &t
+		}
+	}
+}
+
+// LockQueryAlerts serialises, until tx ends, the raising of query's alerts:
+// counting the recent ones and opening a spike must not race with another
+// replica or source ingesting at the same time. On Postgres a
+// transaction-scoped advisory lock; SQLite's write transactions already run
+// one at a time.
+func (tx *Tx) LockQueryAlerts(ctx context.Context, query string) error {
+	if tx.db.dialect.name == Postgres {
+		if _, err := tx.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('liaison-watch-alerts:' || current_schema() || ':' || $1))`, query); err != nil {
+			return fmt.Errorf("lock the alerts of %s: %w", query, err)
+		}
+	}
+	return nil
+}
+
+// FirstRecentAlert returns when the oldest of query's alerts raised since
+// and in no spike was created, or the zero time when there is none: the
+// start of a spike's window.
+func (tx *Tx) FirstRecentAlert(ctx context.Context, query string, since time.Time) (time.Time, error) {
+	var ts []time.Time
+	err := tx.tx.SelectContext(ctx, &ts, tx.rebind(`SELECT created_at FROM watch_mentions
+		WHERE query = ? AND alert_state <> '' AND created_at >= ? AND spike_id IS NULL ORDER BY created_at LIMIT 1`), query, since.UTC())
+	if err != nil {
+		return time.Time{}, fmt.Errorf("first recent alert of %s: %w", query, err)
+	}
+	if len(ts) == 0 {
+		return time.Time{}, nil
+	}
+	return ts[0].UTC(), nil
 }
 
 // OpenSpike returns query's spike that had an alert since, locked, or nil.
 func (tx *Tx) OpenSpike(ctx context.Context, query string, since time.Time) (*Spike, error) {
 	var ss []Spike
-	err := tx.tx.SelectContext(ctx, &ss, tx.rebind(`SELECT id, query, started_at, last_at, alerts, edits, outbox_key FROM watch_spikes
+	err := tx.tx.SelectContext(ctx, &ss, tx.rebind(`SELECT `+spikeColumns+` FROM watch_spikes
 		WHERE query = ? AND last_at >= ? ORDER BY id DESC LIMIT 1`+tx.db.dialect.forUpdate), query, since.UTC())
 	if err != nil {
 		return nil, fmt.Errorf("open spike of %s: %w", query, err)
@@ -352,15 +405,29 @@ func (tx *Tx) OpenSpike(ctx context.Context, query string, since time.Time) (*Sp
 		return nil, nil
 	}
 	s := &ss[0]
-	s.StartedAt, s.LastAt = s.StartedAt.UTC(), s.LastAt.UTC()
+	s.utc()
 	return s, nil
 }
 
-// CreateSpike stores s and sets its ID.
+// Spike returns spike id, locked for update, or a bot.ENotFound error.
+func (tx *Tx) Spike(ctx context.Context, id int64) (*Spike, error) {
+	var s Spike
+	err := tx.tx.GetContext(ctx, &s, tx.rebind(`SELECT `+spikeColumns+` FROM watch_spikes WHERE id = ?`+tx.db.dialect.forUpdate), id)
+	if isNoRows(err) {
+		return nil, bot.Errorf(bot.ENotFound, "There is no spike %d (spikes are kept for watch.keep, then deleted).", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("spike %d: %w", id, err)
+	}
+	s.utc()
+	return &s, nil
+}
+
+// CreateSpike stores s and sets its ID. Its OutboxKey is unique: a second
+// spike for the same query and window is a conflict.
 func (tx *Tx) CreateSpike(ctx context.Context, s *Spike) error {
 	var id int64
-	err := tx.tx.GetContext(ctx, &id, tx.rebind(`INSERT INTO watch_spikes (query, started_at, last_at, alerts, edits, outbox_key)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`), s.Query, s.StartedAt.UTC(), s.LastAt.UTC(), s.Alerts, s.Edits, s.OutboxKey)
+	err := tx.tx.GetContext(ctx, &id, tx.rebind(`INSERT INTO watch_spikes (query, started_at, last_at, alerts, edits, outbox_key, due_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`), s.Query, s.StartedAt.UTC(), s.LastAt.UTC(), s.Alerts, s.Edits, s.OutboxKey, utcPtr(s.DueAt))
 	if err != nil {
 		return fmt.Errorf("create spike of %s: %w", s.Query, err)
 	}
@@ -368,14 +435,30 @@ func (tx *Tx) CreateSpike(ctx context.Context, s *Spike) error {
 	return nil
 }
 
-// SaveSpike writes s's counters, time and key.
+// SaveSpike writes s's counters, times, owner and key.
 func (tx *Tx) SaveSpike(ctx context.Context, s *Spike) error {
-	_, err := tx.exec(ctx, `UPDATE watch_spikes SET last_at = ?, alerts = ?, edits = ?, outbox_key = ? WHERE id = ?`,
-		s.LastAt.UTC(), s.Alerts, s.Edits, s.OutboxKey, s.ID)
+	_, err := tx.exec(ctx, `UPDATE watch_spikes SET last_at = ?, alerts = ?, edits = ?, outbox_key = ?, due_at = ?,
+		claimed_by = ?, claimed_by_id = ?, claimed_at = ?, escalated_at = ? WHERE id = ?`,
+		s.LastAt.UTC(), s.Alerts, s.Edits, s.OutboxKey, utcPtr(s.DueAt), s.ClaimedBy, s.ClaimedByID, utcPtr(s.ClaimedAt), utcPtr(s.EscalatedAt), s.ID)
 	if err != nil {
 		return fmt.Errorf("save spike %d: %w", s.ID, err)
 	}
 	return nil
+}
+
+// PendingSpikes returns the spikes unclaimed past their deadline at now and
+// not escalated yet, oldest deadline first.
+func (d *DB) PendingSpikes(ctx context.Context, now time.Time, limit int) ([]Spike, error) {
+	var ss []Spike
+	err := d.db.SelectContext(ctx, &ss, d.db.Rebind(`SELECT `+spikeColumns+` FROM watch_spikes
+		WHERE claimed_at IS NULL AND escalated_at IS NULL AND due_at <= ? ORDER BY due_at, id LIMIT ?`), now.UTC(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("pending spikes: %w", err)
+	}
+	for i := range ss {
+		ss[i].utc()
+	}
+	return ss, nil
 }
 
 // SpikeAlerts returns the alerts of spike id, the most negative first.
@@ -399,7 +482,7 @@ func (tx *Tx) SpikeAlerts(ctx context.Context, id int64, limit int) ([]Mention, 
 func (d *DB) PendingAlerts(ctx context.Context, now time.Time, limit int) ([]Mention, error) {
 	var ms []Mention
 	err := d.db.SelectContext(ctx, &ms, d.db.Rebind(`SELECT `+mentionColumns+` FROM watch_mentions
-		WHERE alert_state IN ('open', 'escalated') AND answered_at IS NULL AND alert_due <= ?
+		WHERE alert_state IN ('open', 'escalated') AND alert_state <> '' AND answered_at IS NULL AND alert_due <= ?
 		AND ((claimed_at IS NULL AND escalated_at IS NULL) OR (claimed_at IS NOT NULL AND reminded_at IS NULL))
 		ORDER BY alert_due, id LIMIT ?`), now.UTC(), limit)
 	if err != nil {

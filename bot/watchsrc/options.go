@@ -59,6 +59,9 @@ type Options struct {
 	// StackExchangeSites are searched ("stackoverflow", "serverfault").
 	// Default: stackoverflow.
 	StackExchangeSites []string
+	// Parallel is how many sources are polled at once, so that a slow or
+	// hanging source does not hold the others back. Default 4.
+	Parallel int
 	// HTTPClient carries the requests; default a client with a 30s timeout.
 	HTTPClient *http.Client
 	// Clock tells the time; default the system clock.
@@ -171,6 +174,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.ReportAfter <= 0 {
 		c.ReportAfter = 30 * time.Minute
+	}
+	if c.Parallel <= 0 {
+		c.Parallel = 4
 	}
 	if len(c.MastodonInstances) == 0 {
 		c.MastodonInstances = []string{"mastodon.social"}

@@ -32,7 +32,9 @@ type pollerStore interface {
 }
 
 // Poller polls every source for the searches it is given, hands what is new
-// to the Sink, and keeps cursors and health in the store. Each source is
+// to the Sink, and keeps cursors and health in the store. Sources are
+// polled concurrently (Options.Parallel at once), so the Sink must be safe
+// for concurrent use; each source's own targets are fetched in order. Each source is
 // polled every Options.PollEvery, or less often when its rate limit cannot
 // afford its requests that often. Run it as a job under the scheduler's
 // lease (Job), so one replica polls at a time.
@@ -107,24 +109,64 @@ func (p *Poller) Job() jobs.Job {
 	return jobs.Job{Name: JobName, Every: 30 * time.Second, Run: p.Run}
 }
 
-// Run polls every source that is due at now and returns how many items it
-// handed to the Sink. A source's failure is recorded (and reported once
-// after Options.ReportAfter), never returned; an error from the Sink or the
-// store stops the run and is returned, leaving the cursors where they were.
+// Run polls every source that is due at now, and returns how many items
+// they handed to the Sink once all are done. Each health unit (a source's
+// API, or one feed) is polled on its own, Options.Parallel at once: a slow
+// or hanging source, or feed, delays only its own items; the others' reach
+// the Sink (and Slack) as soon as they are fetched. Each source's cursors and health are its own
+// rows in the store, written only by its poll. A source's failure is
+// recorded (and reported once after Options.ReportAfter), never returned;
+// an error from the Sink or the store stops that source's poll, leaving
+// its cursors where they were, and is returned (joined with the others').
 func (p *Poller) Run(ctx context.Context, now time.Time) (int, error) {
-	total := 0
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		total int
+		errs  []error
+	)
+	slots := make(chan struct{}, p.o.Parallel)
 	for _, src := range p.sources {
-		targets := p.due(src, now)
-		if len(targets) == 0 {
-			continue
-		}
-		n, err := p.poll(ctx, src, targets, now)
-		total += n
-		if err != nil {
-			return total, err
+		for _, targets := range byUnit(p.due(src, now)) {
+			wg.Go(func() {
+				select {
+				case slots <- struct{}{}:
+					defer func() { <-slots }()
+				case <-ctx.Done():
+					return
+				}
+				n, err := p.poll(ctx, src, targets, now)
+				mu.Lock()
+				defer mu.Unlock()
+				total += n
+				if err != nil {
+					errs = append(errs, err)
+				}
+			})
 		}
 	}
-	return total, nil
+	wg.Wait()
+	if err := ctx.Err(); err != nil && len(errs) == 0 {
+		return total, err
+	}
+	return total, errors.Join(errs...)
+}
+
+// byUnit splits targets by health unit, in order: each unit (a source's
+// API, or one feed) is polled on its own, its targets one after another.
+func byUnit(targets []Target) [][]Target {
+	var out [][]Target
+	at := map[string]int{}
+	for _, t := range targets {
+		i, ok := at[t.Health]
+		if !ok {
+			i = len(out)
+			at[t.Health] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], t)
+	}
+	return out
 }
 
 // due returns the targets of src when it is due at now, and schedules its

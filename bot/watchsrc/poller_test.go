@@ -346,3 +346,100 @@ func TestBadInputIsLoggedAndReportedOncePerOutage(t *testing.T) {
 		})
 	}
 }
+
+// eventually waits for cond with a generous timeout: the machine may be
+// loaded, and no test here depends on its speed.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestAHangingSourceDoesNotHoldBackTheOthers(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			db := storetest.Open(t, dialect)
+			fake := watchfake.New()
+			defer fake.Close()
+			clock := bot.NewManualClock(t0)
+			fake.AddHN(watchfake.HNHit{ID: "1", Created: t0.Add(-time.Hour), Author: "a", Title: "AcmeCloud one"})
+			fake.SetFeed("news.example.com/rss", "", rssOf("e1"), t0)
+			fake.Hold(watchfake.Feeds) // the feed hangs: it is polled first
+			s := &sink{}
+			p, err := NewPoller(db, pollerOptions(fake, clock, &logs{}), s.take)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.SetSearches(brandEverywhere)
+			type result struct {
+				n   int
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				n, err := p.Run(ctx, clock.Now())
+				done <- result{n, err}
+			}()
+			// HN's item is handed on while the feed still hangs, and HN's
+			// cursor is saved.
+			eventually(t, "HN's item while the feed hangs", func() bool { return slices.Contains(s.ids(), "hn:1") })
+			eventually(t, "the poller to ask for the feed", func() bool { return len(fake.Requests(watchfake.Feeds)) > 0 })
+			select {
+			case r := <-done:
+				t.Fatalf("the poll ended (%d, %v) while the feed still hangs", r.n, r.err)
+			default:
+			}
+			if c, err := db.WatchCursor(ctx, watch.SourceHN, searchKey("", brand)); err != nil || c.Value == "" {
+				t.Errorf("HN's cursor while the feed hangs = %+v, %v; want it saved", c, err)
+			}
+			// The feed answers at last: its item follows, once.
+			fake.Release(watchfake.Feeds)
+			r := <-done
+			if r.err != nil || r.n != 2 || !slices.Equal(s.ids(), []string{"e1", "hn:1"}) {
+				t.Fatalf("the poll = %d, %v, handed on %v; want e1 and hn:1", r.n, r.err, s.ids())
+			}
+		})
+	}
+}
+
+func TestAHangingFeedDoesNotHoldBackTheOtherFeeds(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t, store.SQLite)
+	fake := watchfake.New()
+	defer fake.Close()
+	clock := bot.NewManualClock(t0)
+	fake.SetFeed("news.example.com/rss", "", rssOf("t1"), t0)
+	fake.SetFeed("blog.example.com/feed", "", rssOf("b1"), t0)
+	fake.Hold("news.example.com/rss") // the first feed hangs
+	s := &sink{}
+	o := pollerOptions(fake, clock, &logs{})
+	o.Feeds = append(o.Feeds, Feed{"blog", "https://blog.example.com/feed"})
+	p, err := NewPoller(db, o, s.take)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SetSearches([]Watched{{Search: brand, Sources: []string{watch.SourceFeeds}}})
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.Run(context.Background(), clock.Now())
+		done <- err
+	}()
+	eventually(t, "the second feed's item while the first hangs", func() bool { return slices.Contains(s.ids(), "b1") })
+	select {
+	case err := <-done:
+		t.Fatalf("the poll ended (%v) while a feed still hangs", err)
+	default:
+	}
+	fake.Release("news.example.com/rss")
+	if err := <-done; err != nil || !slices.Equal(s.ids(), []string{"b1", "t1"}) {
+		t.Fatalf("the poll = %v, handed on %v; want b1 and t1", err, s.ids())
+	}
+}

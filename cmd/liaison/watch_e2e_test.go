@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -70,6 +71,79 @@ func TestTheWatchPostsWhatHackerNewsSaysToSlackOnce(t *testing.T) {
 			if n := len(e.slack.Messages("C01MARKETING")); n != 1 {
 				t.Errorf("%d messages in #marketing after a restart, want the one mention", n)
 			}
+		})
+	}
+}
+
+const e2eWatchBurstConfig = `
+watch:
+  user_agent: "Liaison (+https://acme.example/community-bot)"
+  feeds:
+    - {name: tech-news, url: "https://news.example.com/rss"}
+  queries:
+    - {name: brand, query: '"Acme Cloud" OR acmecloud -jobs', sources: [feeds, hn], route: marketing}
+  alerts: community
+  burst: 1
+`
+
+// TestAHangingWatchSourceHoldsBackNoMentionAndABurstIsOneSpike runs
+// `liaison run` with a feed that hangs (it is polled first) and Hacker
+// News answering three angry stories at once: the stories reach
+// #marketing while the feed still hangs; in #community (burst: 1) the
+// first is an alert of its own, the next opens one spike message that
+// takes it in, and the third edits the spike until it counts the three.
+func TestAHangingWatchSourceHoldsBackNoMentionAndABurstIsOneSpike(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			w := newE2EWorld(t, dialect)
+			cfg, err := os.ReadFile(w.config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(w.config, append(cfg, e2eWatchBurstConfig...), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			web := watchfake.New()
+			t.Cleanup(web.Close)
+			web.SetFeed("news.example.com/rss", "", `<rss version="2.0"><channel><item><guid>f1</guid><title>AcmeCloud review</title><link>https://news.example.com/acme</link></item></channel></rss>`, time.Now())
+			web.Hold(watchfake.Feeds)
+			for i := 1; i <= 3; i++ {
+				web.AddHN(watchfake.HNHit{ID: fmt.Sprint(4300 + i), Created: time.Now().Add(-time.Duration(10-i) * time.Minute), Author: fmt.Sprint("angry", i),
+					Title: fmt.Sprintf("Acme Cloud outage %d: down again, awful", i)})
+			}
+			env := web.Env()
+			e, stop := w.launch(t, false, func(a *App) { a.Env.Watch = func(k string) string { return env[k] } })
+			defer stop()
+
+			e.waitSlack(t, "HN's three mentions in #marketing while the feed hangs", func() bool { return len(e.slack.Messages("C01MARKETING")) == 3 })
+			if len(web.Requests(watchfake.Feeds)) == 0 {
+				t.Errorf("the feed was never asked: it was not the one hanging")
+			}
+			spike := func() string {
+				for _, m := range e.slack.Messages("C01COMMUNITY") {
+					if strings.Contains(string(m.Blocks), "Spike on brand") {
+						return string(m.Blocks)
+					}
+				}
+				return ""
+			}
+			e.waitSlack(t, "the spike counting three alerts", func() bool { return strings.Contains(spike(), "Spike on brand: 3 alerts since") })
+			msgs := e.slack.Messages("C01COMMUNITY")
+			if len(msgs) != 2 || !strings.Contains(string(msgs[0].Blocks), "Alert on brand: mention #1") {
+				t.Errorf("#community has %d messages, want the first alert and the spike", len(msgs))
+			}
+			for _, want := range []string{"on hn by angry1", "on hn by angry2", "on hn by angry3", "Claim", "unclaimed"} {
+				if !strings.Contains(spike(), want) {
+					t.Errorf("the spike lacks %q:\n%s", want, spike())
+				}
+			}
+			if feeds := e.slack.Messages("C01MARKETING"); strings.Contains(fmt.Sprint(feeds), "AcmeCloud review") {
+				t.Errorf("the hanging feed's item was posted")
+			}
+			web.Release(watchfake.Feeds)
+			e.waitSlack(t, "the feed's mention once it answers", func() bool { return len(e.slack.Messages("C01MARKETING")) == 4 })
 		})
 	}
 }

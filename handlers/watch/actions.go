@@ -35,6 +35,8 @@ func (w *Watch) action(ctx context.Context, a *bot.Action) (*bot.Reply, error) {
 		return w.decide(ctx, id, a)
 	case actLift:
 		return w.lift(ctx, id, a.User)
+	case actClaimSpike:
+		return w.claimSpike(ctx, id, a)
 	}
 	var msg string
 	by := w.dir.Actor(a.User)

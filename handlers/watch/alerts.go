@@ -30,6 +30,9 @@ func (w *Watch) raiseAlert(ctx context.Context, tx *store.Tx, m *store.Mention, 
 	now := w.clock.Now()
 	due := w.cfg.BusinessHours.Deadline(now, wc.RespondWithin, w.cfg.Location)
 	m.AlertDue, m.AlertWhy = &due, why
+	if err := tx.LockQueryAlerts(ctx, m.Query); err != nil {
+		return err
+	}
 	recent, err := tx.RecentAlerts(ctx, m.Query, now.Add(-spikeWindow))
 	if err != nil {
 		return err
@@ -96,7 +99,10 @@ func (w *Watch) alertPost(m *store.Mention, notify []string) bot.Post {
 
 // spike puts m in its query's spike message: the first alert past the
 // burst opens it (taking in the window's earlier alerts), later ones edit
-// it with the new count and top 3.
+// it with the new count and top 3. The message's key names the query and
+// the window's start, so the spike is posted once; like an alert, it pings
+// who is on call and has respond_within of business hours to be claimed
+// before it is escalated. The caller holds the query's alert lock.
 func (w *Watch) spike(ctx context.Context, tx *store.Tx, m *store.Mention, count int) error {
 	now := w.clock.Now()
 	since := now.Add(-spikeWindow)
@@ -106,11 +112,18 @@ func (w *Watch) spike(ctx context.Context, tx *store.Tx, m *store.Mention, count
 	}
 	first := s == nil
 	if first {
-		s = &store.Spike{Query: m.Query, StartedAt: now, LastAt: now, Alerts: count}
+		start, err := tx.FirstRecentAlert(ctx, m.Query, since)
+		if err != nil {
+			return err
+		}
+		if start.IsZero() || start.After(now) {
+			start = now.UTC()
+		}
+		due := w.cfg.BusinessHours.Deadline(now, w.cfg.Watch.RespondWithin, w.cfg.Location)
+		s = &store.Spike{Query: m.Query, StartedAt: start, LastAt: now, Alerts: count, DueAt: &due, OutboxKey: spikeKey(m.Query, start)}
 		if err := tx.CreateSpike(ctx, s); err != nil {
 			return err
 		}
-		s.OutboxKey = "watch:spike:" + strconv.FormatInt(s.ID, 10)
 		if err := tx.JoinSpike(ctx, s.ID, m.Query, since); err != nil {
 			return err
 		}
@@ -126,32 +139,146 @@ func (w *Watch) spike(ctx context.Context, tx *store.Tx, m *store.Mention, count
 	if err := tx.SaveSpike(ctx, s); err != nil {
 		return err
 	}
-	top, err := tx.SpikeAlerts(ctx, s.ID, 3)
+	if first {
+		people, group := w.cfg.OnDuty(now)
+		p, err := w.spikePost(ctx, tx, s, w.notify(people, group))
+		if err != nil {
+			return err
+		}
+		_, err = tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: s.OutboxKey, Platform: bot.PlatformSlack, Kind: bot.KindPost, Payload: bot.Payload(p)})
+		return err
+	}
+	return w.refreshSpike(ctx, tx, s, fmt.Sprintf("edit:%d", s.Edits))
+}
+
+// spikeKey is the outbox key of query's spike whose window started at
+// start: the same burst always has the same key.
+func spikeKey(query string, start time.Time) string {
+	return "watch:spike:" + query + ":" + start.UTC().Format("20060102T150405Z")
+}
+
+// refreshSpike enqueues an edit of s's message showing where it stands;
+// why names the edit, so the same change handled twice edits once.
+func (w *Watch) refreshSpike(ctx context.Context, tx *store.Tx, s *store.Spike, why string) error {
+	p, err := w.spikePost(ctx, tx, s, nil)
 	if err != nil {
 		return err
 	}
-	p := bot.Post{ChannelID: w.cfg.Watch.Alerts.ID,
-		Title: fmt.Sprintf("Spike on %s: %d alerts since %s", s.Query, s.Alerts, s.StartedAt.Add(-spikeWindow).In(w.cfg.Location).Format("15:04")),
-		Text:  fmt.Sprintf("More than %d alerts in 15 minutes: they are collected here instead of one message each. The most negative:", w.cfg.Watch.Burst)}
+	_, err = tx.Enqueue(ctx, w.clock.Now(), &bot.OutboxMessage{Key: s.OutboxKey + ":" + why, Platform: bot.PlatformSlack,
+		Kind: bot.KindUpdate, ParentKey: s.OutboxKey, Payload: bot.Payload(p)})
+	return err
+}
+
+// spikePost renders s: its count, its window, its top 3 alerts (the most
+// negative), who owns it or until when it may be claimed. notify is who it
+// pings (nobody on edits).
+func (w *Watch) spikePost(ctx context.Context, tx *store.Tx, s *store.Spike, notify []string) (bot.Post, error) {
+	top, err := tx.SpikeAlerts(ctx, s.ID, 3)
+	if err != nil {
+		return bot.Post{}, err
+	}
+	loc := w.cfg.Location
+	p := bot.Post{ChannelID: w.cfg.Watch.Alerts.ID, Notify: notify,
+		Title: fmt.Sprintf("Spike on %s: %d alerts since %s", s.Query, s.Alerts, s.StartedAt.In(loc).Format("15:04")),
+		Text: fmt.Sprintf("More than %d alerts in 15 minutes: they are collected here instead of one message each. The most negative:",
+			w.cfg.Watch.Burst)}
 	for _, t := range top {
 		p.Sections = append(p.Sections, bot.Section{Title: fmt.Sprintf("#%d on %s by %s", t.ID, t.Source, cmp.Or(t.Author, "someone")),
 			Lines: []bot.Line{{Text: bot.OneLine(cmp.Or(t.Title, t.Excerpt), 200), URL: t.URL}}})
 	}
-	msg := &bot.OutboxMessage{Platform: bot.PlatformSlack, Payload: bot.Payload(p)}
-	if first {
-		people, group := w.cfg.OnDuty(now)
-		p.Notify = w.notify(people, group)
-		msg.Key, msg.Kind, msg.Payload = s.OutboxKey, bot.KindPost, bot.Payload(p)
-	} else {
-		msg.Key, msg.Kind, msg.ParentKey = fmt.Sprintf("%s:edit:%d", s.OutboxKey, s.Edits), bot.KindUpdate, s.OutboxKey
+	status := "unclaimed"
+	switch {
+	case s.ClaimedAt != nil:
+		status = "claimed by " + s.ClaimedBy
+	case s.EscalatedAt != nil:
+		status = "unclaimed: escalated " + s.EscalatedAt.In(loc).Format("Mon 2 Jan 15:04")
+	case s.DueAt != nil:
+		people, group := w.cfg.OnDuty(s.StartedAt)
+		p.Context = fmt.Sprintf("On call: %s. Claim it by %s (%s of business hours), or it is escalated.", w.onCallLabel(people, group),
+			s.DueAt.In(loc).Format("Mon 2 Jan 15:04"), bot.FormatDuration(w.cfg.Watch.RespondWithin))
 	}
-	_, err = tx.Enqueue(ctx, now, msg)
-	return err
+	p.Fields = []bot.Field{{Name: "Status", Value: status}}
+	if s.ClaimedAt == nil {
+		p.Buttons = []bot.Button{{ActionID: actClaimSpike, Label: "Claim", Value: strconv.FormatInt(s.ID, 10), Style: "primary"}}
+	}
+	return p, nil
 }
 
-// FollowUpAlerts escalates the alerts nobody claimed within respond_within
-// (business hours) and reminds the claimers of those still unanswered:
-// each once, keyed in the outbox. A job, every minute; it returns how many
+// claimSpike makes the clicker the owner of spike id: its message says so
+// and it is no longer escalated.
+func (w *Watch) claimSpike(ctx context.Context, id int64, a *bot.Action) (*bot.Reply, error) {
+	var msg string
+	by := w.dir.Actor(a.User)
+	err := w.db.InTx(ctx, func(tx *store.Tx) error {
+		s, err := tx.Spike(ctx, id)
+		if err != nil {
+			return err
+		}
+		if s.ClaimedAt != nil {
+			msg = fmt.Sprintf("The spike on %s is already claimed by %s.", s.Query, s.ClaimedBy)
+			return nil
+		}
+		now := w.clock.Now().UTC()
+		s.ClaimedAt, s.ClaimedBy, s.ClaimedByID = &now, by, a.User.ID
+		if err := tx.SaveSpike(ctx, s); err != nil {
+			return err
+		}
+		msg = fmt.Sprintf("The spike on %s (%d alerts) is yours: its mentions are in their channel, each with Draft reply and Answered.", s.Query, s.Alerts)
+		return w.refreshSpike(ctx, tx, s, "claimed")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &bot.Reply{Text: msg}, nil
+}
+
+// followUpSpikes escalates the spikes nobody claimed within respond_within
+// (business hours), each once; it returns how many it escalated.
+func (w *Watch) followUpSpikes(ctx context.Context, now time.Time) (int, error) {
+	due, err := w.db.PendingSpikes(ctx, now, 100)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, d := range due {
+		err := w.db.InTx(ctx, func(tx *store.Tx) error {
+			s, err := tx.Spike(ctx, d.ID)
+			if err != nil {
+				return err
+			}
+			if s.ClaimedAt != nil || s.EscalatedAt != nil || s.DueAt == nil || now.Before(*s.DueAt) {
+				return nil
+			}
+			t := now.UTC()
+			s.EscalatedAt = &t
+			if err := tx.SaveSpike(ctx, s); err != nil {
+				return err
+			}
+			p, err := w.spikePost(ctx, tx, s, nil)
+			if err != nil {
+				return err
+			}
+			p.ChannelID = cmp.Or(w.cfg.Watch.EscalateTo.ID, w.cfg.Watch.Alerts.ID)
+			p.Title = fmt.Sprintf("Spike on %s still unclaimed after %s of business hours: %d alerts since %s", s.Query,
+				bot.FormatDuration(w.cfg.Watch.RespondWithin), s.Alerts, s.StartedAt.In(w.cfg.Location).Format("Mon 2 Jan 15:04"))
+			p.Text, p.Fields = "", nil
+			if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: s.OutboxKey + ":escalate", Platform: bot.PlatformSlack,
+				Kind: bot.KindPost, Payload: bot.Payload(p)}); err != nil {
+				return err
+			}
+			sent++
+			return w.refreshSpike(ctx, tx, s, "escalated")
+		})
+		if err != nil {
+			return sent, fmt.Errorf("follow up spike %d: %w", d.ID, err)
+		}
+	}
+	return sent, nil
+}
+
+// FollowUpAlerts escalates the alerts and spikes nobody claimed within
+// respond_within (business hours) and reminds the claimers of the alerts
+// still unanswered: each once, keyed in the outbox. A job, every minute; it returns how many
 // messages it sent.
 func (w *Watch) FollowUpAlerts(ctx context.Context, now time.Time) (int, error) {
 	if !w.cfg.Watch.Enabled {
@@ -190,7 +317,8 @@ func (w *Watch) FollowUpAlerts(ctx context.Context, now time.Time) (int, error) 
 			return sent, fmt.Errorf("follow up alert %d: %w", d.ID, err)
 		}
 	}
-	return sent, nil
+	n, err := w.followUpSpikes(ctx, now)
+	return sent + n, err
 }
 
 func (w *Watch) escalate(ctx context.Context, tx *store.Tx, m *store.Mention, now time.Time) error {

@@ -97,6 +97,7 @@ func New(d Deps) *Watch {
 // Button and form ids.
 const (
 	actClaim      = "watch.claim"
+	actClaimSpike = "watch.claim_spike"
 	actAnswered   = "watch.answered"
 	actDraft      = "watch.draft"
 	actMuteAuthor = "watch.mute_author"
@@ -123,6 +124,7 @@ func (w *Watch) Register(r registrar) {
 		"try a watch query on a text; list and lift the mutes of web mentions",
 		bot.Needs{Verbs: map[string]string{"mutes": "watch.mute", "unmute": "watch.mute"}}, w.subcommand)
 	r.OnAction(actClaim, "watch.claim", w.action)
+	r.OnAction(actClaimSpike, "watch.claim", w.action)
 	r.OnAction(actAnswered, "watch.claim", w.action)
 	r.OnAction(actMuteAuthor, "watch.mute", w.action)
 	r.OnAction(actMuteSite, "watch.mute", w.action)

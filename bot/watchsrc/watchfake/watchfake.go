@@ -64,6 +64,7 @@ type Server struct {
 	feeds       map[string]*feed
 	queued      map[string][]Answer
 	down        map[string]bool
+	held        map[string]chan struct{} // source or feed → closed when its held requests may be answered
 	requests    []Seen
 
 	// Mastodon: when set, timelines and search answer 401 to requests
@@ -95,13 +96,43 @@ type Answer struct {
 
 // New starts a fake; Close stops it.
 func New() *Server {
-	s := &Server{feeds: map[string]*feed{}, queued: map[string][]Answer{}, down: map[string]bool{}, seQuota: 300}
+	s := &Server{feeds: map[string]*feed{}, queued: map[string][]Answer{}, down: map[string]bool{}, held: map[string]chan struct{}{}, seQuota: 300}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
 
-// Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
+// Close releases the held requests and stops the server.
+func (s *Server) Close() {
+	s.mu.Lock()
+	for what, c := range s.held {
+		close(c)
+		delete(s.held, what)
+	}
+	s.mu.Unlock()
+	s.srv.Close()
+}
+
+// Hold makes what hang: a source (HN, Reddit, …) or one feed, named by its
+// host and path as SetFeed names it. Its requests are received (and listed
+// by Requests) but not answered until Release, or until the client gives
+// up. It plays a slow or stuck API.
+func (s *Server) Hold(what string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.held[what] == nil {
+		s.held[what] = make(chan struct{})
+	}
+}
+
+// Release answers what's held requests and ends Hold.
+func (s *Server) Release(what string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.held[what]; c != nil {
+		close(c)
+		delete(s.held, what)
+	}
+}
 
 // URL returns the base URL of source (for LIAISON_WATCH_<SOURCE>_URL).
 func (s *Server) URL(source string) string { return s.srv.URL + "/" + source }
@@ -160,6 +191,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rest = "/" + rest
 	s.mu.Lock()
 	s.requests = append(s.requests, Seen{Source: source, Method: r.Method, Path: rest, Query: r.URL.Query(), Header: r.Header.Clone()})
+	held := s.held[source]
+	if held == nil && source == Feeds {
+		held = s.held[strings.TrimPrefix(rest, "/")]
+	}
+	if held != nil {
+		s.mu.Unlock()
+		select {
+		case <-held:
+		case <-r.Context().Done():
+			return
+		}
+		s.mu.Lock()
+	}
 	if q := s.queued[source]; len(q) > 0 {
 		a := q[0]
 		s.queued[source] = q[1:]

@@ -80,3 +80,41 @@ func TestTheFakeAnswersInTheShapesTheAPIsDocument(t *testing.T) {
 		t.Errorf("the OAuth path without a token = %d, want 401", status)
 	}
 }
+
+func TestAHeldSourceAnswersOnlyWhenReleased(t *testing.T) {
+	t.Parallel()
+	fake := watchfake.New()
+	defer fake.Close()
+	fake.AddHN(watchfake.HNHit{ID: "1", Created: time.Now(), Author: "a", Title: "AcmeCloud"})
+	fake.Hold(watchfake.HN)
+	answered := make(chan int, 1)
+	go func() {
+		resp, err := http.Get(fake.URL(watchfake.HN) + "/api/v1/search_by_date?query=acmecloud")
+		if err != nil {
+			answered <- 0
+			return
+		}
+		resp.Body.Close()
+		answered <- resp.StatusCode
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(fake.Requests(watchfake.HN)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the held request never reached the fake")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case status := <-answered:
+		t.Fatalf("a held source answered %d before Release", status)
+	default:
+	}
+	// Another source is not held back.
+	if status, _ := get(t, fake.URL(watchfake.StackExchange)+"/2.3/search/advanced?q=acmecloud&site=stackoverflow", nil); status != http.StatusOK {
+		t.Errorf("stack exchange answered %d while HN was held", status)
+	}
+	fake.Release(watchfake.HN)
+	if status := <-answered; status != http.StatusOK {
+		t.Errorf("released: %d, want 200", status)
+	}
+}
