@@ -17,7 +17,9 @@ func TestTheServersRolesAndChannelsFollowTheGateway(t *testing.T) {
 	b := setup(t, nil)
 	ctx := context.Background()
 	recv(t, b.rec.counts, "the server's GUILD_CREATE")
-	guildReads := func() int { return len(b.fake.CallsTo("GET", "/guilds/"+guildID)) - len(b.fake.CallsTo("GET", "/guilds/"+guildID+"/")) }
+	guildReads := func() int {
+		return len(b.fake.CallsTo("GET", "/guilds/"+guildID)) - len(b.fake.CallsTo("GET", "/guilds/"+guildID+"/"))
+	}
 
 	g, err := b.adapter.GuildInfo(ctx, guildID)
 	if err != nil || g.OwnerID != ownerID || g.SelfID != botID || !hasRole(g.Roles, modRoleID, "moderators") {
@@ -30,11 +32,16 @@ func TestTheServersRolesAndChannelsFollowTheGateway(t *testing.T) {
 	// A role created, renamed and deleted.
 	const helpersID = "120000000000000077"
 	b.fake.Dispatch("GUILD_ROLE_CREATE", map[string]any{"guild_id": guildID, "role": map[string]any{"id": helpersID, "name": "helpers", "position": 2, "permissions": "0"}})
-	waitRoles(t, b, func(names map[string]string) bool { return names[helpersID] == "helpers" && names[modRoleID] == "moderators" })
+	waitRoles(t, b, func(names map[string]string) bool {
+		return names[helpersID] == "helpers" && names[modRoleID] == "moderators"
+	})
 	b.fake.Dispatch("GUILD_ROLE_UPDATE", map[string]any{"guild_id": guildID, "role": map[string]any{"id": helpersID, "name": "community helpers", "position": 2, "permissions": "0"}})
 	waitRoles(t, b, func(names map[string]string) bool { return names[helpersID] == "community helpers" })
 	b.fake.Dispatch("GUILD_ROLE_DELETE", map[string]any{"guild_id": guildID, "role_id": helpersID})
-	waitRoles(t, b, func(names map[string]string) bool { _, ok := names[helpersID]; return !ok && names[modRoleID] == "moderators" })
+	waitRoles(t, b, func(names map[string]string) bool {
+		_, ok := names[helpersID]
+		return !ok && names[modRoleID] == "moderators"
+	})
 
 	// A channel renamed: the messages after it carry the new name.
 	b.fake.Dispatch("CHANNEL_UPDATE", map[string]any{"id": feedbackID, "guild_id": guildID, "type": 0, "name": "ideas-and-bugs"})
