@@ -435,7 +435,7 @@ func publicPost(d *bot.Digest, channelID string) bot.Post {
 	p.Text = fmt.Sprintf("Here is what happened on the server this %s.", spanNoun(d.Span))
 	p.Fields = []bot.Field{
 		{Name: "Messages", Value: bot.WithChange(d.PublicMessages())},
-		{Name: "Members who took part", Value: bot.WithChange(a.ActiveMembers, pa.ActiveMembers)},
+		{Name: "Members who took part", Value: approx(a, pa) + bot.WithChange(a.ActiveMembers, pa.ActiveMembers)},
 		{Name: "New members", Value: bot.Thousands(a.NewMembers)},
 		{Name: "Discussions started", Value: bot.WithChange(a.Discussions, pa.Discussions)},
 	}

@@ -210,9 +210,10 @@ func New(opts Options) (*Adapter, error) {
 	}
 	s.Identify.Intents = Intents
 	// Member facts live in the store (the server logs'); the process keeps
-	// only roles and channels, so the member list asked for at start does
-	// not grow its memory.
-	s.State.TrackMembers, s.State.TrackPresences = false, false
+	// only roles and channels (keepState), so neither the servers announced
+	// at start nor the member list asked for then grow its memory.
+	s.StateEnabled = false
+	s.State.TrackMembers, s.State.TrackPresences, s.State.MaxMessageCount = false, false, 0
 	// Handlers run on the gateway reader, one event after another: the
 	// adapter hands them to its own ordered, bounded workers at once.
 	s.SyncEvents = true
@@ -243,6 +244,7 @@ func New(opts Options) (*Adapter, error) {
 	}
 	a.life, a.stop = context.WithCancel(context.Background())
 	a.sender = &Sender{session: s, clock: opts.Clock, log: a.log, blocked: map[string]time.Time{}}
+	s.AddHandler(a.keepState)
 	s.AddHandler(a.onEvent)
 	s.AddHandler(a.onModeration)
 	s.AddHandler(a.onServerLog)

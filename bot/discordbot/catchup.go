@@ -481,7 +481,7 @@ func (c *catchup) readThreads(ctx context.Context, channel, guild, after string)
 			continue
 		}
 		if _, err := c.session.State.Channel(th.ID); err != nil {
-			_ = c.session.State.ChannelAdd(th) // so that its messages are placed under channel
+			_ = c.session.State.ChannelAdd(slimChannel(th)) // so that its messages are placed under channel
 		}
 		if !c.readHistory(ctx, th.ID, guild, after, channel) {
 			return false

@@ -49,6 +49,11 @@ type GroupOptions struct {
 	// Committers is how many groups may be in flight at once on Postgres;
 	// default DefaultCommitters. SQLite always has one.
 	Committers int
+	// Observe, when set, is told of each group once its callers have
+	// their answers: how many transactions it held and how long it took
+	// from its first statement (for metrics). It runs on the committer:
+	// it must be quick and safe for concurrent use.
+	Observe func(size int, took time.Duration)
 }
 
 // Group commit defaults (measured: see the commit that set them).
@@ -85,6 +90,7 @@ type committers struct {
 	wg     sync.WaitGroup
 
 	groups, items atomic.Int64 // started so far
+	observe       func(size int, took time.Duration)
 }
 
 // GroupCommits returns how many groups the committers have run and how
@@ -105,7 +111,7 @@ func (d *DB) startCommitters(o GroupOptions) {
 			wait = DefaultSQLiteWait
 		}
 	}
-	c := &committers{queue: make(chan *groupItem, 1024), max: cmpOr(o.Max, DefaultGroupMax), wait: max(wait, 0), stop: make(chan struct{})}
+	c := &committers{queue: make(chan *groupItem, 1024), max: cmpOr(o.Max, DefaultGroupMax), wait: max(wait, 0), stop: make(chan struct{}), observe: o.Observe}
 	for range n {
 		c.wg.Add(1)
 		go func() {
@@ -182,7 +188,11 @@ func (c *committers) loop(d *DB) {
 		// the counts after InTx returns sees its own group.
 		c.groups.Add(1)
 		c.items.Add(int64(len(items)))
+		start := time.Now()
 		d.runGroup(items)
+		if c.observe != nil {
+			c.observe(len(items), time.Since(start))
+		}
 	}
 }
 

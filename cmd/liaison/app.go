@@ -79,7 +79,8 @@ func (a *App) Open(ctx context.Context) (err error) {
 	if a.Config, err = loadConfig(a.Env.ConfigPath, a.Logger); err != nil {
 		return err
 	}
-	a.DB, err = store.Open(ctx, a.Env.DatabaseURL, store.Options{Exclusive: true})
+	groups := newGroupMetrics()
+	a.DB, err = store.Open(ctx, a.Env.DatabaseURL, store.Options{Exclusive: true, Group: store.GroupOptions{Observe: groups.observe}})
 	if err != nil {
 		return err
 	}
@@ -97,6 +98,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 		Help: "Events received from the platforms, by platform and type.",
 	}, []string{"platform", "type"})
 	a.Registry.MustRegister(a.Inbound)
+	groups.register(a.Registry)
 
 	capabilities := handlers.Build(handlers.Deps{DB: a.DB, Config: a.Config, Clock: a.Clock, Logger: a.Logger})
 	a.capabilities = capabilities

@@ -35,7 +35,7 @@ func startApp(t *testing.T, dialect string) (*App, string) {
 // runApp opens app and runs it until the test ends, then stops and closes
 // it. The stop it returns ends Run early (a restart, a crash) and waits for
 // it, once; the cleanup still closes the app.
-func runApp(t *testing.T, app *App) (stop func()) {
+func runApp(t testing.TB, app *App) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := app.Open(ctx); err != nil {

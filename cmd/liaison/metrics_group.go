@@ -1,0 +1,40 @@
+package main
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// groupMetrics describe the store's group commit (store.GroupOptions):
+// how many transactions each commit carried, and how long a group took
+// from its first statement to its callers' answers. The size histogram's
+// _count is the number of commits, its _sum the transactions committed.
+type groupMetrics struct {
+	size, seconds prometheus.Histogram
+}
+
+func newGroupMetrics() *groupMetrics {
+	return &groupMetrics{
+		size: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "liaison_group_commit_size",
+			Help:    "Transactions (requests, events, jobs) committed together in one database commit; _count is the commits.",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64},
+		}),
+		seconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "liaison_group_commit_seconds",
+			Help:    "Time one group commit took, from its first statement until its transactions' callers had their answers.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 12),
+		}),
+	}
+}
+
+// observe is store.GroupOptions.Observe.
+func (m *groupMetrics) observe(size int, took time.Duration) {
+	m.size.Observe(float64(size))
+	m.seconds.Observe(took.Seconds())
+}
+
+func (m *groupMetrics) register(reg prometheus.Registerer) {
+	reg.MustRegister(m.size, m.seconds)
+}

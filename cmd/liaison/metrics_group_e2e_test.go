@@ -1,0 +1,53 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/liaison-bot/liaison/bot/store/storetest"
+)
+
+// /metrics shows group commit at work: the commits, how many transactions
+// each carried, and how long each took. Three Discord messages relayed are
+// at least three transactions committed.
+func TestMetricsShowGroupCommits(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			e := startE2E(t, dialect)
+			for _, text := range []string{"the export crashes", "login is broken", "search crashes on emoji"} {
+				e.discord.MessageCreate(e2eFeedback, e2eAlice, text)
+			}
+			e.waitSlack(t, "the three relays", func() bool { return len(e.slack.Messages("C01PRODUCT")) == 3 })
+
+			types, body := metricsOf(t, e)
+			for name, typ := range map[string]string{"liaison_group_commit_size": "histogram", "liaison_group_commit_seconds": "histogram"} {
+				if types[name] != typ {
+					t.Errorf("/metrics: %s is a %q, want a %s", name, types[name], typ)
+				}
+			}
+			value := func(name string) float64 {
+				for _, l := range strings.Split(body, "\n") {
+					if v, ok := strings.CutPrefix(l, name+" "); ok {
+						f, err := strconv.ParseFloat(v, 64)
+						if err != nil {
+							t.Fatalf("%s: %v", l, err)
+						}
+						return f
+					}
+				}
+				t.Fatalf("/metrics lacks %s", name)
+				return 0
+			}
+			commits, txs := value("liaison_group_commit_size_count"), value("liaison_group_commit_size_sum")
+			if commits < 1 || txs < 3 || txs < commits {
+				t.Errorf("/metrics: %g commits of %g transactions, want at least the three messages'", commits, txs)
+			}
+			if n := value("liaison_group_commit_seconds_count"); n < commits {
+				t.Errorf("/metrics: %g commits timed, %g counted before", n, commits)
+			}
+		})
+	}
+}
