@@ -1,6 +1,8 @@
 package discordbot
 
 import (
+	"fmt"
+
 	"github.com/bwmarrin/discordgo"
 )
 
@@ -16,6 +18,7 @@ import (
 // It is an interface{} handler, so it runs on the gateway reader before the
 // adapter's own handlers see the same event.
 func (a *Adapter) keepState(s *discordgo.Session, ev any) {
+	defer a.recoverPanic("gateway state")
 	st := s.State
 	var err error
 	switch e := ev.(type) {
@@ -80,7 +83,7 @@ func (a *Adapter) keepState(s *discordgo.Session, ev any) {
 	if err != nil {
 		// A channel or role of a server the state does not know (yet):
 		// readers fall back on the REST API.
-		a.log.Debug("discord: keeping the gateway state", "event", ev, "err", err)
+		a.log.Debug("discord: keeping the gateway state", "event", fmt.Sprintf("%T", ev), "err", err)
 	}
 }
 
