@@ -1,12 +1,14 @@
 package discordbot
 
 import (
+	"fmt"
+
 	"github.com/bwmarrin/discordgo"
 )
 
 // keepState keeps the session's state (discordgo.State) to what Liaison
-// reads from it: each server's name, owner and roles, and its channels and
-// active threads, as slim copies of what the gateway sent. discordgo's own
+// reads from it: each configured server's name, owner and roles, and its
+// channels and active threads, as slim copies of what the gateway sent. discordgo's own
 // state tracking is off (Session.StateEnabled): it would keep every
 // GUILD_CREATE whole, with the members, their users, emojis, stickers,
 // voice states and every channel's every field, which made most of a
@@ -16,6 +18,7 @@ import (
 // It is an interface{} handler, so it runs on the gateway reader before the
 // adapter's own handlers see the same event.
 func (a *Adapter) keepState(s *discordgo.Session, ev any) {
+	defer a.recoverPanic("gateway state")
 	st := s.State
 	var err error
 	switch e := ev.(type) {
@@ -24,16 +27,18 @@ func (a *Adapter) keepState(s *discordgo.Session, ev any) {
 		// the start, so that a catch-up running before then can place
 		// the threads it reads.
 		for _, g := range e.Guilds {
-			if g != nil {
+			if g != nil && a.inGuild(g.ID) {
 				err = st.GuildAdd(slimGuild(g))
 			}
 		}
 	case *discordgo.GuildCreate:
-		if e.Guild != nil {
+		// A server Liaison is in but not configured for is not kept:
+		// its events are ignored, and a reader asks the REST API.
+		if e.Guild != nil && a.inGuild(e.ID) {
 			err = st.GuildAdd(slimGuild(e.Guild))
 		}
 	case *discordgo.GuildUpdate:
-		if e.Guild != nil {
+		if e.Guild != nil && a.inGuild(e.ID) {
 			err = st.GuildAdd(slimGuild(e.Guild))
 		}
 	case *discordgo.GuildDelete:
@@ -80,7 +85,7 @@ func (a *Adapter) keepState(s *discordgo.Session, ev any) {
 	if err != nil {
 		// A channel or role of a server the state does not know (yet):
 		// readers fall back on the REST API.
-		a.log.Debug("discord: keeping the gateway state", "event", ev, "err", err)
+		a.log.Debug("discord: keeping the gateway state", "event", fmt.Sprintf("%T", ev), "err", err)
 	}
 }
 

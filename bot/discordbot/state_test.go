@@ -93,3 +93,34 @@ func waitRoles(t *testing.T, b *testBundle, ok func(map[string]string) bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A server Liaison is in but not configured for costs it no memory: its
+// roles and channels are not kept, and a reader asks the REST API.
+func TestAServerNotConfiguredIsNotKept(t *testing.T) {
+	t.Parallel()
+	const otherID, otherRole, otherChannel = "900000000000000777", "120000000000000777", "110000000000000777"
+	fake := newFake(t)
+	fake.AddGuild(otherID, "Another Community", ownerID)
+	fake.AddRole(otherID, discordfake.Role{ID: otherRole, Name: "elsewhere", Position: 1})
+	fake.AddChannel(otherID, discordfake.Channel{ID: otherChannel, Name: "lobby"})
+	fake.AddMember(otherID, discordfake.Member{UserID: botID, Username: "liaison", Bot: true})
+	b := setupOn(t, fake, nil)
+	// Events come in order: once this message is delivered, both servers'
+	// GUILD_CREATE have been through.
+	b.fake.MessageCreate(feedbackID, aliceID, "the export crashes")
+	recvAs[*bot.Message](t, b.rec.events, "a message after both GUILD_CREATEs")
+
+	if names := b.adapter.RoleNames(guildID); names[modRoleID] != "moderators" {
+		t.Errorf("RoleNames(configured) = %v, want the moderators role", names)
+	}
+	if names := b.adapter.RoleNames(otherID); len(names) != 0 {
+		t.Errorf("RoleNames(not configured) = %v, want nothing kept", names)
+	}
+	g, err := b.adapter.GuildInfo(context.Background(), otherID)
+	if err != nil || !hasRole(g.Roles, otherRole, "elsewhere") {
+		t.Fatalf("GuildInfo(not configured) = %+v, %v; want its roles from the REST API", g, err)
+	}
+	if n := len(b.fake.CallsTo("GET", "/guilds/"+otherID)) - len(b.fake.CallsTo("GET", "/guilds/"+otherID+"/")); n != 1 {
+		t.Errorf("GuildInfo(not configured) read the server %d times, want once", n)
+	}
+}
