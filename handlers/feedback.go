@@ -292,8 +292,8 @@ func (fb *Feedback) relay(it *store.FeedbackItem, d bot.Destination) (store.Rela
 }
 
 // refreshRelays enqueues an edit of every relay of it, so each channel shows
-// its current state. Edits of one relay are chained: each waits for the one
-// before, so they land in order.
+// its current state, and brings its board post up to date. Edits of one
+// relay are chained: each waits for the one before, so they land in order.
 func (fb *Feedback) refreshRelays(ctx context.Context, tx *store.Tx, it *store.FeedbackItem) error {
 	relays, err := tx.Relays(ctx, it.ID)
 	if err != nil {
@@ -331,7 +331,7 @@ func (fb *Feedback) refreshRelays(ctx context.Context, tx *store.Tx, it *store.F
 			return err
 		}
 	}
-	return nil
+	return fb.syncBoard(ctx, tx, it)
 }
 
 // sourceLink returns the address of the message it came from: its
@@ -685,6 +685,9 @@ func (fb *Feedback) reaction(ctx context.Context, tx *store.Tx, e *bot.Reaction)
 		var err error
 		if e.Platform == bot.PlatformDiscord {
 			it, err = tx.FeedbackBySource(ctx, sourceKey(e.Platform, e.ChannelID, e.MessageID))
+			if bot.ErrorCode(err) == bot.ENotFound {
+				it, err = fb.boardItem(ctx, tx, e) // a vote on its board post
+			}
 		} else {
 			it, err = reactedTo(ctx, tx, fb.slack, fb.clock, e, func() (*store.FeedbackItem, error) { return tx.FeedbackByRelay(ctx, e.ChannelID, e.MessageID) })
 		}
