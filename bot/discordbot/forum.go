@@ -96,28 +96,22 @@ func (s *Sender) forumTag(ctx context.Context, fp *bot.ForumPost) (string, error
 	if fp.Tag == "" {
 		return "", nil
 	}
-	find := func(tags []discordgo.ForumTag, name string) string {
-		for _, t := range tags {
-			if strings.EqualFold(t.Name, name) {
-				return t.ID
-			}
-		}
-		return ""
+	find := func(tags []discordgo.ForumTag, name string) int {
+		return slices.IndexFunc(tags, func(t discordgo.ForumTag) bool { return strings.EqualFold(t.Name, name) })
 	}
-	if id := find(c.AvailableTags, fp.Tag); id != "" {
-		return id, nil
+	if i := find(c.AvailableTags, fp.Tag); i >= 0 {
+		return c.AvailableTags[i].ID, nil
 	}
 	tags := slices.Clone(c.AvailableTags)
-	want := append([]string{fp.Tag}, fp.Tags...)
-	for _, name := range want {
+	for _, name := range append([]string{fp.Tag}, fp.Tags...) {
 		if len(tags) == maxForumTags {
 			break
 		}
-		if find(tags, name) == "" {
+		if find(tags, name) < 0 {
 			tags = append(tags, discordgo.ForumTag{Name: name})
 		}
 	}
-	if find(tags, fp.Tag) == "" {
+	if find(tags, fp.Tag) < 0 {
 		s.log.Warn("discord: the board's forum has 20 tags already, Discord's most: its posts go without a status tag until one is removed",
 			"forum", "#"+c.Name, "tag", fp.Tag)
 		return "", nil
@@ -136,7 +130,10 @@ func (s *Sender) forumTag(ctx context.Context, fp *bot.ForumPost) (string, error
 	if err := json.Unmarshal(raw, &after); err != nil {
 		return "", fmt.Errorf("unreadable channel %s from Discord: %w", fp.ChannelID, err)
 	}
-	return find(after.AvailableTags, fp.Tag), nil
+	if i := find(after.AvailableTags, fp.Tag); i >= 0 {
+		return after.AvailableTags[i].ID, nil
+	}
+	return "", nil
 }
 
 // forumMessage renders a post's first message.
