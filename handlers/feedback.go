@@ -85,10 +85,10 @@ func (fb *Feedback) Register(r *Router) {
 	r.OnForm("feedback.status", "feedback.status", fb.statusSubmitted)
 	r.OnAction("feedback.merge", "feedback.merge", fb.mergeClicked)
 	r.OnForm("feedback.merge", "feedback.merge", fb.mergeSubmitted)
-	r.OnSubcommand("feedback", "list [open|mine|tag:X] | show N | close N [reason] | status N planned|in-progress|shipped|declined [note] | reopen N | merge N into M | unmerge N",
-		"the feedback items Liaison tracks: list them, see one, close one, say what the team does about it, merge duplicates",
+	r.OnSubcommand("feedback", "list [open|mine|tag:X] | show N | close N [reason] | status N planned|in-progress|shipped|declined [note] | reopen N | merge N into M | unmerge N | export [--since 90d] [--format csv|json]",
+		"the feedback items Liaison tracks: list them, see one, close one, say what the team does about it, merge duplicates, export them as a file",
 		bot.Needs{Action: "feedback.view", Verbs: map[string]string{"close": "feedback.close", "status": "feedback.status", "reopen": "feedback.reopen",
-			"merge": "feedback.merge", "unmerge": "feedback.merge"}}, fb.subcommand)
+			"merge": "feedback.merge", "unmerge": "feedback.merge", "export": "feedback.export"}}, fb.subcommand)
 	r.OnSubcommand("route", `test "<text>" [#channel] | replay 7d`,
 		"which routes a text would match, or where the last days' items would have gone",
 		bot.Needs{Verbs: map[string]string{"test": "route.test", "replay": "route.replay"}}, fb.routeSubcommand)

@@ -90,7 +90,7 @@ func (s *Sender) upload(m *bot.OutboxMessage) (bot.SendResult, error) {
 	if err := decode(m, &u); err != nil {
 		return bot.SendResult{}, err
 	}
-	msg, err := s.newMessage(u.ChannelID, cmp.Or(u.ThreadOf, m.ParentRef))
+	msg, err := s.newMessage(cmp.Or(u.ChannelID, u.ToUser), cmp.Or(u.ThreadOf, m.ParentRef)) // a person's id prints as [slack @carol]
 	if err != nil {
 		return bot.SendResult{}, err
 	}
