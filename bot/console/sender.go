@@ -53,6 +53,10 @@ func (s *Sender) Send(_ context.Context, m *bot.OutboxMessage) (bot.SendResult, 
 		res, err = s.moderate(m)
 	case bot.KindDM:
 		res, err = s.directMessage(m)
+	case bot.KindForumPost:
+		res, err = s.forumPost(m)
+	case bot.KindForumUpdate:
+		res, err = s.forumUpdate(m)
 	default:
 		err = &bot.PermanentError{Err: fmt.Errorf("the console cannot perform %q messages yet", m.Kind)}
 	}
