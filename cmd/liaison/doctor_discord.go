@@ -127,8 +127,8 @@ func discordNeeds(cfg *config.Config, g config.Guild) (channels map[string][]dis
 		}
 	}
 	if b := cfg.Feedback.Board; here(b) {
-		add(b.ID, "the status board's posts", false, discordgo.PermissionSendMessages, discordgo.PermissionSendMessagesInThreads)
-		add(b.ID, "the status board's votes", false, discordgo.PermissionReadMessageHistory)
+		add(b.ID, "the status board's posts", false, discordgo.PermissionSendMessages)
+		add(b.ID, "finding a board post again after a crash", false, discordgo.PermissionReadMessageHistory)
 	}
 	for _, dg := range cfg.Digests {
 		for _, r := range dg.To {
