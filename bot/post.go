@@ -86,11 +86,14 @@ type React struct {
 // Upload posts a file, in the parent message's thread when there is one.
 type Upload struct {
 	ChannelID string `json:"channel_id"`
-	ThreadOf  string `json:"thread_of,omitempty"`
-	Filename  string `json:"filename"`
-	Title     string `json:"title,omitempty"`
-	Comment   string `json:"comment,omitempty"`
-	Data      []byte `json:"data"`
+	// ToUser sends the file to one person instead, in their direct
+	// message with Liaison (Slack): ChannelID is then empty.
+	ToUser   string `json:"to_user,omitempty"`
+	ThreadOf string `json:"thread_of,omitempty"`
+	Filename string `json:"filename"`
+	Title    string `json:"title,omitempty"`
+	Comment  string `json:"comment,omitempty"`
+	Data     []byte `json:"data"`
 }
 
 // Truncate cuts s to at most n bytes, at the start of a character so that

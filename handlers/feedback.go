@@ -85,10 +85,10 @@ func (fb *Feedback) Register(r *Router) {
 	r.OnForm("feedback.status", "feedback.status", fb.statusSubmitted)
 	r.OnAction("feedback.merge", "feedback.merge", fb.mergeClicked)
 	r.OnForm("feedback.merge", "feedback.merge", fb.mergeSubmitted)
-	r.OnSubcommand("feedback", "list [open|mine|tag:X] | show N | close N [reason] | status N planned|in-progress|shipped|declined [note] | reopen N | merge N into M | unmerge N",
-		"the feedback items Liaison tracks: list them, see one, close one, say what the team does about it, merge duplicates",
+	r.OnSubcommand("feedback", "list [open|mine|tag:X] | show N | close N [reason] | status N planned|in-progress|shipped|declined [note] | reopen N | merge N into M | unmerge N | export [--since 90d] [--format csv|json]",
+		"the feedback items Liaison tracks: list them, see one, close one, say what the team does about it, merge duplicates, export them as a file",
 		bot.Needs{Action: "feedback.view", Verbs: map[string]string{"close": "feedback.close", "status": "feedback.status", "reopen": "feedback.reopen",
-			"merge": "feedback.merge", "unmerge": "feedback.merge"}}, fb.subcommand)
+			"merge": "feedback.merge", "unmerge": "feedback.merge", "export": "feedback.export"}}, fb.subcommand)
 	r.OnSubcommand("route", `test "<text>" [#channel] | replay 7d`,
 		"which routes a text would match, or where the last days' items would have gone",
 		bot.Needs{Verbs: map[string]string{"test": "route.test", "replay": "route.replay"}}, fb.routeSubcommand)
@@ -292,8 +292,8 @@ func (fb *Feedback) relay(it *store.FeedbackItem, d bot.Destination) (store.Rela
 }
 
 // refreshRelays enqueues an edit of every relay of it, so each channel shows
-// its current state. Edits of one relay are chained: each waits for the one
-// before, so they land in order.
+// its current state, and brings its board post up to date. Edits of one
+// relay are chained: each waits for the one before, so they land in order.
 func (fb *Feedback) refreshRelays(ctx context.Context, tx *store.Tx, it *store.FeedbackItem) error {
 	relays, err := tx.Relays(ctx, it.ID)
 	if err != nil {
@@ -331,7 +331,7 @@ func (fb *Feedback) refreshRelays(ctx context.Context, tx *store.Tx, it *store.F
 			return err
 		}
 	}
-	return nil
+	return fb.syncBoard(ctx, tx, it)
 }
 
 // sourceLink returns the address of the message it came from: its
@@ -685,6 +685,9 @@ func (fb *Feedback) reaction(ctx context.Context, tx *store.Tx, e *bot.Reaction)
 		var err error
 		if e.Platform == bot.PlatformDiscord {
 			it, err = tx.FeedbackBySource(ctx, sourceKey(e.Platform, e.ChannelID, e.MessageID))
+			if bot.ErrorCode(err) == bot.ENotFound {
+				it, err = fb.boardItem(ctx, tx, e) // a vote on its board post
+			}
 		} else {
 			it, err = reactedTo(ctx, tx, fb.slack, fb.clock, e, func() (*store.FeedbackItem, error) { return tx.FeedbackByRelay(ctx, e.ChannelID, e.MessageID) })
 		}

@@ -242,6 +242,8 @@ func (fb *Feedback) subcommand(ctx context.Context, c *bot.Command, args string)
 		return fb.mergeCommand(ctx, rest, c.User)
 	case "unmerge":
 		return fb.unmergeCommand(ctx, rest, c.User)
+	case "export":
+		return fb.exportCommand(ctx, c, rest)
 	case "reopen":
 		id, err := parseItemID(rest, "reopen")
 		if err != nil {

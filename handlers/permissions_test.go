@@ -237,13 +237,13 @@ func TestHelpListsWhatThePersonAskingMayRun(t *testing.T) {
 		{"a stranger", "U0STRANGER", "help [command]",
 			"/liaison digest, /liaison doctor, /liaison draft, /liaison drafts, /liaison feedback, /liaison giveaway, /liaison mod, /liaison reply, /liaison route, /liaison status. /liaison help COMMAND says who may run one."},
 		{"bob, staff", "U01BOB", "digest preview [name]|draft <Discord message link> <text> | show N|drafts [pending|mine|all]|" +
-			"feedback list [open|mine|tag:X] | show N | close N [reason] | status N planned|in-progress|shipped|declined [note] | reopen N | merge N into M | unmerge N|help [command]|reply <feedback id> <text>|" + route + "|status",
+			"feedback list [open|mine|tag:X] | show N | close N [reason] | status N planned|in-progress|shipped|declined [note] | reopen N | merge N into M | unmerge N | export [--since 90d] [--format csv|json]|help [command]|reply <feedback id> <text>|" + route + "|status",
 			"/liaison doctor, /liaison giveaway, /liaison mod, /liaison route replay 7d. /liaison help COMMAND says who may run one."},
 		{"carol, admin", "U01CAROL", "digest preview [name]|doctor round-trip|draft <Discord message link> <text> | show N|drafts [pending|mine|all]|" +
-			"feedback list [open|mine|tag:X] | show N | close N [reason] | status N planned|in-progress|shipped|declined [note] | reopen N | merge N into M | unmerge N|" + giveaway + "|help [command]|reply <feedback id> <text>|" + route + " | replay 7d|status",
+			"feedback list [open|mine|tag:X] | show N | close N [reason] | status N planned|in-progress|shipped|declined [note] | reopen N | merge N into M | unmerge N | export [--since 90d] [--format csv|json]|" + giveaway + "|help [command]|reply <feedback id> <text>|" + route + " | replay 7d|status",
 			"/liaison mod. /liaison help COMMAND says who may run one."},
 		{"dave, moderator", "U01DAVE", "digest preview [name]|draft <Discord message link> <text> | show N|drafts [pending|mine|all]|" +
-			"feedback list [open|mine|tag:X] | show N | close N [reason] | status N planned|in-progress|shipped|declined [note] | reopen N | merge N into M | unmerge N|" + giveaway + "|help [command]|mod warn|timeout|kick|ban|unban|cases|case …|reply <feedback id> <text>|" + route + "|status",
+			"feedback list [open|mine|tag:X] | show N | close N [reason] | status N planned|in-progress|shipped|declined [note] | reopen N | merge N into M | unmerge N | export [--since 90d] [--format csv|json]|" + giveaway + "|help [command]|mod warn|timeout|kick|ban|unban|cases|case …|reply <feedback id> <text>|" + route + "|status",
 			"/liaison doctor, /liaison route replay 7d. /liaison help COMMAND says who may run one."},
 	} {
 		commands, others := helpLines(help(tt.user, "help"))
@@ -261,13 +261,14 @@ func TestHelpListsWhatThePersonAskingMayRun(t *testing.T) {
 		{"U01CAROL", "help route", "/liaison " + route + " | replay 7d\nwhich routes a text would match, or where the last days' items would have gone"},
 		{"U0STRANGER", "help mod", "/liaison mod warn|timeout|kick|ban|unban|cases|case …\nmoderate the Discord server from here, as your Discord account (/liaison mod help)\n" +
 			"/liaison mod is for the Discord moderators."},
-		{"U0STRANGER", "help feedback", "/liaison feedback list [open|mine|tag:X] | show N | close N [reason] | status N planned|in-progress|shipped|declined [note] | reopen N | merge N into M | unmerge N\nthe feedback items Liaison tracks: list them, see one, close one, say what the team does about it, merge duplicates\n" +
+		{"U0STRANGER", "help feedback", "/liaison feedback list [open|mine|tag:X] | show N | close N [reason] | status N planned|in-progress|shipped|declined [note] | reopen N | merge N into M | unmerge N | export [--since 90d] [--format csv|json]\nthe feedback items Liaison tracks: list them, see one, close one, say what the team does about it, merge duplicates, export them as a file\n" +
 			"/liaison feedback list [open|mine|tag:X] is for staff: carol, dave, or bob.\n/liaison feedback show N is for staff: carol, dave, or bob.\n" +
 			"/liaison feedback close N [reason] is for staff: carol, dave, or bob.\n" +
 			"/liaison feedback status N planned|in-progress|shipped|declined [note] is for staff: carol, dave, or bob.\n" +
 			"/liaison feedback reopen N is for staff: carol, dave, or bob.\n" +
 			"/liaison feedback merge N into M is for staff: carol, dave, or bob.\n" +
-			"/liaison feedback unmerge N is for staff: carol, dave, or bob."},
+			"/liaison feedback unmerge N is for staff: carol, dave, or bob.\n" +
+			"/liaison feedback export [--since 90d] [--format csv|json] is for staff: carol, dave, or bob."},
 	} {
 		if got := help(tt.user, tt.text); got != tt.want {
 			t.Errorf("%s: /liaison %s =\n%s\nwant\n%s", tt.user, tt.text, got, tt.want)

@@ -42,6 +42,7 @@ func TestLoadAcceptsTheExampleFile(t *testing.T) {
 		ID: "998877665544332211",
 		Channels: map[string]string{
 			"feedback": "1100000000000000001", "general": "1100000000000000002", "mod-log": "1100000000000000003",
+			"ideas-board": "1100000000000000006",
 		},
 		Roles: map[string][]string{
 			"staff": {"1200000000000000001"}, "moderators": {"1200000000000000002"}, "protected": {"1200000000000000003"},

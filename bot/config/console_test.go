@@ -30,8 +30,11 @@ func TestTheConsoleDemoConfigLoads(t *testing.T) {
 	if _, ok := c.Console.Member("zoe"); ok {
 		t.Errorf("Member(zoe) found someone who is not declared")
 	}
-	if diff := cmp.Diff([]string{"ideas"}, c.Console.Forums); diff != "" {
+	if diff := cmp.Diff([]string{"ideas", "ideas-board"}, c.Console.Forums); diff != "" {
 		t.Errorf("forums (-want +got):\n%s", diff)
+	}
+	if b := c.Feedback.Board; b.Name != "ideas-board" || c.Feedback.BoardMinVotes != 3 {
+		t.Errorf("the demo's board = %+v (from %d votes), want the #ideas-board forum from 3", b, c.Feedback.BoardMinVotes)
 	}
 	for _, ch := range []string{"discord:general", "discord:feedback", "discord:ideas", "discord:announcements", "discord:mod-log", "product", "marketing", "approvals", "community", "mod-log"} {
 		if _, err := c.ResolveChannel(ch); err != nil {

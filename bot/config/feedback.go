@@ -46,7 +46,19 @@ type Feedback struct {
 	// Defaults fill what the file leaves out. A template is brand speech:
 	// each text is approved once, by the approvals policy, when it changes.
 	Notices map[string]map[string]string
+	// Board is the public status board: a Discord forum channel (from
+	// discord's channels; discord:NAME in the file) where each item with
+	// at least BoardMinVotes votes gets a post showing its status as the
+	// forum's tags, its vote count and its merged duplicates. Zero when
+	// not set: no board.
+	Board ChannelRef
+	// BoardMinVotes is how many votes put an item on the board; 3 unless
+	// set.
+	BoardMinVotes int
 }
+
+// DefaultBoardMinVotes is feedback.board_min_votes unless set.
+const DefaultBoardMinVotes = 3
 
 // NoticeStatuses are the statuses feedback.notices has texts for.
 var NoticeStatuses = []string{"planned", "in-progress", "shipped", "declined"}
@@ -154,7 +166,8 @@ func (f Feedback) DefaultDestinations() []string {
 }
 
 func defaultFeedback() Feedback {
-	return Feedback{FlagEmoji: "📣", VoteEmoji: "👍", SLA: SLA{Default: 4 * time.Hour}, SimilarThreshold: 0.75}
+	return Feedback{FlagEmoji: "📣", VoteEmoji: "👍", SLA: SLA{Default: 4 * time.Hour}, SimilarThreshold: 0.75,
+		BoardMinVotes: DefaultBoardMinVotes}
 }
 
 // placeholder finds {name} in a notice text.
@@ -229,6 +242,15 @@ func (d *decoder) feedback(n *yaml.Node, path string, f *Feedback) {
 			f.SimilarThreshold = x
 		}},
 		{name: "notices", decode: func(v *yaml.Node, p string) { d.notices(v, p, f) }},
+		{name: "board", decode: func(v *yaml.Node, p string) { d.board(v, p, f) }},
+		{name: "board_min_votes", decode: func(v *yaml.Node, p string) {
+			var x int
+			if v.Kind != yaml.ScalarNode || v.Tag != "!!int" || v.Decode(&x) != nil || x < 1 || x > 10000 {
+				d.errorf(v, p, "expected a whole number of votes of at least 1, like 3, got %s", describe(v))
+				return
+			}
+			f.BoardMinVotes = x
+		}},
 		{name: "default_to", decode: func(v *yaml.Node, p string) {
 			defaultNode = v
 			if v.Kind == yaml.ScalarNode {

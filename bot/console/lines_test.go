@@ -245,11 +245,11 @@ func TestPostOpensAForumPostAndOnlyInAForum(t *testing.T) {
 		"post #ideas alice: Dark mode",
 		"post #lobby alice: Dark mode | please",
 	)
-	wantOutput(t, out, `line 1: #general is not a forum channel: post opens a post in a forum (here: #ideas); to write in #general: discord #general alice: …
+	wantOutput(t, out, `line 1: #general is not a forum channel: post opens a post in a forum (here: #ideas, #ideas-board); to write in #general: discord #general alice: …
 line 2: #ideas is a forum: nobody writes in it directly; open a post with post #ideas alice: TITLE | TEXT, or write in one with thread REF
 line 3: a forum post's title has at most 100 characters on Discord; this one has 104
 line 4: a forum post has a title and a text, separated by |, like: post #ideas alice: Dark mode | please add a dark theme
-line 5: Discord has no channel #lobby: there are #announcements, #feedback, #general, #ideas, #mod-log
+line 5: Discord has no channel #lobby: there are #announcements, #feedback, #general, #ideas, #ideas-board, #mod-log
 `)
 	if len(b.h.events) != 2 {
 		t.Errorf("refused lines reached the handler: %d events, want 2", len(b.h.events))

@@ -53,6 +53,10 @@ func (s *Sender) Send(_ context.Context, m *bot.OutboxMessage) (bot.SendResult, 
 		res, err = s.moderate(m)
 	case bot.KindDM:
 		res, err = s.directMessage(m)
+	case bot.KindForumPost:
+		res, err = s.forumPost(m)
+	case bot.KindForumUpdate:
+		res, err = s.forumUpdate(m)
 	default:
 		err = &bot.PermanentError{Err: fmt.Errorf("the console cannot perform %q messages yet", m.Kind)}
 	}
@@ -90,7 +94,7 @@ func (s *Sender) upload(m *bot.OutboxMessage) (bot.SendResult, error) {
 	if err := decode(m, &u); err != nil {
 		return bot.SendResult{}, err
 	}
-	msg, err := s.newMessage(u.ChannelID, cmp.Or(u.ThreadOf, m.ParentRef))
+	msg, err := s.newMessage(cmp.Or(u.ChannelID, u.ToUser), cmp.Or(u.ThreadOf, m.ParentRef)) // a person's id prints as [slack @carol]
 	if err != nil {
 		return bot.SendResult{}, err
 	}

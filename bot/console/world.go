@@ -209,6 +209,7 @@ type message struct {
 	text     string
 	buttons  []bot.Button
 	to       string // the only person who sees it
+	tag      string // the forum tag a board post of Liaison's wears
 	deleted  bool
 	edits    int
 	// reactions are who reacted with what: emoji (as the platform reports

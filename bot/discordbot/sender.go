@@ -88,6 +88,10 @@ func (s *Sender) Send(ctx context.Context, m *bot.OutboxMessage) (bot.SendResult
 		return s.upload(ctx, m)
 	case bot.KindDM:
 		return s.dm(ctx, m)
+	case bot.KindForumPost:
+		return s.forumPost(ctx, m)
+	case bot.KindForumUpdate:
+		return s.forumUpdate(ctx, m)
 	}
 	return bot.SendResult{}, &bot.PermanentError{Err: fmt.Errorf("Liaison cannot %s on Discord yet", m.Kind)}
 }

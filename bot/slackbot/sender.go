@@ -230,10 +230,21 @@ func (s *Sender) react(ctx context.Context, m *bot.OutboxMessage, r *bot.React) 
 // PlatformID is the file id.
 func (s *Sender) upload(ctx context.Context, m *bot.OutboxMessage, u *bot.Upload) (bot.SendResult, error) {
 	thread := cmp.Or(u.ThreadOf, m.ParentRef)
+	dm := u.ToUser != ""
+	if dm {
+		ch, err := s.openDM(ctx, u.ToUser)
+		if err != nil {
+			return bot.SendResult{}, err
+		}
+		u.ChannelID = ch
+	}
 	if u.ChannelID == "" || u.Filename == "" || len(u.Data) == 0 {
 		return bot.SendResult{}, permanent(fmt.Errorf("outbox message %s: an upload needs a channel, a file name and some data", m.Key))
 	}
-	if m.Reclaimed {
+	// A direct message's history is not Liaison's to read (im:history is
+	// not asked for): a file to one person re-sent after a crash may reach
+	// them twice.
+	if m.Reclaimed && !dm {
 		id, found, err := s.findUpload(ctx, u.ChannelID, thread, u.Filename, m)
 		if err != nil {
 			return bot.SendResult{}, s.mapError("look for an earlier copy of a file in", u.ChannelID, err)

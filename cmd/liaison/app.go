@@ -319,6 +319,7 @@ func (a *App) Run(ctx context.Context) error {
 		gateway := &jobs.Exclusive{Leases: a.DB, Name: "discord-gateway", Holder: a.Dispatcher.Owner, Clock: a.Clock,
 			TTL: a.GatewayLeaseTTL, Logger: a.Logger.With("platform", "discord")}
 		g.Go(func() error { return gateway.Run(gctx, a.Discord.Run) })
+		g.Go(func() error { a.checkBoard(gctx); return nil })
 	}
 	if a.Slack != nil {
 		g.Go(func() error { return a.Slack.Run(gctx) })

@@ -126,6 +126,10 @@ func discordNeeds(cfg *config.Config, g config.Guild) (channels map[string][]dis
 			{bit: discordgo.PermissionViewAuditLogs, why: "bans, kicks and timeouts made by hand becoming cases"},
 		}
 	}
+	if b := cfg.Feedback.Board; here(b) {
+		add(b.ID, "the status board's posts", false, discordgo.PermissionSendMessages)
+		add(b.ID, "finding a board post again after a crash", false, discordgo.PermissionReadMessageHistory)
+	}
 	for _, dg := range cfg.Digests {
 		for _, r := range dg.To {
 			if here(r) {
@@ -261,6 +265,7 @@ func (d *doctor) discordServer(ctx context.Context, g *group, in *discordbot.Ins
 	for _, name := range slices.Sorted(maps.Keys(cg.Channels)) {
 		d.discordChannel(ctx, g, in, guild, member, botRole, name, cg.Channels[name], chNeeds[cg.Channels[name]])
 	}
+	d.discordBoard(ctx, g, in, guild, member, botRole, cg)
 	if d.cfg.Moderation.Enabled {
 		discordModeration(g, guild, member, top, botRole, serverNeeds, d.cfg, cg)
 	}

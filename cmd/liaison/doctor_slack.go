@@ -57,6 +57,9 @@ var slackScopes = []slackScope{
 	}},
 	{name: "users:read", breaks: "the names of people in events and commands"},
 	{name: "usergroups:read", breaks: "approvers and staff named by a Slack user group (slack_group)", used: func(u slackUse) bool { return u.groups }},
+	{name: "im:write", breaks: "/liaison feedback export, whose file comes in a direct message", used: func(u slackUse) bool {
+		return u.cfg != nil && u.cfg.Feedback.Enabled
+	}},
 }
 
 // slackGroup checks the Slack side: the token, how Slack reaches Liaison,

@@ -2,13 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/liaison-bot/liaison/handlers"
@@ -56,7 +51,7 @@ func feedbackCmd(ctx context.Context, args []string, std *Stdio, env Env) int {
 		fmt.Fprintf(std.Err, "liaison feedback export: unexpected %q\n\n%s", flags.Arg(0), feedbackHelp)
 		return exitUsage
 	}
-	write, ok := map[string]func(io.Writer, []handlers.ExportedFeedback) error{"csv": writeFeedbackCSV, "json": writeFeedbackJSON}[*format]
+	write, ok := handlers.FeedbackExportFormats[*format]
 	if !ok {
 		fmt.Fprintf(std.Err, "liaison feedback export: --format %q: use csv or json\n", *format)
 		return exitUsage
@@ -88,44 +83,4 @@ func feedbackCmd(ctx context.Context, args []string, std *Stdio, env Env) int {
 		return exitError
 	}
 	return exitOK
-}
-
-func writeFeedbackJSON(w io.Writer, items []handlers.ExportedFeedback) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(items)
-}
-
-func writeFeedbackCSV(w io.Writer, items []handlers.ExportedFeedback) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"id", "source", "link", "author", "author_id", "customer", "created_at", "text", "tags", "sentiment", "status",
-		"history", "votes", "voters", "duplicate_of", "merged", "first_response_seconds", "replies"})
-	for _, it := range items {
-		var hist, merged, replies []string
-		for _, h := range it.History {
-			line := auditTime(h.At) + " " + h.Actor + " " + h.Action
-			if h.Detail != "" {
-				line += ": " + h.Detail
-			}
-			hist = append(hist, strings.TrimSpace(line))
-		}
-		for _, m := range it.Merged {
-			merged = append(merged, strconv.FormatInt(m, 10))
-		}
-		for _, r := range it.Replies {
-			replies = append(replies, fmt.Sprintf("%s %s: %s %s", auditTime(r.PostedAt), r.By, r.Text, r.Link))
-		}
-		dup, first := "", ""
-		if it.DuplicateOf != nil {
-			dup = strconv.FormatInt(*it.DuplicateOf, 10)
-		}
-		if it.FirstResponseSeconds != nil {
-			first = strconv.FormatInt(*it.FirstResponseSeconds, 10)
-		}
-		_ = cw.Write([]string{strconv.FormatInt(it.ID, 10), it.Source, it.Link, it.Author, it.AuthorID, it.Customer, auditTime(it.CreatedAt),
-			it.Text, strings.Join(it.Tags, " | "), it.Sentiment, it.Status, strings.Join(hist, " | "), strconv.Itoa(it.Votes),
-			strings.Join(it.Voters, " | "), dup, strings.Join(merged, " | "), first, strings.Join(replies, " | ")})
-	}
-	cw.Flush()
-	return cw.Error()
 }

@@ -409,6 +409,7 @@ func (s *Server) ForumPost(forumID, authorID, title, content string) Message {
 	}
 	id := s.newID()
 	th := s.addThreadLocked(forum, id, title)
+	th.OwnerID = authorID
 	s.knowUser(authorID)
 	m := &Message{ID: id, ChannelID: id, GuildID: th.GuildID, AuthorID: authorID, Content: content, Timestamp: s.now().UTC()}
 	th.insert(m)

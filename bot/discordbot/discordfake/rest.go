@@ -37,6 +37,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /channels/{channel}/messages", s.postMessage)
 	handle("GET /channels/{channel}/messages", s.getMessages)
 	handle("GET /channels/{channel}/threads/archived/public", s.getArchivedThreads)
+	handle("POST /channels/{channel}/threads", s.postThread)
 	handle("GET /channels/{channel}/messages/{message}", s.getMessage)
 	handle("PATCH /channels/{channel}/messages/{message}", s.patchMessage)
 	handle("DELETE /channels/{channel}/messages/{message}", s.deleteMessage)
@@ -415,8 +416,13 @@ func (s *Server) patchChannel(w http.ResponseWriter, r *http.Request) {
 		RateLimitPerUser *int    `json:"rate_limit_per_user"`
 		ParentID         *string `json:"parent_id"`
 		Position         *int    `json:"position"`
+		forumPatch
 	}
 	if !decodeBody(w, r, &body) {
+		return
+	}
+	applyForum, ok := s.patchForum(w, c, &body.forumPatch)
+	if !ok {
 		return
 	}
 	if body.RateLimitPerUser != nil && (*body.RateLimitPerUser < 0 || *body.RateLimitPerUser > 21600) {
@@ -445,6 +451,7 @@ func (s *Server) patchChannel(w http.ResponseWriter, r *http.Request) {
 	if body.Position != nil {
 		c.Position = *body.Position
 	}
+	applyForum()
 	out := channelJSON(c, true)
 	s.dispatch("CHANNEL_UPDATE", func(*gwSession) any { return out })
 	writeJSON(w, http.StatusOK, out)

@@ -252,6 +252,23 @@ type Channel struct {
 	// PermissionOverwrites are the channel's overwrites, in order; see
 	// Overwrite.
 	PermissionOverwrites []Overwrite
+	// AvailableTags are a forum's tags (at most 20), which its posts wear.
+	AvailableTags []ForumTag
+	// AppliedTags are the ids of the forum tags a post (a thread of a
+	// forum) wears, at most 5.
+	AppliedTags []string
+	// OwnerID is who started a thread (a forum post's author).
+	OwnerID string
+}
+
+// ForumTag is a tag of a forum channel, as Discord's tag object. A tag
+// sent without an id gets one.
+type ForumTag struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Moderated bool   `json:"moderated"`
+	EmojiID   string `json:"emoji_id,omitempty"`
+	EmojiName string `json:"emoji_name,omitempty"`
 }
 
 // Member is a user's membership of a guild.

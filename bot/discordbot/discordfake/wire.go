@@ -117,6 +117,13 @@ func channelJSON(c *channelState, withGuild bool) map[string]any {
 		m["thread_metadata"] = map[string]any{"archived": c.Archived, "locked": c.Locked, "auto_archive_duration": 1440,
 			"archive_timestamp": archiveTimestamp(c)}
 	}
+	if c.Type == ChannelTypeGuildForum {
+		m["available_tags"] = tagsJSON(c.AvailableTags)
+	}
+	if c.Type == 10 || c.Type == 11 || c.Type == 12 {
+		m["applied_tags"] = nonNil(c.AppliedTags)
+		m["owner_id"] = nullable(c.OwnerID)
+	}
 	if n := len(c.messages); n > 0 {
 		m["last_message_id"] = c.messages[n-1].ID
 	} else {

@@ -17,7 +17,7 @@ import (
 // installed app until SetScopes says otherwise.
 var DefaultScopes = []string{
 	"chat:write", "commands", "channels:history", "groups:history", "channels:read", "groups:read",
-	"reactions:read", "reactions:write", "files:write", "users:read", "usergroups:read",
+	"reactions:read", "reactions:write", "files:write", "users:read", "usergroups:read", "im:write",
 }
 
 // methodScopes are the bot scopes each Web API method needs, any one of

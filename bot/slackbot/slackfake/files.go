@@ -161,6 +161,9 @@ func (s *Server) filesCompleteUploadExternal(r *apiRequest) (obj, string) {
 		if ref = strings.TrimSpace(ref); ref == "" {
 			continue
 		}
+		if isUserID(ref) {
+			return nil, "invalid_arguments" // a DM's id (conversations.open), not a user's
+		}
 		ch := s.channel(ref)
 		if ch == nil {
 			return nil, "channel_not_found"
