@@ -263,7 +263,7 @@ func (s *Status) watchLines() []StatusLine {
 		text := fmt.Sprintf("the watch cannot read %s since %s (%s, %d failed poll(s)): %s", WatchSourceName(f.Source),
 			f.Since.UTC().Format("2006-01-02 15:04 MST"), FormatDuration(age.Round(time.Minute)), f.Failures, f.LastError)
 		l := StatusLine{Check: "watch " + f.Source, State: StatusBad, Text: text,
-			Fix: watchFix(f.Source) + "; liaison doctor --only watch checks the setup"}
+			Fix: WatchFix(f.Source) + "; liaison doctor --only watch checks the setup"}
 		if age < StatusWatchFailing && !f.Reported {
 			l.State = StatusWarn
 			l.Fix = "mentions are delayed, not lost, and each poll tries again: if it lasts, " + l.Fix
@@ -294,9 +294,9 @@ func WatchSourceName(unit string) string {
 	return name
 }
 
-// watchFix is what to do about a watch source failing: the causes each
+// WatchFix is what to do about a watch source failing: the causes each
 // source is known for, and where each is set.
-func watchFix(unit string) string {
+func WatchFix(unit string) string {
 	src, part, _ := strings.Cut(unit, ":")
 	switch src {
 	case watch.SourceFeeds:
