@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -288,6 +289,36 @@ func normalizeReport(t *testing.T, w *doctorWorld, out string) string {
 		st[len(st)-1].Name, "$LATEST_MIGRATION",
 		`"version": "`+versionString()+`"`, `"version": "$VERSION"`,
 	).Replace(out)
+}
+
+// TestDoctorReportsABrokenInstallationAsTheGoldenJSONAndText breaks, at
+// once, each thing the issue names (a missing scope, Liaison not in a
+// channel, a missing intent, its role too low, a channel overwrite denying
+// Send Messages, a pending migration): the report, as JSON and as text, is
+// the golden one, and the exit status 1.
+func TestDoctorReportsABrokenInstallationAsTheGoldenJSONAndText(t *testing.T) {
+	t.Parallel()
+	w := newDoctorWorld(t, store.SQLite)
+	w.slack.SetScopes(slices.DeleteFunc(slices.Clone(slackfake.DefaultScopes), func(s string) bool { return s == "usergroups:read" })...)
+	w.slack.SetBotMember("C01PRODUCT", false)
+	w.discord.SetApplicationFlags(discordfake.FlagGatewayGuildMembersLimited)
+	w.discord.AddRole(docGuild, discordfake.Role{ID: docMembers, Name: "Members", Position: 5})
+	w.discord.AddChannel(docGuild, discordfake.Channel{ID: docGeneral, Name: "general", PermissionOverwrites: []discordfake.Overwrite{
+		{ID: docGuild, Deny: discordgo.PermissionSendMessages},
+	}})
+	forgetLatestMigration(t, w.dbURL)
+
+	code, r, out := w.doctor(t)
+	if code != exitError || r.OK {
+		t.Errorf("doctor on a broken installation = exit %d, ok %t; want 1", code, r.OK)
+	}
+	pending := regexp.MustCompile(`1 of \d+ pending`)
+	golden(t, "doctor_broken.json", pending.ReplaceAllString(normalizeReport(t, w, out), "1 of $$MIGRATIONS pending"))
+	code, text, _ := run(t, w.env, "doctor")
+	if code != exitError {
+		t.Errorf("the text report's exit = %d, want 1", code)
+	}
+	golden(t, "doctor_broken.txt", pending.ReplaceAllString(normalizeReport(t, w, text), "1 of $$MIGRATIONS pending"))
 }
 
 func TestDoctorNamesEachBrokenThingWithItsFix(t *testing.T) {
