@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -833,6 +834,16 @@ func TestDoctorNamesEachWatchProblemWithItsFix(t *testing.T) {
 			},
 			id: "watch.source.feeds:tech-news", status: statusFail,
 			msg: []string{"not an RSS or Atom feed"}, fix: []string{"the one named tech-news"}, exit: exitError,
+		},
+		{
+			name: "a feed host that does not answer",
+			breakIt: func(t *testing.T, w *doctorWorld, _ *watchfake.Server) {
+				closed := httptest.NewServer(http.NotFoundHandler())
+				closed.Close()
+				w.env["LIAISON_WATCH_FEEDS_URL"] = closed.URL
+			},
+			id: "watch.source.feeds:tech-news", status: statusWarn,
+			msg: []string{"unreachable", "no answer now; liaison run keeps trying"}, fix: []string{"check that this machine reaches the source", "the one named tech-news"}, exit: exitOK,
 		},
 		{
 			name:    "Hacker News down",

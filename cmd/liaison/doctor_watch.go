@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"slices"
 	"strings"
@@ -203,10 +204,11 @@ func (d *doctor) watchFetch(ctx context.Context, g *group, o watchsrc.Options, s
 	fix := bot.WatchFix(t.Health)
 	var se *watchsrc.StatusError
 	var de *watchsrc.DeferredError
+	var ne net.Error // refused, timed out, no such host
 	switch {
 	case errors.As(err, &se) && (se.Status == 429 || se.Status >= 500):
 		g.warn(id, title, msg+": the source is down or limiting requests now; liaison run keeps trying", fix)
-	case errors.As(err, &de), errors.Is(err, context.DeadlineExceeded), strings.Contains(err.Error(), " unreachable: "):
+	case errors.As(err, &de), errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded):
 		g.warn(id, title, msg+": no answer now; liaison run keeps trying", "check that this machine reaches the source (a proxy, a firewall); "+fix)
 	default: // refused credentials, a feed gone or not a feed, an answer not as documented
 		g.fail(id, title, msg, fix)
