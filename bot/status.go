@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/liaison-bot/liaison/bot/watch"
 )
 
 // Status is what a running Liaison knows about its own health: the facts
@@ -34,6 +36,34 @@ type Status struct {
 	// scheduler sends them within a minute; more than a few means it is
 	// not running).
 	SLARemindersDue int `json:"sla_reminders_due"`
+	// Watch is the web watch's health; nil when liaison.yaml has no
+	// watch: section (or no query), so nothing is polled.
+	Watch *WatchStatus `json:"watch"`
+}
+
+// WatchStatus is the web watch's health: the sources its queries poll and
+// those failing now.
+type WatchStatus struct {
+	// Sources are the source ids the queries poll (watch.Sources' order).
+	Sources []string `json:"sources"`
+	// Failing are the sources whose last poll failed, the longest failing
+	// first. A feed, a Mastodon instance and a subreddit fail on their own.
+	Failing []WatchFailure `json:"failing"`
+}
+
+// WatchFailure is one watch source failing.
+type WatchFailure struct {
+	// Source is what fails: a source id ("github"), or one part of a
+	// source: "feeds:NAME", "mastodon:HOST", "reddit:r/NAME".
+	Source string `json:"source"`
+	// Since is the first failure of this outage; Failures the failed polls
+	// since, LastError the last one's reason.
+	Since     time.Time `json:"failing_since"`
+	Failures  int       `json:"failures"`
+	LastError string    `json:"last_error"`
+	// Reported is whether the outage was said in the watch's Slack channel
+	// (once it lasted StatusWatchFailing).
+	Reported bool `json:"reported"`
 }
 
 // PlatformStatus is one platform's connection, as this replica sees it.
@@ -109,6 +139,10 @@ const (
 	StatusBacklogAge   = 5 * time.Minute  // oldest due message older than this: bad
 	StatusQuietEvents  = 30 * time.Minute // no event for this long: a warning
 	StatusDigestMissed = 10 * time.Minute // a slot unrecorded this long after its time
+	// StatusWatchFailing is how long a watch source may fail before its
+	// line is bad (before, a warning: the next polls usually fix it). The
+	// watch reports an outage in Slack after as long.
+	StatusWatchFailing = 30 * time.Minute
 )
 
 // Lines is the report, one line per check, in a fixed order.
@@ -209,7 +243,82 @@ func (s *Status) Lines() []StatusLine {
 	} else {
 		add("sla", StatusOK, fmt.Sprintf("%d SLA reminder(s) due", s.SLARemindersDue), "")
 	}
+	if s.Watch != nil {
+		out = append(out, s.watchLines()...)
+	}
 	return out
+}
+
+// watchLines are the watch's: one ok line when no source fails, else one
+// line per failing source with what to do about it.
+func (s *Status) watchLines() []StatusLine {
+	w := s.Watch
+	if len(w.Failing) == 0 {
+		return []StatusLine{{Check: "watch", State: StatusOK,
+			Text: fmt.Sprintf("the watch reads %s: no source failing", strings.Join(w.Sources, ", "))}}
+	}
+	var out []StatusLine
+	for _, f := range w.Failing {
+		age := s.Now.Sub(f.Since)
+		text := fmt.Sprintf("the watch cannot read %s since %s (%s, %d failed poll(s)): %s", WatchSourceName(f.Source),
+			f.Since.UTC().Format("2006-01-02 15:04 MST"), FormatDuration(age.Round(time.Minute)), f.Failures, f.LastError)
+		l := StatusLine{Check: "watch " + f.Source, State: StatusBad, Text: text,
+			Fix: WatchFix(f.Source) + "; liaison doctor --only watch checks the setup"}
+		if age < StatusWatchFailing && !f.Reported {
+			l.State = StatusWarn
+			l.Fix = "mentions are delayed, not lost, and each poll tries again: if it lasts, " + l.Fix
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// WatchSourceName names a watch source (or a part of one, as
+// WatchFailure.Source does) for people: "GitHub", "the feed tech-news",
+// "Mastodon (mastodon.social)".
+func WatchSourceName(unit string) string {
+	src, part, _ := strings.Cut(unit, ":")
+	if src == watch.SourceFeeds && part != "" {
+		return "the feed " + part
+	}
+	name, ok := map[string]string{
+		watch.SourceHN: "Hacker News", watch.SourceReddit: "Reddit", watch.SourceMastodon: "Mastodon",
+		watch.SourceStackExchange: "Stack Exchange", watch.SourceGitHub: "GitHub", watch.SourceFeeds: "the feeds",
+	}[src]
+	if !ok {
+		name = src
+	}
+	if part != "" {
+		name += " (" + part + ")"
+	}
+	return name
+}
+
+// WatchFix is what to do about a watch source failing: the causes each
+// source is known for, and where each is set.
+func WatchFix(unit string) string {
+	src, part, _ := strings.Cut(unit, ":")
+	switch src {
+	case watch.SourceFeeds:
+		return fmt.Sprintf("open the feed's address (watch.feeds, the one named %s, in liaison.yaml) in a browser: if it moved, put its new address there; if it is gone, remove it", part)
+	case watch.SourceHN:
+		return "Hacker News' search (hn.algolia.com) is down or this machine cannot reach it: there is nothing to set, check that this machine reaches https://hn.algolia.com"
+	case watch.SourceReddit:
+		if part != "" {
+			return fmt.Sprintf("if %s went private or was banned, remove it from watch.reddit.subreddits; if Reddit refuses anonymous requests (403), set REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET", part)
+		}
+		return "a 401 or 403 means Reddit refuses Liaison: set REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET (a Reddit \"script\" app) or check them; a 429 means too many requests: lower watch.limits.reddit"
+	case watch.SourceMastodon:
+		if part == "" {
+			part = "the instance"
+		}
+		return fmt.Sprintf("if %s requires a login, set MASTODON_ACCESS_TOKEN (an access token of an account there) or remove it from watch.mastodon.instances", part)
+	case watch.SourceStackExchange:
+		return "a spent quota comes back the next day (UTC): STACKEXCHANGE_KEY raises it from 300 to 10,000 requests a day; a refused key: check STACKEXCHANGE_KEY"
+	case watch.SourceGitHub:
+		return "a 401 means GITHUB_TOKEN is wrong or expired: make a new one (public search needs no scope); a 403 or 429 is GitHub's rate limit: set GITHUB_TOKEN, or lower watch.limits.github"
+	}
+	return "check the log for \"watch\" errors"
 }
 
 func (s *Status) platformLine(check, name string, p *PlatformStatus, when func(time.Time) string) StatusLine {

@@ -15,7 +15,8 @@ func TestStatusLinesSayWhatIsBadAndWhatToDo(t *testing.T) {
 			SchedulerLease: "r1", GatewayLease: "r1",
 			Slack:   &bot.PlatformStatus{Mode: "Socket Mode", Session: "connected", LastEvent: t0.Add(-time.Minute)},
 			Discord: &bot.PlatformStatus{Mode: "gateway", Session: "connected", LastEvent: t0.Add(-time.Second)},
-			Digests: []bot.DigestStatus{{Name: "weekly", LastSlot: t0.Add(-24 * time.Hour), LastStatus: "done", Next: t0.Add(6 * 24 * time.Hour)}}}
+			Digests: []bot.DigestStatus{{Name: "weekly", LastSlot: t0.Add(-24 * time.Hour), LastStatus: "done", Next: t0.Add(6 * 24 * time.Hour)}},
+			Watch:   &bot.WatchStatus{Sources: []string{"feeds", "hn", "github"}}}
 	}
 	tests := []struct {
 		name      string
@@ -39,6 +40,15 @@ func TestStatusLinesSayWhatIsBadAndWhatToDo(t *testing.T) {
 			s.Pauses = []bot.LanePause{{Lane: "discord:1", Until: t0.Add(30 * time.Second)}}
 		}, "rate limits", bot.StatusWarn, "discord:1 for 30s", "resume by themselves"},
 		{"SLA reminders piling up are a warning", func(s *bot.Status) { s.SLARemindersDue = 9 }, "sla", bot.StatusWarn, "9 SLA reminder(s)", "scheduler"},
+		{"a watch source failing for minutes is a warning", func(s *bot.Status) {
+			s.Watch.Failing = []bot.WatchFailure{{Source: "github", Since: t0.Add(-5 * time.Minute), Failures: 2, LastError: "api.github.com/search/issues answered 503 Service Unavailable"}}
+		}, "watch github", bot.StatusWarn, "the watch cannot read GitHub since 2026-11-24 08:55 UTC (5m, 2 failed poll(s)): api.github.com/search/issues answered 503", "delayed, not lost"},
+		{"a watch source failing past 30 minutes is bad, with what to set", func(s *bot.Status) {
+			s.Watch.Failing = []bot.WatchFailure{{Source: "github", Since: t0.Add(-31 * time.Minute), Failures: 7, LastError: "api.github.com/search/issues answered 401 Unauthorized"}}
+		}, "watch github", bot.StatusBad, "since 2026-11-24 08:29 UTC (31m, 7 failed poll(s))", "GITHUB_TOKEN"},
+		{"a reported outage is bad", func(s *bot.Status) {
+			s.Watch.Failing = []bot.WatchFailure{{Source: "feeds:tech-news", Since: t0.Add(-10 * time.Minute), Failures: 3, LastError: "news.example.com/rss answered 404 Not Found", Reported: true}}
+		}, "watch feeds:tech-news", bot.StatusBad, "the watch cannot read the feed tech-news since", "(watch.feeds, the one named tech-news, in liaison.yaml)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,5 +66,55 @@ func TestStatusLinesSayWhatIsBadAndWhatToDo(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestTheWatchLinesSayWhatToSetForEachSource(t *testing.T) {
+	t0 := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		source string
+		text   string
+		fix    []string
+	}{
+		{"github", "GitHub", []string{"GITHUB_TOKEN", "watch.limits.github"}},
+		{"reddit", "Reddit", []string{"REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET", "watch.limits.reddit"}},
+		{"reddit:r/acme", "Reddit (r/acme)", []string{"if r/acme went private or was banned, remove it from watch.reddit.subreddits"}},
+		{"mastodon:fosstodon.org", "Mastodon (fosstodon.org)", []string{"if fosstodon.org requires a login, set MASTODON_ACCESS_TOKEN", "watch.mastodon.instances"}},
+		{"stackexchange", "Stack Exchange", []string{"STACKEXCHANGE_KEY"}},
+		{"hn", "Hacker News", []string{"https://hn.algolia.com"}},
+		{"feeds:blog", "the feed blog", []string{"the one named blog"}},
+	} {
+		s := bot.Status{Now: t0, StartedAt: t0, Watch: &bot.WatchStatus{Sources: []string{"feeds"},
+			Failing: []bot.WatchFailure{{Source: tt.source, Since: t0.Add(-time.Hour), Failures: 12, LastError: "boom"}}}}
+		found := false
+		for _, l := range s.Lines() {
+			if l.Check != "watch "+tt.source {
+				continue
+			}
+			found = true
+			if l.State != bot.StatusBad || !strings.Contains(l.Text, "cannot read "+tt.text+" since") {
+				t.Errorf("%s: %s %q, want bad naming %q", tt.source, l.State, l.Text, tt.text)
+			}
+			for _, f := range append(tt.fix, "liaison doctor --only watch") {
+				if !strings.Contains(l.Fix, f) {
+					t.Errorf("%s: fix %q lacks %q", tt.source, l.Fix, f)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no line for the failing %s in %+v", tt.source, s.Lines())
+		}
+	}
+
+	// No watch: no line; a watch with nothing failing: one ok line.
+	for _, l := range (&bot.Status{Now: t0, StartedAt: t0}).Lines() {
+		if strings.HasPrefix(l.Check, "watch") {
+			t.Errorf("a status without the watch has the line %+v", l)
+		}
+	}
+	s := bot.Status{Now: t0, StartedAt: t0, Watch: &bot.WatchStatus{Sources: []string{"feeds", "hn"}}}
+	lines := s.Lines()
+	if l := lines[len(lines)-1]; l.Check != "watch" || l.State != bot.StatusOK || l.Text != "the watch reads feeds, hn: no source failing" {
+		t.Errorf("the last line of a healthy watch = %+v", l)
 	}
 }

@@ -36,7 +36,7 @@ type testBundle struct {
 
 // setup starts a fake Slack with #product and carol, and an adapter talking
 // to it, its endpoints served by a test server. tune adjusts the options.
-func setup(t *testing.T, tune func(*slackbot.Options)) *testBundle {
+func setup(t testing.TB, tune func(*slackbot.Options)) *testBundle {
 	t.Helper()
 	fake := slackfake.New()
 	t.Cleanup(fake.Close)

@@ -76,7 +76,7 @@ func newAPWorld(t *testing.T, dialect string) *apWorld {
 	}
 	sf.AddUsergroup("S01LEADS", "leads", apE2EErin)
 
-	df := discordfake.New(discordfake.WithHeartbeatInterval(100 * time.Millisecond))
+	df := discordfake.New(discordfake.WithHeartbeatInterval(e2eHeartbeat))
 	t.Cleanup(df.Close)
 	df.SetBotUser(e2eBot, "liaison")
 	df.AddGuild(e2eGuild, "Acme Community", "1000000000000000001")
@@ -89,12 +89,12 @@ func newAPWorld(t *testing.T, dialect string) *apWorld {
 }
 
 // apEventually polls cond, which depends on the database (no fake signals
-// it), until it holds, for at most 20 seconds.
+// it), until it holds, for at most e2eWait.
 func apEventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(e2eWait); !cond(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: not within 20s", what)
+			t.Fatalf("waiting for %s: not within %s", what, e2eWait)
 		}
 	}
 }

@@ -30,7 +30,12 @@ about every problem:
             and channel (Liaison's permissions there, from its roles and the
             channel's overwrites, against what the features need), moderation
             permissions and role order, the registered slash commands
-  watch     the web watch (not part of this version yet)
+  watch     the web watch (run with the others when liaison.yaml has a watch:
+            section): the queries and sources, each source's credentials
+            (GITHUB_TOKEN, REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET,
+            MASTODON_ACCESS_TOKEN, STACKEXCHANGE_KEY), one real request to
+            each feed, instance, subreddit and source as liaison run makes it,
+            and the sources liaison run's polls find failing
 
 --round-trip also asks the running liaison run, on its admin listener
 (LIAISON_ADMIN_ADDR, default 127.0.0.1:9090), to post a marked test message in
@@ -48,7 +53,7 @@ the running service).
 ` + envHelp
 
 // doctorGroups are the groups --only may name, in the order they run. The
-// watch's is only run when named: it has nothing to check yet.
+// watch's runs with the others only when liaison.yaml has a watch: section.
 var doctorGroups = []string{"config", "database", "slack", "discord", "watch"}
 
 func doctorCmd(ctx context.Context, args []string, std *Stdio, env Env) int {
@@ -188,7 +193,7 @@ func (d *doctor) run(ctx context.Context, only string, roundTrip bool) *report {
 	r := &report{Version: versionString()}
 	cfgGroup := d.configGroup()
 	for _, name := range doctorGroups {
-		if only != name && (only != "" || name == "watch") {
+		if only != name && (only != "" || (name == "watch" && (d.cfg == nil || !d.cfg.Watch.Enabled))) {
 			continue
 		}
 		var g group
@@ -202,7 +207,7 @@ func (d *doctor) run(ctx context.Context, only string, roundTrip bool) *report {
 		case "discord":
 			g = d.discordGroup(ctx)
 		case "watch":
-			g = watchGroup()
+			g = d.watchGroup(ctx)
 		}
 		r.Groups = append(r.Groups, g)
 	}
@@ -233,14 +238,6 @@ func platformOff(g *group, platform, tokenVar string, declared bool, what, fix s
 		return
 	}
 	g.warn(platform+".token", g.Name, msg+", yet liaison.yaml declares "+what+": nothing is read or posted there", fix)
-}
-
-// watchGroup stands for the web watch until it lands: liaison.yaml cannot
-// have a watch: section yet (config check refuses unknown keys).
-func watchGroup() group {
-	g := group{Name: "Watch"}
-	g.info("watch", "watch", "the web watch is not part of this version: there is no watch: section in liaison.yaml to check")
-	return g
 }
 
 // mask shows a secret without revealing it: its kind prefix (xoxb-, xapp-)

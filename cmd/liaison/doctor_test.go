@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -25,6 +27,7 @@ import (
 	"github.com/liaison-bot/liaison/bot/slackbot/slackfake"
 	"github.com/liaison-bot/liaison/bot/store"
 	"github.com/liaison-bot/liaison/bot/store/storetest"
+	"github.com/liaison-bot/liaison/bot/watchsrc/watchfake"
 	"github.com/liaison-bot/liaison/handlers"
 )
 
@@ -287,6 +290,36 @@ func normalizeReport(t *testing.T, w *doctorWorld, out string) string {
 		st[len(st)-1].Name, "$LATEST_MIGRATION",
 		`"version": "`+versionString()+`"`, `"version": "$VERSION"`,
 	).Replace(out)
+}
+
+// TestDoctorReportsABrokenInstallationAsTheGoldenJSONAndText breaks, at
+// once, each thing the issue names (a missing scope, Liaison not in a
+// channel, a missing intent, its role too low, a channel overwrite denying
+// Send Messages, a pending migration): the report, as JSON and as text, is
+// the golden one, and the exit status 1.
+func TestDoctorReportsABrokenInstallationAsTheGoldenJSONAndText(t *testing.T) {
+	t.Parallel()
+	w := newDoctorWorld(t, store.SQLite)
+	w.slack.SetScopes(slices.DeleteFunc(slices.Clone(slackfake.DefaultScopes), func(s string) bool { return s == "usergroups:read" })...)
+	w.slack.SetBotMember("C01PRODUCT", false)
+	w.discord.SetApplicationFlags(discordfake.FlagGatewayGuildMembersLimited)
+	w.discord.AddRole(docGuild, discordfake.Role{ID: docMembers, Name: "Members", Position: 5})
+	w.discord.AddChannel(docGuild, discordfake.Channel{ID: docGeneral, Name: "general", PermissionOverwrites: []discordfake.Overwrite{
+		{ID: docGuild, Deny: discordgo.PermissionSendMessages},
+	}})
+	forgetLatestMigration(t, w.dbURL)
+
+	code, r, out := w.doctor(t)
+	if code != exitError || r.OK {
+		t.Errorf("doctor on a broken installation = exit %d, ok %t; want 1", code, r.OK)
+	}
+	pending := regexp.MustCompile(`1 of \d+ pending`)
+	golden(t, "doctor_broken.json", pending.ReplaceAllString(normalizeReport(t, w, out), "1 of $$MIGRATIONS pending"))
+	code, text, _ := run(t, w.env, "doctor")
+	if code != exitError {
+		t.Errorf("the text report's exit = %d, want 1", code)
+	}
+	golden(t, "doctor_broken.txt", pending.ReplaceAllString(normalizeReport(t, w, text), "1 of $$MIGRATIONS pending"))
 }
 
 func TestDoctorNamesEachBrokenThingWithItsFix(t *testing.T) {
@@ -619,8 +652,11 @@ func TestDoctorOnlyRunsOneGroup(t *testing.T) {
 		}
 	}
 	_, r, _ := w.doctor(t, "--only", "watch")
-	if c, _ := r.check("watch"); c.Status != statusInfo || !strings.Contains(c.Message, "not part of this version") {
-		t.Errorf("--only watch = %+v, want it to say the watch is not part of this version", c)
+	if c, _ := r.check("watch.config"); c.Status != statusInfo || !strings.Contains(c.Message, "liaison.yaml has no watch: section") {
+		t.Errorf("--only watch without a watch: section = %+v, want it to say nothing is watched", c)
+	}
+	if _, r, _ := w.doctor(t); slices.ContainsFunc(r.Groups, func(g group) bool { return g.Name == "Watch" }) {
+		t.Error("liaison doctor without a watch: section runs the Watch group")
 	}
 	// With the platforms off, each says so and nothing fails.
 	delete(w.env, "SLACK_BOT_TOKEN")
@@ -689,5 +725,202 @@ func TestDoctorAndHealthcheckHelpSayWhatTheyCheckAndRead(t *testing.T) {
 				t.Errorf("liaison %s lacks %q:\n%s", strings.Join(tt.args, " "), w, out)
 			}
 		}
+	}
+}
+
+// docWatchConfig watches a feed, Hacker News and GitHub for the brand.
+const docWatchConfig = `watch:
+  user_agent: "Liaison (+https://acme.example/community-bot)"
+  feeds: [{name: tech-news, url: "https://news.example.com/rss"}]
+  queries:
+    - {name: brand, query: 'acmecloud', sources: [feeds, hn, github], route: product}
+`
+
+const docGitHubToken = "github_pat_11AAAAAAA0doctortokenc0de"
+
+const docFeed = `<?xml version="1.0"?><rss version="2.0"><channel><title>Tech news</title>
+<item><title>AcmeCloud raises prices</title><link>https://news.example.com/acme</link><guid>n1</guid><pubDate>%s</pubDate></item>
+</channel></rss>`
+
+// withWatch adds docWatchConfig to w's liaison.yaml and a fake web whose
+// feed, Hacker News and GitHub answer, with GITHUB_TOKEN set.
+func (w *doctorWorld) withWatch(t *testing.T) *watchfake.Server {
+	t.Helper()
+	path := w.env["LIAISON_CONFIG"]
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append(b, docWatchConfig...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	web := watchfake.New()
+	t.Cleanup(web.Close)
+	now := time.Now()
+	web.SetFeed("news.example.com/rss", "", fmt.Sprintf(docFeed, now.Add(-time.Hour).Format(time.RFC1123Z)), now)
+	web.AddHN(watchfake.HNHit{ID: "4201", Created: now.Add(-10 * time.Minute), Author: "jdoe", Title: "AcmeCloud launches a free tier", URL: "https://acme.example/free"})
+	web.AddIssues(watchfake.Issue{ID: 7, HTMLURL: "https://github.com/acme/cli/issues/7", Title: "acmecloud login fails", User: "octo", Created: now.Add(-time.Hour)})
+	for k, v := range web.Env() {
+		w.env[k] = v
+	}
+	w.env["GITHUB_TOKEN"] = docGitHubToken
+	return web
+}
+
+func TestDoctorChecksTheWatchSourcesTheirCredentialsAndThePolls(t *testing.T) {
+	t.Parallel()
+	w := newDoctorWorld(t, store.SQLite)
+	w.withWatch(t)
+	code, r, out := w.doctor(t, "--only", "watch")
+	if code != exitOK || len(r.Groups) != 1 || r.Groups[0].Name != "Watch" || r.Failures+r.Warnings != 0 {
+		t.Fatalf("doctor --only watch on a working watch = exit %d:\n%s", code, out)
+	}
+	for id, want := range map[string]string{
+		"watch.config":                 `1 query(ies) (brand) on feeds, hn, github, polled every 5m, as "Liaison (+https://acme.example/community-bot)"`,
+		"watch.credentials.github":     "GITHUB_TOKEN …c0de: 30 searches a minute",
+		"watch.source.feeds:tech-news": "feed tech-news answered: 1 item(s) from the last 24 hours",
+		"watch.source.hn":              "answered: 1 item(s) from the last 24 hours",
+		"watch.source.github":          "answered: 1 item(s) from the last 24 hours",
+		"watch.polls":                  "no source failing, as recorded in the database",
+	} {
+		if c, ok := r.check(id); !ok || c.Status != statusOK || !strings.Contains(c.Message, want) {
+			t.Errorf("%s = %+v, want ok saying %q", id, c, want)
+		}
+	}
+	if strings.Contains(out, docGitHubToken) || strings.Contains(out, "doctortoken") {
+		t.Errorf("doctor printed GITHUB_TOKEN:\n%s", out)
+	}
+	// With a watch: section, the whole doctor runs the group too.
+	if _, r, _ := w.doctor(t); r.Groups[len(r.Groups)-1].Name != "Watch" {
+		t.Errorf("liaison doctor's groups end with %q, want the Watch group", r.Groups[len(r.Groups)-1].Name)
+	}
+}
+
+func TestDoctorNamesEachWatchProblemWithItsFix(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		breakIt func(t *testing.T, w *doctorWorld, web *watchfake.Server)
+		id      string
+		status  status
+		msg     []string
+		fix     []string
+		exit    int
+	}{
+		{
+			name:    "no GITHUB_TOKEN",
+			breakIt: func(t *testing.T, w *doctorWorld, _ *watchfake.Server) { delete(w.env, "GITHUB_TOKEN") },
+			id:      "watch.credentials.github", status: statusWarn,
+			msg: []string{"GITHUB_TOKEN is not set", "10 searches a minute", "discussions are not searched"}, fix: []string{"set GITHUB_TOKEN"}, exit: exitOK,
+		},
+		{
+			name:    "a GITHUB_TOKEN GitHub refuses",
+			breakIt: func(t *testing.T, w *doctorWorld, web *watchfake.Server) { web.Fail(watchfake.GitHub, 401, "", 1) },
+			id:      "watch.source.github", status: statusFail,
+			msg: []string{"answered 401 Unauthorized"}, fix: []string{"GITHUB_TOKEN is wrong or expired"}, exit: exitError,
+		},
+		{
+			name: "a feed that is gone",
+			breakIt: func(t *testing.T, w *doctorWorld, _ *watchfake.Server) {
+				w.rewriteConfig(t, "https://news.example.com/rss", "https://news.example.com/old-rss")
+			},
+			id: "watch.source.feeds:tech-news", status: statusFail,
+			msg: []string{"feed tech-news", "404 Not Found"}, fix: []string{"watch.feeds, the one named tech-news", "if it moved, put its new address there"}, exit: exitError,
+		},
+		{
+			name: "a feed address that is a web page",
+			breakIt: func(t *testing.T, w *doctorWorld, web *watchfake.Server) {
+				web.SetFeed("news.example.com/rss", "text/html", "<html><body>News</body></html>", time.Now())
+			},
+			id: "watch.source.feeds:tech-news", status: statusFail,
+			msg: []string{"not an RSS or Atom feed"}, fix: []string{"the one named tech-news"}, exit: exitError,
+		},
+		{
+			name: "a feed host that does not answer",
+			breakIt: func(t *testing.T, w *doctorWorld, _ *watchfake.Server) {
+				closed := httptest.NewServer(http.NotFoundHandler())
+				closed.Close()
+				w.env["LIAISON_WATCH_FEEDS_URL"] = closed.URL
+			},
+			id: "watch.source.feeds:tech-news", status: statusWarn,
+			msg: []string{"unreachable", "no answer now; liaison run keeps trying"}, fix: []string{"check that this machine reaches the source", "the one named tech-news"}, exit: exitOK,
+		},
+		{
+			name:    "Hacker News down",
+			breakIt: func(t *testing.T, w *doctorWorld, web *watchfake.Server) { web.Outage(watchfake.HN, true) },
+			id:      "watch.source.hn", status: statusWarn,
+			msg: []string{"503", "down or limiting requests now; liaison run keeps trying"}, fix: []string{"hn.algolia.com"}, exit: exitOK,
+		},
+		{
+			name: "half of Reddit's credentials",
+			breakIt: func(t *testing.T, w *doctorWorld, _ *watchfake.Server) {
+				w.rewriteConfig(t, "sources: [feeds, hn, github]", "sources: [feeds, hn, github, reddit]")
+				w.env["REDDIT_CLIENT_ID"] = "reddit-app-id"
+			},
+			id: "watch.options", status: statusFail,
+			msg: []string{"set both REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET, or neither", "liaison run refuses to start"}, fix: []string{"correct it"}, exit: exitError,
+		},
+		{
+			name: "Mastodon words without a token",
+			breakIt: func(t *testing.T, w *doctorWorld, _ *watchfake.Server) {
+				w.rewriteConfig(t, "sources: [feeds, hn, github]", "sources: [feeds, hn, github, mastodon]")
+			},
+			id: "watch.credentials.mastodon", status: statusWarn,
+			msg: []string{"only hashtags are followed on Mastodon, the words of brand are not searched"}, fix: []string{"MASTODON_ACCESS_TOKEN"}, exit: exitOK,
+		},
+		{
+			name: "liaison run's polls failing for an hour",
+			breakIt: func(t *testing.T, w *doctorWorld, _ *watchfake.Server) {
+				db := storetest.OpenURL(t, w.dbURL, store.Options{})
+				ctx := context.Background()
+				for _, at := range []time.Time{time.Now().Add(-time.Hour), time.Now().Add(-time.Minute)} {
+					if _, err := db.RecordWatchFailure(ctx, at, "feeds:tech-news", "news.example.com/rss answered 404 Not Found", nil); err != nil {
+						t.Fatal(err)
+					}
+				}
+				// A feed liaison.yaml no longer names is not reported.
+				if _, err := db.RecordWatchFailure(ctx, time.Now().Add(-time.Hour), "feeds:removed", "gone", nil); err != nil {
+					t.Fatal(err)
+				}
+				db.Close()
+			},
+			id: "watch.polls.feeds:tech-news", status: statusFail,
+			msg: []string{"the feed tech-news fails since", "(1h, 2 failed poll(s)): news.example.com/rss answered 404 Not Found"}, fix: []string{"the one named tech-news"}, exit: exitError,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newDoctorWorld(t, store.SQLite)
+			web := w.withWatch(t)
+			tt.breakIt(t, w, web)
+			code, r, out := w.doctor(t, "--only", "watch")
+			c, ok := r.check(tt.id)
+			if !ok {
+				t.Fatalf("no check %s in the report:\n%s", tt.id, out)
+			}
+			if c.Status != tt.status {
+				t.Errorf("%s is %s (%s), want %s", tt.id, c.Status, c.Message, tt.status)
+			}
+			for _, m := range tt.msg {
+				if !strings.Contains(c.Message, m) {
+					t.Errorf("%s says %q, want it to contain %q", tt.id, c.Message, m)
+				}
+			}
+			for _, f := range tt.fix {
+				if !strings.Contains(c.Fix, f) {
+					t.Errorf("%s's fix is %q, want it to contain %q", tt.id, c.Fix, f)
+				}
+			}
+			if code != tt.exit {
+				t.Errorf("exit = %d, want %d; problems:\n%s", code, tt.exit, strings.Join(r.problems(), "\n"))
+			}
+			if tt.exit == exitOK && len(r.problems()) != 1 {
+				t.Errorf("want 1 warning, got:\n%s", strings.Join(r.problems(), "\n"))
+			}
+			if strings.Contains(out, "feeds:removed") {
+				t.Errorf("a feed liaison.yaml no longer names is reported:\n%s", out)
+			}
+		})
 	}
 }

@@ -53,7 +53,7 @@ func startDigestE2E(t *testing.T, dialect string, clock *bot.ManualClock) *e2e {
 	sf.AddChannel("C01COMMUNITY", "community")
 	sf.AddUser("U01DAVE", "dave", false)
 
-	df := discordfake.New(discordfake.WithHeartbeatInterval(100*time.Millisecond), discordfake.WithClock(clock.Now))
+	df := discordfake.New(discordfake.WithHeartbeatInterval(e2eHeartbeat), discordfake.WithClock(clock.Now))
 	t.Cleanup(df.Close)
 	df.SetBotUser(e2eBot, "liaison")
 	df.AddGuild(e2eGuild, "Acme Community", "1000000000000000001")

@@ -16,13 +16,13 @@ import (
 )
 
 // eventually polls cond (a database condition, which no fake can signal)
-// until it holds, for at most 20 seconds.
+// until it holds, for at most e2eWait.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(e2eWait)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: not within 20s", what)
+			t.Fatalf("waiting for %s: not within %s", what, e2eWait)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -31,7 +31,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // settled waits until the outbox has nothing left to send.
 func (e *e2e) settled(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(e2eWait)
 	for {
 		d, err := e.app.DB.OutboxDepth(context.Background())
 		if err != nil {

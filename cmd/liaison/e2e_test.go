@@ -78,7 +78,7 @@ func newE2EWorld(t *testing.T, dialect string) *e2eWorld {
 	sf.AddUser("U01CAROL", "carol", false)
 	sf.AddUser("U01DAVE", "dave", false)
 
-	df := discordfake.New(discordfake.WithHeartbeatInterval(100 * time.Millisecond))
+	df := discordfake.New(discordfake.WithHeartbeatInterval(e2eHeartbeat))
 	t.Cleanup(df.Close)
 	df.SetBotUser(e2eBot, "liaison")
 	df.AddGuild(e2eGuild, "Acme Community", "1000000000000000001")
@@ -133,9 +133,25 @@ func startE2E(t *testing.T, dialect string) *e2e {
 	return e
 }
 
+// e2eWait is how long an end-to-end test waits for a condition before it
+// fails. A condition met returns at once, so the limit only costs time when
+// something is broken: it is generous because the whole suite runs under
+// -race on two cores shared with other work, where one step of a test can
+// take many seconds.
+const e2eWait = 2 * time.Minute
+
+// e2eHeartbeat is the gateway heartbeat interval the fake Discord asks for.
+// discordgo drops a connection that has had no heartbeat ACK for five
+// intervals, closing it normally, which ends the session: the events
+// dispatched until it identifies again are lost, as on Discord (an
+// interaction among them is never answered). At 100 ms, a machine that
+// stalls half a second lost events; the first heartbeat is sent at once
+// whatever the interval, so a longer one costs the tests nothing.
+const e2eHeartbeat = 5 * time.Second
+
 func (e *e2e) waitDiscord(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eWait)
 	defer cancel()
 	if err := e.discord.WaitFor(ctx, cond); err != nil {
 		t.Fatalf("waiting for %s: %v", what, err)
@@ -144,7 +160,7 @@ func (e *e2e) waitDiscord(t *testing.T, what string, cond func() bool) {
 
 func (e *e2e) waitSlack(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eWait)
 	defer cancel()
 	if err := e.slack.WaitUntil(ctx, cond); err != nil {
 		t.Fatalf("waiting for %s: %v", what, err)

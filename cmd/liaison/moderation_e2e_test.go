@@ -92,7 +92,7 @@ func newMDWorld(t *testing.T) *mdWorld {
 	for id, name := range map[string]string{"U01DAVE": "dave", "U01BOB": "bob", "U01CAROL": "carol", "U01ERIN": "erin"} {
 		sf.AddUser(id, name, false)
 	}
-	df := discordfake.New(discordfake.WithHeartbeatInterval(100*time.Millisecond), discordfake.WithClock(clock.Now))
+	df := discordfake.New(discordfake.WithHeartbeatInterval(e2eHeartbeat), discordfake.WithClock(clock.Now))
 	t.Cleanup(df.Close)
 	df.SetBotUser(mdBot, "liaison")
 	df.AddGuild(mdGuild, "Acme Community", mdOwner)
@@ -149,7 +149,7 @@ func (w *mdWorld) start(t *testing.T, dbURL string) *mdApp {
 
 func (w *mdWorld) wait(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eWait)
 	defer cancel()
 	if err := w.discord.WaitFor(ctx, cond); err != nil {
 		t.Fatalf("waiting for %s: %v", what, err)
@@ -158,7 +158,7 @@ func (w *mdWorld) wait(t *testing.T, what string, cond func() bool) {
 
 func (w *mdWorld) waitSlack(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eWait)
 	defer cancel()
 	if err := w.slack.WaitUntil(ctx, cond); err != nil {
 		t.Fatalf("waiting for %s: %v", what, err)
@@ -391,20 +391,24 @@ func TestTwentyModeratorsAtOnceGetGaplessCasesAndABatchedModLog(t *testing.T) {
 			t.Parallel()
 			w := newMDWorld(t)
 			w.start(t, storetest.URL(t, dialect))
+			// The twenty commands arrive at once; the answers are awaited
+			// afterwards, each on its own condition, from the test's
+			// goroutine (a wait that fails must stop the test from there).
 			var wg sync.WaitGroup
-			answers := make([]string, 20)
+			refs := make([]discordfake.InteractionRef, 20)
 			for i := range 20 {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					ref := w.discord.SlashCommand(mdGuild, mdGeneral, mdDave, "note", userOpt(mdMallory), strOpt("text", fmt.Sprint("raid report ", i)))
-					answers[i] = w.answerOf(t, ref).Content
+					refs[i] = w.discord.SlashCommand(mdGuild, mdGeneral, mdDave, "note", userOpt(mdMallory), strOpt("text", fmt.Sprint("raid report ", i)))
 				}()
 			}
 			wg.Wait()
+			answers := make([]string, 20)
 			seen := map[string]bool{}
-			for _, a := range answers {
-				seen[a] = true
+			for i, ref := range refs {
+				answers[i] = w.answerOf(t, ref).Content
+				seen[answers[i]] = true
 			}
 			for n := 1; n <= 20; n++ {
 				if want := fmt.Sprintf("Noted on mallory's record (case %d).", n); !seen[want] {

@@ -6,10 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/config"
 	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/bot/watch"
 	"github.com/liaison-bot/liaison/jobs"
 )
 
@@ -122,6 +126,8 @@ func (a *App) Status(ctx context.Context) (bot.Status, error) {
 	}
 	st.SLARemindersDue, err = a.capabilities.Feedback.RemindersDue(ctx, now)
 	try(err)
+	st.Watch, err = a.watchStatus(ctx)
+	try(err)
 	if err := errors.Join(errs...); err != nil {
 		return st, fmt.Errorf("status: %w", err)
 	}
@@ -163,4 +169,71 @@ func (a *App) digestStatus(ctx context.Context, name string, sched bot.Schedule,
 		ds.Next = sched.Next(now)
 	}
 	return ds, nil
+}
+
+// watchStatus is the watch's health: the sources its queries poll, and
+// those whose last poll failed, from the health the poller keeps in the
+// store. A failing part of a source liaison.yaml no longer names (a feed
+// removed) is not shown: nothing polls it, so nothing would clear it. Nil
+// when nothing is watched.
+func (a *App) watchStatus(ctx context.Context) (*bot.WatchStatus, error) {
+	wc := a.Config.Watch
+	if !wc.Enabled || len(wc.Queries) == 0 {
+		return nil, nil
+	}
+	ws := &bot.WatchStatus{Sources: watchedSources(wc), Failing: []bot.WatchFailure{}}
+	healths, err := a.DB.WatchHealths(ctx)
+	if err != nil {
+		return ws, err
+	}
+	for _, h := range healths {
+		if !h.Failing() || !watchUnitConfigured(wc, ws.Sources, h.Source) {
+			continue
+		}
+		ws.Failing = append(ws.Failing, bot.WatchFailure{Source: h.Source, Since: h.FailingSince.UTC(), Failures: h.Failures,
+			LastError: h.LastError, Reported: h.Notified})
+	}
+	slices.SortStableFunc(ws.Failing, func(x, y bot.WatchFailure) int { return x.Since.Compare(y.Since) })
+	return ws, nil
+}
+
+// watchedSources are the source ids the queries of wc poll, in
+// watch.Sources' order.
+func watchedSources(wc config.Watch) []string {
+	var out []string
+	for _, s := range watch.Sources {
+		for _, q := range wc.Queries {
+			if slices.Contains(q.Sources, s) {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// watchUnitConfigured reports whether a health unit ("github",
+// "feeds:tech-news", "mastodon:mastodon.social", "reddit:r/golang") is one
+// that wc still polls.
+func watchUnitConfigured(wc config.Watch, sources []string, unit string) bool {
+	src, part, _ := strings.Cut(unit, ":")
+	if !slices.Contains(sources, src) {
+		return false
+	}
+	if part == "" {
+		return true
+	}
+	switch src {
+	case watch.SourceFeeds:
+		return slices.ContainsFunc(wc.Feeds, func(f config.WatchFeed) bool { return f.Name == part })
+	case watch.SourceMastodon:
+		instances := wc.Mastodon.Instances
+		if len(instances) == 0 {
+			instances = []string{"mastodon.social"} // the source's default
+		}
+		return slices.Contains(instances, part)
+	case watch.SourceReddit:
+		return slices.ContainsFunc(wc.Reddit.Subreddits, func(s string) bool { return "r/"+s == part })
+	}
+	return true
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,8 @@ import (
 	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/store"
 	"github.com/liaison-bot/liaison/bot/store/storetest"
+	"github.com/liaison-bot/liaison/bot/watchsrc"
+	"github.com/liaison-bot/liaison/bot/watchsrc/watchfake"
 )
 
 // statusConfig is the end-to-end configuration with a weekly digest.
@@ -157,5 +160,146 @@ func TestStatusIsForStaff(t *testing.T) {
 	}))
 	if code != 200 || !strings.Contains(body, "Reading Liaison's status is for staff") {
 		t.Errorf("mallory's /liaison status = %d %s", code, body)
+	}
+}
+
+// statusWatchConfig watches Hacker News and one feed for the brand, and
+// says in #community when a source has failed for half an hour.
+const statusWatchConfig = statusConfig + `watch:
+  user_agent: "Liaison (+https://acme.example/community-bot)"
+  feeds: [{name: tech-news, url: "https://news.example.com/rss"}]
+  queries:
+    - {name: brand, query: 'acmecloud', sources: [feeds, hn], route: marketing}
+  alerts: community
+`
+
+// slackStatus is /liaison status asked by carol, as Slack shows it.
+func slackStatus(t *testing.T, e *e2e, now time.Time) string {
+	t.Helper()
+	code, body := e.do(t, e.slack.SlashCommand(e.base, e2eSecret, now, slack.SlashCommand{
+		Command: "/liaison", Text: "status", UserID: "U01CAROL", UserName: "carol", ChannelID: "C01PRODUCT", ChannelName: "product",
+	}))
+	if code != 200 {
+		t.Fatalf("/liaison status = %d %s", code, body)
+	}
+	var msg slack.WebhookMessage
+	if err := json.Unmarshal([]byte(body), &msg); err != nil {
+		t.Fatal(err)
+	}
+	return msg.Text
+}
+
+// watchStatusDoc is GET /status's watch: the facts and the watch's lines.
+type watchStatusDoc struct {
+	Watch  *bot.WatchStatus `json:"watch"`
+	Checks []bot.StatusLine `json:"checks"`
+}
+
+func getWatchStatus(t *testing.T, e *e2e) watchStatusDoc {
+	t.Helper()
+	code, body := getStatus(t, e)
+	if code != 200 {
+		t.Fatalf("GET /status = %d %s", code, body)
+	}
+	var doc watchStatusDoc
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc.Checks = slices.DeleteFunc(doc.Checks, func(l bot.StatusLine) bool { return !strings.HasPrefix(l.Check, "watch") })
+	return doc
+}
+
+// linesWith keeps the lines of text containing word.
+func linesWith(text, word string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, word) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n") + "\n"
+}
+
+// TestStatusShowsTheWatchSourcesFailingAndWhatToDo runs `liaison run` with
+// a watch on Hacker News, down, and a feed that answers 404: GET /status and
+// /liaison status show each source failing, a warning at first, bad once
+// it has lasted half an hour (when #community is told), each with what to
+// do; once both work again, one ok line.
+func TestStatusShowsTheWatchSourcesFailingAndWhatToDo(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			w := newE2EWorld(t, dialect)
+			if err := os.WriteFile(w.config, []byte(statusWatchConfig), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			web := watchfake.New()
+			t.Cleanup(web.Close)
+			web.Outage(watchfake.HN, true)
+			env := web.Env()
+			clock := bot.NewManualClock(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
+			e, _ := w.launch(t, true, func(a *App) {
+				a.Env.AdminAddr = "127.0.0.1:0"
+				a.Clock = clock
+				a.Env.Watch = func(k string) string { return env[k] }
+			})
+			ctx := context.Background()
+			fakeHost := strings.TrimSuffix(strings.TrimPrefix(web.URL(""), "http://"), "/")
+			failing := func(n int) bool {
+				hs, err := e.app.DB.WatchHealths(ctx)
+				count := 0
+				for _, h := range hs {
+					if h.Failing() && h.Failures >= n {
+						count++
+					}
+				}
+				return err == nil && count == 2
+			}
+
+			// The first poll fails: a warning each, nothing to do yet.
+			eventually(t, "both sources to fail once", func() bool { return failing(1) })
+			doc := getWatchStatus(t, e)
+			if doc.Watch == nil || !slices.Equal(doc.Watch.Sources, []string{"feeds", "hn"}) || len(doc.Watch.Failing) != 2 {
+				t.Fatalf("GET /status's watch = %+v, want feeds and hn, both failing", doc.Watch)
+			}
+			for _, l := range doc.Checks {
+				if l.State != bot.StatusWarn || !strings.Contains(l.Fix, "delayed, not lost") {
+					t.Errorf("a source failing for a moment: %+v, want a warning saying mentions are delayed", l)
+				}
+			}
+
+			// Half an hour later they still fail: #community is told, and
+			// the lines are bad, each with what to do.
+			clock.Advance(31 * time.Minute)
+			e.waitSlack(t, "#community told of both outages", func() bool {
+				n := 0
+				for _, m := range e.slack.Messages("C01COMMUNITY") {
+					if strings.Contains(m.Text, "The watch cannot read") {
+						n++
+					}
+				}
+				return n == 2
+			})
+			eventually(t, "both sources to fail twice", func() bool { return failing(2) })
+			e.settled(t)
+			doc = getWatchStatus(t, e)
+			raw, _ := json.MarshalIndent(doc, "", "  ")
+			golden(t, "status_watch.json", strings.ReplaceAll(string(raw), fakeHost, "WATCHFAKE")+"\n")
+			text := slackStatus(t, e, clock.Now())
+			golden(t, "status_watch_slack.txt", strings.ReplaceAll(linesWith(text, "watch"), fakeHost, "WATCHFAKE"))
+
+			// Both work again: one ok line.
+			web.Outage(watchfake.HN, false)
+			web.SetFeed("news.example.com/rss", "", `<?xml version="1.0"?><rss version="2.0"><channel><title>Tech news</title></channel></rss>`, clock.Now())
+			clock.Advance(watchsrc.BackoffMax + time.Minute) // past the backoff and the next poll
+			eventually(t, "both sources to work again", func() bool {
+				hs, err := e.app.DB.WatchHealths(ctx)
+				return err == nil && !slices.ContainsFunc(hs, store.WatchHealth.Failing)
+			})
+			if got := linesWith(slackStatus(t, e, clock.Now()), "watch"); got != "✓ the watch reads feeds, hn: no source failing\n" {
+				t.Errorf("/liaison status's watch once both work = %q", got)
+			}
+		})
 	}
 }
