@@ -373,6 +373,24 @@ func TestAModmailAnswerWaitsForSomeoneElsesApproval(t *testing.T) {
 			if k != 1 {
 				t.Errorf("the answer reached her %d times, want once", k)
 			}
+			// She blocks Liaison: an approved answer that cannot reach her
+			// is reported in the ticket's thread.
+			w.discord.BlockBot(mdMallory, true)
+			w.liaison(t, a.base, "U01DAVE", "modmail reply 1 Are you still there?")
+			var second slackfake.Message
+			w.waitSlack(t, "the second draft", func() bool {
+				for _, m := range w.slack.Messages("C01APPROVALS") {
+					if strings.Contains(string(m.Blocks), "Draft answer #2 to mallory's modmail ticket #1") && strings.Contains(string(m.Blocks), "approvals.approve") {
+						second = m
+						return true
+					}
+				}
+				return false
+			})
+			w.clickIn(t, a.base, second, "U01CAROL", "approvals.approve", buttonValue(t, second, "approvals.approve"))
+			w.slackWith(t, "the failed approved answer", "An approved answer did not reach mallory", "does not accept direct messages")
+			w.discord.BlockBot(mdMallory, false)
+
 			// A closing message would skip the approval: refused.
 			if got := w.liaison(t, a.base, "U01DAVE", "modmail close 1 Bye!"); !strings.Contains(got, "Answers wait for approval here") {
 				t.Errorf("close with a message answered %s", got)

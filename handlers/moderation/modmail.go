@@ -451,17 +451,24 @@ func (m *Moderation) ReportFailedDMs(ctx context.Context, _ time.Time) (int, err
 			}
 			n++
 			var id int64
+			what := "Liaison's message"
+			if strings.Contains(e.Key, ":answer:") {
+				what = "An answer"
+			}
 			if _, err := fmt.Sscanf(e.Key, "modmail:%d:", &id); err != nil {
-				m.logger.Warn("a direct message could not be sent", "key", e.Key, "why", bot.PlainRefusal(e.LastError))
-				return nil
+				// An approved answer is sent under its draft's key.
+				if id, err = tx.TicketOfAnswer(ctx, e.Key); err != nil {
+					return err
+				}
+				if id == 0 {
+					m.logger.Warn("a direct message could not be sent", "key", e.Key, "why", bot.PlainRefusal(e.LastError))
+					return nil
+				}
+				what = "An approved answer"
 			}
 			t, err := tx.Ticket(ctx, id)
 			if err != nil {
 				return err
-			}
-			what := "Liaison's message"
-			if strings.Contains(e.Key, ":answer:") {
-				what = "An answer"
 			}
 			return m.toThread(ctx, tx, t, fmt.Sprintf("%s:failed:%d", e.Key, e.UpdatedAt.UnixMicro()), bot.Post{
 				Text: fmt.Sprintf("⚠️ %s did not reach %s: %s. Staff may reach them another way; the ticket stays open.", what, t.UserName, cmp.Or(bot.PlainRefusal(e.LastError), "Discord refused it"))})
