@@ -39,6 +39,8 @@ type Approvals struct {
 	// web hears about the drafts that answer web mentions; nil without
 	// the watch.
 	web webMentions
+	// modmail sends the approved answers to modmail tickets.
+	modmail modmailTickets
 }
 
 // feedbackItems is implemented by *Feedback: what approvals reads and

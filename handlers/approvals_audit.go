@@ -60,6 +60,9 @@ func (ap *Approvals) Audit(ctx context.Context, since time.Time) ([]ReplyAudit, 
 		if isWeb(&d) {
 			r.Target = d.TargetAuthorID // the web page, where it was posted by hand
 		}
+		if isModmail(&d) {
+			r.Target = "modmail ticket #" + d.TargetMessageID // a DM: no link
+		}
 		if d.PostedAt != nil {
 			r.PostedAt = *d.PostedAt
 		}

@@ -57,7 +57,9 @@ func (ap *Approvals) checkReply(text, channelID string) (string, error) {
 		return "", bot.Errorf(bot.EInvalid, "Write the reply that should appear in Discord.")
 	}
 	limit := maxReply
-	if ap.cfg.Approvals.For(channelID).PingAuthor {
+	if channelID == modmailTarget {
+		limit -= modmailSignatureRoom
+	} else if ap.cfg.Approvals.For(channelID).PingAuthor {
 		limit -= mentionRoom
 	}
 	if n := utf8.RuneCountInString(bot.DiscordText(text)); n > limit {
@@ -290,7 +292,7 @@ func (ap *Approvals) approvalPost(d *store.Draft, pol bot.ApprovalPolicy, approv
 	if who := ap.approvers(approvals); who != "" {
 		p.Fields = append(p.Fields, bot.Field{Name: "Approved by", Value: who})
 	}
-	if d.DiscordMessageID != "" {
+	if d.DiscordMessageID != "" && !isModmail(d) {
 		t := d.Target()
 		t.MessageID = d.DiscordMessageID
 		p.Link = &bot.Link{URL: t.Link(), Label: "Open the reply in Discord"}
@@ -360,6 +362,9 @@ func (ap *Approvals) draftHeader(d *store.Draft, version int) bot.Post {
 	title := fmt.Sprintf("Draft reply #%d to %s", d.ID, to)
 	if isWeb(d) {
 		title = fmt.Sprintf("Draft reply #%d to %s on %s (web mention #%s), to post by hand", d.ID, d.TargetAuthorName, d.TargetChannelName, d.TargetMessageID)
+	}
+	if isModmail(d) {
+		title = fmt.Sprintf("Draft answer #%d to %s's modmail ticket #%s, sent as a DM signed by the team once approved", d.ID, d.TargetAuthorName, d.TargetMessageID)
 	}
 	if d.FeedbackID != nil {
 		title += fmt.Sprintf(" (feedback #%d)", *d.FeedbackID)
@@ -432,11 +437,17 @@ func (ap *Approvals) draftStatusLine(d *store.Draft, pol bot.ApprovalPolicy, app
 		if isWeb(d) {
 			return "approved: to post manually at " + d.TargetAuthorID
 		}
+		if isModmail(d) {
+			return "approved: sending it to " + d.TargetAuthorName + " as a DM…"
+		}
 		return "approved: posting in Discord…"
 	case bot.DraftPosted:
 		s := "posted in Discord"
 		if isWeb(d) {
 			s = "posted by hand at " + d.TargetAuthorID
+		}
+		if isModmail(d) {
+			s = "sent to " + d.TargetAuthorName + " as a DM"
 		}
 		if d.PostedAt != nil {
 			s += " on " + ap.when(*d.PostedAt)
@@ -590,6 +601,9 @@ func (ap *Approvals) publish(ctx context.Context, tx *store.Tx, d *store.Draft, 
 	if isWeb(d) {
 		return 0, ap.publishWeb(ctx, tx, d, pol)
 	}
+	if isModmail(d) {
+		return 0, ap.publishModmail(ctx, tx, d, pol)
+	}
 	cfgPol := ap.cfg.Approvals.For(d.PolicyChannel())
 	post := bot.Post{ChannelID: d.TargetChannelID, ThreadOf: d.TargetMessageID, Text: d.Text}
 	if cfgPol.PingAuthor && d.TargetAuthorID != "" {
@@ -656,7 +670,7 @@ const (
 // reply (deleted, or in a locked or archived thread), or "" when it can, as
 // far as Discord (or the console) says; a failed read is not a reason.
 func (ap *Approvals) targetStale(ctx context.Context, d *store.Draft) string {
-	if ap.discord == nil || isWeb(d) {
+	if ap.discord == nil || isWeb(d) || isModmail(d) {
 		return ""
 	}
 	m, err := ap.discord.Message(ctx, d.TargetChannelID, d.TargetMessageID)

@@ -93,6 +93,8 @@ func Build(d Deps) *Capabilities {
 	c.Approvals = newApprovals(d.DB, d.Config, d.Clock, d.Logger, dir, c.Feedback)
 	c.Watch = watch.New(watch.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir})
 	c.Approvals.web = c.Watch
+	c.Approvals.modmail = c.Moderation
+	c.Moderation.AttachDrafts(c.Approvals)
 	c.Watch.AttachDrafts(c.Approvals)
 	c.Feedback.policies = c.Approvals
 	c.Help = newHelp(c.Router)
@@ -124,6 +126,11 @@ func (c *Capabilities) Attach(r Readers) {
 	c.Feedback.attach(r.Discord, r.SlackDirect)
 	c.Approvals.attach(r.Discord, r.SlackDirect)
 	c.Moderation.Attach(r.Guilds)
+	if sc, ok := r.SlackDirect.(moderation.SlackChannels); ok {
+		c.Moderation.AttachSlack(sc)
+	} else {
+		c.Moderation.AttachSlack(nil)
+	}
 	c.Giveaways.Attach(r.Guilds)
 }
 

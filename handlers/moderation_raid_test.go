@@ -231,3 +231,49 @@ func TestTheGateQuarantinesAndUndoReleases(t *testing.T) {
 		}
 	})
 }
+
+// Raid mode slows down each listed channel that is not as slow already,
+// remembering what it had; ending it puts that back (10s in #general),
+// and leaves alone the channel it never touched (#mod-log, at 60s).
+func TestRaidOffRestoresEachChannelsSlowmode(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupModYAML(t, db, modYAML+`  raid: {joins: 3, window: 60s, on_duty: [dave], slowmode: {channels: [general, mod-log], seconds: 30}}
+`)
+		b.guild.mu.Lock()
+		b.guild.slowmode = map[string]int{mGeneral: 10, mModLog: 60}
+		b.guild.mu.Unlock()
+		slowmodes := func() []bot.ModAction {
+			var out []bot.ModAction
+			for _, e := range b.outboxWith(t, "case:") {
+				var a bot.ModAction
+				if json.Unmarshal([]byte(e.Payload), &a) == nil && a.Op == bot.OpSlowmode {
+					out = append(out, a)
+				}
+			}
+			return out
+		}
+		for i := 1; i <= 4; i++ {
+			b.newcomer(t, i, 365*24*time.Hour)
+		}
+		if a := b.raidAlert(t); !strings.Contains(a.Text, "Slowmode 30s in #general.") {
+			t.Errorf("the alert says %q", a.Text)
+		}
+		if got := slowmodes(); len(got) != 1 || got[0].ChannelID != mGeneral || got[0].Seconds != 30 {
+			t.Fatalf("raid mode's slowmodes = %+v, want 30s in #general only", got)
+		}
+		var off bot.Button
+		for _, btn := range b.raidAlert(t).Buttons {
+			if btn.ActionID == "raid.off" {
+				off = btn
+			}
+		}
+		r, err := b.click(t, bot.User{Platform: bot.PlatformSlack, ID: "U01DAVE"}, off)
+		if err != nil || !strings.Contains(r.Text, "Slowmode back to what it was in #general (10s, case ") {
+			t.Errorf("End raid mode = %+v, %v", r, err)
+		}
+		if got := slowmodes(); len(got) != 2 || got[1].ChannelID != mGeneral || got[1].Seconds != 10 {
+			t.Errorf("slowmodes after raid mode = %+v, want #general back to 10s and #mod-log untouched", got)
+		}
+	})
+}

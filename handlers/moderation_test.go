@@ -74,6 +74,14 @@ type fakeGuild struct {
 	members map[string]*bot.Member
 	banned  map[string]bool
 	history map[string][]*bot.Message
+	// slowmode is each channel's slowmode in seconds (ChannelSlowmode).
+	slowmode map[string]int
+}
+
+func (f *fakeGuild) ChannelSlowmode(_ context.Context, channelID string) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.slowmode[channelID], nil
 }
 
 func newFakeGuild() *fakeGuild {

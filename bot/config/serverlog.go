@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/url"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -83,8 +84,9 @@ type Modmail struct {
 	// SignWithName signs answers with the staff member's name; by default
 	// they are signed by the team.
 	SignWithName bool
-	// Approval would send answers through the approvals flow first; not
-	// available yet, so true is refused when the file is read.
+	// Approval holds staff answers as drafts until someone other than
+	// their writer approves them, under the approvals: policy (which the
+	// file must then have); the approved text is what is sent.
 	Approval bool
 }
 
@@ -123,8 +125,12 @@ func (d *decoder) modmail(n *yaml.Node, path string, m *Modmail) {
 		{name: "sign_with_name", decode: func(v *yaml.Node, p string) { m.SignWithName = d.boolean(v, p) }},
 		{name: "approval", decode: func(v *yaml.Node, p string) {
 			if m.Approval = d.boolean(v, p); m.Approval {
-				// Said plainly rather than ignored: answers would go out unapproved.
-				d.errorf(v, p, "answers through the approvals flow are not available yet: set approval: false (answers are attributed to the staff member in the ticket's thread and log)")
+				d.later(func() {
+					if !d.cfg.Approvals.Enabled {
+						// Said plainly rather than ignored: answers would have nobody to approve them.
+						d.errorf(v, p, "answers wait for approval in the approvals: section's channel, and this file has no approvals: section: add one (channel and approvers), or set approval: false")
+					}
+				})
 			}
 		}},
 	})
@@ -152,4 +158,39 @@ func (d *decoder) appealsURL(n *yaml.Node, path string) string {
 		return ""
 	}
 	return s
+}
+
+// SlackLogUses maps each Slack channel moderation writes to (the mod log,
+// the server logs, modmail tickets) to what goes there, in words ("the mod
+// log", "the deletes, joins logs", "modmail tickets"): what is lost while
+// Liaison cannot post there. Empty when moderation is off.
+func (c *Config) SlackLogUses() map[string][]string {
+	out := map[string][]string{}
+	m := c.Moderation
+	if !m.Enabled {
+		return out
+	}
+	if s := m.ModLog.Slack; s.ID != "" {
+		out[s.ID] = append(out[s.ID], "the mod log")
+	}
+	kinds := map[string][]string{}
+	var order []string
+	for _, k := range []string{LogEdits, LogDeletes, LogJoins, LogLeaves, LogMembers, LogServer} {
+		for _, r := range m.Logs.To(k) {
+			if r.Platform != PlatformSlack || r.ID == "" {
+				continue
+			}
+			if _, ok := kinds[r.ID]; !ok {
+				order = append(order, r.ID)
+			}
+			kinds[r.ID] = append(kinds[r.ID], k)
+		}
+	}
+	for _, id := range order {
+		out[id] = append(out[id], "the "+strings.Join(kinds[id], ", ")+" logs")
+	}
+	if m.Modmail.Enabled && m.Modmail.Slack.ID != "" {
+		out[m.Modmail.Slack.ID] = append(out[m.Modmail.Slack.ID], "modmail tickets")
+	}
+	return out
 }

@@ -47,11 +47,32 @@ func TestServerLogsBadInputSaysWhere(t *testing.T) {
 		{"  modmail: {sign_with_name: yes}\n", "missing: the Slack channel tickets open in"},
 		{"  modmail: {slack: mod-log, approval: maybe}\n", "expected true or false"},
 		{"  appeals_url: example.com\n", "is not a web link"},
-		{"  modmail: {slack: mod-log, approval: true}\n", "answers through the approvals flow are not available yet"},
+		{"  modmail: {slack: mod-log, approval: true}\n", "moderation.modmail.approval: answers wait for approval in the approvals: section's channel, and this file has no approvals: section"},
 	} {
 		_, err := config.Parse("liaison.yaml", []byte(moderationWorld+"moderation:\n"+tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Parse(%q) = %v, want an error containing %q", tc.yaml, err, tc.want)
 		}
+	}
+}
+
+func TestModmailApprovalUsesTheApprovalsPolicy(t *testing.T) {
+	t.Parallel()
+	c, err := config.Parse("liaison.yaml", []byte(`slack:
+  channels: {mod-log: C01MODLOG, approvals: C01APPROVALS}
+discord:
+  guild: "998877665544332211"
+people:
+  - {name: carol, slack: U01CAROL}
+  - {name: dave, slack: U01DAVE}
+approvals: {channel: approvals, approvers: [carol, dave]}
+moderation:
+  modmail: {slack: mod-log, approval: true}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Moderation.Modmail.Approval || !c.Approvals.Enabled {
+		t.Errorf("modmail = %+v, approvals on: %v", c.Moderation.Modmail, c.Approvals.Enabled)
 	}
 }

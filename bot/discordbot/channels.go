@@ -73,3 +73,17 @@ func restStatus(err error) int {
 	}
 	return 0
 }
+
+// ChannelSlowmode returns a channel's slowmode, in seconds: from the
+// gateway's state when it has the channel (kept current by CHANNEL_UPDATE),
+// else from Discord.
+func (a *Adapter) ChannelSlowmode(ctx context.Context, channelID string) (int, error) {
+	if c, err := a.session.State.Channel(channelID); err == nil {
+		return c.RateLimitPerUser, nil
+	}
+	c, err := a.session.Channel(channelID, discordgo.WithContext(ctx))
+	if err != nil {
+		return 0, fmt.Errorf("read the slowmode of channel %s: %w", channelID, err)
+	}
+	return c.RateLimitPerUser, nil
+}

@@ -131,3 +131,21 @@ func CheckAppToken(ctx context.Context, appToken, apiURL string, timeout time.Du
 	_, _, err := slack.New("", opts...).StartSocketModeContext(ctx)
 	return err
 }
+
+// PostProblem says why Liaison cannot post in a channel, from what
+// conversations.info answered (the channel, or the error): "" when it can,
+// or when the error says nothing about the channel (the network, a
+// timeout: check is false then).
+func PostProblem(ch Channel, err error) (problem string, checked bool) {
+	switch code := ErrorCode(err); {
+	case code == "channel_not_found":
+		return "Slack has no such channel that Liaison can see (deleted, or private without Liaison in it)", true
+	case err != nil:
+		return "", false
+	case ch.Archived:
+		return "the channel is archived", true
+	case !ch.Member:
+		return "Liaison is not a member of the channel (invite it with /invite)", true
+	}
+	return "", true
+}

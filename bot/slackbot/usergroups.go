@@ -2,9 +2,12 @@ package slackbot
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/slack-go/slack"
 
 	"github.com/liaison-bot/liaison/bot"
 )
@@ -82,4 +85,20 @@ func (d *Directory) OutboxKeyOf(ctx context.Context, channelID, ts string) (stri
 // Sender.Permalink.
 func (d *Directory) Permalink(ctx context.Context, channelID, ts string) (string, error) {
 	return d.sender.Permalink(ctx, channelID, ts)
+}
+
+// ChannelProblem says why Liaison cannot post in a Slack channel (missing,
+// archived, Liaison not a member), "" when it can; an error when Slack
+// could not be asked.
+func (d *Directory) ChannelProblem(ctx context.Context, channelID string) (string, error) {
+	ch, err := d.sender.api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: channelID})
+	var c Channel
+	if err == nil {
+		c = Channel{ID: ch.ID, Name: ch.Name, Private: ch.IsPrivate, Archived: ch.IsArchived, Member: ch.IsMember}
+	}
+	problem, checked := PostProblem(c, err)
+	if !checked {
+		return "", fmt.Errorf("conversations.info %s: %w", channelID, err)
+	}
+	return problem, nil
 }

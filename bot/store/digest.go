@@ -336,10 +336,12 @@ func (d *DB) UnansweredAt(ctx context.Context, t time.Time, limit int) (int64, [
 }
 
 // RepliesPublished counts the drafted replies posted to Discord in
-// [from, to). Zero until approvals post drafts.
+// [from, to), answers to modmail tickets (private DMs) left out. Zero
+// until approvals post drafts.
 func (d *DB) RepliesPublished(ctx context.Context, from, to time.Time) (int64, error) {
 	var n int64
-	err := d.db.GetContext(ctx, &n, d.db.Rebind(`SELECT COUNT(*) FROM drafts WHERE status = 'posted' AND posted_at >= ? AND posted_at < ?`),
+	err := d.db.GetContext(ctx, &n, d.db.Rebind(`SELECT COUNT(*) FROM drafts WHERE status = 'posted' AND posted_at >= ? AND posted_at < ?
+		AND target_channel_id <> 'modmail'`),
 		from.UTC(), to.UTC())
 	if err != nil {
 		return 0, fmt.Errorf("replies published %s to %s: %w", from, to, err)

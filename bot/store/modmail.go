@@ -144,3 +144,16 @@ func (tx *Tx) CountCases(ctx context.Context, guildID, targetID string) (int, er
 	}
 	return n, nil
 }
+
+// TicketOfAnswer returns the ticket whose answer was sent under the outbox
+// key, 0 when no answer was (an approved answer's key is its draft's).
+func (tx *Tx) TicketOfAnswer(ctx context.Context, key string) (int64, error) {
+	var ids []int64
+	if err := tx.tx.SelectContext(ctx, &ids, tx.rebind(`SELECT ticket_id FROM modmail_messages WHERE outbox_key = ? AND kind = 'answer'`), key); err != nil {
+		return 0, fmt.Errorf("ticket of the answer %s: %w", key, err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	return ids[0], nil
+}

@@ -217,3 +217,30 @@ func (d *DB) PruneRaidWindows(ctx context.Context, before time.Time) (int, error
 	}
 	return n, nil
 }
+
+// RecordRaidSlowmode notes the slowmode (seconds) a channel had before
+// raid id set its own, once: a redelivered start keeps the first value.
+func (tx *Tx) RecordRaidSlowmode(ctx context.Context, raidID int64, channelID string, previous int) error {
+	if _, err := tx.exec(ctx, `INSERT INTO raid_slowmodes (raid_id, channel_id, previous_seconds) VALUES (?, ?, ?)
+		ON CONFLICT (raid_id, channel_id) DO NOTHING`, raidID, channelID, previous); err != nil {
+		return fmt.Errorf("record the slowmode of %s before raid %d: %w", channelID, raidID, err)
+	}
+	return nil
+}
+
+// RaidSlowmodes returns the slowmode (seconds) each channel had before
+// raid id set its own, by channel id.
+func (tx *Tx) RaidSlowmodes(ctx context.Context, raidID int64) (map[string]int, error) {
+	var rows []struct {
+		ChannelID string `db:"channel_id"`
+		Previous  int    `db:"previous_seconds"`
+	}
+	if err := tx.tx.SelectContext(ctx, &rows, tx.rebind(`SELECT channel_id, previous_seconds FROM raid_slowmodes WHERE raid_id = ?`), raidID); err != nil {
+		return nil, fmt.Errorf("slowmodes before raid %d: %w", raidID, err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.ChannelID] = r.Previous
+	}
+	return out, nil
+}

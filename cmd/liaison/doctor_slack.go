@@ -189,7 +189,7 @@ func (d *doctor) slackChannels(ctx context.Context, g *group, in *slackbot.Inspe
 			g.warn("slack.channels", "channels", "not checked: the token lacks channels:read (see its row)", reinstallFix("channels:read", id.AppID))
 			return private
 		case code == "channel_not_found":
-			g.fail(checkID, title, fmt.Sprintf("Slack has no channel %s that Liaison can see", chID),
+			g.fail(checkID, title, fmt.Sprintf("Slack has no channel %s that Liaison can see", chID)+d.slackLost(chID),
 				fmt.Sprintf("check slack.channels.%s in liaison.yaml (the id is at the bottom of the channel's About tab); if the channel is private, invite Liaison in it first: /invite @%s", name, id.User))
 			continue
 		case err != nil:
@@ -203,16 +203,28 @@ func (d *doctor) slackChannels(ctx context.Context, g *group, in *slackbot.Inspe
 		}
 		switch {
 		case ch.Archived:
-			g.fail(checkID, title, fmt.Sprintf("the %s %s is archived: nothing can be posted there", kind, chID),
+			g.fail(checkID, title, fmt.Sprintf("the %s %s is archived: nothing can be posted there", kind, chID)+d.slackLost(chID),
 				fmt.Sprintf("unarchive #%s in Slack, or point slack.channels.%s at another channel", ch.Name, name))
 		case !ch.Member:
-			g.fail(checkID, title, fmt.Sprintf("Liaison is not in the %s %s (#%s): it can neither post nor read there", kind, chID, ch.Name),
+			g.fail(checkID, title, fmt.Sprintf("Liaison is not in the %s %s (#%s): it can neither post nor read there", kind, chID, ch.Name)+d.slackLost(chID),
 				fmt.Sprintf("/invite @%s in #%s", id.User, ch.Name))
 		default:
 			g.ok(checkID, title, fmt.Sprintf("%s %s exists and Liaison is in it", kind, chID))
 		}
 	}
 	return private
+}
+
+// slackLost says what moderation writes to a Slack channel, lost while
+// Liaison cannot post there ("; what moderation writes there (the mod
+// log, modmail tickets) is lost until this is fixed"), or "" when
+// moderation writes nothing there.
+func (d *doctor) slackLost(channelID string) string {
+	uses := d.cfg.SlackLogUses()[channelID]
+	if len(uses) == 0 {
+		return ""
+	}
+	return "; what moderation writes there (" + strings.Join(uses, ", ") + ") is lost until this is fixed"
 }
 
 // slackGroupRefs maps each Slack user group liaison.yaml names to where.

@@ -368,6 +368,12 @@ func TestDoctorNamesEachBrokenThingWithItsFix(t *testing.T) {
 			msg: []string{"is archived"}, fix: []string{"unarchive #community in Slack, or point slack.channels.community at another channel"}, exit: exitError,
 		},
 		{
+			name:    "an archived log channel says what moderation loses",
+			breakIt: func(t *testing.T, w *doctorWorld) { w.slack.ArchiveChannel("C01MODLOG") },
+			id:      "slack.channel.mod-log", status: statusFail,
+			msg: []string{"is archived", "what moderation writes there (the mod log) is lost until this is fixed"}, fix: []string{"unarchive #mod-log in Slack"}, exit: exitError,
+		},
+		{
 			name:    "a channel that does not exist",
 			breakIt: func(t *testing.T, w *doctorWorld) { w.rewriteConfig(t, "C01MODLOG", "C09GONE") },
 			id:      "slack.channel.mod-log", status: statusFail,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -79,6 +80,7 @@ type mdWorld struct {
 	slack   *slackfake.Server
 	config  string
 	step    time.Duration // the clock moves this much before each slash command
+	log     io.Writer     // the App's log goes here when set (else testLogger)
 }
 
 func newMDWorld(t *testing.T) *mdWorld {
@@ -138,7 +140,11 @@ func (w *mdWorld) start(t *testing.T, dbURL string) *mdApp {
 		SlackBotToken: "xoxb-md", SlackSigningSecret: mdSecret, SlackAPIURL: w.slack.APIURL(),
 		DiscordBotToken: "md-token", DiscordAppID: mdBot, DiscordAPIURL: w.discord.APIURL(),
 	}
-	app := NewApp(env, testLogger())
+	logger := testLogger()
+	if w.log != nil {
+		logger = slog.New(slog.NewTextHandler(w.log, nil))
+	}
+	app := NewApp(env, logger)
 	app.Clock = w.clock
 	stop := runApp(t, app)
 	a := &mdApp{app: app, base: "http://" + app.Addr()}

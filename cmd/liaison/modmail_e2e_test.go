@@ -271,3 +271,133 @@ func TestABanDMsTheAppealLinkBeforeTheBan(t *testing.T) {
 		})
 	}
 }
+
+// clickIn presses a button of a Slack message as user.
+func (w *mdWorld) clickIn(t *testing.T, base string, m slackfake.Message, user, actionID, value string) {
+	t.Helper()
+	w.clock.Advance(time.Second)
+	w.send(t, w.slack.Interaction(base, mdSecret, w.clock.Now(), &slack.InteractionCallback{
+		Type: slack.InteractionTypeBlockActions, User: slack.User{ID: user},
+		Channel:   slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: m.Channel}}},
+		Container: slack.Container{Type: "message", MessageTs: m.TS, ChannelID: m.Channel},
+		Message:   slack.Message{Msg: slack.Msg{Timestamp: m.TS}},
+		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{
+			{ActionID: actionID, BlockID: "actions", Value: value, Type: "button"}}},
+	}))
+}
+
+// With moderation.modmail.approval, a staff answer is a draft in the
+// approvals channel: nothing reaches the member until someone other than
+// its writer approves it; then exactly the approved text goes, once, as a
+// DM signed by the team, and the ticket's thread says who wrote and who
+// approved it.
+func TestAModmailAnswerWaitsForSomeoneElsesApproval(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			w := newMDWorld(t)
+			w.slack.AddChannel("C01APPROVALS", "approvals")
+			cfg := strings.Replace(mdConfig, "channels: {mod-log: C01MODLOG}", "channels: {mod-log: C01MODLOG, approvals: C01APPROVALS}", 1) +
+				"  modmail: {slack: mod-log, approval: true}\napprovals: {channel: approvals, approvers: [carol, dave]}\n"
+			if err := os.WriteFile(w.config, []byte(cfg), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			a := w.start(t, storetest.URL(t, dialect))
+			w.wait(t, "the member list asked for", func() bool { return w.discord.MemberRequests() > 0 })
+			time.Sleep(200 * time.Millisecond)
+
+			w.discord.DirectMessage(mdMallory, "someone is harassing me")
+			w.slackWith(t, "the ticket", "Modmail #1 from mallory")
+			w.dmFromLiaison(t, mdMallory, 1) // the acknowledgement
+
+			const answer = "Thanks for telling us. We are looking into it."
+			got := w.liaison(t, a.base, "U01DAVE", "modmail reply 1 "+answer)
+			if !strings.Contains(got, "Your answer to mallory (ticket #1) is sent as a DM once someone else approves it. Draft #1 is waiting for approval in #approvals") {
+				t.Errorf("reply answered %s", got)
+			}
+			var draft slackfake.Message
+			w.waitSlack(t, "the draft in #approvals", func() bool {
+				for _, m := range w.slack.Messages("C01APPROVALS") {
+					if strings.Contains(string(m.Blocks), "Draft answer #1 to mallory's modmail ticket #1") && strings.Contains(string(m.Blocks), "approvals.approve") {
+						draft = m
+						return true
+					}
+				}
+				return false
+			})
+			for _, want := range []string{answer, "someone is harassing me", "dave wrote this version, so only carol can approve it"} {
+				if !strings.Contains(string(draft.Blocks), want) {
+					t.Errorf("the draft lacks %q:\n%s", want, draft.Blocks)
+				}
+			}
+			// Held: and dave cannot approve his own answer.
+			w.clickIn(t, a.base, draft, "U01DAVE", "approvals.approve", buttonValue(t, draft, "approvals.approve"))
+			w.waitSlack(t, "dave told he cannot approve", func() bool {
+				for _, e := range w.slack.Ephemerals("C01APPROVALS") {
+					if e.User == "U01DAVE" && strings.Contains(e.Text, "You wrote this version of the draft, so you cannot approve it") {
+						return true
+					}
+				}
+				return false
+			})
+			w.clock.Advance(10 * time.Second)
+			time.Sleep(500 * time.Millisecond)
+			if n := len(w.discord.DirectMessages(mdMallory)); n != 2 { // hers and the acknowledgement
+				t.Fatalf("%d DMs before approval, want her message and the acknowledgement only", n)
+			}
+
+			// carol approves: one DM, exactly the approved text, signed.
+			w.clickIn(t, a.base, draft, "U01CAROL", "approvals.approve", buttonValue(t, draft, "approvals.approve"))
+			dm := w.dmFromLiaison(t, mdMallory, 2)
+			if dm.Content != answer+"\n\n— the moderation team" {
+				t.Errorf("the DM = %q, want the approved text signed by the team", dm.Content)
+			}
+			w.slackWith(t, "the answer in the ticket's thread", "dave answered, approved by carol", answer)
+			w.waitSlack(t, "the draft marked sent", func() bool {
+				m, _ := w.slack.Message("C01APPROVALS", draft.TS)
+				return strings.Contains(string(m.Blocks), "sent to mallory as a DM")
+			})
+			// A private answer is not a public reply in the digest.
+			if n, err := a.app.DB.RepliesPublished(context.Background(), w.clock.Now().Add(-time.Hour), w.clock.Now().Add(time.Hour)); n != 0 || err != nil {
+				t.Errorf("replies published = %d, %v; want 0: a modmail answer is not public", n, err)
+			}
+			w.clock.Advance(10 * time.Second)
+			time.Sleep(time.Second)
+			k := 0
+			for _, m := range w.discord.DirectMessages(mdMallory) {
+				if m.AuthorID == mdBot && strings.Contains(m.Content, "looking into it") {
+					k++
+				}
+			}
+			if k != 1 {
+				t.Errorf("the answer reached her %d times, want once", k)
+			}
+			// She blocks Liaison: an approved answer that cannot reach her
+			// is reported in the ticket's thread.
+			w.discord.BlockBot(mdMallory, true)
+			w.liaison(t, a.base, "U01DAVE", "modmail reply 1 Are you still there?")
+			var second slackfake.Message
+			w.waitSlack(t, "the second draft", func() bool {
+				for _, m := range w.slack.Messages("C01APPROVALS") {
+					if strings.Contains(string(m.Blocks), "Draft answer #2 to mallory's modmail ticket #1") && strings.Contains(string(m.Blocks), "approvals.approve") {
+						second = m
+						return true
+					}
+				}
+				return false
+			})
+			w.clickIn(t, a.base, second, "U01CAROL", "approvals.approve", buttonValue(t, second, "approvals.approve"))
+			w.slackWith(t, "the failed approved answer", "An approved answer did not reach mallory", "does not accept direct messages")
+			w.discord.BlockBot(mdMallory, false)
+
+			// A closing message would skip the approval: refused.
+			if got := w.liaison(t, a.base, "U01DAVE", "modmail close 1 Bye!"); !strings.Contains(got, "Answers wait for approval here") {
+				t.Errorf("close with a message answered %s", got)
+			}
+			// The ticket's log names the writer.
+			w.liaison(t, a.base, "U01DAVE", "modmail close 1")
+			w.slackWith(t, "the ticket's log", "modmail-1.txt", "dave (answer, sent):\n    "+answer)
+		})
+	}
+}

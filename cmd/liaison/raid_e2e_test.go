@@ -33,6 +33,8 @@ func TestAFifteenJoinRaidTriggersOnceAndUndoLiftsExactlyWhatItDid(t *testing.T) 
 			if err := os.WriteFile(w.config, []byte(mdConfig+mdRaid), 0o600); err != nil {
 				t.Fatal(err)
 			}
+			// #general has a slowmode of its own: /raid off puts it back.
+			w.discord.AddChannel(mdGuild, discordfake.Channel{ID: mdGeneral, Name: "general", RateLimitPerUser: 10})
 			w.start(t, storetest.URL(t, dialect))
 			members := "/guilds/" + mdGuild + "/members/"
 			// A timeout of dave's own, before the raid: undo leaves it.
@@ -124,12 +126,13 @@ func TestAFifteenJoinRaidTriggersOnceAndUndoLiftsExactlyWhatItDid(t *testing.T) 
 			}
 
 			a := w.slash(t, mdDave, "raid", strOpt("action", "off"))
-			if !strings.HasPrefix(a.Content, "Raid mode is off (it began") || !strings.Contains(a.Content, "The join gate is back to accounts under 1d. Slowmode lifted in #general (case") {
+			if !strings.HasPrefix(a.Content, "Raid mode is off (it began") || !strings.Contains(a.Content, "The join gate is back to accounts under 1d. Slowmode back to what it was in #general (10s, case") {
 				t.Errorf("/raid off = %q", a.Content)
 			}
-			w.wait(t, "slowmode lifted", func() bool {
+			w.wait(t, "slowmode back to 10s", func() bool {
 				calls := w.discord.CallsTo("PATCH", "/channels/"+mdGeneral)
-				return len(calls) == 2 && string(calls[1].Body) == `{"rate_limit_per_user":0}`
+				c, _ := w.discord.Channel(mdGeneral)
+				return len(calls) == 2 && string(calls[1].Body) == `{"rate_limit_per_user":10}` && c.RateLimitPerUser == 10
 			})
 			if a := w.slash(t, mdDave, "raid", strOpt("action", "off")); !strings.HasPrefix(a.Content, "Raid mode is not on") {
 				t.Errorf("a second /raid off = %q", a.Content)

@@ -227,3 +227,181 @@ func TestALogChannelLiaisonCannotPostInIsReportedOnceAtStart(t *testing.T) {
 		})
 	}
 }
+
+// A purge is archived once: with its case, in the mod log. Discord's bulk
+// deletion it causes comes back as a server-log entry that names the case
+// instead of attaching a second archive; a bulk deletion by someone else
+// is still archived.
+func TestAPurgeIsArchivedOnceAndTheServerLogRefersToItsCase(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			w := newSLWorld(t)
+			w.start(t, storetest.URL(t, dialect))
+			w.wait(t, "the member list asked for", func() bool { return w.discord.MemberRequests() > 0 })
+			for _, text := range []string{"spam one", "spam two", "spam three"} {
+				w.discord.MessageCreate(mdGeneral, mdMallory, text)
+			}
+			w.discord.MessageCreate(mdGeneral, mdAlice, "an innocent message")
+			time.Sleep(300 * time.Millisecond) // cached by the server log
+			a := w.slash(t, mdDave, "purge", discordfake.CommandOption{Name: "count", Type: 4, Value: 10}, userOpt(mdMallory))
+			a = w.click(t, mdDave, a, "Confirm")
+			if !strings.HasPrefix(a.Content, "Purging 3 message(s) in #general (case 1)") {
+				t.Fatalf("confirmed: %q", a.Content)
+			}
+			w.call(t, "POST", "/channels/"+mdGeneral+"/messages/bulk-delete")
+			w.clock.Advance(11 * time.Second)
+			entry := w.logged(t, "the bulk deletion", "Messages deleted at once", "Liaison's purge, case 1")
+			if strings.Contains(entry.Content, "spam one") {
+				t.Errorf("the server log repeats the purged text:\n%s", entry.Content)
+			}
+			w.wait(t, "the purge's archive", func() bool {
+				for _, c := range w.discord.CallsTo("POST", "/channels/"+mdModLog+"/messages") {
+					if strings.Contains(string(c.Body), `filename="purge-case-1.txt"`) && c.Status == 200 {
+						return true
+					}
+				}
+				return false
+			})
+			w.waitSlack(t, "the Slack entry", func() bool {
+				for _, m := range w.slack.Messages("C01MODLOG") {
+					if strings.Contains(string(m.Blocks), "Liaison's purge, case 1") {
+						return true
+					}
+				}
+				return false
+			})
+			// Someone else's bulk deletion is archived as before.
+			w.clock.Advance(11 * time.Second)
+			b1 := w.discord.MessageCreate(mdGeneral, mdAlice, "first of two")
+			b2 := w.discord.MessageCreate(mdGeneral, mdAlice, "second of two")
+			time.Sleep(300 * time.Millisecond)
+			w.discord.MessageDeleteBulk(mdGeneral, b1.ID, b2.ID)
+			w.clock.Advance(11 * time.Second)
+			w.logged(t, "the other bulk deletion", "Messages deleted at once", "2 (text known for 2)")
+			w.wait(t, "its archive", func() bool {
+				for _, c := range w.discord.CallsTo("POST", "/channels/"+mdModLog+"/messages") {
+					if strings.Contains(string(c.Body), `filename="deleted-`) && strings.Contains(string(c.Body), "first of two") {
+						return true
+					}
+				}
+				return false
+			})
+			time.Sleep(time.Second)
+			w.clock.Advance(11 * time.Second)
+			time.Sleep(time.Second)
+			// Each purged text is in exactly one file per platform: the purge's.
+			n := 0
+			for _, c := range w.discord.CallsTo("POST", "/channels/"+mdModLog+"/messages") {
+				if strings.Contains(string(c.Body), "filename=") && strings.Contains(string(c.Body), "spam two") && c.Status == 200 {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("the purged text is in %d Discord files, want 1 (the purge's archive)", n)
+			}
+			n = 0
+			for _, m := range w.slack.Messages("C01MODLOG") {
+				for _, f := range m.Files {
+					if strings.Contains(string(f.Data), "spam two") {
+						n++
+					}
+				}
+			}
+			if n != 1 {
+				t.Errorf("the purged text is in %d Slack files, want 1 (the purge's archive)", n)
+			}
+		})
+	}
+}
+
+// The Slack channels moderation writes to are checked at start: each one
+// Liaison cannot post in (archived, or Liaison not a member) is reported
+// once by a log line naming what is lost there.
+func TestASlackLogChannelLiaisonCannotPostInIsReportedOnceAtStart(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			w := newMDWorld(t)
+			var log syncBuffer
+			w.log = &log
+			w.slack.AddChannel("C01TICKETS", "tickets")
+			cfg := strings.Replace(mdConfig, "channels: {mod-log: C01MODLOG}", "channels: {mod-log: C01MODLOG, tickets: C01TICKETS}", 1) +
+				"  logs: {deletes: [discord:mod-log, mod-log]}\n  modmail: {slack: tickets}\n"
+			if err := os.WriteFile(w.config, []byte(cfg), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			w.slack.ArchiveChannel("C01MODLOG")
+			w.slack.SetBotMember("C01TICKETS", false)
+			w.start(t, storetest.URL(t, dialect))
+			lines := func(want string) int {
+				n := 0
+				for l := range strings.SplitSeq(log.String(), "\n") {
+					if strings.Contains(l, "Liaison cannot post in a Slack channel moderation writes to") && strings.Contains(l, want) {
+						n++
+					}
+				}
+				return n
+			}
+			modLog := `channel="#mod-log (C01MODLOG)" for="the mod log, the deletes logs" why="the channel is archived"`
+			tickets := `channel="#tickets (C01TICKETS)" for="modmail tickets" why="Liaison is not a member of the channel (invite it with /invite)"`
+			w.clock.Advance(time.Minute)
+			apEventually(t, "the two reports", func() bool { return lines(modLog) == 1 && lines(tickets) == 1 })
+			// Later ticks say nothing more.
+			for range 3 {
+				w.clock.Advance(2 * time.Minute)
+				time.Sleep(300 * time.Millisecond)
+			}
+			if a, b := lines(modLog), lines(tickets); a != 1 || b != 1 || lines("") != 2 {
+				t.Errorf("reported #mod-log %d and #tickets %d times (%d in all), want once each:\n%s", a, b, lines(""), log.String())
+			}
+		})
+	}
+}
+
+// The digest leaves out the messages moderators deleted (here dave, by
+// hand in Discord, as the audit log says), and not those their authors
+// deleted themselves: alice's 3 and mallory's 2 messages are 4 once dave
+// deleted one of alice's, whatever mallory deleted of her own.
+func TestTheDigestCountsModeratorsDeletionsNotAuthorsOwn(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			w := newMDWorld(t)
+			cfg := mdConfig + slLogs + "digests:\n  - {name: weekly, cron: \"0 9 * * MON\", to: [mod-log]}\n"
+			if err := os.WriteFile(w.config, []byte(cfg), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			a := w.start(t, storetest.URL(t, dialect))
+			w.wait(t, "the member list asked for", func() bool { return w.discord.MemberRequests() > 0 })
+			var alices, mallorys []string
+			for i := range 3 {
+				alices = append(alices, w.discord.MessageCreate(mdGeneral, mdAlice, fmt.Sprintf("hello number %d", i)).ID)
+			}
+			for i := range 2 {
+				mallorys = append(mallorys, w.discord.MessageCreate(mdGeneral, mdMallory, fmt.Sprintf("my own %d", i)).ID)
+			}
+			time.Sleep(300 * time.Millisecond) // cached
+			w.discord.MessageDelete(mdGeneral, mallorys[0])
+			w.clock.Advance(11 * time.Second)
+			w.logged(t, "mallory's own deletion", "my own 0")
+			// (The clock stays put: the audit log's entry is matched to the
+			// deletion by time.)
+			w.discord.ModeratorDeleteMessage(mdGeneral, alices[0], mdDave)
+			w.wait(t, "dave's deletion in the log", func() bool {
+				for _, m := range w.discord.Messages(mdModLog) {
+					if strings.Contains(m.Content, "hello number 0") && (strings.Contains(m.Content, "Deleted by:** dave") || strings.Contains(m.Content, "(deleted by dave)")) {
+						return true
+					}
+				}
+				return false
+			})
+			apEventually(t, "the digest's public messages", func() bool {
+				return strings.Contains(w.liaison(t, a.base, "U01DAVE", "digest preview"), "Messages: 4 (")
+			})
+		})
+	}
+}

@@ -77,7 +77,7 @@ func (m *Moderation) feedbackAction(ctx context.Context, a *bot.Action) (*bot.Re
 			return err
 		}
 		if err := tx.RecordRemovedMessage(ctx, store.RemovedMessage{GuildID: c.GuildID, ChannelID: it.ChannelID, MessageID: it.MessageID,
-			AuthorID: it.AuthorID, SentAt: it.CreatedAt, RemovedBy: c.ModeratorID}); err != nil {
+			AuthorID: it.AuthorID, SentAt: it.CreatedAt, RemovedBy: c.ModeratorID, CaseNumber: c.Number}); err != nil {
 			return err
 		}
 		return m.attachToLog(ctx, tx, c, bot.Upload{

@@ -104,6 +104,11 @@ type Moderation struct {
 	// needs it. Attached late (Attach): the adapter needs the Router first.
 	guilds  GuildReader
 	automod map[string]*bot.Automod // by guild id; none when moderation is off
+	// drafts holds modmail answers for approval
+	// (moderation.modmail.approval); attached late (AttachDrafts).
+	drafts ModmailDrafts
+	// slack checks the Slack log channels at start; nil when Slack is off.
+	slack SlackChannels
 }
 
 // New returns the capability, with an automod engine for each configured
@@ -122,6 +127,11 @@ func New(d Deps) *Moderation {
 // Attach gives moderation the Discord reader; nil disables what needs it.
 // Call it before the Router serves.
 func (m *Moderation) Attach(g GuildReader) { m.guilds = g }
+
+// AttachSlack gives moderation what it checks Slack channels with; nil
+// (Slack off, or the console) checks nothing. Call it before the Router
+// serves.
+func (m *Moderation) AttachSlack(s SlackChannels) { m.slack = s }
 
 // Durations and limits of moderation.
 const (
@@ -175,6 +185,9 @@ func (m *Moderation) Register(r registrar) {
 	r.OnEvent(m.event)
 	m.registerServerLogs(r)
 	m.registerModmail(r)
+	if len(m.cfg.SlackLogUses()) > 0 {
+		r.AddJob(m.slackCheckJob())
+	}
 	r.OnAction("mod.menu", "", m.action)
 	r.OnAction("mod.fbwarn", needs[bot.ActionWarn], m.action)
 	r.OnAction("mod.fbtimeout", needs[bot.ActionTimeout], m.action)

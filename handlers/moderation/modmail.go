@@ -149,6 +149,80 @@ func (m *Moderation) openTicket(ctx context.Context, tx *store.Tx, u bot.User) (
 	return t, m.enqueueDM(ctx, tx, fmt.Sprintf("modmail:%d:ack", t.ID), u.ID, bot.Post{Text: ack})
 }
 
+// ModmailDrafts is implemented by *handlers.Approvals: with
+// moderation.modmail.approval, a staff answer becomes a draft there, and
+// approvals calls SendApproved once another person approved it.
+type ModmailDrafts interface {
+	DraftModmail(ctx context.Context, d ModmailDraft) (*bot.Reply, error)
+}
+
+// ModmailDraft is a staff answer to a ticket, to approve before it is sent.
+type ModmailDraft struct {
+	TicketID         int64
+	UserID, UserName string // the member the answer goes to
+	Quote            string // what the member last wrote, shown to approvers
+	Text             string // the answer, without its signature
+	By               bot.User
+}
+
+// AttachDrafts gives modmail the approvals that hold its answers when
+// moderation.modmail.approval is on. Call it before the Router serves.
+func (m *Moderation) AttachDrafts(d ModmailDrafts) { m.drafts = d }
+
+// draftAnswer sends a staff answer to ticket id for approval.
+func (m *Moderation) draftAnswer(ctx context.Context, u bot.User, id int64, text string) (*bot.Reply, error) {
+	if m.drafts == nil {
+		return nil, bot.Errorf(bot.EInvalid, "Modmail answers need approval here, and approvals are not set up: nothing was sent.")
+	}
+	var t *store.Ticket
+	var quote string
+	err := m.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		if t, err = tx.Ticket(ctx, id); err != nil {
+			return err
+		}
+		msgs, err := tx.TicketMessages(ctx, id)
+		for i := len(msgs) - 1; i >= 0; i-- {
+			if msgs[i].Kind == store.TicketFromMember {
+				quote = msgs[i].Text
+				break
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if t.Status != store.TicketOpen {
+		return nil, bot.Errorf(bot.EConflict, "Ticket #%d is closed; a new DM from %s opens a new one.", id, t.UserName)
+	}
+	r, err := m.drafts.DraftModmail(ctx, ModmailDraft{TicketID: id, UserID: t.UserID, UserName: t.UserName, Quote: quote, Text: text, By: u})
+	if err != nil || r == nil || r.Modal != nil || len(r.Buttons) > 0 {
+		return r, err
+	}
+	r.Text = fmt.Sprintf("Your answer to %s (ticket #%d) is sent as a DM once someone else approves it. %s", t.UserName, id, r.Text)
+	return r, nil
+}
+
+// SendApproved sends an approved answer (text, by writer, approved by
+// approvedBy) to the member of ticket id as a DM under key, and records it
+// in the ticket and its thread, in tx. It is how approvals publishes a
+// modmail draft.
+func (m *Moderation) SendApproved(ctx context.Context, tx *store.Tx, id int64, key, text, writer, approvedBy string) error {
+	t, err := tx.Ticket(ctx, id)
+	if err != nil {
+		return err
+	}
+	msg := &store.TicketMessage{TicketID: id, Kind: store.TicketAnswer, Author: writer, Text: text, OutboxKey: key}
+	if err := tx.AddTicketMessage(ctx, m.clock.Now(), msg); err != nil {
+		return err
+	}
+	if err := m.enqueueDM(ctx, tx, key, t.UserID, bot.Post{Text: m.signed(text, writer)}); err != nil {
+		return err
+	}
+	return m.toThread(ctx, tx, t, fmt.Sprintf("modmail:%d:answer:%d:slack", id, msg.ID), bot.Post{
+		Title: fmt.Sprintf("↩️ %s answered, approved by %s (sent to %s as a DM)", writer, approvedBy, t.UserName), Quote: text})
+}
+
 func openerKey(id int64) string { return fmt.Sprintf("modmail:%d", id) }
 
 // toThread posts in a ticket's Slack thread.
@@ -199,13 +273,22 @@ func (m *Moderation) modmailButton(ctx context.Context, a *bot.Action) (*bot.Rep
 	switch a.ActionID {
 	case "modmail.reply":
 		modal.Title, modal.Submit = "Reply to "+clipTitle(t.UserName), "Send"
-		modal.Fields = []bot.ModalField{{ID: "text", Label: fmt.Sprintf("Your answer, sent to %s as a DM signed by the team", t.UserName), Multiline: true}}
+		label := fmt.Sprintf("Your answer, sent to %s as a DM signed by the team", t.UserName)
+		if m.cfg.Moderation.Modmail.Approval {
+			label += " once someone else approves it"
+			modal.Submit = "Send for approval"
+		}
+		modal.Fields = []bot.ModalField{{ID: "text", Label: label, Multiline: true}}
 	case "modmail.note":
 		modal.Title, modal.Submit = fmt.Sprintf("Note on ticket #%d", id), "Add"
 		modal.Fields = []bot.ModalField{{ID: "text", Label: "A note for staff (never sent to the member)", Multiline: true}}
 	default:
 		modal.Title, modal.Submit = fmt.Sprintf("Close ticket #%d", id), "Close"
-		modal.Fields = []bot.ModalField{{ID: "text", Label: fmt.Sprintf("A closing message to %s (optional)", t.UserName), Multiline: true, Optional: true}}
+		label := fmt.Sprintf("A closing message to %s (optional)", t.UserName)
+		if m.cfg.Moderation.Modmail.Approval {
+			label = fmt.Sprintf("Leave empty: answers to %s need approval, so send a closing message with Reply first", t.UserName)
+		}
+		modal.Fields = []bot.ModalField{{ID: "text", Label: label, Multiline: true, Optional: true}}
 	}
 	return &bot.Reply{Modal: modal}, nil
 }
@@ -231,6 +314,17 @@ func (m *Moderation) modmailAct(ctx context.Context, u bot.User, verb string, id
 	staff := m.dir.Actor(u)
 	if text == "" && verb != "close" {
 		return nil, bot.Errorf(bot.EInvalid, "Write the text after the ticket number, like /liaison modmail %s %d Thanks for telling us.", verb, id)
+	}
+	if m.cfg.Moderation.Modmail.Approval {
+		switch {
+		case verb == "reply":
+			if n := utf8.RuneCountInString(m.signed(text, staff)); n > maxModmailOut {
+				return nil, bot.Errorf(bot.EInvalid, "Your answer is %d characters with the signature; a Discord message holds %d. Shorten it, or send it in two parts.", n, maxModmailOut)
+			}
+			return m.draftAnswer(ctx, u, id, text)
+		case verb == "close" && text != "":
+			return nil, bot.Errorf(bot.EInvalid, "Answers wait for approval here, so a ticket closes without a message: send it with /liaison modmail reply %d TEXT, then close the ticket once it is approved. Nothing was changed.", id)
+		}
 	}
 	var answer string
 	if text != "" && verb != "note" {
@@ -357,17 +451,24 @@ func (m *Moderation) ReportFailedDMs(ctx context.Context, _ time.Time) (int, err
 			}
 			n++
 			var id int64
+			what := "Liaison's message"
+			if strings.Contains(e.Key, ":answer:") {
+				what = "An answer"
+			}
 			if _, err := fmt.Sscanf(e.Key, "modmail:%d:", &id); err != nil {
-				m.logger.Warn("a direct message could not be sent", "key", e.Key, "why", bot.PlainRefusal(e.LastError))
-				return nil
+				// An approved answer is sent under its draft's key.
+				if id, err = tx.TicketOfAnswer(ctx, e.Key); err != nil {
+					return err
+				}
+				if id == 0 {
+					m.logger.Warn("a direct message could not be sent", "key", e.Key, "why", bot.PlainRefusal(e.LastError))
+					return nil
+				}
+				what = "An approved answer"
 			}
 			t, err := tx.Ticket(ctx, id)
 			if err != nil {
 				return err
-			}
-			what := "Liaison's message"
-			if strings.Contains(e.Key, ":answer:") {
-				what = "An answer"
 			}
 			return m.toThread(ctx, tx, t, fmt.Sprintf("%s:failed:%d", e.Key, e.UpdatedAt.UnixMicro()), bot.Post{
 				Text: fmt.Sprintf("⚠️ %s did not reach %s: %s. Staff may reach them another way; the ticket stays open.", what, t.UserName, cmp.Or(bot.PlainRefusal(e.LastError), "Discord refused it"))})

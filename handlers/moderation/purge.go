@@ -191,7 +191,7 @@ func (m *Moderation) confirmPurge(ctx context.Context, p *store.Pending) (*bot.R
 		}
 		for _, msg := range req.Messages {
 			if err := tx.RecordRemovedMessage(ctx, store.RemovedMessage{GuildID: c.GuildID, ChannelID: req.Inv.ChannelID, MessageID: msg.ID,
-				AuthorID: msg.AuthorID, SentAt: msg.At, RemovedBy: c.ModeratorID}); err != nil {
+				AuthorID: msg.AuthorID, SentAt: msg.At, RemovedBy: c.ModeratorID, CaseNumber: c.Number}); err != nil {
 				return err
 			}
 		}

@@ -269,9 +269,19 @@ func (m *Moderation) startRaid(ctx context.Context, tx *store.Tx, guildID, trigg
 	r := m.cfg.Moderation.Raid
 	var slowed []string
 	self := bot.User{Platform: bot.PlatformDiscord, ID: m.selfID(ctx, guildID), Name: raidName}
+	seconds := r.Slowmode.Seconds
 	for _, ch := range r.Slowmode.Channels {
 		if ch.GuildID != guildID {
 			continue
+		}
+		// What the channel had before, for /raid off to put back; a
+		// channel already as slow or slower is left alone.
+		prev := m.slowmodeOf(ctx, ch.ID)
+		if prev >= seconds {
+			continue
+		}
+		if err := tx.RecordRaidSlowmode(ctx, raid.ID, ch.ID, prev); err != nil {
+			return err
 		}
 		where := m.channelLabel(ch.ID)
 		_, _, err := m.record(ctx, tx, request{inv: invocation{GuildID: guildID, Source: bot.SourceRaid, Mod: self}, subj: &subject{ModName: raidName},
@@ -352,7 +362,8 @@ func (m *Moderation) raidPost(ctx context.Context, tx *store.Tx, guildID, key, t
 	return nil
 }
 
-// raidOff ends raid mode: the gate back to normal, slowmode lifted.
+// raidOff ends raid mode: the gate back to normal, and each channel raid
+// mode slowed back to the slowmode it had before.
 func (m *Moderation) raidOff(ctx context.Context, inv invocation) (*bot.Reply, error) {
 	s, err := m.check(ctx, inv, "raid", "")
 	if err != nil {
@@ -371,17 +382,27 @@ func (m *Moderation) raidOff(ctx context.Context, inv invocation) (*bot.Reply, e
 		if _, err := tx.EndRaid(ctx, raid.ID, now, s.ModName); err != nil {
 			return err
 		}
+		// Each channel raid mode slowed gets back the slowmode it had.
+		before, err := tx.RaidSlowmodes(ctx, raid.ID)
+		if err != nil {
+			return err
+		}
 		var cases []string
 		for _, ch := range m.cfg.Moderation.Raid.Slowmode.Channels {
-			if ch.GuildID != inv.GuildID {
+			prev, ok := before[ch.ID]
+			if ch.GuildID != inv.GuildID || !ok {
 				continue
 			}
 			c, _, err := m.record(ctx, tx, request{inv: inv, subj: s, action: bot.ActionSlowmode, reason: "raid mode ended", channelID: ch.ID,
-				targetName: m.channelLabel(ch.ID), noPoints: true})
+				duration: time.Duration(prev) * time.Second, targetName: m.channelLabel(ch.ID), noPoints: true})
 			if err != nil {
 				return err
 			}
-			cases = append(cases, fmt.Sprintf("%s (case %d)", m.channelLabel(ch.ID), c.Number))
+			back := "off"
+			if prev > 0 {
+				back = bot.FormatDuration(time.Duration(prev) * time.Second)
+			}
+			cases = append(cases, fmt.Sprintf("%s (%s, case %d)", m.channelLabel(ch.ID), back, c.Number))
 		}
 		text = fmt.Sprintf("Raid mode is off (it began %s: %s).", when(raid.StartedAt, m.cfg.Location), raid.Trigger)
 		if age := m.cfg.Moderation.Raid.MinAccountAge; age > 0 {
@@ -390,7 +411,7 @@ func (m *Moderation) raidOff(ctx context.Context, inv invocation) (*bot.Reply, e
 			text += " Newcomers may join again."
 		}
 		if len(cases) > 0 {
-			text += " Slowmode lifted in " + strings.Join(cases, ", ") + "."
+			text += " Slowmode back to what it was in " + strings.Join(cases, ", ") + "."
 		}
 		return m.raidPost(ctx, tx, inv.GuildID, fmt.Sprintf("raid:%d:off", raid.ID), fmt.Sprintf("%s ended raid mode. %s", s.ModName, text))
 	})
@@ -658,4 +679,25 @@ func (m *Moderation) confirmRaidAll(ctx context.Context, p *store.Pending) (*bot
 		text += fmt.Sprintf("; skipped %d (gone, protected or already done): %s", len(skipped), strings.Join(skipped, ", "))
 	}
 	return &bot.Reply{Text: text + "."}, nil
+}
+
+// slowmodeReader is implemented by the Discord adapter: a channel's
+// slowmode now.
+type slowmodeReader interface {
+	ChannelSlowmode(ctx context.Context, channelID string) (int, error)
+}
+
+// slowmodeOf returns a channel's slowmode in seconds, 0 when Liaison
+// cannot read it (it then restores no slowmode, as before it read it).
+func (m *Moderation) slowmodeOf(ctx context.Context, channelID string) int {
+	sr, ok := m.guilds.(slowmodeReader)
+	if !ok {
+		return 0
+	}
+	n, err := sr.ChannelSlowmode(ctx, channelID)
+	if err != nil {
+		m.logger.Warn("raid mode: could not read a channel's slowmode; /raid off will turn it off", "channel", channelID, "err", err)
+		return 0
+	}
+	return n
 }

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -145,6 +147,11 @@ func (m *Moderation) logDeletion(ctx context.Context, tx *store.Tx, e *bot.Messa
 	if err != nil || len(m.cfg.Moderation.Logs.Deletes) == 0 {
 		return err
 	}
+	removed, err := tx.Removals(ctx, e.ScopeID, []string{e.ID})
+	if err != nil {
+		return err
+	}
+	removal := removed[e.ID]
 	where := m.placeLabel(e.Place, "")
 	p := bot.Post{Title: "🗑️ Message deleted"}
 	var line string
@@ -152,6 +159,11 @@ func (m *Moderation) logDeletion(ctx context.Context, tx *store.Tx, e *bot.Messa
 		p.Fields = []bot.Field{{Name: "Channel", Value: where}, {Name: "Message", Value: e.ID}}
 		p.Text = "Liaison did not have its text (sent before it started keeping texts, over 7 days ago, or beyond the cache)."
 		line = fmt.Sprintf("🗑️ A message was deleted in %s (text unknown)", where)
+		if removal.CaseNumber != 0 {
+			p.Fields = append(p.Fields, bot.Field{Name: "Deleted by", Value: fmt.Sprintf("Liaison, case %d", removal.CaseNumber)})
+			p.Text = fmt.Sprintf("Its text is archived with case %d in the mod log.", removal.CaseNumber)
+			line = fmt.Sprintf("🗑️ A message was deleted in %s by Liaison (case %d, archived there)", where, removal.CaseNumber)
+		}
 	} else {
 		c := gone[0]
 		if c.ChannelID != e.ChannelID {
@@ -161,26 +173,88 @@ func (m *Moderation) logDeletion(ctx context.Context, tx *store.Tx, e *bot.Messa
 			{Name: "Sent", Value: when(c.CreatedAt, m.cfg.Location)}}
 		p.Quote = c.Content
 		line = fmt.Sprintf("🗑️ %s's message deleted in %s: %s", cmp.Or(c.AuthorName, c.AuthorID), where, bot.OneLine(c.Content, 100))
-		if e.DeletedBy != "" && (e.DeletedOf == "" || e.DeletedOf == c.AuthorID) {
+		if r := removal; r.CaseNumber != 0 {
+			// Liaison's own deletion (a purge, the Delete button): its
+			// text is archived with the case already.
+			p.Quote = ""
+			p.Fields = append(p.Fields, bot.Field{Name: "Deleted by", Value: fmt.Sprintf("Liaison, case %d", r.CaseNumber)})
+			p.Context = fmt.Sprintf("its text is archived with case %d in the mod log", r.CaseNumber)
+			line = fmt.Sprintf("🗑️ %s's message deleted in %s by Liaison (case %d, archived there)", cmp.Or(c.AuthorName, c.AuthorID), where, r.CaseNumber)
+		} else if e.DeletedBy != "" && e.DeletedBy != c.AuthorID && (e.DeletedOf == "" || e.DeletedOf == c.AuthorID) {
 			by := m.userName(ctx, tx, e.ScopeID, e.DeletedBy)
 			p.Fields = append(p.Fields, bot.Field{Name: "Deleted by", Value: by})
 			line += " (deleted by " + by + ")"
+			// A moderator's deletion by hand in Discord is moderation: the
+			// digest leaves it out of its figures, as it does a purge's.
+			// (A deletion by its author has no audit-log entry, so no
+			// deleter: it is not moderation and is not recorded.)
+			if removal.RemovedBy == "" {
+				if err := tx.RecordRemovedMessage(ctx, store.RemovedMessage{GuildID: e.ScopeID, ChannelID: c.ChannelID, MessageID: c.MessageID,
+					AuthorID: c.AuthorID, SentAt: c.CreatedAt, RemovedBy: e.DeletedBy}); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return m.postLog(ctx, tx, e.ScopeID, config.LogDeletes, e.FirstKey(), logEntry{post: p, line: line}, nil)
 }
 
 // logBulkDeletion logs messages deleted at once, archived as a file as a
-// purge's are.
+// purge's are. Messages Liaison's own purge deleted are archived with
+// their case already: the entry refers to the case and archives only the
+// others.
 func (m *Moderation) logBulkDeletion(ctx context.Context, tx *store.Tx, e *bot.MessagesDeleted) error {
 	gone, err := tx.UncacheMessages(ctx, e.IDs)
 	if err != nil || len(m.cfg.Moderation.Logs.Deletes) == 0 {
 		return err
 	}
+	removed, err := tx.Removals(ctx, e.ScopeID, e.IDs)
+	if err != nil {
+		return err
+	}
+	var cases []int64
+	purged := 0
+	for _, r := range removed {
+		if r.CaseNumber != 0 {
+			purged++
+			if !slices.Contains(cases, r.CaseNumber) {
+				cases = append(cases, r.CaseNumber)
+			}
+		}
+	}
+	slices.Sort(cases)
 	where := m.placeLabel(e.Place, "")
+	if purged > 0 {
+		gone = slices.DeleteFunc(gone, func(c store.CachedMessage) bool { return removed[c.MessageID].CaseNumber != 0 })
+	}
+	others := len(e.IDs) - purged
+	var caseText string
+	if purged > 0 {
+		words := make([]string, len(cases))
+		for i, n := range cases {
+			words[i] = strconv.FormatInt(n, 10)
+		}
+		caseText = "case " + strings.Join(words, ", ")
+		if len(cases) > 1 {
+			caseText = "cases " + strings.Join(words, ", ")
+		}
+	}
+	if others == 0 {
+		entry := logEntry{
+			post: bot.Post{Title: "🗑️ Messages deleted at once", Fields: []bot.Field{{Name: "Channel", Value: where},
+				{Name: "Messages", Value: strconv.Itoa(len(e.IDs))}, {Name: "Deleted by", Value: "Liaison's purge, " + caseText}},
+				Context: "their text is archived with the " + caseText + " in the mod log"},
+			line: fmt.Sprintf("🗑️ %d messages deleted at once in %s by Liaison's purge (%s, archived there)", len(e.IDs), where, caseText),
+		}
+		return m.postLog(ctx, tx, e.ScopeID, config.LogDeletes, e.FirstKey(), entry, nil)
+	}
 	loc := m.cfg.Location
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d message(s) deleted at once from %s on %s; the text of %d was in Liaison's cache\n\n", len(e.IDs), where, e.At.In(loc).Format("2006-01-02 15:04 MST"), len(gone))
+	fmt.Fprintf(&b, "%d message(s) deleted at once from %s on %s; the text of %d was in Liaison's cache\n", others, where, e.At.In(loc).Format("2006-01-02 15:04 MST"), len(gone))
+	if purged > 0 {
+		fmt.Fprintf(&b, "%d more deleted at the same time by Liaison's purge are archived with the %s in the mod log\n", purged, caseText)
+	}
+	b.WriteString("\n")
 	slices.SortFunc(gone, func(a, b store.CachedMessage) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	for _, c := range gone {
 		fmt.Fprintf(&b, "[%s] %s (%s), message %s:\n", c.CreatedAt.In(loc).Format("2006-01-02 15:04"), cmp.Or(c.AuthorName, c.AuthorID), c.AuthorID, c.MessageID)
@@ -190,11 +264,15 @@ func (m *Moderation) logBulkDeletion(ctx context.Context, tx *store.Tx, e *bot.M
 	}
 	stamp := e.At.In(loc).Format("20060102-150405")
 	up := &bot.Upload{Filename: fmt.Sprintf("deleted-%s.txt", stamp), Title: "Messages deleted at once",
-		Comment: fmt.Sprintf("Archive of the %d message(s) deleted from %s.", len(e.IDs), where), Data: []byte(b.String())}
+		Comment: fmt.Sprintf("Archive of the %d message(s) deleted from %s.", others, where), Data: []byte(b.String())}
 	entry := logEntry{
 		post: bot.Post{Title: "🗑️ Messages deleted at once", Fields: []bot.Field{{Name: "Channel", Value: where},
-			{Name: "Messages", Value: fmt.Sprintf("%d (text known for %d)", len(e.IDs), len(gone))}}, Context: "their text is in the file below"},
-		line: fmt.Sprintf("🗑️ %d messages deleted at once in %s (archived below)", len(e.IDs), where),
+			{Name: "Messages", Value: fmt.Sprintf("%d (text known for %d)", others, len(gone))}}, Context: "their text is in the file below"},
+		line: fmt.Sprintf("🗑️ %d messages deleted at once in %s (archived below)", others, where),
+	}
+	if purged > 0 {
+		entry.post.Fields = append(entry.post.Fields, bot.Field{Name: "Also deleted", Value: fmt.Sprintf("%d by Liaison's purge, archived with the %s", purged, caseText)})
+		entry.line += fmt.Sprintf("; %d more by Liaison's purge (%s)", purged, caseText)
 	}
 	return m.postLog(ctx, tx, e.ScopeID, config.LogDeletes, e.FirstKey(), entry, up)
 }
@@ -621,4 +699,61 @@ func (m *Moderation) checkLogChannels(ctx context.Context, pc postChecker, now t
 		}
 	}
 	return n, nil
+}
+
+// SlackChannels is implemented by *slackbot.Directory: whether Liaison can
+// post in a Slack channel.
+type SlackChannels interface {
+	// ChannelProblem says why Liaison cannot post in the channel (missing,
+	// archived, Liaison not a member), "" when it can; an error when Slack
+	// could not be asked.
+	ChannelProblem(ctx context.Context, channelID string) (string, error)
+}
+
+// slackCheckJob checks, once per process start (retried every minute until
+// Slack answers), that Liaison can post in every Slack channel moderation
+// writes to: the mod log, the server logs and modmail. Each one it cannot
+// post in is reported once, by a log line (Slack is where the other
+// notices go); liaison doctor shows the same on the channel's row.
+func (m *Moderation) slackCheckJob() jobs.Job {
+	done := false
+	return jobs.Job{Name: "slack-log-channel-check", Every: time.Minute, Run: func(ctx context.Context, _ time.Time) (int, error) {
+		if done || m.slack == nil {
+			return 0, nil
+		}
+		n, err := m.checkSlackLogChannels(ctx)
+		if err == nil {
+			done = true
+		}
+		return n, err
+	}}
+}
+
+func (m *Moderation) checkSlackLogChannels(ctx context.Context) (int, error) {
+	uses := m.cfg.SlackLogUses()
+	n := 0
+	for _, id := range slices.Sorted(maps.Keys(uses)) {
+		problem, err := m.slack.ChannelProblem(ctx, id)
+		if err != nil {
+			return n, fmt.Errorf("check the Slack log channel %s: %w", id, err)
+		}
+		if problem == "" {
+			continue
+		}
+		n++
+		m.logger.Warn("Liaison cannot post in a Slack channel moderation writes to: what goes there is lost until it can",
+			"channel", m.slackChannelLabel(id), "for", strings.Join(uses[id], ", "), "why", problem)
+	}
+	return n, nil
+}
+
+// slackChannelLabel names a Slack channel as liaison.yaml does: "#mod-log
+// (C01MODLOG)".
+func (m *Moderation) slackChannelLabel(id string) string {
+	for name, cid := range m.cfg.Slack.Channels {
+		if cid == id {
+			return "#" + name + " (" + id + ")"
+		}
+	}
+	return id
 }
