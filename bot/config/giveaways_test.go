@@ -25,10 +25,19 @@ func TestGiveawaysSectionDecodesAndDefaults(t *testing.T) {
   blacklist: [cheaters, "1300000000000000009"]
   allow_staff: true
   bonus: {boosters: 3}
+  announcement:
+    fr: "Bravo {winners} ! {prize} est à vous : cliquez sur Claim avant {claim_by}."
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got := c.Giveaways.AnnouncementText("fr"); got != "Bravo {winners} ! {prize} est à vous : cliquez sur Claim avant {claim_by}." {
+		t.Errorf("the French announcement = %q", got)
+	}
+	if got := c.Giveaways.AnnouncementText("en"); got != config.DefaultAnnouncements["en"] {
+		t.Errorf("the English announcement = %q, want the default", got)
+	}
+	c.Giveaways.Announcement = nil
 	g := c.Giveaways
 	want := config.Giveaways{ClaimWithin: 48 * time.Hour, DMWinners: true, BlacklistRoles: []string{"cheaters"},
 		BlacklistUsers: []string{"1300000000000000009"}, AllowStaff: true, Bonus: map[string]int{"boosters": 3},
@@ -60,6 +69,9 @@ func TestGiveawaysSectionErrorsNameLineAndKey(t *testing.T) {
   blacklist: [nobody, 1300000000000000009]
   bonus: {boosters: 0}
   prize: a car
+  announcement:
+    en: "Bravo {winner}! Claim {prize} by {claim_by}."
+    de: "Herzlichen Glückwunsch!"
 `))
 	if err == nil {
 		t.Fatal("Parse accepted a bad giveaways: section")
@@ -71,6 +83,8 @@ func TestGiveawaysSectionErrorsNameLineAndKey(t *testing.T) {
 		"liaison.yaml:9:23: giveaways.blacklist[1]: quote Discord ids",
 		"liaison.yaml:10:21: giveaways.bonus.boosters: must be at least 1",
 		"liaison.yaml:11:3: giveaways.prize: unknown key",
+		"liaison.yaml:13:9: giveaways.announcement.en: {winner} is not a placeholder announcements know: use {prize}, {winners}, {claim_within} or {claim_by}",
+		`liaison.yaml:14:9: giveaways.announcement.de: "de" is not a language announcements are written in: use en or fr`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("errors lack %q:\n%v", want, err)
