@@ -46,6 +46,10 @@ type templateKind struct {
 	when        func(status string) string
 	// users names what uses a text, in the plural ("notices").
 	users string
+	// author returns who wrote the texts of status, a name from people:
+	// ("" when the file does not say); nil for kinds whose file cannot
+	// say. Four eyes: they may not approve them.
+	author func(status string) string
 	// release sends, in tx, what waited for t, now approved, and returns
 	// how many.
 	release func(ctx context.Context, tx *store.Tx, t *store.NoticeTemplate) (int, error)
@@ -103,6 +107,11 @@ func (ts *Templates) Ensure(ctx context.Context, tx *store.Tx, status, lang, tex
 
 func (ts *Templates) ensure(ctx context.Context, tx *store.Tx, status, lang, text string) (*store.NoticeTemplate, bool, error) {
 	t := &store.NoticeTemplate{Status: status, Lang: lang, TextHash: textHash(text), Text: text}
+	if k := ts.kind(status); k != nil && k.author != nil {
+		if p, ok := ts.cfg.Person(k.author(status)); ok {
+			t.Author = p.Slack
+		}
+	}
 	created, err := tx.EnsureNoticeTemplate(ctx, ts.clock.Now(), t)
 	if err != nil || !created || !ts.cfg.Approvals.Enabled {
 		return t, created, err
@@ -163,10 +172,13 @@ func (ts *Templates) post(ctx context.Context, t *store.NoticeTemplate) bot.Post
 		Quote: t.Text,
 		Fields: []bot.Field{
 			{Name: "When", Value: k.when(t.Status)},
-			{Name: "Policy", Value: pol.Describe("", "")},
+			{Name: "Policy", Value: pol.Describe(t.Author, ts.authorName(t))},
 			{Name: "Status", Value: templateState(k, t, pol)},
 		},
 		Context: "from liaison.yaml (" + k.source + "); approved once, until the text changes"}
+	if name := ts.authorName(t); name != "" {
+		p.Fields = append(p.Fields[:1], append([]bot.Field{{Name: "Written by", Value: name}}, p.Fields[1:]...)...)
+	}
 	if t.State == store.NoticePending {
 		v := "t:" + t.Status + ":" + t.Lang + ":" + t.TextHash
 		p.Buttons = []bot.Button{{ActionID: k.action, Label: "Approve", Value: "approve:" + v, Style: "primary"},
@@ -182,7 +194,20 @@ func templateState(k *templateKind, t *store.NoticeTemplate, pol bot.ApprovalPol
 	case store.NoticeRejected:
 		return "rejected: " + k.users + " using it wait until the text changes in liaison.yaml"
 	}
-	return fmt.Sprintf("waiting for approval (%d of %d); %s using it wait", pol.Count("", t.Approvers), pol.Needed(""), k.users)
+	return fmt.Sprintf("waiting for approval (%d of %d); %s using it wait", pol.Count(t.Author, t.Approvers), pol.Needed(t.Author), k.users)
+}
+
+// authorName names the writer of t's text, "" when not known.
+func (ts *Templates) authorName(t *store.NoticeTemplate) string {
+	if t.Author == "" {
+		return ""
+	}
+	for _, p := range ts.cfg.People {
+		if p.Slack == t.Author {
+			return p.Name
+		}
+	}
+	return t.Author
 }
 
 // policy is the approvals policy for templates: the section's own, no
@@ -236,7 +261,11 @@ func (ts *Templates) decide(ctx context.Context, tx *store.Tx, status, lang, has
 	if err != nil {
 		return "", err
 	}
-	if err := pol.Check(u.ID, "", "", verb); err != nil {
+	if t.Author != "" && u.ID == t.Author {
+		return "", bot.Errorf(bot.EForbidden, "You wrote %s (liaison.yaml says so in %s), so you cannot %s it: it %s. Nothing was changed.",
+			what, k.source+".written_by", verb, pol.Describe(t.Author, ts.authorName(t)))
+	}
+	if err := pol.Check(u.ID, t.Author, ts.authorName(t), verb); err != nil {
 		return "", err
 	}
 	now := ts.clock.Now()
@@ -248,7 +277,7 @@ func (ts *Templates) decide(ctx context.Context, tx *store.Tx, status, lang, has
 		if !slices.Contains(t.Approvers, u.ID) {
 			t.Approvers = append(t.Approvers, u.ID)
 		}
-		if pol.Reached("", t.Approvers) {
+		if pol.Reached(t.Author, t.Approvers) {
 			t.State, t.DecidedBy = store.NoticeApproved, by
 		}
 	}
@@ -270,7 +299,7 @@ func (ts *Templates) decide(ctx context.Context, tx *store.Tx, status, lang, has
 	case store.NoticeRejected:
 		return fmt.Sprintf("You rejected %s: %s using it wait until it changes in liaison.yaml.", what, k.users), nil
 	}
-	return fmt.Sprintf("You approved %s; it needs %d more approval(s).", what, pol.Needed("")-pol.Count("", t.Approvers)), nil
+	return fmt.Sprintf("You approved %s; it needs %d more approval(s).", what, pol.Needed(t.Author)-pol.Count(t.Author, t.Approvers)), nil
 }
 
 // feedbackTemplates are feedback's notice texts.
@@ -298,6 +327,7 @@ func giveawayTemplates(cfg *config.Config, g *giveaways.Giveaways) *templateKind
 		statuses: []string{giveaways.AnnouncementStatus}, action: templateAction, source: "giveaways.announcement", users: "announcements",
 		enabled: func() bool { return true },
 		text:    func(_, lang string) string { return cfg.Giveaways.AnnouncementText(lang) },
+		author:  func(string) string { return cfg.Giveaways.AnnouncementBy },
 		title:   func(_, lang string) string { return fmt.Sprintf("Giveaway announcement text to approve (%s)", lang) },
 		what:    func(_, lang string) string { return fmt.Sprintf("the giveaway announcement text (%s)", lang) },
 		when: func(string) string {

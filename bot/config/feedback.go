@@ -166,7 +166,7 @@ func (d *decoder) notices(n *yaml.Node, path string, f *Feedback) {
 			d.errorf(v, p, "%q is not a status with a notice: use planned, in-progress, shipped or declined", status)
 			return
 		}
-		d.templateTexts(v, p, "notices", NoticePlaceholders, func(lang, text string) {
+		d.templateTexts(v, p, "notices", NoticePlaceholders, nil, func(lang, text string) {
 			if f.Notices == nil {
 				f.Notices = map[string]map[string]string{}
 			}

@@ -31,6 +31,10 @@ type Giveaways struct {
 	// each text is approved once, by the approvals policy, when it changes,
 	// and a draw's announcement waits until its text is.
 	Announcement map[string]string
+	// AnnouncementBy is who wrote the announcement texts (a name from
+	// people:, giveaways.announcement.written_by), "" when the file does
+	// not say: four eyes, they may not approve them.
+	AnnouncementBy string
 }
 
 // AnnouncementPlaceholders are what an announcement text may contain: the
@@ -93,7 +97,7 @@ func (d *decoder) giveaways(n *yaml.Node, path string, g *Giveaways) {
 		}},
 		{name: "slack", decode: func(v *yaml.Node, p string) { d.slackRef(v, p, &g.Slack) }},
 		{name: "announcement", decode: func(v *yaml.Node, p string) {
-			d.templateTexts(v, p, "announcements", AnnouncementPlaceholders, func(lang, text string) {
+			d.templateTexts(v, p, "announcements", AnnouncementPlaceholders, &g.AnnouncementBy, func(lang, text string) {
 				if g.Announcement == nil {
 					g.Announcement = map[string]string{}
 				}

@@ -20,9 +20,21 @@ const templateMax = 1000
 // templateTexts decodes a mapping of languages to texts (en: …, fr: …) and
 // calls set with each one that is valid; noun names the texts in errors
 // ("notices", "announcements") and known lists the placeholders they may
-// hold.
-func (d *decoder) templateTexts(n *yaml.Node, path, noun string, known []string, set func(lang, text string)) {
+// hold. With by, the mapping may also name, as written_by, the person
+// (from people:) who wrote the texts, who may not approve them.
+func (d *decoder) templateTexts(n *yaml.Node, path, noun string, known []string, by *string, set func(lang, text string)) {
 	d.names(n, path, "a mapping of languages (en, fr) to texts", func(lang string, t *yaml.Node, tp string) {
+		if lang == "written_by" && by != nil {
+			if s, ok := d.str(t, tp, "the name (from people:) of who wrote the texts, like carol"); ok {
+				*by = s
+				d.later(func() {
+					if p, found := d.cfg.Person(s); !found || p.Slack == "" {
+						d.errorf(t, tp, "%q must be someone under people: with a slack: id, so that Liaison knows they may not approve their own text", s)
+					}
+				})
+			}
+			return
+		}
 		if !slices.Contains(NoticeLanguages, lang) {
 			d.errorf(t, tp, "%q is not a language %s are written in: use en or fr", lang, noun)
 			return

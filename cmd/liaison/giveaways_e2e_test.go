@@ -50,14 +50,14 @@ func gwNewbie(now time.Time) string {
 
 const gwExtra = `approvals:
   channel: approvals
-  approvers: [carol]
+  approvers: [carol, bob]
 giveaways:
   claim_within: 48h
   bonus: {boosters: 5}
   blacklist: ["` + gwCheater + `"]
 `
 
-// gwApprovals is Slack's #approvals, where carol approves the texts
+// gwApprovals is Slack's #approvals, where carol or bob approve the texts
 // Liaison says in the brand's name.
 const gwApprovals = "C01APPROVALS"
 
@@ -823,13 +823,14 @@ func TestAGiveawayAnnouncementWaitsForItsTextToBeApproved(t *testing.T) {
 				t.Errorf("%d announcements, want 1", n)
 			}
 
-			// The text changes in liaison.yaml: it needs its own approval.
+			// The text changes in liaison.yaml, written by carol: it needs its
+			// own approval, which she cannot give.
 			app.stop()
 			cfg, err := os.ReadFile(w.config)
 			if err != nil {
 				t.Fatal(err)
 			}
-			changed := string(cfg) + "  announcement:\n    en: \"Bravo {winners}! {prize} is yours: click Claim by {claim_by}.\"\n"
+			changed := string(cfg) + "  announcement:\n    en: \"Bravo {winners}! {prize} is yours: click Claim by {claim_by}.\"\n    written_by: carol\n"
 			if err := os.WriteFile(w.config, []byte(changed), 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -838,13 +839,23 @@ func TestAGiveawayAnnouncementWaitsForItsTextToBeApproved(t *testing.T) {
 			w.wait(t, "the restarted App on the gateway", func() bool { return w.discord.Identifies() > identified })
 			startGiveaway(t, w, "a mug", 2)
 			m2 := w.announcementText(t, "en", "Bravo {winners}! {prize} is yours")
+			if b := string(m2.Blocks); !strings.Contains(b, "carol wrote this version, so only bob can approve it") {
+				t.Errorf("the changed text's approval message does not say carol cannot approve it:\n%s", b)
+			}
 			w.clock.Advance(11 * time.Minute)
 			w.communitySays(t, "the second draw's notice", "Giveaway #2 drawn: a mug", "waits for the approval")
 			if n := w.countMessages(isDraw(2)); n != 0 {
 				t.Fatalf("%d announcements of the changed text before its approval", n)
 			}
-			if told := w.decideText(t, app, m2, "U01CAROL", "Approve"); !strings.Contains(told, "1 waiting went out now") {
-				t.Errorf("carol approving the changed text was told %q", told)
+			if told := w.decideText(t, app, m2, "U01CAROL", "Approve"); !strings.Contains(told, "You wrote the giveaway announcement text (en) (liaison.yaml says so in giveaways.announcement.written_by), so you cannot approve it") {
+				t.Errorf("carol approving the text she wrote was told %q", told)
+			}
+			time.Sleep(time.Second)
+			if n := w.countMessages(isDraw(2)); n != 0 {
+				t.Fatalf("%d announcements after its writer's approval", n)
+			}
+			if told := w.decideText(t, app, m2, "U01BOB", "Approve"); !strings.Contains(told, "1 waiting went out now") {
+				t.Errorf("bob approving the changed text was told %q", told)
 			}
 			picks, _ = app.app.DB.Picks(ctx, 2)
 			draw2 := w.message(t, "the second announcement", isDraw(2))
