@@ -430,12 +430,12 @@ func (tx *Tx) Rounds(ctx context.Context, id int64) ([]bot.GiveawayRound, error)
 }
 
 // WaitingAnnouncements returns the rounds whose announcement waits for the
-// approval of the template text with hash, oldest first.
-func (tx *Tx) WaitingAnnouncements(ctx context.Context, hash string) ([]bot.GiveawayRound, error) {
+// approval of a template text (Waits says which), oldest first.
+func (tx *Tx) WaitingAnnouncements(ctx context.Context) ([]bot.GiveawayRound, error) {
 	var rows []roundRow
 	if err := tx.tx.SelectContext(ctx, &rows, tx.rebind(`SELECT `+roundColumns+` FROM giveaway_rounds
-		WHERE announcement_waits = ? ORDER BY created_at, giveaway_id, round`), hash); err != nil {
-		return nil, fmt.Errorf("announcements waiting for %s: %w", hash, err)
+		WHERE announcement_waits <> '' ORDER BY created_at, giveaway_id, round`)); err != nil {
+		return nil, fmt.Errorf("waiting announcements: %w", err)
 	}
 	out := make([]bot.GiveawayRound, len(rows))
 	for i, r := range rows {

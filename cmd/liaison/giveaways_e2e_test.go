@@ -764,7 +764,9 @@ func (w *mdWorld) communitySays(t *testing.T, what string, want ...string) strin
 // the draw happens on time and is committed, its announcement waits (Slack
 // says so), nothing can reroll it, and no claim window runs; the approval
 // sends it once, with the committed winners. A text changed in liaison.yaml
-// needs an approval of its own. Only an approver decides.
+// needs an approval of its own, which its writer cannot give; a draw that
+// waited for a rejected text is announced with the next approved one.
+// Only an approver decides.
 func TestAGiveawayAnnouncementWaitsForItsTextToBeApproved(t *testing.T) {
 	t.Parallel()
 	for _, dialect := range storetest.Dialects() {
@@ -854,13 +856,28 @@ func TestAGiveawayAnnouncementWaitsForItsTextToBeApproved(t *testing.T) {
 			if n := w.countMessages(isDraw(2)); n != 0 {
 				t.Fatalf("%d announcements after its writer's approval", n)
 			}
-			if told := w.decideText(t, app, m2, "U01BOB", "Approve"); !strings.Contains(told, "1 waiting went out now") {
-				t.Errorf("bob approving the changed text was told %q", told)
+			// bob rejects it; carol rewrites it, and the next text, once
+			// approved, announces the draw that waited for the rejected one.
+			if told := w.decideText(t, app, m2, "U01BOB", "Reject"); told != "You rejected the giveaway announcement text (en): announcements using it wait until it changes in liaison.yaml." {
+				t.Errorf("bob rejecting the changed text was told %q", told)
+			}
+			app.stop()
+			rewritten := strings.Replace(changed, "Bravo {winners}! {prize} is yours: click Claim by {claim_by}.", "Well done {winners}: {prize} is yours. Claim it by {claim_by}.", 1)
+			if err := os.WriteFile(w.config, []byte(rewritten), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			identified = w.discord.Identifies()
+			app = w.start(t, url)
+			w.wait(t, "the restarted App on the gateway", func() bool { return w.discord.Identifies() > identified })
+			w.clock.Advance(2 * time.Minute) // the job that asks for changed texts
+			m3 := w.announcementText(t, "en", "Well done {winners}: {prize} is yours.")
+			if told := w.decideText(t, app, m3, "U01BOB", "Approve"); !strings.Contains(told, "1 waiting went out now") {
+				t.Errorf("bob approving the rewritten text was told %q", told)
 			}
 			picks, _ = app.app.DB.Picks(ctx, 2)
 			draw2 := w.message(t, "the second announcement", isDraw(2))
-			if !strings.Contains(draw2.Content, "Bravo "+picks[0].UserName+"! a mug is yours: click Claim by <t:") {
-				t.Errorf("the second announcement does not use the changed text:\n%s", draw2.Content)
+			if !strings.Contains(draw2.Content, "Well done "+picks[0].UserName+": a mug is yours. Claim it by <t:") {
+				t.Errorf("the second announcement does not use the approved text:\n%s", draw2.Content)
 			}
 			if n := w.countMessages(isDraw(1)); n != 1 {
 				t.Errorf("%d announcements of giveaway #1, want 1", n)

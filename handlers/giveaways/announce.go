@@ -83,17 +83,26 @@ func (g *Giveaways) renderAnnouncement(text string, gw *bot.Giveaway, winners st
 }
 
 // ReleaseAnnouncements sends, in tx, the announcements that waited for
-// template t, now approved: the winners' time to claim starts now. It
-// returns how many; handlers' Templates calls it in the transaction that
-// approves t.
+// template t, now approved, and those of its language that waited for an
+// earlier text (rejected, or changed since) when t is the file's text now:
+// the winners' time to claim starts now. It returns how many; handlers'
+// Templates calls it in the transaction that approves t.
 func (g *Giveaways) ReleaseAnnouncements(ctx context.Context, tx *store.Tx, t *store.NoticeTemplate) (int, error) {
-	rounds, err := tx.WaitingAnnouncements(ctx, t.TextHash)
+	rounds, err := tx.WaitingAnnouncements(ctx)
 	if err != nil {
 		return 0, err
 	}
+	current := g.cfg.Giveaways.AnnouncementText(t.Lang) == t.Text
 	now := g.clock.Now()
 	n := 0
 	for _, r := range rounds {
+		gw, err := tx.Giveaway(ctx, r.GiveawayID)
+		if err != nil {
+			return n, err
+		}
+		if r.Waits != t.TextHash && (!current || language(gw) != t.Lang) {
+			continue
+		}
 		r.ClaimUntil = now.Add(g.cfg.Giveaways.ClaimWithin)
 		ok, err := tx.ReleaseAnnouncement(ctx, r.GiveawayID, r.Round, r.ClaimUntil)
 		if err != nil {
@@ -101,10 +110,6 @@ func (g *Giveaways) ReleaseAnnouncements(ctx context.Context, tx *store.Tx, t *s
 		}
 		if !ok {
 			continue
-		}
-		gw, err := tx.Giveaway(ctx, r.GiveawayID)
-		if err != nil {
-			return n, err
 		}
 		if err := g.announceDraw(ctx, tx, gw, r, t.Text, now); err != nil {
 			return n, err
