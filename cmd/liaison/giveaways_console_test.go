@@ -50,6 +50,7 @@ click s1 "Approve" carol
 		"    Ended: now (Tue 24 Nov 11:00 CET): the result is in the reply below\n", // and the Enter button is gone:
 		"line 9: d1 has no buttons\n",
 		"[slack #community] (to carol) liaison: Giveaway #1: a Liaison T-shirt (in #general, by dave)\n    State: drawn Tue 24 Nov 11:00 CET\n",
+		"    Announcement: not posted yet, it waits for the approval of its text (giveaways.announcement) in the approvals channel\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the console's output lacks %q:\n%s", want, out)

@@ -370,6 +370,19 @@ func (g *Giveaways) show(ctx context.Context, w who, id int64) (*bot.Reply, erro
 		if gw.LateReason != "" {
 			lines = append(lines, "Drawn late: "+gw.LateReason)
 		}
+		var rounds []bot.GiveawayRound
+		if err := g.db.InTx(ctx, func(tx *store.Tx) (err error) {
+			rounds, err = tx.Rounds(ctx, id)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		for _, r := range rounds {
+			if r.Waits != "" {
+				lines = append(lines, "Announcement: not posted yet, it waits for the approval of its text (giveaways.announcement) in the approvals channel")
+				break
+			}
+		}
 	}
 	return &bot.Reply{Text: strings.Join(lines, "\n")}, nil
 }
