@@ -738,6 +738,19 @@ func TestGiveawayWinnersAreSentADirectMessageAndARefusalIsReported(t *testing.T)
 	}
 }
 
+// restart starts an App again on the database at dbURL, once it is on
+// the gateway (identified, then heartbeating): its commands are registered
+// already, which is what start waits for.
+func (w *mdWorld) restart(t *testing.T, dbURL string) *mdApp {
+	t.Helper()
+	identified, beats := w.discord.Identifies(), w.discord.Heartbeats()
+	a := w.start(t, dbURL)
+	w.wait(t, "the restarted App on the gateway", func() bool {
+		return w.discord.Identifies() > identified && w.discord.Heartbeats() > beats
+	})
+	return a
+}
+
 // communitySays waits for a message in Slack's #community containing
 // every want, and returns its blocks.
 func (w *mdWorld) communitySays(t *testing.T, what string, want ...string) string {
@@ -836,9 +849,7 @@ func TestAGiveawayAnnouncementWaitsForItsTextToBeApproved(t *testing.T) {
 			if err := os.WriteFile(w.config, []byte(changed), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			identified := w.discord.Identifies()
-			app = w.start(t, url)
-			w.wait(t, "the restarted App on the gateway", func() bool { return w.discord.Identifies() > identified })
+			app = w.restart(t, url)
 			startGiveaway(t, w, "a mug", 2)
 			m2 := w.announcementText(t, "en", "Bravo {winners}! {prize} is yours")
 			if b := string(m2.Blocks); !strings.Contains(b, "carol wrote this version, so only bob can approve it") {
@@ -866,9 +877,7 @@ func TestAGiveawayAnnouncementWaitsForItsTextToBeApproved(t *testing.T) {
 			if err := os.WriteFile(w.config, []byte(rewritten), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			identified = w.discord.Identifies()
-			app = w.start(t, url)
-			w.wait(t, "the restarted App on the gateway", func() bool { return w.discord.Identifies() > identified })
+			app = w.restart(t, url)
 			w.clock.Advance(2 * time.Minute) // the job that asks for changed texts
 			m3 := w.announcementText(t, "en", "Well done {winners}: {prize} is yours.")
 			if told := w.decideText(t, app, m3, "U01BOB", "Approve"); !strings.Contains(told, "1 waiting went out now") {
