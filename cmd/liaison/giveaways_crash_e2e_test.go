@@ -194,7 +194,12 @@ func TestAGiveawayKilledBetweenCommitAndSendIsAnnouncedOnce(t *testing.T) {
 			t.Parallel()
 			w, url, winner := crashWorld(t, dialect)
 			posts := len(w.discord.CallsTo("POST", "/channels/"+mdGeneral+"/messages"))
-			w.discord.FailNext("POST", "/channels/"+mdGeneral+"/messages", 500, discordfake.APIError{Message: "500: Internal Server Error"})
+			// Discord fails the first attempts, so nothing is sent before
+			// the kill, however late it comes; the retry after the restart
+			// may meet the second failure, and is retried in turn.
+			for range 2 {
+				w.discord.FailNext("POST", "/channels/"+mdGeneral+"/messages", 500, discordfake.APIError{Message: "500: Internal Server Error"})
+			}
 			c := w.runChild(t, url)
 			until(t, "the first attempt to post the announcement", func() bool {
 				return len(w.discord.CallsTo("POST", "/channels/"+mdGeneral+"/messages")) > posts

@@ -738,15 +738,18 @@ func TestGiveawayWinnersAreSentADirectMessageAndARefusalIsReported(t *testing.T)
 	}
 }
 
-// restart starts an App again on the database at dbURL, once it is on
-// the gateway (identified, then heartbeating): its commands are registered
-// already, which is what start waits for.
+// restart starts an App again on the database at dbURL and returns once
+// it answers a command: its commands are registered already, which is all
+// start waits for, and a cold start on a loaded machine can take a while.
 func (w *mdWorld) restart(t *testing.T, dbURL string) *mdApp {
 	t.Helper()
-	identified, beats := w.discord.Identifies(), w.discord.Heartbeats()
+	identified := w.discord.Identifies()
 	a := w.start(t, dbURL)
-	w.wait(t, "the restarted App on the gateway", func() bool {
-		return w.discord.Identifies() > identified && w.discord.Heartbeats() > beats
+	until(t, "the restarted App on the gateway", func() bool { return w.discord.Identifies() > identified })
+	ref := w.discord.SlashCommand(mdGuild, mdGeneral, mdDave, "giveaway", discordfake.CommandOption{Name: "list", Type: 1})
+	until(t, "the restarted App to answer /giveaway list", func() bool {
+		rec, ok := w.discord.Interaction(ref.ID)
+		return ok && rec.Callback != nil
 	})
 	return a
 }
