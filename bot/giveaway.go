@@ -301,4 +301,8 @@ type GiveawayRound struct {
 	ClaimUntil      time.Time
 	UnclaimedAt     time.Time
 	CreatedAt       time.Time
+	// Waits is the hash of the announcement text (a notice template) the
+	// round's announcement waits for the approval of; "" once it is sent
+	// (in the outbox).
+	Waits string
 }

@@ -56,7 +56,10 @@ type Capabilities struct {
 	Approvals  *Approvals
 	Moderation *moderation.Moderation
 	Giveaways  *giveaways.Giveaways
-	Digest     *Digest
+	// Templates approves the texts Liaison says in the brand's name:
+	// feedback notices and giveaway announcements.
+	Templates *Templates
+	Digest    *Digest
 	// Watch matches what the web sources fetch (its Ingest is their
 	// bot/watch.Sink) and posts mentions and alerts.
 	Watch *watch.Watch
@@ -88,7 +91,9 @@ func Build(d Deps) *Capabilities {
 	c.Router = emptyRouter(d.DB, d.Clock, c.access)
 	c.Feedback = newFeedback(d.DB, d.Config, d.Clock, dir)
 	c.Moderation = moderation.New(moderation.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir, Feedback: c.Feedback})
-	c.Giveaways = giveaways.New(giveaways.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir, Random: d.Random})
+	c.Templates = newTemplates(d.DB, d.Config, d.Clock, dir)
+	c.Giveaways = giveaways.New(giveaways.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir, Random: d.Random,
+		Templates: c.Templates})
 	c.Digest = newDigest(d.DB, d.Config, d.Clock, dir)
 	c.Approvals = newApprovals(d.DB, d.Config, d.Clock, d.Logger, dir, c.Feedback)
 	c.Watch = watch.New(watch.Deps{DB: d.DB, Config: d.Config, Clock: d.Clock, Logger: d.Logger, People: dir})
@@ -97,6 +102,9 @@ func Build(d Deps) *Capabilities {
 	c.Moderation.AttachDrafts(c.Approvals)
 	c.Watch.AttachDrafts(c.Approvals)
 	c.Feedback.policies = c.Approvals
+	c.Feedback.templates, c.Templates.policies = c.Templates, c.Approvals
+	c.Templates.add(feedbackTemplates(c.Feedback))
+	c.Templates.add(giveawayTemplates(d.Config, c.Giveaways))
 	c.Help = newHelp(c.Router)
 	c.Ops = newOps(d.DB, d.Clock)
 
@@ -105,6 +113,7 @@ func Build(d Deps) *Capabilities {
 	c.Giveaways.Register(c.Router)
 	c.Digest.Register(c.Router)
 	c.Approvals.Register(c.Router)
+	c.Templates.Register(c.Router)
 	c.Watch.Register(c.Router)
 	c.Ops.Register(c.Router)
 	c.Help.Register(c.Router)

@@ -35,6 +35,8 @@ type Feedback struct {
 	links   slackLinks    // links feedback logged in Slack to its Slack message
 	// policies decides who approves notices (Build sets it: approvals).
 	policies policies
+	// templates approves the notice texts (Build sets it).
+	templates *Templates
 }
 
 // slackLinks is implemented by *slackbot.Directory and the console: the
@@ -101,7 +103,6 @@ func (fb *Feedback) Register(r *Router) {
 			{Name: "state", Description: "on or off", Type: "string", Required: true},
 		}})
 	}
-	r.AddJob(jobs.Job{Name: "notice-templates", Every: time.Minute, Run: fb.AskTemplateApprovals})
 	r.AddJob(jobs.Job{Name: "sla-reminders", Every: time.Minute, Run: fb.RemindOverdue})
 }
 

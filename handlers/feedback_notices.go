@@ -3,8 +3,6 @@ package handlers
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strconv"
@@ -53,103 +51,6 @@ const (
 	noticeCharsMax = 1900
 )
 
-func textHash(s string) string {
-	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:])
-}
-
-// ensureTemplate returns the template of status in lang as the file has it
-// now, recording it (and asking for its approval) the first time its text
-// is seen.
-func (fb *Feedback) ensureTemplate(ctx context.Context, tx *store.Tx, status, lang string) (*store.NoticeTemplate, bool, error) {
-	text := fb.cfg.Feedback.Notice(status, lang)
-	t := &store.NoticeTemplate{Status: status, Lang: lang, TextHash: textHash(text), Text: text}
-	created, err := tx.EnsureNoticeTemplate(ctx, fb.clock.Now(), t)
-	if err != nil || !created || !fb.cfg.Approvals.Enabled {
-		return t, created, err
-	}
-	post := fb.templatePost(ctx, t)
-	_, err = tx.Enqueue(ctx, fb.clock.Now(), &bot.OutboxMessage{Key: store.NoticeTemplateKey(t.Status, t.Lang, t.TextHash),
-		Platform: bot.PlatformSlack, Kind: bot.KindPost, Payload: bot.Payload(post)})
-	return t, created, err
-}
-
-// AskTemplateApprovals posts for approval, for the scheduler, each notice
-// text of the configuration that replaces one used before: the first run
-// after a text changes asks for it once. A text never used yet is asked
-// for when the first notice needs it (ensureTemplate), so a new install
-// does not fill the approvals channel with texts nobody needs yet. It
-// returns how many it posted.
-func (fb *Feedback) AskTemplateApprovals(ctx context.Context, _ time.Time) (int, error) {
-	if !fb.cfg.Feedback.Enabled || !fb.cfg.Approvals.Enabled {
-		return 0, nil
-	}
-	known, err := fb.db.NoticeTemplatesKnown(ctx)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, status := range notifiedStatuses {
-		for _, lang := range config.NoticeLanguages {
-			k := status + "/" + lang
-			if !known[k] || known[k+"/"+textHash(fb.cfg.Feedback.Notice(status, lang))] {
-				continue // never used yet, or this text is known already
-			}
-			err := fb.db.InTx(ctx, func(tx *store.Tx) error {
-				_, created, err := fb.ensureTemplate(ctx, tx, status, lang)
-				if created {
-					n++
-				}
-				return err
-			})
-			if err != nil {
-				return n, fmt.Errorf("notice template %s/%s: %w", status, lang, err)
-			}
-		}
-	}
-	return n, nil
-}
-
-// templatePost is the approval message of a template.
-func (fb *Feedback) templatePost(ctx context.Context, t *store.NoticeTemplate) bot.Post {
-	pol := fb.templatePolicy(ctx)
-	p := bot.Post{ChannelID: fb.cfg.Approvals.Channel.ID,
-		Title: fmt.Sprintf("Notice text to approve: %s (%s)", statusName(t.Status), t.Lang),
-		Quote: t.Text,
-		Fields: []bot.Field{
-			{Name: "When", Value: fmt.Sprintf("Liaison says this in Discord, in your brand's name, to the author and voters of an item set to %s, pinging them.", statusName(t.Status))},
-			{Name: "Policy", Value: pol.Describe("", "")},
-			{Name: "Status", Value: templateState(t, pol)},
-		},
-		Context: "from liaison.yaml (feedback.notices); approved once, until the text changes"}
-	if t.State == store.NoticePending {
-		v := "t:" + t.Status + ":" + t.Lang + ":" + t.TextHash
-		p.Buttons = []bot.Button{{ActionID: "feedback.notice", Label: "Approve", Value: "approve:" + v, Style: "primary"},
-			{ActionID: "feedback.notice", Label: "Reject", Value: "reject:" + v, Style: "danger"}}
-	}
-	return p
-}
-
-func templateState(t *store.NoticeTemplate, pol bot.ApprovalPolicy) string {
-	switch t.State {
-	case store.NoticeApproved:
-		return "approved: notices using it are posted"
-	case store.NoticeRejected:
-		return "rejected: notices using it wait until the text changes in liaison.yaml"
-	}
-	return fmt.Sprintf("waiting for approval (%d of %d); notices using it wait", pol.Count("", t.Approvers), pol.Needed(""))
-}
-
-// templatePolicy is the approvals policy for templates: the section's own,
-// no channel's.
-func (fb *Feedback) templatePolicy(ctx context.Context) bot.ApprovalPolicy {
-	if fb.policies == nil {
-		return bot.ApprovalPolicy{}
-	}
-	p, _ := fb.policies.resolvePolicy(ctx, fb.cfg.Approvals.Policy)
-	return p
-}
-
 // renderNotice fills a template for it.
 func renderNotice(tpl string, it *store.FeedbackItem, note string) string {
 	title := it.Title
@@ -187,7 +88,7 @@ func (fb *Feedback) queueNotice(ctx context.Context, tx *store.Tx, it *store.Fee
 		// Without a note the notice is the template's text alone: it goes
 		// out once that text is approved (asked for now, the first time).
 		var err error
-		if tpl, _, err = fb.ensureTemplate(ctx, tx, ns, lang); err != nil {
+		if tpl, err = fb.templates.Ensure(ctx, tx, ns, lang, tpl.Text); err != nil {
 			return err
 		}
 	}
@@ -285,11 +186,17 @@ func (fb *Feedback) noticePost(ctx context.Context, it *store.FeedbackItem, n *s
 // editApproval enqueues an edit of the approval message with key base,
 // chained after the edits before it.
 func (fb *Feedback) editApproval(ctx context.Context, tx *store.Tx, base string, post bot.Post) error {
+	return editApproval(ctx, tx, fb.clock.Now(), base, post)
+}
+
+// editApproval enqueues at now an edit of the Slack message with key base,
+// chained after the edits before it.
+func editApproval(ctx context.Context, tx *store.Tx, now time.Time, base string, post bot.Post) error {
 	key, last, err := nextKey(ctx, tx, base+":update:")
 	if err != nil {
 		return err
 	}
-	_, err = tx.Enqueue(ctx, fb.clock.Now(), &bot.OutboxMessage{Key: key, Platform: bot.PlatformSlack, Kind: bot.KindUpdate,
+	_, err = tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: key, Platform: bot.PlatformSlack, Kind: bot.KindUpdate,
 		Payload: bot.Payload(post), ParentKey: cmp.Or(last, base)})
 	return err
 }
@@ -384,7 +291,8 @@ func (fb *Feedback) sendNotice(ctx context.Context, tx *store.Tx, it *store.Feed
 }
 
 // noticeDecided answers Approve and Reject on a notice's (or a notice
-// text's) approval message. The approvals policy says who decides.
+// text's: Templates decides) approval message. The approvals policy says
+// who decides.
 func (fb *Feedback) noticeDecided(ctx context.Context, a *bot.Action) (*bot.Reply, error) {
 	verb, ref, _ := strings.Cut(a.Value, ":")
 	if verb != "approve" && verb != "reject" {
@@ -399,7 +307,7 @@ func (fb *Feedback) noticeDecided(ctx context.Context, a *bot.Action) (*bot.Repl
 			if len(parts) != 3 {
 				return bot.Errorf(bot.EInvalid, "This button does not name a notice text; nothing was changed.")
 			}
-			msg, err = fb.decideTemplate(ctx, tx, parts[0], parts[1], parts[2], verb, a.User)
+			msg, err = fb.templates.decide(ctx, tx, parts[0], parts[1], parts[2], verb, a.User)
 		case "n":
 			id, perr := strconv.ParseInt(rest, 10, 64)
 			if perr != nil {
@@ -417,72 +325,27 @@ func (fb *Feedback) noticeDecided(ctx context.Context, a *bot.Action) (*bot.Repl
 	return &bot.Reply{Text: msg}, nil
 }
 
-func (fb *Feedback) decideTemplate(ctx context.Context, tx *store.Tx, status, lang, hash, verb string, u bot.User) (string, error) {
-	t, err := tx.NoticeTemplate(ctx, status, lang, hash)
+// releaseNotices sends, in tx, the notices that waited for template t,
+// now approved, and returns how many.
+func (fb *Feedback) releaseNotices(ctx context.Context, tx *store.Tx, t *store.NoticeTemplate) (int, error) {
+	ids, err := tx.WaitingNotices(ctx, 0, t.TextHash)
 	if err != nil {
-		return "", err
+		return 0, err
 	}
-	what := fmt.Sprintf("the %s (%s) notice text", statusName(status), lang)
-	if t.State != store.NoticePending {
-		return fmt.Sprintf("%s is %s already; nothing was changed.", upperFirst(what), t.State), nil
-	}
-	if fb.policies == nil {
-		return "", bot.Errorf(bot.EConflict, "Approvals are not set up; nothing was changed.")
-	}
-	pol, err := fb.policies.resolvePolicy(ctx, fb.cfg.Approvals.Policy)
-	if err != nil {
-		return "", err
-	}
-	if err := pol.Check(u.ID, "", "", verb); err != nil {
-		return "", err
-	}
-	now := fb.clock.Now()
-	by := fb.dir.Actor(u)
-	sent := 0
-	switch verb {
-	case "reject":
-		t.State, t.DecidedBy = store.NoticeRejected, by
-	default:
-		if !slices.Contains(t.Approvers, u.ID) {
-			t.Approvers = append(t.Approvers, u.ID)
-		}
-		if pol.Reached("", t.Approvers) {
-			t.State, t.DecidedBy = store.NoticeApproved, by
-		}
-	}
-	if err := tx.SaveNoticeTemplate(ctx, now, t); err != nil {
-		return "", err
-	}
-	if t.State == store.NoticeApproved {
-		ids, err := tx.WaitingNotices(ctx, 0, t.TextHash)
+	for _, id := range ids {
+		n, err := tx.Notice(ctx, id)
 		if err != nil {
-			return "", err
+			return 0, err
 		}
-		for _, id := range ids {
-			n, err := tx.Notice(ctx, id)
-			if err != nil {
-				return "", err
-			}
-			it, err := tx.Feedback(ctx, n.FeedbackID)
-			if err != nil {
-				return "", err
-			}
-			if err := fb.sendNotice(ctx, tx, it, n); err != nil {
-				return "", err
-			}
-			sent++
+		it, err := tx.Feedback(ctx, n.FeedbackID)
+		if err != nil {
+			return 0, err
+		}
+		if err := fb.sendNotice(ctx, tx, it, n); err != nil {
+			return 0, err
 		}
 	}
-	if err := fb.editApproval(ctx, tx, store.NoticeTemplateKey(t.Status, t.Lang, t.TextHash), fb.templatePost(ctx, t)); err != nil {
-		return "", err
-	}
-	switch t.State {
-	case store.NoticeApproved:
-		return fmt.Sprintf("You approved %s: notices using it are posted; %d waiting went out now.", what, sent), nil
-	case store.NoticeRejected:
-		return fmt.Sprintf("You rejected %s: notices using it wait until it changes in liaison.yaml.", what), nil
-	}
-	return fmt.Sprintf("You approved %s; it needs %d more approval(s).", what, pol.Needed("")-pol.Count("", t.Approvers)), nil
+	return len(ids), nil
 }
 
 func (fb *Feedback) decideNotice(ctx context.Context, tx *store.Tx, id int64, verb string, u bot.User) (string, error) {

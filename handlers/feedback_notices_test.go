@@ -123,13 +123,13 @@ func TestAShippedItemTellsItsAuthorAndVotersOnceTheTextIsApproved(t *testing.T) 
 		}
 		// The text changes in liaison.yaml: the next run asks for it once,
 		// and the changed text's notices wait for that.
-		if n, err := b.caps.Feedback.AskTemplateApprovals(ctx, b.clock.Now()); err != nil || n != 0 {
-			t.Fatalf("AskTemplateApprovals with known texts = %d, %v; want 0", n, err)
+		if n, err := b.caps.Templates.AskApprovals(ctx, b.clock.Now()); err != nil || n != 0 {
+			t.Fatalf("AskApprovals with known texts = %d, %v; want 0", n, err)
 		}
 		b.caps.Feedback.cfg.Feedback.Notices = map[string]map[string]string{"shipped": {"en": "Shipped, {author}: {title}."}}
 		for i, want := range []int{1, 0} {
-			if n, err := b.caps.Feedback.AskTemplateApprovals(ctx, b.clock.Now()); err != nil || n != want {
-				t.Fatalf("AskTemplateApprovals run %d after the change = %d, %v; want %d", i+1, n, err, want)
+			if n, err := b.caps.Templates.AskApprovals(ctx, b.clock.Now()); err != nil || n != want {
+				t.Fatalf("AskApprovals run %d after the change = %d, %v; want %d", i+1, n, err, want)
 			}
 		}
 		b.settle(t)

@@ -179,30 +179,7 @@ func (d *decoder) notices(n *yaml.Node, path string, f *Feedback) {
 			d.errorf(v, p, "%q is not a status with a notice: use planned, in-progress, shipped or declined", status)
 			return
 		}
-		d.names(v, p, "a mapping of languages (en, fr) to texts", func(lang string, t *yaml.Node, tp string) {
-			if !slices.Contains(NoticeLanguages, lang) {
-				d.errorf(t, tp, "%q is not a language notices are written in: use en or fr", lang)
-				return
-			}
-			text, ok := d.str(t, tp, "the notice's text")
-			if !ok {
-				return
-			}
-			text = strings.TrimSpace(text)
-			if text == "" {
-				d.errorf(t, tp, "empty: write the notice, or leave the key out to use the default")
-				return
-			}
-			for _, m := range placeholder.FindAllStringSubmatch(text, -1) {
-				if !slices.Contains(NoticePlaceholders, m[1]) {
-					d.errorf(t, tp, "{%s} is not a placeholder notices know: use {author}, {title}, {note} or {votes}", m[1])
-					return
-				}
-			}
-			if n := len([]rune(text)); n > 1000 {
-				d.errorf(t, tp, "%d characters: a notice must leave room for its note and pings in Discord's 2,000; keep it under 1,000", n)
-				return
-			}
+		d.templateTexts(v, p, "notices", NoticePlaceholders, nil, func(lang, text string) {
 			if f.Notices == nil {
 				f.Notices = map[string]map[string]string{}
 			}

@@ -26,6 +26,35 @@ type Giveaways struct {
 	// Slack is where every start and end is posted in Slack: the community
 	// channel by default, when slack: channels declares one.
 	Slack ChannelRef
+	// Announcement is the text of the winners announcement, by language
+	// (en, fr); defaults fill what the file leaves out. It is brand speech:
+	// each text is approved once, by the approvals policy, when it changes,
+	// and a draw's announcement waits until its text is.
+	Announcement map[string]string
+	// AnnouncementBy is who wrote the announcement texts (a name from
+	// people:, giveaways.announcement.written_by), "" when the file does
+	// not say: four eyes, they may not approve them.
+	AnnouncementBy string
+}
+
+// AnnouncementPlaceholders are what an announcement text may contain: the
+// prize, the winners (named, not pinged: the announcement pings them
+// itself), how long they have to claim and until when.
+var AnnouncementPlaceholders = []string{"prize", "winners", "claim_within", "claim_by"}
+
+// DefaultAnnouncements are the announcement texts a file does not set.
+var DefaultAnnouncements = map[string]string{
+	"en": "Congratulations! Click Claim within {claim_within} (by {claim_by}) to get your prize.",
+	"fr": "Félicitations ! Cliquez sur Claim d'ici {claim_within} (avant {claim_by}) pour recevoir votre lot.",
+}
+
+// AnnouncementText returns the announcement text in lang, from the file or
+// the defaults.
+func (g Giveaways) AnnouncementText(lang string) string {
+	if t := g.Announcement[lang]; t != "" {
+		return t
+	}
+	return DefaultAnnouncements[lang]
 }
 
 // DefaultClaimWithin is how long winners have to claim unless set.
@@ -67,6 +96,14 @@ func (d *decoder) giveaways(n *yaml.Node, path string, g *Giveaways) {
 			})
 		}},
 		{name: "slack", decode: func(v *yaml.Node, p string) { d.slackRef(v, p, &g.Slack) }},
+		{name: "announcement", decode: func(v *yaml.Node, p string) {
+			d.templateTexts(v, p, "announcements", AnnouncementPlaceholders, &g.AnnouncementBy, func(lang, text string) {
+				if g.Announcement == nil {
+					g.Announcement = map[string]string{}
+				}
+				g.Announcement[lang] = text
+			})
+		}},
 	})
 }
 

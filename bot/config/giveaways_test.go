@@ -25,10 +25,25 @@ func TestGiveawaysSectionDecodesAndDefaults(t *testing.T) {
   blacklist: [cheaters, "1300000000000000009"]
   allow_staff: true
   bonus: {boosters: 3}
+  announcement:
+    fr: "Bravo {winners} ! {prize} est à vous : cliquez sur Claim avant {claim_by}."
+    written_by: carol
+people:
+  - {name: carol, slack: U01CAROL}
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got := c.Giveaways.AnnouncementText("fr"); got != "Bravo {winners} ! {prize} est à vous : cliquez sur Claim avant {claim_by}." {
+		t.Errorf("the French announcement = %q", got)
+	}
+	if got := c.Giveaways.AnnouncementText("en"); got != config.DefaultAnnouncements["en"] {
+		t.Errorf("the English announcement = %q, want the default", got)
+	}
+	if c.Giveaways.AnnouncementBy != "carol" {
+		t.Errorf("written_by = %q, want carol", c.Giveaways.AnnouncementBy)
+	}
+	c.Giveaways.Announcement, c.Giveaways.AnnouncementBy = nil, ""
 	g := c.Giveaways
 	want := config.Giveaways{ClaimWithin: 48 * time.Hour, DMWinners: true, BlacklistRoles: []string{"cheaters"},
 		BlacklistUsers: []string{"1300000000000000009"}, AllowStaff: true, Bonus: map[string]int{"boosters": 3},
@@ -60,6 +75,10 @@ func TestGiveawaysSectionErrorsNameLineAndKey(t *testing.T) {
   blacklist: [nobody, 1300000000000000009]
   bonus: {boosters: 0}
   prize: a car
+  announcement:
+    en: "Bravo {winner}! Claim {prize} by {claim_by}."
+    de: "Herzlichen Glückwunsch!"
+    written_by: nobody
 `))
 	if err == nil {
 		t.Fatal("Parse accepted a bad giveaways: section")
@@ -71,6 +90,9 @@ func TestGiveawaysSectionErrorsNameLineAndKey(t *testing.T) {
 		"liaison.yaml:9:23: giveaways.blacklist[1]: quote Discord ids",
 		"liaison.yaml:10:21: giveaways.bonus.boosters: must be at least 1",
 		"liaison.yaml:11:3: giveaways.prize: unknown key",
+		"liaison.yaml:13:9: giveaways.announcement.en: {winner} is not a placeholder announcements know: use {prize}, {winners}, {claim_within} or {claim_by}",
+		`liaison.yaml:14:9: giveaways.announcement.de: "de" is not a language announcements are written in: use en or fr`,
+		`liaison.yaml:15:17: giveaways.announcement.written_by: "nobody" must be someone under people: with a slack: id`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("errors lack %q:\n%v", want, err)

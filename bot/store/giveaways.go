@@ -278,8 +278,8 @@ func (tx *Tx) SaveDraw(ctx context.Context, now time.Time, id int64, entrantsHas
 }
 
 func (tx *Tx) addRound(ctx context.Context, now time.Time, r bot.GiveawayRound) error {
-	_, err := tx.exec(ctx, `INSERT INTO giveaway_rounds (giveaway_id, round, reason, actor, announcement_key, claim_until, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, r.GiveawayID, r.Round, r.Reason, r.Actor, r.AnnouncementKey, r.ClaimUntil.UTC(), now.UTC())
+	_, err := tx.exec(ctx, `INSERT INTO giveaway_rounds (giveaway_id, round, reason, actor, announcement_key, claim_until, created_at, announcement_waits)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.GiveawayID, r.Round, r.Reason, r.Actor, r.AnnouncementKey, r.ClaimUntil.UTC(), now.UTC(), r.Waits)
 	if err != nil {
 		return fmt.Errorf("giveaway %d round %d: %w", r.GiveawayID, r.Round, err)
 	}
@@ -402,13 +402,14 @@ type roundRow struct {
 	ClaimUntil      time.Time  `db:"claim_until"`
 	UnclaimedAt     *time.Time `db:"unclaimed_at"`
 	CreatedAt       time.Time  `db:"created_at"`
+	Waits           string     `db:"announcement_waits"`
 }
 
-const roundColumns = `giveaway_id, round, reason, actor, announcement_key, claim_until, unclaimed_at, created_at`
+const roundColumns = `giveaway_id, round, reason, actor, announcement_key, claim_until, unclaimed_at, created_at, announcement_waits`
 
 func (r roundRow) toRound() bot.GiveawayRound {
 	out := bot.GiveawayRound{GiveawayID: r.GiveawayID, Round: r.Round, Reason: r.Reason, Actor: r.Actor,
-		AnnouncementKey: r.AnnouncementKey, ClaimUntil: r.ClaimUntil.UTC(), CreatedAt: r.CreatedAt.UTC()}
+		AnnouncementKey: r.AnnouncementKey, ClaimUntil: r.ClaimUntil.UTC(), CreatedAt: r.CreatedAt.UTC(), Waits: r.Waits}
 	if r.UnclaimedAt != nil {
 		out.UnclaimedAt = r.UnclaimedAt.UTC()
 	}
@@ -428,12 +429,50 @@ func (tx *Tx) Rounds(ctx context.Context, id int64) ([]bot.GiveawayRound, error)
 	return out, nil
 }
 
+// WaitingAnnouncements returns the rounds whose announcement waits for the
+// approval of a template text (Waits says which), oldest first.
+func (tx *Tx) WaitingAnnouncements(ctx context.Context) ([]bot.GiveawayRound, error) {
+	var rows []roundRow
+	if err := tx.tx.SelectContext(ctx, &rows, tx.rebind(`SELECT `+roundColumns+` FROM giveaway_rounds
+		WHERE announcement_waits <> '' ORDER BY created_at, giveaway_id, round`)); err != nil {
+		return nil, fmt.Errorf("waiting announcements: %w", err)
+	}
+	out := make([]bot.GiveawayRound, len(rows))
+	for i, r := range rows {
+		out[i] = r.toRound()
+	}
+	return out, nil
+}
+
+// HoldAnnouncement records that a round's announcement waits for the
+// approval of the template text with hash.
+func (tx *Tx) HoldAnnouncement(ctx context.Context, id int64, round int, hash string) error {
+	if _, err := tx.exec(ctx, `UPDATE giveaway_rounds SET announcement_waits = ? WHERE giveaway_id = ? AND round = ?`, hash, id, round); err != nil {
+		return fmt.Errorf("hold the announcement of giveaway %d round %d: %w", id, round, err)
+	}
+	return nil
+}
+
+// ReleaseAnnouncement records that a round's waiting announcement goes out
+// now, its winners having until claimUntil to claim; false, changing
+// nothing, when it was not waiting (another transaction released it).
+func (tx *Tx) ReleaseAnnouncement(ctx context.Context, id int64, round int, claimUntil time.Time) (bool, error) {
+	res, err := tx.exec(ctx, `UPDATE giveaway_rounds SET announcement_waits = '', claim_until = ? WHERE giveaway_id = ? AND round = ? AND announcement_waits <> ''`,
+		claimUntil.UTC(), id, round)
+	if err != nil {
+		return false, fmt.Errorf("release the announcement of giveaway %d round %d: %w", id, round, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
 // ClaimsEnded returns the rounds whose claim window has closed and whose
-// unclaimed winners staff were not told about yet, at most limit.
+// unclaimed winners staff were not told about yet, at most limit; a round
+// whose announcement waits has no window yet.
 func (d *DB) ClaimsEnded(ctx context.Context, now time.Time, limit int) ([]bot.GiveawayRound, error) {
 	var rows []roundRow
 	if err := d.db.SelectContext(ctx, &rows, d.db.Rebind(`SELECT `+roundColumns+` FROM giveaway_rounds
-		WHERE unclaimed_at IS NULL AND claim_until <= ? ORDER BY claim_until, giveaway_id, round LIMIT ?`), now.UTC(), limit); err != nil {
+		WHERE unclaimed_at IS NULL AND announcement_waits = '' AND claim_until <= ? ORDER BY claim_until, giveaway_id, round LIMIT ?`), now.UTC(), limit); err != nil {
 		return nil, fmt.Errorf("ended claim windows: %w", err)
 	}
 	out := make([]bot.GiveawayRound, len(rows))

@@ -31,6 +31,7 @@ type NoticeTemplate struct {
 	State     string    `db:"state"`
 	Approvers Strings   `db:"approvers"` // Slack ids
 	DecidedBy string    `db:"decided_by"`
+	Author    string    `db:"author"` // Slack id of who wrote the text, "" when not known
 	CreatedAt time.Time `db:"created_at"`
 	UpdatedAt time.Time `db:"updated_at"`
 }
@@ -41,13 +42,13 @@ func NoticeTemplateKey(status, lang, hash string) string {
 	return "notice-template:" + status + ":" + lang + ":" + hash
 }
 
-// EnsureNoticeTemplate records t as pending unless a template with its
-// status, language and hash exists, and reports whether it was new; either
-// way *t is the stored template.
+// EnsureNoticeTemplate records t (with its author) as pending unless a
+// template with its status, language and hash exists, and reports whether
+// it was new; either way *t is the stored template.
 func (tx *Tx) EnsureNoticeTemplate(ctx context.Context, now time.Time, t *NoticeTemplate) (bool, error) {
-	res, err := tx.exec(ctx, `INSERT INTO notice_templates (status, lang, text_hash, text, state, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (status, lang, text_hash) DO NOTHING`,
-		t.Status, t.Lang, t.TextHash, t.Text, NoticePending, now.UTC(), now.UTC())
+	res, err := tx.exec(ctx, `INSERT INTO notice_templates (status, lang, text_hash, text, state, author, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (status, lang, text_hash) DO NOTHING`,
+		t.Status, t.Lang, t.TextHash, t.Text, NoticePending, t.Author, now.UTC(), now.UTC())
 	if err != nil {
 		return false, fmt.Errorf("record notice template %s/%s: %w", t.Status, t.Lang, err)
 	}
@@ -64,7 +65,7 @@ func (tx *Tx) EnsureNoticeTemplate(ctx context.Context, now time.Time, t *Notice
 // error.
 func (tx *Tx) NoticeTemplate(ctx context.Context, status, lang, hash string) (*NoticeTemplate, error) {
 	var t NoticeTemplate
-	err := tx.tx.GetContext(ctx, &t, tx.rebind(`SELECT status, lang, text_hash, text, state, approvers, decided_by, created_at, updated_at
+	err := tx.tx.GetContext(ctx, &t, tx.rebind(`SELECT status, lang, text_hash, text, state, approvers, decided_by, author, created_at, updated_at
 		FROM notice_templates WHERE status = ? AND lang = ? AND text_hash = ?`+tx.db.dialect.forUpdate), status, lang, hash)
 	if isNoRows(err) {
 		return nil, bot.Errorf(bot.ENotFound, "That notice text is no longer in liaison.yaml; nothing was changed.")

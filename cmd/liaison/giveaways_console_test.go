@@ -18,6 +18,8 @@ discord #general alice: /giveaway list
 clock +1h
 click d1 "Enter" eve
 slack #community carol: /liaison giveaway show 1
+discord #general dave: /giveaway reroll 1 reason:"too soon"
+click s1 "Approve" carol
 `
 	code, out, errs := runConsole(t, strings.NewReader(script), "--db", tempDB(t), "--now", "2026-11-24T10:00:00+01:00")
 	if code != 0 {
@@ -26,21 +28,29 @@ slack #community carol: /liaison giveaway show 1
 	for _, want := range []string{
 		"[discord #general] (to dave) liaison: Giveaway #1 started in #general: a Liaison T-shirt. It ends in 1h (Tue 24 Nov 11:00 CET)",
 		"[discord #general] d1 liaison: 🎉 Giveaway #1: a Liaison T-shirt\n    Ends: in 1h (Tue 24 Nov 11:00 CET)\n    Winners: 2\n    Requirements: a Discord account at least 1w old\n    Entries: 0\n",
-		"    (pings: nobody)\n    [Enter]\n[slack #community] s1 liaison: Giveaway #1 started in Discord: a Liaison T-shirt\n",
+		"The winners announcement uses a text (giveaways.announcement, en) that waits for approval in #approvals: until it is approved, the draw happens on time but its announcement waits.\n",
+		"[slack #approvals] s1 liaison: Giveaway announcement text to approve (en)\n    > Congratulations! Click Claim within {claim_within} (by {claim_by}) to get your prize.\n",
+		"    (pings: nobody)\n    [Enter]\n[slack #community] s2 liaison: Giveaway #1 started in Discord: a Liaison T-shirt\n",
 		"[discord #general] (to alice) liaison: You're in giveaway #1 with 1 ticket. The winners are drawn in 1h (Tue 24 Nov 11:00 CET).\n",
 		"[discord #general] d1 edited liaison: 🎉 Giveaway #1: a Liaison T-shirt\n    Ends: in 1h (Tue 24 Nov 11:00 CET)\n    Winners: 2\n    Requirements: a Discord account at least 1w old\n    Entries: 1\n",
 		"(to alice) liaison: You're in giveaway #1 — Leave? [Leave]\n",
 		"[discord #general] (to bob) liaison: Staff cannot enter giveaways here",
 		"[discord #general] (to newbie) liaison: Your Discord account must be at least 1w old to enter: you would meet it in 5d (Sun 29 Nov 10:00 CET), after this giveaway ends in 1h.\n",
 		"[discord #general] (to alice) liaison: Running giveaways is for ",
+		// The draw happens on time; its announcement waits for the text's
+		// approval, and goes out once carol approves it.
+		"[slack #community] s3 liaison: Giveaway #1 drawn: a Liaison T-shirt\n    Winners: alice. 1 person entered. The announcement in Discord waits for the approval of the giveaway announcement text (en) in #approvals;",
+		"[discord #general] (to dave) liaison: The announcement of giveaway #1 waits for the approval of its text in the approvals channel, so its winners have not been told yet: reroll once it is out. Nothing was changed.\n",
+		"[slack #approvals] (to carol) liaison: You approved the giveaway announcement text (en): announcements using it are posted; 1 waiting went out now.\n",
 		"[discord #general] d5 (reply d1) liaison: @alice 🎉 Giveaway #1: a Liaison T-shirt — the draw\n    Congratulations! Click Claim within 2d",
+		"[slack #community] s4 liaison: Giveaway #1's announcement went out in #general now that its text is approved. Its winners have until Thu 26 Nov 11:00 CET to claim.",
 		"    2 winners were asked, but only 1 person entered: everyone who entered wins.\n",
 		"    (pings: @alice)\n    [Claim]\n",
 		"[file giveaway-1-entrants.txt]",
-		"[slack #community] s2 liaison: Giveaway #1 drawn: a Liaison T-shirt\n    Winners: alice. 1 person entered.",
 		"    Ended: now (Tue 24 Nov 11:00 CET): the result is in the reply below\n", // and the Enter button is gone:
 		"line 9: d1 has no buttons\n",
 		"[slack #community] (to carol) liaison: Giveaway #1: a Liaison T-shirt (in #general, by dave)\n    State: drawn Tue 24 Nov 11:00 CET\n",
+		"    Announcement: not posted yet, it waits for the approval of its text (giveaways.announcement) in the approvals channel\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the console's output lacks %q:\n%s", want, out)
@@ -55,11 +65,12 @@ func TestConsoleRerollsAnUnclaimedPrizeFromSlack(t *testing.T) {
 	script := `discord #general dave: /giveaway start prize:"a mug" duration:1h
 click d1 "Enter" alice
 click d1 "Enter" eve
+click s1 "Approve" dave
 clock +1h
 clock +2d
-click s3 "Reroll unclaimed" bob
-click s3 "Reroll unclaimed" carol
-click s3 "Reroll unclaimed" carol
+click s4 "Reroll unclaimed" bob
+click s4 "Reroll unclaimed" carol
+click s4 "Reroll unclaimed" carol
 `
 	code, out, errs := runConsole(t, strings.NewReader(script), "--db", tempDB(t), "--now", "2026-11-24T10:00:00+01:00")
 	if code != 0 {
@@ -72,7 +83,7 @@ click s3 "Reroll unclaimed" carol
 	}
 	winner, reserve := draw[1], map[string]string{"alice": "eve", "eve": "alice"}[draw[1]]
 	for _, want := range []string{
-		"[slack #community] s3 liaison: Giveaway #1: 1 prize not claimed\n    " + winner + " (#1 in the order) did not claim a mug by Thu 26 Nov 11:00 CET.",
+		"[slack #community] s4 liaison: Giveaway #1: 1 prize not claimed\n    " + winner + " (#1 in the order) did not claim a mug by Thu 26 Nov 11:00 CET.",
 		"[Reroll unclaimed]",
 		"[slack #community] (to bob) liaison: Running giveaways is for ",
 		"liaison: @" + reserve + " 🎲 Giveaway #1: a mug — reroll\n    carol rerolled: the winner did not claim in time\n",

@@ -17,9 +17,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/config"
 	"github.com/liaison-bot/liaison/bot/discordbot/discordfake"
+	"github.com/liaison-bot/liaison/bot/slackbot/slackfake"
 	"github.com/liaison-bot/liaison/bot/store"
 	"github.com/liaison-bot/liaison/bot/store/storetest"
 	"github.com/liaison-bot/liaison/handlers"
@@ -45,11 +48,18 @@ func gwNewbie(now time.Time) string {
 	return strconv.FormatInt((now.Add(-48*time.Hour).UnixMilli()-1420070400000)<<22|1, 10)
 }
 
-const gwExtra = `giveaways:
+const gwExtra = `approvals:
+  channel: approvals
+  approvers: [carol, bob]
+giveaways:
   claim_within: 48h
   bonus: {boosters: 5}
   blacklist: ["` + gwCheater + `"]
 `
+
+// gwApprovals is Slack's #approvals, where carol or bob approve the texts
+// Liaison says in the brand's name.
+const gwApprovals = "C01APPROVALS"
 
 // newGWWorld is the moderation world with the giveaways' members and
 // config; the clock is moved two days on, so the world's members have
@@ -57,12 +67,13 @@ const gwExtra = `giveaways:
 func newGWWorld(t *testing.T, giveawayKeys ...string) *mdWorld {
 	t.Helper()
 	w := newMDWorld(t)
-	cfg := strings.Replace(mdConfig, "channels: {mod-log: C01MODLOG}", "channels: {mod-log: C01MODLOG, community: C01COMMUNITY}", 1)
+	cfg := strings.Replace(mdConfig, "channels: {mod-log: C01MODLOG}", "channels: {mod-log: C01MODLOG, community: C01COMMUNITY, approvals: "+gwApprovals+"}", 1)
 	cfg = strings.Replace(cfg, `protected: ["`+mdProt+`"]}`, `protected: ["`+mdProt+`"], boosters: ["`+gwBoosters+`"]}`, 1)
 	if err := os.WriteFile(w.config, []byte(cfg+gwExtra+strings.Join(giveawayKeys, "")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	w.slack.AddChannel("C01COMMUNITY", "community")
+	w.slack.AddChannel(gwApprovals, "approvals")
 	w.discord.AddChannel(mdGuild, discordfake.Channel{ID: gwClosed, Name: "announcements",
 		PermissionOverwrites: []discordfake.Overwrite{{ID: mdGuild, Deny: 1 << 11}}})
 	// Liaison may attach files (the entrant list), as its invitation asks.
@@ -87,6 +98,62 @@ func newGWWorld(t *testing.T, giveawayKeys ...string) *mdWorld {
 		w.discord.AddMember(mdGuild, m)
 	}
 	return w
+}
+
+// announcementText waits for the approval message, in #approvals, of
+// the giveaway announcement text in lang whose quote contains want.
+func (w *mdWorld) announcementText(t *testing.T, lang, want string) slackfake.Message {
+	t.Helper()
+	var found slackfake.Message
+	w.waitSlack(t, "the announcement text's approval message", func() bool {
+		for _, m := range w.slack.Messages(gwApprovals) {
+			if b := string(m.Blocks); strings.Contains(b, "Giveaway announcement text to approve ("+lang+")") && strings.Contains(b, want) {
+				found = m
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// decideText clicks Approve (or Reject) on a text's approval message as
+// the Slack user, and returns what Slack showed them.
+func (w *mdWorld) decideText(t *testing.T, a *mdApp, m slackfake.Message, user, label string) string {
+	t.Helper()
+	value := buttonValue(t, m, "template.decide") // as first posted: a late click still carries it
+	if label == "Reject" {
+		value = "reject:" + strings.TrimPrefix(value, "approve:")
+	}
+	before := len(w.slack.Ephemerals(gwApprovals))
+	w.send(t, w.slack.Interaction(a.base, mdSecret, w.clock.Now(), &slack.InteractionCallback{
+		Type: slack.InteractionTypeBlockActions, User: slack.User{ID: user},
+		Channel:   slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: m.Channel}}},
+		Container: slack.Container{Type: "message", MessageTs: m.TS, ChannelID: m.Channel},
+		Message:   slack.Message{Msg: slack.Msg{Timestamp: m.TS}},
+		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{
+			{ActionID: "template.decide", BlockID: "actions", Value: value, Type: "button"}}},
+	}))
+	var told string
+	w.waitSlack(t, user+" to be told what their click did", func() bool {
+		es := w.slack.Ephemerals(gwApprovals)
+		if len(es) == before {
+			return false
+		}
+		told = es[len(es)-1].Text
+		return true
+	})
+	return told
+}
+
+// approveAnnouncements approves the English announcement text, as carol:
+// the text is asked for when the first giveaway starts.
+func (w *mdWorld) approveAnnouncements(t *testing.T, a *mdApp) {
+	t.Helper()
+	m := w.announcementText(t, "en", "Congratulations!")
+	if told := w.decideText(t, a, m, "U01CAROL", "Approve"); !strings.Contains(told, "You approved the giveaway announcement text (en)") {
+		t.Fatalf("carol approving the announcement text was told %q", told)
+	}
 }
 
 func intOpt(name string, v int) discordfake.CommandOption {
@@ -253,7 +320,7 @@ func TestGiveawayFromStartThroughEntriesToAVerifiableDrawAndAReroll(t *testing.T
 		t.Run(dialect, func(t *testing.T) {
 			t.Parallel()
 			w := newGWWorld(t)
-			w.start(t, storetest.URL(t, dialect))
+			app := w.start(t, storetest.URL(t, dialect))
 			newbie := gwNewbie(w.clock.Now())
 
 			// mallory had a timeout: she may not enter for 30 days.
@@ -290,6 +357,7 @@ func TestGiveawayFromStartThroughEntriesToAVerifiableDrawAndAReroll(t *testing.T
 			if !strings.HasPrefix(a.Content, "Giveaway #1 started in #general") || a.Flags&64 == 0 {
 				t.Fatalf("/giveaway start answered %+v", a)
 			}
+			w.approveAnnouncements(t, app)
 			gm := w.message(t, "the giveaway message", isGiveaway(1))
 			for _, want := range []string{"Giveaway #1: a Steam key @\u200beveryone", "Open to fans.", "**Ends:** <t:", ":R>", "**Winners:** 2",
 				"the @fans role", "a Discord account at least 1w old", "on the server for at least 1d", "@senior: 3 tickets", "@boosters: 5 tickets", "**Entries:** 0", "Commitment: "} {
@@ -468,6 +536,7 @@ func TestAGiveawayEndingWhileLiaisonIsDownIsDrawnLateOnce(t *testing.T) {
 			url := storetest.URL(t, dialect)
 			a := w.start(t, url)
 			startGiveaway(t, w, "a T-shirt", 1)
+			w.approveAnnouncements(t, a)
 			a.stop()
 			w.clock.Advance(3 * time.Hour)
 			w.start(t, url)
@@ -495,6 +564,7 @@ func TestAGiveawayDrawCommittedByAReplicaThatDiedIsAnnouncedOnce(t *testing.T) {
 			url := storetest.URL(t, dialect)
 			a := w.start(t, url)
 			startGiveaway(t, w, "a T-shirt", 1)
+			w.approveAnnouncements(t, a)
 			a.stop()
 			w.clock.Advance(11 * time.Minute)
 
@@ -538,9 +608,10 @@ func TestTwoReplicasDrawAGiveawayOnce(t *testing.T) {
 	t.Parallel()
 	w := newGWWorld(t)
 	url := storetest.URL(t, store.Postgres)
-	w.start(t, url)
+	a := w.start(t, url)
 	w.start(t, url)
 	startGiveaway(t, w, "a T-shirt", 1)
+	w.approveAnnouncements(t, a)
 	w.clock.Advance(11 * time.Minute)
 	w.message(t, "the announcement", isDraw(1))
 	time.Sleep(3 * time.Second)
@@ -585,6 +656,7 @@ func TestAGiveawayDiscordRefusesIsReportedInSlack(t *testing.T) {
 				t.Errorf("/giveaway show 1: %q", a.Content)
 			}
 			w.discord.Allow()
+			w.approveAnnouncements(t, app)
 
 			startGiveaway(t, w, "a T-shirt", 2)
 			w.discord.Forbid("POST", "/channels/"+mdGeneral+"/messages")
@@ -618,6 +690,7 @@ func TestGiveawayWinnersAreSentADirectMessageAndARefusalIsReported(t *testing.T)
 			if a := w.giveaway(t, mdDave, "start", strOpt("prize", "a hoodie"), strOpt("duration", "10m"), intOpt("winners", 2)); !strings.Contains(a.Content, "started") {
 				t.Fatalf("/giveaway start: %q", a.Content)
 			}
+			w.approveAnnouncements(t, app)
 			gm := w.message(t, "the giveaway message", isGiveaway(1))
 			w.press(t, mdAlice, gm, "Enter")
 			w.press(t, mdPat, gm, "Enter")
@@ -660,6 +733,166 @@ func TestGiveawayWinnersAreSentADirectMessageAndARefusalIsReported(t *testing.T)
 			}
 			if n != 1 {
 				t.Errorf("the refused DM was reported %d times, want once", n)
+			}
+		})
+	}
+}
+
+// restart starts an App again on the database at dbURL and returns once
+// it answers a command: its commands are registered already, which is all
+// start waits for, and a cold start on a loaded machine can take a while.
+func (w *mdWorld) restart(t *testing.T, dbURL string) *mdApp {
+	t.Helper()
+	identified := w.discord.Identifies()
+	a := w.start(t, dbURL)
+	until(t, "the restarted App on the gateway", func() bool { return w.discord.Identifies() > identified })
+	ref := w.discord.SlashCommand(mdGuild, mdGeneral, mdDave, "giveaway", discordfake.CommandOption{Name: "list", Type: 1})
+	until(t, "the restarted App to answer /giveaway list", func() bool {
+		rec, ok := w.discord.Interaction(ref.ID)
+		return ok && rec.Callback != nil
+	})
+	return a
+}
+
+// communitySays waits for a message in Slack's #community containing
+// every want, and returns its blocks.
+func (w *mdWorld) communitySays(t *testing.T, what string, want ...string) string {
+	t.Helper()
+	var found string
+	w.waitSlack(t, what, func() bool {
+		for _, m := range w.slack.Messages("C01COMMUNITY") {
+			b := string(m.Blocks)
+			ok := true
+			for _, s := range want {
+				ok = ok && strings.Contains(b, s)
+			}
+			if ok {
+				found = b
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// The winners announcement is brand speech: until its text is approved
+// the draw happens on time and is committed, its announcement waits (Slack
+// says so), nothing can reroll it, and no claim window runs; the approval
+// sends it once, with the committed winners. A text changed in liaison.yaml
+// needs an approval of its own, which its writer cannot give; a draw that
+// waited for a rejected text is announced with the next approved one.
+// Only an approver decides.
+func TestAGiveawayAnnouncementWaitsForItsTextToBeApproved(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			w := newGWWorld(t)
+			url := storetest.URL(t, dialect)
+			app := w.start(t, url)
+			startGiveaway(t, w, "a T-shirt", 1)
+			m := w.announcementText(t, "en", "Congratulations! Click Claim within {claim_within} (by {claim_by}) to get your prize.")
+			if told := w.decideText(t, app, m, "U01DAVE", "Approve"); !strings.Contains(told, "You are not an approver") {
+				t.Errorf("dave (no approver) approving the text was told %q", told)
+			}
+
+			w.clock.Advance(11 * time.Minute)
+			w.communitySays(t, "the draw's notice in Slack", "Giveaway #1 drawn: a T-shirt",
+				"The announcement in Discord waits for the approval of the giveaway announcement text (en) in #approvals")
+			w.message(t, "the giveaway message showing its end", func(m discordfake.Message) bool {
+				return isGiveaway(1)(m) && strings.Contains(m.Content, "Ended:")
+			})
+			picks, err := app.app.DB.Picks(ctx, 1)
+			if err != nil || len(picks) != 2 || !picks[0].Winner() {
+				t.Fatalf("the committed draw: %+v, %v", picks, err)
+			}
+			if a := w.giveaway(t, mdDave, "reroll", intOpt("id", 1), strOpt("reason", "too soon")); !strings.Contains(a.Content, "waits for the approval of its text") {
+				t.Errorf("/giveaway reroll while the announcement waits: %q", a.Content)
+			}
+			w.clock.Advance(49 * time.Hour) // no claim window runs while nobody was told
+			time.Sleep(2 * time.Second)     // several scheduler ticks
+			if n := w.countMessages(isDraw(1)); n != 0 {
+				t.Fatalf("%d announcements before the text is approved", n)
+			}
+			for _, sm := range w.slack.Messages("C01COMMUNITY") {
+				if strings.Contains(string(sm.Blocks), "not claimed") {
+					t.Errorf("staff were told of an unclaimed prize nobody was told of: %s", sm.Blocks)
+				}
+			}
+
+			if told := w.decideText(t, app, m, "U01CAROL", "Approve"); told != "You approved the giveaway announcement text (en): announcements using it are posted; 1 waiting went out now." {
+				t.Errorf("carol approving was told %q", told)
+			}
+			draw := w.message(t, "the announcement", isDraw(1))
+			if users := allowedUsers(t, draw); !slices.Equal(users, []string{picks[0].UserID}) {
+				t.Errorf("the announcement pings %v, the committed winner is %s", users, picks[0].UserID)
+			}
+			if !strings.Contains(draw.Content, "Congratulations! Click Claim within 2d") {
+				t.Errorf("the announcement:\n%s", draw.Content)
+			}
+			w.communitySays(t, "the release's notice", "Giveaway #1's announcement went out in #general now that its text is approved")
+			if told := w.decideText(t, app, m, "U01CAROL", "Approve"); !strings.Contains(told, "is approved already; nothing was changed") {
+				t.Errorf("a second approval was told %q", told)
+			}
+			time.Sleep(2 * time.Second)
+			if n := w.countMessages(isDraw(1)); n != 1 {
+				t.Errorf("%d announcements, want 1", n)
+			}
+
+			// The text changes in liaison.yaml, written by carol: it needs its
+			// own approval, which she cannot give.
+			app.stop()
+			cfg, err := os.ReadFile(w.config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			changed := string(cfg) + "  announcement:\n    en: \"Bravo {winners}! {prize} is yours: click Claim by {claim_by}.\"\n    written_by: carol\n"
+			if err := os.WriteFile(w.config, []byte(changed), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			app = w.restart(t, url)
+			startGiveaway(t, w, "a mug", 2)
+			m2 := w.announcementText(t, "en", "Bravo {winners}! {prize} is yours")
+			if b := string(m2.Blocks); !strings.Contains(b, "carol wrote this version, so only bob can approve it") {
+				t.Errorf("the changed text's approval message does not say carol cannot approve it:\n%s", b)
+			}
+			w.clock.Advance(11 * time.Minute)
+			w.communitySays(t, "the second draw's notice", "Giveaway #2 drawn: a mug", "waits for the approval")
+			if n := w.countMessages(isDraw(2)); n != 0 {
+				t.Fatalf("%d announcements of the changed text before its approval", n)
+			}
+			if told := w.decideText(t, app, m2, "U01CAROL", "Approve"); !strings.Contains(told, "You wrote the giveaway announcement text (en) (liaison.yaml says so in giveaways.announcement.written_by), so you cannot approve it") {
+				t.Errorf("carol approving the text she wrote was told %q", told)
+			}
+			time.Sleep(time.Second)
+			if n := w.countMessages(isDraw(2)); n != 0 {
+				t.Fatalf("%d announcements after its writer's approval", n)
+			}
+			// bob rejects it; carol rewrites it, and the next text, once
+			// approved, announces the draw that waited for the rejected one.
+			if told := w.decideText(t, app, m2, "U01BOB", "Reject"); told != "You rejected the giveaway announcement text (en): announcements using it wait until it changes in liaison.yaml." {
+				t.Errorf("bob rejecting the changed text was told %q", told)
+			}
+			app.stop()
+			rewritten := strings.Replace(changed, "Bravo {winners}! {prize} is yours: click Claim by {claim_by}.", "Well done {winners}: {prize} is yours. Claim it by {claim_by}.", 1)
+			if err := os.WriteFile(w.config, []byte(rewritten), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			app = w.restart(t, url)
+			w.clock.Advance(2 * time.Minute) // the job that asks for changed texts
+			m3 := w.announcementText(t, "en", "Well done {winners}: {prize} is yours.")
+			if told := w.decideText(t, app, m3, "U01BOB", "Approve"); !strings.Contains(told, "1 waiting went out now") {
+				t.Errorf("bob approving the rewritten text was told %q", told)
+			}
+			picks, _ = app.app.DB.Picks(ctx, 2)
+			draw2 := w.message(t, "the second announcement", isDraw(2))
+			if !strings.Contains(draw2.Content, "Well done "+picks[0].UserName+": a mug is yours. Claim it by <t:") {
+				t.Errorf("the second announcement does not use the approved text:\n%s", draw2.Content)
+			}
+			if n := w.countMessages(isDraw(1)); n != 1 {
+				t.Errorf("%d announcements of giveaway #1, want 1", n)
 			}
 		})
 	}

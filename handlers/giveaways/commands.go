@@ -196,9 +196,19 @@ func (g *Giveaways) start(ctx context.Context, w who, req startRequest) (*bot.Re
 	gw.Seed, gw.Commitment = bot.Hex(seed), bot.Hex(bot.Commitment(seed))
 	now := g.clock.Now()
 	gw.EndsAt = now.Add(req.Duration).Truncate(time.Second)
+	var waits string
 	err = g.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.CreateGiveaway(ctx, now, gw); err != nil {
 			return err
+		}
+		// The announcement's text is asked for now, the first time, so
+		// that it can be approved before the draw.
+		tpl, err := g.announcementTemplate(ctx, tx, gw)
+		if err != nil {
+			return err
+		}
+		if tpl.State != store.NoticeApproved {
+			waits = g.pendingLine(tpl)
 		}
 		post := g.messagePost(gw)
 		if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: gw.MessageKey, Platform: bot.PlatformDiscord, Kind: bot.KindPost, Payload: bot.Payload(post)}); err != nil {
@@ -214,8 +224,12 @@ func (g *Giveaways) start(ctx context.Context, w who, req startRequest) (*bot.Re
 	if err != nil {
 		return nil, err
 	}
-	return &bot.Reply{Text: fmt.Sprintf("Giveaway #%d started in %s: %s. It ends %s; the draw is committed to %s.",
-		gw.ID, g.channelLabel(gw.ChannelID), gw.Prize, g.when(w.Source, gw.EndsAt), gw.Commitment)}, nil
+	msg := fmt.Sprintf("Giveaway #%d started in %s: %s. It ends %s; the draw is committed to %s.",
+		gw.ID, g.channelLabel(gw.ChannelID), gw.Prize, g.when(w.Source, gw.EndsAt), gw.Commitment)
+	if waits != "" {
+		msg += " " + waits
+	}
+	return &bot.Reply{Text: msg}, nil
 }
 
 // end draws an open giveaway now.
@@ -234,6 +248,9 @@ func (g *Giveaways) end(ctx context.Context, w who, id int64) (*bot.Reply, error
 	if res == nil { // drawn meanwhile, by the job
 		gw, _ = g.db.Giveaway(ctx, id)
 		return nil, endable(gw, g.when(w.Source, gw.DrawnAt))
+	}
+	if res.waits != "" {
+		return &bot.Reply{Text: fmt.Sprintf("Giveaway #%d is drawn. %s %s", id, res.summary(), res.waits)}, nil
 	}
 	return &bot.Reply{Text: fmt.Sprintf("Giveaway #%d is drawn. %s The announcement replies to the giveaway message.", id, res.summary())}, nil
 }
@@ -352,6 +369,19 @@ func (g *Giveaways) show(ctx context.Context, w who, id int64) (*bot.Reply, erro
 			"Winners: "+orNone(strings.Join(won, ", ")), "Next reserves: "+orNone(strings.Join(reserves, ", ")))
 		if gw.LateReason != "" {
 			lines = append(lines, "Drawn late: "+gw.LateReason)
+		}
+		var rounds []bot.GiveawayRound
+		if err := g.db.InTx(ctx, func(tx *store.Tx) (err error) {
+			rounds, err = tx.Rounds(ctx, id)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		for _, r := range rounds {
+			if r.Waits != "" {
+				lines = append(lines, "Announcement: not posted yet, it waits for the approval of its text (giveaways.announcement) in the approvals channel")
+				break
+			}
 		}
 	}
 	return &bot.Reply{Text: strings.Join(lines, "\n")}, nil

@@ -19,6 +19,12 @@ import (
 // giveaway still being open. A replica that dies before the commit leaves
 // nothing (the next run draws the same order from the same inputs); one
 // that dies after leaves the outbox rows, sent once.
+//
+// The announcement is brand speech: its text (giveaways.announcement) is
+// a template approved once when it changes (handlers' Templates). When it
+// is not approved yet, the draw commits all the same and its announcement
+// waits (the round records the text it waits for); approving the text
+// sends it, in the approving transaction, once.
 
 // drawResult is what a draw decided.
 type drawResult struct {
@@ -27,6 +33,8 @@ type drawResult struct {
 	winners  []bot.Entrant
 	reserves []bot.Entrant
 	names    map[string]string // user id → the name they entered with
+	// waits says why the announcement waits, "" when it does not.
+	waits string
 }
 
 func (r *drawResult) summary() string {
@@ -104,7 +112,7 @@ func (g *Giveaways) draw(ctx context.Context, id int64, now time.Time, endedBy s
 		gw.State, gw.EntrantsHash, gw.DrawnAt = bot.GiveawayDrawn, hash, now
 		n := min(gw.Winners, len(order))
 		res = &drawResult{gw: gw, entrants: len(es), winners: order[:n], reserves: order[n:]}
-		return g.announceDraw(ctx, tx, res, round, file, endedBy, now)
+		return g.drawn(ctx, tx, res, round, now)
 	})
 	if err != nil {
 		return nil, err
@@ -112,70 +120,133 @@ func (g *Giveaways) draw(ctx context.Context, id int64, now time.Time, endedBy s
 	return res, nil
 }
 
-// announceDraw enqueues what a draw says: the announcement replying to the
-// giveaway message (pinging the winners only), the entrant list attached
-// to it, the giveaway message's last edit and the Slack notice.
-func (g *Giveaways) announceDraw(ctx context.Context, tx *store.Tx, res *drawResult, round bot.GiveawayRound, file []byte, endedBy string, now time.Time) error {
+// drawn enqueues, in the draw's transaction, what a draw says: the last
+// edit of the giveaway message, the announcement (with its entrant list,
+// and the winners' DMs) when its text is approved, and the Slack notice.
+// An announcement whose text is not approved yet waits for it, the draw
+// standing: approving the text sends it (ReleaseAnnouncements).
+func (g *Giveaways) drawn(ctx context.Context, tx *store.Tx, res *drawResult, round bot.GiveawayRound, now time.Time) error {
 	gw := res.gw
 	names, err := g.entrantNames(ctx, tx, gw.ID)
 	if err != nil {
 		return err
 	}
 	res.names = names
+	gw.Entries = res.entrants
+	tpl, err := g.announcementTemplate(ctx, tx, gw)
+	if err != nil {
+		return err
+	}
+	slack := bot.Post{Title: fmt.Sprintf("Giveaway #%d drawn: %s", gw.ID, gw.Prize)}
+	switch {
+	case res.entrants == 0:
+		slack.Text = "Nobody entered, so nobody wins."
+	case tpl.State != store.NoticeApproved:
+		res.waits = g.waitingLine(tpl)
+		if err := tx.HoldAnnouncement(ctx, gw.ID, round.Round, tpl.TextHash); err != nil {
+			return err
+		}
+		slack.Text = fmt.Sprintf("Winners: %s. %s entered. %s", winnerNames(res.winners, names), plural(res.entrants, "person", "people"), res.waits)
+	default:
+		slack.Text = fmt.Sprintf("Winners: %s. %s entered. They have until %s to claim.", winnerNames(res.winners, names),
+			plural(res.entrants, "person", "people"), g.plainTime(round.ClaimUntil))
+	}
+	if res.waits == "" {
+		if err := g.announceDraw(ctx, tx, gw, round, tpl.Text, now); err != nil {
+			return err
+		}
+	}
+	if err := g.endMessage(ctx, tx, gw, "drawn", now); err != nil {
+		return err
+	}
+	if gw.LateReason != "" {
+		slack.Text += "\nDrawn late: " + gw.LateReason + "."
+	}
+	return g.enqueueSlack(ctx, tx, fmt.Sprintf("giveaway:%d:slack:drawn", gw.ID), slack)
+}
+
+// announceDraw enqueues the announcement of the draw of gw (drawn, its
+// order committed), with text the approved announcement text: a reply to
+// the giveaway message pinging the winners only, the entrant list attached
+// to it, and the winners' DMs. It reads the draw back from the store, so
+// an announcement that waited says what the draw decided.
+func (g *Giveaways) announceDraw(ctx context.Context, tx *store.Tx, gw *bot.Giveaway, round bot.GiveawayRound, text string, now time.Time) error {
+	es, err := tx.Entrants(ctx, gw.ID)
+	if err != nil {
+		return err
+	}
+	file := bot.EntrantsFile(es)
+	if h := bot.Hex(bot.EntrantsHash(file)); h != gw.EntrantsHash {
+		return fmt.Errorf("giveaway %d: its entrants changed since the draw (hash %s, drawn with %s)", gw.ID, h, gw.EntrantsHash)
+	}
+	picks, err := tx.Picks(ctx, gw.ID)
+	if err != nil {
+		return err
+	}
+	names := make(map[string]string, len(picks))
+	var winners, reserves []bot.Entrant
+	var won []bot.GiveawayPick
+	tickets := 0
+	for _, p := range picks {
+		names[p.UserID] = p.UserName
+		tickets += p.Tickets
+		e := bot.Entrant{UserID: p.UserID, Tickets: p.Tickets}
+		if p.WonRound == 0 {
+			winners, won = append(winners, e), append(won, p)
+		} else {
+			reserves = append(reserves, e)
+		}
+	}
+	entrants := len(picks)
 	post := bot.Post{ChannelID: gw.ChannelID, Title: fmt.Sprintf("🎉 Giveaway #%d: %s — the draw", gw.ID, gw.Prize)}
 	var lines []string
 	switch {
-	case res.entrants == 0:
+	case entrants == 0:
 		lines = append(lines, "Nobody entered, so nobody wins.")
 	default:
-		for _, w := range res.winners {
+		for _, w := range winners {
 			post.Notify = append(post.Notify, w.UserID)
 		}
-		lines = append(lines, fmt.Sprintf("Congratulations! Click Claim within %s (by %s) to get your prize.",
-			bot.FormatDuration(g.cfg.Giveaways.ClaimWithin), bot.DiscordTime(round.ClaimUntil, "f")))
-		if res.entrants < gw.Winners {
-			lines = append(lines, fmt.Sprintf("%d winners were asked, but only %s entered: everyone who entered wins.", gw.Winners, plural(res.entrants, "person", "people")))
+		lines = append(lines, g.renderAnnouncement(text, gw, winnerNames(winners, names), round.ClaimUntil))
+		if entrants < gw.Winners {
+			lines = append(lines, fmt.Sprintf("%d winners were asked, but only %s entered: everyone who entered wins.", gw.Winners, plural(entrants, "person", "people")))
 		}
 		post.Buttons = []bot.Button{{ActionID: "giveaway.claim", Label: "Claim", Value: fmt.Sprint(gw.ID), Style: "primary"}}
 	}
-	if endedBy != "" {
-		lines = append(lines, fmt.Sprintf("%s ended it early, at %s.", endedBy, bot.DiscordTime(now, "f")))
+	if round.Actor != "" {
+		lines = append(lines, fmt.Sprintf("%s ended it early, at %s.", round.Actor, bot.DiscordTime(gw.DrawnAt, "f")))
 	}
 	if gw.LateReason != "" {
 		lines = append(lines, "Drawn late: "+gw.LateReason+".")
 	}
 	post.Text = strings.Join(lines, "\n")
-	if res.entrants > 0 {
-		list := winnerNames(res.winners, names)
-		if len(res.winners) > 10 { // the mentions above name them; keep the message under Discord's 2,000 characters
-			list = fmt.Sprintf("the %d members mentioned above", len(res.winners))
+	if entrants > 0 {
+		list := winnerNames(winners, names)
+		if len(winners) > 10 { // the mentions above name them; keep the message under Discord's 2,000 characters
+			list = fmt.Sprintf("the %d members mentioned above", len(winners))
 		}
 		post.Fields = append(post.Fields, bot.Field{Name: "Winners", Value: list})
-		if len(res.reserves) > 0 {
+		if len(reserves) > 0 {
 			var rs []string
-			for i, e := range res.reserves[:min(reservesShown, len(res.reserves))] {
-				rs = append(rs, fmt.Sprintf("%d. %s", len(res.winners)+i+1, orID(names[e.UserID], e.UserID)))
+			for i, e := range reserves[:min(reservesShown, len(reserves))] {
+				rs = append(rs, fmt.Sprintf("%d. %s", len(winners)+i+1, orID(names[e.UserID], e.UserID)))
 			}
 			post.Fields = append(post.Fields, bot.Field{Name: "First reserves (a reroll takes them in order)", Value: strings.Join(rs, ", ")})
 		}
 	}
-	tickets := 0
-	for _, e := range append(append([]bot.Entrant{}, res.winners...), res.reserves...) {
-		tickets += e.Tickets
-	}
 	post.Fields = append(post.Fields,
-		bot.Field{Name: "Entrants", Value: fmt.Sprintf("%s, %s", plural(res.entrants, "person", "people"), plural(tickets, "ticket", "tickets"))},
+		bot.Field{Name: "Entrants", Value: fmt.Sprintf("%s, %s", plural(entrants, "person", "people"), plural(tickets, "ticket", "tickets"))},
 		bot.Field{Name: "Seed", Value: gw.Seed},
 		bot.Field{Name: "Entrants hash", Value: gw.EntrantsHash},
 		bot.Field{Name: "Commitment", Value: gw.Commitment})
-	if res.entrants > 0 {
+	if entrants > 0 {
 		post.Context = fmt.Sprintf("Check the draw: liaison giveaway verify %s %s --commitment %s --winners %d (README: Giveaways: checking a draw)",
 			entrantsFile(gw.ID), gw.Seed, gw.Commitment, gw.Winners)
 	}
 	if err := g.enqueueAnnouncement(ctx, tx, gw, round.AnnouncementKey, post, now); err != nil {
 		return err
 	}
-	if res.entrants > 0 { // no entrant: the list is empty, its hash sha256 of nothing
+	if entrants > 0 { // no entrant: the list is empty, its hash sha256 of nothing
 		up := bot.Upload{ChannelID: gw.ChannelID, Filename: entrantsFile(gw.ID), Data: file,
 			Comment: fmt.Sprintf("The entrants of giveaway #%d, one line \"<user id> <tickets>\" each: sha256 of this file is the entrants hash %s.", gw.ID, gw.EntrantsHash)}
 		if _, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprintf("giveaway:%d:entrants", gw.ID), Platform: bot.PlatformDiscord, Kind: bot.KindUpload,
@@ -183,28 +254,7 @@ func (g *Giveaways) announceDraw(ctx context.Context, tx *store.Tx, res *drawRes
 			return err
 		}
 	}
-	gw.Entries = res.entrants
-	if err := g.endMessage(ctx, tx, gw, "drawn", now); err != nil {
-		return err
-	}
-	won := make([]bot.GiveawayPick, len(res.winners))
-	for i, w := range res.winners {
-		won[i] = bot.GiveawayPick{UserID: w.UserID, UserName: names[w.UserID]}
-	}
-	if err := g.dmWinners(ctx, tx, gw, round, won, now); err != nil {
-		return err
-	}
-	slack := bot.Post{Title: fmt.Sprintf("Giveaway #%d drawn: %s", gw.ID, gw.Prize)}
-	if res.entrants == 0 {
-		slack.Text = "Nobody entered, so nobody wins."
-	} else {
-		slack.Text = fmt.Sprintf("Winners: %s. %s entered. They have until %s to claim.", winnerNames(res.winners, names),
-			plural(res.entrants, "person", "people"), g.plainTime(round.ClaimUntil))
-	}
-	if gw.LateReason != "" {
-		slack.Text += "\nDrawn late: " + gw.LateReason + "."
-	}
-	return g.enqueueSlack(ctx, tx, fmt.Sprintf("giveaway:%d:slack:drawn", gw.ID), slack)
+	return g.dmWinners(ctx, tx, gw, round, won, now)
 }
 
 func entrantsFile(id int64) string { return fmt.Sprintf("giveaway-%d-entrants.txt", id) }

@@ -2,6 +2,8 @@ package giveaways
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -14,6 +16,22 @@ import (
 	"github.com/liaison-bot/liaison/bot/store"
 	"github.com/liaison-bot/liaison/bot/store/storetest"
 )
+
+// approved records every announcement text as approved, as handlers'
+// Templates has it once an approver has approved it (the approval itself
+// is tested there and end to end).
+type approved struct{}
+
+func (approved) Ensure(ctx context.Context, tx *store.Tx, status, lang, text string) (*store.NoticeTemplate, error) {
+	h := sha256.Sum256([]byte(text))
+	t := &store.NoticeTemplate{Status: status, Lang: lang, TextHash: hex.EncodeToString(h[:]), Text: text}
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := tx.EnsureNoticeTemplate(ctx, now, t); err != nil {
+		return nil, err
+	}
+	t.State = store.NoticeApproved
+	return t, tx.SaveNoticeTemplate(ctx, now, t)
+}
 
 // server is a Discord server for the capability: every member exists,
 // joined long ago, with no role.
@@ -45,7 +63,7 @@ func TestConcurrentEntriesAreCountedInOneEdit(t *testing.T) {
 			t.Fatal(err)
 		}
 		clock := bot.NewManualClock(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
-		g := New(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), People: names{}})
+		g := New(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), People: names{}, Templates: approved{}})
 		g.Attach(server{})
 		w := who{GuildID: "998877665544332211", ChannelID: "1100000000000000002", ID: "1300000000000000004", Name: "dave", Source: bot.SourceDiscord}
 		if _, err := g.start(ctx, w, startRequest{Prize: "a mug", Duration: time.Hour, Winners: 1, ChannelID: w.ChannelID}); err != nil {
@@ -95,7 +113,7 @@ func TestADrawRolledBackIsDrawnAgainTheSameOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		clock := bot.NewManualClock(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
-		g := New(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), People: names{}})
+		g := New(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), People: names{}, Templates: approved{}})
 		g.Attach(server{})
 		w := who{GuildID: "998877665544332211", ChannelID: "1100000000000000002", ID: "1300000000000000004", Name: "dave", Source: bot.SourceDiscord}
 		if _, err := g.start(ctx, w, startRequest{Prize: "a mug", Duration: time.Hour, Winners: 2, ChannelID: w.ChannelID}); err != nil {

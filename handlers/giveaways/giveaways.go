@@ -70,6 +70,8 @@ type Deps struct {
 	People directory
 	// Random is where seeds come from: crypto/rand unless set.
 	Random io.Reader
+	// Templates approves the announcement text (handlers.Templates).
+	Templates templates
 }
 
 // Giveaways is the capability; its state is in the store.
@@ -80,13 +82,15 @@ type Giveaways struct {
 	logger *slog.Logger
 	dir    directory
 	random io.Reader
+	// templates approves the announcement text.
+	templates templates
 	// guilds reads Discord; nil while Discord is off. Attached late.
 	guilds GuildReader
 }
 
 // New returns the capability.
 func New(d Deps) *Giveaways {
-	g := &Giveaways{db: d.DB, cfg: d.Config, clock: d.Clock, logger: d.Logger, dir: d.People, random: d.Random}
+	g := &Giveaways{db: d.DB, cfg: d.Config, clock: d.Clock, logger: d.Logger, dir: d.People, random: d.Random, templates: d.Templates}
 	if g.random == nil {
 		g.random = rand.Reader
 	}

@@ -46,6 +46,9 @@ func (g *Giveaways) reroll(ctx context.Context, w who, id int64, reason string, 
 		case bot.GiveawayCancelled:
 			return bot.Errorf(bot.EInvalid, "Giveaway #%d was cancelled (%s): it has no winners to reroll.", id, gw.CancelReason)
 		}
+		if err := g.waitingAnnouncement(ctx, tx, gw); err != nil {
+			return err
+		}
 		picks, err := tx.Picks(ctx, id)
 		if err != nil {
 			return err
