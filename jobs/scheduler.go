@@ -38,6 +38,10 @@ type Scheduler struct {
 	Logger *slog.Logger
 	TTL    time.Duration // lease length; default 10s
 	Tick   time.Duration // real time between ticks in Run; default 1s
+	// Renew is the real time between renewals of the lease while jobs run
+	// (a poll waiting on a slow web source can outlast the lease); default
+	// TTL/3.
+	Renew time.Duration
 
 	mu     sync.Mutex
 	jobs   []*scheduled
@@ -90,16 +94,69 @@ func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 		}
 	}
 	s.mu.Unlock()
+	if len(due) == 0 {
+		return 0, nil
+	}
+	// The lease is renewed while the jobs run, so a long job keeps it; a
+	// lease lost meanwhile (another replica took it) cancels what runs, so
+	// two replicas never run the same job at once.
+	runCtx, lost := context.WithCancel(ctx)
+	defer lost()
+	done := make(chan struct{})
+	var held sync.WaitGroup
+	held.Go(func() { s.holdWhileRunning(runCtx, lost, done) })
 	total := 0
 	for _, j := range due {
-		n, err := j.Run(ctx, now)
+		if runCtx.Err() != nil {
+			break
+		}
+		n, err := j.Run(runCtx, now)
 		total += n
 		if err != nil {
 			// The job runs again next period; its outbox keys keep it idempotent.
 			s.logger().Error("job failed", "job", j.Name, "err", err)
 		}
 	}
+	close(done)
+	held.Wait()
 	return total, nil
+}
+
+// holdWhileRunning renews the scheduler's lease every Renew until done, and
+// calls lost when the lease went to another replica or could not be renewed
+// for a whole TTL.
+func (s *Scheduler) holdWhileRunning(ctx context.Context, lost context.CancelFunc, done <-chan struct{}) {
+	ttl := orDur(s.TTL, 10*time.Second)
+	t := time.NewTicker(orDur(s.Renew, ttl/3))
+	defer t.Stop()
+	renewed := time.Now()
+	for {
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ok, err := s.Leases.AcquireLease(ctx, LeaseName, s.Holder, s.Clock.Now(), ttl)
+		switch {
+		case err == nil && ok:
+			renewed = time.Now()
+			continue
+		case err == nil:
+			s.logger().Warn("scheduler lease taken by another replica while jobs ran: stopping them", "holder", s.Holder)
+		case time.Since(renewed) < ttl:
+			s.logger().Warn("renewing the scheduler lease failed; trying again", "err", err)
+			continue
+		default:
+			s.logger().Error("the scheduler lease could not be renewed for its whole length: stopping the jobs", "err", err)
+		}
+		s.mu.Lock()
+		s.leader = false
+		s.mu.Unlock()
+		lost()
+		return
+	}
 }
 
 // Run ticks until ctx ends, then gives the lease up so another replica can

@@ -101,3 +101,76 @@ func TestRunReleasesTheLeaseOnShutdown(t *testing.T) {
 		}
 	})
 }
+
+// countingLeases counts the lease renewals a scheduler makes and can refuse
+// them, as when another replica has taken the lease.
+type countingLeases struct {
+	*store.DB
+	calls  atomic.Int32
+	refuse atomic.Bool
+}
+
+func (c *countingLeases) AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error) {
+	defer c.calls.Add(1)
+	if c.refuse.Load() {
+		return false, nil
+	}
+	return c.DB.AcquireLease(ctx, name, holder, now, ttl)
+}
+
+func TestAJobLongerThanTheLeaseKeepsItAndALostLeaseStopsIt(t *testing.T) {
+	t.Parallel()
+	dbs := storetest.Replicas(t, 2)
+	clock := bot.NewManualClock(t0)
+	leases := &countingLeases{DB: dbs[0]}
+	a := &jobs.Scheduler{Leases: leases, Clock: clock, Holder: "a", Logger: quiet, Renew: time.Millisecond}
+	b := &jobs.Scheduler{Leases: dbs[1], Clock: clock, Holder: "b", Logger: quiet}
+	started, release := make(chan struct{}), make(chan struct{})
+	var stopped atomic.Bool
+	a.Add(jobs.Job{Name: "slow poll", Every: time.Minute, Run: func(ctx context.Context, _ time.Time) (int, error) {
+		started <- struct{}{}
+		select {
+		case <-release:
+		case <-ctx.Done():
+			stopped.Store(true)
+		}
+		return 1, nil
+	}})
+	var bRuns atomic.Int32
+	b.Add(jobs.Job{Name: "slow poll", Every: time.Minute, Run: func(context.Context, time.Time) (int, error) {
+		bRuns.Add(1)
+		return 1, nil
+	}})
+	ctx := context.Background()
+	result := make(chan int, 1)
+	go func() { n, _ := a.RunDue(ctx); result <- n }()
+	<-started
+	// The job runs for 40 s of the lease's time, four times its length: a
+	// renews as it goes, so b never takes over.
+	for range 8 {
+		clock.Advance(5 * time.Second)
+		seen := leases.calls.Load()
+		waitFor(t, "a renewal of a's lease", func() bool { return leases.calls.Load() > seen+1 })
+		if _, err := b.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if b.Leader() || bRuns.Load() != 0 {
+			t.Fatalf("b took the lease %v after a's job started, while it still ran", clock.Now().Sub(t0))
+		}
+	}
+	close(release)
+	if n := <-result; n != 1 || stopped.Load() {
+		t.Fatalf("a's job did %d (stopped: %v), want it finished", n, stopped.Load())
+	}
+	// Next period: the lease goes to another replica while a's job runs, so
+	// the job is stopped rather than left to run beside b's.
+	clock.Advance(time.Minute)
+	release = make(chan struct{})
+	go func() { n, _ := a.RunDue(ctx); result <- n }()
+	<-started
+	leases.refuse.Store(true)
+	<-result
+	if !stopped.Load() || a.Leader() {
+		t.Fatalf("after losing the lease: job stopped %v, a leader %v; want stopped and not leader", stopped.Load(), a.Leader())
+	}
+}
