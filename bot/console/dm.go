@@ -108,9 +108,16 @@ func (c *Console) membersChunk(guildID string) *bot.MembersChunk {
 	slices.Sort(names)
 	for _, name := range names {
 		u, err := c.dir.user(bot.PlatformDiscord, name, bot.Place{ScopeID: guildID})
-		if err == nil {
-			ev.Members = append(ev.Members, bot.MemberFacts{User: u})
+		if err != nil {
+			continue
 		}
+		// Someone who joined in this run joined then; the world's members
+		// have been there since their accounts were made.
+		joined, ok := c.mod.joined[u.ID]
+		if !ok {
+			joined = snowflakeTime(u.ID)
+		}
+		ev.Members = append(ev.Members, bot.MemberFacts{User: u, JoinedAt: joined})
 	}
 	return ev
 }

@@ -94,7 +94,7 @@ func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
 		"    Discussions started: 1 (+1, new)\n", // the forum post
 		// Modmail: her DM opens a ticket in Slack's #mod-log; dave's answer
 		// reaches her as a DM signed by the team.
-		"[discord dm › mallory] d17 mallory: sorry about the spam, my account was hacked\n[slack #mod-log] s15 liaison: Modmail #1 from mallory (join date unknown, 2 cases)\n",
+		"[discord dm › mallory] d17 mallory: sorry about the spam, my account was hacked\n[slack #mod-log] s15 liaison: Modmail #1 from mallory (member since 27 Oct 2024, 2 cases)\n",
 		"[slack #mod-log] (to dave) liaison: Sent to mallory as a DM (ticket #1).\n[discord dm › mallory] d19 liaison: Thanks for telling us.",
 		"    — the moderation team\n    (pings: nobody)\n",
 		"line " + strconv.Itoa(badLine) + ": name the channel after discord, with its #",
