@@ -343,7 +343,8 @@ func reasonFor(err error) string {
 			// the adapters' explanations come before the status error
 			msg := err.Error()
 			if i := strings.Index(msg, se.URL); i > 0 {
-				return strings.TrimRight(strings.TrimSpace(msg[:i]), ":")
+				why := strings.TrimRight(strings.TrimSpace(msg[:i]), ":")
+				return fmt.Sprintf("%s (%d %s)", why, se.Status, statusText(se.Status))
 			}
 		}
 		return fmt.Sprintf("%s answered %d %s", se.URL, se.Status, statusText(se.Status))
