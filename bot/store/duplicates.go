@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -124,18 +125,15 @@ func (tx *Tx) SimilarCandidates(ctx context.Context, terms []string, since time.
 			(SELECT t.feedback_id FROM feedback_terms t WHERE t.term = k.term AND t.feedback_id <> ? ORDER BY t.feedback_id DESC LIMIT ?) p
 			GROUP BY p.feedback_id ORDER BY shared DESC, p.feedback_id DESC`), pq.Array(terms), exclude, postingCap)
 	} else {
-		var q strings.Builder
-		q.WriteString(`SELECT feedback_id, COUNT(*) AS shared FROM (`)
-		args := make([]any, 0, 3*len(terms))
-		for i, t := range terms {
-			if i > 0 {
-				q.WriteString(` UNION ALL `)
-			}
-			fmt.Fprintf(&q, `SELECT feedback_id FROM (SELECT feedback_id FROM feedback_terms WHERE term = ? AND feedback_id <> ? ORDER BY feedback_id DESC LIMIT ?) p%d`, i)
-			args = append(args, t, exclude, postingCap)
-		}
-		q.WriteString(`) p GROUP BY feedback_id ORDER BY shared DESC, feedback_id DESC`)
-		err = tx.tx.SelectContext(ctx, &ranked, q.String(), args...)
+		// Each key's range of ids from its postingCap-th newest: a short
+		// statement (SQLite parses every one it runs) served by the
+		// primary key (term, feedback_id).
+		keys, _ := json.Marshal(terms)
+		err = tx.tx.SelectContext(ctx, &ranked, `SELECT t.feedback_id, COUNT(*) AS shared FROM json_each(?) AS k
+			JOIN feedback_terms t ON t.term = k.value AND t.feedback_id >= COALESCE((SELECT feedback_id FROM feedback_terms
+				WHERE term = k.value AND feedback_id <> ? ORDER BY feedback_id DESC LIMIT 1 OFFSET ?), 0)
+			WHERE t.feedback_id <> ?
+			GROUP BY t.feedback_id ORDER BY shared DESC, t.feedback_id DESC`, string(keys), exclude, postingCap-1, exclude)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("similar feedback: %w", err)
