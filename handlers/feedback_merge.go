@@ -152,6 +152,12 @@ func (fb *Feedback) merge(ctx context.Context, tx *store.Tx, nID, mID int64, u b
 	if err := tx.SaveFeedback(ctx, now, n); err != nil {
 		return "", err
 	}
+	// A duplicate is never a candidate: its keys leave the index, so that
+	// many merged look-alikes do not crowd the item they went into out of
+	// the posting lists the similarity look-up reads (newest first).
+	if err := tx.SetFeedbackTerms(ctx, n.ID, nil); err != nil {
+		return "", err
+	}
 	if err := fb.cancelNotices(ctx, tx, n.ID); err != nil {
 		return "", err
 	}
@@ -197,6 +203,9 @@ func (fb *Feedback) unmerge(ctx context.Context, tx *store.Tx, nID int64, u bot.
 	by := fb.dir.Actor(u)
 	n.Status, n.HandledBy, n.ClosedAt, n.CloseReason, n.DuplicateOf = store.FeedbackOpen, "", nil, "", nil
 	if err := tx.SaveFeedback(ctx, now, n); err != nil {
+		return "", err
+	}
+	if err := fb.indexSimilarity(ctx, tx, n, false); err != nil {
 		return "", err
 	}
 	if err := tx.LogFeedback(ctx, now, n.ID, by, "unmerged", fmt.Sprintf("from #%d", m.ID)); err != nil {

@@ -144,18 +144,20 @@ func TestMergingADuplicateMovesItsVotesAndUnmergingTakesThemBack(t *testing.T) {
 // The Merge button opens a form proposing the most similar open items.
 func TestTheMergeButtonProposesTheMostSimilarOpenItems(t *testing.T) {
 	t.Parallel()
-	b := setupFeedback(t, storetest.Open(t, store.SQLite))
-	b.event(t, discordMsg(feedbackCh, "1", aliceID, "alice", "please add a dark theme to the dashboard"))
-	b.event(t, discordMsg(feedbackCh, "2", aliceID, "alice", "the export button crashes on big files"))
-	b.event(t, discordMsg(feedbackCh, "3", eveID, "eve", "Dark mode for the dashboard please!"))
-	r, err := b.r.HandleAction(context.Background(), action("feedback.merge", "U01CAROL", 3))
-	if err != nil || r.Modal == nil {
-		t.Fatalf("Merge = %+v, %v", r, err)
-	}
-	f := r.Modal.Fields[0]
-	if f.Value != "1" || !strings.HasPrefix(f.Label, "Merge #3 into which item? Most like it: #1 (0.45) “please add a dark theme to the dashboard”") {
-		t.Errorf("form field = %+v", f)
-	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupFeedback(t, db)
+		b.event(t, discordMsg(feedbackCh, "1", aliceID, "alice", "please add a dark theme to the dashboard"))
+		b.event(t, discordMsg(feedbackCh, "2", aliceID, "alice", "the export button crashes on big files"))
+		b.event(t, discordMsg(feedbackCh, "3", eveID, "eve", "Dark mode for the dashboard please!"))
+		r, err := b.r.HandleAction(context.Background(), action("feedback.merge", "U01CAROL", 3))
+		if err != nil || r.Modal == nil {
+			t.Fatalf("Merge = %+v, %v", r, err)
+		}
+		f := r.Modal.Fields[0]
+		if f.Value != "1" || !strings.HasPrefix(f.Label, "Merge #3 into which item? Most like it: #1 (0.45) “please add a dark theme to the dashboard”") {
+			t.Errorf("form field = %+v", f)
+		}
+	})
 }
 
 // Similarity suggestions on a fixed corpus: which open item each new post
@@ -163,44 +165,104 @@ func TestTheMergeButtonProposesTheMostSimilarOpenItems(t *testing.T) {
 // golden file is rewritten with go test ./handlers -update.
 func TestSimilaritySuggestionsOnAFixedCorpus(t *testing.T) {
 	t.Parallel()
-	b := setupFeedback(t, storetest.Open(t, store.SQLite))
-	corpus := []string{
-		"The export button crashes on big files",
-		"please add a dark theme to the dashboard",
-		"login with SSO is broken for our team",
-		"L'export plante avec les gros fichiers",
-		"search is slow since the last update",
-		"export crashes with big files",
-		"Dark theme for the dashboard",
-		"SSO login broken for our team",
-		"l'export plante sur les gros fichiers",
-		"the search is really slow",
-		"can we get a dark mode on mobile?",
-		"Export button crash when the file is big",
-		"billing page shows the wrong currency",
-	}
-	var out strings.Builder
-	for i, text := range corpus {
-		id := fmt.Sprint(i + 1)
-		b.event(t, discordMsg(feedbackCh, id, aliceID, "alice", text))
-		it := b.item(t, int64(i+1))
-		like := "-"
-		if it.SimilarTo != nil {
-			like = fmt.Sprintf("#%d (%s)", *it.SimilarTo, bot.FormatScore(it.SimilarScore))
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupFeedback(t, db)
+		corpus := []string{
+			"The export button crashes on big files",
+			"please add a dark theme to the dashboard",
+			"login with SSO is broken for our team",
+			"L'export plante avec les gros fichiers",
+			"search is slow since the last update",
+			"export crashes with big files",
+			"Dark theme for the dashboard",
+			"SSO login broken for our team",
+			"l'export plante sur les gros fichiers",
+			"the search is really slow",
+			"can we get a dark mode on mobile?",
+			"Export button crash when the file is big",
+			"billing page shows the wrong currency",
 		}
-		fmt.Fprintf(&out, "#%d %-45s → %s\n", it.ID, text, like)
-	}
-	path := filepath.Join("testdata", "similar_corpus.golden")
-	if updating() {
-		if err := os.WriteFile(path, []byte(out.String()), 0o644); err != nil {
+		var out strings.Builder
+		for i, text := range corpus {
+			id := fmt.Sprint(i + 1)
+			b.event(t, discordMsg(feedbackCh, id, aliceID, "alice", text))
+			it := b.item(t, int64(i+1))
+			like := "-"
+			if it.SimilarTo != nil {
+				like = fmt.Sprintf("#%d (%s)", *it.SimilarTo, bot.FormatScore(it.SimilarScore))
+			}
+			fmt.Fprintf(&out, "#%d %-45s → %s\n", it.ID, text, like)
+		}
+		path := filepath.Join("testdata", "similar_corpus.golden")
+		if updating() && db.Dialect() == store.SQLite {
+			if err := os.WriteFile(path, []byte(out.String()), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
 			t.Fatal(err)
 		}
+		if out.String() != string(want) {
+			t.Errorf("suggestions:\n%s\nwant (%s):\n%s", out.String(), path, want)
+		}
+	})
+}
+
+// likeOf is the open item it looked like at intake: "#4 (0.82)", or "-".
+func likeOf(it *store.FeedbackItem) string {
+	if it.SimilarTo == nil {
+		return "-"
 	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out.String() != string(want) {
-		t.Errorf("suggestions:\n%s\nwant (%s):\n%s", out.String(), path, want)
-	}
+	return fmt.Sprintf("#%d (%s)", *it.SimilarTo, bot.FormatScore(it.SimilarScore))
+}
+
+// Merged look-alikes leave the similarity index (the look-up reads each
+// key's newest items only): a new post like the item they went into is
+// still offered as its duplicate, however many were merged; unmerged, a
+// look-alike is found again (the newest of two equals).
+func TestManyMergedLookAlikesDoNotHideTheItemTheyWentInto(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupFeedback(t, db)
+		ctx := context.Background()
+		b.event(t, discordMsg(feedbackCh, "1", aliceID, "alice", "The export button crashes on big files"))
+		const lookAlike = "export button crashes with big files"
+		const merged = 130 // more than a posting list's read
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			for i := range merged {
+				it := &store.FeedbackItem{SourceKey: fmt.Sprintf("test:%d", i), Source: bot.PlatformDiscord, Intake: "channel",
+					AuthorName: "eve", Text: lookAlike}
+				if _, err := tx.CreateFeedback(ctx, b.clock.Now(), it); err != nil {
+					return err
+				}
+				if err := b.caps.Feedback.indexSimilarity(ctx, tx, it, false); err != nil {
+					return err
+				}
+				if _, err := b.caps.Feedback.merge(ctx, tx, it.ID, 1, bot.User{Platform: bot.PlatformSlack, ID: "U01CAROL"}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.event(t, discordMsg(feedbackCh, "500", eveID, "eve", "the export button crashes on big files!"))
+		it := b.item(t, merged+2)
+		if it.SimilarTo == nil || *it.SimilarTo != 1 || bot.FormatScore(it.SimilarScore) != "1.00" {
+			t.Fatalf("#%d %q looks like %s, want #1 (1.00)", it.ID, it.Text, likeOf(it))
+		}
+		if reply, err := b.liaison(t, "U01CAROL", fmt.Sprintf("feedback merge %d into 1", it.ID)); err != nil || !strings.Contains(reply.Text, "is merged into #1") {
+			t.Fatalf("merge = %+v, %v", reply, err)
+		}
+		if reply, err := b.liaison(t, "U01CAROL", "feedback unmerge 2"); err != nil || !strings.Contains(reply.Text, "#2 is its own item again") {
+			t.Fatalf("unmerge = %+v, %v", reply, err)
+		}
+		b.event(t, discordMsg(feedbackCh, "501", eveID, "eve", lookAlike+"!"))
+		it = b.item(t, merged+3)
+		if it.SimilarTo == nil || *it.SimilarTo != 2 || bot.FormatScore(it.SimilarScore) != "1.00" {
+			t.Fatalf("#%d looks like %s, want #2 (1.00): the unmerged item is found again", it.ID, likeOf(it))
+		}
+	})
 }
