@@ -74,13 +74,11 @@ func restStatus(err error) int {
 	return 0
 }
 
-// ChannelSlowmode returns a channel's slowmode, in seconds: from the
-// gateway's state when it has the channel (kept current by CHANNEL_UPDATE),
-// else from Discord.
+// ChannelSlowmode returns a channel's slowmode, in seconds, as Discord has
+// it now. It is read when a raid begins, so one REST call per channel is
+// cheap, and the gateway state keeps only what Liaison reads often (see
+// state.go), not slowmode.
 func (a *Adapter) ChannelSlowmode(ctx context.Context, channelID string) (int, error) {
-	if c, err := a.session.State.Channel(channelID); err == nil {
-		return c.RateLimitPerUser, nil
-	}
 	c, err := a.session.Channel(channelID, discordgo.WithContext(ctx))
 	if err != nil {
 		return 0, fmt.Errorf("read the slowmode of channel %s: %w", channelID, err)
