@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -232,8 +233,8 @@ func replyData(r *bot.Reply) (*messageData, error) {
 	}
 	out := TextOutgoing(r.Text)
 	d := &messageData{Content: out.Content, Components: rows, AllowedMentions: out.AllowedMentions}
-	if d.Content == "" && len(rows) == 0 {
-		d.Content = textDone
+	if strings.TrimSpace(d.Content) == "" && len(rows) == 0 {
+		d.Content = textDone // Discord refuses a message of blanks alone
 	}
 	if !r.Public {
 		d.Flags = flagEphemeral
