@@ -345,7 +345,7 @@ func renderModal(m *bot.Modal) (*modalData, error) {
 		}
 		required := !f.Optional
 		out.Components = append(out.Components, component{Type: 1, Components: []component{{
-			Type: 4, CustomID: f.ID, Label: truncate(bot.DiscordText(orDefault(f.Label, f.ID)), maxInputLabel), Style: style,
+			Type: 4, CustomID: f.ID, Label: truncate(bot.DiscordText(orDefault(orDefault(f.Label, f.ID), "Answer")), maxInputLabel), Style: style,
 			Value: truncate(f.Value, maxInputValue), Required: &required,
 		}}})
 	}

@@ -402,7 +402,7 @@ func renderModal(m *bot.Modal) (*slack.ModalViewRequest, error) {
 		if f.Value != "" {
 			in = in.WithInitialValue(truncate(f.Value, maxInitialValue))
 		}
-		block := slack.NewInputBlock(f.ID, plain(clip(esc(orDefault(f.Label, f.ID)), maxInputLabel)), nil, in).WithOptional(f.Optional)
+		block := slack.NewInputBlock(f.ID, plain(clip(esc(orDefault(orDefault(f.Label, f.ID), "Answer")), maxInputLabel)), nil, in).WithOptional(f.Optional)
 		v.Blocks.BlockSet = append(v.Blocks.BlockSet, block)
 	}
 	return v, nil
