@@ -214,6 +214,32 @@ func (r *report) problems() []string {
 	return out
 }
 
+// wantRow checks the report's row id: its status, words its message and its
+// fix contain, and the exit code doctor ended with.
+func (r *report) wantRow(t *testing.T, out string, code int, id string, st status, msg, fix []string, exit int) {
+	t.Helper()
+	c, ok := r.check(id)
+	if !ok {
+		t.Fatalf("no check %s in the report:\n%s", id, out)
+	}
+	if c.Status != st {
+		t.Errorf("%s is %s (%s), want %s", id, c.Status, c.Message, st)
+	}
+	for _, m := range msg {
+		if !strings.Contains(c.Message, m) {
+			t.Errorf("%s says %q, want it to contain %q", id, c.Message, m)
+		}
+	}
+	for _, f := range fix {
+		if !strings.Contains(c.Fix, f) {
+			t.Errorf("%s's fix is %q, want it to contain %q", id, c.Fix, f)
+		}
+	}
+	if code != exit {
+		t.Errorf("exit = %d, want %d; problems:\n%s", code, exit, strings.Join(r.problems(), "\n"))
+	}
+}
+
 // doctorGoldenUpdate is -update, shared with the other golden tests of the
 // package if any defines it first.
 func doctorGoldenUpdate() bool {
@@ -542,26 +568,7 @@ func TestDoctorNamesEachBrokenThingWithItsFix(t *testing.T) {
 			w := newDoctorWorld(t, store.SQLite)
 			tt.breakIt(t, w)
 			code, r, out := w.doctor(t)
-			c, ok := r.check(tt.id)
-			if !ok {
-				t.Fatalf("no check %s in the report:\n%s", tt.id, out)
-			}
-			if c.Status != tt.status {
-				t.Errorf("%s is %s (%s), want %s", tt.id, c.Status, c.Message, tt.status)
-			}
-			for _, m := range tt.msg {
-				if !strings.Contains(c.Message, m) {
-					t.Errorf("%s says %q, want it to contain %q", tt.id, c.Message, m)
-				}
-			}
-			for _, f := range tt.fix {
-				if !strings.Contains(c.Fix, f) {
-					t.Errorf("%s's fix is %q, want it to contain %q", tt.id, c.Fix, f)
-				}
-			}
-			if code != tt.exit {
-				t.Errorf("exit = %d, want %d; problems:\n%s", code, tt.exit, strings.Join(r.problems(), "\n"))
-			}
+			r.wantRow(t, out, code, tt.id, tt.status, tt.msg, tt.fix, tt.exit)
 			if problems := r.problems(); tt.exit == exitOK && len(problems) != max(tt.warnings, 1) {
 				t.Errorf("want %d warning(s), got:\n%s", max(tt.warnings, 1), strings.Join(problems, "\n"))
 			}
@@ -901,26 +908,7 @@ func TestDoctorNamesEachWatchProblemWithItsFix(t *testing.T) {
 			web := w.withWatch(t)
 			tt.breakIt(t, w, web)
 			code, r, out := w.doctor(t, "--only", "watch")
-			c, ok := r.check(tt.id)
-			if !ok {
-				t.Fatalf("no check %s in the report:\n%s", tt.id, out)
-			}
-			if c.Status != tt.status {
-				t.Errorf("%s is %s (%s), want %s", tt.id, c.Status, c.Message, tt.status)
-			}
-			for _, m := range tt.msg {
-				if !strings.Contains(c.Message, m) {
-					t.Errorf("%s says %q, want it to contain %q", tt.id, c.Message, m)
-				}
-			}
-			for _, f := range tt.fix {
-				if !strings.Contains(c.Fix, f) {
-					t.Errorf("%s's fix is %q, want it to contain %q", tt.id, c.Fix, f)
-				}
-			}
-			if code != tt.exit {
-				t.Errorf("exit = %d, want %d; problems:\n%s", code, tt.exit, strings.Join(r.problems(), "\n"))
-			}
+			r.wantRow(t, out, code, tt.id, tt.status, tt.msg, tt.fix, tt.exit)
 			if tt.exit == exitOK && len(r.problems()) != 1 {
 				t.Errorf("want 1 warning, got:\n%s", strings.Join(r.problems(), "\n"))
 			}
