@@ -98,6 +98,22 @@ func newE2EWorld(t *testing.T, dialect string) *e2eWorld {
 
 // start runs an App in w until stop (or the test's end), once it is
 // connected to the gateway and has registered its commands.
+// appendConfig adds yaml, whole top-level sections, to the end of the
+// liaison.yaml at path.
+func appendConfig(t *testing.T, path, yaml string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(yaml); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (w *e2eWorld) start(t *testing.T) (e *e2e, stop func()) {
 	t.Helper()
 	return w.launch(t, true, nil)

@@ -115,14 +115,8 @@ func until(t *testing.T, what string, cond func() bool) {
 func crashWorld(t *testing.T, dialect string) (w *mdWorld, dbURL string, winner string) {
 	t.Helper()
 	w = newGWWorld(t)
-	cfg, err := os.ReadFile(w.config)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// A dead replica's claimed messages go back to the queue after 1s.
-	if err := os.WriteFile(w.config, append(cfg, "outbox: {reclaim_after: 1s}\n"...), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	appendConfig(t, w.config, "outbox: {reclaim_after: 1s}\n")
 	dbURL = storetest.URL(t, dialect)
 	a := w.start(t, dbURL)
 	startGiveaway(t, w, "a T-shirt", 1)

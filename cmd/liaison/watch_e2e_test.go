@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -29,13 +28,7 @@ func TestTheWatchPostsWhatHackerNewsSaysToSlackOnce(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			t.Parallel()
 			w := newE2EWorld(t, dialect)
-			cfg, err := os.ReadFile(w.config)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(w.config, append(cfg, e2eWatchConfig...), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			appendConfig(t, w.config, e2eWatchConfig)
 			web := watchfake.New()
 			t.Cleanup(web.Close)
 			web.AddHN(
@@ -98,13 +91,7 @@ func TestAHangingWatchSourceHoldsBackNoMentionAndABurstIsOneSpike(t *testing.T) 
 		t.Run(dialect, func(t *testing.T) {
 			t.Parallel()
 			w := newE2EWorld(t, dialect)
-			cfg, err := os.ReadFile(w.config)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(w.config, append(cfg, e2eWatchBurstConfig...), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			appendConfig(t, w.config, e2eWatchBurstConfig)
 			web := watchfake.New()
 			t.Cleanup(web.Close)
 			web.SetFeed("news.example.com/rss", "", `<rss version="2.0"><channel><item><guid>f1</guid><title>AcmeCloud review</title><link>https://news.example.com/acme</link></item></channel></rss>`, time.Now())
