@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -118,7 +117,7 @@ func (w *apWorld) start(t *testing.T) *apApp {
 		DiscordBotToken: "e2e-token", DiscordAppID: e2eBot, DiscordAPIURL: w.discord.APIURL(),
 	}
 	identifies := w.discord.Identifies()
-	app := NewApp(env, slog.New(slog.DiscardHandler))
+	app := NewApp(env, testLogger(t))
 	app.Clock = w.clock
 	stop := runApp(t, app)
 	a := &apApp{e2e: &e2e{app: app, base: "http://" + app.Addr(), slack: w.slack, discord: w.discord}, w: w, stop: stop}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"image/png"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +73,7 @@ func startDigestE2E(t *testing.T, dialect string, clock *bot.ManualClock) *e2e {
 		SlackBotToken: "xoxb-e2e", SlackSigningSecret: e2eSecret, SlackAPIURL: sf.APIURL(),
 		DiscordBotToken: "e2e-token", DiscordAppID: e2eBot, DiscordAPIURL: df.APIURL(),
 	}
-	app := NewApp(env, slog.New(slog.DiscardHandler))
+	app := NewApp(env, testLogger(t))
 	app.Clock = clock
 	runApp(t, app)
 	e := &e2e{app: app, base: "http://" + app.Addr(), slack: sf, discord: df}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -129,7 +128,7 @@ func (w *e2eWorld) launch(t *testing.T, gateway bool, tune func(*App)) (e *e2e, 
 		DiscordBotToken: "e2e-token", DiscordAppID: e2eBot, DiscordAPIURL: w.discord.APIURL(),
 	}
 	identified, beats := w.discord.Identifies(), w.discord.Heartbeats()
-	app := NewApp(env, slog.New(slog.DiscardHandler))
+	app := NewApp(env, testLogger(t))
 	if tune != nil {
 		tune(app)
 	}

@@ -140,7 +140,7 @@ func (w *mdWorld) start(t *testing.T, dbURL string) *mdApp {
 		SlackBotToken: "xoxb-md", SlackSigningSecret: mdSecret, SlackAPIURL: w.slack.APIURL(),
 		DiscordBotToken: "md-token", DiscordAppID: mdBot, DiscordAPIURL: w.discord.APIURL(),
 	}
-	logger := testLogger()
+	logger := testLogger(t)
 	if w.log != nil {
 		logger = slog.New(slog.NewTextHandler(w.log, nil))
 	}
@@ -598,7 +598,9 @@ func TestAManualBanSeenInTheAuditLogBecomesOneCase(t *testing.T) {
 			w := newMDWorld(t)
 			w.start(t, storetest.URL(t, dialect))
 			// Liaison's own ban also shows in the audit log: not a second case.
-			w.slash(t, mdDave, "ban", userOpt(mdAlice), strOpt("reason", "spam"))
+			if a := w.slash(t, mdDave, "ban", userOpt(mdAlice), strOpt("reason", "spam")); !strings.HasPrefix(a.Content, "Banned alice for good (case 1)") {
+				t.Fatalf("the ban's answer: %q", a.Content)
+			}
 			w.call(t, "PUT", "/guilds/"+mdGuild+"/bans/"+mdAlice)
 			w.discord.GuildAuditLogEntryCreate(mdGuild, discordfake.AuditLogEntry{ActionType: 22, UserID: mdBot, TargetID: mdAlice, Reason: "dave via Liaison, case 1: spam"})
 			// dave bans mallory by hand in Discord.

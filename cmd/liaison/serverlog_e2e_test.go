@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -181,14 +180,6 @@ func TestABurstOfJoinsIsOneLogMessagePer10Seconds(t *testing.T) {
 			}
 		})
 	}
-}
-
-// testLogger discards the App's log unless LIAISON_TEST_LOG is set.
-func testLogger() *slog.Logger {
-	if os.Getenv("LIAISON_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.DiscardHandler)
 }
 
 func TestALogChannelLiaisonCannotPostInIsReportedOnceAtStart(t *testing.T) {
