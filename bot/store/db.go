@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq"  // registers "postgres"
+	"github.com/lib/pq"
 	_ "modernc.org/sqlite" // registers "sqlite"
 )
 
@@ -82,7 +82,18 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open database: LIAISON_DATABASE_URL %q is neither postgres://… nor sqlite:PATH", redact(rawURL))
 	}
 
-	db, err := sqlx.Open(driver, dsn)
+	var (
+		db  *sqlx.DB
+		err error
+	)
+	if d.dialect.name == Postgres {
+		var c *pq.Connector
+		if c, err = pq.NewConnector(dsn); err == nil {
+			db = sqlx.NewDb(sql.OpenDB(stmtCacheConnector{c}), driver)
+		}
+	} else {
+		db, err = sqlx.Open(driver, dsn)
+	}
 	if err != nil {
 		d.unlock()
 		return nil, fmt.Errorf("open %s database: %w", d.dialect.name, err)

@@ -1,6 +1,10 @@
 package store
 
-import "context"
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+)
 
 // What the store's external tests may reach that the product may not.
 
@@ -23,3 +27,6 @@ func (d *DB) Queued() int {
 	}
 	return len(d.group.queue)
 }
+
+// Conn is one connection of the pool, for tests of what a connection keeps.
+func (d *DB) Conn(ctx context.Context) (*sqlx.Conn, error) { return d.db.Connx(ctx) }
