@@ -13,7 +13,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
-	_ "modernc.org/sqlite" // registers "sqlite"
 )
 
 // DefaultSQLitePath is where Liaison keeps its data when LIAISON_DATABASE_URL
@@ -34,8 +33,6 @@ type DB struct {
 	// built (see rebuildIfPending).
 	rollupsBuilt atomic.Bool
 	group        *committers // nil when group commit is off
-	// Statements of the intake path, prepared once per connection.
-	inbound, createItem prepared
 }
 
 // Options tune Open.
@@ -47,10 +44,13 @@ type Options struct {
 	// several replicas.
 	Exclusive bool
 	// MaxOpenConns caps the connection pool; zero means DefaultPostgresConns
-	// on Postgres and 4 on SQLite.
+	// on Postgres and 8 on SQLite (readers run side by side; writers take turns, and a
+	// writer waiting for its turn holds a connection).
 	MaxOpenConns int
 	// Group tunes group commit (see InTx).
 	Group GroupOptions
+
+	busyTimeout time.Duration // SQLite's busy_timeout; default 10 s (tests set it)
 }
 
 // Open connects to the database named by rawURL: "postgres://…" (or
@@ -77,7 +77,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 			}
 			d.lock = l
 		}
-		driver, dsn = "sqlite", sqliteDSN(abs)
+		driver, dsn = "sqlite", sqliteDSN(abs, opts.busyTimeout)
 	default:
 		return nil, fmt.Errorf("open database: LIAISON_DATABASE_URL %q is neither postgres://… nor sqlite:PATH", redact(rawURL))
 	}
@@ -92,7 +92,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 			db = sqlx.NewDb(sql.OpenDB(stmtCacheConnector{c}), driver)
 		}
 	} else {
-		db, err = sqlx.Open(driver, dsn)
+		db = sqlx.NewDb(sql.OpenDB(newSQLiteConnector(dsn)), driver)
 	}
 	if err != nil {
 		d.unlock()
@@ -101,7 +101,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	d.db = db
 	switch d.dialect.name {
 	case SQLite:
-		db.SetMaxOpenConns(cmpOr(opts.MaxOpenConns, 4))
+		db.SetMaxOpenConns(cmpOr(opts.MaxOpenConns, 8))
 	default:
 		db.SetMaxOpenConns(cmpOr(opts.MaxOpenConns, DefaultPostgresConns))
 		db.SetMaxIdleConns(cmpOr(opts.MaxOpenConns, DefaultPostgresConns))
@@ -148,9 +148,12 @@ func cmpOr(v, def int) int {
 // foreign keys enforced, write transactions taking the write lock at BEGIN
 // (no deadlock upgrading a read lock), and times written in one fixed layout
 // so that, all being UTC, text comparison orders them correctly.
-func sqliteDSN(path string) string {
+func sqliteDSN(path string, busy time.Duration) string {
+	if busy <= 0 {
+		busy = 10 * time.Second
+	}
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
@@ -312,17 +315,6 @@ func (d *DB) signalEnqueued() {
 }
 
 func (tx *Tx) rebind(q string) string { return tx.tx.Rebind(q) }
-
-// stmt returns the statement q, prepared on this transaction's connection
-// the first time the connection runs it and reused after: the database
-// parses and plans it once per connection, not once per call.
-func (tx *Tx) stmt(ctx context.Context, p *prepared, q string) (*sqlx.Stmt, error) {
-	s, err := p.get(ctx, tx.db, func() string { return q })
-	if err != nil {
-		return nil, err
-	}
-	return tx.tx.StmtxContext(ctx, s), nil
-}
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return tx.tx.ExecContext(ctx, tx.rebind(q), args...)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -30,3 +31,15 @@ func (d *DB) Queued() int {
 
 // Conn is one connection of the pool, for tests of what a connection keeps.
 func (d *DB) Conn(ctx context.Context) (*sqlx.Conn, error) { return d.db.Connx(ctx) }
+
+// WithBusyTimeout sets SQLite's busy_timeout, so that a test sees in
+// milliseconds what a writer left to SQLite's polling would see in 10 s.
+func WithBusyTimeout(o Options, d time.Duration) Options {
+	o.busyTimeout = d
+	return o
+}
+
+// Get reads one row written with ? placeholders.
+func (d *DB) Get(ctx context.Context, dest any, q string, args ...any) error {
+	return d.db.GetContext(ctx, dest, d.db.Rebind(q), args...)
+}

@@ -130,15 +130,11 @@ func (tx *Tx) CreateFeedback(ctx context.Context, now time.Time, it *FeedbackIte
 	it.Status = cmpOrString(it.Status, FeedbackOpen)
 	it.Sentiment = cmpOrString(it.Sentiment, "neutral")
 	var ids []int64
-	st, err := tx.stmt(ctx, &tx.db.createItem, `INSERT INTO feedback_items (source_key, source, intake, scope_id, channel_id, channel_name,
+	err := tx.tx.SelectContext(ctx, &ids, tx.rebind(`INSERT INTO feedback_items (source_key, source, intake, scope_id, channel_id, channel_name,
 		thread_id, thread_name, title, message_id, permalink, author_id, author_name, customer, logged_by, text, tags, sentiment, sentiment_score, sentiment_reasons,
 		status, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (source_key) DO NOTHING RETURNING id`)
-	if err != nil {
-		return false, fmt.Errorf("create feedback %s: %w", it.SourceKey, err)
-	}
-	err = st.SelectContext(ctx, &ids,
+		ON CONFLICT (source_key) DO NOTHING RETURNING id`),
 		it.SourceKey, it.Source, it.Intake, it.ScopeID, it.ChannelID, it.ChannelName, it.ThreadID, it.ThreadName, it.Title, it.MessageID, it.Permalink,
 		it.AuthorID, it.AuthorName, it.Customer, it.LoggedBy, it.Text, it.Tags.text(), it.Sentiment, it.SentimentScore,
 		it.SentimentReasons, it.Status, it.CreatedAt, it.UpdatedAt)

@@ -15,11 +15,7 @@ import (
 // does nothing; because the record is written in the caller's transaction, a
 // handler that fails rolls it back and the retry is processed.
 func (tx *Tx) FirstSeen(ctx context.Context, now time.Time, kind, key string) (bool, error) {
-	st, err := tx.stmt(ctx, &tx.db.inbound, insertInbound)
-	if err != nil {
-		return false, fmt.Errorf("record inbound %s %s: %w", kind, key, err)
-	}
-	res, err := st.ExecContext(ctx, kind, key, now.UTC())
+	res, err := tx.exec(ctx, insertInbound, kind, key, now.UTC())
 	return inserted(res, err, kind, key)
 }
 
