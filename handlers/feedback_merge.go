@@ -58,12 +58,17 @@ func (fb *Feedback) similarTo(ctx context.Context, tx *store.Tx, sh bot.Shingles
 	return out[:min(n, len(out))], nil
 }
 
-// indexSimilarity stores the similarity keys of it and, for a new item,
-// notes the open item it looks like when above the threshold (it is saved
-// by the caller).
+// indexSimilarity stores the similarity keys of it and, for a new item
+// (suggest, set at intake only), notes the open item it looks like when
+// above the threshold (it is saved by the caller).
 func (fb *Feedback) indexSimilarity(ctx context.Context, tx *store.Tx, it *store.FeedbackItem, suggest bool) error {
 	sh := bot.ShinglesOf(itemText(it.Title, it.Text))
-	if err := tx.SetFeedbackTerms(ctx, it.ID, append(sh.BandKeys(), sh.WordKeys()...)); err != nil {
+	keys := append(sh.BandKeys(), sh.WordKeys()...)
+	save := tx.SetFeedbackTerms
+	if suggest {
+		save = tx.AddFeedbackTerms // a new item: it has no keys yet
+	}
+	if err := save(ctx, it.ID, keys); err != nil {
 		return err
 	}
 	if !suggest {

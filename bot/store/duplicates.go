@@ -69,15 +69,29 @@ func (tx *Tx) SetFeedbackTerms(ctx context.Context, id int64, terms []string) er
 	if _, err := tx.exec(ctx, `DELETE FROM feedback_terms WHERE feedback_id = ?`, id); err != nil {
 		return fmt.Errorf("similarity keys of feedback %d: %w", id, err)
 	}
+	return tx.AddFeedbackTerms(ctx, id, terms)
+}
+
+// AddFeedbackTerms stores the similarity keys of a new item, which has
+// none yet: SetFeedbackTerms without the delete, one statement fewer at
+// intake.
+func (tx *Tx) AddFeedbackTerms(ctx context.Context, id int64, terms []string) error {
 	if len(terms) == 0 {
 		return nil
 	}
-	q := `INSERT INTO feedback_terms (term, feedback_id) VALUES (?, ?)` + strings.Repeat(`, (?, ?)`, len(terms)-1) + ` ON CONFLICT DO NOTHING`
-	args := make([]any, 0, 2*len(terms))
-	for _, t := range terms {
-		args = append(args, t, id)
+	var err error
+	if tx.db.dialect.name == Postgres {
+		// One statement text whatever the number of keys: prepared once.
+		_, err = tx.exec(ctx, `INSERT INTO feedback_terms (term, feedback_id) SELECT DISTINCT k.term, ?::bigint FROM unnest(?::text[]) AS k(term) ON CONFLICT DO NOTHING`, id, pq.Array(terms))
+	} else {
+		q := `INSERT INTO feedback_terms (term, feedback_id) VALUES (?, ?)` + strings.Repeat(`, (?, ?)`, len(terms)-1) + ` ON CONFLICT DO NOTHING`
+		args := make([]any, 0, 2*len(terms))
+		for _, t := range terms {
+			args = append(args, t, id)
+		}
+		_, err = tx.exec(ctx, q, args...)
 	}
-	if _, err := tx.exec(ctx, q, args...); err != nil {
+	if err != nil {
 		return fmt.Errorf("similarity keys of feedback %d: %w", id, err)
 	}
 	return nil

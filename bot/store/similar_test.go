@@ -1,0 +1,67 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/bot/store/storetest"
+)
+
+func TestSimilarityKeysFindTheItemsSharingThemAndFollowEdits(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+		ids := make([]int64, 3)
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			for i := range ids {
+				it := &store.FeedbackItem{SourceKey: fmt.Sprint("discord:c:", i), Source: "discord", Intake: "message", Text: fmt.Sprint("item ", i)}
+				if _, err := tx.CreateFeedback(ctx, now, it); err != nil {
+					return err
+				}
+				ids[i] = it.ID
+			}
+			// A new item's keys, a key given twice stored once.
+			if err := tx.AddFeedbackTerms(ctx, ids[0], []string{"w:export", "w:csv", "w:csv"}); err != nil {
+				return err
+			}
+			if err := tx.AddFeedbackTerms(ctx, ids[1], []string{"w:export", "w:pdf"}); err != nil {
+				return err
+			}
+			return tx.AddFeedbackTerms(ctx, ids[2], nil)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := func(terms ...string) string {
+			var out string
+			err := db.InTx(ctx, func(tx *store.Tx) error {
+				cs, err := tx.SimilarCandidates(ctx, terms, now.Add(-time.Hour), 0, 10)
+				for _, c := range cs {
+					out += fmt.Sprintf("#%d:%d ", c.ID, c.Shared)
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		if got, want := found("w:export", "w:csv"), fmt.Sprintf("#%d:2 #%d:1 ", ids[0], ids[1]); got != want {
+			t.Errorf("candidates for export csv: %q, want %q", got, want)
+		}
+		// An edit replaces the item's keys.
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.SetFeedbackTerms(ctx, ids[0], []string{"w:parquet"}) }); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := found("w:export", "w:csv"), fmt.Sprintf("#%d:1 ", ids[1]); got != want {
+			t.Errorf("after the edit: %q, want %q", got, want)
+		}
+		if got, want := found("w:parquet"), fmt.Sprintf("#%d:1 ", ids[0]); got != want {
+			t.Errorf("the edited item's new key: %q, want %q", got, want)
+		}
+	})
+}
