@@ -20,8 +20,13 @@ func snowflakeAt(t time.Time) string {
 	return strconv.FormatInt(ms<<22, 10)
 }
 
-// snowflakeLess orders ids numerically.
+// snowflakeLess orders ids numerically. Ids as Discord writes them (no
+// leading zero) are compared as text, shorter first: the catch-up cursor
+// compares every message handled with those still queued.
 func snowflakeLess(a, b string) bool {
+	if !leadingZero(a) && !leadingZero(b) {
+		return len(a) < len(b) || (len(a) == len(b) && a < b)
+	}
 	x, errA := strconv.ParseUint(a, 10, 64)
 	y, errB := strconv.ParseUint(b, 10, 64)
 	if errA != nil || errB != nil {
@@ -29,6 +34,8 @@ func snowflakeLess(a, b string) bool {
 	}
 	return x < y
 }
+
+func leadingZero(id string) bool { return len(id) > 1 && id[0] == '0' }
 
 // compareSnowflakes orders ids numerically, for slices.SortFunc: oldest
 // first.
