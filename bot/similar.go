@@ -1,7 +1,7 @@
 package bot
 
 import (
-	"hash/fnv"
+	"cmp"
 	"slices"
 	"strconv"
 )
@@ -12,36 +12,79 @@ import (
 // Jaccard indexes of their word sets and of their trigram sets, from 0
 // (nothing shared) to 1 (the same words).
 
-// Shingles are what a text is compared by.
+// Shingles are what a text is compared by: its content words and the
+// FNV-1a hashes of their trigrams, each sorted and without repeats, so
+// that comparing two texts is a merge of sorted lists (intake scores up
+// to 50 candidates per new item) and reading one allocates two slices.
 type Shingles struct {
-	Words    map[string]bool
-	Trigrams map[string]bool
+	words    []string
+	trigrams []uint64
 }
 
 // ShinglesOf reads the shingles of a text.
 func ShinglesOf(text string) Shingles {
-	s := Shingles{Words: map[string]bool{}, Trigrams: map[string]bool{}}
-	for _, w := range ContentWords(text) {
-		s.Words[w] = true
-		p := " " + w + " "
-		for i := 0; i+3 <= len(p); i++ {
-			s.Trigrams[p[i:i+3]] = true
+	words := ContentWords(text)
+	var s Shingles
+	if len(words) == 0 {
+		return s
+	}
+	slices.Sort(words)
+	s.words = slices.Compact(words)
+	n := 0
+	for _, w := range s.words {
+		n += len(w)
+	}
+	s.trigrams = make([]uint64, 0, n)
+	for _, w := range s.words {
+		// The trigrams of " w ": the word's edges count.
+		for i := -1; i+2 <= len(w); i++ {
+			s.trigrams = append(s.trigrams, trigramHash(w, i))
 		}
 	}
+	slices.Sort(s.trigrams)
+	s.trigrams = slices.Compact(s.trigrams)
 	return s
 }
 
-// Empty reports whether the text had no content word.
-func (s Shingles) Empty() bool { return len(s.Words) == 0 }
+// trigramHash is the FNV-1a hash of the three bytes of " "+w+" " from
+// i+1, without building that string.
+func trigramHash(w string, i int) uint64 {
+	h := uint64(fnvOffset)
+	for j := i; j < i+3; j++ {
+		c := byte(' ')
+		if j >= 0 && j < len(w) {
+			c = w[j]
+		}
+		h ^= uint64(c)
+		h *= fnvPrime
+	}
+	return h
+}
 
-func jaccard(a, b map[string]bool) float64 {
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// Empty reports whether the text had no content word.
+func (s Shingles) Empty() bool { return len(s.words) == 0 }
+
+// jaccard is the Jaccard index of two sorted lists without repeats.
+func jaccard[T cmp.Ordered](a, b []T) float64 {
 	if len(a) == 0 && len(b) == 0 {
 		return 0
 	}
 	inter := 0
-	for k := range a {
-		if b[k] {
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
 			inter++
+			i++
+			j++
 		}
 	}
 	return float64(inter) / float64(len(a)+len(b)-inter)
@@ -52,7 +95,7 @@ func Similarity(a, b Shingles) float64 {
 	if a.Empty() || b.Empty() {
 		return 0
 	}
-	return (jaccard(a.Words, b.Words) + jaccard(a.Trigrams, b.Trigrams)) / 2
+	return (jaccard(a.words, b.words) + jaccard(a.trigrams, b.trigrams)) / 2
 }
 
 // MinHash banding: a text's trigram set is summarised by minHashes hash
@@ -76,10 +119,7 @@ func (s Shingles) BandKeys() []string {
 	for i := range mins {
 		mins[i] = ^uint64(0)
 	}
-	for g := range s.Trigrams {
-		h := fnv.New64a()
-		h.Write([]byte(g))
-		x := h.Sum64()
+	for _, x := range s.trigrams {
 		for i := range mins {
 			// One hash function per slot: x mixed with the slot's seed.
 			v := mix(x ^ (uint64(i+1) * 0x9E3779B97F4A7C15))
@@ -102,11 +142,10 @@ func (s Shingles) BandKeys() []string {
 // WordKeys returns the keys of s's content words ("w:export"): a broader
 // net than the bands, for proposing merges by hand.
 func (s Shingles) WordKeys() []string {
-	keys := make([]string, 0, len(s.Words))
-	for w := range s.Words {
-		keys = append(keys, "w:"+w)
+	keys := make([]string, len(s.words))
+	for i, w := range s.words {
+		keys[i] = "w:" + w
 	}
-	slices.Sort(keys)
 	return keys
 }
 
