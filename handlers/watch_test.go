@@ -300,7 +300,8 @@ func TestABurstOfAlertsCollapsesIntoOneSpike(t *testing.T) {
 		if first.e.Kind != bot.KindPost || first.e.Key != "watch:spike:brand:20261123T090100Z" ||
 			first.post.Title != "Spike on brand: 3 alerts since 10:01" || !slices.Equal(first.post.Notify, []string{"U01CAROL"}) ||
 			first.post.Context != "On call: carol. Claim it by Mon 23 Nov 12:03 (2h of business hours), or it is escalated." ||
-			buttonLabels(first.post) != "Claim" || fieldsText(first.post) != "Status: unclaimed" {
+			buttonLabels(first.post) != "Claim" || fieldsText(first.post) != "Status: unclaimed" ||
+			first.post.Text != "More than 2 alerts in 15 minutes: they are collected here instead of one message each. The most negative:" {
 			t.Errorf("spike = %s %+v", first.e.Key, first.post)
 		}
 		if last.e.Kind != bot.KindUpdate || *last.e.ParentID != first.e.ID || !strings.HasPrefix(last.post.Title, "Spike on brand: 5 alerts since") ||

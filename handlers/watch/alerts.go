@@ -180,8 +180,8 @@ func (w *Watch) spikePost(ctx context.Context, tx *store.Tx, s *store.Spike, not
 	loc := w.cfg.Location
 	p := bot.Post{ChannelID: w.cfg.Watch.Alerts.ID, Notify: notify,
 		Title: fmt.Sprintf("Spike on %s: %d alerts since %s", s.Query, s.Alerts, s.StartedAt.In(loc).Format("15:04")),
-		Text: fmt.Sprintf("More than %d alerts in 15 minutes: they are collected here instead of one message each. The most negative:",
-			w.cfg.Watch.Burst)}
+		Text: fmt.Sprintf("More than %s in 15 minutes: they are collected here instead of one message each. The most negative:",
+			bot.Plural(int64(w.cfg.Watch.Burst), "alert"))}
 	for _, t := range top {
 		p.Sections = append(p.Sections, bot.Section{Title: fmt.Sprintf("#%d on %s by %s", t.ID, t.Source, cmp.Or(t.Author, "someone")),
 			Lines: []bot.Line{{Text: bot.OneLine(cmp.Or(t.Title, t.Excerpt), 200), URL: t.URL}}})
