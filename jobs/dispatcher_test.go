@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -573,4 +574,75 @@ type senderFunc func(ctx context.Context, m *bot.OutboxMessage) (bot.SendResult,
 
 func (f senderFunc) Send(ctx context.Context, m *bot.OutboxMessage) (bot.SendResult, error) {
 	return f(ctx, m)
+}
+
+// claimCounter counts the dispatcher's claims.
+type claimCounter struct {
+	*store.DB
+	claims atomic.Int64
+}
+
+func (c *claimCounter) ClaimLanes(ctx context.Context, cl store.OutboxClaim) ([]*bot.OutboxMessage, error) {
+	c.claims.Add(1)
+	return c.DB.ClaimLanes(ctx, cl)
+}
+
+// A burst of messages enqueued one by one (a busy feedback channel's
+// relays) is claimed in a few claims, not one per message: a claim costs
+// the database as much as a message's intake.
+func TestABurstOfEnqueuedMessagesIsClaimedTogether(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setup(t, db)
+		counter := &claimCounter{DB: db}
+		// A long gap and no polling: the claims counted are the burst's,
+		// even on a loaded machine (without the gap: about one per message).
+		b.d.Store, b.d.Clock, b.d.ClaimGap, b.d.PollInterval = counter, bot.SystemClock{}, time.Second, time.Minute
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- b.d.Run(ctx) }()
+		defer func() {
+			cancel()
+			<-done
+		}()
+		waitSent := func(keys ...string) {
+			t.Helper()
+			deadline := time.After(30 * time.Second)
+			for _, k := range keys {
+				for b.p.sendCount(k) == 0 {
+					select {
+					case <-deadline:
+						t.Fatalf("%s was not sent within 30s", k)
+					case <-time.After(5 * time.Millisecond):
+					}
+				}
+			}
+		}
+		if err := db.Enqueue(ctx, time.Now(), msg("first")); err != nil {
+			t.Fatal(err)
+		}
+		waitSent("first")
+		before := counter.claims.Load()
+		var keys []string
+		var wg sync.WaitGroup
+		for g := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 5 {
+					if err := db.Enqueue(ctx, time.Now(), msg(fmt.Sprintf("burst-%d-%d", g, i))); err != nil {
+						t.Error(err)
+					}
+				}
+			}()
+			for i := range 5 {
+				keys = append(keys, fmt.Sprintf("burst-%d-%d", g, i))
+			}
+		}
+		wg.Wait()
+		waitSent(keys...)
+		if n := counter.claims.Load() - before; n > 8 {
+			t.Errorf("20 messages enqueued in a burst took %d claims, want a few", n)
+		}
+	})
 }
