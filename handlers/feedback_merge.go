@@ -34,11 +34,14 @@ type similarItem struct {
 // from the MinHash bands, which find the close ones (intake's
 // suggestions), or, broad, from shared words (the Merge form's).
 func (fb *Feedback) similarTo(ctx context.Context, tx *store.Tx, sh bot.Shingles, exclude int64, n int, broad bool) ([]similarItem, error) {
-	keys := sh.BandKeys()
+	// The band look-up ranks candidates by bands shared, which follows
+	// their likeness closely: the best few are scored. Shared words rank
+	// more loosely, so the Merge form scores more of them.
+	keys, scored := sh.BandKeys(), 10
 	if broad {
-		keys = sh.WordKeys()
+		keys, scored = sh.WordKeys(), 50
 	}
-	cands, err := tx.SimilarCandidates(ctx, keys, fb.clock.Now().Add(-similarWindow), exclude, 50)
+	cands, err := tx.SimilarCandidates(ctx, keys, fb.clock.Now().Add(-similarWindow), exclude, scored)
 	if err != nil {
 		return nil, err
 	}

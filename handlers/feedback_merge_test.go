@@ -266,3 +266,36 @@ func TestManyMergedLookAlikesDoNotHideTheItemTheyWentInto(t *testing.T) {
 		}
 	})
 }
+
+// Intake scores only the candidates sharing the most MinHash bands: among
+// forty look-alikes, the one item saying the same thing is still found,
+// however old.
+func TestTheBestOfManyLookAlikesIsSuggested(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupFeedback(t, db)
+		ctx := context.Background()
+		b.event(t, discordMsg(feedbackCh, "1", aliceID, "alice", "The export button crashes on big files"))
+		extra := strings.Fields("csv pdf mobile tablet dashboard report chart invoice team admin")
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			for i := range 40 {
+				text := fmt.Sprintf("export button crashes on big %s files with %s", extra[i%10], extra[(i/10+3)%10])
+				it := &store.FeedbackItem{SourceKey: fmt.Sprintf("test:%d", i), Source: bot.PlatformDiscord, Intake: "channel", AuthorName: "eve", Text: text}
+				if _, err := tx.CreateFeedback(ctx, b.clock.Now(), it); err != nil {
+					return err
+				}
+				if err := b.caps.Feedback.indexSimilarity(ctx, tx, it, false); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.event(t, discordMsg(feedbackCh, "500", eveID, "eve", "the export button crashes on big files!"))
+		if it := b.item(t, 42); likeOf(it) != "#1 (1.00)" {
+			t.Errorf("#%d %q looks like %s, want #1 (1.00)", it.ID, it.Text, likeOf(it))
+		}
+	})
+}
