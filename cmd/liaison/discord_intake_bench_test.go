@@ -28,7 +28,7 @@ import (
 // the last relay was in the outbox. "channels=1" posts everything in one
 // channel, "channels=4" spreads it over four; 50 members take turns.
 //
-//	LIAISON_TEST_DATABASE_URL=postgres://… go test -run '^$' -bench DiscordIntake -benchtime 3000x ./cmd/liaison
+//	LIAISON_TEST_DATABASE_URL=postgres://… go test -run '^$' -bench DiscordIntake -benchtime 4000x ./cmd/liaison
 //
 // The fake, the App and the load share the machine's cores.
 func BenchmarkDiscordIntake(b *testing.B) {
