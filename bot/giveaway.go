@@ -233,8 +233,12 @@ func SnowflakeTime(id string) (ms int64, ok bool) {
 	if err != nil {
 		return 0, false
 	}
-	return int64(n>>22) + 1420070400000, true
+	return int64(n>>22) + DiscordEpochMS, true
 }
+
+// DiscordEpochMS is the first millisecond of 2015, where Discord's ids
+// begin, in Unix milliseconds.
+const DiscordEpochMS = 1420070400000
 
 // Giveaway states.
 const (

@@ -309,7 +309,7 @@ type ids struct {
 }
 
 // discordEpoch is the first millisecond of 2015, where snowflakes count from.
-const discordEpoch = 1420070400000
+const discordEpoch = bot.DiscordEpochMS
 
 func (g *ids) slackTS(now time.Time) string {
 	v := now.Unix()*1_000_000 + int64(g.run%100)*10_000

@@ -5,14 +5,16 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/liaison-bot/liaison/bot"
 )
 
 // Discord ids are snowflakes: 64-bit numbers, in decimal, whose high bits
 // are the millisecond they were made. Ordering ids orders messages, and a
 // time gives the smallest id made at or after it.
 
-// discordEpoch is the first millisecond of 2015, where snowflakes begin.
-const discordEpoch = 1420070400000
+// discordEpoch is the first millisecond of 2015, where snowflakes count from.
+const discordEpoch = bot.DiscordEpochMS
 
 // snowflakeAt returns the smallest snowflake of the millisecond t.
 func snowflakeAt(t time.Time) string {

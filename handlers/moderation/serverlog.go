@@ -616,11 +616,11 @@ func capitalize(s string) string {
 // snowflakeTime is when a Discord id was made (accounts, messages), or def
 // when id is not a snowflake.
 func snowflakeTime(id string, def time.Time) time.Time {
-	var n uint64
-	if _, err := fmt.Sscan(id, &n); err != nil || n>>22 == 0 {
+	ms, ok := bot.SnowflakeTime(id)
+	if !ok || ms == bot.DiscordEpochMS {
 		return def
 	}
-	return time.UnixMilli(int64(n>>22) + 1420070400000).UTC()
+	return time.UnixMilli(ms).UTC()
 }
 
 // postChecker is implemented by the Discord adapter: what Liaison lacks to
