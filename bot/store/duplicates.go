@@ -113,6 +113,13 @@ type SimilarCandidate struct {
 // postingCap newer ones sharing each of them.
 const postingCap = 100
 
+// rankedItem is an item of the similarity look-up and how many of its
+// keys it shares.
+type rankedItem struct {
+	ID     int64 `db:"feedback_id"`
+	Shared int   `db:"shared"`
+}
+
 // SimilarCandidates returns the open items (not closed, shipped, declined
 // or merged) created since, but exclude, that share at least one of terms,
 // most shared first (then newest first), at most limit.
@@ -127,17 +134,44 @@ func (tx *Tx) SimilarCandidates(ctx context.Context, terms []string, since time.
 		return nil, nil
 	}
 	terms = slices.Compact(slices.Sorted(slices.Values(terms)))
-	var ranked []struct {
-		ID     int64 `db:"feedback_id"`
-		Shared int   `db:"shared"`
-	}
+	var ranked []rankedItem
 	var err error
+	out := make([]SimilarCandidate, 0, limit)
 	if tx.db.dialect.name == Postgres {
 		// LATERAL … LIMIT: one backward index scan per key, whatever
-		// the planner guesses about the tables.
-		err = tx.tx.SelectContext(ctx, &ranked, tx.rebind(`SELECT p.feedback_id, COUNT(*) AS shared FROM unnest(?::text[]) AS k(term) CROSS JOIN LATERAL
-			(SELECT t.feedback_id FROM feedback_terms t WHERE t.term = k.term AND t.feedback_id <> ? ORDER BY t.feedback_id DESC LIMIT ?) p
-			GROUP BY p.feedback_id ORDER BY shared DESC, p.feedback_id DESC`), pq.Array(terms), exclude, postingCap)
+		// the planner guesses about the tables. The items ranked best (a
+		// first batch) are read by id in the same statement, each by its
+		// primary key: one round trip, most often the only one.
+		var rows []struct {
+			rankedItem
+			Looked bool   `db:"looked"`
+			Open   bool   `db:"open"`
+			Title  string `db:"title"`
+			Text   string `db:"text"`
+		}
+		err = tx.tx.SelectContext(ctx, &rows, tx.rebind(`WITH ranked AS (
+				SELECT p.feedback_id, COUNT(*) AS shared FROM unnest(?::text[]) AS k(term) CROSS JOIN LATERAL
+					(SELECT t.feedback_id FROM feedback_terms t WHERE t.term = k.term AND t.feedback_id <> ? ORDER BY t.feedback_id DESC LIMIT ?) p
+				GROUP BY p.feedback_id),
+			numbered AS (SELECT feedback_id, shared, row_number() OVER (ORDER BY shared DESC, feedback_id DESC) AS rn FROM ranked)
+			SELECT n.feedback_id, n.shared, n.rn <= ? AS looked, f.id IS NOT NULL AS open, COALESCE(f.title, '') AS title, COALESCE(f.text, '') AS text
+			FROM numbered n LEFT JOIN LATERAL (SELECT id, title, text FROM feedback_items
+				WHERE n.rn <= ? AND id = n.feedback_id AND created_at >= ? AND duplicate_of IS NULL AND status NOT IN (?, ?, ?) LIMIT 1) f ON TRUE
+			ORDER BY n.rn`), pq.Array(terms), exclude, postingCap, 2*limit, 2*limit, since.UTC(), FeedbackClosed, FeedbackShipped, FeedbackDeclined)
+		if err != nil {
+			return nil, fmt.Errorf("similar feedback: %w", err)
+		}
+		for _, r := range rows {
+			switch {
+			case !r.Looked:
+				ranked = append(ranked, r.rankedItem) // read below if the first batch is short
+			case r.Open && len(out) < limit:
+				out = append(out, SimilarCandidate{ID: r.ID, Title: r.Title, Text: r.Text, Shared: r.Shared})
+			}
+		}
+		if len(out) == limit {
+			return out, nil
+		}
 	} else {
 		// Each key's range of ids from its postingCap-th newest: a short
 		// statement (SQLite parses every one it runs) served by the
@@ -153,7 +187,6 @@ func (tx *Tx) SimilarCandidates(ctx context.Context, terms []string, since time.
 		return nil, fmt.Errorf("similar feedback: %w", err)
 	}
 	// The best ranked first, a batch at a time, until limit open ones.
-	out := make([]SimilarCandidate, 0, min(limit, len(ranked)))
 	for len(ranked) > 0 && len(out) < limit {
 		batch := ranked[:min(len(ranked), 2*limit)]
 		ranked = ranked[len(batch):]

@@ -65,3 +65,50 @@ func TestSimilarityKeysFindTheItemsSharingThemAndFollowEdits(t *testing.T) {
 		}
 	})
 }
+
+// The best ranked are read first, a batch at a time: when the first batch
+// holds only closed items, the next ones are read.
+func TestSimilarCandidatesReadPastAFirstBatchOfClosedItems(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+		var ids []int64
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			for i := range 12 {
+				it := &store.FeedbackItem{SourceKey: fmt.Sprint("discord:c:", i), Source: "discord", Intake: "message", Text: fmt.Sprint("item ", i)}
+				if _, err := tx.CreateFeedback(ctx, now, it); err != nil {
+					return err
+				}
+				ids = append(ids, it.ID)
+				if err := tx.AddFeedbackTerms(ctx, it.ID, []string{"w:export"}); err != nil {
+					return err
+				}
+				if i >= 4 { // the eight newest are closed
+					it.Status = store.FeedbackClosed
+					if err := tx.SaveFeedback(ctx, now, it); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		err = db.InTx(ctx, func(tx *store.Tx) error {
+			cs, err := tx.SimilarCandidates(ctx, []string{"w:export"}, now.Add(-time.Hour), 0, 2)
+			for _, c := range cs {
+				got = append(got, c.ID)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []int64{ids[3], ids[2]}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("candidates = %v, want the two newest open items %v", got, want)
+		}
+	})
+}
