@@ -111,7 +111,7 @@ type SimilarCandidate struct {
 // one. The ranking prefers the newest items among equals anyway, so the
 // candidates change only when an older item shares more keys than the
 // postingCap newer ones sharing each of them.
-const postingCap = 100
+const postingCap = 64
 
 // rankedItem is an item of the similarity look-up and how many of its
 // keys it shares.
