@@ -65,33 +65,20 @@ func (c *sqliteConnector) Connect(context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc, ok := conn.(sqliteConn)
-	if !ok {
-		_ = conn.Close()
-		return nil, fmt.Errorf("store: the SQLite driver's connection lacks a method Liaison needs")
+	sc, err := asDriver[driverConn](conn, "connection")
+	if err != nil {
+		return nil, err
 	}
-	return &turnConn{sqliteConn: sc, turn: c.turn}, nil
+	return &turnConn{driverConn: sc, turn: c.turn}, nil
 }
 
 func (c *sqliteConnector) Driver() driver.Driver { return &sqlite.Driver{} }
-
-// sqliteConn is what database/sql uses of a modernc connection.
-type sqliteConn interface {
-	driver.Conn
-	driver.ConnBeginTx
-	driver.ConnPrepareContext
-	driver.ExecerContext
-	driver.QueryerContext
-	driver.Pinger
-	driver.SessionResetter
-	driver.Validator
-}
 
 // turnConn is a SQLite connection that takes the writer turn for its
 // transactions and for its writes outside one. Like any driver connection
 // it is used by one goroutine at a time.
 type turnConn struct {
-	sqliteConn
+	driverConn
 	turn writerTurn
 	tx   *turnTx // the transaction in progress, holding the turn
 	held bool    // the turn is held for a statement outside a transaction
@@ -101,7 +88,7 @@ func (c *turnConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.T
 	if err := c.turn.take(ctx); err != nil {
 		return nil, err
 	}
-	tx, err := c.sqliteConn.BeginTx(ctx, opts)
+	tx, err := c.driverConn.BeginTx(ctx, opts)
 	if err != nil {
 		c.turn.give()
 		return nil, err
@@ -139,7 +126,7 @@ func (c *turnConn) ExecContext(ctx context.Context, query string, args []driver.
 		return nil, err
 	}
 	defer release()
-	return c.sqliteConn.ExecContext(ctx, query, args)
+	return c.driverConn.ExecContext(ctx, query, args)
 }
 
 func (c *turnConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
@@ -147,23 +134,22 @@ func (c *turnConn) QueryContext(ctx context.Context, query string, args []driver
 	if err != nil {
 		return nil, err
 	}
-	rows, err := c.sqliteConn.QueryContext(ctx, query, args)
+	rows, err := c.driverConn.QueryContext(ctx, query, args)
 	if err != nil {
 		release()
 		return nil, err
 	}
-	return heldRows(rows, release), nil
+	return heldRows(rows, release)
 }
 
 func (c *turnConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	st, err := c.sqliteConn.PrepareContext(ctx, query)
+	st, err := c.driverConn.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	ts, ok := st.(sqliteStmt)
-	if !ok {
-		_ = st.Close()
-		return nil, fmt.Errorf("store: the SQLite driver's statement lacks a method Liaison needs")
+	ts, err := asDriver[sqliteStmt](st, "statement")
+	if err != nil {
+		return nil, err
 	}
 	return &turnStmt{sqliteStmt: ts, conn: c, query: query}, nil
 }
@@ -178,7 +164,7 @@ func (c *turnConn) Close() error {
 	if c.tx != nil {
 		c.tx.end()
 	}
-	return c.sqliteConn.Close()
+	return c.driverConn.Close()
 }
 
 // turnTx is a transaction holding its connection's writer turn.
@@ -239,17 +225,13 @@ func (s *turnStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (
 		release()
 		return nil, err
 	}
-	return heldRows(rows, release), nil
+	return heldRows(rows, release)
 }
 
 // sqliteRows is what database/sql uses of modernc's rows.
 type sqliteRows interface {
-	driver.Rows
-	driver.RowsColumnTypeDatabaseTypeName
-	driver.RowsColumnTypeLength
+	typedRows
 	driver.RowsColumnTypeNullable
-	driver.RowsColumnTypePrecisionScale
-	driver.RowsColumnTypeScanType
 }
 
 // turnRows are the rows of a writing statement (DELETE … RETURNING): the
@@ -264,22 +246,15 @@ func (r *turnRows) Close() error {
 	return r.sqliteRows.Close()
 }
 
-func heldRows(rows driver.Rows, release func()) driver.Rows {
-	if r, ok := rows.(sqliteRows); ok {
-		return &turnRows{sqliteRows: r, release: release}
+// heldRows are rows that give the turn back when closed (release does
+// nothing when it was not taken).
+func heldRows(rows driver.Rows, release func()) (driver.Rows, error) {
+	r, err := asDriver[sqliteRows](rows, "rows")
+	if err != nil {
+		release()
+		return nil, err
 	}
-	// Rows without the column-type methods: close them with the turn.
-	return &plainTurnRows{Rows: rows, release: release}
-}
-
-type plainTurnRows struct {
-	driver.Rows
-	release func()
-}
-
-func (r *plainTurnRows) Close() error {
-	defer r.release()
-	return r.Rows.Close()
+	return &turnRows{sqliteRows: r, release: release}, nil
 }
 
 // writeWord finds a statement word that writes.

@@ -41,22 +41,14 @@ func (c stmtCacheConnector) Connect(ctx context.Context) (driver.Conn, error) {
 
 // pqConn is what database/sql uses of a lib/pq connection.
 type pqConn interface {
-	driver.Conn
-	driver.ConnBeginTx
-	driver.ConnPrepareContext
-	driver.ExecerContext
-	driver.QueryerContext
-	driver.Pinger
-	driver.SessionResetter
-	driver.Validator
+	driverConn
 	driver.NamedValueChecker
 }
 
 func newStmtCacheConn(c driver.Conn) (driver.Conn, error) {
-	pc, ok := c.(pqConn)
-	if !ok {
-		_ = c.Close()
-		return nil, errors.New("store: the Postgres driver's connection lacks a method the statement cache needs")
+	pc, err := asDriver[pqConn](c, "connection")
+	if err != nil {
+		return nil, err
 	}
 	return &stmtCacheConn{pqConn: pc, stmts: map[string]driver.Stmt{}}, nil
 }
@@ -130,10 +122,9 @@ func (c *stmtCacheConn) QueryContext(ctx context.Context, query string, args []d
 	if err != nil {
 		return nil, err
 	}
-	r, ok := rows.(pqRows)
-	if !ok {
-		_ = rows.Close()
-		return nil, errors.New("store: the Postgres driver's rows lack a method the statement cache needs")
+	r, err := asDriver[pqRows](rows, "rows")
+	if err != nil {
+		return nil, err
 	}
 	c.reading = true
 	return &cachedRows{pqRows: r, conn: c}, nil
@@ -141,12 +132,8 @@ func (c *stmtCacheConn) QueryContext(ctx context.Context, query string, args []d
 
 // pqRows is what database/sql uses of lib/pq's rows.
 type pqRows interface {
-	driver.Rows
+	typedRows
 	driver.RowsNextResultSet
-	driver.RowsColumnTypeScanType
-	driver.RowsColumnTypeDatabaseTypeName
-	driver.RowsColumnTypeLength
-	driver.RowsColumnTypePrecisionScale
 }
 
 // cachedRows are a connection's open rows: closing them frees it.
