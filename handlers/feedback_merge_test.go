@@ -217,6 +217,34 @@ func likeOf(it *store.FeedbackItem) string {
 	return fmt.Sprintf("#%d (%s)", *it.SimilarTo, bot.FormatScore(it.SimilarScore))
 }
 
+// lookAlikes stores n items by eve, of text(i), with their similarity keys
+// (as intake would, without its suggestion), each followed by then when
+// it is not nil, in one transaction.
+func (b *fbBundle) lookAlikes(t *testing.T, n int, text func(i int) string, then func(tx *store.Tx, it *store.FeedbackItem) error) {
+	t.Helper()
+	ctx := context.Background()
+	err := b.db.InTx(ctx, func(tx *store.Tx) error {
+		for i := range n {
+			it := &store.FeedbackItem{SourceKey: fmt.Sprintf("test:%d", i), Source: bot.PlatformDiscord, Intake: "channel", AuthorName: "eve", Text: text(i)}
+			if _, err := tx.CreateFeedback(ctx, b.clock.Now(), it); err != nil {
+				return err
+			}
+			if err := b.caps.Feedback.indexSimilarity(ctx, tx, it, false); err != nil {
+				return err
+			}
+			if then != nil {
+				if err := then(tx, it); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Merged look-alikes leave the similarity index (the look-up reads each
 // key's newest items only): a new post like the item they went into is
 // still offered as its duplicate, however many were merged; unmerged, a
@@ -229,25 +257,10 @@ func TestManyMergedLookAlikesDoNotHideTheItemTheyWentInto(t *testing.T) {
 		b.event(t, discordMsg(feedbackCh, "1", aliceID, "alice", "The export button crashes on big files"))
 		const lookAlike = "export button crashes with big files"
 		const merged = 130 // more than a posting list's read
-		err := db.InTx(ctx, func(tx *store.Tx) error {
-			for i := range merged {
-				it := &store.FeedbackItem{SourceKey: fmt.Sprintf("test:%d", i), Source: bot.PlatformDiscord, Intake: "channel",
-					AuthorName: "eve", Text: lookAlike}
-				if _, err := tx.CreateFeedback(ctx, b.clock.Now(), it); err != nil {
-					return err
-				}
-				if err := b.caps.Feedback.indexSimilarity(ctx, tx, it, false); err != nil {
-					return err
-				}
-				if _, err := b.caps.Feedback.merge(ctx, tx, it.ID, 1, bot.User{Platform: bot.PlatformSlack, ID: "U01CAROL"}); err != nil {
-					return err
-				}
-			}
-			return nil
+		b.lookAlikes(t, merged, func(int) string { return lookAlike }, func(tx *store.Tx, it *store.FeedbackItem) error {
+			_, err := b.caps.Feedback.merge(ctx, tx, it.ID, 1, bot.User{Platform: bot.PlatformSlack, ID: "U01CAROL"})
+			return err
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
 		b.event(t, discordMsg(feedbackCh, "500", eveID, "eve", "the export button crashes on big files!"))
 		it := b.item(t, merged+2)
 		if it.SimilarTo == nil || *it.SimilarTo != 1 || bot.FormatScore(it.SimilarScore) != "1.00" {
@@ -274,25 +287,11 @@ func TestTheBestOfManyLookAlikesIsSuggested(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		b := setupFeedback(t, db)
-		ctx := context.Background()
 		b.event(t, discordMsg(feedbackCh, "1", aliceID, "alice", "The export button crashes on big files"))
 		extra := strings.Fields("csv pdf mobile tablet dashboard report chart invoice team admin")
-		err := db.InTx(ctx, func(tx *store.Tx) error {
-			for i := range 40 {
-				text := fmt.Sprintf("export button crashes on big %s files with %s", extra[i%10], extra[(i/10+3)%10])
-				it := &store.FeedbackItem{SourceKey: fmt.Sprintf("test:%d", i), Source: bot.PlatformDiscord, Intake: "channel", AuthorName: "eve", Text: text}
-				if _, err := tx.CreateFeedback(ctx, b.clock.Now(), it); err != nil {
-					return err
-				}
-				if err := b.caps.Feedback.indexSimilarity(ctx, tx, it, false); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		b.lookAlikes(t, 40, func(i int) string {
+			return fmt.Sprintf("export button crashes on big %s files with %s", extra[i%10], extra[(i/10+3)%10])
+		}, nil)
 		b.event(t, discordMsg(feedbackCh, "500", eveID, "eve", "the export button crashes on big files!"))
 		if it := b.item(t, 42); likeOf(it) != "#1 (1.00)" {
 			t.Errorf("#%d %q looks like %s, want #1 (1.00)", it.ID, it.Text, likeOf(it))

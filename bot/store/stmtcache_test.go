@@ -14,9 +14,7 @@ import (
 
 // prepared is how many statements the server holds prepared for the
 // connection whose text contains marker.
-func prepared(t *testing.T, ctx context.Context, c interface {
-	GetContext(context.Context, any, string, ...any) error
-}, marker string) int {
+func prepared(t *testing.T, ctx context.Context, c *sqlx.Conn, marker string) int {
 	t.Helper()
 	var n int
 	if err := c.GetContext(ctx, &n, `SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE '%' || $1 || '%' AND statement NOT LIKE '%pg_prepared_statements%'`, marker); err != nil {
@@ -25,15 +23,22 @@ func prepared(t *testing.T, ctx context.Context, c interface {
 	return n
 }
 
-func TestAPostgresConnectionPreparesAStatementOnceAndReusesIt(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	db := storetest.Open(t, store.Postgres)
-	conn, err := db.Conn(ctx)
+// pgConn is one connection of a fresh Postgres database's pool, closed
+// when the test ends.
+func pgConn(t *testing.T) *sqlx.Conn {
+	t.Helper()
+	conn, err := storetest.Open(t, store.Postgres).Conn(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+func TestAPostgresConnectionPreparesAStatementOnceAndReusesIt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	conn := pgConn(t)
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE cache_probe (id BIGINT PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
@@ -109,12 +114,7 @@ func selectMaps(ctx context.Context, conn *sqlx.Conn, out *[]map[string]any, q s
 func TestAQueryWhileAnothersRowsAreOpenIsRefusedNotInterleaved(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := storetest.Open(t, store.Postgres)
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := pgConn(t)
 	rows, err := conn.QueryxContext(ctx, `SELECT g FROM generate_series(1, $1::int) AS g`, 3)
 	if err != nil {
 		t.Fatal(err)
@@ -145,12 +145,7 @@ func TestAQueryWhileAnothersRowsAreOpenIsRefusedNotInterleaved(t *testing.T) {
 func TestPastTheCacheStatementsRunUnprepared(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := storetest.Open(t, store.Postgres)
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := pgConn(t)
 	for i := range 300 {
 		var n int
 		if err := conn.GetContext(ctx, &n, fmt.Sprintf(`SELECT $1::int + %d /* probe-many */`, i), 1); err != nil || n != 1+i {
