@@ -14,8 +14,9 @@ import (
 
 // Shingles are what a text is compared by: its content words and the
 // FNV-1a hashes of their trigrams, each sorted and without repeats, so
-// that comparing two texts is a merge of sorted lists (intake scores up
-// to 50 candidates per new item) and reading one allocates two slices.
+// that comparing two texts is a merge of sorted lists (intake scores 10
+// candidates per new item, the Merge form 50) and reading one allocates
+// two slices.
 type Shingles struct {
 	words    []string
 	trigrams []uint64
@@ -130,7 +131,7 @@ func (s Shingles) BandKeys() []string {
 	}
 	keys := make([]string, bands)
 	for b := range bands {
-		var sum uint64 = 14695981039346656037
+		var sum uint64 = fnvOffset
 		for r := range bandRows {
 			sum = mix(sum ^ mins[b*bandRows+r])
 		}
