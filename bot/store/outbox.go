@@ -51,10 +51,11 @@ func (tx *Tx) Enqueue(ctx context.Context, now time.Time, m *bot.OutboxMessage) 
 	if m.NotBefore.After(now) {
 		due = m.NotBefore
 	}
+	lane := bot.Lane(m.Platform, m.Kind, payload)
 	res, err := tx.exec(ctx, `INSERT INTO outbox (key, platform, kind, payload, parent_id, lane, state, next_attempt_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
 		ON CONFLICT (key) DO NOTHING`,
-		m.Key, m.Platform, m.Kind, string(payload), parentID, bot.Lane(m.Platform, m.Kind, payload), due.UTC(), now.UTC(), now.UTC())
+		m.Key, m.Platform, m.Kind, string(payload), parentID, lane, due.UTC(), now.UTC(), now.UTC())
 	if err != nil {
 		return false, fmt.Errorf("enqueue %s: %w", m.Key, err)
 	}
@@ -63,7 +64,7 @@ func (tx *Tx) Enqueue(ctx context.Context, now time.Time, m *bot.OutboxMessage) 
 		return false, fmt.Errorf("enqueue %s: %w", m.Key, err)
 	}
 	if n > 0 {
-		tx.enqueued = true
+		tx.enqueued.lane(lane)
 	}
 	return n > 0, nil
 }
@@ -385,7 +386,7 @@ func (d *DB) RetryOutbox(ctx context.Context, now time.Time, key string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return bot.Errorf(bot.EConflict, "that message is not waiting for a retry (it may have been sent already)")
 	}
-	d.signalEnqueued()
+	d.signalEnqueued(nil)
 	return nil
 }
 
@@ -451,7 +452,7 @@ func (tx *Tx) RetryDead(ctx context.Context, now time.Time, kind, prefix string)
 		return nil, fmt.Errorf("retry outbox %q: %w", prefix, err)
 	}
 	if len(keys) > 0 {
-		tx.enqueued = true
+		tx.enqueued.any = true
 	}
 	sort.Strings(keys)
 	return keys, nil
@@ -490,9 +491,10 @@ func (tx *Tx) NotePlatformID(ctx context.Context, now time.Time, key, channel, i
 
 // keyPrefix returns a condition on outbox.key matching the keys that start
 // with prefix, and its arguments, in a form an index serves: on Postgres a
-// LIKE, which the key's text_pattern_ops index serves whatever the
-// database's collation; on SQLite, whose LIKE ignores case and so uses no
-// index, a range, exact there because text compares bytewise.
+// LIKE, which the key's unique index serves because the key compares
+// bytewise (COLLATE "C", migration 0027) whatever the database's collation;
+// on SQLite, whose LIKE ignores case and so uses no index, a range, exact
+// there because text compares bytewise.
 func (d *DB) keyPrefix(prefix string) (string, []any) {
 	if d.dialect.name == Postgres || prefix == "" {
 		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/liaison-bot/liaison/bot"
@@ -47,6 +48,34 @@ func TestLastOutboxKeyMatchesThePrefixExactly(t *testing.T) {
 			}
 		}
 	})
+}
+
+// The prefix look-up of an edit chain is served by the key's one unique
+// index on Postgres (bytewise, migration 0027), not by a scan of the
+// outbox: with scans priced out, the plan must name that index.
+func TestAKeyPrefixIsLookedUpInTheKeysUniqueIndex(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	conn := pgConn(t)
+	if _, err := conn.ExecContext(ctx, `SET enable_seqscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	if err := conn.SelectContext(ctx, &plan, `EXPLAIN SELECT key FROM outbox WHERE key LIKE $1 ESCAPE '\' ORDER BY key DESC LIMIT 1`, `relay:1:product:edit:%`); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(plan, "\n")
+	if !strings.Contains(text, "outbox_key_key") || strings.Contains(text, "Seq Scan") {
+		t.Errorf("the prefix look-up is not served by the key's unique index:\n%s", text)
+	}
+	var indexes []string
+	if err := conn.SelectContext(ctx, &indexes, `SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = 'outbox'::regclass
+		AND indkey[0] = (SELECT attnum FROM pg_attribute WHERE attrelid = 'outbox'::regclass AND attname = 'key')`); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(indexes, []string{"outbox_key_key"}) {
+		t.Errorf("indexes on the outbox key: %v, want only the unique one", indexes)
+	}
 }
 
 func TestOnCommitRunsOnlyOnceTheTransactionCommitted(t *testing.T) {
