@@ -24,6 +24,7 @@ type outboxStore interface {
 	NextOutboxDue(ctx context.Context) (time.Time, bool, error)
 	OutboxLanes(ctx context.Context, now time.Time) ([]store.LaneBacklog, error)
 	Enqueued() <-chan struct{}
+	EnqueuedLanes() (lanes []string, any bool)
 	leaseStore
 }
 
@@ -573,22 +574,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		if full {
 			continue
 		}
-		t := time.NewTimer(d.idle(ctx, poll))
-		select {
-		case <-ctx.Done():
-		case <-d.Store.Enqueued():
-			if wait := gap - time.Since(claimed); wait > 0 {
-				// Let the rest of the burst come.
-				t.Reset(wait)
-				select {
-				case <-ctx.Done():
-				case <-t.C:
-				}
-			}
-		case <-d.done:
-		case <-t.C:
-		}
-		t.Stop()
+		d.wait(ctx, d.idle(ctx, poll), gap-time.Since(claimed))
 	}
 	inflight.Wait()
 	endLease()
@@ -597,6 +583,81 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		d.logger().Warn("outbox: give the replica lease up", "err", err)
 	}
 	return nil
+}
+
+// wait returns when Run should claim again: after idle, when a sending
+// lane is done, or when messages were enqueued that a lane may take now
+// (then at least gap after the last claim, to let the rest of the burst
+// come). Messages enqueued into lanes that cannot send yet (paced, paused,
+// or busy sending) wake nothing but, if sooner, the timer for their lane:
+// a busy channel's relays would otherwise cost a claim each that claims
+// nothing.
+func (d *Dispatcher) wait(ctx context.Context, idle, gap time.Duration) {
+	t := time.NewTimer(idle)
+	defer t.Stop()
+	deadline := time.Now().Add(idle)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.done:
+			return
+		case <-t.C:
+			return
+		case <-d.Store.Enqueued():
+			ready, at := d.mayTake(d.Store.EnqueuedLanes())
+			if !ready {
+				if wake := time.Now().Add(at); wake.Before(deadline) {
+					deadline = wake
+					t.Reset(at)
+				}
+				continue
+			}
+			if gap > 0 {
+				t.Reset(gap)
+				select {
+				case <-ctx.Done():
+				case <-t.C:
+				}
+			}
+			return
+		}
+	}
+}
+
+// mayTake says whether a claim now could take some of the messages just
+// enqueued into lanes (all of them when any): yes for a lane this
+// dispatcher does not know or that may send now. Otherwise it returns how
+// long until the first of those lanes may send; a lane busy sending is
+// claimed again when its chunk is done.
+func (d *Dispatcher) mayTake(lanes []string, any bool) (bool, time.Duration) {
+	if any {
+		return true, 0
+	}
+	now := d.Clock.Now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var soonest time.Duration = -1
+	for _, name := range lanes {
+		l, known := d.lanes[name]
+		if name == "" || !known {
+			return true, 0
+		}
+		if l.busy {
+			continue
+		}
+		if l.cap(now) > 0 {
+			return true, 0
+		}
+		l.backlog = true
+		if at := l.ready(now).Sub(now); soonest < 0 || at < soonest {
+			soonest = at
+		}
+	}
+	if soonest < 0 {
+		return false, time.Hour // only busy lanes: their chunks' end wakes Run
+	}
+	return false, soonest
 }
 
 // runChunk sends a chunk and records its outcomes (Run).

@@ -646,3 +646,64 @@ func TestABurstOfEnqueuedMessagesIsClaimedTogether(t *testing.T) {
 		}
 	})
 }
+
+// Messages enqueued into a lane that cannot send yet (paced: its token is
+// spent) wake no claim: a busy channel's relays, a few a millisecond
+// against Slack's one a second, each cost a claim that took nothing.
+func TestMessagesEnqueuedIntoAPacedLaneWakeNoClaim(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setup(t, db)
+		counter := &claimCounter{DB: db}
+		b.d.Store, b.d.Clock, b.d.ClaimGap, b.d.PollInterval = counter, bot.SystemClock{}, time.Millisecond, time.Minute
+		b.d.Pace = map[string]jobs.Rate{bot.PlatformSlack: {Every: time.Minute, Burst: 1}}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- b.d.Run(ctx) }()
+		defer func() {
+			cancel()
+			<-done
+		}()
+		paced := func(key string) *bot.OutboxMessage {
+			return &bot.OutboxMessage{Key: key, Platform: bot.PlatformSlack, Kind: "post", Payload: []byte(`{"channel_id":"C1","text":"hi"}`)}
+		}
+		if err := db.Enqueue(ctx, time.Now(), paced("first")); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for b.p.sendCount("first") == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the first message was not sent within 30s")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond) // its outcome recorded, the lane known spent
+		before := counter.claims.Load()
+		for i := range 20 {
+			if err := db.Enqueue(ctx, time.Now(), paced(fmt.Sprint("later-", i))); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond)
+		if n := counter.claims.Load() - before; n > 1 {
+			t.Errorf("20 messages enqueued into a lane paced for a minute woke %d claims, want none", n)
+		}
+		for i := range 20 {
+			if n := b.p.sendCount(fmt.Sprint("later-", i)); n != 0 {
+				t.Errorf("later-%d sent %d times before the lane's next token", i, n)
+			}
+		}
+		// A message for another lane still goes at once.
+		other := &bot.OutboxMessage{Key: "other", Platform: bot.PlatformSlack, Kind: "post", Payload: []byte(`{"channel_id":"C2","text":"hi"}`)}
+		if err := db.Enqueue(ctx, time.Now(), other); err != nil {
+			t.Fatal(err)
+		}
+		for b.p.sendCount("other") == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("a message of another lane was not sent within 30s")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
+}

@@ -27,6 +27,7 @@ type DB struct {
 	lock    *fileLock // SQLite single-process lock, when taken
 
 	enqueued chan struct{}
+	woken    wakeups // the lanes enqueued into since the dispatcher last looked
 	closeMu  sync.Once
 	claim    prepared // ClaimLanes's statement
 	// rollupsBuilt is set once a fold has seen the statistics roll-ups
@@ -217,7 +218,7 @@ func (d *DB) unlock() {
 type Tx struct {
 	tx        *sqlx.Tx
 	db        *DB
-	enqueued  bool
+	enqueued  wakeups // what it enqueued: the dispatcher is woken for it at commit
 	committed []func()
 	stats     []statsEvent // appended at commit (see appendStats)
 }
@@ -294,20 +295,63 @@ func (d *DB) runTx(ctx context.Context, fn func(tx *Tx) error) (*Tx, error) {
 // afterCommit wakes the dispatcher if tx enqueued, and runs its OnCommit
 // functions.
 func (tx *Tx) afterCommit() {
-	if tx.enqueued {
-		tx.db.signalEnqueued()
+	if !tx.enqueued.empty() {
+		tx.db.signalEnqueued(&tx.enqueued)
 	}
 	for _, fn := range tx.committed {
 		fn()
 	}
 }
 
+// wakeups are lanes (bot.Lane) messages were enqueued into; any when some
+// went into lanes not named (a retry of whatever was dead).
+type wakeups struct {
+	mu    sync.Mutex // DB.woken's: committers add, the dispatcher takes
+	any   bool
+	lanes map[string]struct{}
+}
+
+func (w *wakeups) lane(name string) {
+	if w.lanes == nil {
+		w.lanes = map[string]struct{}{}
+	}
+	w.lanes[name] = struct{}{}
+}
+
+func (w *wakeups) empty() bool { return !w.any && len(w.lanes) == 0 }
+
 // Enqueued is signalled (without blocking, coalesced) after a transaction that
 // added outbox messages commits, so a dispatcher can wake up at once instead
-// of waiting for its next poll.
+// of waiting for its next poll. EnqueuedLanes says into which lanes.
 func (d *DB) Enqueued() <-chan struct{} { return d.enqueued }
 
-func (d *DB) signalEnqueued() {
+// EnqueuedLanes returns the lanes messages were enqueued into since it was
+// last called, and any when some of them are not known (retries): a
+// dispatcher need not claim for a lane that cannot send yet.
+func (d *DB) EnqueuedLanes() (lanes []string, any bool) {
+	d.woken.mu.Lock()
+	defer d.woken.mu.Unlock()
+	for l := range d.woken.lanes {
+		lanes = append(lanes, l)
+	}
+	any = d.woken.any
+	clear(d.woken.lanes)
+	d.woken.any = false
+	return lanes, any
+}
+
+// signalEnqueued wakes the dispatcher for w's lanes; nil for any lane.
+func (d *DB) signalEnqueued(w *wakeups) {
+	d.woken.mu.Lock()
+	if w == nil {
+		d.woken.any = true
+	} else {
+		d.woken.any = d.woken.any || w.any
+		for l := range w.lanes {
+			d.woken.lane(l)
+		}
+	}
+	d.woken.mu.Unlock()
 	select {
 	case d.enqueued <- struct{}{}:
 	default:

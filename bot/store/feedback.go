@@ -322,6 +322,7 @@ func (tx *Tx) EnqueueRelays(ctx context.Context, now time.Time, id int64, rs []R
 	}
 	var q strings.Builder
 	args := make([]any, 0, 8*len(rs)+3)
+	lanes := make([]string, len(rs))
 	q.WriteString(`WITH v (key, platform, kind, payload, lane, due, destination, route) AS (VALUES `)
 	for i, r := range rs {
 		m := r.Message
@@ -340,7 +341,8 @@ func (tx *Tx) EnqueueRelays(ctx context.Context, now time.Time, id int64, rs []R
 			q.WriteString(", ")
 		}
 		q.WriteString(`(?, ?, ?, ?, ?, ?::timestamptz, ?, ?)`)
-		args = append(args, m.Key, m.Platform, m.Kind, string(payload), bot.Lane(m.Platform, m.Kind, payload), due.UTC(), r.Destination, r.Route)
+		lanes[i] = bot.Lane(m.Platform, m.Kind, payload)
+		args = append(args, m.Key, m.Platform, m.Kind, string(payload), lanes[i], due.UTC(), r.Destination, r.Route)
 	}
 	q.WriteString(`),
 	ob AS (INSERT INTO outbox (key, platform, kind, payload, lane, state, next_attempt_at, created_at, updated_at)
@@ -355,7 +357,9 @@ func (tx *Tx) EnqueueRelays(ctx context.Context, now time.Time, id int64, rs []R
 		return fmt.Errorf("relay feedback %d: %w", id, err)
 	}
 	if n > 0 {
-		tx.enqueued = true
+		for _, l := range lanes {
+			tx.enqueued.lane(l) // some may have been there already: a wake-up too many at worst
+		}
 	}
 	return nil
 }

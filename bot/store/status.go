@@ -60,7 +60,7 @@ func (d *DB) RetryDeadSince(ctx context.Context, now, since time.Time) (int, err
 	}
 	n, err := res.RowsAffected()
 	if n > 0 {
-		d.signalEnqueued()
+		d.signalEnqueued(nil)
 	}
 	return int(n), err
 }
