@@ -114,12 +114,12 @@ type catchup struct {
 	queue      *queue          // the adapter's workers: a catch-up runs on its channel's
 	life       context.Context // ends with the run: the saver and pending retries stop
 	stopLife   context.CancelFunc
-	running    bool                       // retries may be scheduled
-	tasks      sync.WaitGroup             // the saver and pending retries
-	frozen     map[string]bool            // channels whose cursor waits for a catch-up after a loss
-	pending    map[string]map[string]bool // watched channel id → its messages queued for the handler
-	done       map[string]string          // watched channel id → newest message the handler is done with
-	catchingUp map[string]int             // watched channel id → catch-ups in progress
+	running    bool                  // retries may be scheduled
+	tasks      sync.WaitGroup        // the saver and pending retries
+	frozen     map[string]bool       // channels whose cursor waits for a catch-up after a loss
+	pending    map[string]*queuedIDs // watched channel id → its messages queued for the handler
+	done       map[string]string     // watched channel id → newest message the handler is done with
+	catchingUp map[string]int        // watched channel id → catch-ups in progress
 }
 
 // newCatchup fills opts' defaults. guilds are the configured guilds;
@@ -131,7 +131,7 @@ func newCatchup(opts CatchUpOptions, guilds []string, session *discordgo.Session
 	c := &catchup{
 		opts: opts, watched: map[string]bool{}, session: session, deliver: d, clock: clock, log: log,
 		lastSeen: map[string]string{}, cursor: map[string]string{}, dirty: map[string]bool{},
-		frozen: map[string]bool{}, pending: map[string]map[string]bool{}, done: map[string]string{}, catchingUp: map[string]int{},
+		frozen: map[string]bool{}, pending: map[string]*queuedIDs{}, done: map[string]string{}, catchingUp: map[string]int{},
 	}
 	for _, ch := range opts.Channels {
 		c.watched[ch] = true
@@ -258,9 +258,9 @@ func (c *catchup) queued(channel, id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.pending[channel] == nil {
-		c.pending[channel] = map[string]bool{}
+		c.pending[channel] = &queuedIDs{}
 	}
-	c.pending[channel][id] = true
+	c.pending[channel].add(id)
 }
 
 // dropped records that message id of channel will not reach the handler
@@ -271,7 +271,9 @@ func (c *catchup) dropped(channel, id string) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.pending[channel], id)
+	if q := c.pending[channel]; q != nil {
+		q.remove(id)
+	}
 }
 
 // handled records that the handler is done with message id of channel:
@@ -286,7 +288,9 @@ func (c *catchup) handled(channel, id string, lost bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.pending[channel], id)
+	if q := c.pending[channel]; q != nil {
+		q.remove(id)
+	}
 	if lost {
 		c.retryLocked(channel, snowflakeBefore(id), "a message could not be handled")
 		return
@@ -304,12 +308,11 @@ func (c *catchup) advanceLocked(channel string) {
 		return
 	}
 	to := c.done[channel]
-	for q := range c.pending[channel] {
-		// A queued message at or before to pulls to just before it.
-		// "At": met after its younger neighbour in the map's order, q is
-		// where that neighbour left to.
-		if !snowflakeLess(to, q) {
-			to = snowflakeBefore(q)
+	// The oldest message still queued, if at or before to, pulls to
+	// just before it.
+	if q := c.pending[channel]; q != nil {
+		if oldest := q.oldest(); oldest != "" && !snowflakeLess(to, oldest) {
+			to = snowflakeBefore(oldest)
 		}
 	}
 	if cur := c.cursor[channel]; cur == "" || snowflakeLess(cur, to) {
