@@ -239,12 +239,9 @@ func (fb *Feedback) intakeFor(ctx context.Context, tx *store.Tx, m *bot.Message,
 		Text: itemText(it.Title, it.Text), Platform: it.Source, ChannelID: it.ChannelID, Sentiment: it.Sentiment,
 	})
 	it.Tags = routing.Tags
-	created, err := tx.CreateFeedback(ctx, now, it)
+	created, err := fb.createIndexed(ctx, tx, now, it)
 	if err != nil || !created {
 		return it, err
-	}
-	if err := fb.indexSimilarity(ctx, tx, it, true); err != nil {
-		return nil, err
 	}
 	if it.SimilarTo != nil {
 		if err := tx.SaveFeedback(ctx, now, it); err != nil {
@@ -578,7 +575,7 @@ func (fb *Feedback) edited(ctx context.Context, tx *store.Tx, m *bot.Message) er
 	if err := tx.LogFeedback(ctx, now, it.ID, m.Author.Label(), "edited", ""); err != nil {
 		return err
 	}
-	if err := fb.indexSimilarity(ctx, tx, it, false); err != nil {
+	if err := fb.reindexSimilarity(ctx, tx, it); err != nil {
 		return err
 	}
 	return fb.refreshRelays(ctx, tx, it)

@@ -34,10 +34,7 @@ type similarItem struct {
 // from the MinHash bands, which find the close ones (intake's
 // suggestions), or, broad, from shared words (the Merge form's).
 func (fb *Feedback) similarTo(ctx context.Context, tx *store.Tx, sh bot.Shingles, exclude int64, n int, broad bool) ([]similarItem, error) {
-	// The band look-up ranks candidates by bands shared, which follows
-	// their likeness closely: the best few are scored. Shared words rank
-	// more loosely, so the Merge form scores more of them.
-	keys, scored := sh.BandKeys(), 10
+	keys, scored := sh.BandKeys(), intakeScored
 	if broad {
 		keys, scored = sh.WordKeys(), 50
 	}
@@ -45,6 +42,18 @@ func (fb *Feedback) similarTo(ctx context.Context, tx *store.Tx, sh bot.Shingles
 	if err != nil {
 		return nil, err
 	}
+	return rankSimilar(sh, cands, n), nil
+}
+
+// intakeScored is how many candidates the band look-up gives intake to
+// score: it ranks them by bands shared, which follows their likeness
+// closely, so the best few are enough. Shared words rank more loosely: the
+// Merge form scores more of them.
+const intakeScored = 10
+
+// rankSimilar scores cands against sh and returns the n most like it,
+// best first (then newest), with a score above 0.
+func rankSimilar(sh bot.Shingles, cands []store.SimilarCandidate, n int) []similarItem {
 	var out []similarItem
 	for _, c := range cands {
 		text := itemText(c.Title, c.Text)
@@ -58,34 +67,30 @@ func (fb *Feedback) similarTo(ctx context.Context, tx *store.Tx, sh bot.Shingles
 		}
 		return cmp.Compare(b.id, a.id)
 	})
-	return out[:min(n, len(out))], nil
+	return out[:min(n, len(out))]
 }
 
-// indexSimilarity stores the similarity keys of it and, for a new item
-// (suggest, set at intake only), notes the open item it looks like when
-// above the threshold (it is saved by the caller).
-func (fb *Feedback) indexSimilarity(ctx context.Context, tx *store.Tx, it *store.FeedbackItem, suggest bool) error {
+// createIndexed creates it with its similarity keys and, when above the
+// threshold, notes the open item it looks like (it is saved by the
+// caller): at intake, one statement on Postgres.
+func (fb *Feedback) createIndexed(ctx context.Context, tx *store.Tx, now time.Time, it *store.FeedbackItem) (bool, error) {
 	sh := bot.ShinglesOf(itemText(it.Title, it.Text))
-	keys := append(sh.BandKeys(), sh.WordKeys()...)
-	save := tx.SetFeedbackTerms
-	if suggest {
-		save = tx.AddFeedbackTerms // a new item: it has no keys yet
-	}
-	if err := save(ctx, it.ID, keys); err != nil {
-		return err
-	}
-	if !suggest {
-		return nil
-	}
-	best, err := fb.similarTo(ctx, tx, sh, it.ID, 1, false)
-	if err != nil {
-		return err
+	bands := sh.BandKeys()
+	created, cands, err := tx.CreateFeedbackLike(ctx, now, it, slices.Concat(bands, sh.WordKeys()), bands, now.Add(-similarWindow), intakeScored)
+	if err != nil || !created {
+		return created, err
 	}
 	it.SimilarTo, it.SimilarScore = nil, 0
-	if len(best) == 1 && best[0].score >= fb.cfg.Feedback.SimilarThreshold {
+	if best := rankSimilar(sh, cands, 1); len(best) == 1 && best[0].score >= fb.cfg.Feedback.SimilarThreshold {
 		it.SimilarTo, it.SimilarScore = &best[0].id, best[0].score
 	}
-	return nil
+	return true, nil
+}
+
+// reindexSimilarity replaces the similarity keys of it (its text changed).
+func (fb *Feedback) reindexSimilarity(ctx context.Context, tx *store.Tx, it *store.FeedbackItem) error {
+	sh := bot.ShinglesOf(itemText(it.Title, it.Text))
+	return tx.SetFeedbackTerms(ctx, it.ID, slices.Concat(sh.BandKeys(), sh.WordKeys()))
 }
 
 // voterKey is how votes name u: their people: name, else their account.
@@ -213,7 +218,7 @@ func (fb *Feedback) unmerge(ctx context.Context, tx *store.Tx, nID int64, u bot.
 	if err := tx.SaveFeedback(ctx, now, n); err != nil {
 		return "", err
 	}
-	if err := fb.indexSimilarity(ctx, tx, n, false); err != nil {
+	if err := fb.reindexSimilarity(ctx, tx, n); err != nil {
 		return "", err
 	}
 	if err := tx.LogFeedback(ctx, now, n.ID, by, "unmerged", fmt.Sprintf("from #%d", m.ID)); err != nil {

@@ -229,7 +229,7 @@ func (b *fbBundle) lookAlikes(t *testing.T, n int, text func(i int) string, then
 			if _, err := tx.CreateFeedback(ctx, b.clock.Now(), it); err != nil {
 				return err
 			}
-			if err := b.caps.Feedback.indexSimilarity(ctx, tx, it, false); err != nil {
+			if err := b.caps.Feedback.reindexSimilarity(ctx, tx, it); err != nil {
 				return err
 			}
 			if then != nil {

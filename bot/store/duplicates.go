@@ -142,37 +142,13 @@ func (tx *Tx) SimilarCandidates(ctx context.Context, terms []string, since time.
 	var err error
 	out := make([]SimilarCandidate, 0, limit)
 	if tx.db.dialect.name == Postgres {
-		// LATERAL … LIMIT: one backward index scan per key, whatever
-		// the planner guesses about the tables. The items ranked best (a
-		// first batch) are read by id in the same statement, each by its
-		// primary key: one round trip, most often the only one.
-		var rows []struct {
-			rankedItem
-			Looked bool   `db:"looked"`
-			Open   bool   `db:"open"`
-			Title  string `db:"title"`
-			Text   string `db:"text"`
-		}
-		err = tx.tx.SelectContext(ctx, &rows, tx.rebind(`WITH ranked AS (
-				SELECT p.feedback_id, COUNT(*) AS shared FROM unnest(?::text[]) AS k(term) CROSS JOIN LATERAL
-					(SELECT t.feedback_id FROM feedback_terms t WHERE t.term = k.term AND t.feedback_id <> ? ORDER BY t.feedback_id DESC LIMIT ?) p
-				GROUP BY p.feedback_id),
-			numbered AS (SELECT feedback_id, shared, row_number() OVER (ORDER BY shared DESC, feedback_id DESC) AS rn FROM ranked)
-			SELECT n.feedback_id, n.shared, n.rn <= ? AS looked, f.id IS NOT NULL AS open, COALESCE(f.title, '') AS title, COALESCE(f.text, '') AS text
-			FROM numbered n LEFT JOIN LATERAL (SELECT id, title, text FROM feedback_items
-				WHERE n.rn <= ? AND id = n.feedback_id AND created_at >= ? AND duplicate_of IS NULL AND status NOT IN (?, ?, ?) LIMIT 1) f ON TRUE
-			ORDER BY n.rn`), pq.Array(terms), exclude, postingCap, 2*limit, 2*limit, since.UTC(), FeedbackClosed, FeedbackShipped, FeedbackDeclined)
+		var rows []similarRow
+		err = tx.tx.SelectContext(ctx, &rows, tx.rebind(`WITH `+similarCTEs+` SELECT * FROM cands ORDER BY rn`),
+			similarArgs(terms, exclude, limit, since)...)
 		if err != nil {
 			return nil, fmt.Errorf("similar feedback: %w", err)
 		}
-		for _, r := range rows {
-			switch {
-			case !r.Looked:
-				ranked = append(ranked, r.rankedItem) // read below if the first batch is short
-			case r.Open && len(out) < limit:
-				out = append(out, SimilarCandidate{ID: r.ID, Title: r.Title, Text: r.Text, Shared: r.Shared})
-			}
-		}
+		out, ranked = firstBatch(rows, limit)
 		if len(out) == limit {
 			return out, nil
 		}
@@ -190,7 +166,12 @@ func (tx *Tx) SimilarCandidates(ctx context.Context, terms []string, since time.
 	if err != nil {
 		return nil, fmt.Errorf("similar feedback: %w", err)
 	}
-	// The best ranked first, a batch at a time, until limit open ones.
+	return tx.readRanked(ctx, out, ranked, limit, since)
+}
+
+// readRanked appends to out the open items of ranked, best first, a batch
+// at a time, until out has limit.
+func (tx *Tx) readRanked(ctx context.Context, out []SimilarCandidate, ranked []rankedItem, limit int, since time.Time) ([]SimilarCandidate, error) {
 	for len(ranked) > 0 && len(out) < limit {
 		batch := ranked[:min(len(ranked), 2*limit)]
 		ranked = ranked[len(batch):]
@@ -214,6 +195,105 @@ func (tx *Tx) SimilarCandidates(ctx context.Context, terms []string, since time.
 		}
 	}
 	return out, nil
+}
+
+// similarCTEs is SimilarCandidates's look-up on Postgres, as common table
+// expressions ending in cands (similarRow's columns, and rn, the rank):
+// LATERAL … LIMIT, one backward index scan per key, whatever the planner
+// guesses about the tables. The items ranked best (a first batch) are
+// read by id in the same statement, each by its primary key: one round
+// trip, most often the only one. Its arguments are similarArgs.
+const similarCTEs = `ranked AS (
+		SELECT p.feedback_id, COUNT(*) AS shared FROM unnest(?::text[]) AS k(term) CROSS JOIN LATERAL
+			(SELECT t.feedback_id FROM feedback_terms t WHERE t.term = k.term AND t.feedback_id <> ? ORDER BY t.feedback_id DESC LIMIT ?) p
+		GROUP BY p.feedback_id),
+	numbered AS (SELECT feedback_id, shared, row_number() OVER (ORDER BY shared DESC, feedback_id DESC) AS rn FROM ranked),
+	cands AS (SELECT n.feedback_id, n.shared, n.rn, n.rn <= ? AS looked, f.id IS NOT NULL AS open, COALESCE(f.title, '') AS title, COALESCE(f.text, '') AS text
+		FROM numbered n LEFT JOIN LATERAL (SELECT id, title, text FROM feedback_items
+			WHERE n.rn <= ? AND id = n.feedback_id AND created_at >= ? AND duplicate_of IS NULL AND status NOT IN (?, ?, ?) LIMIT 1) f ON TRUE)`
+
+func similarArgs(terms []string, exclude int64, limit int, since time.Time) []any {
+	return []any{pq.Array(terms), exclude, postingCap, 2 * limit, 2 * limit, since.UTC(), FeedbackClosed, FeedbackShipped, FeedbackDeclined}
+}
+
+// similarRow is a row of similarCTEs' cands.
+type similarRow struct {
+	rankedItem
+	Rank   int64  `db:"rn"`
+	Looked bool   `db:"looked"`
+	Open   bool   `db:"open"`
+	Title  string `db:"title"`
+	Text   string `db:"text"`
+}
+
+// firstBatch splits rows into the open items of the first batch (at most
+// limit) and the ranked items left to read.
+func firstBatch(rows []similarRow, limit int) (out []SimilarCandidate, ranked []rankedItem) {
+	out = make([]SimilarCandidate, 0, limit)
+	for _, r := range rows {
+		switch {
+		case !r.Looked:
+			ranked = append(ranked, r.rankedItem) // read after if the first batch is short
+		case r.Open && len(out) < limit:
+			out = append(out, SimilarCandidate{ID: r.ID, Title: r.Title, Text: r.Text, Shared: r.Shared})
+		}
+	}
+	return out, ranked
+}
+
+// CreateFeedbackLike creates it as CreateFeedback does, stores its
+// similarity keys (AddFeedbackTerms), and returns the open items sharing
+// lookup as SimilarCandidates does (since, at most limit): on Postgres in
+// one statement (what intake does for every message), whose look-up does
+// not see the keys it stores. When it is not created (its source message
+// has an item already) it is filled with that item and nothing is looked up.
+func (tx *Tx) CreateFeedbackLike(ctx context.Context, now time.Time, it *FeedbackItem, keys, lookup []string, since time.Time, limit int) (bool, []SimilarCandidate, error) {
+	if tx.db.dialect.name != Postgres || len(lookup) == 0 || limit <= 0 {
+		created, err := tx.CreateFeedback(ctx, now, it)
+		if err != nil || !created {
+			return created, nil, err
+		}
+		if err := tx.AddFeedbackTerms(ctx, it.ID, keys); err != nil {
+			return true, nil, err
+		}
+		cands, err := tx.SimilarCandidates(ctx, lookup, since, it.ID, limit)
+		return true, cands, err
+	}
+	it.defaults(now)
+	keys = slices.Compact(slices.Sorted(slices.Values(keys)))
+	lookup = slices.Compact(slices.Sorted(slices.Values(lookup)))
+	var rows []struct {
+		ItemID int64 `db:"item_id"`
+		similarRow
+		Candidate *int64 `db:"candidate"`
+	}
+	q := `WITH item AS (` + feedbackInsert + ` RETURNING id),
+		keys AS (INSERT INTO feedback_terms (term, feedback_id) SELECT k.term, item.id FROM item CROSS JOIN unnest(?::text[]) AS k(term)),
+		` + similarCTEs + `
+		SELECT item.id AS item_id, c.feedback_id AS candidate, COALESCE(c.feedback_id, 0) AS feedback_id, COALESCE(c.shared, 0) AS shared,
+			COALESCE(c.rn, 0) AS rn, COALESCE(c.looked, FALSE) AS looked, COALESCE(c.open, FALSE) AS open, COALESCE(c.title, '') AS title, COALESCE(c.text, '') AS text
+		FROM item LEFT JOIN cands c ON TRUE ORDER BY c.rn`
+	args := append(it.insertArgs(), pq.Array(keys))
+	args = append(args, similarArgs(lookup, 0, limit, since)...)
+	if err := tx.tx.SelectContext(ctx, &rows, tx.rebind(q), args...); err != nil {
+		return false, nil, fmt.Errorf("create feedback %s: %w", it.SourceKey, err)
+	}
+	if len(rows) == 0 {
+		return false, nil, tx.loadExisting(ctx, it)
+	}
+	it.ID = rows[0].ItemID
+	found := make([]similarRow, 0, len(rows))
+	for _, r := range rows {
+		if r.Candidate != nil {
+			found = append(found, r.similarRow)
+		}
+	}
+	out, ranked := firstBatch(found, limit)
+	if len(out) == limit {
+		return true, out, nil
+	}
+	out, err := tx.readRanked(ctx, out, ranked, limit, since)
+	return true, out, err
 }
 
 // openItemsByID returns those of items ids that are open (not closed,

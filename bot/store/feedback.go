@@ -126,18 +126,9 @@ const feedbackColumns = `id, source_key, source, intake, scope_id, channel_id, c
 // duplicate *it is replaced by the stored item: the same message posted and
 // then flagged, or delivered twice, is one item.
 func (tx *Tx) CreateFeedback(ctx context.Context, now time.Time, it *FeedbackItem) (bool, error) {
-	it.CreatedAt, it.UpdatedAt = now.UTC(), now.UTC()
-	it.Status = cmpOrString(it.Status, FeedbackOpen)
-	it.Sentiment = cmpOrString(it.Sentiment, "neutral")
+	it.defaults(now)
 	var ids []int64
-	err := tx.tx.SelectContext(ctx, &ids, tx.rebind(`INSERT INTO feedback_items (source_key, source, intake, scope_id, channel_id, channel_name,
-		thread_id, thread_name, title, message_id, permalink, author_id, author_name, customer, logged_by, text, tags, sentiment, sentiment_score, sentiment_reasons,
-		status, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (source_key) DO NOTHING RETURNING id`),
-		it.SourceKey, it.Source, it.Intake, it.ScopeID, it.ChannelID, it.ChannelName, it.ThreadID, it.ThreadName, it.Title, it.MessageID, it.Permalink,
-		it.AuthorID, it.AuthorName, it.Customer, it.LoggedBy, it.Text, it.Tags.text(), it.Sentiment, it.SentimentScore,
-		it.SentimentReasons, it.Status, it.CreatedAt, it.UpdatedAt)
+	err := tx.tx.SelectContext(ctx, &ids, tx.rebind(feedbackInsert+` RETURNING id`), it.insertArgs()...)
 	if err != nil {
 		return false, fmt.Errorf("create feedback %s: %w", it.SourceKey, err)
 	}
@@ -145,12 +136,37 @@ func (tx *Tx) CreateFeedback(ctx context.Context, now time.Time, it *FeedbackIte
 		it.ID = ids[0]
 		return true, nil
 	}
+	return false, tx.loadExisting(ctx, it)
+}
+
+// feedbackInsert inserts an item (FeedbackItem.insertArgs), or nothing when
+// its source message has one already.
+const feedbackInsert = `INSERT INTO feedback_items (source_key, source, intake, scope_id, channel_id, channel_name,
+		thread_id, thread_name, title, message_id, permalink, author_id, author_name, customer, logged_by, text, tags, sentiment, sentiment_score, sentiment_reasons,
+		status, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (source_key) DO NOTHING`
+
+func (it *FeedbackItem) defaults(now time.Time) {
+	it.CreatedAt, it.UpdatedAt = now.UTC(), now.UTC()
+	it.Status = cmpOrString(it.Status, FeedbackOpen)
+	it.Sentiment = cmpOrString(it.Sentiment, "neutral")
+}
+
+func (it *FeedbackItem) insertArgs() []any {
+	return []any{it.SourceKey, it.Source, it.Intake, it.ScopeID, it.ChannelID, it.ChannelName, it.ThreadID, it.ThreadName, it.Title, it.MessageID, it.Permalink,
+		it.AuthorID, it.AuthorName, it.Customer, it.LoggedBy, it.Text, it.Tags.text(), it.Sentiment, it.SentimentScore,
+		it.SentimentReasons, it.Status, it.CreatedAt, it.UpdatedAt}
+}
+
+// loadExisting fills it with the item its source message has already.
+func (tx *Tx) loadExisting(ctx context.Context, it *FeedbackItem) error {
 	existing, err := tx.FeedbackBySource(ctx, it.SourceKey)
 	if err != nil {
-		return false, err
+		return err
 	}
 	*it = *existing
-	return false, nil
+	return nil
 }
 
 func cmpOrString(v, def string) string {

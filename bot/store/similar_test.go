@@ -110,3 +110,53 @@ func TestSimilarCandidatesReadPastAFirstBatchOfClosedItems(t *testing.T) {
 		}
 	})
 }
+
+// CreateFeedbackLike is intake's creation: the item, its keys, and the
+// open items like it (not itself), in one statement on Postgres; a second
+// creation for the same source message changes nothing and finds nothing.
+func TestCreateFeedbackLikeStoresTheItemAndItsKeysAndFindsTheOthers(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ids := itemsWithKeys(t, db, []string{"b0:x", "b1:y"}, []string{"b0:x"}, []string{"b9:z"})
+		create := func(source string, keys ...string) (bool, *store.FeedbackItem, string) {
+			t.Helper()
+			it := &store.FeedbackItem{SourceKey: source, Source: "discord", Intake: "message", Text: "new"}
+			var created bool
+			var found string
+			err := db.InTx(ctx, func(tx *store.Tx) error {
+				var cs []store.SimilarCandidate
+				var err error
+				created, cs, err = tx.CreateFeedbackLike(ctx, similarNow, it, append(keys, "w:new"), keys, similarNow.Add(-time.Hour), 10)
+				for _, c := range cs {
+					found += fmt.Sprintf("#%d:%d ", c.ID, c.Shared)
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return created, it, found
+		}
+		created, it, found := create("discord:c:new", "b0:x", "b1:y", "b1:y")
+		if !created || it.ID == 0 || it.Status != store.FeedbackOpen {
+			t.Fatalf("created %v, item %+v", created, it)
+		}
+		if want := fmt.Sprintf("#%d:2 #%d:1 ", ids[0], ids[1]); found != want {
+			t.Errorf("like the new item: %q, want %q", found, want)
+		}
+		// Its keys are stored: the next look-up finds it, by each key.
+		if got, want := candidates(t, db, 10, "w:new", "b1:y"), fmt.Sprintf("#%d:2 #%d:1 ", it.ID, ids[0]); got != want {
+			t.Errorf("after: %q, want %q", got, want)
+		}
+		// Nothing like it: created, no candidates.
+		if created, _, found := create("discord:c:alone", "b5:q"); !created || found != "" {
+			t.Errorf("an item like none: created %v, found %q", created, found)
+		}
+		// The same source message again: the item it has, nothing found.
+		again, existing, found := create("discord:c:new", "b0:x")
+		if again || existing.ID != it.ID || found != "" {
+			t.Errorf("again: created %v, id %d (want %d), found %q", again, existing.ID, it.ID, found)
+		}
+	})
+}
