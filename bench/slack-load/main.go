@@ -229,24 +229,46 @@ func commandFlag(fs *flag.FlagSet) *string {
 }
 
 // Feedback texts are put together from these, so that they differ in
-// their words as what staff hear does (the similarity index and the routes
-// see varied texts), and numbered, so that no two are the same.
+// their words as what staff hear does: a complaint (which the routes see),
+// two product words of the details but in one text of four, which is then
+// one of 45 complaints said again (the similarity index's work depends on
+// how many items look alike: about one in five here), and a reference of its
+// own, so that no two are the same.
 var (
-	feedbackSubjects  = []string{"the export button", "search", "the CSV import", "dark mode", "the mobile app", "single sign-on", "the billing page", "email notifications", "the dashboard", "the API"}
-	feedbackProblems  = []string{"is slow on big files", "crashes since the last update", "resets every time I log in", "needs a keyboard shortcut", "shows the wrong totals", "times out on Monday mornings", "should speak French too", "is hard to find", "costs too much for small teams"}
+	feedbackSubjects = []string{"the export button", "search", "the CSV import", "dark mode", "the mobile app", "single sign-on", "the billing page", "email notifications", "the dashboard", "the API"}
+	feedbackProblems = []string{"is slow on big files", "crashes since the last update", "resets every time I log in", "needs a keyboard shortcut", "shows the wrong totals", "times out on Monday mornings", "should speak French too", "is hard to find", "costs too much for small teams"}
+	feedbackDetails  = strings.Fields(`parquet json pdf chart report filter sort password invoice refund currency plan team member role
+permission admin webhook token slack discord android iphone tablet desktop browser safari firefox chrome freeze upload download
+folder image video calendar reminder schedule timezone translation theme font layout menu sidebar header footer link share comment
+vote tag label archive restore history backup sync offline cache memory battery spinner screen window popup modal form checkbox`)
 	feedbackCustomers = []string{"Acme (call with Jane)", "Globex (support ticket)", "Initech (renewal meeting)"}
 )
 
 // feedbackText is the text of /feedback number n of run; one in three is
 // logged for a customer (the "from <who>" form).
 func feedbackText(n int64, run string) string {
-	ns, np := int64(len(feedbackSubjects)), int64(len(feedbackProblems))
-	s := fmt.Sprintf("bench feedback %d %s: %s %s", n, run, feedbackSubjects[n%ns], feedbackProblems[n/ns%np])
-	if n%3 == 0 {
-		s += " from " + feedbackCustomers[n/3%int64(len(feedbackCustomers))]
+	complaint := pick(feedbackSubjects, uint64(n)) + " " + pick(feedbackProblems, uint64(n)/10)
+	if n%4 == 1 {
+		return customer(fmt.Sprintf("%s (#%s%d)", complaint, run, n), n)
 	}
-	return s
+	// splitmix64's finaliser: n's two details, spread over the words.
+	h := uint64(n) + 0x9e3779b97f4a7c15
+	h = (h ^ h>>30) * 0xbf58476d1ce4e5b9
+	h = (h ^ h>>27) * 0x94d049bb133111eb
+	h ^= h >> 31
+	d := uint64(len(feedbackDetails))
+	return customer(fmt.Sprintf("%s: %s and %s (#%s%d)", complaint, pick(feedbackDetails, h), pick(feedbackDetails, h/d), run, n), n)
 }
+
+// customer adds whom text n is from, for one in three.
+func customer(text string, n int64) string {
+	if n%3 == 0 {
+		return text + " from " + pick(feedbackCustomers, uint64(n)/3)
+	}
+	return text
+}
+
+func pick(l []string, k uint64) string { return l[k%uint64(len(l))] }
 
 // command returns the signed body of slash command number n of kind (a
 // key of answers).
