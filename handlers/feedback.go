@@ -37,6 +37,7 @@ type Feedback struct {
 	policies policies
 	// templates approves the notice texts (Build sets it).
 	templates *Templates
+	shingles  shingleCache // of the items intake compares new ones with
 }
 
 // slackLinks is implemented by *slackbot.Directory and the console: the

@@ -42,7 +42,7 @@ func (fb *Feedback) similarTo(ctx context.Context, tx *store.Tx, sh bot.Shingles
 	if err != nil {
 		return nil, err
 	}
-	return rankSimilar(sh, cands, n), nil
+	return fb.rankSimilar(sh, cands, n), nil
 }
 
 // intakeScored is how many candidates the band look-up gives intake to
@@ -53,11 +53,11 @@ const intakeScored = 10
 
 // rankSimilar scores cands against sh and returns the n most like it,
 // best first (then newest), with a score above 0.
-func rankSimilar(sh bot.Shingles, cands []store.SimilarCandidate, n int) []similarItem {
+func (fb *Feedback) rankSimilar(sh bot.Shingles, cands []store.SimilarCandidate, n int) []similarItem {
 	var out []similarItem
 	for _, c := range cands {
 		text := itemText(c.Title, c.Text)
-		if s := bot.Similarity(sh, bot.ShinglesOf(text)); s > 0 {
+		if s := bot.Similarity(sh, fb.shingles.of(c.ID, text)); s > 0 {
 			out = append(out, similarItem{id: c.ID, score: s, text: text})
 		}
 	}
@@ -81,7 +81,7 @@ func (fb *Feedback) createIndexed(ctx context.Context, tx *store.Tx, now time.Ti
 		return created, err
 	}
 	it.SimilarTo, it.SimilarScore = nil, 0
-	if best := rankSimilar(sh, cands, 1); len(best) == 1 && best[0].score >= fb.cfg.Feedback.SimilarThreshold {
+	if best := fb.rankSimilar(sh, cands, 1); len(best) == 1 && best[0].score >= fb.cfg.Feedback.SimilarThreshold {
 		it.SimilarTo, it.SimilarScore = &best[0].id, best[0].score
 	}
 	return true, nil
