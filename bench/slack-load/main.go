@@ -44,6 +44,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -106,6 +107,7 @@ func serve(args []string) error {
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
 	dbURL := fs.String("db", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "database: postgres://… or sqlite:PATH")
 	addrFile := fs.String("addr-file", "", "write the listening address to this file once ready")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	_ = fs.Parse(args)
 	secret := os.Getenv("SLACK_SIGNING_SECRET")
 	if secret == "" {
@@ -113,6 +115,17 @@ func serve(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	u, cleanup, err := freshSchema(*dbURL)
 	if err != nil {
