@@ -28,6 +28,7 @@ type DB struct {
 
 	enqueued chan struct{}
 	woken    wakeups // the lanes enqueued into since the dispatcher last looked
+	seen     seenBatcher
 	closeMu  sync.Once
 	claim    prepared // ClaimLanes's statement
 	// rollupsBuilt is set once a fold has seen the statistics roll-ups

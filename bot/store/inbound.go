@@ -4,7 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/lib/pq"
 )
 
 // FirstSeen records an inbound event by its platform identity and reports
@@ -19,12 +23,127 @@ func (tx *Tx) FirstSeen(ctx context.Context, now time.Time, kind, key string) (b
 	return inserted(res, err, kind, key)
 }
 
-// FirstSeen is Tx.FirstSeen as one statement of its own, committed (and,
-// on Postgres, flushed) before it returns: one round trip instead of a
-// transaction's three, on the path that answers a slash command.
+// FirstSeen is Tx.FirstSeen committed (and, on Postgres, flushed) before
+// it returns, outside any transaction: the path that answers a slash
+// command, a click or a form. Calls that come while others are being
+// written are written together, in one statement and one commit, each
+// caller told whether its own key was new: one flush of the database's
+// log per statement was what capped a busy app's commands (Postgres
+// backends waiting on WALWrite, BenchmarkSlashCommand / bench/compare.sh).
 func (d *DB) FirstSeen(ctx context.Context, now time.Time, kind, key string) (bool, error) {
-	res, err := d.db.ExecContext(ctx, d.db.Rebind(insertInbound), kind, key, now.UTC())
-	return inserted(res, err, kind, key)
+	return d.seen.record(ctx, d, seenRequest{kind: kind, key: key, now: now.UTC()})
+}
+
+// seenBatcher writes FirstSeen's records: the caller that finds a slot
+// free writes what is waiting (its own record first), then what came
+// meanwhile, until nothing waits; a caller that finds every slot taken
+// waits for a writer to take its record.
+type seenBatcher struct {
+	mu      sync.Mutex
+	waiting []*seenRequest
+	writing int // statements in flight
+}
+
+type seenRequest struct {
+	kind, key string
+	now       time.Time
+	done      chan seenResult
+}
+
+type seenResult struct {
+	first bool
+	err   error
+}
+
+// seenWriters is how many statements FirstSeen has in flight at most; the
+// rest wait and go together in the next.
+func (d *DB) seenWriters() int {
+	if d.dialect.name == SQLite {
+		return 1 // one writer at a time anyway
+	}
+	return 2
+}
+
+// seenBatchMax bounds a statement's records: SQLite's parameters, and a
+// statement's size.
+const seenBatchMax = 256
+
+func (b *seenBatcher) record(ctx context.Context, d *DB, r seenRequest) (bool, error) {
+	r.done = make(chan seenResult, 1)
+	b.mu.Lock()
+	b.waiting = append(b.waiting, &r)
+	if b.writing >= d.seenWriters() {
+		b.mu.Unlock()
+		// Taken by a writer, it is written whatever ctx does: the answer
+		// must say what happened.
+		res := <-r.done
+		return res.first, res.err
+	}
+	b.writing++
+	for {
+		batch := b.waiting[:min(len(b.waiting), seenBatchMax)]
+		b.waiting = b.waiting[len(batch):]
+		b.mu.Unlock()
+		d.writeSeen(context.WithoutCancel(ctx), batch)
+		b.mu.Lock()
+		if len(b.waiting) == 0 {
+			break
+		}
+	}
+	b.writing--
+	b.mu.Unlock()
+	res := <-r.done
+	return res.first, res.err
+}
+
+// writeSeen records batch in one statement and answers each request: a key
+// given twice in it is new for its first request only.
+func (d *DB) writeSeen(ctx context.Context, batch []*seenRequest) {
+	answer := func(err error, inserted map[[2]string]bool) {
+		for _, r := range batch {
+			k := [2]string{r.kind, r.key}
+			r.done <- seenResult{first: inserted[k], err: err}
+			delete(inserted, k) // a later request for the same key was not first
+		}
+	}
+	var q string
+	var args []any
+	if d.dialect.name == Postgres {
+		kinds, keys, times := make([]string, len(batch)), make([]string, len(batch)), make([]string, len(batch))
+		for i, r := range batch {
+			kinds[i], keys[i], times[i] = r.kind, r.key, r.now.Format(time.RFC3339Nano)
+		}
+		// One statement text whatever the batch's size: prepared once.
+		q = `INSERT INTO inbound_events (kind, key, received_at) SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
+			ON CONFLICT (kind, key) DO NOTHING RETURNING kind, key`
+		args = []any{pq.Array(kinds), pq.Array(keys), pq.Array(times)}
+	} else {
+		q = `INSERT INTO inbound_events (kind, key, received_at) VALUES (?, ?, ?)` + strings.Repeat(`, (?, ?, ?)`, len(batch)-1) +
+			` ON CONFLICT (kind, key) DO NOTHING RETURNING kind, key`
+		for _, r := range batch {
+			args = append(args, r.kind, r.key, r.now)
+		}
+	}
+	rows, err := d.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		answer(fmt.Errorf("record inbound events: %w", err), nil)
+		return
+	}
+	defer rows.Close()
+	inserted := make(map[[2]string]bool, len(batch))
+	for rows.Next() {
+		var kind, key string
+		if err := rows.Scan(&kind, &key); err != nil {
+			answer(fmt.Errorf("record inbound events: %w", err), nil)
+			return
+		}
+		inserted[[2]string{kind, key}] = true
+	}
+	if err := rows.Err(); err != nil {
+		answer(fmt.Errorf("record inbound events: %w", err), nil)
+		return
+	}
+	answer(nil, inserted)
 }
 
 const insertInbound = `INSERT INTO inbound_events (kind, key, received_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO NOTHING`
