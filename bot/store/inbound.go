@@ -34,14 +34,15 @@ func (d *DB) FirstSeen(ctx context.Context, now time.Time, kind, key string) (bo
 	return d.seen.record(ctx, d, seenRequest{kind: kind, key: key, now: now.UTC()})
 }
 
-// seenBatcher writes FirstSeen's records: the caller that finds a slot
-// free writes what is waiting (its own record first), then what came
-// meanwhile, until nothing waits; a caller that finds every slot taken
-// waits for a writer to take its record.
+// seenBatcher writes FirstSeen's records: the caller that finds a writer
+// slot free writes what is waiting (its own record first) and returns;
+// whatever came meanwhile is written by a goroutine holding the slot until
+// nothing waits. A caller that finds every slot taken waits for a writer
+// to take its record.
 type seenBatcher struct {
 	mu      sync.Mutex
 	waiting []*seenRequest
-	writing int // statements in flight
+	writing int // writers holding a slot
 }
 
 type seenRequest struct {
@@ -72,28 +73,43 @@ func (b *seenBatcher) record(ctx context.Context, d *DB, r seenRequest) (bool, e
 	r.done = make(chan seenResult, 1)
 	b.mu.Lock()
 	b.waiting = append(b.waiting, &r)
-	if b.writing >= d.seenWriters() {
-		b.mu.Unlock()
-		// Taken by a writer, it is written whatever ctx does: the answer
-		// must say what happened.
-		res := <-r.done
-		return res.first, res.err
-	}
-	b.writing++
-	for {
-		batch := b.waiting[:min(len(b.waiting), seenBatchMax)]
-		b.waiting = b.waiting[len(batch):]
+	if b.writing < d.seenWriters() {
+		b.writing++
+		batch := b.take()
 		b.mu.Unlock()
 		d.writeSeen(context.WithoutCancel(ctx), batch)
 		b.mu.Lock()
-		if len(b.waiting) == 0 {
-			break
+		if len(b.waiting) > 0 {
+			go b.drain(ctx, d) // the slot goes with it: this caller has its answer
+		} else {
+			b.writing--
 		}
+	}
+	b.mu.Unlock()
+	// Taken by a writer, it is written whatever ctx does: the answer must
+	// say what happened.
+	res := <-r.done
+	return res.first, res.err
+}
+
+// drain writes what waits until nothing does, then gives its slot up.
+func (b *seenBatcher) drain(ctx context.Context, d *DB) {
+	b.mu.Lock()
+	for len(b.waiting) > 0 {
+		batch := b.take()
+		b.mu.Unlock()
+		d.writeSeen(context.WithoutCancel(ctx), batch)
+		b.mu.Lock()
 	}
 	b.writing--
 	b.mu.Unlock()
-	res := <-r.done
-	return res.first, res.err
+}
+
+// take removes the next statement's records from waiting; b.mu is held.
+func (b *seenBatcher) take() []*seenRequest {
+	batch := b.waiting[:min(len(b.waiting), seenBatchMax)]
+	b.waiting = b.waiting[len(batch):]
+	return batch
 }
 
 // writeSeen records batch in one statement and answers each request: a key
