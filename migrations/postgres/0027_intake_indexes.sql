@@ -15,7 +15,13 @@ ALTER TABLE feedback_terms ALTER COLUMN term TYPE TEXT COLLATE "C";
 ALTER TABLE outbox ALTER COLUMN key TYPE TEXT COLLATE "C";
 DROP INDEX outbox_key_prefix;
 
+-- A relay's Slack message is found through its outbox row (platform
+-- channel and id); the relay's own channel_id and message_ts were never
+-- filled, and their index took a write on every relay for nothing.
+DROP INDEX feedback_relays_message;
+
 -- +goose Down
+CREATE INDEX feedback_relays_message ON feedback_relays (channel_id, message_ts);
 CREATE INDEX outbox_key_prefix ON outbox (key text_pattern_ops);
 ALTER TABLE outbox ALTER COLUMN key TYPE TEXT COLLATE "default";
 ALTER TABLE feedback_terms ALTER COLUMN term TYPE TEXT COLLATE "default";

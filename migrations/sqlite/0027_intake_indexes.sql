@@ -14,7 +14,13 @@ DROP TABLE feedback_terms;
 ALTER TABLE feedback_terms_new RENAME TO feedback_terms;
 CREATE INDEX feedback_terms_item ON feedback_terms (feedback_id);
 
+-- A relay's Slack message is found through its outbox row (platform
+-- channel and id); the relay's own channel_id and message_ts were never
+-- filled, and their index took a write on every relay for nothing.
+DROP INDEX feedback_relays_message;
+
 -- +goose Down
+CREATE INDEX feedback_relays_message ON feedback_relays (channel_id, message_ts);
 CREATE TABLE feedback_terms_old (
     term            TEXT NOT NULL,
     feedback_id     BIGINT NOT NULL REFERENCES feedback_items (id) ON DELETE CASCADE,
