@@ -587,6 +587,35 @@ func (c *claimCounter) ClaimLanes(ctx context.Context, cl store.OutboxClaim) ([]
 	return c.DB.ClaimLanes(ctx, cl)
 }
 
+// countedRun runs b's dispatcher on the wall clock until the test ends,
+// counting its claims, with gap as its ClaimGap and no polling to speak
+// of; waitSent waits up to 30 s for each key to be sent.
+func countedRun(t *testing.T, b *bundle, db *store.DB, gap time.Duration) (counter *claimCounter, waitSent func(keys ...string)) {
+	t.Helper()
+	counter = &claimCounter{DB: db}
+	b.d.Store, b.d.Clock, b.d.ClaimGap, b.d.PollInterval = counter, bot.SystemClock{}, gap, time.Minute
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- b.d.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return counter, func(keys ...string) {
+		t.Helper()
+		deadline := time.After(30 * time.Second)
+		for _, k := range keys {
+			for b.p.sendCount(k) == 0 {
+				select {
+				case <-deadline:
+					t.Fatalf("%s was not sent within 30s", k)
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+		}
+	}
+}
+
 // A burst of messages enqueued one by one (a busy feedback channel's
 // relays) is claimed in a few claims, not one per message: a claim costs
 // the database as much as a message's intake.
@@ -594,30 +623,10 @@ func TestABurstOfEnqueuedMessagesIsClaimedTogether(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db)
-		counter := &claimCounter{DB: db}
 		// A long gap and no polling: the claims counted are the burst's,
 		// even on a loaded machine (without the gap: about one per message).
-		b.d.Store, b.d.Clock, b.d.ClaimGap, b.d.PollInterval = counter, bot.SystemClock{}, time.Second, time.Minute
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error)
-		go func() { done <- b.d.Run(ctx) }()
-		defer func() {
-			cancel()
-			<-done
-		}()
-		waitSent := func(keys ...string) {
-			t.Helper()
-			deadline := time.After(30 * time.Second)
-			for _, k := range keys {
-				for b.p.sendCount(k) == 0 {
-					select {
-					case <-deadline:
-						t.Fatalf("%s was not sent within 30s", k)
-					case <-time.After(5 * time.Millisecond):
-					}
-				}
-			}
-		}
+		counter, waitSent := countedRun(t, b, db, time.Second)
+		ctx := context.Background()
 		if err := db.Enqueue(ctx, time.Now(), msg("first")); err != nil {
 			t.Fatal(err)
 		}
@@ -654,29 +663,16 @@ func TestMessagesEnqueuedIntoAPacedLaneWakeNoClaim(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db)
-		counter := &claimCounter{DB: db}
-		b.d.Store, b.d.Clock, b.d.ClaimGap, b.d.PollInterval = counter, bot.SystemClock{}, time.Millisecond, time.Minute
 		b.d.Pace = map[string]jobs.Rate{bot.PlatformSlack: {Every: time.Minute, Burst: 1}}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error)
-		go func() { done <- b.d.Run(ctx) }()
-		defer func() {
-			cancel()
-			<-done
-		}()
+		counter, waitSent := countedRun(t, b, db, time.Millisecond)
+		ctx := context.Background()
 		paced := func(key string) *bot.OutboxMessage {
 			return &bot.OutboxMessage{Key: key, Platform: bot.PlatformSlack, Kind: "post", Payload: []byte(`{"channel_id":"C1","text":"hi"}`)}
 		}
 		if err := db.Enqueue(ctx, time.Now(), paced("first")); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(30 * time.Second)
-		for b.p.sendCount("first") == 0 {
-			if time.Now().After(deadline) {
-				t.Fatal("the first message was not sent within 30s")
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		waitSent("first")
 		time.Sleep(50 * time.Millisecond) // its outcome recorded, the lane known spent
 		before := counter.claims.Load()
 		for i := range 20 {
@@ -699,11 +695,6 @@ func TestMessagesEnqueuedIntoAPacedLaneWakeNoClaim(t *testing.T) {
 		if err := db.Enqueue(ctx, time.Now(), other); err != nil {
 			t.Fatal(err)
 		}
-		for b.p.sendCount("other") == 0 {
-			if time.Now().After(deadline) {
-				t.Fatal("a message of another lane was not sent within 30s")
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		waitSent("other")
 	})
 }
