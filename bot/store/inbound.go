@@ -35,7 +35,7 @@ func (d *DB) FirstSeen(ctx context.Context, now time.Time, kind, key string) (bo
 }
 
 // seenBatcher writes FirstSeen's records: the caller that finds a writer
-// slot free writes what is waiting (its own record first) and returns;
+// slot free writes what is waiting, its own record with it, and returns;
 // whatever came meanwhile is written by a goroutine holding the slot until
 // nothing waits. A caller that finds every slot taken waits for a writer
 // to take its record.
