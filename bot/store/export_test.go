@@ -43,3 +43,22 @@ func WithBusyTimeout(o Options, d time.Duration) Options {
 func (d *DB) Get(ctx context.Context, dest any, q string, args ...any) error {
 	return d.db.GetContext(ctx, dest, d.db.Rebind(q), args...)
 }
+
+// WriteSeen writes records of kind for keys in one of FirstSeen's
+// statements, in the order given, and returns which were new.
+func (d *DB) WriteSeen(ctx context.Context, now time.Time, kind string, keys []string) ([]bool, error) {
+	batch := make([]*seenRequest, len(keys))
+	for i, k := range keys {
+		batch[i] = &seenRequest{kind: kind, key: k, now: now, done: make(chan seenResult, 1)}
+	}
+	d.writeSeen(ctx, batch)
+	firsts := make([]bool, len(keys))
+	for i, r := range batch {
+		res := <-r.done
+		if res.err != nil {
+			return nil, res.err
+		}
+		firsts[i] = res.first
+	}
+	return firsts, nil
+}

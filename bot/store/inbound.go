@@ -130,7 +130,11 @@ func (d *DB) writeSeen(ctx context.Context, batch []*seenRequest) {
 			kinds[i], keys[i], times[i] = r.kind, r.key, r.now.Format(time.RFC3339Nano)
 		}
 		// One statement text whatever the batch's size: prepared once.
-		q = `INSERT INTO inbound_events (kind, key, received_at) SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
+		// The rows go in key order: two statements that share keys (a
+		// request Slack delivered twice at once) then wait for each other
+		// in the same order, never in a cycle.
+		q = `INSERT INTO inbound_events (kind, key, received_at)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(kind, key, at) ORDER BY kind, key
 			ON CONFLICT (kind, key) DO NOTHING RETURNING kind, key`
 		args = []any{pq.Array(kinds), pq.Array(keys), pq.Array(times)}
 	} else {
@@ -140,26 +144,40 @@ func (d *DB) writeSeen(ctx context.Context, batch []*seenRequest) {
 			args = append(args, r.kind, r.key, r.now)
 		}
 	}
-	rows, err := d.db.QueryContext(ctx, q, args...)
+	// A deadlock is still possible with a transaction writing the same
+	// keys in another order (a delivery with several keys): the statement
+	// that Postgres stopped wrote nothing, and runs again.
+	var inserted map[[2]string]bool
+	var err error
+	for try := 1; ; try++ {
+		inserted, err = d.insertSeen(ctx, q, args)
+		if !isDeadlock(err) || try == 3 {
+			break
+		}
+	}
 	if err != nil {
 		answer(fmt.Errorf("record inbound events: %w", err), nil)
 		return
 	}
+	answer(nil, inserted)
+}
+
+// insertSeen runs writeSeen's statement and returns the records it added.
+func (d *DB) insertSeen(ctx context.Context, q string, args []any) (map[[2]string]bool, error) {
+	rows, err := d.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
-	inserted := make(map[[2]string]bool, len(batch))
+	inserted := map[[2]string]bool{}
 	for rows.Next() {
 		var kind, key string
 		if err := rows.Scan(&kind, &key); err != nil {
-			answer(fmt.Errorf("record inbound events: %w", err), nil)
-			return
+			return nil, err
 		}
 		inserted[[2]string{kind, key}] = true
 	}
-	if err := rows.Err(); err != nil {
-		answer(fmt.Errorf("record inbound events: %w", err), nil)
-		return
-	}
-	answer(nil, inserted)
+	return inserted, rows.Err()
 }
 
 const insertInbound = `INSERT INTO inbound_events (kind, key, received_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO NOTHING`

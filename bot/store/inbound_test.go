@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -62,4 +63,36 @@ func TestConcurrentFirstSeenCallsTellExactlyOneCallerPerKey(t *testing.T) {
 			t.Errorf("a kept key seen again: first %v, %v", first, err)
 		}
 	})
+}
+
+// Two statements writing the same keys in opposite orders (a request
+// Slack delivered twice at once, in two batches) wait for each other in
+// one order and never deadlock: each key is new for one of them.
+func TestFirstSeenStatementsSharingKeysInOppositeOrdersDoNotDeadlock(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t, store.Postgres)
+	ctx := context.Background()
+	for round := range 10 {
+		keys := make([]string, 200)
+		for i := range keys {
+			keys[i] = fmt.Sprintf("r%d:k%03d", round, i)
+		}
+		reversed := slices.Clone(keys)
+		slices.Reverse(reversed)
+		var firsts [2][]bool
+		var errs [2]error
+		var wg sync.WaitGroup
+		for i, ks := range [][]string{keys, reversed} {
+			wg.Go(func() { firsts[i], errs[i] = db.WriteSeen(ctx, time.Now(), "slack_event", ks) })
+		}
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil {
+			t.Fatalf("round %d: %v, %v", round, errs[0], errs[1])
+		}
+		for i := range keys {
+			if a, b := firsts[0][i], firsts[1][len(keys)-1-i]; a == b {
+				t.Fatalf("round %d: %s new for %v and %v, want for exactly one", round, keys[i], a, b)
+			}
+		}
+	}
 }
