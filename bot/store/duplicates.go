@@ -80,7 +80,7 @@ func (tx *Tx) SetFeedbackTerms(ctx context.Context, id int64, terms []string) er
 // times the cost of a plain one (~30 keys an item, the most expensive
 // statement of intake).
 func (tx *Tx) AddFeedbackTerms(ctx context.Context, id int64, terms []string) error {
-	terms = slices.Compact(slices.Sorted(slices.Values(terms)))
+	terms = distinct(terms)
 	if len(terms) == 0 {
 		return nil
 	}
@@ -100,6 +100,11 @@ func (tx *Tx) AddFeedbackTerms(ctx context.Context, id int64, terms []string) er
 		return fmt.Errorf("similarity keys of feedback %d: %w", id, err)
 	}
 	return nil
+}
+
+// distinct returns terms sorted, each once.
+func distinct(terms []string) []string {
+	return slices.Compact(slices.Sorted(slices.Values(terms)))
 }
 
 // SimilarCandidate is an open item sharing similarity keys with a text.
@@ -138,7 +143,7 @@ func (tx *Tx) SimilarCandidates(ctx context.Context, terms []string, since time.
 	if len(terms) == 0 || limit <= 0 {
 		return nil, nil
 	}
-	terms = slices.Compact(slices.Sorted(slices.Values(terms)))
+	terms = distinct(terms)
 	var ranked []rankedItem
 	var err error
 	out := make([]SimilarCandidate, 0, limit)
@@ -261,8 +266,8 @@ func (tx *Tx) CreateFeedbackLike(ctx context.Context, now time.Time, it *Feedbac
 		return true, cands, err
 	}
 	it.defaults(now)
-	keys = slices.Compact(slices.Sorted(slices.Values(keys)))
-	lookup = slices.Compact(slices.Sorted(slices.Values(lookup)))
+	keys = distinct(keys)
+	lookup = distinct(lookup)
 	q := `WITH item AS (` + feedbackInsert + ` RETURNING id),
 		keys AS (INSERT INTO feedback_terms (term, feedback_id) SELECT k.term, item.id FROM item CROSS JOIN unnest(?::text[]) AS k(term)),
 		` + similarCTEs + `
