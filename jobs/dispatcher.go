@@ -628,8 +628,9 @@ func (d *Dispatcher) wait(ctx context.Context, idle, gap time.Duration) {
 // mayTake says whether a claim now could take some of the messages just
 // enqueued into lanes (all of them when any): yes for a lane this
 // dispatcher does not know or that may send now. Otherwise it returns how
-// long until the first of those lanes may send; a lane busy sending is
-// claimed again when its chunk is done.
+// long until the first of those lanes may send, and marks them as having
+// a backlog, so that the idle time of the next wait counts them; a lane
+// busy sending is claimed again when its chunk is done.
 func (d *Dispatcher) mayTake(lanes []string, any bool) (bool, time.Duration) {
 	if any {
 		return true, 0
