@@ -566,6 +566,7 @@ func (fb *Feedback) edited(ctx context.Context, tx *store.Tx, m *bot.Message) er
 	if it.Text == m.Text {
 		return nil
 	}
+	keys := similarityKeys(it)
 	score := sentiment.Analyze(itemText(it.Title, m.Text))
 	it.Text, it.Edited = m.Text, true
 	it.Sentiment, it.SentimentScore, it.SentimentReasons = score.Label, score.Compound, strings.Join(score.Reasons, ", ")
@@ -576,7 +577,7 @@ func (fb *Feedback) edited(ctx context.Context, tx *store.Tx, m *bot.Message) er
 	if err := tx.LogFeedback(ctx, now, it.ID, m.Author.Label(), "edited", ""); err != nil {
 		return err
 	}
-	if err := fb.reindexSimilarity(ctx, tx, it); err != nil {
+	if err := fb.reindexSimilarity(ctx, tx, it, keys); err != nil {
 		return err
 	}
 	return fb.refreshRelays(ctx, tx, it)

@@ -87,10 +87,22 @@ func (fb *Feedback) createIndexed(ctx context.Context, tx *store.Tx, now time.Ti
 	return true, nil
 }
 
-// reindexSimilarity replaces the similarity keys of it (its text changed).
-func (fb *Feedback) reindexSimilarity(ctx context.Context, tx *store.Tx, it *store.FeedbackItem) error {
+// similarityKeys are the keys under which items like it find it: its
+// text's band and word keys, none when it is a duplicate (merged), which is
+// never a candidate.
+func similarityKeys(it *store.FeedbackItem) []string {
+	if it.DuplicateOf != nil {
+		return nil
+	}
 	sh := bot.ShinglesOf(itemText(it.Title, it.Text))
-	return tx.SetFeedbackTerms(ctx, it.ID, slices.Concat(sh.BandKeys(), sh.WordKeys()))
+	return slices.Concat(sh.BandKeys(), sh.WordKeys())
+}
+
+// reindexSimilarity replaces the similarity keys of it, which were old
+// (similarityKeys of it before its text or its merge changed), by its
+// current ones.
+func (fb *Feedback) reindexSimilarity(ctx context.Context, tx *store.Tx, it *store.FeedbackItem, old []string) error {
+	return tx.SetFeedbackTerms(ctx, it.ID, old, similarityKeys(it))
 }
 
 // voterKey is how votes name u: their people: name, else their account.
@@ -160,6 +172,7 @@ func (fb *Feedback) merge(ctx context.Context, tx *store.Tx, nID, mID int64, u b
 		}
 	}
 	by := fb.dir.Actor(u)
+	keys := similarityKeys(n)
 	n.Status, n.HandledBy, n.ClosedAt, n.StatusNote = store.FeedbackClosed, by, &now, ""
 	n.CloseReason, n.DuplicateOf = fmt.Sprintf("duplicate of #%d", m.ID), &m.ID
 	if err := tx.SaveFeedback(ctx, now, n); err != nil {
@@ -168,7 +181,7 @@ func (fb *Feedback) merge(ctx context.Context, tx *store.Tx, nID, mID int64, u b
 	// A duplicate is never a candidate: its keys leave the index, so that
 	// many merged look-alikes do not crowd the item they went into out of
 	// the posting lists the similarity look-up reads (newest first).
-	if err := tx.SetFeedbackTerms(ctx, n.ID, nil); err != nil {
+	if err := fb.reindexSimilarity(ctx, tx, n, keys); err != nil {
 		return "", err
 	}
 	if err := fb.cancelNotices(ctx, tx, n.ID); err != nil {
@@ -214,11 +227,12 @@ func (fb *Feedback) unmerge(ctx context.Context, tx *store.Tx, nID int64, u bot.
 		return "", err
 	}
 	by := fb.dir.Actor(u)
+	keys := similarityKeys(n)
 	n.Status, n.HandledBy, n.ClosedAt, n.CloseReason, n.DuplicateOf = store.FeedbackOpen, "", nil, "", nil
 	if err := tx.SaveFeedback(ctx, now, n); err != nil {
 		return "", err
 	}
-	if err := fb.reindexSimilarity(ctx, tx, n); err != nil {
+	if err := fb.reindexSimilarity(ctx, tx, n, keys); err != nil {
 		return "", err
 	}
 	if err := tx.LogFeedback(ctx, now, n.ID, by, "unmerged", fmt.Sprintf("from #%d", m.ID)); err != nil {

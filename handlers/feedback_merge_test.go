@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/store"
@@ -160,6 +162,64 @@ func TestTheMergeButtonProposesTheMostSimilarOpenItems(t *testing.T) {
 	})
 }
 
+// An item is found by what it says now: an edit moves its similarity
+// keys to the new text, a merge takes them away, an unmerge brings them
+// back.
+func TestAnItemIsFoundByItsCurrentTextNotItsFormerOne(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupFeedback(t, db)
+		ctx := context.Background()
+		// sharing is the items stored under one of text's keys.
+		sharing := func(text string) []int64 {
+			t.Helper()
+			var ids []int64
+			err := db.InTx(ctx, func(tx *store.Tx) error {
+				cs, err := tx.SimilarCandidates(ctx, similarityKeys(&store.FeedbackItem{Text: text}), time.Time{}, 0, 10)
+				for _, c := range cs {
+					ids = append(ids, c.ID)
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(ids)
+			return ids
+		}
+		const before, after = "The export button crashes on big files", "please add a dark theme to the dashboard"
+		b.event(t, discordMsg(feedbackCh, "1", aliceID, "alice", before))
+		edit := discordMsg(feedbackCh, "1", aliceID, "alice", after)
+		edit.Edited = true
+		edit.Delivery.Keys[0].Key = "1:edit"
+		b.event(t, edit)
+		if got, got2 := sharing(before), sharing(after); len(got) != 0 || !slices.Equal(got2, []int64{1}) {
+			t.Errorf("after #1's edit, under its former text's keys: %v, under its new text's: %v; want none, then #1", got, got2)
+		}
+		b.event(t, discordMsg(feedbackCh, "2", eveID, "eve", "export crashes with big files"))
+		b.event(t, discordMsg(feedbackCh, "3", eveID, "eve", "Dark theme for the dashboard"))
+		if got := likeOf(b.item(t, 2)) + " " + likeOf(b.item(t, 3)); got != "- #1 (0.80)" {
+			t.Errorf("looked like after #1's edit: %s, want - (its former text) and #1 (its new one)", got)
+		}
+		if _, err := b.liaison(t, "U01CAROL", "feedback merge 1 into 3"); err != nil {
+			t.Fatal(err)
+		}
+		if got := sharing(after); !slices.Equal(got, []int64{3}) {
+			t.Errorf("after #1's merge into #3, under its keys: %v, want #3 alone", got)
+		}
+		if _, err := b.liaison(t, "U01CAROL", "feedback unmerge 1"); err != nil {
+			t.Fatal(err)
+		}
+		if got := sharing(after); !slices.Equal(got, []int64{1, 3}) {
+			t.Errorf("after #1's unmerge, under its keys: %v, want #1 and #3", got)
+		}
+		b.event(t, discordMsg(feedbackCh, "4", eveID, "eve", after))
+		if got := likeOf(b.item(t, 4)); got != "#1 (1.00)" {
+			t.Errorf("#4 looked like %s, want #1, open again", got)
+		}
+	})
+}
+
 // Similarity suggestions on a fixed corpus: which open item each new post
 // is offered as a duplicate of, at the default threshold (0.75). The
 // golden file is rewritten with go test ./handlers -update.
@@ -229,7 +289,7 @@ func (b *fbBundle) lookAlikes(t *testing.T, n int, text func(i int) string, then
 			if _, err := tx.CreateFeedback(ctx, b.clock.Now(), it); err != nil {
 				return err
 			}
-			if err := b.caps.Feedback.reindexSimilarity(ctx, tx, it); err != nil {
+			if err := b.caps.Feedback.reindexSimilarity(ctx, tx, it, nil); err != nil {
 				return err
 			}
 			if then != nil {

@@ -79,7 +79,7 @@ func benchSimilarity(b *testing.B, dialect string, alike bool) {
 					return err
 				}
 				sh := bot.ShinglesOf(it.Text)
-				if err := tx.SetFeedbackTerms(ctx, it.ID, append(sh.BandKeys(), sh.WordKeys()...)); err != nil {
+				if err := tx.AddFeedbackTerms(ctx, it.ID, append(sh.BandKeys(), sh.WordKeys()...)); err != nil {
 					return err
 				}
 			}

@@ -65,31 +65,53 @@ func (tx *Tx) Duplicates(ctx context.Context, id int64) ([]int64, error) {
 	return out, nil
 }
 
-// SetFeedbackTerms replaces the similarity keys of item id.
-func (tx *Tx) SetFeedbackTerms(ctx context.Context, id int64, terms []string) error {
-	if _, err := tx.exec(ctx, `DELETE FROM feedback_terms WHERE feedback_id = ?`, id); err != nil {
-		return fmt.Errorf("similarity keys of feedback %d: %w", id, err)
+// SetFeedbackTerms replaces the similarity keys of item id: old, those of
+// the text it had (which the caller computes again: the keys are found by
+// themselves, (term, feedback_id) being the primary key, and no index by
+// item is written at intake for this), by terms. Only the keys that
+// changed are written; a key of terms stored already is kept.
+func (tx *Tx) SetFeedbackTerms(ctx context.Context, id int64, old, terms []string) error {
+	old, terms = distinct(old), distinct(terms)
+	gone := slices.DeleteFunc(slices.Clone(old), func(k string) bool { _, found := slices.BinarySearch(terms, k); return found })
+	added := slices.DeleteFunc(slices.Clone(terms), func(k string) bool { _, found := slices.BinarySearch(old, k); return found })
+	if len(gone) > 0 {
+		var err error
+		if tx.db.dialect.name == Postgres {
+			_, err = tx.exec(ctx, `DELETE FROM feedback_terms WHERE feedback_id = ? AND term = ANY(?::text[])`, id, pq.Array(gone))
+		} else {
+			keys, _ := json.Marshal(gone)
+			_, err = tx.exec(ctx, `DELETE FROM feedback_terms WHERE feedback_id = ? AND term IN (SELECT value FROM json_each(?))`, id, string(keys))
+		}
+		if err != nil {
+			return fmt.Errorf("similarity keys of feedback %d: %w", id, err)
+		}
 	}
-	return tx.AddFeedbackTerms(ctx, id, terms)
+	// A key may be stored already (the item's text changed once without
+	// its keys): it stays, once.
+	return tx.insertTerms(ctx, id, added, ` ON CONFLICT (term, feedback_id) DO NOTHING`)
 }
 
 // AddFeedbackTerms stores the similarity keys of a new item, which has
-// none yet: SetFeedbackTerms without the delete, one statement fewer at
-// intake. The keys are made distinct here, so the insert needs no ON
+// none yet. The keys are made distinct here, so the insert needs no ON
 // CONFLICT: on Postgres that made each key a speculative insertion, three
 // times the cost of a plain one (~30 keys an item, the most expensive
 // statement of intake).
 func (tx *Tx) AddFeedbackTerms(ctx context.Context, id int64, terms []string) error {
-	terms = distinct(terms)
+	return tx.insertTerms(ctx, id, distinct(terms), "")
+}
+
+// insertTerms inserts the keys terms, distinct, of item id, the statement
+// ending with onConflict.
+func (tx *Tx) insertTerms(ctx context.Context, id int64, terms []string, onConflict string) error {
 	if len(terms) == 0 {
 		return nil
 	}
 	var err error
 	if tx.db.dialect.name == Postgres {
 		// One statement text whatever the number of keys: prepared once.
-		_, err = tx.exec(ctx, `INSERT INTO feedback_terms (term, feedback_id) SELECT k.term, ?::bigint FROM unnest(?::text[]) AS k(term)`, id, pq.Array(terms))
+		_, err = tx.exec(ctx, `INSERT INTO feedback_terms (term, feedback_id) SELECT k.term, ?::bigint FROM unnest(?::text[]) AS k(term)`+onConflict, id, pq.Array(terms))
 	} else {
-		q := `INSERT INTO feedback_terms (term, feedback_id) VALUES (?, ?)` + strings.Repeat(`, (?, ?)`, len(terms)-1)
+		q := `INSERT INTO feedback_terms (term, feedback_id) VALUES (?, ?)` + strings.Repeat(`, (?, ?)`, len(terms)-1) + onConflict
 		args := make([]any, 0, 2*len(terms))
 		for _, t := range terms {
 			args = append(args, t, id)

@@ -65,15 +65,31 @@ func TestSimilarityKeysFindTheItemsSharingThemAndFollowEdits(t *testing.T) {
 		if got, want := candidates(t, db, 10, "w:export", "w:csv"), fmt.Sprintf("#%d:2 #%d:1 ", ids[0], ids[1]); got != want {
 			t.Errorf("candidates for export csv: %q, want %q", got, want)
 		}
-		// An edit replaces the item's keys.
-		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.SetFeedbackTerms(ctx, ids[0], []string{"w:parquet"}) }); err != nil {
-			t.Fatal(err)
+		// An edit replaces the item's keys, found by the old ones: item
+		// 1's keys stay, the one both items had included.
+		set := func(id int64, old, terms []string) {
+			t.Helper()
+			if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.SetFeedbackTerms(ctx, id, old, terms) }); err != nil {
+				t.Fatal(err)
+			}
 		}
+		set(ids[0], []string{"w:csv", "w:export"}, []string{"w:parquet"})
 		if got, want := candidates(t, db, 10, "w:export", "w:csv"), fmt.Sprintf("#%d:1 ", ids[1]); got != want {
 			t.Errorf("after the edit: %q, want %q", got, want)
 		}
 		if got, want := candidates(t, db, 10, "w:parquet"), fmt.Sprintf("#%d:1 ", ids[0]); got != want {
 			t.Errorf("the edited item's new key: %q, want %q", got, want)
+		}
+		// A key stored already (its text changed once without its keys)
+		// is kept once; a key kept by the edit is not written again.
+		set(ids[1], []string{"w:pdf"}, []string{"w:export", "w:pdf", "w:xml"})
+		if got, want := candidates(t, db, 10, "w:export", "w:pdf", "w:xml"), fmt.Sprintf("#%d:3 ", ids[1]); got != want {
+			t.Errorf("after an edit adding a key it had: %q, want %q", got, want)
+		}
+		// A merge takes all of its keys away.
+		set(ids[1], []string{"w:export", "w:pdf", "w:xml"}, nil)
+		if got := candidates(t, db, 10, "w:export", "w:pdf", "w:xml", "w:parquet"); got != fmt.Sprintf("#%d:1 ", ids[0]) {
+			t.Errorf("after item %d lost its keys: %q, want only #%d", ids[1], got, ids[0])
 		}
 	})
 }
