@@ -1,8 +1,8 @@
 package bot
 
 import (
-	"slices"
 	"strings"
+	"sync"
 )
 
 // Who is a set of people allowed to do something, as liaison.yaml's staff:,
@@ -157,12 +157,22 @@ func (n Needs) ForVerb(verb string) string {
 
 // PermissionFor returns the catalogue entry of action.
 func PermissionFor(action string) (Permission, bool) {
-	i := slices.IndexFunc(Permissions, func(p Permission) bool { return p.Action == action })
-	if i < 0 {
+	i, ok := permissionIndex()[action]
+	if !ok {
 		return Permission{}, false
 	}
 	return Permissions[i], true
 }
+
+// permissionIndex is where each action is in Permissions: every access
+// check looks its action up (help, a hundred times).
+var permissionIndex = sync.OnceValue(func() map[string]int {
+	m := make(map[string]int, len(Permissions))
+	for i, p := range Permissions {
+		m[p.Action] = i
+	}
+	return m
+})
 
 // Actions lists the catalogue's action names matching pattern: the name
 // itself, or every action of a capability for "capability.*".

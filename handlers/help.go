@@ -3,8 +3,11 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/liaison-bot/liaison/bot"
 )
@@ -14,7 +17,15 @@ import (
 // when it is not theirs to run, who may.
 type Help struct {
 	catalogue catalogue
+
+	mu    sync.RWMutex
+	lists map[string]string // the list's text by listKey
 }
+
+// maxLists bounds the list texts Help keeps: one for each set of answers
+// of the access checks, a handful in practice (staff, moderators, admins,
+// everyone else).
+const maxLists = 64
 
 // catalogue is implemented by *Router: the subcommands registered, and
 // what one person may run.
@@ -24,7 +35,7 @@ type catalogue interface {
 	permitsFor(u bot.User) permits
 }
 
-func newHelp(c catalogue) *Help { return &Help{catalogue: c} }
+func newHelp(c catalogue) *Help { return &Help{catalogue: c, lists: map[string]string{}} }
 
 // Register declares /liaison help, which everyone may run.
 func (h *Help) Register(r *Router) {
@@ -37,8 +48,16 @@ type alternative struct {
 	text, action string
 }
 
-// alternatives splits sc's usage into its forms, separated by " | ".
+// alternatives returns sc's usage split into its forms.
 func alternatives(sc *Subcommand) []alternative {
+	if sc.forms == nil {
+		return splitUsage(sc)
+	}
+	return sc.forms
+}
+
+// splitUsage splits sc's usage into its forms, separated by " | ".
+func splitUsage(sc *Subcommand) []alternative {
 	var out []alternative
 	for _, text := range strings.Split(sc.Usage, " | ") {
 		verb, _, _ := strings.Cut(text, " ")
@@ -83,13 +102,74 @@ func (h *Help) help(ctx context.Context, c *bot.Command, args string) (*bot.Repl
 		}
 		return h.explain(ctx, p, sc)
 	}
+	subs := h.catalogue.subcommandList()
+	// The list is the same for everyone whose access checks answer the
+	// same: it is written once for each set of answers. The checks are
+	// made every time.
+	key, err := listKey(ctx, p, subs)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.RLock()
+	text, ok := h.lists[key]
+	h.mu.RUnlock()
+	if !ok {
+		if text, err = h.list(ctx, p, subs); err != nil {
+			return nil, err
+		}
+		h.mu.Lock()
+		if len(h.lists) < maxLists {
+			h.lists[key] = text
+		}
+		h.mu.Unlock()
+	}
+	return &bot.Reply{Text: text}, nil
+}
+
+// listKey is what the list of subs depends on: the number of subcommands,
+// and whether p's person may do each action of each (helpChecks), in
+// order.
+func listKey(ctx context.Context, p permits, subs []*Subcommand) (string, error) {
+	key := strconv.AppendInt(make([]byte, 0, 128), int64(len(subs)), 10)
+	key = append(key, ':')
+	for _, sc := range subs {
+		for _, a := range sc.checks {
+			ok, err := p.may(ctx, a)
+			if err != nil {
+				return "", err
+			}
+			if ok {
+				key = append(key, '1')
+			} else {
+				key = append(key, '0')
+			}
+		}
+	}
+	return string(key), nil
+}
+
+// helpChecks are the actions whose answers decide how the list shows sc:
+// its bare form's, its verbs' (in the verbs' order), its forms'.
+func helpChecks(sc *Subcommand) []string {
+	out := []string{sc.Needs.Action}
+	for _, verb := range slices.Sorted(maps.Keys(sc.Needs.Verbs)) {
+		out = append(out, sc.Needs.Verbs[verb])
+	}
+	for _, a := range alternatives(sc) {
+		out = append(out, a.action)
+	}
+	return out
+}
+
+// list writes the list of subs as p's person sees it.
+func (h *Help) list(ctx context.Context, p permits, subs []*Subcommand) (string, error) {
 	var b strings.Builder
 	b.WriteString("Liaison relays what the community says in Discord to the team here, and posts the team's approved answers back.\nCommands:")
 	var others []string
-	for _, sc := range h.catalogue.subcommandList() {
+	for _, sc := range subs {
 		listed, err := p.lists(ctx, sc)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		if !listed {
 			others = append(others, "/liaison "+sc.Name)
@@ -97,7 +177,7 @@ func (h *Help) help(ctx context.Context, c *bot.Command, args string) (*bot.Repl
 		}
 		mine, theirs, err := usageFor(ctx, p, sc)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		for _, a := range theirs {
 			others = append(others, strings.TrimSpace("/liaison "+sc.Name+" "+a.text))
@@ -111,7 +191,7 @@ func (h *Help) help(ctx context.Context, c *bot.Command, args string) (*bot.Repl
 	if len(others) > 0 {
 		fmt.Fprintf(&b, "\nFor others: %s. /liaison help COMMAND says who may run one.", strings.Join(others, ", "))
 	}
-	return &bot.Reply{Text: b.String()}, nil
+	return b.String(), nil
 }
 
 // explain shows how to use sc: the forms the caller may run, and who may

@@ -4,7 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/liaison-bot/liaison/bot"
@@ -28,6 +29,9 @@ type Subcommand struct {
 	// Needs is the action running it needs, per verb when they differ.
 	Needs bot.Needs
 	Run   func(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error)
+
+	forms  []alternative // Usage's forms, split once
+	checks []string      // helpChecks
 }
 
 // handler is a command, button or form handler with the action (one of
@@ -54,6 +58,7 @@ type Router struct {
 
 	events      []EventFunc
 	subcommands map[string]*Subcommand
+	sorted      []*Subcommand                    // subcommands in help order
 	commands    map[string]handler[*bot.Command] // top-level: /feedback, /warn, menus; "slack:feedback" for one platform's
 	actions     map[string]handler[*bot.Action]  // by ActionID, or its prefix before "."
 	forms       map[string]handler[*bot.Submission]
@@ -113,7 +118,11 @@ func (r *Router) OnSubcommand(name, usage, summary string, needs bot.Needs, run 
 	for _, a := range needs.Verbs {
 		mustBeAction(a)
 	}
-	r.subcommands[name] = &Subcommand{Name: name, Usage: usage, Summary: summary, Needs: needs, Run: run}
+	sc := &Subcommand{Name: name, Usage: usage, Summary: summary, Needs: needs, Run: run}
+	sc.forms = splitUsage(sc)
+	sc.checks = helpChecks(sc)
+	r.subcommands[name] = sc
+	r.sorted = slices.SortedFunc(maps.Values(r.subcommands), func(a, b *Subcommand) int { return strings.Compare(a.Name, b.Name) })
 }
 
 // OnAction routes the buttons whose ActionID is id, or whose prefix before
@@ -314,11 +323,12 @@ func (r *Router) closest(ctx context.Context, u bot.User, name string) (string, 
 type permits struct {
 	access *access.Checker
 	u      bot.User
+	known  map[string]bool // the answers so far: help asks of most actions more than once
 }
 
 // permitsFor returns the permits of u for one request.
 func (r *Router) permitsFor(u bot.User) permits {
-	return permits{access: r.access.Once(), u: u}
+	return permits{access: r.access.Once(), u: u, known: map[string]bool{}}
 }
 
 // may reports whether the person may do action ("" is everyone's).
@@ -326,7 +336,14 @@ func (p permits) may(ctx context.Context, action string) (bool, error) {
 	if action == "" {
 		return true, nil
 	}
-	return p.access.Allowed(ctx, p.u, action)
+	if ok, found := p.known[action]; found {
+		return ok, nil
+	}
+	ok, err := p.access.Allowed(ctx, p.u, action)
+	if err == nil {
+		p.known[action] = ok
+	}
+	return ok, err
 }
 
 // lists reports whether help lists sc for the person: they may run the
@@ -400,16 +417,6 @@ func (r *Router) subcommand(name string) (*Subcommand, bool) {
 	return sc, ok
 }
 
-// subcommandList returns the registered subcommands in help order.
-func (r *Router) subcommandList() []*Subcommand {
-	names := make([]string, 0, len(r.subcommands))
-	for n := range r.subcommands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	out := make([]*Subcommand, len(names))
-	for i, n := range names {
-		out[i] = r.subcommands[n]
-	}
-	return out
-}
+// subcommandList returns the registered subcommands in help order; the
+// caller must not change it.
+func (r *Router) subcommandList() []*Subcommand { return r.sorted }

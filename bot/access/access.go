@@ -88,9 +88,9 @@ func (c *Checker) matches(ctx context.Context, u bot.User, w bot.Who, depth int)
 			return ok, err
 		}
 	}
-	roles := slices.Clone(w.DiscordRoles)
+	roles := w.DiscordRoles
 	if w.Moderators {
-		roles = append(roles, c.moderatorRoles()...)
+		roles = slices.Concat(roles, c.moderatorRoles())
 	}
 	if len(roles) > 0 {
 		return c.holdsRole(ctx, u, person, roles)
