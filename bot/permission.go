@@ -157,11 +157,17 @@ func (n Needs) ForVerb(verb string) string {
 
 // PermissionFor returns the catalogue entry of action.
 func PermissionFor(action string) (Permission, bool) {
-	i, ok := permissionIndex()[action]
+	i, ok := PermissionIndex(action)
 	if !ok {
 		return Permission{}, false
 	}
 	return Permissions[i], true
+}
+
+// PermissionIndex returns where action is in Permissions.
+func PermissionIndex(action string) (int, bool) {
+	i, ok := permissionIndex()[action]
+	return i, ok
 }
 
 // permissionIndex is where each action is in Permissions: every access

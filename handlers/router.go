@@ -323,12 +323,23 @@ func (r *Router) closest(ctx context.Context, u bot.User, name string) (string, 
 type permits struct {
 	access *access.Checker
 	u      bot.User
-	known  map[string]bool // the answers so far: help asks of most actions more than once
+	// known are the answers so far, by the action's place in
+	// bot.Permissions: unknown, no or yes. Help asks of most actions
+	// more than once.
+	known []answer
 }
+
+type answer uint8
+
+const (
+	unknown answer = iota
+	no
+	yes
+)
 
 // permitsFor returns the permits of u for one request.
 func (r *Router) permitsFor(u bot.User) permits {
-	return permits{access: r.access.Once(), u: u, known: map[string]bool{}}
+	return permits{access: r.access.Once(), u: u, known: make([]answer, len(bot.Permissions))}
 }
 
 // may reports whether the person may do action ("" is everyone's).
@@ -336,12 +347,16 @@ func (p permits) may(ctx context.Context, action string) (bool, error) {
 	if action == "" {
 		return true, nil
 	}
-	if ok, found := p.known[action]; found {
-		return ok, nil
+	i, listed := bot.PermissionIndex(action)
+	if listed && p.known[i] != unknown {
+		return p.known[i] == yes, nil
 	}
 	ok, err := p.access.Allowed(ctx, p.u, action)
-	if err == nil {
-		p.known[action] = ok
+	if err == nil && listed {
+		p.known[i] = no
+		if ok {
+			p.known[i] = yes
+		}
 	}
 	return ok, err
 }

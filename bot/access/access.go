@@ -88,12 +88,13 @@ func (c *Checker) matches(ctx context.Context, u bot.User, w bot.Who, depth int)
 			return ok, err
 		}
 	}
-	roles := w.DiscordRoles
-	if w.Moderators {
-		roles = slices.Concat(roles, c.moderatorRoles())
+	if len(w.DiscordRoles) > 0 {
+		if ok, err := c.holdsRole(ctx, u, person, w.DiscordRoles); err != nil || ok {
+			return ok, err
+		}
 	}
-	if len(roles) > 0 {
-		return c.holdsRole(ctx, u, person, roles)
+	if w.Moderators {
+		return c.holdsRole(ctx, u, person, c.moderatorRoles())
 	}
 	return false, nil
 }
