@@ -60,6 +60,10 @@ func (r *AutomodRule) Has(a string) bool { return slices.Contains(r.Actions, a) 
 
 // AutomodMessage is what automod looks at.
 type AutomodMessage struct {
+	// ID is the message's: a message checked again (its transaction ran
+	// again) gets the answer it got and is not counted twice. Empty, each
+	// check counts.
+	ID        string
 	GuildID   string
 	ChannelID string
 	UserID    string
@@ -116,6 +120,17 @@ type phrase struct {
 type recentMessages struct {
 	msgs []recentMessage // oldest first
 	last time.Time
+	// decided are the answers to the member's last messages with an ID,
+	// kept when a rule's action forgets msgs.
+	decided [4]decision
+	next    int // where the next decision goes in decided
+}
+
+// decision is the answer Check gave to the message id.
+type decision struct {
+	id  string
+	hit AutomodHit
+	ok  bool
 }
 
 type recentMessage struct {
@@ -189,10 +204,50 @@ func (a *Automod) entry(w string) *wordEntry {
 // Check records m (for flood and repeat rules) and returns the first rule,
 // in configuration order, that it breaks. A rule does not apply in its
 // exempt channels, outside its channels, or to members with an exempt role.
+// A message checked again by its ID (its handler's transaction ran again,
+// as after a deadlock) gets the answer it got the first time.
 func (a *Automod) Check(m *AutomodMessage) (AutomodHit, bool) {
 	if !a.hasRules {
 		return AutomodHit{}, false
 	}
+	if !a.history || m.ID == "" {
+		return a.check(m)
+	}
+	if d, found := a.decidedFor(m); found {
+		return d.hit, d.ok
+	}
+	hit, ok := a.check(m)
+	a.decide(m, decision{id: m.ID, hit: hit, ok: ok})
+	return hit, ok
+}
+
+// decidedFor returns the answer m's ID got, if it is among its author's
+// last ones.
+func (a *Automod) decidedFor(m *AutomodMessage) (decision, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if r := a.recent[m.GuildID+":"+m.UserID]; r != nil {
+		for _, d := range r.decided {
+			if d.id == m.ID {
+				return d, true
+			}
+		}
+	}
+	return decision{}, false
+}
+
+// decide keeps d, the answer to m, among its author's last ones.
+func (a *Automod) decide(m *AutomodMessage, d decision) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if r := a.recent[m.GuildID+":"+m.UserID]; r != nil {
+		r.decided[r.next] = d
+		r.next = (r.next + 1) % len(r.decided)
+	}
+}
+
+// check is Check, counting m whatever its ID.
+func (a *Automod) check(m *AutomodMessage) (AutomodHit, bool) {
 	f := &facts{mentions: -1}
 	if a.content || a.history {
 		f.n = a.bufPool.Get().(*normalised)
@@ -423,7 +478,9 @@ func (a *Automod) matched(r *AutomodRule, m *AutomodMessage) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	delete(a.recent, m.GuildID+":"+m.UserID)
+	if r := a.recent[m.GuildID+":"+m.UserID]; r != nil {
+		r.msgs = nil
+	}
 }
 
 // countMentions counts the distinct user and role mentions (<@id>, <@!id>,

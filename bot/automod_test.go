@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -128,6 +129,42 @@ func TestFloodAndRepeatsCountWithinTheirWindow(t *testing.T) {
 	at(11*time.Minute, "again")
 	if r, ok := at(12*time.Minute+time.Second, "again"); ok {
 		t.Errorf("copies spread over two minutes matched %s", r)
+	}
+}
+
+// A message checked again (its transaction ran again, as after a deadlock)
+// gets the answer it got and is not counted twice, even once the rule's
+// action has cleared its author's history.
+func TestAMessageCheckedAgainIsCountedOnce(t *testing.T) {
+	t.Parallel()
+	a := NewAutomod([]AutomodRule{{Name: "repeats", Kind: AutomodRepeats, Count: 3, Within: time.Minute, Actions: []string{AutomodDelete}}})
+	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	check := func(id string, d time.Duration) string {
+		m := msg("buy now")
+		m.ID, m.At = id, t0.Add(d)
+		hit, ok := a.Check(m)
+		if !ok {
+			return "-"
+		}
+		return hit.Rule.Name
+	}
+	var got []string
+	for _, c := range []struct {
+		id string
+		d  time.Duration
+	}{{"1", 0}, {"1", 0}, {"2", time.Second}, {"2", time.Second}, {"3", 2 * time.Second}, {"3", 2 * time.Second}, {"4", 3 * time.Second}, {"2", time.Second}} {
+		got = append(got, c.id+":"+check(c.id, c.d))
+	}
+	if want := "1:- 1:- 2:- 2:- 3:repeats 3:repeats 4:- 2:-"; strings.Join(got, " ") != want {
+		t.Errorf("answers %s, want %s", strings.Join(got, " "), want)
+	}
+	// Without an ID each check counts.
+	for i := range 3 {
+		m := msg("again")
+		m.At = t0.Add(time.Minute + time.Duration(i)*time.Second)
+		if _, ok := a.Check(m); ok != (i == 2) {
+			t.Errorf("copy %d without an ID matched %v", i+1, ok)
+		}
 	}
 }
 

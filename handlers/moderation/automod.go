@@ -30,7 +30,7 @@ func (m *Moderation) automodMessage(ctx context.Context, tx *store.Tx, e *bot.Me
 		at = m.clock.Now()
 	}
 	// A thread is watched as its channel (Place reports the parent).
-	hit, ok := engine.Check(&bot.AutomodMessage{GuildID: e.ScopeID, ChannelID: e.ChannelID, UserID: e.Author.ID, Roles: e.Author.Roles, Text: e.Text, At: at})
+	hit, ok := engine.Check(&bot.AutomodMessage{ID: e.ID, GuildID: e.ScopeID, ChannelID: e.ChannelID, UserID: e.Author.ID, Roles: e.Author.Roles, Text: e.Text, At: at})
 	if !ok {
 		return nil
 	}
