@@ -22,6 +22,7 @@ func TestSlackTextLetsNoPingThrough(t *testing.T) {
 		"<#C01PRODUCT|product>",
 		"@channel @here @everyone @Channel @HERE",
 		"＠channel full-width",
+		"﹫here small form",
 		"<<!channel>>",
 		"<<<!here>",
 		"&lt;!channel&gt;",
