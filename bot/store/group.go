@@ -207,13 +207,15 @@ func (c *committers) collect(items []*groupItem) ([]*groupItem, *groupItem) {
 	}
 	for len(items) < c.max {
 		var it *groupItem
-		if timer == nil {
-			select {
-			case it = <-c.queue:
-			default:
+		// What is queued already joins the group even when the wait is
+		// over: a select with both ready picks one at random, which cut
+		// groups short on a busy machine.
+		select {
+		case it = <-c.queue:
+		default:
+			if timer == nil {
 				return items, nil
 			}
-		} else {
 			select {
 			case it = <-c.queue:
 			case <-timer:
