@@ -324,17 +324,17 @@ type permits struct {
 	access *access.Checker
 	u      bot.User
 	// known are the answers so far, by the action's place in
-	// bot.Permissions: unknown, no or yes. Help asks of most actions
-	// more than once.
+	// bot.Permissions. Help asks of most actions more than once.
 	known []answer
 }
 
+// answer is what an access check said, if it was asked.
 type answer uint8
 
 const (
-	unknown answer = iota
-	no
-	yes
+	notAsked answer = iota
+	denied
+	allowed
 )
 
 // permitsFor returns the permits of u for one request.
@@ -348,14 +348,14 @@ func (p permits) may(ctx context.Context, action string) (bool, error) {
 		return true, nil
 	}
 	i, listed := bot.PermissionIndex(action)
-	if listed && p.known[i] != unknown {
-		return p.known[i] == yes, nil
+	if listed && p.known[i] != notAsked {
+		return p.known[i] == allowed, nil
 	}
 	ok, err := p.access.Allowed(ctx, p.u, action)
 	if err == nil && listed {
-		p.known[i] = no
+		p.known[i] = denied
 		if ok {
-			p.known[i] = yes
+			p.known[i] = allowed
 		}
 	}
 	return ok, err

@@ -65,11 +65,11 @@ func (tx *Tx) Duplicates(ctx context.Context, id int64) ([]int64, error) {
 	return out, nil
 }
 
-// SetFeedbackTerms replaces the similarity keys of item id: old, those of
-// the text it had (which the caller computes again: the keys are found by
-// themselves, (term, feedback_id) being the primary key, and no index by
-// item is written at intake for this), by terms. Only the keys that
-// changed are written; a key of terms stored already is kept.
+// SetFeedbackTerms replaces the similarity keys of item id, old, by terms.
+// old are the keys of the text the item had, which the caller computes
+// again: a key is found by itself ((term, feedback_id) is the primary key),
+// so intake writes no index by item for this. Only the keys that changed
+// are written; a key of terms stored already is kept.
 func (tx *Tx) SetFeedbackTerms(ctx context.Context, id int64, old, terms []string) error {
 	old, terms = distinct(old), distinct(terms)
 	gone := slices.DeleteFunc(slices.Clone(old), func(k string) bool { _, found := slices.BinarySearch(terms, k); return found })
