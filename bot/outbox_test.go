@@ -1,6 +1,8 @@
 package bot_test
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/liaison-bot/liaison/bot"
@@ -24,9 +26,26 @@ func TestLaneNamesWhatAPlatformLimitsTogether(t *testing.T) {
 		{bot.PlatformSlack, bot.KindPost, `{}`, ""},
 		{bot.PlatformSlack, bot.KindPost, `{"channel_id":5}`, ""},
 		{bot.PlatformSlack, bot.KindPost, `not json`, ""},
+		{bot.PlatformSlack, bot.KindPost, `["channel_id","C1"]`, ""},
+		{bot.PlatformSlack, bot.KindPost, `{"blocks":[{"channel_id":"C9"}],"text":"x"}`, ""}, // only the top level's
+		{bot.PlatformSlack, bot.KindPost, `{"text":"a \"channel_id\": here","channel_id":"C2"}`, "slack:C2"},
 	} {
 		if got := bot.Lane(tt.platform, tt.kind, []byte(tt.payload)); got != tt.want {
 			t.Errorf("Lane(%s, %s, %s) = %q, want %q", tt.platform, tt.kind, tt.payload, got, tt.want)
+		}
+	}
+}
+
+// BenchmarkLane names the lane of a relay's payload (a few kilobytes),
+// which every enqueue does.
+func BenchmarkLane(b *testing.B) {
+	payload, err := json.Marshal(bot.Post{ChannelID: "C01PRODUCT", Text: strings.Repeat("the export button crashes on big files ", 60)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if bot.Lane(bot.PlatformSlack, bot.KindPost, payload) != "slack:C01PRODUCT" {
+			b.Fatal("wrong lane")
 		}
 	}
 }
