@@ -99,7 +99,7 @@ func (a *Adapter) write(w http.ResponseWriter, ans answer) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	b, err := json.Marshal(ans.body)
+	b, err := encodeAnswer(ans.body)
 	if err != nil {
 		a.log.Error("slack: cannot encode an answer", "err", err)
 		w.WriteHeader(http.StatusOK)

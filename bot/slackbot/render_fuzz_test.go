@@ -154,6 +154,7 @@ func FuzzReplyMessage(f *testing.F) {
 		if m.Text == "" {
 			t.Fatal("empty text")
 		}
+		sameAsMarshal(t, m)
 		if m.Blocks != nil {
 			checkBlocks(t, m.Blocks.BlockSet)
 		}
