@@ -48,14 +48,6 @@ type alternative struct {
 	text, action string
 }
 
-// alternatives returns sc's usage split into its forms.
-func alternatives(sc *Subcommand) []alternative {
-	if sc.forms == nil {
-		return splitUsage(sc)
-	}
-	return sc.forms
-}
-
 // splitUsage splits sc's usage into its forms, separated by " | ".
 func splitUsage(sc *Subcommand) []alternative {
 	var out []alternative
@@ -69,7 +61,7 @@ func splitUsage(sc *Subcommand) []alternative {
 // usageFor splits sc's usage into the forms p's person may run and the
 // others.
 func usageFor(ctx context.Context, p permits, sc *Subcommand) (mine, others []alternative, err error) {
-	for _, a := range alternatives(sc) {
+	for _, a := range sc.forms {
 		ok, err := p.may(ctx, a.action)
 		if err != nil {
 			return nil, nil, err
@@ -155,7 +147,7 @@ func helpChecks(sc *Subcommand) []string {
 	for _, verb := range slices.Sorted(maps.Keys(sc.Needs.Verbs)) {
 		out = append(out, sc.Needs.Verbs[verb])
 	}
-	for _, a := range alternatives(sc) {
+	for _, a := range sc.forms {
 		out = append(out, a.action)
 	}
 	return out
@@ -207,7 +199,7 @@ func (h *Help) explain(ctx context.Context, p permits, sc *Subcommand) (*bot.Rep
 	}
 	shown := mine
 	if !listed {
-		shown = alternatives(sc)
+		shown = sc.forms
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "/liaison %s %s\n%s", sc.Name, joinUsage(shown), sc.Summary)
