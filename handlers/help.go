@@ -141,14 +141,12 @@ func listKey(ctx context.Context, p permits, subs []*Subcommand) (string, error)
 }
 
 // helpChecks are the actions whose answers decide how the list shows sc:
-// its bare form's, its verbs' (in the verbs' order), its forms'.
+// its bare form's and its verbs' (in the verbs' order). Each form needs
+// one of these (Needs.ForVerb), so they decide its forms too.
 func helpChecks(sc *Subcommand) []string {
 	out := []string{sc.Needs.Action}
 	for _, verb := range slices.Sorted(maps.Keys(sc.Needs.Verbs)) {
 		out = append(out, sc.Needs.Verbs[verb])
-	}
-	for _, a := range sc.forms {
-		out = append(out, a.action)
 	}
 	return out
 }
