@@ -110,9 +110,10 @@ const (
 	minHashes = bands * bandRows
 )
 
-// BandKeys returns the MinHash band keys of s ("b3:1a2b…"), nil for a text
-// with no content word.
-func (s Shingles) BandKeys() []string {
+// BandKeys returns the MinHash band keys of s, nil for a text with no
+// content word: each a hash of its band's minima and of the band's number,
+// so that two texts share a key only by sharing that band.
+func (s Shingles) BandKeys() []uint64 {
 	if s.Empty() {
 		return nil
 	}
@@ -129,23 +130,32 @@ func (s Shingles) BandKeys() []string {
 			}
 		}
 	}
-	keys := make([]string, bands)
+	keys := make([]uint64, bands)
 	for b := range bands {
-		var sum uint64 = fnvOffset
+		var sum uint64 = fnvOffset ^ uint64(b)
 		for r := range bandRows {
 			sum = mix(sum ^ mins[b*bandRows+r])
 		}
-		keys[b] = "b" + strconv.Itoa(b) + ":" + strconv.FormatUint(sum, 36)
+		keys[b] = sum
 	}
 	return keys
 }
 
-// WordKeys returns the keys of s's content words ("w:export"): a broader
-// net than the bands, for proposing merges by hand.
-func (s Shingles) WordKeys() []string {
-	keys := make([]string, len(s.words))
+// WordKeys returns the keys of s's content words, each the FNV-1a hash of
+// "w:" and the word (a band key equal to one is as likely as any two
+// 64-bit hashes meeting): a broader net than the bands, for proposing
+// merges by hand.
+func (s Shingles) WordKeys() []uint64 {
+	keys := make([]uint64, len(s.words))
 	for i, w := range s.words {
-		keys[i] = "w:" + w
+		h := uint64(fnvOffset)
+		for _, c := range []byte{'w', ':'} {
+			h = (h ^ uint64(c)) * fnvPrime
+		}
+		for j := range len(w) {
+			h = (h ^ uint64(w[j])) * fnvPrime
+		}
+		keys[i] = h
 	}
 	return keys
 }

@@ -38,6 +38,7 @@ type Feedback struct {
 	// templates approves the notice texts (Build sets it).
 	templates *Templates
 	shingles  shingleCache // of the items intake compares new ones with
+	index     similarIndex // finds the items like a text
 }
 
 // slackLinks is implemented by *slackbot.Directory and the console: the
@@ -566,7 +567,6 @@ func (fb *Feedback) edited(ctx context.Context, tx *store.Tx, m *bot.Message) er
 	if it.Text == m.Text {
 		return nil
 	}
-	keys := similarityKeys(it)
 	score := sentiment.Analyze(itemText(it.Title, m.Text))
 	it.Text, it.Edited = m.Text, true
 	it.Sentiment, it.SentimentScore, it.SentimentReasons = score.Label, score.Compound, strings.Join(score.Reasons, ", ")
@@ -577,9 +577,7 @@ func (fb *Feedback) edited(ctx context.Context, tx *store.Tx, m *bot.Message) er
 	if err := tx.LogFeedback(ctx, now, it.ID, m.Author.Label(), "edited", ""); err != nil {
 		return err
 	}
-	if err := fb.reindexSimilarity(ctx, tx, it, keys); err != nil {
-		return err
-	}
+	fb.reindexSimilarity(tx, it)
 	return fb.refreshRelays(ctx, tx, it)
 }
 

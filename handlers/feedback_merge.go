@@ -38,7 +38,11 @@ func (fb *Feedback) similarTo(ctx context.Context, tx *store.Tx, sh bot.Shingles
 	if broad {
 		keys, scored = sh.WordKeys(), 50
 	}
-	cands, err := tx.SimilarCandidates(ctx, keys, fb.clock.Now().Add(-similarWindow), exclude, scored)
+	since := fb.clock.Now().Add(-similarWindow)
+	if err := fb.index.ensure(ctx, tx, since); err != nil {
+		return nil, err
+	}
+	cands, err := tx.SimilarItems(ctx, fb.index.rank(keys, exclude), scored, since)
 	if err != nil {
 		return nil, err
 	}
@@ -70,13 +74,17 @@ func (fb *Feedback) rankSimilar(sh bot.Shingles, cands []store.SimilarCandidate,
 	return out[:min(n, len(out))]
 }
 
-// createIndexed creates it with its similarity keys and, when above the
-// threshold, notes the open item it looks like (it is saved by the
-// caller): at intake, one statement on Postgres.
+// createIndexed creates it and, when above the threshold, notes the open
+// item it looks like (it is saved by the caller): at intake, one statement
+// on Postgres. Once committed, it is indexed under its keys.
 func (fb *Feedback) createIndexed(ctx context.Context, tx *store.Tx, now time.Time, it *store.FeedbackItem) (bool, error) {
 	sh := bot.ShinglesOf(itemText(it.Title, it.Text))
 	bands := sh.BandKeys()
-	created, cands, err := tx.CreateFeedbackLike(ctx, now, it, slices.Concat(bands, sh.WordKeys()), bands, now.Add(-similarWindow), intakeScored)
+	since := now.Add(-similarWindow)
+	if err := fb.index.ensure(ctx, tx, since); err != nil {
+		return false, err
+	}
+	created, cands, err := tx.CreateFeedbackLike(ctx, now, it, fb.index.rank(bands, 0), since, intakeScored)
 	if err != nil || !created {
 		return created, err
 	}
@@ -84,25 +92,21 @@ func (fb *Feedback) createIndexed(ctx context.Context, tx *store.Tx, now time.Ti
 	if best := fb.rankSimilar(sh, cands, 1); len(best) == 1 && best[0].score >= fb.cfg.Feedback.SimilarThreshold {
 		it.SimilarTo, it.SimilarScore = &best[0].id, best[0].score
 	}
+	id, keys, created0, updated := it.ID, slices.Concat(bands, sh.WordKeys()), it.CreatedAt, it.UpdatedAt
+	tx.OnCommit(func() { fb.index.put(id, keys, created0, updated) })
 	return true, nil
 }
 
-// similarityKeys are the keys under which items like it find it: its
-// text's band and word keys, none when it is a duplicate (merged), which is
-// never a candidate.
-func similarityKeys(it *store.FeedbackItem) []string {
-	if it.DuplicateOf != nil {
-		return nil
+// reindexSimilarity indexes it again once tx commits, its text or its
+// merge having changed: under its current keys, none when it is a
+// duplicate (merged), which is never a candidate.
+func (fb *Feedback) reindexSimilarity(tx *store.Tx, it *store.FeedbackItem) {
+	var keys []uint64
+	if it.DuplicateOf == nil {
+		keys = textKeys(bot.ShinglesOf(itemText(it.Title, it.Text)))
 	}
-	sh := bot.ShinglesOf(itemText(it.Title, it.Text))
-	return slices.Concat(sh.BandKeys(), sh.WordKeys())
-}
-
-// reindexSimilarity replaces the similarity keys of it, which were old
-// (similarityKeys of it before its text or its merge changed), by its
-// current ones.
-func (fb *Feedback) reindexSimilarity(ctx context.Context, tx *store.Tx, it *store.FeedbackItem, old []string) error {
-	return tx.SetFeedbackTerms(ctx, it.ID, old, similarityKeys(it))
+	id, created, updated := it.ID, it.CreatedAt, it.UpdatedAt
+	tx.OnCommit(func() { fb.index.put(id, keys, created, updated) })
 }
 
 // voterKey is how votes name u: their people: name, else their account.
@@ -172,7 +176,6 @@ func (fb *Feedback) merge(ctx context.Context, tx *store.Tx, nID, mID int64, u b
 		}
 	}
 	by := fb.dir.Actor(u)
-	keys := similarityKeys(n)
 	n.Status, n.HandledBy, n.ClosedAt, n.StatusNote = store.FeedbackClosed, by, &now, ""
 	n.CloseReason, n.DuplicateOf = fmt.Sprintf("duplicate of #%d", m.ID), &m.ID
 	if err := tx.SaveFeedback(ctx, now, n); err != nil {
@@ -181,9 +184,7 @@ func (fb *Feedback) merge(ctx context.Context, tx *store.Tx, nID, mID int64, u b
 	// A duplicate is never a candidate: its keys leave the index, so that
 	// many merged look-alikes do not crowd the item they went into out of
 	// the posting lists the similarity look-up reads (newest first).
-	if err := fb.reindexSimilarity(ctx, tx, n, keys); err != nil {
-		return "", err
-	}
+	fb.reindexSimilarity(tx, n)
 	if err := fb.cancelNotices(ctx, tx, n.ID); err != nil {
 		return "", err
 	}
@@ -227,14 +228,11 @@ func (fb *Feedback) unmerge(ctx context.Context, tx *store.Tx, nID int64, u bot.
 		return "", err
 	}
 	by := fb.dir.Actor(u)
-	keys := similarityKeys(n)
 	n.Status, n.HandledBy, n.ClosedAt, n.CloseReason, n.DuplicateOf = store.FeedbackOpen, "", nil, "", nil
 	if err := tx.SaveFeedback(ctx, now, n); err != nil {
 		return "", err
 	}
-	if err := fb.reindexSimilarity(ctx, tx, n, keys); err != nil {
-		return "", err
-	}
+	fb.reindexSimilarity(tx, n)
 	if err := tx.LogFeedback(ctx, now, n.ID, by, "unmerged", fmt.Sprintf("from #%d", m.ID)); err != nil {
 		return "", err
 	}

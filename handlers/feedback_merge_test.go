@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/store"
@@ -169,20 +168,12 @@ func TestAnItemIsFoundByItsCurrentTextNotItsFormerOne(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		b := setupFeedback(t, db)
-		ctx := context.Background()
-		// sharing is the items stored under one of text's keys.
+		// sharing is the items indexed under one of text's keys.
 		sharing := func(text string) []int64 {
 			t.Helper()
 			var ids []int64
-			err := db.InTx(ctx, func(tx *store.Tx) error {
-				cs, err := tx.SimilarCandidates(ctx, similarityKeys(&store.FeedbackItem{Text: text}), time.Time{}, 0, 10)
-				for _, c := range cs {
-					ids = append(ids, c.ID)
-				}
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
+			for _, r := range b.caps.Feedback.index.rank(textKeys(bot.ShinglesOf(text)), 0) {
+				ids = append(ids, r.ID)
 			}
 			slices.Sort(ids)
 			return ids
@@ -289,9 +280,7 @@ func (b *fbBundle) lookAlikes(t *testing.T, n int, text func(i int) string, then
 			if _, err := tx.CreateFeedback(ctx, b.clock.Now(), it); err != nil {
 				return err
 			}
-			if err := b.caps.Feedback.reindexSimilarity(ctx, tx, it, nil); err != nil {
-				return err
-			}
+			b.caps.Feedback.reindexSimilarity(tx, it)
 			if then != nil {
 				if err := then(tx, it); err != nil {
 					return err

@@ -12,22 +12,19 @@ import (
 
 var similarNow = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 
-// itemsWithKeys creates one open item per list of similarity keys, in
-// order, and returns their ids.
-func itemsWithKeys(t *testing.T, db *store.DB, keys ...[]string) []int64 {
+// openItems creates n open items, the i-th created at similarNow less i
+// hours, and returns their ids.
+func openItems(t *testing.T, db *store.DB, n int) []int64 {
 	t.Helper()
 	ctx := context.Background()
-	ids := make([]int64, len(keys))
+	ids := make([]int64, n)
 	err := db.InTx(ctx, func(tx *store.Tx) error {
-		for i, k := range keys {
+		for i := range n {
 			it := &store.FeedbackItem{SourceKey: fmt.Sprint("discord:c:", i), Source: "discord", Intake: "message", Text: fmt.Sprint("item ", i)}
-			if _, err := tx.CreateFeedback(ctx, similarNow, it); err != nil {
+			if _, err := tx.CreateFeedback(ctx, similarNow.Add(-time.Duration(i)*time.Hour), it); err != nil {
 				return err
 			}
 			ids[i] = it.ID
-			if err := tx.AddFeedbackTerms(ctx, it.ID, k); err != nil {
-				return err
-			}
 		}
 		return nil
 	})
@@ -37,142 +34,188 @@ func itemsWithKeys(t *testing.T, db *store.DB, keys ...[]string) []int64 {
 	return ids
 }
 
-// candidates are the open items sharing terms, at most limit, as
-// "#id:shared " each.
-func candidates(t *testing.T, db *store.DB, limit int, terms ...string) string {
+// change applies fn to each of items ids, saved at similarNow.
+func change(t *testing.T, db *store.DB, fn func(it *store.FeedbackItem), ids ...int64) {
 	t.Helper()
 	ctx := context.Background()
-	var out string
 	err := db.InTx(ctx, func(tx *store.Tx) error {
-		cs, err := tx.SimilarCandidates(ctx, terms, similarNow.Add(-time.Hour), 0, limit)
-		for _, c := range cs {
-			out += fmt.Sprintf("#%d:%d ", c.ID, c.Shared)
+		for _, id := range ids {
+			it, err := tx.Feedback(ctx, id)
+			if err != nil {
+				return err
+			}
+			fn(it)
+			if err := tx.SaveFeedback(ctx, similarNow, it); err != nil {
+				return err
+			}
 		}
-		return err
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// rankedAs ranks ids in order, the first sharing len(ids) keys, the last 1.
+func rankedAs(ids ...int64) []store.Ranked {
+	out := make([]store.Ranked, len(ids))
+	for i, id := range ids {
+		out[i] = store.Ranked{ID: id, Shared: len(ids) - i}
+	}
 	return out
 }
 
-func TestSimilarityKeysFindTheItemsSharingThemAndFollowEdits(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		// A new item's keys, a key given twice stored once.
-		ids := itemsWithKeys(t, db, []string{"w:export", "w:csv", "w:csv"}, []string{"w:export", "w:pdf"}, nil)
-		if got, want := candidates(t, db, 10, "w:export", "w:csv"), fmt.Sprintf("#%d:2 #%d:1 ", ids[0], ids[1]); got != want {
-			t.Errorf("candidates for export csv: %q, want %q", got, want)
-		}
-		// An edit replaces the item's keys, found by the old ones: item
-		// 1's keys stay, the one both items had included.
-		set := func(id int64, old, terms []string) {
-			t.Helper()
-			if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.SetFeedbackTerms(ctx, id, old, terms) }); err != nil {
-				t.Fatal(err)
-			}
-		}
-		set(ids[0], []string{"w:csv", "w:export"}, []string{"w:parquet"})
-		if got, want := candidates(t, db, 10, "w:export", "w:csv"), fmt.Sprintf("#%d:1 ", ids[1]); got != want {
-			t.Errorf("after the edit: %q, want %q", got, want)
-		}
-		if got, want := candidates(t, db, 10, "w:parquet"), fmt.Sprintf("#%d:1 ", ids[0]); got != want {
-			t.Errorf("the edited item's new key: %q, want %q", got, want)
-		}
-		// A key stored already (its text changed once without its keys)
-		// is kept once; a key kept by the edit is not written again.
-		set(ids[1], []string{"w:pdf"}, []string{"w:export", "w:pdf", "w:xml"})
-		if got, want := candidates(t, db, 10, "w:export", "w:pdf", "w:xml"), fmt.Sprintf("#%d:3 ", ids[1]); got != want {
-			t.Errorf("after an edit adding a key it had: %q, want %q", got, want)
-		}
-		// A merge takes all of its keys away.
-		set(ids[1], []string{"w:export", "w:pdf", "w:xml"}, nil)
-		if got := candidates(t, db, 10, "w:export", "w:pdf", "w:xml", "w:parquet"); got != fmt.Sprintf("#%d:1 ", ids[0]) {
-			t.Errorf("after item %d lost its keys: %q, want only #%d", ids[1], got, ids[0])
-		}
-	})
+func found(cs []store.SimilarCandidate) string {
+	var out string
+	for _, c := range cs {
+		out += fmt.Sprintf("#%d:%d ", c.ID, c.Shared)
+	}
+	return out
 }
 
-// The best ranked are read first, a batch at a time: when the first batch
-// holds only closed items, the next ones are read.
-func TestSimilarCandidatesReadPastAFirstBatchOfClosedItems(t *testing.T) {
+// The index ranks, the items say which are open: closed, merged and old
+// items are left out, the order and the counts kept; when a first batch
+// (twice the limit) holds only closed items, the next ones are read.
+func TestSimilarItemsAreTheOpenOnesOfTheRankedInTheirOrder(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		keys := make([][]string, 12)
-		for i := range keys {
-			keys[i] = []string{"w:export"}
-		}
-		ids := itemsWithKeys(t, db, keys...)
-		err := db.InTx(ctx, func(tx *store.Tx) error {
-			for _, id := range ids[4:] { // the eight newest are closed
-				it, err := tx.Feedback(ctx, id)
-				if err != nil {
-					return err
-				}
-				it.Status = store.FeedbackClosed
-				if err := tx.SaveFeedback(ctx, similarNow, it); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got, want := candidates(t, db, 2, "w:export"), fmt.Sprintf("#%d:1 #%d:1 ", ids[3], ids[2]); got != want {
-			t.Errorf("candidates = %q, want the two newest open items %q", got, want)
-		}
-	})
-}
-
-// CreateFeedbackLike is intake's creation: the item, its keys, and the
-// open items like it (not itself), in one statement on Postgres; a second
-// creation for the same source message changes nothing and finds nothing.
-func TestCreateFeedbackLikeStoresTheItemAndItsKeysAndFindsTheOthers(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		ids := itemsWithKeys(t, db, []string{"b0:x", "b1:y"}, []string{"b0:x"}, []string{"b9:z"})
-		create := func(source string, keys ...string) (bool, *store.FeedbackItem, string) {
+		ids := openItems(t, db, 12)
+		change(t, db, func(it *store.FeedbackItem) { it.Status = store.FeedbackClosed }, ids[4:10]...)
+		change(t, db, func(it *store.FeedbackItem) { it.DuplicateOf = &ids[0] }, ids[10])
+		read := func(limit int, since time.Time, ranked ...int64) string {
 			t.Helper()
-			it := &store.FeedbackItem{SourceKey: source, Source: "discord", Intake: "message", Text: "new"}
-			var created bool
-			var found string
+			var out string
 			err := db.InTx(ctx, func(tx *store.Tx) error {
-				var cs []store.SimilarCandidate
-				var err error
-				created, cs, err = tx.CreateFeedbackLike(ctx, similarNow, it, append(keys, "w:new"), keys, similarNow.Add(-time.Hour), 10)
-				for _, c := range cs {
-					found += fmt.Sprintf("#%d:%d ", c.ID, c.Shared)
-				}
+				cs, err := tx.SimilarItems(ctx, rankedAs(ranked...), limit, since)
+				out = found(cs)
 				return err
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			return created, it, found
+			return out
 		}
-		created, it, found := create("discord:c:new", "b0:x", "b1:y", "b1:y")
+		// Ranked newest first: ten closed or merged before the open ones.
+		newest := []int64{ids[4], ids[5], ids[6], ids[7], ids[8], ids[9], ids[10], ids[11], ids[3], ids[2], ids[1], ids[0]}
+		if got, want := read(2, similarNow.Add(-24*time.Hour), newest...), fmt.Sprintf("#%d:5 #%d:4 ", ids[11], ids[3]); got != want {
+			t.Errorf("the two best open = %q, want %q", got, want)
+		}
+		// Created before since: left out.
+		if got, want := read(10, similarNow.Add(-90*time.Minute), ids[0], ids[1], ids[2]), fmt.Sprintf("#%d:3 #%d:2 ", ids[0], ids[1]); got != want {
+			t.Errorf("created since 90 minutes ago = %q, want %q", got, want)
+		}
+		if got := read(10, similarNow, nil...); got != "" {
+			t.Errorf("nothing ranked: %q", got)
+		}
+	})
+}
+
+// CreateFeedbackLike is intake's creation: the item and the open items
+// like it, in one statement on Postgres; a second creation for the same
+// source message changes nothing and finds nothing.
+func TestCreateFeedbackLikeStoresTheItemAndReadsTheOpenRanked(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ids := openItems(t, db, 30)
+		change(t, db, func(it *store.FeedbackItem) { it.Status = store.FeedbackShipped }, ids[:25]...)
+		create := func(source string, ranked ...int64) (bool, *store.FeedbackItem, string) {
+			t.Helper()
+			it := &store.FeedbackItem{SourceKey: source, Source: "discord", Intake: "message", Text: "new"}
+			var created bool
+			var out string
+			err := db.InTx(ctx, func(tx *store.Tx) error {
+				var cs []store.SimilarCandidate
+				var err error
+				created, cs, err = tx.CreateFeedbackLike(ctx, similarNow, it, rankedAs(ranked...), similarNow.Add(-48*time.Hour), 2)
+				out = found(cs)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return created, it, out
+		}
+		// Ranked: 25 shipped, then 5 open; the first batch (4) is all shipped.
+		created, it, got := create("discord:c:new", ids...)
 		if !created || it.ID == 0 || it.Status != store.FeedbackOpen {
 			t.Fatalf("created %v, item %+v", created, it)
 		}
-		if want := fmt.Sprintf("#%d:2 #%d:1 ", ids[0], ids[1]); found != want {
-			t.Errorf("like the new item: %q, want %q", found, want)
+		if want := fmt.Sprintf("#%d:5 #%d:4 ", ids[25], ids[26]); got != want {
+			t.Errorf("like the new item: %q, want %q", got, want)
 		}
-		// Its keys are stored: the next look-up finds it, by each key.
-		if got, want := candidates(t, db, 10, "w:new", "b1:y"), fmt.Sprintf("#%d:2 #%d:1 ", it.ID, ids[0]); got != want {
-			t.Errorf("after: %q, want %q", got, want)
+		stored, err := db.Feedback(ctx, it.ID)
+		if err != nil || stored.Text != "new" {
+			t.Errorf("the new item as stored: %+v, %v", stored, err)
 		}
-		// Nothing like it: created, no candidates.
-		if created, _, found := create("discord:c:alone", "b5:q"); !created || found != "" {
-			t.Errorf("an item like none: created %v, found %q", created, found)
+		// Nothing ranked: created, nothing found.
+		if created, _, got := create("discord:c:alone"); !created || got != "" {
+			t.Errorf("an item like none: created %v, found %q", created, got)
 		}
 		// The same source message again: the item it has, nothing found.
-		again, existing, found := create("discord:c:new", "b0:x")
-		if again || existing.ID != it.ID || found != "" {
-			t.Errorf("again: created %v, id %d (want %d), found %q", again, existing.ID, it.ID, found)
+		again, existing, got := create("discord:c:new", ids[29])
+		if again || existing.ID != it.ID || got != "" {
+			t.Errorf("again: created %v, id %d (want %d), found %q", again, existing.ID, it.ID, got)
+		}
+	})
+}
+
+// What the similarity index is built from: the texts of the items created
+// since, but the merged ones, and the latest change of all; then the
+// items changed since a time, and their texts.
+func TestTheSimilarityIndexReadsTheTextsAndTheChanges(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ids := openItems(t, db, 4)
+		change(t, db, func(it *store.FeedbackItem) { it.DuplicateOf = &ids[0] }, ids[1])
+		var texts []string
+		var latest time.Time
+		err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+			latest, err = tx.TextsToIndex(ctx, similarNow.Add(-150*time.Minute), func(it store.IndexedText) error {
+				texts = append(texts, fmt.Sprintf("#%d %s %s", it.ID, it.Text, it.CreatedAt.Format("15:04")))
+				return nil
+			})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("[#%d item 0 10:00 #%d item 2 08:00]", ids[0], ids[2])
+		if got := fmt.Sprint(texts); got != want || !latest.Equal(similarNow) {
+			t.Errorf("texts to index: %s, latest %s; want %s, %s", got, latest, want, similarNow)
+		}
+		// Changed since: the merged item (saved at similarNow), then the
+		// one edited a minute later.
+		later := similarNow.Add(time.Minute)
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			it, err := tx.Feedback(ctx, ids[3])
+			if err != nil {
+				return err
+			}
+			it.Text = "edited"
+			return tx.SaveFeedback(ctx, later, it)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		changes, err := db.FeedbackChangedSince(ctx, similarNow.Add(-30*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := fmt.Sprint(changes), fmt.Sprintf("[{%d %s} {%d %s}]", ids[0], similarNow, ids[1], similarNow); len(changes) != 3 || fmt.Sprint(changes[2]) != fmt.Sprintf("{%d %s}", ids[3], later) {
+			t.Errorf("changed since: %s, want %s then #%d at %s", got, want, ids[3], later)
+		}
+		byID, err := db.TextsByID(ctx, []int64{ids[1], ids[3]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[int64]string{}
+		for _, it := range byID {
+			got[it.ID] = fmt.Sprintf("%s merged=%v", it.Text, it.Merged)
+		}
+		if got[ids[1]] != "item 1 merged=true" || got[ids[3]] != "edited merged=false" || len(got) != 2 {
+			t.Errorf("texts by id: %v", got)
 		}
 	})
 }

@@ -314,6 +314,8 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	g.Go(func() error { return a.Dispatcher.Run(gctx) })
 	g.Go(func() error { return a.Scheduler.Run(gctx) })
+	// Every replica keeps its own similarity index (in memory) current.
+	g.Go(func() error { a.capabilities.Feedback.FollowItems(gctx, a.Logger); return nil })
 	if a.Discord != nil {
 		// One gateway connection for all replicas: the lease holder's.
 		gateway := &jobs.Exclusive{Leases: a.DB, Name: "discord-gateway", Holder: a.Dispatcher.Owner, Clock: a.Clock,

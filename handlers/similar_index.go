@@ -1,0 +1,261 @@
+package handlers
+
+import (
+	"cmp"
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/store"
+)
+
+// similarIndex finds the items like a text: for each item of the last 90
+// days that is not merged, its similarity keys (bot.Shingles' MinHash band
+// and word keys), and for each key the items that have it, by id.
+//
+// It lives in memory. Stored as rows, the ~30 keys of every message taken
+// in, and the look-up reading them back, were half of Postgres's work at
+// intake. It holds nothing the database does not: the items' texts are the
+// truth, and the open items among those it ranks are read from them
+// (store.Tx.SimilarItems), so a stale entry costs a candidate, never a
+// wrong suggestion. It is loaded from the items at the first look-up, kept
+// by this replica's commits (OnCommit), and, on Postgres, told of the other
+// replicas' changes by sync, which reads the items changed since it last
+// looked. Two look-alikes taken in by two replicas within a sync of each
+// other may both miss the suggestion.
+type similarIndex struct {
+	mu       sync.RWMutex
+	loaded   bool
+	postings map[uint64][]int64 // key → items, ascending ids
+	items    map[int64]indexedItem
+	// seen is the latest updated_at read from the items: sync reads the
+	// items changed since a margin before it.
+	seen   time.Time
+	pruned time.Time
+}
+
+// indexedItem is an item as the index knows it: its keys (none for a
+// merged one, kept so that sync does not read it again) and when it was
+// created and last changed.
+type indexedItem struct {
+	keys             []uint64
+	created, updated time.Time
+}
+
+// postingCap is how many items of one key's posting list a look-up reads,
+// newest first: a key shared by thousands of items (a common word, a text
+// posted again and again) costs as much as a rare one. The ranking prefers
+// the newest items among equals anyway, so the candidates change only when
+// an older item shares more keys than the postingCap newer ones sharing
+// each of them.
+const postingCap = 64
+
+// syncMargin is how far before the latest change it has read sync reads
+// again: a transaction commits after the time it wrote in updated_at
+// (group commit, retries), and replicas' clocks differ a little.
+const syncMargin = 10 * time.Second
+
+// textKeys are the keys under which the items like text find it.
+func textKeys(sh bot.Shingles) []uint64 {
+	return slices.Concat(sh.BandKeys(), sh.WordKeys())
+}
+
+// ensure loads the index, in tx, unless it is loaded: the items created
+// since, not merged.
+func (x *similarIndex) ensure(ctx context.Context, tx *store.Tx, since time.Time) error {
+	x.mu.RLock()
+	loaded := x.loaded
+	x.mu.RUnlock()
+	if loaded {
+		return nil
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.loaded {
+		return nil
+	}
+	x.postings, x.items = map[uint64][]int64{}, map[int64]indexedItem{}
+	latest, err := tx.TextsToIndex(ctx, since, func(it store.IndexedText) error {
+		x.putLocked(it.ID, textKeys(bot.ShinglesOf(itemText(it.Title, it.Text))), it.CreatedAt, it.UpdatedAt)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	x.seen, x.pruned, x.loaded = latest, since, true
+	return nil
+}
+
+// put indexes item id under keys (replacing what it had), unless the index
+// is not loaded yet: its load will read the item.
+func (x *similarIndex) put(id int64, keys []uint64, created, updated time.Time) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.loaded {
+		x.putLocked(id, keys, created, updated)
+	}
+}
+
+func (x *similarIndex) putLocked(id int64, keys []uint64, created, updated time.Time) {
+	if old, ok := x.items[id]; ok {
+		x.unpostLocked(id, old.keys)
+	}
+	keys = slices.Compact(slices.Sorted(slices.Values(keys)))
+	for _, k := range keys {
+		list := x.postings[k]
+		if i, found := slices.BinarySearch(list, id); !found {
+			x.postings[k] = slices.Insert(list, i, id)
+		}
+	}
+	x.items[id] = indexedItem{keys: keys, created: created, updated: updated}
+}
+
+func (x *similarIndex) unpostLocked(id int64, keys []uint64) {
+	for _, k := range keys {
+		list := x.postings[k]
+		if i, found := slices.BinarySearch(list, id); found {
+			if list = slices.Delete(list, i, i+1); len(list) == 0 {
+				delete(x.postings, k)
+			} else {
+				x.postings[k] = list
+			}
+		}
+	}
+}
+
+// rank returns the items sharing keys but exclude, most shared first, then
+// newest first: at most postingCap items of each key's list are read.
+func (x *similarIndex) rank(keys []uint64, exclude int64) []store.Ranked {
+	keys = slices.Compact(slices.Sorted(slices.Values(keys)))
+	shared := make(map[int64]int, 2*len(keys))
+	x.mu.RLock()
+	for _, k := range keys {
+		list := x.postings[k]
+		for i, n := len(list)-1, 0; i >= 0 && n < postingCap; i-- {
+			if list[i] != exclude {
+				shared[list[i]]++
+				n++
+			}
+		}
+	}
+	x.mu.RUnlock()
+	out := make([]store.Ranked, 0, len(shared))
+	for id, n := range shared {
+		out = append(out, store.Ranked{ID: id, Shared: n})
+	}
+	slices.SortFunc(out, func(a, b store.Ranked) int {
+		if a.Shared != b.Shared {
+			return cmp.Compare(b.Shared, a.Shared)
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	return out
+}
+
+// sync reads from db the items changed since the index last looked (less
+// syncMargin) and indexes again those it has not seen in that state: the
+// other replicas' new, edited and merged items. It reads nothing before the
+// index is loaded (the load reads everything).
+func (x *similarIndex) sync(ctx context.Context, db *store.DB, since time.Time) error {
+	x.mu.RLock()
+	loaded, seen := x.loaded, x.seen
+	x.mu.RUnlock()
+	if !loaded {
+		return nil
+	}
+	changes, err := db.FeedbackChangedSince(ctx, seen.Add(-syncMargin))
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	latest := seen
+	x.mu.RLock()
+	for _, c := range changes {
+		if c.UpdatedAt.After(latest) {
+			latest = c.UpdatedAt
+		}
+		if it, ok := x.items[c.ID]; !ok || c.UpdatedAt.After(it.updated) {
+			ids = append(ids, c.ID)
+		}
+	}
+	x.mu.RUnlock()
+	texts, err := db.TextsByID(ctx, ids)
+	if err != nil {
+		return err
+	}
+	// Keys are computed before the lock is taken: look-ups go on meanwhile.
+	keys := make([][]uint64, len(texts))
+	for i, t := range texts {
+		if !t.Merged && !t.CreatedAt.Before(since) {
+			keys[i] = textKeys(bot.ShinglesOf(itemText(t.Title, t.Text)))
+		}
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for i, t := range texts {
+		if cur, ok := x.items[t.ID]; ok && !t.UpdatedAt.After(cur.updated) {
+			continue // this replica changed it again meanwhile
+		}
+		x.putLocked(t.ID, keys[i], t.CreatedAt, t.UpdatedAt)
+	}
+	if latest.After(x.seen) {
+		x.seen = latest
+	}
+	return nil
+}
+
+// prune forgets the items created before since: the look-up reads none of
+// them.
+func (x *similarIndex) prune(since time.Time) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !x.loaded {
+		return
+	}
+	for id, it := range x.items {
+		if it.created.Before(since) {
+			x.unpostLocked(id, it.keys)
+			delete(x.items, id)
+		}
+	}
+	x.pruned = since
+}
+
+// similarSyncEvery is how often a replica's similarity index reads the
+// items the others changed (Postgres), and pruneEvery how often it forgets
+// the items older than 90 days.
+const (
+	similarSyncEvery = 2 * time.Second
+	pruneEvery       = time.Hour
+)
+
+// FollowItems keeps this replica's similarity index current until ctx ends:
+// on Postgres it reads the items other replicas changed every
+// similarSyncEvery; everywhere it forgets the items older than the window
+// every hour. Errors are logged and tried again at the next tick.
+func (fb *Feedback) FollowItems(ctx context.Context, logger *slog.Logger) {
+	t := time.NewTicker(similarSyncEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		since := fb.clock.Now().Add(-similarWindow)
+		if fb.db.Dialect() == store.Postgres {
+			if err := fb.index.sync(ctx, fb.db, since); err != nil && ctx.Err() == nil {
+				logger.Warn("similarity index: reading the items other replicas changed", "err", err)
+			}
+		}
+		fb.index.mu.RLock()
+		due := fb.index.loaded && since.Sub(fb.index.pruned) >= pruneEvery
+		fb.index.mu.RUnlock()
+		if due {
+			fb.index.prune(since)
+		}
+	}
+}

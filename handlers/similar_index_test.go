@@ -1,0 +1,116 @@
+package handlers
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/bot/store/storetest"
+)
+
+// indexed is the items b's similarity index holds under one of text's
+// keys, by id.
+func (b *fbBundle) indexed(text string) []int64 {
+	var ids []int64
+	for _, r := range b.caps.Feedback.index.rank(textKeys(bot.ShinglesOf(text)), 0) {
+		ids = append(ids, r.ID)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// syncIndex has b's similarity index read the items changed since it last
+// looked, as FollowItems does every similarSyncEvery.
+func (b *fbBundle) syncIndex(t *testing.T) {
+	t.Helper()
+	if err := b.caps.Feedback.index.sync(context.Background(), b.db, b.clock.Now().Add(-similarWindow)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Replicas share one Postgres, each with its own similarity index in
+// memory: each learns of the items the others took in, edited and merged
+// by reading the items changed since it last looked; one started later
+// loads them all at its first look-up.
+func TestEachReplicaFindsTheItemsTheOthersTookIn(t *testing.T) {
+	t.Parallel()
+	dbs := storetest.Replicas(t, 2)
+	a, b := setupFeedback(t, dbs[0]), setupFeedback(t, dbs[1])
+	const calendar, export, theme = "calendar view for weekly planning", "The export button crashes on big files", "dark theme for the dashboard"
+	// b's index is loaded by its first item, before a takes any in.
+	b.event(t, discordMsg(feedbackCh, "1", eveID, "eve", calendar))
+	a.event(t, discordMsg(feedbackCh, "2", aliceID, "alice", export))
+	if got := b.indexed(export); len(got) != 0 {
+		t.Fatalf("b's index before it read a's items: %v", got)
+	}
+	b.syncIndex(t)
+	if got := b.indexed(export); !slices.Equal(got, []int64{2}) {
+		t.Errorf("b's index under #2's keys, after reading a's items: %v, want #2", got)
+	}
+	b.event(t, discordMsg(feedbackCh, "3", eveID, "eve", export))
+	if got := likeOf(b.item(t, 3)); got != "#2 (1.00)" {
+		t.Errorf("#3, taken in by b, looked like %s, want #2 (taken in by a)", got)
+	}
+
+	// An edit through a: b finds #2 by its new text, not its former one.
+	a.clock.Advance(time.Minute)
+	edit := discordMsg(feedbackCh, "2", aliceID, "alice", theme)
+	edit.Edited = true
+	edit.Delivery.Keys[0].Key = "2:edit"
+	a.event(t, edit)
+	b.syncIndex(t)
+	if got, got2 := b.indexed(export), b.indexed(theme); !slices.Equal(got, []int64{3}) || !slices.Equal(got2, []int64{2}) {
+		t.Errorf("b's index after a's edit of #2: under its former text %v (want #3), under its new one %v (want #2)", got, got2)
+	}
+	// A merge through a takes #2 out of b's index.
+	a.clock.Advance(time.Minute)
+	if _, err := a.liaison(t, "U01CAROL", "feedback merge 2 into 1"); err != nil {
+		t.Fatal(err)
+	}
+	b.syncIndex(t)
+	if got := b.indexed(theme); len(got) != 0 {
+		t.Errorf("b's index after a merged #2: %v, want none", got)
+	}
+
+	// A replica started now loads the items at its first look-up.
+	c := setupFeedback(t, dbs[0])
+	c.event(t, discordMsg(feedbackCh, "4", eveID, "eve", calendar))
+	if got := likeOf(c.item(t, 4)); got != "#1 (1.00)" {
+		t.Errorf("#4, taken in by a replica started after #1, looked like %s, want #1", got)
+	}
+}
+
+// The index forgets the items older than the window, and a merged item is
+// held without keys, so that reading it again does not bring them back.
+func TestTheSimilarityIndexForgetsOldItemsAndHoldsMergedOnesWithoutKeys(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupFeedback(t, db)
+		const text = "The export button crashes on big files"
+		b.event(t, discordMsg(feedbackCh, "1", eveID, "eve", text))
+		b.clock.Advance(24 * time.Hour)
+		b.event(t, discordMsg(feedbackCh, "2", eveID, "eve", text))
+		if got := b.indexed(text); !slices.Equal(got, []int64{1, 2}) {
+			t.Fatalf("indexed: %v, want #1 and #2", got)
+		}
+		b.caps.Feedback.index.prune(b.clock.Now().Add(-time.Hour))
+		if got := b.indexed(text); !slices.Equal(got, []int64{2}) {
+			t.Errorf("after forgetting what is older than an hour: %v, want #2", got)
+		}
+		b.clock.Advance(time.Minute)
+		if _, err := b.liaison(t, "U01CAROL", "feedback merge 2 into 1"); err != nil {
+			t.Fatal(err)
+		}
+		if db.Dialect() == store.Postgres {
+			b.syncIndex(t)
+		}
+		// (#1 gained #2's votes: on Postgres, reading it again indexes it
+		// again, within the window.)
+		if got := b.indexed(text); slices.Contains(got, 2) {
+			t.Errorf("after #2's merge: %v, want no #2", got)
+		}
+	})
+}
