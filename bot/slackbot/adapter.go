@@ -72,12 +72,14 @@ type Adapter struct {
 
 	// The pool: every handler call runs in a goroutine counted by wg and
 	// holding a slot of sem. ctx ends once Close has waited for them.
-	sem    chan struct{}
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	closed bool
-	ctx    context.Context
-	cancel context.CancelFunc
+	sem chan struct{}
+	// workers run the handler calls; sem bounds how many at once.
+	workers *workers
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	closed  bool
+	ctx     context.Context
+	cancel  context.CancelFunc
 
 	botMu   sync.Mutex
 	botUser string // the bot's user id, once known
@@ -146,8 +148,13 @@ func New(opts Options) (*Adapter, error) {
 		pace:     newPacer(opts.PostInterval, opts.PostBurst),
 	}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
+	a.workers = newWorkers(workerIdle, a.ctx.Done())
 	return a, nil
 }
+
+// workerIdle is how long a handler goroutine waits for the next call
+// before it ends.
+const workerIdle = 10 * time.Second
 
 // Sender returns the adapter's bot.Sender for bot.PlatformSlack, which also
 // offers the direct calls handlers make (PostEphemeral, OpenView…).
@@ -191,7 +198,7 @@ func (a *Adapter) start(wait time.Duration, fn func(ctx context.Context)) error 
 			return errBusy
 		}
 	}
-	go func() {
+	a.workers.run(func() {
 		defer a.wg.Done()
 		defer func() { <-a.sem }()
 		defer func() {
@@ -202,7 +209,7 @@ func (a *Adapter) start(wait time.Duration, fn func(ctx context.Context)) error 
 		ctx, cancel := context.WithTimeout(a.ctx, a.opts.HandlerTimeout)
 		defer cancel()
 		fn(ctx)
-	}()
+	})
 	return nil
 }
 
