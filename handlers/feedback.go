@@ -245,11 +245,6 @@ func (fb *Feedback) intakeFor(ctx context.Context, tx *store.Tx, m *bot.Message,
 	if err != nil || !created {
 		return it, err
 	}
-	if it.SimilarTo != nil {
-		if err := tx.SaveFeedback(ctx, now, it); err != nil {
-			return nil, err
-		}
-	}
 	// The item's own columns (created_at, intake, author, logged_by) are
 	// the first line of its history: no event row is written for it.
 	var relays []store.RelayOut

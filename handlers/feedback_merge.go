@@ -74,9 +74,9 @@ func (fb *Feedback) rankSimilar(sh bot.Shingles, cands []store.SimilarCandidate,
 	return out[:min(n, len(out))]
 }
 
-// createIndexed creates it and, when above the threshold, notes the open
-// item it looks like (it is saved by the caller): at intake, one statement
-// on Postgres. Once committed, it is indexed under its keys.
+// createIndexed creates it, noting the open item it looks like when above
+// the threshold (scored in memory, the store telling which are open): at
+// intake, one statement on Postgres. Once committed, it is indexed.
 func (fb *Feedback) createIndexed(ctx context.Context, tx *store.Tx, now time.Time, it *store.FeedbackItem) (bool, error) {
 	sh := bot.ShinglesOf(itemText(it.Title, it.Text))
 	bands := sh.BandKeys()
@@ -84,16 +84,12 @@ func (fb *Feedback) createIndexed(ctx context.Context, tx *store.Tx, now time.Ti
 	if err := fb.index.ensure(ctx, tx, since); err != nil {
 		return false, err
 	}
-	created, cands, err := tx.CreateFeedbackLike(ctx, now, it, fb.index.rank(bands, 0), since, intakeScored)
+	created, err := tx.CreateFeedbackLike(ctx, now, it, fb.index.like(sh, bands, fb.cfg.Feedback.SimilarThreshold), since)
 	if err != nil || !created {
 		return created, err
 	}
-	it.SimilarTo, it.SimilarScore = nil, 0
-	if best := fb.rankSimilar(sh, cands, 1); len(best) == 1 && best[0].score >= fb.cfg.Feedback.SimilarThreshold {
-		it.SimilarTo, it.SimilarScore = &best[0].id, best[0].score
-	}
 	id, keys, created0, updated := it.ID, slices.Concat(bands, sh.WordKeys()), it.CreatedAt, it.UpdatedAt
-	tx.OnCommit(func() { fb.index.put(id, keys, created0, updated) })
+	tx.OnCommit(func() { fb.index.put(id, sh, keys, created0, updated) })
 	return true, nil
 }
 
@@ -101,12 +97,14 @@ func (fb *Feedback) createIndexed(ctx context.Context, tx *store.Tx, now time.Ti
 // merge having changed: under its current keys, none when it is a
 // duplicate (merged), which is never a candidate.
 func (fb *Feedback) reindexSimilarity(tx *store.Tx, it *store.FeedbackItem) {
+	var sh bot.Shingles
 	var keys []uint64
 	if it.DuplicateOf == nil {
-		keys = textKeys(bot.ShinglesOf(itemText(it.Title, it.Text)))
+		sh = bot.ShinglesOf(itemText(it.Title, it.Text))
+		keys = textKeys(sh)
 	}
 	id, created, updated := it.ID, it.CreatedAt, it.UpdatedAt
-	tx.OnCommit(func() { fb.index.put(id, keys, created, updated) })
+	tx.OnCommit(func() { fb.index.put(id, sh, keys, created, updated) })
 }
 
 // voterKey is how votes name u: their people: name, else their account.

@@ -37,10 +37,12 @@ type similarIndex struct {
 	pruned time.Time
 }
 
-// indexedItem is an item as the index knows it: its keys (none for a
-// merged one, kept so that sync does not read it again) and when it was
-// created and last changed.
+// indexedItem is an item as the index knows it: its shingles, which
+// intake scores new items against, and its keys (none for a merged one,
+// kept so that sync does not read it again), and when it was created and
+// last changed.
 type indexedItem struct {
+	sh               bot.Shingles
 	keys             []uint64
 	created, updated time.Time
 }
@@ -63,6 +65,37 @@ func textKeys(sh bot.Shingles) []uint64 {
 	return slices.Concat(sh.BandKeys(), sh.WordKeys())
 }
 
+// scoredMax bounds how many of the items sharing band keys with a new one
+// intake scores, the most shared first: they share few keys but with a
+// text posted again and again.
+const scoredMax = 200
+
+// like returns the items that share bands with sh (bands, its band keys),
+// scored against it (bot.Similarity) and at least threshold, best first (then
+// newest): in memory, from the shingles the index holds, so the store
+// reads only whether they are open (store.Tx.CreateFeedbackLike).
+func (x *similarIndex) like(sh bot.Shingles, bands []uint64, threshold float64) []store.Like {
+	ranked := x.rank(bands, 0)
+	ranked = ranked[:min(len(ranked), scoredMax)]
+	var out []store.Like
+	x.mu.RLock()
+	for _, r := range ranked {
+		if it, ok := x.items[r.ID]; ok {
+			if s := bot.Similarity(sh, it.sh); s > 0 && s >= threshold {
+				out = append(out, store.Like{ID: r.ID, Score: s})
+			}
+		}
+	}
+	x.mu.RUnlock()
+	slices.SortStableFunc(out, func(a, b store.Like) int {
+		if a.Score != b.Score {
+			return cmp.Compare(b.Score, a.Score)
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	return out
+}
+
 // ensure loads the index, in tx, unless it is loaded: the items created
 // since, not merged.
 func (x *similarIndex) ensure(ctx context.Context, tx *store.Tx, since time.Time) error {
@@ -79,7 +112,8 @@ func (x *similarIndex) ensure(ctx context.Context, tx *store.Tx, since time.Time
 	}
 	x.postings, x.items = map[uint64][]int64{}, map[int64]indexedItem{}
 	latest, err := tx.TextsToIndex(ctx, since, func(it store.IndexedText) error {
-		x.putLocked(it.ID, textKeys(bot.ShinglesOf(itemText(it.Title, it.Text))), it.CreatedAt, it.UpdatedAt)
+		sh := bot.ShinglesOf(itemText(it.Title, it.Text))
+		x.putLocked(it.ID, sh, textKeys(sh), it.CreatedAt, it.UpdatedAt)
 		return nil
 	})
 	if err != nil {
@@ -89,17 +123,17 @@ func (x *similarIndex) ensure(ctx context.Context, tx *store.Tx, since time.Time
 	return nil
 }
 
-// put indexes item id under keys (replacing what it had), unless the index
-// is not loaded yet: its load will read the item.
-func (x *similarIndex) put(id int64, keys []uint64, created, updated time.Time) {
+// put indexes item id, of shingles sh, under keys (replacing what it had),
+// unless the index is not loaded yet: its load will read the item.
+func (x *similarIndex) put(id int64, sh bot.Shingles, keys []uint64, created, updated time.Time) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.loaded {
-		x.putLocked(id, keys, created, updated)
+		x.putLocked(id, sh, keys, created, updated)
 	}
 }
 
-func (x *similarIndex) putLocked(id int64, keys []uint64, created, updated time.Time) {
+func (x *similarIndex) putLocked(id int64, sh bot.Shingles, keys []uint64, created, updated time.Time) {
 	if old, ok := x.items[id]; ok {
 		x.unpostLocked(id, old.keys)
 	}
@@ -110,7 +144,7 @@ func (x *similarIndex) putLocked(id int64, keys []uint64, created, updated time.
 			x.postings[k] = slices.Insert(list, i, id)
 		}
 	}
-	x.items[id] = indexedItem{keys: keys, created: created, updated: updated}
+	x.items[id] = indexedItem{sh: sh, keys: keys, created: created, updated: updated}
 }
 
 func (x *similarIndex) unpostLocked(id int64, keys []uint64) {
@@ -188,9 +222,11 @@ func (x *similarIndex) sync(ctx context.Context, db *store.DB, since time.Time) 
 	}
 	// Keys are computed before the lock is taken: look-ups go on meanwhile.
 	keys := make([][]uint64, len(texts))
+	shingles := make([]bot.Shingles, len(texts))
 	for i, t := range texts {
 		if !t.Merged && !t.CreatedAt.Before(since) {
-			keys[i] = textKeys(bot.ShinglesOf(itemText(t.Title, t.Text)))
+			shingles[i] = bot.ShinglesOf(itemText(t.Title, t.Text))
+			keys[i] = textKeys(shingles[i])
 		}
 	}
 	x.mu.Lock()
@@ -199,7 +235,7 @@ func (x *similarIndex) sync(ctx context.Context, db *store.DB, since time.Time) 
 		if cur, ok := x.items[t.ID]; ok && !t.UpdatedAt.After(cur.updated) {
 			continue // this replica changed it again meanwhile
 		}
-		x.putLocked(t.ID, keys[i], t.CreatedAt, t.UpdatedAt)
+		x.putLocked(t.ID, shingles[i], keys[i], t.CreatedAt, t.UpdatedAt)
 	}
 	if latest.After(x.seen) {
 		x.seen = latest

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -124,61 +126,69 @@ func appendOpen(out []SimilarCandidate, batch []Ranked, items []SimilarCandidate
 	return out
 }
 
-// CreateFeedbackLike creates it as CreateFeedback does and returns the
-// open items of ranked as SimilarItems does (since, at most limit): on
-// Postgres the item and the first batch in one statement, what intake does
-// for every message. When it is not created (its source message has an
-// item already) it is filled with that item and nothing is read.
-func (tx *Tx) CreateFeedbackLike(ctx context.Context, now time.Time, it *FeedbackItem, ranked []Ranked, since time.Time, limit int) (bool, []SimilarCandidate, error) {
-	if tx.db.dialect.name != Postgres || len(ranked) == 0 || limit <= 0 {
-		created, err := tx.CreateFeedback(ctx, now, it)
-		if err != nil || !created || limit <= 0 {
-			return created, nil, err
+// Like is an item a new one looks like, and how much (0 to 1).
+type Like struct {
+	ID    int64
+	Score float64
+}
+
+// CreateFeedbackLike creates it as CreateFeedback does, noting as the item
+// it looks like (SimilarTo, SimilarScore) the first of like (best first)
+// that is open and created since: on Postgres in one statement, what intake
+// does for every message. When it is not created (its source message has
+// an item already) it is filled with that item.
+func (tx *Tx) CreateFeedbackLike(ctx context.Context, now time.Time, it *FeedbackItem, like []Like, since time.Time) (bool, error) {
+	it.SimilarTo, it.SimilarScore = nil, 0
+	if len(like) == 0 {
+		return tx.CreateFeedback(ctx, now, it)
+	}
+	ids := make([]int64, len(like))
+	for i, l := range like {
+		ids[i] = l.ID
+	}
+	if tx.db.dialect.name != Postgres {
+		open, err := tx.openItemsByID(ctx, ids, since)
+		if err != nil {
+			return false, err
 		}
-		cands, err := tx.SimilarItems(ctx, ranked, limit, since)
-		return true, cands, err
+		for _, l := range like {
+			if slices.ContainsFunc(open, func(c SimilarCandidate) bool { return c.ID == l.ID }) {
+				it.SimilarTo, it.SimilarScore = &l.ID, l.Score
+				break
+			}
+		}
+		return tx.CreateFeedback(ctx, now, it)
 	}
 	it.defaults(now)
-	batch := ranked[:min(len(ranked), 2*limit)]
-	ids := make([]int64, len(batch))
-	for i, r := range batch {
-		ids[i] = r.ID
+	scores := make([]float64, len(like))
+	for i, l := range like {
+		scores[i] = l.Score
 	}
-	q := `WITH item AS (` + feedbackInsert + ` RETURNING id),
-		cands AS (` + openByID + `)
-		SELECT item.id, c.id, COALESCE(c.title, ''), COALESCE(c.text, '') FROM item LEFT JOIN cands c ON TRUE`
-	args := append(it.insertArgs(), pq.Array(ids), since.UTC(), FeedbackClosed, FeedbackShipped, FeedbackDeclined)
-	// Scanned by hand: sqlx's mapping of each row to a struct was a tenth
-	// of intake's CPU in BenchmarkDiscordIntake.
-	rows, err := tx.tx.QueryContext(ctx, tx.rebind(q), args...)
+	// The first open one of like, by primary key, in like's order.
+	q := `WITH best AS (SELECT u.id, u.score FROM unnest(?::bigint[], ?::float8[]) WITH ORDINALITY AS u(id, score, ord)
+			WHERE EXISTS (SELECT 1 FROM feedback_items f WHERE f.id = u.id AND f.created_at >= ? AND f.duplicate_of IS NULL AND f.status NOT IN (?, ?, ?))
+			ORDER BY u.ord LIMIT 1) ` +
+		strings.Replace(feedbackInsert, feedbackInsertLike, `(SELECT id FROM best), COALESCE((SELECT score FROM best), 0)`, 1) +
+		` RETURNING id, similar_to, similar_score`
+	args := append([]any{pq.Array(ids), pq.Array(scores), since.UTC(), FeedbackClosed, FeedbackShipped, FeedbackDeclined}, it.insertArgs()...)
+	args = args[:len(args)-2] // the similar item and score are chosen above
+	var row struct {
+		ID    int64         `db:"id"`
+		Like  sql.NullInt64 `db:"similar_to"`
+		Score float64       `db:"similar_score"`
+	}
+	err := tx.tx.QueryRowxContext(ctx, tx.rebind(q), args...).Scan(&row.ID, &row.Like, &row.Score)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, tx.loadExisting(ctx, it)
+	}
 	if err != nil {
-		return false, nil, fmt.Errorf("create feedback %s: %w", it.SourceKey, err)
+		return false, fmt.Errorf("create feedback %s: %w", it.SourceKey, err)
 	}
-	defer rows.Close()
-	var itemID int64
-	var found []SimilarCandidate
-	for rows.Next() {
-		var c SimilarCandidate
-		var cand sql.NullInt64
-		if err := rows.Scan(&itemID, &cand, &c.Title, &c.Text); err != nil {
-			return false, nil, fmt.Errorf("create feedback %s: %w", it.SourceKey, err)
-		}
-		if cand.Valid {
-			c.ID = cand.Int64
-			found = append(found, c)
-		}
+	it.ID = row.ID
+	if row.Like.Valid {
+		it.SimilarTo, it.SimilarScore = &row.Like.Int64, row.Score
 	}
-	if err := rows.Err(); err != nil {
-		return false, nil, fmt.Errorf("create feedback %s: %w", it.SourceKey, err)
-	}
-	rows.Close()
-	if itemID == 0 {
-		return false, nil, tx.loadExisting(ctx, it)
-	}
-	it.ID = itemID
-	out := appendOpen(make([]SimilarCandidate, 0, limit), batch, found, limit)
-	out, err = tx.readRanked(ctx, out, ranked[len(batch):], limit, since)
-	return true, out, err
+	return true, nil
 }
 
 // openByID selects, on Postgres, those of the items whose ids are its first

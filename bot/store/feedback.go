@@ -143,9 +143,13 @@ func (tx *Tx) CreateFeedback(ctx context.Context, now time.Time, it *FeedbackIte
 // its source message has one already.
 const feedbackInsert = `INSERT INTO feedback_items (source_key, source, intake, scope_id, channel_id, channel_name,
 		thread_id, thread_name, title, message_id, permalink, author_id, author_name, customer, logged_by, text, tags, sentiment, sentiment_score, sentiment_reasons,
-		status, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		status, created_at, updated_at, similar_to, similar_score)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ` + feedbackInsertLike + `)
 		ON CONFLICT (source_key) DO NOTHING`
+
+// feedbackInsertLike is where feedbackInsert's values end: the similar
+// item and its score (CreateFeedbackLike puts a choice there).
+const feedbackInsertLike = `? /* similar_to */, ? /* similar_score */`
 
 func (it *FeedbackItem) defaults(now time.Time) {
 	it.CreatedAt, it.UpdatedAt = now.UTC(), now.UTC()
@@ -156,7 +160,7 @@ func (it *FeedbackItem) defaults(now time.Time) {
 func (it *FeedbackItem) insertArgs() []any {
 	return []any{it.SourceKey, it.Source, it.Intake, it.ScopeID, it.ChannelID, it.ChannelName, it.ThreadID, it.ThreadName, it.Title, it.MessageID, it.Permalink,
 		it.AuthorID, it.AuthorName, it.Customer, it.LoggedBy, it.Text, it.Tags.text(), it.Sentiment, it.SentimentScore,
-		it.SentimentReasons, it.Status, it.CreatedAt, it.UpdatedAt}
+		it.SentimentReasons, it.Status, it.CreatedAt, it.UpdatedAt, it.SimilarTo, it.SimilarScore}
 }
 
 // loadExisting fills it with the item its source message has already.

@@ -111,52 +111,57 @@ func TestSimilarItemsAreTheOpenOnesOfTheRankedInTheirOrder(t *testing.T) {
 	})
 }
 
-// CreateFeedbackLike is intake's creation: the item and the open items
-// like it, in one statement on Postgres; a second creation for the same
-// source message changes nothing and finds nothing.
-func TestCreateFeedbackLikeStoresTheItemAndReadsTheOpenRanked(t *testing.T) {
+// CreateFeedbackLike is intake's creation: the item, and the first open
+// one of those it looks like, in one statement on Postgres; a second
+// creation for the same source message changes nothing.
+func TestCreateFeedbackLikeNotesTheFirstOpenItemItLooksLike(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		ids := openItems(t, db, 30)
-		change(t, db, func(it *store.FeedbackItem) { it.Status = store.FeedbackShipped }, ids[:25]...)
-		create := func(source string, ranked ...int64) (bool, *store.FeedbackItem, string) {
+		ids := openItems(t, db, 4)
+		change(t, db, func(it *store.FeedbackItem) { it.Status = store.FeedbackShipped }, ids[0])
+		change(t, db, func(it *store.FeedbackItem) { it.DuplicateOf = &ids[3] }, ids[1])
+		create := func(source string, like ...store.Like) (bool, *store.FeedbackItem) {
 			t.Helper()
 			it := &store.FeedbackItem{SourceKey: source, Source: "discord", Intake: "message", Text: "new"}
 			var created bool
-			var out string
-			err := db.InTx(ctx, func(tx *store.Tx) error {
-				var cs []store.SimilarCandidate
-				var err error
-				created, cs, err = tx.CreateFeedbackLike(ctx, similarNow, it, rankedAs(ranked...), similarNow.Add(-48*time.Hour), 2)
-				out = found(cs)
+			err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+				created, err = tx.CreateFeedbackLike(ctx, similarNow, it, like, similarNow.Add(-48*time.Hour))
 				return err
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			return created, it, out
+			return created, it
 		}
-		// Ranked: 25 shipped, then 5 open; the first batch (4) is all shipped.
-		created, it, got := create("discord:c:new", ids...)
-		if !created || it.ID == 0 || it.Status != store.FeedbackOpen {
-			t.Fatalf("created %v, item %+v", created, it)
+		likeOf := func(it *store.FeedbackItem) string {
+			if it.SimilarTo == nil {
+				return "-"
+			}
+			return fmt.Sprintf("#%d %.2f", *it.SimilarTo, it.SimilarScore)
 		}
-		if want := fmt.Sprintf("#%d:5 #%d:4 ", ids[25], ids[26]); got != want {
-			t.Errorf("like the new item: %q, want %q", got, want)
+		// The shipped and the merged ones score best: the next one, open.
+		created, it := create("discord:c:new", store.Like{ID: ids[0], Score: 0.99}, store.Like{ID: ids[1], Score: 0.95},
+			store.Like{ID: ids[2], Score: 0.9}, store.Like{ID: ids[3], Score: 0.8})
+		if want := fmt.Sprintf("#%d 0.90", ids[2]); !created || it.ID == 0 || likeOf(it) != want {
+			t.Fatalf("created %v, #%d like %s, want %s", created, it.ID, likeOf(it), want)
 		}
 		stored, err := db.Feedback(ctx, it.ID)
-		if err != nil || stored.Text != "new" {
-			t.Errorf("the new item as stored: %+v, %v", stored, err)
+		if err != nil || stored.Text != "new" || likeOf(stored) != likeOf(it) || stored.Status != store.FeedbackOpen {
+			t.Errorf("as stored: %+v like %s, %v", stored, likeOf(stored), err)
 		}
-		// Nothing ranked: created, nothing found.
-		if created, _, got := create("discord:c:alone"); !created || got != "" {
-			t.Errorf("an item like none: created %v, found %q", created, got)
+		// None of them open: like none.
+		if created, it := create("discord:c:closed", store.Like{ID: ids[0], Score: 0.99}); !created || likeOf(it) != "-" {
+			t.Errorf("like only a shipped item: created %v, like %s", created, likeOf(it))
 		}
-		// The same source message again: the item it has, nothing found.
-		again, existing, got := create("discord:c:new", ids[29])
-		if again || existing.ID != it.ID || got != "" {
-			t.Errorf("again: created %v, id %d (want %d), found %q", again, existing.ID, it.ID, got)
+		// Nothing like it.
+		if created, it := create("discord:c:alone"); !created || likeOf(it) != "-" {
+			t.Errorf("like nothing: created %v, like %s", created, likeOf(it))
+		}
+		// The same source message again: the item it has.
+		again, existing := create("discord:c:new", store.Like{ID: ids[3], Score: 1})
+		if again || existing.ID != it.ID || likeOf(existing) != likeOf(it) {
+			t.Errorf("again: created %v, #%d like %s (want #%d like %s)", again, existing.ID, likeOf(existing), it.ID, likeOf(it))
 		}
 	})
 }
