@@ -66,9 +66,10 @@ func textKeys(sh bot.Shingles) []uint64 {
 }
 
 // scoredMax bounds how many of the items sharing band keys with a new one
-// intake scores, the most shared first: they share few keys but with a
-// text posted again and again.
-const scoredMax = 200
+// intake scores, the most shared first (then the newest): the ranking
+// follows their likeness closely, and scoring 200 was a third of the
+// /feedback server's CPU when many texts shared a band.
+const scoredMax = 2 * intakeScored
 
 // like returns the items that share bands with sh (bands, its band keys),
 // scored against it (bot.Similarity) and at least threshold, best first (then

@@ -132,7 +132,8 @@ func serve(args []string) error {
 		return err
 	}
 	defer cleanup()
-	db, err := store.Open(ctx, u, store.Options{Exclusive: true})
+	var groups groupStats
+	db, err := store.Open(ctx, u, store.Options{Exclusive: true, Group: store.GroupOptions{Observe: groups.observe}})
 	if err != nil {
 		return err
 	}
@@ -178,7 +179,30 @@ func serve(args []string) error {
 	_ = srv.Shutdown(sctx)
 	err = a.Close()
 	held(sctx, db)
+	fmt.Fprintln(os.Stderr, "slack-load:", groups.String())
 	return err
+}
+
+// groupStats sums up the group commits of a run: where a command waits on
+// the database, their size and length say whether the database or the
+// committers' turns are the bottleneck.
+type groupStats struct {
+	n, items, nanos atomic.Int64
+}
+
+func (g *groupStats) observe(size int, took time.Duration) {
+	g.n.Add(1)
+	g.items.Add(int64(size))
+	g.nanos.Add(int64(took))
+}
+
+func (g *groupStats) String() string {
+	n := g.n.Load()
+	if n == 0 {
+		return "no group commits"
+	}
+	return fmt.Sprintf("%d group commits of %.1f transactions on average, %.2f ms each", n,
+		float64(g.items.Load())/float64(n), float64(g.nanos.Load())/float64(n)/1e6)
 }
 
 // held says what the commands left in db, so that a run shows its work

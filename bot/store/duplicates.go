@@ -164,9 +164,11 @@ func (tx *Tx) CreateFeedbackLike(ctx context.Context, now time.Time, it *Feedbac
 	for i, l := range like {
 		scores[i] = l.Score
 	}
-	// The first open one of like, by primary key, in like's order.
+	// The first open one of like, in like's order, each looked up by
+	// primary key (LATERAL … LIMIT 1): as EXISTS, the look-up was planned
+	// as a scan of all the items, six times the insert's cost.
 	q := `WITH best AS (SELECT u.id, u.score FROM unnest(?::bigint[], ?::float8[]) WITH ORDINALITY AS u(id, score, ord)
-			WHERE EXISTS (SELECT 1 FROM feedback_items f WHERE f.id = u.id AND f.created_at >= ? AND f.duplicate_of IS NULL AND f.status NOT IN (?, ?, ?))
+			CROSS JOIN LATERAL (SELECT 1 FROM feedback_items f WHERE f.id = u.id AND f.created_at >= ? AND f.duplicate_of IS NULL AND f.status NOT IN (?, ?, ?) LIMIT 1) f
 			ORDER BY u.ord LIMIT 1) ` +
 		strings.Replace(feedbackInsert, feedbackInsertLike, `(SELECT id FROM best), COALESCE((SELECT score FROM best), 0)`, 1) +
 		` RETURNING id, similar_to, similar_score`
