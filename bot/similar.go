@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Similarity of feedback texts, offline: the content words of a text (see
@@ -66,6 +67,31 @@ const (
 	fnvOffset = 14695981039346656037
 	fnvPrime  = 1099511628211
 )
+
+// Trimmed returns s in memory of its own, no larger than it needs: the
+// words in one string (not the folded text they were cut from) and the
+// lists at their length (ShinglesOf's have room to spare). For shingles
+// kept long, as the similarity index keeps every open item's.
+func (s Shingles) Trimmed() Shingles {
+	if s.Empty() {
+		return Shingles{}
+	}
+	n := 0
+	for _, w := range s.words {
+		n += len(w)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, w := range s.words {
+		b.WriteString(w)
+	}
+	all := b.String()
+	out := Shingles{words: make([]string, len(s.words)), trigrams: slices.Clone(s.trigrams)}
+	for i, w := range s.words {
+		out.words[i], all = all[:len(w)], all[len(w):]
+	}
+	return out
+}
 
 // Empty reports whether the text had no content word.
 func (s Shingles) Empty() bool { return len(s.words) == 0 }

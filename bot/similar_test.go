@@ -77,3 +77,23 @@ func BenchmarkShinglesAndScore(b *testing.B) {
 		bot.Similarity(a, bot.ShinglesOf("L'export CSV plante quand je choisis des dates dans le tableau de bord"))
 	}
 }
+
+// Trimmed shingles score as the shingles they were made from.
+func TestTrimmedShinglesScoreTheSame(t *testing.T) {
+	for _, a := range similarTexts {
+		sa := bot.ShinglesOf(a)
+		trimmed := sa.Trimmed()
+		if trimmed.Empty() != sa.Empty() {
+			t.Errorf("%q: trimmed empty %v, want %v", a, trimmed.Empty(), sa.Empty())
+		}
+		for _, b := range similarTexts {
+			sb := bot.ShinglesOf(b)
+			if got, want := bot.Similarity(trimmed, sb), bot.Similarity(sa, sb); got != want {
+				t.Errorf("Similarity(%q trimmed, %q) = %v, want %v", a, b, got, want)
+			}
+		}
+		if !slices.Equal(trimmed.BandKeys(), sa.BandKeys()) || !slices.Equal(trimmed.WordKeys(), sa.WordKeys()) {
+			t.Errorf("%q: trimmed keys differ", a)
+		}
+	}
+}

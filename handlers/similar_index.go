@@ -29,7 +29,7 @@ import (
 type similarIndex struct {
 	mu       sync.RWMutex
 	loaded   bool
-	postings map[uint64][]int64 // key → items, ascending ids
+	postings postings
 	items    map[int64]indexedItem
 	// seen is the latest updated_at read from the items: sync reads the
 	// items changed since a margin before it.
@@ -38,12 +38,11 @@ type similarIndex struct {
 }
 
 // indexedItem is an item as the index knows it: its shingles, which
-// intake scores new items against, and its keys (none for a merged one,
-// kept so that sync does not read it again), and when it was created and
-// last changed.
+// intake scores new items against and its keys are computed from again
+// when it leaves the lists (none for a merged one, kept so that sync does
+// not read it again), and when it was created and last changed.
 type indexedItem struct {
 	sh               bot.Shingles
-	keys             []uint64
 	created, updated time.Time
 }
 
@@ -111,7 +110,7 @@ func (x *similarIndex) ensure(ctx context.Context, tx *store.Tx, since time.Time
 	if x.loaded {
 		return nil
 	}
-	x.postings, x.items = map[uint64][]int64{}, map[int64]indexedItem{}
+	x.postings, x.items = newPostings(), map[int64]indexedItem{}
 	latest, err := tx.TextsToIndex(ctx, since, func(it store.IndexedText) error {
 		sh := bot.ShinglesOf(itemText(it.Title, it.Text))
 		x.putLocked(it.ID, sh, textKeys(sh), it.CreatedAt, it.UpdatedAt)
@@ -136,28 +135,18 @@ func (x *similarIndex) put(id int64, sh bot.Shingles, keys []uint64, created, up
 
 func (x *similarIndex) putLocked(id int64, sh bot.Shingles, keys []uint64, created, updated time.Time) {
 	if old, ok := x.items[id]; ok {
-		x.unpostLocked(id, old.keys)
+		x.unpostLocked(id, old.sh)
 	}
-	keys = slices.Compact(slices.Sorted(slices.Values(keys)))
 	for _, k := range keys {
-		list := x.postings[k]
-		if i, found := slices.BinarySearch(list, id); !found {
-			x.postings[k] = slices.Insert(list, i, id)
-		}
+		x.postings.add(k, id)
 	}
-	x.items[id] = indexedItem{sh: sh, keys: keys, created: created, updated: updated}
+	x.items[id] = indexedItem{sh: sh.Trimmed(), created: created, updated: updated}
 }
 
-func (x *similarIndex) unpostLocked(id int64, keys []uint64) {
-	for _, k := range keys {
-		list := x.postings[k]
-		if i, found := slices.BinarySearch(list, id); found {
-			if list = slices.Delete(list, i, i+1); len(list) == 0 {
-				delete(x.postings, k)
-			} else {
-				x.postings[k] = list
-			}
-		}
+// unpostLocked takes item id, of shingles sh, out of its keys' lists.
+func (x *similarIndex) unpostLocked(id int64, sh bot.Shingles) {
+	for _, k := range textKeys(sh) {
+		x.postings.remove(k, id)
 	}
 }
 
@@ -167,14 +156,9 @@ func (x *similarIndex) rank(keys []uint64, exclude int64) []store.Ranked {
 	keys = slices.Compact(slices.Sorted(slices.Values(keys)))
 	shared := make(map[int64]int, 2*len(keys))
 	x.mu.RLock()
+	count := func(id int64) { shared[id]++ }
 	for _, k := range keys {
-		list := x.postings[k]
-		for i, n := len(list)-1, 0; i >= 0 && n < postingCap; i-- {
-			if list[i] != exclude {
-				shared[list[i]]++
-				n++
-			}
-		}
+		x.postings.newest(k, exclude, postingCap, count)
 	}
 	x.mu.RUnlock()
 	out := make([]store.Ranked, 0, len(shared))
@@ -254,7 +238,7 @@ func (x *similarIndex) prune(since time.Time) {
 	}
 	for id, it := range x.items {
 		if it.created.Before(since) {
-			x.unpostLocked(id, it.keys)
+			x.unpostLocked(id, it.sh)
 			delete(x.items, id)
 		}
 	}
