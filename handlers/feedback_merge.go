@@ -42,7 +42,7 @@ func (fb *Feedback) similarTo(ctx context.Context, tx *store.Tx, sh bot.Shingles
 	if err := fb.index.ensure(ctx, tx, since); err != nil {
 		return nil, err
 	}
-	cands, err := tx.SimilarItems(ctx, fb.index.rank(keys, exclude), scored, since)
+	cands, err := tx.SimilarItems(ctx, fb.index.rank(keys, exclude, postingCap), scored, since)
 	if err != nil {
 		return nil, err
 	}

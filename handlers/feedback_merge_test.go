@@ -172,7 +172,7 @@ func TestAnItemIsFoundByItsCurrentTextNotItsFormerOne(t *testing.T) {
 		sharing := func(text string) []int64 {
 			t.Helper()
 			var ids []int64
-			for _, r := range b.caps.Feedback.index.rank(textKeys(bot.ShinglesOf(text)), 0) {
+			for _, r := range b.caps.Feedback.index.rank(textKeys(bot.ShinglesOf(text)), 0, postingCap) {
 				ids = append(ids, r.ID)
 			}
 			slices.Sort(ids)

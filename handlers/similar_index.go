@@ -54,6 +54,13 @@ type indexedItem struct {
 // each of them.
 const postingCap = 64
 
+// intakePostingCap is postingCap for intake's suggestion, which scores the
+// scoredMax best ranked only: a band shared by more items than this is a
+// text posted again and again, whose newest copies are as like the new one
+// as its older ones. Reading 64 a band was a tenth of the /feedback
+// server's CPU on a corpus of look-alikes.
+const intakePostingCap = 16
+
 // syncMargin is how far before the latest change it has read sync reads
 // again: a transaction commits after the time it wrote in updated_at
 // (group commit, retries), and replicas' clocks differ a little.
@@ -75,7 +82,7 @@ const scoredMax = 2 * intakeScored
 // newest): in memory, from the shingles the index holds, so the store
 // reads only whether they are open (store.Tx.CreateFeedbackLike).
 func (x *similarIndex) like(sh bot.Shingles, bands []uint64, threshold float64) []store.Like {
-	ranked := x.rank(bands, 0)
+	ranked := x.rank(bands, 0, intakePostingCap)
 	ranked = ranked[:min(len(ranked), scoredMax)]
 	var out []store.Like
 	x.mu.RLock()
@@ -151,14 +158,14 @@ func (x *similarIndex) unpostLocked(id int64, sh bot.Shingles) {
 }
 
 // rank returns the items sharing keys but exclude, most shared first, then
-// newest first: at most postingCap items of each key's list are read.
-func (x *similarIndex) rank(keys []uint64, exclude int64) []store.Ranked {
+// newest first: at most perKey items of each key's list are read.
+func (x *similarIndex) rank(keys []uint64, exclude int64, perKey int) []store.Ranked {
 	keys = slices.Compact(slices.Sorted(slices.Values(keys)))
 	shared := make(map[int64]int, 2*len(keys))
 	x.mu.RLock()
 	count := func(id int64) { shared[id]++ }
 	for _, k := range keys {
-		x.postings.newest(k, exclude, postingCap, count)
+		x.postings.newest(k, exclude, perKey, count)
 	}
 	x.mu.RUnlock()
 	out := make([]store.Ranked, 0, len(shared))
