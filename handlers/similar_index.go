@@ -252,6 +252,20 @@ func (x *similarIndex) prune(since time.Time) {
 	x.pruned = since
 }
 
+// SimilarityIndexed is how many items the similarity index holds (not
+// merged), for /metrics: its memory follows it.
+func (fb *Feedback) SimilarityIndexed() int {
+	fb.index.mu.RLock()
+	defer fb.index.mu.RUnlock()
+	n := 0
+	for _, it := range fb.index.items {
+		if !it.sh.Empty() {
+			n++
+		}
+	}
+	return n
+}
+
 // similarSyncEvery is how often a replica's similarity index reads the
 // items the others changed (Postgres), and pruneEvery how often it forgets
 // the items older than 90 days.

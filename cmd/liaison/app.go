@@ -102,6 +102,10 @@ func (a *App) Open(ctx context.Context) (err error) {
 
 	capabilities := handlers.Build(handlers.Deps{DB: a.DB, Config: a.Config, Clock: a.Clock, Logger: a.Logger})
 	a.capabilities = capabilities
+	a.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "liaison_similarity_index_items",
+		Help: "Feedback items this replica's duplicate finder holds in memory (not merged, of the last 90 days; ~1.3 KB each); 0 until its first look-up.",
+	}, func() float64 { return float64(capabilities.Feedback.SimilarityIndexed()) }))
 	capabilities.AttachService(a)
 	a.Router = capabilities.Router
 	a.handler = newInstrumented(a.Registry, a.Router)

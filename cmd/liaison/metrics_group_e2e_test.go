@@ -4,13 +4,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/liaison-bot/liaison/bot/store/storetest"
 )
 
 // /metrics shows group commit at work: the commits, how many transactions
 // each carried, and how long each took. Three Discord messages relayed are
-// at least three transactions committed.
+// at least three transactions committed, and three items the duplicate
+// finder holds.
 func TestMetricsShowGroupCommits(t *testing.T) {
 	t.Parallel()
 	for _, dialect := range storetest.Dialects() {
@@ -47,6 +49,19 @@ func TestMetricsShowGroupCommits(t *testing.T) {
 			}
 			if n := value("liaison_group_commit_seconds_count"); n < commits {
 				t.Errorf("/metrics: %g commits timed, %g counted before", n, commits)
+			}
+			// The three items are in the duplicate finder's memory (each
+			// added once its transaction committed, which may be just after
+			// its relay was sent).
+			if types["liaison_similarity_index_items"] != "gauge" {
+				t.Errorf("/metrics: liaison_similarity_index_items is a %q, want a gauge", types["liaison_similarity_index_items"])
+			}
+			for deadline := time.Now().Add(5 * time.Second); value("liaison_similarity_index_items") != 3; {
+				if time.Now().After(deadline) {
+					t.Fatalf("/metrics: liaison_similarity_index_items is %g, want the three items", value("liaison_similarity_index_items"))
+				}
+				time.Sleep(10 * time.Millisecond)
+				_, body = metricsOf(t, e)
 			}
 		})
 	}
