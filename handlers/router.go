@@ -348,11 +348,14 @@ func (p permits) may(ctx context.Context, action string) (bool, error) {
 		return true, nil
 	}
 	i, listed := bot.PermissionIndex(action)
-	if listed && p.known[i] != notAsked {
+	if !listed {
+		return p.access.Allowed(ctx, p.u, action)
+	}
+	if p.known[i] != notAsked {
 		return p.known[i] == allowed, nil
 	}
-	ok, err := p.access.Allowed(ctx, p.u, action)
-	if err == nil && listed {
+	ok, err := p.access.AllowedAt(ctx, p.u, i)
+	if err == nil {
 		p.known[i] = denied
 		if ok {
 			p.known[i] = allowed

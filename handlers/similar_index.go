@@ -19,9 +19,9 @@ import (
 // It lives in memory. Stored as rows, the ~30 keys of every message taken
 // in, and the look-up reading them back, were half of Postgres's work at
 // intake. It holds nothing the database does not: the items' texts are the
-// truth, and the open items among those it ranks are read from them
-// (store.Tx.SimilarItems), so a stale entry costs a candidate, never a
-// wrong suggestion. It is loaded from the items at the first look-up, kept
+// truth, and the items say which of those it finds are open (at intake
+// store.Tx.CreateFeedbackLike, for the Merge form store.Tx.SimilarItems),
+// so a stale entry costs a candidate, never a suggestion of a closed item. It is loaded from the items at the first look-up, kept
 // by this replica's commits (OnCommit), and, on Postgres, told of the other
 // replicas' changes by sync, which reads the items changed since it last
 // looked. Two look-alikes taken in by two replicas within a sync of each

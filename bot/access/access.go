@@ -61,6 +61,11 @@ func (c *Checker) Allowed(ctx context.Context, u bot.User, action string) (bool,
 	return c.matches(ctx, u, c.Config.Who(action), 0)
 }
 
+// AllowedAt is Allowed for the action at bot.Permissions[i].
+func (c *Checker) AllowedAt(ctx context.Context, u bot.User, i int) (bool, error) {
+	return c.matches(ctx, u, c.Config.WhoAt(i), 0)
+}
+
 // matches reports whether u is one of w. depth guards staff: and admins:
 // referring to each other (admins: may say staff, staff: may not say admins).
 func (c *Checker) matches(ctx context.Context, u bot.User, w bot.Who, depth int) (bool, error) {

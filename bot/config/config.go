@@ -60,6 +60,9 @@ type Config struct {
 	// groupHandles maps Slack user group ids to the handles the file gives
 	// them, for GroupLabel.
 	groupHandles map[string]string
+	// whoAt is Who of each action of bot.Permissions, by its place there
+	// (Parse fills it): help asks ~14 access checks a request.
+	whoAt []bot.Who
 }
 
 // Default returns the configuration used when there is no liaison.yaml:
@@ -118,6 +121,10 @@ func Parse(name string, data []byte) (*Config, error) {
 	if len(d.errs) > 0 {
 		d.errs.sort()
 		return nil, d.errs
+	}
+	c.whoAt = make([]bot.Who, len(bot.Permissions))
+	for i, p := range bot.Permissions {
+		c.whoAt[i] = c.Who(p.Action)
 	}
 	return c, nil
 }

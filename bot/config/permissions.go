@@ -35,6 +35,15 @@ func (c *Config) Who(action string) bot.Who {
 	return p.Default
 }
 
+// WhoAt is Who of bot.Permissions[i]'s action, without looking it up (a
+// Config made by Parse answers from a list).
+func (c *Config) WhoAt(i int) bot.Who {
+	if c.whoAt != nil {
+		return c.whoAt[i]
+	}
+	return c.Who(bot.Permissions[i].Action)
+}
+
 // GroupLabel is how messages name a Slack user group: @handle when the
 // file gives one (here or among the approvers), else its id.
 func (c *Config) GroupLabel(id string) string {

@@ -83,6 +83,15 @@ permissions:
 			t.Errorf("Who(%q) = %s, want %s", action, got, want)
 		}
 	}
+	// By place, every action answers as by name: in the parsed file, and
+	// in a configuration not made by Parse.
+	for _, c := range []*config.Config{c, config.Default()} {
+		for i, p := range bot.Permissions {
+			if got, want := c.WhoAt(i).String(), c.Who(p.Action).String(); got != want {
+				t.Errorf("WhoAt(%d) (%s) = %s, want %s", i, p.Action, got, want)
+			}
+		}
+	}
 }
 
 func TestPermissionMistakesAreNamedWithLineAndKey(t *testing.T) {
