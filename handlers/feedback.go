@@ -37,7 +37,7 @@ type Feedback struct {
 	policies policies
 	// templates approves the notice texts (Build sets it).
 	templates *Templates
-	shingles  shingleCache // of the items intake compares new ones with
+	shingles  shingleCache // of the items the Merge form compares an item with
 	index     similarIndex // finds the items like a text
 }
 

@@ -6,10 +6,11 @@ import (
 	"github.com/liaison-bot/liaison/bot"
 )
 
-// shingleCache remembers the shingles of the items intake compares new
-// ones with, by id, with the text they were made of: the same open items
-// come back as candidates message after message, and making their
-// shingles again was most of the scoring's time. A changed text (an edit)
+// shingleCache remembers the shingles of the items the Merge form
+// compares an item with, by id, with the text they were made of: the same
+// open items come back as candidates, and making their shingles again was
+// most of the scoring's time (intake scores from the similarity index's
+// own shingles). A changed text (an edit)
 // is a miss. Bounded: two generations of at most shingleCacheSize items,
 // the older dropped whole when the newer fills (what is still used is
 // copied forward on its next hit).
