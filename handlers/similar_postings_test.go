@@ -2,7 +2,11 @@ package handlers
 
 import (
 	"slices"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/liaison-bot/liaison/bot"
 )
 
 // A key's list goes from one item (held without a list) to several and
@@ -43,5 +47,75 @@ func TestPostingsListEachItemOnceNewestFirst(t *testing.T) {
 	p.add(2, 4)
 	if got := list(2, 4, 10); len(got) != 0 {
 		t.Errorf("the only item, excluded: %v", got)
+	}
+}
+
+// The index is read and changed from many goroutines at once: intake's
+// look-ups, commits adding items, the sync and the prune (run with -race).
+func TestTheSimilarityIndexTakesConcurrentLookUpsAndChanges(t *testing.T) {
+	var x similarIndex
+	x.postings, x.items, x.loaded = newPostings(), map[int64]indexedItem{}, true
+	texts := []string{"the export to csv is broken", "dark theme for the mobile app", "login with sso fails", "slow dashboard loading"}
+	now := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(2)
+		go func() { // commits
+			defer wg.Done()
+			for i := range 200 {
+				sh := bot.ShinglesOf(texts[(w+i)%len(texts)])
+				x.put(int64(w*1000+i%50+1), sh, textKeys(sh), now.Add(time.Duration(i)*time.Minute), now)
+			}
+		}()
+		go func() { // look-ups
+			defer wg.Done()
+			for i := range 200 {
+				sh := bot.ShinglesOf(texts[(w+i)%len(texts)])
+				for _, l := range x.like(sh, sh.BandKeys(), 0.5) {
+					if l.Score < 0.5 || l.Score > 1 {
+						t.Errorf("a look-alike scored %v", l.Score)
+					}
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := range 20 {
+			x.prune(now.Add(time.Duration(i*5) * time.Minute))
+		}
+	}()
+	wg.Wait()
+	// Each list holds only items that have its key (a text replaced or an
+	// item forgotten left nothing behind), and each item is in each of its
+	// keys' lists once.
+	has := func(k uint64, id int64) {
+		it, ok := x.items[id]
+		if !ok || !slices.Contains(textKeys(it.sh), k) {
+			t.Fatalf("item %d is listed under a key it does not have (indexed: %v)", id, ok)
+		}
+	}
+	for k, id := range x.postings.one {
+		has(k, id)
+	}
+	for k, ids := range x.postings.many {
+		for _, id := range ids {
+			has(k, id)
+		}
+	}
+	// Each item id holds its last text, once, in each of its keys' lists.
+	for id, it := range x.items {
+		for _, k := range textKeys(it.sh) {
+			n := 0
+			x.postings.newest(k, 0, 1<<30, func(got int64) {
+				if got == id {
+					n++
+				}
+			})
+			if n != 1 {
+				t.Fatalf("item %d is %d times under one of its keys", id, n)
+			}
+		}
 	}
 }
