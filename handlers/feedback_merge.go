@@ -30,30 +30,21 @@ type similarItem struct {
 }
 
 // similarTo returns the open items (of the last 90 days, but exclude) most
-// like sh, best first, at most n, with a score above 0. Candidates come
-// from the MinHash bands, which find the close ones (intake's
-// suggestions), or, broad, from shared words (the Merge form's).
-func (fb *Feedback) similarTo(ctx context.Context, tx *store.Tx, sh bot.Shingles, exclude int64, n int, broad bool) ([]similarItem, error) {
-	keys, scored := sh.BandKeys(), intakeScored
-	if broad {
-		keys, scored = sh.WordKeys(), 50
-	}
+// like sh, best first, at most n, with a score above 0: the Merge form's
+// proposals. Candidates come from shared words, a broader net than the
+// bands intake looks through (similarIndex.like), which rank loosely: the
+// 50 sharing most are scored.
+func (fb *Feedback) similarTo(ctx context.Context, tx *store.Tx, sh bot.Shingles, exclude int64, n int) ([]similarItem, error) {
 	since := fb.clock.Now().Add(-similarWindow)
 	if err := fb.index.ensure(ctx, tx, since); err != nil {
 		return nil, err
 	}
-	cands, err := tx.SimilarItems(ctx, fb.index.rank(keys, exclude, postingCap), scored, since)
+	cands, err := tx.SimilarItems(ctx, fb.index.rank(sh.WordKeys(), exclude, postingCap), 50, since)
 	if err != nil {
 		return nil, err
 	}
 	return fb.rankSimilar(sh, cands, n), nil
 }
-
-// intakeScored is how many candidates the band look-up gives intake to
-// score: it ranks them by bands shared, which follows their likeness
-// closely, so the best few are enough. Shared words rank more loosely: the
-// Merge form scores more of them.
-const intakeScored = 10
 
 // rankSimilar scores cands against sh and returns the n most like it,
 // best first (then newest), with a score above 0.
@@ -304,7 +295,7 @@ func (fb *Feedback) mergeForm(ctx context.Context, id int64) (*bot.Reply, error)
 	}
 	var best []similarItem
 	err = fb.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		best, err = fb.similarTo(ctx, tx, bot.ShinglesOf(itemText(it.Title, it.Text)), it.ID, 3, true)
+		best, err = fb.similarTo(ctx, tx, bot.ShinglesOf(itemText(it.Title, it.Text)), it.ID, 3)
 		return err
 	})
 	if err != nil {

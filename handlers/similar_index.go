@@ -72,10 +72,11 @@ func textKeys(sh bot.Shingles) []uint64 {
 }
 
 // scoredMax bounds how many of the items sharing band keys with a new one
-// intake scores, the most shared first (then the newest): the ranking
-// follows their likeness closely, and scoring 200 was a third of the
-// /feedback server's CPU when many texts shared a band.
-const scoredMax = 2 * intakeScored
+// intake scores, the most shared first (then the newest): the ranking by
+// bands shared follows their likeness closely, so the best few are
+// enough, and scoring 200 was a third of the /feedback server's CPU when
+// many texts shared a band.
+const scoredMax = 20
 
 // like returns the items that share bands with sh (bands, its band keys),
 // scored against it (bot.Similarity) and at least threshold, best first (then
