@@ -88,12 +88,7 @@ type SimilarCandidate struct {
 // most limit: the index ranks by text, the items say which are still open.
 // They are read a batch of 2×limit at a time, until limit are found.
 func (tx *Tx) SimilarItems(ctx context.Context, ranked []Ranked, limit int, since time.Time) ([]SimilarCandidate, error) {
-	return tx.readRanked(ctx, make([]SimilarCandidate, 0, limit), ranked, limit, since)
-}
-
-// readRanked appends to out the open items of ranked, best first, a batch
-// at a time, until out has limit.
-func (tx *Tx) readRanked(ctx context.Context, out []SimilarCandidate, ranked []Ranked, limit int, since time.Time) ([]SimilarCandidate, error) {
+	out := make([]SimilarCandidate, 0, limit)
 	for len(ranked) > 0 && len(out) < limit {
 		batch := ranked[:min(len(ranked), 2*limit)]
 		ranked = ranked[len(batch):]
@@ -105,25 +100,18 @@ func (tx *Tx) readRanked(ctx context.Context, out []SimilarCandidate, ranked []R
 		if err != nil {
 			return nil, err
 		}
-		out = appendOpen(out, batch, items, limit)
-	}
-	return out, nil
-}
-
-// appendOpen appends to out, in batch's order, those of batch found among
-// items (the open ones), with their shared counts, until out has limit.
-func appendOpen(out []SimilarCandidate, batch []Ranked, items []SimilarCandidate, limit int) []SimilarCandidate {
-	byID := make(map[int64]SimilarCandidate, len(items))
-	for _, it := range items {
-		byID[it.ID] = it
-	}
-	for _, r := range batch {
-		if it, ok := byID[r.ID]; ok && len(out) < limit {
-			it.Shared = r.Shared
-			out = append(out, it)
+		byID := make(map[int64]SimilarCandidate, len(items))
+		for _, it := range items {
+			byID[it.ID] = it
+		}
+		for _, r := range batch {
+			if it, ok := byID[r.ID]; ok && len(out) < limit {
+				it.Shared = r.Shared
+				out = append(out, it)
+			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // Like is an item a new one looks like, and how much (0 to 1).
