@@ -168,16 +168,7 @@ func TestAnItemIsFoundByItsCurrentTextNotItsFormerOne(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		b := setupFeedback(t, db)
-		// sharing is the items indexed under one of text's keys.
-		sharing := func(text string) []int64 {
-			t.Helper()
-			var ids []int64
-			for _, r := range b.caps.Feedback.index.rank(textKeys(bot.ShinglesOf(text)), 0, postingCap) {
-				ids = append(ids, r.ID)
-			}
-			slices.Sort(ids)
-			return ids
-		}
+		sharing := b.indexed
 		const before, after = "The export button crashes on big files", "please add a dark theme to the dashboard"
 		b.event(t, discordMsg(feedbackCh, "1", aliceID, "alice", before))
 		edit := discordMsg(feedbackCh, "1", aliceID, "alice", after)
