@@ -241,21 +241,20 @@ func (fb *Feedback) intakeFor(ctx context.Context, tx *store.Tx, m *bot.Message,
 		Text: itemText(it.Title, it.Text), Platform: it.Source, ChannelID: it.ChannelID, Sentiment: it.Sentiment,
 	})
 	it.Tags = routing.Tags
-	created, err := fb.createIndexed(ctx, tx, now, it)
-	if err != nil || !created {
-		return it, err
-	}
 	// The item's own columns (created_at, intake, author, logged_by) are
 	// the first line of its history: no event row is written for it.
-	var relays []store.RelayOut
-	for _, d := range routing.To {
-		r, err := fb.relay(it, d)
-		if err != nil {
-			return nil, err
+	relays := func(it *store.FeedbackItem) ([]store.RelayOut, error) {
+		out := make([]store.RelayOut, 0, len(routing.To))
+		for _, d := range routing.To {
+			r, err := fb.relay(it, d)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
 		}
-		relays = append(relays, r)
+		return out, nil
 	}
-	if err := tx.EnqueueRelays(ctx, now, it.ID, relays); err != nil {
+	if _, err := fb.createIndexed(ctx, tx, now, it, relays); err != nil {
 		return nil, err
 	}
 	return it, nil

@@ -66,16 +66,20 @@ func (fb *Feedback) rankSimilar(sh bot.Shingles, cands []store.SimilarCandidate,
 }
 
 // createIndexed creates it, noting the open item it looks like when above
-// the threshold (scored in memory, the store telling which are open): at
-// intake, one statement on Postgres. Once committed, it is indexed.
-func (fb *Feedback) createIndexed(ctx context.Context, tx *store.Tx, now time.Time, it *store.FeedbackItem) (bool, error) {
+// the threshold (scored in memory, the store telling which are open), and
+// enqueues the relays relays makes of it: at intake, one statement on
+// Postgres (store.Tx.CreateFeedbackRelayed). Once committed, it is indexed.
+// When it is not created (its message has an item already), it holds that
+// item and nothing is enqueued.
+func (fb *Feedback) createIndexed(ctx context.Context, tx *store.Tx, now time.Time, it *store.FeedbackItem,
+	relays func(*store.FeedbackItem) ([]store.RelayOut, error)) (bool, error) {
 	sh := bot.ShinglesOf(itemText(it.Title, it.Text))
 	bands := sh.BandKeys()
 	since := now.Add(-similarWindow)
 	if err := fb.index.ensure(ctx, tx, since); err != nil {
 		return false, err
 	}
-	created, err := tx.CreateFeedbackLike(ctx, now, it, fb.index.like(sh, bands, fb.cfg.Feedback.SimilarThreshold), since)
+	created, err := tx.CreateFeedbackRelayed(ctx, now, it, fb.index.like(sh, bands, fb.cfg.Feedback.SimilarThreshold), since, relays)
 	if err != nil || !created {
 		return created, err
 	}

@@ -33,6 +33,20 @@ func (b *fbBundle) item(t *testing.T, id int64) *store.FeedbackItem {
 	return it
 }
 
+// itemOf returns the item of the Discord message id in the feedback channel.
+func (b *fbBundle) itemOf(t *testing.T, id string) *store.FeedbackItem {
+	t.Helper()
+	var it *store.FeedbackItem
+	err := b.db.InTx(context.Background(), func(tx *store.Tx) (err error) {
+		it, err = tx.FeedbackBySource(context.Background(), sourceKey(bot.PlatformDiscord, feedbackCh, id))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return it
+}
+
 // A near-identical post is offered as a duplicate on its relay; merged
 // with one click, its votes (once per person, never the target's author's
 // own) and its author count for the first item; later votes on it count

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -34,7 +35,8 @@ func (b *fbBundle) syncIndex(t *testing.T) {
 // Replicas share one Postgres, each with its own similarity index in
 // memory: each learns of the items the others took in, edited and merged
 // by reading the items changed since it last looked; one started later
-// loads them all at its first look-up.
+// loads them all at its first look-up. (Each replica draws item numbers
+// in blocks of its own: the items are named by their messages.)
 func TestEachReplicaFindsTheItemsTheOthersTookIn(t *testing.T) {
 	t.Parallel()
 	dbs := storetest.Replicas(t, 2)
@@ -43,16 +45,18 @@ func TestEachReplicaFindsTheItemsTheOthersTookIn(t *testing.T) {
 	// b's index is loaded by its first item, before a takes any in.
 	b.event(t, discordMsg(feedbackCh, "1", eveID, "eve", calendar))
 	a.event(t, discordMsg(feedbackCh, "2", aliceID, "alice", export))
+	n1, n2 := b.itemOf(t, "1").ID, b.itemOf(t, "2").ID
 	if got := b.indexed(export); len(got) != 0 {
 		t.Fatalf("b's index before it read a's items: %v", got)
 	}
 	b.syncIndex(t)
-	if got := b.indexed(export); !slices.Equal(got, []int64{2}) {
-		t.Errorf("b's index under #2's keys, after reading a's items: %v, want #2", got)
+	if got := b.indexed(export); !slices.Equal(got, []int64{n2}) {
+		t.Errorf("b's index under #%d's keys, after reading a's items: %v, want #%d", n2, got, n2)
 	}
 	b.event(t, discordMsg(feedbackCh, "3", eveID, "eve", export))
-	if got := likeOf(b.item(t, 3)); got != "#2 (1.00)" {
-		t.Errorf("#3, taken in by b, looked like %s, want #2 (taken in by a)", got)
+	n3 := b.itemOf(t, "3").ID
+	if got, want := likeOf(b.item(t, n3)), fmt.Sprintf("#%d (1.00)", n2); got != want {
+		t.Errorf("#%d, taken in by b, looked like %s, want %s (taken in by a)", n3, got, want)
 	}
 
 	// An edit through a: b finds #2 by its new text, not its former one.
@@ -62,24 +66,24 @@ func TestEachReplicaFindsTheItemsTheOthersTookIn(t *testing.T) {
 	edit.Delivery.Keys[0].Key = "2:edit"
 	a.event(t, edit)
 	b.syncIndex(t)
-	if got, got2 := b.indexed(export), b.indexed(theme); !slices.Equal(got, []int64{3}) || !slices.Equal(got2, []int64{2}) {
-		t.Errorf("b's index after a's edit of #2: under its former text %v (want #3), under its new one %v (want #2)", got, got2)
+	if got, got2 := b.indexed(export), b.indexed(theme); !slices.Equal(got, []int64{n3}) || !slices.Equal(got2, []int64{n2}) {
+		t.Errorf("b's index after a's edit of #%d: under its former text %v (want #%d), under its new one %v (want #%d)", n2, got, n3, got2, n2)
 	}
 	// A merge through a takes #2 out of b's index.
 	a.clock.Advance(time.Minute)
-	if _, err := a.liaison(t, "U01CAROL", "feedback merge 2 into 1"); err != nil {
+	if _, err := a.liaison(t, "U01CAROL", fmt.Sprintf("feedback merge %d into %d", n2, n1)); err != nil {
 		t.Fatal(err)
 	}
 	b.syncIndex(t)
 	if got := b.indexed(theme); len(got) != 0 {
-		t.Errorf("b's index after a merged #2: %v, want none", got)
+		t.Errorf("b's index after a merged #%d: %v, want none", n2, got)
 	}
 
 	// A replica started now loads the items at its first look-up.
 	c := setupFeedback(t, dbs[0])
 	c.event(t, discordMsg(feedbackCh, "4", eveID, "eve", calendar))
-	if got := likeOf(c.item(t, 4)); got != "#1 (1.00)" {
-		t.Errorf("#4, taken in by a replica started after #1, looked like %s, want #1", got)
+	if got, want := likeOf(c.itemOf(t, "4")), fmt.Sprintf("#%d (1.00)", n1); got != want {
+		t.Errorf("the item taken in by a replica started after #%d looked like %s, want %s", n1, got, want)
 	}
 }
 

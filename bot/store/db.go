@@ -35,6 +35,15 @@ type DB struct {
 	// built (see rebuildIfPending).
 	rollupsBuilt atomic.Bool
 	group        *committers // nil when group commit is off
+	feedbackIDs  idBlock     // item ids drawn ahead (Postgres: Tx.nextFeedbackID)
+}
+
+// idBlock holds ids drawn from a sequence, handed out in order.
+type idBlock struct {
+	mu    sync.Mutex
+	ids   []int64
+	drawn time.Time // when the last block was drawn
+	size  int       // and how many it held
 }
 
 // Options tune Open.
@@ -317,6 +326,14 @@ func (w *wakeups) lane(name string) {
 		w.lanes = map[string]struct{}{}
 	}
 	w.lanes[name] = struct{}{}
+}
+
+// wakeLanes notes that tx enqueued into lanes: the dispatcher is woken for
+// them once tx commits.
+func (tx *Tx) wakeLanes(lanes []string) {
+	for _, l := range lanes {
+		tx.enqueued.lane(l)
+	}
 }
 
 func (w *wakeups) empty() bool { return !w.any && len(w.lanes) == 0 }

@@ -120,15 +120,13 @@ type Like struct {
 	Score float64
 }
 
-// CreateFeedbackLike creates it as CreateFeedback does, noting as the item
-// it looks like (SimilarTo, SimilarScore) the first of like (best first)
-// that is open and created since: on Postgres in one statement, what intake
-// does for every message. When it is not created (its source message has
-// an item already) it is filled with that item.
-func (tx *Tx) CreateFeedbackLike(ctx context.Context, now time.Time, it *FeedbackItem, like []Like, since time.Time) (bool, error) {
+// createLike creates it as createFeedback does (id drawn, or 0), noting as
+// the item it looks like the first of like that is open and created since
+// (CreateFeedbackRelayed): on Postgres in the item's INSERT.
+func (tx *Tx) createLike(ctx context.Context, now time.Time, it *FeedbackItem, like []Like, since time.Time, id int64) (bool, error) {
 	it.SimilarTo, it.SimilarScore = nil, 0
 	if len(like) == 0 {
-		return tx.CreateFeedback(ctx, now, it)
+		return tx.createFeedback(ctx, now, it, id)
 	}
 	ids := make([]int64, len(like))
 	for i, l := range like {
@@ -145,7 +143,7 @@ func (tx *Tx) CreateFeedbackLike(ctx context.Context, now time.Time, it *Feedbac
 				break
 			}
 		}
-		return tx.CreateFeedback(ctx, now, it)
+		return tx.createFeedback(ctx, now, it, id)
 	}
 	it.defaults(now)
 	scores := make([]float64, len(like))
@@ -158,9 +156,10 @@ func (tx *Tx) CreateFeedbackLike(ctx context.Context, now time.Time, it *Feedbac
 	q := `WITH best AS (SELECT u.id, u.score FROM unnest(?::bigint[], ?::float8[]) WITH ORDINALITY AS u(id, score, ord)
 			CROSS JOIN LATERAL (SELECT 1 FROM feedback_items f WHERE f.id = u.id AND f.created_at >= ? AND f.duplicate_of IS NULL AND f.status NOT IN (?, ?, ?) LIMIT 1) f
 			ORDER BY u.ord LIMIT 1) ` +
-		strings.Replace(feedbackInsert, feedbackInsertLike, `(SELECT id FROM best), COALESCE((SELECT score FROM best), 0)`, 1) +
-		` RETURNING id, similar_to, similar_score`
-	args := append([]any{pq.Array(ids), pq.Array(scores), since.UTC(), FeedbackClosed, FeedbackShipped, FeedbackDeclined}, it.insertArgs()...)
+		feedbackInsert + ` RETURNING id, similar_to, similar_score`
+	q, insertArgs := insertFeedback(q, it, id)
+	q = strings.Replace(q, feedbackInsertLike, `(SELECT id FROM best), COALESCE((SELECT score FROM best), 0)`, 1)
+	args := append([]any{pq.Array(ids), pq.Array(scores), since.UTC(), FeedbackClosed, FeedbackShipped, FeedbackDeclined}, insertArgs...)
 	args = args[:len(args)-2] // the similar item and score are chosen above
 	var row struct {
 		ID    int64         `db:"id"`

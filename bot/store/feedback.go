@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -126,9 +127,16 @@ const feedbackColumns = `id, source_key, source, intake, scope_id, channel_id, c
 // duplicate *it is replaced by the stored item: the same message posted and
 // then flagged, or delivered twice, is one item.
 func (tx *Tx) CreateFeedback(ctx context.Context, now time.Time, it *FeedbackItem) (bool, error) {
+	return tx.createFeedback(ctx, now, it, 0)
+}
+
+// createFeedback is CreateFeedback with the item's id drawn already
+// (nextFeedbackID), or 0 to take the sequence's next.
+func (tx *Tx) createFeedback(ctx context.Context, now time.Time, it *FeedbackItem, id int64) (bool, error) {
 	it.defaults(now)
+	q, args := insertFeedback(feedbackInsert+` RETURNING id`, it, id)
 	var ids []int64
-	err := tx.tx.SelectContext(ctx, &ids, tx.rebind(feedbackInsert+` RETURNING id`), it.insertArgs()...)
+	err := tx.tx.SelectContext(ctx, &ids, tx.rebind(q), args...)
 	if err != nil {
 		return false, fmt.Errorf("create feedback %s: %w", it.SourceKey, err)
 	}
@@ -141,15 +149,32 @@ func (tx *Tx) CreateFeedback(ctx context.Context, now time.Time, it *FeedbackIte
 
 // feedbackInsert inserts an item (FeedbackItem.insertArgs), or nothing when
 // its source message has one already.
-const feedbackInsert = `INSERT INTO feedback_items (source_key, source, intake, scope_id, channel_id, channel_name,
+const feedbackInsert = `INSERT INTO feedback_items (` + feedbackInsertColumns + `)
+		VALUES (` + feedbackInsertValues + `) ON CONFLICT (source_key) DO NOTHING`
+
+// feedbackInsertWithID is feedbackInsert with the item's id as its first
+// value (one drawn by Tx.nextFeedbackID).
+const feedbackInsertWithID = `INSERT INTO feedback_items (id, ` + feedbackInsertColumns + `)
+		VALUES (?, ` + feedbackInsertValues + `) ON CONFLICT (source_key) DO NOTHING`
+
+const feedbackInsertColumns = `source_key, source, intake, scope_id, channel_id, channel_name,
 		thread_id, thread_name, title, message_id, permalink, author_id, author_name, customer, logged_by, text, tags, sentiment, sentiment_score, sentiment_reasons,
-		status, created_at, updated_at, similar_to, similar_score)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ` + feedbackInsertLike + `)
-		ON CONFLICT (source_key) DO NOTHING`
+		status, created_at, updated_at, similar_to, similar_score`
+
+const feedbackInsertValues = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ` + feedbackInsertLike
 
 // feedbackInsertLike is where feedbackInsert's values end: the similar
 // item and its score (CreateFeedbackLike puts a choice there).
 const feedbackInsertLike = `? /* similar_to */, ? /* similar_score */`
+
+// insertFeedback is q (a statement holding feedbackInsert) and its
+// arguments, the item's id first when it has one drawn (not 0).
+func insertFeedback(q string, it *FeedbackItem, id int64) (string, []any) {
+	if id == 0 {
+		return q, it.insertArgs()
+	}
+	return strings.Replace(q, feedbackInsert, feedbackInsertWithID, 1), append([]any{id}, it.insertArgs()...)
+}
 
 func (it *FeedbackItem) defaults(now time.Time) {
 	it.CreatedAt, it.UpdatedAt = now.UTC(), now.UTC()
@@ -341,13 +366,36 @@ func (tx *Tx) EnqueueRelays(ctx context.Context, now time.Time, id int64, rs []R
 		return nil
 	}
 	var q strings.Builder
-	args := make([]any, 0, 8*len(rs)+3)
+	q.WriteString(`WITH `)
+	args, lanes, err := relayCTEs(&q, make([]any, 0, 8*len(rs)+3), now, id, rs, false)
+	if err != nil {
+		return err
+	}
+	q.WriteString(` SELECT COUNT(*) FROM ob`)
+	var n int
+	if err := tx.tx.GetContext(ctx, &n, tx.rebind(q.String()), args...); err != nil {
+		return fmt.Errorf("relay feedback %d: %w", id, err)
+	}
+	if n > 0 {
+		tx.wakeLanes(lanes)
+	}
+	return nil
+}
+
+// relayCTEs writes to q, for Postgres, the common table expressions that
+// enqueue the messages of rs and record them as item id's relays: v (their
+// values), ob (the keys of the outbox rows inserted) and rel; it returns
+// args with their arguments appended, and the messages' lanes. With
+// afterItem, both inserts read the item from a CTE named item, which
+// inserts it (feedbackInsertWithID … RETURNING id): they insert nothing
+// when it inserted nothing (the item was there already).
+func relayCTEs(q *strings.Builder, args []any, now time.Time, id int64, rs []RelayOut, afterItem bool) ([]any, []string, error) {
 	lanes := make([]string, len(rs))
-	q.WriteString(`WITH v (key, platform, kind, payload, lane, due, destination, route) AS (VALUES `)
+	q.WriteString(`v (key, platform, kind, payload, lane, due, destination, route) AS (VALUES `)
 	for i, r := range rs {
 		m := r.Message
 		if m.Key == "" || m.Platform == "" || m.Kind == "" || m.ParentKey != "" {
-			return fmt.Errorf("enqueue relay of feedback %d: key, platform and kind are required, and no parent (key %q)", id, m.Key)
+			return nil, nil, fmt.Errorf("enqueue relay of feedback %d: key, platform and kind are required, and no parent (key %q)", id, m.Key)
 		}
 		payload := m.Payload
 		if len(payload) == 0 {
@@ -364,24 +412,124 @@ func (tx *Tx) EnqueueRelays(ctx context.Context, now time.Time, id int64, rs []R
 		lanes[i] = bot.Lane(m.Platform, m.Kind, payload)
 		args = append(args, m.Key, m.Platform, m.Kind, string(payload), lanes[i], due.UTC(), r.Destination, r.Route)
 	}
+	from, itemID := `FROM v`, `?`
+	if afterItem {
+		from, itemID = `FROM v WHERE EXISTS (SELECT FROM item)`, `(SELECT id FROM item)`
+	}
 	q.WriteString(`),
 	ob AS (INSERT INTO outbox (key, platform, kind, payload, lane, state, next_attempt_at, created_at, updated_at)
-		SELECT key, platform, kind, payload, lane, 'pending', due, ?::timestamptz, ?::timestamptz FROM v
+		SELECT key, platform, kind, payload, lane, 'pending', due, ?::timestamptz, ?::timestamptz ` + from + `
 		ON CONFLICT (key) DO NOTHING RETURNING key),
 	rel AS (INSERT INTO feedback_relays (feedback_id, destination, route, outbox_key)
-		SELECT ?, destination, route, key FROM v ON CONFLICT (feedback_id, destination) DO NOTHING)
-	SELECT COUNT(*) FROM ob`)
-	args = append(args, now.UTC(), now.UTC(), id)
-	var n int
-	if err := tx.tx.GetContext(ctx, &n, tx.rebind(q.String()), args...); err != nil {
-		return fmt.Errorf("relay feedback %d: %w", id, err)
+		SELECT ` + itemID + `, destination, route, key ` + from + ` ON CONFLICT (feedback_id, destination) DO NOTHING)`)
+	args = append(args, now.UTC(), now.UTC())
+	if !afterItem {
+		args = append(args, id)
 	}
-	if n > 0 {
-		for _, l := range lanes {
-			tx.enqueued.lane(l) // some may have been there already: a wake-up too many at worst
+	return args, lanes, nil
+}
+
+// CreateFeedbackRelayed is intake's creation of an item: it stores it
+// unless its source message has one already, noting as the item it looks
+// like (SimilarTo, SimilarScore) the first of like (best first) that is
+// open and created since, and enqueues the relays relays makes of it (it.ID
+// set) as EnqueueRelays does. It reports whether the item was created; when
+// it was not, it holds the stored item and nothing was enqueued.
+//
+// On Postgres the look-alike's choice is part of the item's INSERT, and
+// when like is empty (nothing to choose, so the relays show no
+// suggestion) the item, its outbox messages and its relays are one
+// statement: the item's id is drawn beforehand (nextFeedbackID), so the
+// relays can name it.
+func (tx *Tx) CreateFeedbackRelayed(ctx context.Context, now time.Time, it *FeedbackItem, like []Like, since time.Time,
+	relays func(*FeedbackItem) ([]RelayOut, error)) (bool, error) {
+	var id int64
+	if tx.db.dialect.name == Postgres {
+		var err error
+		if id, err = tx.nextFeedbackID(ctx); err != nil {
+			return false, err
 		}
 	}
-	return nil
+	if id == 0 || len(like) > 0 {
+		created, err := tx.createLike(ctx, now, it, like, since, id)
+		if err != nil || !created {
+			return created, err
+		}
+		rs, err := relays(it)
+		if err != nil {
+			return false, err
+		}
+		return true, tx.EnqueueRelays(ctx, now, it.ID, rs)
+	}
+	it.SimilarTo, it.SimilarScore = nil, 0
+	it.defaults(now)
+	it.ID = id
+	rs, err := relays(it)
+	if err != nil {
+		return false, err
+	}
+	q, args := insertFeedback(feedbackInsert, it, id)
+	var b strings.Builder
+	b.WriteString(`WITH item AS (` + q + ` RETURNING id)`)
+	var lanes []string
+	if len(rs) > 0 {
+		b.WriteString(`, `)
+		if args, lanes, err = relayCTEs(&b, args, now, id, rs, true); err != nil {
+			return false, err
+		}
+		b.WriteString(` SELECT (SELECT COUNT(*) FROM item) AS items, (SELECT COUNT(*) FROM ob) AS enqueued`)
+	} else {
+		b.WriteString(` SELECT (SELECT COUNT(*) FROM item) AS items, 0 AS enqueued`)
+	}
+	var n struct {
+		Items    int `db:"items"`
+		Enqueued int `db:"enqueued"`
+	}
+	if err := tx.tx.GetContext(ctx, &n, tx.rebind(b.String()), args...); err != nil {
+		return false, fmt.Errorf("create feedback %s: %w", it.SourceKey, err)
+	}
+	if n.Items == 0 {
+		return false, tx.loadExisting(ctx, it)
+	}
+	if n.Enqueued > 0 {
+		tx.wakeLanes(lanes)
+	}
+	return true, nil
+}
+
+// Item ids are drawn ahead in blocks (nextFeedbackID) whose size follows
+// the load: one id at a time while items come seldom, so their numbers
+// stay consecutive, doubling up to maxFeedbackIDBlock while each block is
+// used up within feedbackIDBurst of the one before. A process that stops
+// skips the numbers left in its block, at most maxFeedbackIDBlock-1 (a
+// rolled-back insert skips its number too, as any sequence does).
+const (
+	maxFeedbackIDBlock = 16
+	feedbackIDBurst    = 100 * time.Millisecond
+)
+
+// nextFeedbackID draws a new item's id from the items' sequence (Postgres)
+// through tx's connection: a sequence is not rolled back, so what is drawn
+// stays good whatever tx becomes.
+func (tx *Tx) nextFeedbackID(ctx context.Context) (int64, error) {
+	b := &tx.db.feedbackIDs
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.ids) == 0 {
+		now, size := time.Now(), 1
+		if now.Sub(b.drawn) < feedbackIDBurst {
+			size = min(2*b.size, maxFeedbackIDBlock)
+		}
+		err := tx.tx.SelectContext(ctx, &b.ids, `SELECT nextval('feedback_items_id_seq') FROM generate_series(1, $1)`, size)
+		if err != nil {
+			return 0, fmt.Errorf("draw feedback ids: %w", err)
+		}
+		slices.Sort(b.ids)
+		b.drawn, b.size = now, size
+	}
+	id := b.ids[0]
+	b.ids = b.ids[1:]
+	return id, nil
 }
 
 // relaySelect reads relays with the platform ids their outbox messages got.

@@ -2,10 +2,13 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/store"
 	"github.com/liaison-bot/liaison/bot/store/storetest"
 )
@@ -111,10 +114,10 @@ func TestSimilarItemsAreTheOpenOnesOfTheRankedInTheirOrder(t *testing.T) {
 	})
 }
 
-// CreateFeedbackLike is intake's creation: the item, and the first open
-// one of those it looks like, in one statement on Postgres; a second
-// creation for the same source message changes nothing.
-func TestCreateFeedbackLikeNotesTheFirstOpenItemItLooksLike(t *testing.T) {
+// CreateFeedbackRelayed is intake's creation: the item with the first open
+// one of those it looks like, and its relays; a second creation for the
+// same source message changes nothing and enqueues nothing.
+func TestCreateFeedbackRelayedNotesTheFirstOpenItemItLooksLike(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -125,8 +128,13 @@ func TestCreateFeedbackLikeNotesTheFirstOpenItemItLooksLike(t *testing.T) {
 			t.Helper()
 			it := &store.FeedbackItem{SourceKey: source, Source: "discord", Intake: "message", Text: "new"}
 			var created bool
+			relays := func(it *store.FeedbackItem) ([]store.RelayOut, error) {
+				return []store.RelayOut{{Destination: "product", Route: "bugs", Message: &bot.OutboxMessage{
+					Key: fmt.Sprintf("relay:%d:product", it.ID), Platform: bot.PlatformSlack, Kind: bot.KindPost,
+					Payload: json.RawMessage(fmt.Sprintf(`{"channel":"C1","text":"#%d %s"}`, it.ID, it.Text))}}}, nil
+			}
 			err := db.InTx(ctx, func(tx *store.Tx) (err error) {
-				created, err = tx.CreateFeedbackLike(ctx, similarNow, it, like, similarNow.Add(-48*time.Hour))
+				created, err = tx.CreateFeedbackRelayed(ctx, similarNow, it, like, similarNow.Add(-48*time.Hour), relays)
 				return err
 			})
 			if err != nil {
@@ -158,10 +166,46 @@ func TestCreateFeedbackLikeNotesTheFirstOpenItemItLooksLike(t *testing.T) {
 		if created, it := create("discord:c:alone"); !created || likeOf(it) != "-" {
 			t.Errorf("like nothing: created %v, like %s", created, likeOf(it))
 		}
-		// The same source message again: the item it has.
+		// The same source message again, whether it looks like another or
+		// not: the item it has.
 		again, existing := create("discord:c:new", store.Like{ID: ids[3], Score: 1})
 		if again || existing.ID != it.ID || likeOf(existing) != likeOf(it) {
 			t.Errorf("again: created %v, #%d like %s (want #%d like %s)", again, existing.ID, likeOf(existing), it.ID, likeOf(it))
+		}
+		again, existing = create("discord:c:alone")
+		if again || existing.Source != "discord" || existing.Text != "new" {
+			t.Errorf("again, like nothing: created %v, %+v", again, existing)
+		}
+		// Each item created has its relay: its outbox message, naming it,
+		// and the relay's record; the creations that found an item
+		// enqueued nothing.
+		var relayed []string
+		for _, source := range []string{"discord:c:new", "discord:c:closed", "discord:c:alone"} {
+			var stored *store.FeedbackItem
+			var rs []store.Relay
+			err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+				if stored, err = tx.FeedbackBySource(ctx, source); err != nil {
+					return err
+				}
+				rs, err = tx.Relays(ctx, stored.ID)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rs {
+				relayed = append(relayed, fmt.Sprintf("#%d %s %s %s", stored.ID, r.Destination, r.Route, r.OutboxKey))
+			}
+			m, err := db.OutboxByKey(ctx, fmt.Sprintf("relay:%d:product", stored.ID))
+			if err != nil || !strings.Contains(m.Payload, fmt.Sprintf("#%d new", stored.ID)) {
+				t.Errorf("#%d's relay message: %+v, %v", stored.ID, m, err)
+			}
+		}
+		if len(relayed) != 3 {
+			t.Errorf("relays: %q, want one for each item", relayed)
+		}
+		if backlog, err := db.OutboxBacklog(ctx); err != nil || backlog[store.OutboxPending] != 3 {
+			t.Errorf("outbox: %v pending, want 3 (%v)", backlog, err)
 		}
 	})
 }
