@@ -241,9 +241,11 @@ func (tx *Tx) OnCommit(fn func()) { tx.committed = append(tx.committed, fn) }
 // InTx runs fn in a transaction, committing if fn returns nil and rolling
 // back otherwise. fn must not keep tx after it returns, nor call InTx
 // itself. With group commit on (the default), fn runs on a committer's
-// connection among other callers' work, each in its own savepoint (see
+// connection among other callers' work, undone alone when it fails (see
 // group.go): it returns once fn's work is committed, or with the error
-// that undid it.
+// that undid it. fn may run more than once (its group runs again when
+// another item fails, or it loses a deadlock), its earlier runs' writes
+// undone: what it keeps outside the database goes through OnCommit.
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if d.group == nil {
 		return d.plainTx(ctx, fn)

@@ -26,6 +26,16 @@ import (
 // such as one pending draft per target are unique indexes, so they hold
 // within a group as across groups.
 //
+// A savepoint costs a round trip per item, and items seldom fail: so a
+// group first runs without them, and only when one of its items fails
+// (an error, a panic, a deadlock) is it rolled back whole and run again,
+// each item in its own savepoint. Its items' functions then run twice, as
+// a deadlock's retry runs one again: a transaction's function must be
+// safe to run again (its writes are undone; what it keeps in memory must
+// be keyed by what it handles, or be fed by OnCommit). After a failure a
+// committer keeps to savepoints for its next carefulGroups groups, so that
+// a run of failures does not cost each group twice.
+//
 // On SQLite there is one committer, which makes it the only writer of the
 // transactions that go through InTx: no writer waits on another's lock.
 // On Postgres several committers (Group.Committers) run side by side, so a
@@ -63,6 +73,10 @@ const (
 	DefaultSQLiteWait = time.Millisecond
 )
 
+// carefulGroups is how many groups a committer runs with savepoints from
+// the start after a group had to run again.
+const carefulGroups = 16
+
 // errClosed answers work handed to a closed database.
 var errClosed = errors.New("the database is closed")
 
@@ -90,6 +104,7 @@ type committers struct {
 	wg     sync.WaitGroup
 
 	groups, items atomic.Int64 // started so far
+	reruns        atomic.Int64 // groups run again with savepoints, an item having failed
 	observe       func(size int, took time.Duration)
 }
 
@@ -101,6 +116,15 @@ func (d *DB) GroupCommits() (groups, items int64) {
 		return 0, 0
 	}
 	return d.group.groups.Load(), d.group.items.Load()
+}
+
+// GroupReruns returns how many groups ran a second time, with savepoints,
+// because one of their items failed.
+func (d *DB) GroupReruns() int64 {
+	if d.group == nil {
+		return 0
+	}
+	return d.group.reruns.Load()
 }
 
 func (d *DB) startCommitters(o GroupOptions) {
@@ -161,6 +185,7 @@ func (c *committers) do(ctx context.Context, fn func(*Tx) error, alone bool) (*T
 
 func (c *committers) loop(d *DB) {
 	var held *groupItem // an alone item met while collecting: next group
+	careful := 0        // groups left to run with savepoints from the start
 	for {
 		var first *groupItem
 		if held != nil {
@@ -189,7 +214,15 @@ func (c *committers) loop(d *DB) {
 		c.groups.Add(1)
 		c.items.Add(int64(len(items)))
 		start := time.Now()
-		d.runGroup(items)
+		switch {
+		case len(items) == 1 || careful > 0:
+			careful = max(careful-1, 0)
+			d.runGroup(items)
+		case !d.runUnguarded(items):
+			c.reruns.Add(1)
+			careful = carefulGroups
+			d.runGroup(items)
+		}
 		if c.observe != nil {
 			c.observe(len(items), time.Since(start))
 		}
@@ -228,6 +261,42 @@ func (c *committers) collect(items []*groupItem) ([]*groupItem, *groupItem) {
 		items = append(items, it)
 	}
 	return items, nil
+}
+
+// runUnguarded runs items in one transaction without savepoints, commits,
+// and answers each. When an item fails (or the transaction cannot start)
+// it rolls back, answers no one and returns false: the group must run
+// again (runGroup).
+func (d *DB) runUnguarded(items []*groupItem) bool {
+	ctx := context.Background()
+	sqltx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return false
+	}
+	results := make([]groupResult, len(items))
+	var stats []statsEvent
+	for i, it := range items {
+		tx := &Tx{tx: sqltx, db: d}
+		if err, p := callItem(it.fn, tx); err != nil || p != nil {
+			_ = sqltx.Rollback()
+			return false
+		}
+		results[i] = groupResult{tx: tx}
+		stats = append(stats, tx.stats...)
+	}
+	if err := writeStats(ctx, &Tx{tx: sqltx, db: d}, stats); err != nil {
+		_ = sqltx.Rollback()
+		return false
+	}
+	if err := sqltx.Commit(); err != nil {
+		for i := range results {
+			results[i] = groupResult{err: fmt.Errorf("commit: %w", err)}
+		}
+	}
+	for i, it := range items {
+		it.done <- results[i]
+	}
+	return true
 }
 
 // runGroup runs items in one transaction, each in a savepoint when there

@@ -249,3 +249,118 @@ func TestAnItemThatLosesADeadlockRunsAgainAlone(t *testing.T) {
 		}
 	}
 }
+
+// oneGroup hands items to db's one committer so that they make one group,
+// in order (the committer is held by a transaction of its own until all
+// are queued), and returns each caller's error.
+func oneGroup(t *testing.T, db *store.DB, items ...func(tx *store.Tx) error) []error {
+	t.Helper()
+	ctx := context.Background()
+	started, release := make(chan struct{}), make(chan struct{})
+	blocker := make(chan error, 1)
+	queued0 := db.Queued()
+	go func() {
+		blocker <- db.InTx(ctx, func(tx *store.Tx) error {
+			close(started)
+			<-release
+			return nil
+		})
+	}()
+	<-started
+	errs := make([]error, len(items))
+	var wg sync.WaitGroup
+	for i, fn := range items {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = db.InTx(ctx, fn)
+		}()
+		for db.Queued() < queued0+i+1 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	close(release)
+	wg.Wait()
+	if err := <-blocker; err != nil {
+		t.Fatal(err)
+	}
+	return errs
+}
+
+// A group runs without savepoints, each item once, until one of its items
+// fails: then it is rolled back whole and runs again with a savepoint per
+// item (the items that stand run twice, and commit once). The committer
+// keeps to savepoints for the groups that follow, so the next failure
+// costs no second run.
+func TestAGroupRunsAgainWithSavepointsOnlyWhenAnItemFails(t *testing.T) {
+	t.Parallel()
+	eachGrouped(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var mu sync.Mutex
+		runs := map[string]int{}
+		errBad := errors.New("the user's input was wrong")
+		item := func(owner string, fails bool) func(tx *store.Tx) error {
+			return func(tx *store.Tx) error {
+				mu.Lock()
+				runs[owner]++
+				mu.Unlock()
+				ok, err := tx.ClaimJobRun(ctx, t0, "rerun", t0.Add(time.Duration(len(owner))*time.Minute), false, owner, "")
+				if err == nil && !ok {
+					err = fmt.Errorf("%s: slot taken", owner)
+				}
+				if err == nil && fails {
+					err = errBad
+				}
+				return err
+			}
+		}
+		ran := func(owners ...string) string {
+			mu.Lock()
+			defer mu.Unlock()
+			var out []string
+			for _, o := range owners {
+				out = append(out, fmt.Sprintf("%s×%d", o, runs[o]))
+			}
+			return fmt.Sprint(out)
+		}
+
+		// All good: each ran once, the group once.
+		errs := oneGroup(t, db, item("a", false), item("bb", false), item("ccc", false))
+		if errs[0] != nil || errs[1] != nil || errs[2] != nil {
+			t.Fatalf("good group: %v", errs)
+		}
+		if got, want := ran("a", "bb", "ccc"), "[a×1 bb×1 ccc×1]"; got != want || db.GroupReruns() != 0 {
+			t.Errorf("a group without failures ran %s (want %s), %d groups again", got, want, db.GroupReruns())
+		}
+
+		// One fails: the group runs again; the others commit.
+		errs = oneGroup(t, db, item("dddd", false), item("eeeee", true), item("ffffff", false))
+		if errs[0] != nil || !errors.Is(errs[1], errBad) || errs[2] != nil {
+			t.Fatalf("group with a failure: %v", errs)
+		}
+		if got, want := ran("dddd", "eeeee", "ffffff"), "[dddd×2 eeeee×2 ffffff×1]"; got != want || db.GroupReruns() != 1 {
+			t.Errorf("a group with a failing item ran %s (want %s), %d groups again (want 1)", got, want, db.GroupReruns())
+		}
+
+		// Right after, a failure costs no second run.
+		errs = oneGroup(t, db, item("ggggggg", false), item("hhhhhhhh", true), item("iiiiiiiii", false))
+		if errs[0] != nil || !errors.Is(errs[1], errBad) || errs[2] != nil {
+			t.Fatalf("careful group: %v", errs)
+		}
+		if got, want := ran("ggggggg", "hhhhhhhh", "iiiiiiiii"), "[ggggggg×1 hhhhhhhh×1 iiiiiiiii×1]"; got != want || db.GroupReruns() != 1 {
+			t.Errorf("the group after a failure ran %s (want %s), %d groups again (want 1)", got, want, db.GroupReruns())
+		}
+
+		got := jobRuns(t, db, "rerun")
+		for _, o := range []string{"a", "bb", "ccc", "dddd", "ffffff", "ggggggg", "iiiiiiiii"} {
+			if !got[o] {
+				t.Errorf("%s's row was not committed", o)
+			}
+		}
+		for _, o := range []string{"eeeee", "hhhhhhhh"} {
+			if got[o] {
+				t.Errorf("%s's row was committed, want it rolled back", o)
+			}
+		}
+	})
+}
