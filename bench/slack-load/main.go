@@ -108,6 +108,7 @@ func serve(args []string) error {
 	dbURL := fs.String("db", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "database: postgres://… or sqlite:PATH")
 	addrFile := fs.String("addr-file", "", "write the listening address to this file once ready")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	memProfile := fs.String("memprofile", "", "write a profile of the run's allocations to this file when it stops")
 	_ = fs.Parse(args)
 	secret := os.Getenv("SLACK_SIGNING_SECRET")
 	if secret == "" {
@@ -125,6 +126,20 @@ func serve(args []string) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+
+	if *memProfile != "" {
+		defer func() {
+			f, err := os.Create(*memProfile)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "slack-load:", err)
+				return
+			}
+			defer f.Close()
+			if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+				fmt.Fprintln(os.Stderr, "slack-load:", err)
+			}
+		}()
 	}
 
 	u, cleanup, err := freshSchema(*dbURL)
