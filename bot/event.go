@@ -207,6 +207,10 @@ type Reply struct {
 	Public  bool
 	Buttons []Button
 	Modal   *Modal
+	// Stock marks a reply given alike to many requests (the help list of
+	// one set of access answers): an adapter may keep its rendering, found
+	// again by the reply's text.
+	Stock bool
 }
 
 // Modal is a form that opens in front of the user.

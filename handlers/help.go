@@ -115,7 +115,7 @@ func (h *Help) help(ctx context.Context, c *bot.Command, args string) (*bot.Repl
 		}
 		h.mu.Unlock()
 	}
-	return &bot.Reply{Text: text}, nil
+	return &bot.Reply{Text: text, Stock: true}, nil
 }
 
 // listKey is what the list of subs depends on: the number of subcommands,

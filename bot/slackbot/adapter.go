@@ -75,6 +75,7 @@ type Adapter struct {
 	sem chan struct{}
 	// workers run the handler calls; sem bounds how many at once.
 	workers *workers
+	stock   stockReplies // the renderings of stock replies (help lists)
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	closed  bool
@@ -217,9 +218,10 @@ func (a *Adapter) start(wait time.Duration, fn func(ctx context.Context)) error 
 // a Socket Mode ack with the body as its payload (none when status is not
 // 200: the envelope is left for Slack to redeliver).
 type answer struct {
-	status int    // 0 means 200
-	body   any    // nil for an empty answer; a short reason when status is not 200
-	late   string // what to tell the user by other means if this answer comes too late
+	status  int    // 0 means 200
+	body    any    // nil for an empty answer; a short reason when status is not 200
+	encoded []byte // body's JSON, when it was kept (a stock reply)
+	late    string // what to tell the user by other means if this answer comes too late
 }
 
 func (w answer) ok() bool { return w.status == 0 || w.status == http.StatusOK }

@@ -16,6 +16,10 @@ import (
 // the ack budget.
 const busyText = "Liaison is very busy right now and could not take this in time. Please try again in a minute."
 
+// busyCommand is a slash command's answer when every handler slot is
+// taken: rendered once, not for each command.
+var busyCommand = answer{body: notice(busyText)}
+
 // onCommand handles a slash command. The reply is the answer itself when the
 // handler returns within the ack budget; otherwise the command is
 // acknowledged empty and the reply goes to its response_url.
@@ -33,13 +37,17 @@ func (a *Adapter) onCommand(sc *slack.SlashCommand) answer {
 	}
 	return a.within(func(ctx context.Context) answer {
 		r, err := call(func() (*bot.Reply, error) { return a.handler.HandleCommand(ctx, c) })
+		if err == nil && r != nil && r.Stock && r.Modal == nil && len(r.Buttons) == 0 {
+			msg, encoded := a.stock.rendered(r)
+			return answer{body: msg, encoded: encoded}
+		}
 		if msg := a.replyFor(ctx, "/"+c.Name, r, err, sc.TriggerID); msg != nil {
 			return answer{body: msg}
 		}
 		return answer{}
 	}, answer{}, func(ctx context.Context, w answer) {
 		a.respond(ctx, sc.ResponseURL, sc.ChannelID, sc.UserID, w.body)
-	}, answer{body: notice(busyText)})
+	}, busyCommand)
 }
 
 // replyFor renders a handler's answer: the error's message, the reply's

@@ -99,7 +99,10 @@ func (a *Adapter) write(w http.ResponseWriter, ans answer) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	b, err := encodeAnswer(ans.body)
+	b, err := ans.encoded, error(nil)
+	if b == nil {
+		b, err = encodeAnswer(ans.body)
+	}
 	if err != nil {
 		a.log.Error("slack: cannot encode an answer", "err", err)
 		w.WriteHeader(http.StatusOK)

@@ -556,3 +556,67 @@ func unsigned(t *testing.T, target, body string) *http.Request {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return req
 }
+
+// A stock reply (a help list) is rendered once and kept: each request gets
+// the answer a reply rendered afresh would be (sanitised), found by its
+// text and audience; one that comes too late still goes to response_url.
+func TestAStockReplyIsAnsweredAsAnyReplyIs(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, func(o *slackbot.Options) { o.AckBudget = 500 * time.Millisecond })
+	var mu sync.Mutex
+	var next *bot.Reply
+	var release chan struct{}
+	tb.handler.onCommand = func(ctx context.Context, c *bot.Command) (*bot.Reply, error) {
+		mu.Lock()
+		r, wait := next, release
+		mu.Unlock()
+		if wait != nil {
+			<-wait
+		}
+		return r, nil
+	}
+	answer := func(r bot.Reply) string {
+		t.Helper()
+		mu.Lock()
+		next = &r
+		mu.Unlock()
+		status, body := do(t, tb.fake.SlashCommand(tb.server.URL, secret, tb.clock.Now(), slack.SlashCommand{
+			ChannelID: product, UserID: carol, Command: "/liaison", Text: "help",
+		}))
+		if status != http.StatusOK {
+			t.Fatalf("status = %d (%s), want 200", status, body)
+		}
+		return body
+	}
+	const list = "Commands:\n  /liaison help — what <!channel> can run"
+	fresh := answer(bot.Reply{Text: list})
+	first, again := answer(bot.Reply{Text: list, Stock: true}), answer(bot.Reply{Text: list, Stock: true})
+	if first != fresh || again != fresh {
+		t.Errorf("stock answers\n%s\n%s\nwant the fresh rendering\n%s", first, again, fresh)
+	}
+	if strings.Contains(fresh, "<!channel>") {
+		t.Errorf("answer %s can ping the channel", fresh)
+	}
+	// Another text, or the same said in the channel: another rendering.
+	other := answer(bot.Reply{Text: "Commands:\n  /liaison digest", Stock: true})
+	if other != answer(bot.Reply{Text: "Commands:\n  /liaison digest"}) || other == fresh {
+		t.Errorf("another list was answered %s", other)
+	}
+	public := answer(bot.Reply{Text: list, Stock: true, Public: true})
+	if public == fresh || !strings.Contains(public, `"response_type":"in_channel"`) {
+		t.Errorf("the list in the channel was answered %s", public)
+	}
+
+	// Too late for the answer: it follows by response_url.
+	mu.Lock()
+	release = make(chan struct{})
+	mu.Unlock()
+	if body := answer(bot.Reply{Text: list, Stock: true}); body != "" {
+		t.Fatalf("a late reply answered %q, want an empty acknowledgement", body)
+	}
+	close(release)
+	wait(t, "the reply at the response_url", func() bool { return len(tb.fake.Responses()) == 1 })
+	if r := tb.fake.Responses()[0]; !strings.HasPrefix(r.Text, "Commands:") || strings.Contains(r.Text, "<!channel>") {
+		t.Errorf("response_url got %+v, want the list", r)
+	}
+}

@@ -153,7 +153,9 @@ func (a *Adapter) serveEnvelope(ctx context.Context, client *socketmode.Client, 
 		a.count("other")
 	}
 	var payload any
-	if ans.ok() && ans.body != nil {
+	if ans.ok() && ans.encoded != nil {
+		payload = json.RawMessage(ans.encoded)
+	} else if ans.ok() && ans.body != nil {
 		payload = ans.body
 	}
 	actx, cancel := context.WithTimeout(ctx, ackTimeout)

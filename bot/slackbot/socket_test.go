@@ -20,7 +20,8 @@ func TestSocketModeDeliversEventsAndCommandsAndAcksThem(t *testing.T) {
 	t.Parallel()
 	tb := setup(t, func(o *slackbot.Options) { o.AppToken = appToken; o.SigningSecret = "" })
 	tb.handler.onCommand = func(ctx context.Context, c *bot.Command) (*bot.Reply, error) {
-		return &bot.Reply{Text: "Liaison can relay, approve and report."}, nil
+		// A help list, kept rendered: its ack carries the JSON kept.
+		return &bot.Reply{Text: "Liaison can relay, approve and report.", Stock: true}, nil
 	}
 	var failed atomic.Bool
 	tb.handler.onEvent = func(ctx context.Context, ev bot.Event) error {
