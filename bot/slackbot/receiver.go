@@ -44,13 +44,13 @@ func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil || form.Get("command") == "" {
+	sc, err := parseSlashCommand(string(body))
+	if err != nil || sc.Command == "" {
 		a.count("invalid")
 		http.Error(w, "not a slash command", http.StatusBadRequest)
 		return
 	}
-	a.write(w, a.onCommand(slashCommand(form)))
+	a.write(w, a.onCommand(sc))
 }
 
 func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request) {
@@ -110,25 +110,4 @@ func (a *Adapter) write(w http.ResponseWriter, ans answer) {
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	_, _ = w.Write(b)
-}
-
-// slashCommand reads a slash command's form fields.
-func slashCommand(f url.Values) *slack.SlashCommand {
-	return &slack.SlashCommand{
-		Token:               f.Get("token"),
-		TeamID:              f.Get("team_id"),
-		TeamDomain:          f.Get("team_domain"),
-		EnterpriseID:        f.Get("enterprise_id"),
-		EnterpriseName:      f.Get("enterprise_name"),
-		IsEnterpriseInstall: f.Get("is_enterprise_install") == "true",
-		ChannelID:           f.Get("channel_id"),
-		ChannelName:         f.Get("channel_name"),
-		UserID:              f.Get("user_id"),
-		UserName:            f.Get("user_name"),
-		Command:             f.Get("command"),
-		Text:                f.Get("text"),
-		ResponseURL:         f.Get("response_url"),
-		TriggerID:           f.Get("trigger_id"),
-		APIAppID:            f.Get("api_app_id"),
-	}
 }
