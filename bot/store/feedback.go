@@ -164,7 +164,7 @@ const feedbackInsertColumns = `source_key, source, intake, scope_id, channel_id,
 const feedbackInsertValues = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ` + feedbackInsertLike
 
 // feedbackInsertLike is where feedbackInsert's values end: the similar
-// item and its score (CreateFeedbackLike puts a choice there).
+// item and its score (createLike puts a choice there).
 const feedbackInsertLike = `? /* similar_to */, ? /* similar_score */`
 
 // insertFeedback is q (a statement holding feedbackInsert) and its

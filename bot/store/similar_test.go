@@ -268,3 +268,39 @@ func TestTheSimilarityIndexReadsTheTextsAndTheChanges(t *testing.T) {
 		}
 	})
 }
+
+// Item numbers are drawn ahead in blocks on Postgres: within a process
+// they stay consecutive however fast items come (in blocks, under load),
+// and a process that stops skips at most the rest of its block (15).
+func TestItemNumbersStayConsecutiveAndAStoppedProcessSkipsFew(t *testing.T) {
+	t.Parallel()
+	dbs := storetest.Replicas(t, 2)
+	ctx := context.Background()
+	create := func(db *store.DB, source string) int64 {
+		t.Helper()
+		it := &store.FeedbackItem{SourceKey: source, Source: "discord", Intake: "message", Text: "the export crashes"}
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.CreateFeedbackRelayed(ctx, similarNow, it, nil, similarNow.Add(-48*time.Hour),
+				func(*store.FeedbackItem) ([]store.RelayOut, error) { return nil, nil })
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return it.ID
+	}
+	var ids []int64
+	for i := range 40 {
+		ids = append(ids, create(dbs[0], fmt.Sprintf("discord:c:%d", i)))
+	}
+	for i, id := range ids {
+		if id != ids[0]+int64(i) {
+			t.Fatalf("ids %v: not consecutive", ids)
+		}
+	}
+	// The first process stops; the next draws after what it held.
+	next := create(dbs[1], "discord:c:next")
+	if last := ids[len(ids)-1]; next <= last || next > last+16 {
+		t.Errorf("after #%d, a new process's first item is #%d: want at most 15 skipped", last, next)
+	}
+}
