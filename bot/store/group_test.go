@@ -60,18 +60,6 @@ func TestAFailingItemOfAGroupRollsBackAlone(t *testing.T) {
 			t.Fatal(err)
 		}
 		groups0, _ := db.GroupCommits()
-		// The first transaction holds the only committer until the five
-		// others are queued behind it: they make the next group.
-		started, release := make(chan struct{}), make(chan struct{})
-		blocker := make(chan error, 1)
-		go func() {
-			blocker <- db.InTx(ctx, func(tx *store.Tx) error {
-				close(started)
-				<-release
-				return claim(tx, 1, "blocker")
-			})
-		}()
-		<-started
 		errBad := errors.New("the user's input was wrong")
 		items := []func(tx *store.Tx) error{
 			func(tx *store.Tx) error { return claim(tx, 2, "first") },
@@ -97,26 +85,7 @@ func TestAFailingItemOfAGroupRollsBackAlone(t *testing.T) {
 			},
 			func(tx *store.Tx) error { return claim(tx, 6, "last") },
 		}
-		errs := make([]error, len(items))
-		panics := make([]any, len(items))
-		var wg sync.WaitGroup
-		for i, fn := range items {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { panics[i] = recover() }()
-				errs[i] = db.InTx(ctx, fn)
-			}()
-			// In order, so the group's order is the list's.
-			for db.Queued() < i+1 {
-				time.Sleep(time.Millisecond)
-			}
-		}
-		close(release)
-		wg.Wait()
-		if err := <-blocker; err != nil {
-			t.Fatal(err)
-		}
+		errs, panics := oneGroup(t, db, items...)
 		if groups, _ := db.GroupCommits(); groups-groups0 != 2 {
 			t.Fatalf("ran %d groups, want 2 (the blocker, then the five together)", groups-groups0)
 		}
@@ -133,7 +102,7 @@ func TestAFailingItemOfAGroupRollsBackAlone(t *testing.T) {
 			t.Errorf("the panicking transaction's caller recovered %v, want its panic", panics[3])
 		}
 		got := jobRuns(t, db, "group-test")
-		want := map[string]bool{"before": true, "blocker": true, "first": true, "last": true}
+		want := map[string]bool{"before": true, "first": true, "last": true}
 		for o := range want {
 			if !got[o] {
 				t.Errorf("%s's row was not committed", o)
@@ -252,8 +221,9 @@ func TestAnItemThatLosesADeadlockRunsAgainAlone(t *testing.T) {
 
 // oneGroup hands items to db's one committer so that they make one group,
 // in order (the committer is held by a transaction of its own until all
-// are queued), and returns each caller's error.
-func oneGroup(t *testing.T, db *store.DB, items ...func(tx *store.Tx) error) []error {
+// are queued), and returns each caller's error, and what each recovered
+// from a panic.
+func oneGroup(t *testing.T, db *store.DB, items ...func(tx *store.Tx) error) ([]error, []any) {
 	t.Helper()
 	ctx := context.Background()
 	started, release := make(chan struct{}), make(chan struct{})
@@ -267,14 +237,16 @@ func oneGroup(t *testing.T, db *store.DB, items ...func(tx *store.Tx) error) []e
 		})
 	}()
 	<-started
-	errs := make([]error, len(items))
+	errs, panics := make([]error, len(items)), make([]any, len(items))
 	var wg sync.WaitGroup
 	for i, fn := range items {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() { panics[i] = recover() }()
 			errs[i] = db.InTx(ctx, fn)
 		}()
+		// In order, so the group's order is the list's.
 		for db.Queued() < queued0+i+1 {
 			time.Sleep(time.Millisecond)
 		}
@@ -284,7 +256,7 @@ func oneGroup(t *testing.T, db *store.DB, items ...func(tx *store.Tx) error) []e
 	if err := <-blocker; err != nil {
 		t.Fatal(err)
 	}
-	return errs
+	return errs, panics
 }
 
 // A group runs without savepoints, each item once, until one of its items
@@ -325,7 +297,7 @@ func TestAGroupRunsAgainWithSavepointsOnlyWhenAnItemFails(t *testing.T) {
 		}
 
 		// All good: each ran once, the group once.
-		errs := oneGroup(t, db, item("a", false), item("bb", false), item("ccc", false))
+		errs, _ := oneGroup(t, db, item("a", false), item("bb", false), item("ccc", false))
 		if errs[0] != nil || errs[1] != nil || errs[2] != nil {
 			t.Fatalf("good group: %v", errs)
 		}
@@ -334,7 +306,7 @@ func TestAGroupRunsAgainWithSavepointsOnlyWhenAnItemFails(t *testing.T) {
 		}
 
 		// One fails: the group runs again; the others commit.
-		errs = oneGroup(t, db, item("dddd", false), item("eeeee", true), item("ffffff", false))
+		errs, _ = oneGroup(t, db, item("dddd", false), item("eeeee", true), item("ffffff", false))
 		if errs[0] != nil || !errors.Is(errs[1], errBad) || errs[2] != nil {
 			t.Fatalf("group with a failure: %v", errs)
 		}
@@ -343,7 +315,7 @@ func TestAGroupRunsAgainWithSavepointsOnlyWhenAnItemFails(t *testing.T) {
 		}
 
 		// Right after, a failure costs no second run.
-		errs = oneGroup(t, db, item("ggggggg", false), item("hhhhhhhh", true), item("iiiiiiiii", false))
+		errs, _ = oneGroup(t, db, item("ggggggg", false), item("hhhhhhhh", true), item("iiiiiiiii", false))
 		if errs[0] != nil || !errors.Is(errs[1], errBad) || errs[2] != nil {
 			t.Fatalf("careful group: %v", errs)
 		}
