@@ -18,10 +18,10 @@ import (
 // which collects the work of the transactions that arrive while its
 // previous commit is in flight (up to Group.Max items, waiting at most
 // Group.Wait for more) and runs them in one transaction, one after another
-// on one connection, each in its own SAVEPOINT: an item that fails (or
-// panics) is rolled back to its savepoint alone, the others go on and
-// commit. Each caller returns only once its own work has committed, and
-// sees an error if it did not, so nothing acknowledged is lost. An item
+// on one connection: an item that fails (or panics) is undone alone (see
+// below: by its SAVEPOINT), the others go on and commit. Each caller
+// returns only once its own work has committed, and sees an error if it
+// did not, so nothing acknowledged is lost. An item
 // sees the earlier items' writes as if they had committed first; rules
 // such as one pending draft per target are unique indexes, so they hold
 // within a group as across groups.
