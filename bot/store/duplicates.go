@@ -153,12 +153,12 @@ func (tx *Tx) createLike(ctx context.Context, now time.Time, it *FeedbackItem, l
 	// The first open one of like, in like's order, each looked up by
 	// primary key (LATERAL … LIMIT 1): as EXISTS, the look-up was planned
 	// as a scan of all the items, six times the insert's cost.
+	insert, insertArgs := insertFeedback(it, id)
 	q := `WITH best AS (SELECT u.id, u.score FROM unnest(?::bigint[], ?::float8[]) WITH ORDINALITY AS u(id, score, ord)
 			CROSS JOIN LATERAL (SELECT 1 FROM feedback_items f WHERE f.id = u.id AND f.created_at >= ? AND f.duplicate_of IS NULL AND f.status NOT IN (?, ?, ?) LIMIT 1) f
 			ORDER BY u.ord LIMIT 1) ` +
-		feedbackInsert + ` RETURNING id, similar_to, similar_score`
-	q, insertArgs := insertFeedback(q, it, id)
-	q = strings.Replace(q, feedbackInsertLike, `(SELECT id FROM best), COALESCE((SELECT score FROM best), 0)`, 1)
+		strings.Replace(insert, feedbackInsertLike, `(SELECT id FROM best), COALESCE((SELECT score FROM best), 0)`, 1) +
+		` RETURNING id, similar_to, similar_score`
 	args := append([]any{pq.Array(ids), pq.Array(scores), since.UTC(), FeedbackClosed, FeedbackShipped, FeedbackDeclined}, insertArgs...)
 	args = args[:len(args)-2] // the similar item and score are chosen above
 	var row struct {

@@ -134,9 +134,9 @@ func (tx *Tx) CreateFeedback(ctx context.Context, now time.Time, it *FeedbackIte
 // (nextFeedbackID), or 0 to take the sequence's next.
 func (tx *Tx) createFeedback(ctx context.Context, now time.Time, it *FeedbackItem, id int64) (bool, error) {
 	it.defaults(now)
-	q, args := insertFeedback(feedbackInsert+` RETURNING id`, it, id)
+	q, args := insertFeedback(it, id)
 	var ids []int64
-	err := tx.tx.SelectContext(ctx, &ids, tx.rebind(q), args...)
+	err := tx.tx.SelectContext(ctx, &ids, tx.rebind(q+` RETURNING id`), args...)
 	if err != nil {
 		return false, fmt.Errorf("create feedback %s: %w", it.SourceKey, err)
 	}
@@ -167,13 +167,14 @@ const feedbackInsertValues = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
 // item and its score (createLike puts a choice there).
 const feedbackInsertLike = `? /* similar_to */, ? /* similar_score */`
 
-// insertFeedback is q (a statement holding feedbackInsert) and its
-// arguments, the item's id first when it has one drawn (not 0).
-func insertFeedback(q string, it *FeedbackItem, id int64) (string, []any) {
+// insertFeedback is the statement that inserts it and its arguments:
+// feedbackInsert, or feedbackInsertWithID with id first when its id was
+// drawn (not 0).
+func insertFeedback(it *FeedbackItem, id int64) (string, []any) {
 	if id == 0 {
-		return q, it.insertArgs()
+		return feedbackInsert, it.insertArgs()
 	}
-	return strings.Replace(q, feedbackInsert, feedbackInsertWithID, 1), append([]any{id}, it.insertArgs()...)
+	return feedbackInsertWithID, append([]any{id}, it.insertArgs()...)
 }
 
 func (it *FeedbackItem) defaults(now time.Time) {
@@ -468,7 +469,7 @@ func (tx *Tx) CreateFeedbackRelayed(ctx context.Context, now time.Time, it *Feed
 	if err != nil {
 		return false, err
 	}
-	q, args := insertFeedback(feedbackInsert, it, id)
+	q, args := insertFeedback(it, id)
 	var b strings.Builder
 	b.WriteString(`WITH item AS (` + q + ` RETURNING id)`)
 	var lanes []string
