@@ -10,10 +10,10 @@ import (
 // compares an item with, by id, with the text they were made of: the same
 // open items come back as candidates, and making their shingles again was
 // most of the scoring's time (intake scores from the similarity index's
-// own shingles). A changed text (an edit)
-// is a miss. Bounded: two generations of at most shingleCacheSize items,
-// the older dropped whole when the newer fills (what is still used is
-// copied forward on its next hit).
+// own shingles). A changed text (an edit) is a miss. Bounded: two
+// generations of at most shingleCacheSize items, the older dropped whole
+// when the newer fills (what is still used is copied forward on its next
+// hit).
 type shingleCache struct {
 	mu       sync.Mutex
 	cur, old map[int64]cachedShingles

@@ -20,11 +20,12 @@ import (
 // in, and the look-up reading them back, were half of Postgres's work at
 // intake. It holds nothing the database does not: the items' texts are the
 // truth, and the items say which of those it finds are open (at intake
-// store.Tx.CreateFeedbackLike, for the Merge form store.Tx.SimilarItems),
-// so a stale entry costs a candidate, never a suggestion of a closed item. It is loaded from the items at the first look-up, kept
-// by this replica's commits (OnCommit), and, on Postgres, told of the other
-// replicas' changes by sync, which reads the items changed since it last
-// looked. Two look-alikes taken in by two replicas within a sync of each
+// store.Tx.CreateFeedbackRelayed, for the Merge form
+// store.Tx.SimilarItems), so a stale entry costs a candidate, never a
+// suggestion of a closed item. It is loaded from the items at the first
+// look-up, kept by this replica's commits (OnCommit), and, on Postgres,
+// told of the other replicas' changes by sync, which reads the items
+// changed since it last looked. Two look-alikes taken in by two replicas within a sync of each
 // other may both miss the suggestion.
 type similarIndex struct {
 	mu       sync.RWMutex
@@ -81,7 +82,7 @@ const scoredMax = 20
 // like returns the items that share bands with sh (bands, its band keys),
 // scored against it (bot.Similarity) and at least threshold, best first (then
 // newest): in memory, from the shingles the index holds, so the store
-// reads only whether they are open (store.Tx.CreateFeedbackLike).
+// reads only whether they are open (store.Tx.CreateFeedbackRelayed).
 func (x *similarIndex) like(sh bot.Shingles, bands []uint64, threshold float64) []store.Like {
 	ranked := x.rank(bands, 0, intakePostingCap)
 	ranked = ranked[:min(len(ranked), scoredMax)]
