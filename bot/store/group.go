@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
 
@@ -288,15 +289,23 @@ func (d *DB) runUnguarded(items []*groupItem) bool {
 		_ = sqltx.Rollback()
 		return false
 	}
-	if err := sqltx.Commit(); err != nil {
-		for i := range results {
-			results[i] = groupResult{err: fmt.Errorf("commit: %w", err)}
-		}
-	}
+	commitGroup(sqltx, results)
 	for i, it := range items {
 		it.done <- results[i]
 	}
 	return true
+}
+
+// commitGroup commits a group's transaction; when the commit fails, the
+// items that stood (a result with its Tx) are told so instead.
+func commitGroup(sqltx *sqlx.Tx, results []groupResult) {
+	if err := sqltx.Commit(); err != nil {
+		for i := range results {
+			if results[i].tx != nil {
+				results[i] = groupResult{err: fmt.Errorf("commit: %w", err)}
+			}
+		}
+	}
 }
 
 // runGroup runs items in one transaction, each in a savepoint when there
@@ -414,15 +423,7 @@ func (d *DB) runGroup(items []*groupItem) {
 		failAll(err)
 		return
 	}
-	if err := sqltx.Commit(); err != nil {
-		for i := range results {
-			if results[i].tx != nil {
-				results[i] = groupResult{err: fmt.Errorf("commit: %w", err)}
-			}
-		}
-		answer()
-		return
-	}
+	commitGroup(sqltx, results)
 	answer()
 }
 
