@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/config"
 	"github.com/liaison-bot/liaison/bot/store"
 	"github.com/liaison-bot/liaison/bot/store/storetest"
 )
@@ -40,6 +41,15 @@ func alikeText(r *rand.Rand) string {
 	return base[r.IntN(len(base))] + " " + similarVocabulary[r.IntN(len(similarVocabulary))]
 }
 
+// corpusText makes a text of a corpus: similarText, or with alike, half
+// the time alikeText.
+func corpusText(r *rand.Rand, alike bool) string {
+	if alike && r.IntN(2) == 0 {
+		return alikeText(r)
+	}
+	return similarText(r)
+}
+
 // BenchmarkSimilarityAtIntake measures intake's creation of an item with
 // its duplicate suggestion among 10,000 open items (of the last 90 days):
 // the MinHash band look-ups and the scoring in the index, then the item's
@@ -64,12 +74,7 @@ func benchSimilarity(b *testing.B, dialect string, alike bool) {
 	fb := setupBench(b, db).caps.Feedback
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(1, 2))
-	text := func() string {
-		if alike && r.IntN(2) == 0 {
-			return alikeText(r)
-		}
-		return similarText(r)
-	}
+	text := func() string { return corpusText(r, alike) }
 	now := fb.clock.Now()
 	const open = 10_000
 	for start := 0; start < open; start += 500 {
@@ -141,12 +146,7 @@ func BenchmarkSimilarityLookAlikes(b *testing.B) {
 	for _, corpus := range []string{"varied", "alike"} {
 		b.Run(corpus, func(b *testing.B) {
 			r := rand.New(rand.NewPCG(1, 2))
-			text := func() string {
-				if corpus == "alike" && r.IntN(2) == 0 {
-					return alikeText(r)
-				}
-				return similarText(r)
-			}
+			text := func() string { return corpusText(r, corpus == "alike") }
 			now := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
 			x := &similarIndex{loaded: true, postings: newPostings(), items: map[int64]indexedItem{}}
 			for id := range int64(10_000) {
@@ -162,12 +162,12 @@ func BenchmarkSimilarityLookAlikes(b *testing.B) {
 				sh := bot.ShinglesOf(text())
 				queries[i] = query{sh, sh.BandKeys()}
 			}
-			found := 0
+			found, threshold := 0, config.Default().Feedback.SimilarThreshold
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
 				q := queries[i%len(queries)]
-				found += len(x.like(q.sh, q.bands, 0.75))
+				found += len(x.like(q.sh, q.bands, threshold))
 			}
 			b.ReportMetric(float64(found)/float64(b.N), "look-alikes/op")
 		})
