@@ -194,13 +194,10 @@ func (r *Router) Jobs(owner string, logger *slog.Logger) []jobs.Job {
 
 // HandleEvent records the event's identities and runs every event handler,
 // all in one transaction. A redelivered event (an identity already
-// recorded) is a no-op.
+// recorded) is a no-op: Slack sends one message under several event ids
+// (a message and an app_mention) and the same event id on every retry.
 func (r *Router) HandleEvent(ctx context.Context, ev bot.Event) error {
-	return r.db.InTx(ctx, func(tx *store.Tx) error {
-		first, err := firstSeen(ctx, tx, r.clock, ev.Delivered())
-		if err != nil || !first {
-			return err
-		}
+	_, err := r.db.InTxFirst(ctx, r.clock.Now(), ev.Delivered().Keys, func(tx *store.Tx) error {
 		for _, h := range r.events {
 			if err := h(ctx, tx, ev); err != nil {
 				return err
@@ -208,22 +205,7 @@ func (r *Router) HandleEvent(ctx context.Context, ev bot.Event) error {
 		}
 		return nil
 	})
-}
-
-// firstSeen records every key and reports whether all were new. One key
-// already seen makes the event a duplicate: Slack sends one message under
-// several event ids (a message and an app_mention) and the same event id on
-// every retry.
-func firstSeen(ctx context.Context, tx *store.Tx, clock bot.Clock, d *bot.Delivery) (bool, error) {
-	all := true
-	for _, k := range d.Keys {
-		first, err := tx.FirstSeen(ctx, clock.Now(), k.Kind, k.Key)
-		if err != nil {
-			return false, err
-		}
-		all = all && first
-	}
-	return all, nil
+	return err
 }
 
 // seenOnce records d's keys in a transaction of their own and reports
@@ -235,12 +217,7 @@ func (r *Router) seenOnce(ctx context.Context, d *bot.Delivery) (bool, error) {
 	case 1: // one statement, no transaction around it
 		return r.db.FirstSeen(ctx, r.clock.Now(), d.Keys[0].Kind, d.Keys[0].Key)
 	}
-	var first bool
-	err := r.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		first, err = firstSeen(ctx, tx, r.clock, d)
-		return err
-	})
-	return first, err
+	return r.db.InTxFirst(ctx, r.clock.Now(), d.Keys, func(*store.Tx) error { return nil })
 }
 
 // allow returns nil when u may do action ("" is everyone's), else the

@@ -231,6 +231,10 @@ type Tx struct {
 	enqueued  wakeups // what it enqueued: the dispatcher is woken for it at commit
 	committed []func()
 	stats     []statsEvent // appended at commit (see appendStats)
+	// seenAhead are the inbound keys its group recorded before its items
+	// ran that were new and not yet claimed (InTxFirst); nil when its
+	// item records its own.
+	seenAhead map[[2]string]bool
 }
 
 // OnCommit runs fn after the transaction commits, and never if it rolls
@@ -250,12 +254,7 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if d.group == nil {
 		return d.plainTx(ctx, fn)
 	}
-	tx, err := d.group.do(ctx, fn, false)
-	if err != nil {
-		return err
-	}
-	tx.afterCommit()
-	return nil
+	return d.groupTx(ctx, fn, false, nil)
 }
 
 // ownTx runs fn in a transaction of its own: for long work (folds,
@@ -265,7 +264,13 @@ func (d *DB) ownTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if d.group == nil || d.dialect.name != SQLite {
 		return d.plainTx(ctx, fn)
 	}
-	tx, err := d.group.do(ctx, fn, true)
+	return d.groupTx(ctx, fn, true, nil)
+}
+
+// groupTx hands fn (alone, or recording seen ahead: see groupItem) to a
+// committer and, once it committed, runs what follows a commit.
+func (d *DB) groupTx(ctx context.Context, fn func(tx *Tx) error, alone bool, seen []*seenRequest) error {
+	tx, err := d.group.do(ctx, &groupItem{fn: fn, alone: alone, seen: seen})
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,11 @@ func WithBusyTimeout(o Options, d time.Duration) Options {
 	return o
 }
 
+// Get reads one row in tx, written with ? placeholders.
+func (tx *Tx) Get(ctx context.Context, dest any, q string, args ...any) error {
+	return tx.tx.GetContext(ctx, dest, tx.tx.Rebind(q), args...)
+}
+
 // Get reads one row written with ? placeholders.
 func (d *DB) Get(ctx context.Context, dest any, q string, args ...any) error {
 	return d.db.GetContext(ctx, dest, d.db.Rebind(q), args...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,7 +36,9 @@ import (
 // safe to run again (its writes are undone; what it keeps in memory must
 // be keyed by what it handles, or be fed by OnCommit). After a failure a
 // committer keeps to savepoints for its next carefulGroups groups, so that
-// a run of failures does not cost each group twice.
+// a run of failures does not cost each group twice. A group without
+// savepoints also records its items' inbound keys (InTxFirst) ahead, in
+// one statement, where each item would have recorded its own.
 //
 // On SQLite there is one committer, which makes it the only writer of the
 // transactions that go through InTx: no writer waits on another's lock.
@@ -84,7 +87,10 @@ var errClosed = errors.New("the database is closed")
 type groupItem struct {
 	fn    func(tx *Tx) error
 	alone bool // runs in a transaction of its own (long jobs)
-	done  chan groupResult
+	// seen are the inbound keys fn records first (InTxFirst): a group run
+	// without savepoints records its items' keys in one statement ahead.
+	seen []*seenRequest
+	done chan groupResult
 }
 
 type groupResult struct {
@@ -160,9 +166,9 @@ func (c *committers) close() {
 	c.wg.Wait()
 }
 
-// do hands fn to a committer and waits for its outcome.
-func (c *committers) do(ctx context.Context, fn func(*Tx) error, alone bool) (*Tx, error) {
-	it := &groupItem{fn: fn, alone: alone, done: make(chan groupResult, 1)}
+// do hands it to a committer and waits for its outcome.
+func (c *committers) do(ctx context.Context, it *groupItem) (*Tx, error) {
+	it.done = make(chan groupResult, 1)
 	c.mu.RLock()
 	if c.closed {
 		c.mu.RUnlock()
@@ -274,10 +280,20 @@ func (d *DB) runUnguarded(items []*groupItem) bool {
 	if err != nil {
 		return false
 	}
+	var ahead map[[2]string]bool
+	if slices.ContainsFunc(items, func(it *groupItem) bool { return len(it.seen) > 0 }) {
+		if ahead, err = d.recordSeenAhead(ctx, sqltx, items); err != nil {
+			_ = sqltx.Rollback()
+			return false
+		}
+	}
 	results := make([]groupResult, len(items))
 	var stats []statsEvent
 	for i, it := range items {
 		tx := &Tx{tx: sqltx, db: d}
+		if len(it.seen) > 0 {
+			tx.seenAhead = ahead
+		}
 		if err, p := callItem(it.fn, tx); err != nil || p != nil {
 			_ = sqltx.Rollback()
 			return false

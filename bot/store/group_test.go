@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/store"
 	"github.com/liaison-bot/liaison/bot/store/storetest"
 )
@@ -225,6 +226,18 @@ func TestAnItemThatLosesADeadlockRunsAgainAlone(t *testing.T) {
 // from a panic.
 func oneGroup(t *testing.T, db *store.DB, items ...func(tx *store.Tx) error) ([]error, []any) {
 	t.Helper()
+	calls := make([]func() error, len(items))
+	for i, fn := range items {
+		calls[i] = func() error { return db.InTx(context.Background(), fn) }
+	}
+	return groupOf(t, db, calls...)
+}
+
+// groupOf makes calls, each handing one transaction to the committers
+// (InTx, InTxFirst), and has the committer run them as one group, in
+// order; it returns each call's error, and what each panicked with.
+func groupOf(t *testing.T, db *store.DB, calls ...func() error) ([]error, []any) {
+	t.Helper()
 	ctx := context.Background()
 	started, release := make(chan struct{}), make(chan struct{})
 	blocker := make(chan error, 1)
@@ -237,14 +250,14 @@ func oneGroup(t *testing.T, db *store.DB, items ...func(tx *store.Tx) error) ([]
 		})
 	}()
 	<-started
-	errs, panics := make([]error, len(items)), make([]any, len(items))
+	errs, panics := make([]error, len(calls)), make([]any, len(calls))
 	var wg sync.WaitGroup
-	for i, fn := range items {
+	for i, call := range calls {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { panics[i] = recover() }()
-			errs[i] = db.InTx(ctx, fn)
+			errs[i] = call()
 		}()
 		// In order, so the group's order is the list's.
 		for db.Queued() < queued0+i+1 {
@@ -257,6 +270,93 @@ func oneGroup(t *testing.T, db *store.DB, items ...func(tx *store.Tx) error) ([]
 		t.Fatal(err)
 	}
 	return errs, panics
+}
+
+// InTxFirst runs a delivery's work only when each of its keys is new, in
+// a group as alone. A group without savepoints records its items' keys
+// ahead, in one statement: the first item already finds a later item's
+// key recorded. A key two items of one group share runs the first only;
+// an item that fails leaves its keys unrecorded, so a redelivery runs.
+func TestInTxFirstRunsEachDeliveryOnceInAGroupAsAlone(t *testing.T) {
+	t.Parallel()
+	eachGrouped(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		key := func(k string) []bot.InboundKey { return []bot.InboundKey{{Kind: "test_event", Key: k}} }
+		recorded := func(tx *store.Tx, k string) bool {
+			var n int
+			if err := tx.Get(ctx, &n, `SELECT COUNT(*) FROM inbound_events WHERE kind = 'test_event' AND key = ?`, k); err != nil {
+				t.Fatal(err)
+			}
+			return n > 0
+		}
+		var mu sync.Mutex
+		runs := map[string]int{}
+		var cAheadOfA bool
+		errBad := errors.New("the handler failed")
+		firsts := make([]bool, 5)
+		call := func(i int, keys []bot.InboundKey, name string, fails bool) func() error {
+			return func() (err error) {
+				firsts[i], err = db.InTxFirst(ctx, t0, keys, func(tx *store.Tx) error {
+					mu.Lock()
+					runs[name]++
+					mu.Unlock()
+					if name == "a" {
+						cAheadOfA = recorded(tx, "c")
+					}
+					if fails {
+						return errBad
+					}
+					return nil
+				})
+				return err
+			}
+		}
+		two := append(key("b1"), key("b2")...)
+		errs, _ := groupOf(t, db,
+			call(0, key("a"), "a", false),
+			call(1, two, "b", false),
+			call(2, key("c"), "c", false),
+			call(3, key("a"), "a again", false),
+			call(4, append(key("d"), key("b2")...), "d", false))
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("item %d: %v", i, err)
+			}
+		}
+		if got, want := fmt.Sprint(firsts), "[true true true false false]"; got != want {
+			t.Errorf("first seen: %s, want %s (a key shared in the group is new for its first item only)", got, want)
+		}
+		if runs["a"] != 1 || runs["b"] != 1 || runs["c"] != 1 || runs["a again"] != 0 || runs["d"] != 0 {
+			t.Errorf("runs: %v; want a, b and c once, the repeats never", runs)
+		}
+		if !cAheadOfA || db.GroupReruns() != 0 {
+			t.Errorf("c's key recorded when a ran: %v (want true: recorded ahead); %d groups ran again", cAheadOfA, db.GroupReruns())
+		}
+
+		// A failing item rolls its group back and runs again with
+		// savepoints: its key is not kept; the others' are.
+		errs, _ = groupOf(t, db,
+			call(0, key("e"), "e", false),
+			call(1, key("f"), "f", true),
+			call(2, key("g"), "g", false))
+		if errs[0] != nil || !errors.Is(errs[1], errBad) || errs[2] != nil {
+			t.Fatalf("group with a failure: %v", errs)
+		}
+		if db.GroupReruns() != 1 {
+			t.Errorf("%d groups ran again, want 1", db.GroupReruns())
+		}
+		// Alone now: the failed delivery's retry runs, the others are
+		// repeats.
+		for _, k := range []string{"e", "f", "g", "c"} {
+			first, err := db.InTxFirst(ctx, t0, key(k), func(*store.Tx) error { return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first != (k == "f") {
+				t.Errorf("%s delivered again: first=%v, want %v", k, first, k == "f")
+			}
+		}
+	})
 }
 
 // A group runs without savepoints, each item once, until one of its items

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+
+	"github.com/liaison-bot/liaison/bot"
 )
 
 // FirstSeen records an inbound event by its platform identity and reports
@@ -122,35 +124,14 @@ func (d *DB) writeSeen(ctx context.Context, batch []*seenRequest) {
 			delete(inserted, k) // a later request for the same key was not first
 		}
 	}
-	var q string
-	var args []any
-	if d.dialect.name == Postgres {
-		kinds, keys, times := make([]string, len(batch)), make([]string, len(batch)), make([]string, len(batch))
-		for i, r := range batch {
-			kinds[i], keys[i], times[i] = r.kind, r.key, r.now.Format(time.RFC3339Nano)
-		}
-		// One statement text whatever the batch's size: prepared once.
-		// The rows go in key order: two statements that share keys (a
-		// request Slack delivered twice at once) then wait for each other
-		// in the same order, never in a cycle.
-		q = `INSERT INTO inbound_events (kind, key, received_at)
-			SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(kind, key, at) ORDER BY kind, key
-			ON CONFLICT (kind, key) DO NOTHING RETURNING kind, key`
-		args = []any{pq.Array(kinds), pq.Array(keys), pq.Array(times)}
-	} else {
-		q = `INSERT INTO inbound_events (kind, key, received_at) VALUES (?, ?, ?)` + strings.Repeat(`, (?, ?, ?)`, len(batch)-1) +
-			` ON CONFLICT (kind, key) DO NOTHING RETURNING kind, key`
-		for _, r := range batch {
-			args = append(args, r.kind, r.key, r.now)
-		}
-	}
+	q, args := d.seenInsert(batch)
 	// A deadlock is still possible with a transaction writing the same
 	// keys in another order (a delivery with several keys): the statement
 	// that Postgres stopped wrote nothing, and runs again.
 	var inserted map[[2]string]bool
 	var err error
 	for try := 1; ; try++ {
-		inserted, err = d.insertSeen(ctx, q, args)
+		inserted, err = insertSeen(ctx, d.db, q, args)
 		if !isDeadlock(err) || try == 3 {
 			break
 		}
@@ -162,9 +143,41 @@ func (d *DB) writeSeen(ctx context.Context, batch []*seenRequest) {
 	answer(nil, inserted)
 }
 
-// insertSeen runs writeSeen's statement and returns the records it added.
-func (d *DB) insertSeen(ctx context.Context, q string, args []any) (map[[2]string]bool, error) {
-	rows, err := d.db.QueryContext(ctx, q, args...)
+// seenInsert is the statement that records batch's keys, returning those
+// it added.
+func (d *DB) seenInsert(batch []*seenRequest) (string, []any) {
+	if d.dialect.name == Postgres {
+		kinds, keys, times := make([]string, len(batch)), make([]string, len(batch)), make([]string, len(batch))
+		for i, r := range batch {
+			kinds[i], keys[i], times[i] = r.kind, r.key, r.now.Format(time.RFC3339Nano)
+		}
+		// One statement text whatever the batch's size: prepared once.
+		// The rows go in key order: two statements that share keys (a
+		// request Slack delivered twice at once) then wait for each other
+		// in the same order, never in a cycle.
+		return `INSERT INTO inbound_events (kind, key, received_at)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(kind, key, at) ORDER BY kind, key
+			ON CONFLICT (kind, key) DO NOTHING RETURNING kind, key`,
+			[]any{pq.Array(kinds), pq.Array(keys), pq.Array(times)}
+	}
+	q := `INSERT INTO inbound_events (kind, key, received_at) VALUES (?, ?, ?)` + strings.Repeat(`, (?, ?, ?)`, len(batch)-1) +
+		` ON CONFLICT (kind, key) DO NOTHING RETURNING kind, key`
+	args := make([]any, 0, 3*len(batch))
+	for _, r := range batch {
+		args = append(args, r.kind, r.key, r.now)
+	}
+	return q, args
+}
+
+// querier runs a statement that returns rows: the database or a
+// transaction.
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+// insertSeen runs seenInsert's statement and returns the records it added.
+func insertSeen(ctx context.Context, db querier, q string, args []any) (map[[2]string]bool, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -178,6 +191,85 @@ func (d *DB) insertSeen(ctx context.Context, q string, args []any) (map[[2]strin
 		inserted[[2]string{kind, key}] = true
 	}
 	return inserted, rows.Err()
+}
+
+// InTxFirst runs fn as InTx does, for an event seen for the first time
+// only: it records the event's identities (keys, as FirstSeen does) in
+// fn's transaction, runs fn when every one of them was new, and reports
+// whether it did. A redelivered event records nothing new and runs
+// nothing; a failing fn rolls its records back, so the retry is processed.
+//
+// A group run without savepoints records the keys of all its items in
+// one statement before the first runs: one round trip a group instead of
+// one an item (BenchmarkDiscordIntake).
+func (d *DB) InTxFirst(ctx context.Context, now time.Time, keys []bot.InboundKey, fn func(tx *Tx) error) (bool, error) {
+	seen := make([]*seenRequest, len(keys))
+	for i, k := range keys {
+		seen[i] = &seenRequest{kind: k.Kind, key: k.Key, now: now.UTC()}
+	}
+	var first bool
+	run := func(tx *Tx) (err error) {
+		// Set on every run: the last one, which committed, is the answer.
+		if first, err = tx.firstSeenAll(ctx, seen); err != nil || !first {
+			return err
+		}
+		return fn(tx)
+	}
+	var err error
+	if d.group == nil {
+		err = d.plainTx(ctx, run)
+	} else {
+		err = d.groupTx(ctx, run, false, seen)
+	}
+	if err != nil {
+		return false, err
+	}
+	return first, nil
+}
+
+// firstSeenAll records seen and reports whether every one was new: from
+// what its group recorded ahead (Tx.seenAhead), or one by one.
+func (tx *Tx) firstSeenAll(ctx context.Context, seen []*seenRequest) (bool, error) {
+	all := true
+	for _, r := range seen {
+		var first bool
+		if tx.seenAhead != nil {
+			k := [2]string{r.kind, r.key}
+			first = tx.seenAhead[k]
+			delete(tx.seenAhead, k) // a later item with the same key is not first
+		} else {
+			var err error
+			if first, err = tx.FirstSeen(ctx, r.now, r.kind, r.key); err != nil {
+				return false, err
+			}
+		}
+		all = all && first
+	}
+	return all, nil
+}
+
+// recordSeenAhead records, in sqltx, the keys of items that go through
+// InTxFirst, in statements of at most seenBatchMax, and returns those it
+// added.
+func (d *DB) recordSeenAhead(ctx context.Context, sqltx querier, items []*groupItem) (map[[2]string]bool, error) {
+	var batch []*seenRequest
+	for _, it := range items {
+		batch = append(batch, it.seen...)
+	}
+	inserted := map[[2]string]bool{}
+	for len(batch) > 0 {
+		n := min(len(batch), seenBatchMax)
+		q, args := d.seenInsert(batch[:n])
+		added, err := insertSeen(ctx, sqltx, q, args)
+		if err != nil {
+			return nil, fmt.Errorf("record inbound events: %w", err)
+		}
+		for k := range added {
+			inserted[k] = true
+		}
+		batch = batch[n:]
+	}
+	return inserted, nil
 }
 
 const insertInbound = `INSERT INTO inbound_events (kind, key, received_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO NOTHING`
