@@ -72,10 +72,10 @@ const relayQuoteMax = 2500
 // need the action each declares.
 func (fb *Feedback) Register(r *Router) {
 	r.OnEvent(fb.event)
-	r.OnCommand("feedback", "", fb.command)
-	r.OnCommand(bot.PlatformSlack+":feedback", "feedback.log", fb.logCommand)
-	r.OnCommand(sendToProduct, "", fb.command)
-	r.OnCommand(sendToProductShortcut, "", fb.command)
+	r.OnCommandOnce("feedback", "", fb.command)
+	r.OnCommandOnce(bot.PlatformSlack+":feedback", "feedback.log", fb.logCommand)
+	r.OnCommandOnce(sendToProduct, "", fb.command)
+	r.OnCommandOnce(sendToProductShortcut, "", fb.command)
 	r.OnAction("feedback.ack", "feedback.acknowledge", fb.action)
 	r.OnAction("feedback.tag", "feedback.tag", fb.action)
 	r.OnAction("feedback.claim", "feedback.claim", fb.action)

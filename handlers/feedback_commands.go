@@ -41,11 +41,11 @@ func (fb *Feedback) command(ctx context.Context, c *bot.Command) (*bot.Reply, er
 		m = &bot.Message{Place: c.Place, ID: c.FirstKey(), Author: c.User, Text: text}
 	}
 	var it *store.FeedbackItem
-	err := fb.db.InTx(ctx, func(tx *store.Tx) (err error) {
+	first, err := fb.db.InTxFirst(ctx, fb.clock.Now(), c.Keys, func(tx *store.Tx) (err error) {
 		it, err = fb.intake(ctx, tx, m, how, c.User)
 		return err
 	})
-	if err != nil {
+	if err != nil || !first {
 		return nil, err
 	}
 	if how == "menu" {
@@ -73,17 +73,12 @@ func (fb *Feedback) logCommand(ctx context.Context, c *bot.Command) (*bot.Reply,
 		return nil, bot.Errorf(bot.EInvalid, "Write the feedback after the command: /feedback the export is too slow from Acme (call with Jane)")
 	}
 	m := &bot.Message{Place: c.Place, ID: c.FirstKey(), Author: c.User, Text: text}
-	return fb.logStaffFeedback(ctx, m, customer, c.User)
-}
-
-func (fb *Feedback) logStaffFeedback(ctx context.Context, m *bot.Message, customer string, by bot.User) (*bot.Reply, error) {
 	var it *store.FeedbackItem
-	err := fb.db.InTx(ctx, func(tx *store.Tx) error {
-		var err error
-		it, err = fb.intakeFor(ctx, tx, m, "staff", by, customer)
+	first, err := fb.db.InTxFirst(ctx, fb.clock.Now(), c.Keys, func(tx *store.Tx) (err error) {
+		it, err = fb.intakeFor(ctx, tx, m, "staff", c.User, customer)
 		return err
 	})
-	if err != nil {
+	if err != nil || !first {
 		return nil, err
 	}
 	return &bot.Reply{Text: fmt.Sprintf("Logged as feedback #%d.", it.ID)}, nil

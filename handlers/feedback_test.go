@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -485,6 +486,68 @@ func TestFeedbackCommandsFromEachPlatform(t *testing.T) {
 		specs := b.r.DiscordCommands()
 		if len(specs) != 4 || specs[0].Name != "feedback" || !specs[1].MessageMenu || specs[2].Name != "notices" || specs[3].Name != "giveaway" {
 			t.Errorf("Discord commands = %+v", specs)
+		}
+	})
+}
+
+// /feedback records its delivery in the transaction that logs the item
+// (OnCommandOnce), not in one of its own first: delivered again, one after
+// the other or at once, it still logs one item, enqueues one relay and
+// answers once.
+func TestAFeedbackCommandDeliveredTwiceLogsOneItemAndAnswersOnce(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupFeedback(t, db)
+		ctx := context.Background()
+		slack := slackCommand("feedback", "exports should be scheduled", "U01CAROL")
+		discord := &bot.Command{Delivery: bot.Delivery{Keys: []bot.InboundKey{{Kind: "discord_interaction", Key: "twice"}}},
+			Place: bot.Place{Platform: bot.PlatformDiscord, ScopeID: guild, ChannelID: generalCh}, Name: "feedback",
+			Options: []bot.Option{{Name: "text", Value: "please add SSO"}}, User: bot.User{Platform: bot.PlatformDiscord, ID: eveID, Name: "eve"}}
+		for _, c := range []*bot.Command{slack, discord} {
+			first, err := b.r.HandleCommand(ctx, c)
+			if err != nil || first == nil {
+				t.Fatalf("/feedback on %s = %+v, %v", c.Platform, first, err)
+			}
+			again, err := b.r.HandleCommand(ctx, c)
+			if err != nil || again != nil {
+				t.Errorf("/feedback on %s delivered again = %+v, %v; want no answer", c.Platform, again, err)
+			}
+		}
+		// At once: both run; the second waits on the first's record of
+		// the delivery and finds it.
+		atOnce := slackCommand("feedback", "dark mode for the dashboard", "U01CAROL")
+		var wg sync.WaitGroup
+		replies := make([]*bot.Reply, 2)
+		errs := make([]error, 2)
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := *atOnce
+				replies[i], errs[i] = b.r.HandleCommand(ctx, &c)
+			}()
+		}
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil || (replies[0] == nil) == (replies[1] == nil) {
+			t.Errorf("the same /feedback twice at once answered %+v and %+v (%v, %v); want one answer", replies[0], replies[1], errs[0], errs[1])
+		}
+		items, err := db.ListFeedback(ctx, store.FeedbackFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) != 3 {
+			t.Fatalf("%d items, want 3 (one for each command, however often delivered)", len(items))
+		}
+		depth, err := db.OutboxDepth(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, v := range depth {
+			n += v
+		}
+		if n != 3 {
+			t.Errorf("%d outbox messages, want 3 relays (one an item)", n)
 		}
 	})
 }
