@@ -119,7 +119,7 @@ func (r *Router) OnCommand(name, action string, run func(ctx context.Context, c 
 // row (/feedback: bench/compare.sh).
 func (r *Router) OnCommandOnce(name, action string, run func(ctx context.Context, c *bot.Command) (*bot.Reply, error)) {
 	mustBeNew(r.commands, name, "command")
-	r.commands[name] = handler[*bot.Command]{mustBeAction(action), run, true}
+	r.commands[name] = handler[*bot.Command]{action: mustBeAction(action), run: run, once: true}
 }
 
 // OnSubcommand routes `/liaison name …` to run, for those who may do what

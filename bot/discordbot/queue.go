@@ -16,11 +16,11 @@ import (
 // side by side. Order matters per author (automod's flood and repeat
 // rules), per message and per item, not per channel.
 //
-// A lane takes a running slot only while one of its tasks runs: a lane
-// whose task waits (for the database's group commit, say) holds no other
-// lane back. Keys used to be hashed onto a fixed set of workers, each a
-// FIFO: two authors on one worker then waited for each other, and with 50
-// members taking turns in one channel a third of the workers stood idle
+// Keys share nothing but the running slots: an author whose task waits
+// (for the database's group commit, say) holds back no other author while
+// a slot is free. Keys used to be hashed onto a fixed set of workers, each
+// a FIFO: two authors on one worker then waited for each other, and with
+// 50 members taking turns in one channel a third of the workers stood idle
 // while others had a queue (BenchmarkDiscordIntake).
 //
 // Some tasks concern the whole channel (a catch-up read, a delete whose
