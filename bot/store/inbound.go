@@ -131,7 +131,8 @@ func (d *DB) writeSeen(ctx context.Context, batch []*seenRequest) {
 	var inserted map[[2]string]bool
 	var err error
 	for try := 1; ; try++ {
-		inserted, err = insertSeen(ctx, d.db, q, args)
+		inserted = map[[2]string]bool{}
+		err = insertSeen(ctx, d.db, q, args, inserted)
 		if !isDeadlock(err) || try == 3 {
 			break
 		}
@@ -175,22 +176,22 @@ type querier interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 }
 
-// insertSeen runs seenInsert's statement and returns the records it added.
-func insertSeen(ctx context.Context, db querier, q string, args []any) (map[[2]string]bool, error) {
+// insertSeen runs seenInsert's statement and adds the records it added to
+// inserted.
+func insertSeen(ctx context.Context, db querier, q string, args []any, inserted map[[2]string]bool) error {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	inserted := map[[2]string]bool{}
 	for rows.Next() {
 		var kind, key string
 		if err := rows.Scan(&kind, &key); err != nil {
-			return nil, err
+			return err
 		}
 		inserted[[2]string{kind, key}] = true
 	}
-	return inserted, rows.Err()
+	return rows.Err()
 }
 
 // InTxFirst runs fn as InTx does, for an event seen for the first time
@@ -260,12 +261,8 @@ func (d *DB) recordSeenAhead(ctx context.Context, sqltx querier, items []*groupI
 	for len(batch) > 0 {
 		n := min(len(batch), seenBatchMax)
 		q, args := d.seenInsert(batch[:n])
-		added, err := insertSeen(ctx, sqltx, q, args)
-		if err != nil {
+		if err := insertSeen(ctx, sqltx, q, args, inserted); err != nil {
 			return nil, fmt.Errorf("record inbound events: %w", err)
-		}
-		for k := range added {
-			inserted[k] = true
 		}
 		batch = batch[n:]
 	}
