@@ -25,8 +25,8 @@ import (
 // suggestion of a closed item. It is loaded from the items at the first
 // look-up, kept by this replica's commits (OnCommit), and, on Postgres,
 // told of the other replicas' changes by sync, which reads the items
-// changed since it last looked. Two look-alikes taken in by two replicas within a sync of each
-// other may both miss the suggestion.
+// changed since it last looked. Two look-alikes taken in by two replicas
+// within a sync of each other may both miss the suggestion.
 type similarIndex struct {
 	mu       sync.RWMutex
 	loaded   bool
