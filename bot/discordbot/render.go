@@ -304,12 +304,8 @@ func buttonRows(buttons []bot.Button) ([]component, error) {
 		if i%5 == 0 {
 			rows = append(rows, component{Type: 1})
 		}
-		label := truncate(bot.DiscordText(bt.Label), maxButtonLabel)
-		if strings.TrimSpace(label) == "" {
-			label = "…"
-		}
 		row := &rows[len(rows)-1]
-		row.Components = append(row.Components, component{Type: 2, Style: style, Label: label, CustomID: id})
+		row.Components = append(row.Components, component{Type: 2, Style: style, Label: firstShown(maxButtonLabel, bt.Label, "…"), CustomID: id})
 		i++
 	}
 	return rows, nil
@@ -332,7 +328,7 @@ func renderModal(m *bot.Modal) (*modalData, error) {
 	if len(m.Fields) == 0 || len(m.Fields) > maxModalFields {
 		return nil, fmt.Errorf("modal %s has %d fields; Discord wants 1 to %d", m.CallbackID, len(m.Fields), maxModalFields)
 	}
-	out := &modalData{CustomID: id, Title: truncate(bot.DiscordText(orDefault(m.Title, "Liaison")), maxModalTitle)}
+	out := &modalData{CustomID: id, Title: firstShown(maxModalTitle, m.Title, "Liaison")}
 	ids := map[string]bool{}
 	for _, f := range m.Fields {
 		if f.ID == "" || utf8.RuneCountInString(f.ID) > maxCustomID || ids[f.ID] {
@@ -345,19 +341,25 @@ func renderModal(m *bot.Modal) (*modalData, error) {
 		}
 		required := !f.Optional
 		out.Components = append(out.Components, component{Type: 1, Components: []component{{
-			Type: 4, CustomID: f.ID, Label: truncate(bot.DiscordText(orDefault(orDefault(f.Label, f.ID), "Answer")), maxInputLabel), Style: style,
+			Type: 4, CustomID: f.ID, Label: firstShown(maxInputLabel, f.Label, f.ID, "Answer"), Style: style,
 			Value: truncate(f.Value, maxInputValue), Required: &required,
 		}}})
 	}
 	return out, nil
 }
 
-// orDefault is s, or def when s is blank (Discord refuses a blank label).
-func orDefault(s, def string) string {
-	if strings.TrimSpace(s) == "" {
-		return def
+// firstShown is the first of texts that is not blank once made safe for
+// Discord and cut to max characters (Discord refuses a blank label). The
+// check comes after DiscordText: Slack markup such as "<| >" is not blank
+// as written but becomes " " when shown.
+func firstShown(max int, texts ...string) string {
+	var t string
+	for _, s := range texts {
+		if t = truncate(bot.DiscordText(s), max); strings.TrimSpace(t) != "" {
+			return t
+		}
 	}
-	return s
+	return t
 }
 
 // fit is the last guard on content: Discord refuses more than 2,000

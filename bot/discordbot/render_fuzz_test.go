@@ -130,6 +130,7 @@ func FuzzRenderModal(f *testing.F) {
 	f.Add("cb", "meta", "Title", "text", "Label", "value", uint8(1))
 	f.Add("", "", "", "", "", "", uint8(0))
 	f.Add("cb", "", " ", strings.Repeat("i", 101), "", strings.Repeat("v", 5000), uint8(5))
+	f.Add("cb", "", "<| >", "<| >", "<| >", "", uint8(1)) // Slack markup that shows as " "
 	f.Fuzz(func(t *testing.T, callback, meta, title, id, label, value string, nfields uint8) {
 		m := &bot.Modal{CallbackID: callback, Meta: meta, Title: title}
 		for i := range int(nfields % 8) {
