@@ -235,6 +235,10 @@ type Tx struct {
 	// ran that were new and not yet claimed (InTxFirst); nil when its
 	// item records its own.
 	seenAhead map[[2]string]bool
+	// batch, in a group run without savepoints on Postgres, takes the
+	// intake items put off until the group's next statement
+	// (intake_batch.go); nil elsewhere.
+	batch *intakeBatch
 }
 
 // OnCommit runs fn after the transaction commits, and never if it rolls

@@ -383,6 +383,24 @@ func (tx *Tx) EnqueueRelays(ctx context.Context, now time.Time, id int64, rs []R
 	return nil
 }
 
+// relayValues checks relay r of item id and returns its outbox message's
+// payload, lane and due time.
+func relayValues(now time.Time, id int64, r RelayOut) (payload, lane string, due time.Time, err error) {
+	m := r.Message
+	if m.Key == "" || m.Platform == "" || m.Kind == "" || m.ParentKey != "" {
+		return "", "", time.Time{}, fmt.Errorf("enqueue relay of feedback %d: key, platform and kind are required, and no parent (key %q)", id, m.Key)
+	}
+	p := m.Payload
+	if len(p) == 0 {
+		p = json.RawMessage("{}")
+	}
+	due = now
+	if m.NotBefore.After(now) {
+		due = m.NotBefore
+	}
+	return string(p), bot.Lane(m.Platform, m.Kind, p), due, nil
+}
+
 // relayCTEs writes to q, for Postgres, the common table expressions that
 // enqueue the messages of rs and record them as item id's relays: v (their
 // values), ob (the keys of the outbox rows inserted) and rel; it returns
@@ -394,24 +412,17 @@ func relayCTEs(q *strings.Builder, args []any, now time.Time, id int64, rs []Rel
 	lanes := make([]string, len(rs))
 	q.WriteString(`v (key, platform, kind, payload, lane, due, destination, route) AS (VALUES `)
 	for i, r := range rs {
-		m := r.Message
-		if m.Key == "" || m.Platform == "" || m.Kind == "" || m.ParentKey != "" {
-			return nil, nil, fmt.Errorf("enqueue relay of feedback %d: key, platform and kind are required, and no parent (key %q)", id, m.Key)
-		}
-		payload := m.Payload
-		if len(payload) == 0 {
-			payload = json.RawMessage("{}")
-		}
-		due := now
-		if m.NotBefore.After(now) {
-			due = m.NotBefore
+		payload, lane, due, err := relayValues(now, id, r)
+		if err != nil {
+			return nil, nil, err
 		}
 		if i > 0 {
 			q.WriteString(", ")
 		}
 		q.WriteString(`(?, ?, ?, ?, ?, ?::timestamptz, ?, ?)`)
-		lanes[i] = bot.Lane(m.Platform, m.Kind, payload)
-		args = append(args, m.Key, m.Platform, m.Kind, string(payload), lanes[i], due.UTC(), r.Destination, r.Route)
+		lanes[i] = lane
+		m := r.Message
+		args = append(args, m.Key, m.Platform, m.Kind, payload, lane, due.UTC(), r.Destination, r.Route)
 	}
 	from, itemID := `FROM v`, `?`
 	if afterItem {
@@ -441,7 +452,10 @@ func relayCTEs(q *strings.Builder, args []any, now time.Time, id int64, rs []Rel
 // when like is empty (nothing to choose, so the relays show no
 // suggestion) the item, its outbox messages and its relays are one
 // statement: the item's id is drawn beforehand (nextFeedbackID), so the
-// relays can name it.
+// relays can name it. In a group run without savepoints that statement
+// is put off and written with the group's other items (intake_batch.go):
+// the item is reported created, and the group runs again, item by item,
+// if it was not.
 func (tx *Tx) CreateFeedbackRelayed(ctx context.Context, now time.Time, it *FeedbackItem, like []Like, since time.Time,
 	relays func(*FeedbackItem) ([]RelayOut, error)) (bool, error) {
 	var id int64
@@ -468,6 +482,14 @@ func (tx *Tx) CreateFeedbackRelayed(ctx context.Context, now time.Time, it *Feed
 	rs, err := relays(it)
 	if err != nil {
 		return false, err
+	}
+	if tx.batch != nil {
+		lanes, err := tx.batch.add(now, it, id, rs)
+		if err != nil {
+			return false, err
+		}
+		tx.wakeLanes(lanes)
+		return true, nil
 	}
 	q, args := insertFeedback(it, id)
 	var b strings.Builder

@@ -276,10 +276,11 @@ func (c *committers) collect(items []*groupItem) ([]*groupItem, *groupItem) {
 // again (runGroup).
 func (d *DB) runUnguarded(items []*groupItem) bool {
 	ctx := context.Background()
-	sqltx, err := d.db.BeginTxx(ctx, nil)
+	sqltx, batch, done, err := d.beginUnguarded(ctx)
 	if err != nil {
 		return false
 	}
+	defer done()
 	var ahead map[[2]string]bool
 	if slices.ContainsFunc(items, func(it *groupItem) bool { return len(it.seen) > 0 }) {
 		if ahead, err = d.recordSeenAhead(ctx, sqltx, items); err != nil {
@@ -290,16 +291,24 @@ func (d *DB) runUnguarded(items []*groupItem) bool {
 	results := make([]groupResult, len(items))
 	var stats []statsEvent
 	for i, it := range items {
-		tx := &Tx{tx: sqltx, db: d}
+		tx := &Tx{tx: sqltx, db: d, batch: batch}
 		if len(it.seen) > 0 {
 			tx.seenAhead = ahead
 		}
-		if err, p := callItem(it.fn, tx); err != nil || p != nil {
+		// A batch that failed fails the group, whatever the item made of
+		// the error its statement got.
+		if err, p := callItem(it.fn, tx); err != nil || p != nil || batch != nil && batch.failed != nil {
 			_ = sqltx.Rollback()
 			return false
 		}
 		results[i] = groupResult{tx: tx}
 		stats = append(stats, tx.stats...)
+	}
+	if batch != nil {
+		if err := batch.flush(ctx, sqltx); err != nil {
+			_ = sqltx.Rollback()
+			return false
+		}
 	}
 	if err := writeStats(ctx, &Tx{tx: sqltx, db: d}, stats); err != nil {
 		_ = sqltx.Rollback()
@@ -310,6 +319,44 @@ func (d *DB) runUnguarded(items []*groupItem) bool {
 		it.done <- results[i]
 	}
 	return true
+}
+
+// beginUnguarded begins an unguarded group's transaction. On Postgres it
+// holds a connection of its own, on which it puts an intake batch
+// (intake_batch.go) that done takes off again; elsewhere the batch is nil
+// and the group writes each item at once.
+func (d *DB) beginUnguarded(ctx context.Context) (*sqlx.Tx, *intakeBatch, func(), error) {
+	if d.dialect.name != Postgres {
+		sqltx, err := d.db.BeginTxx(ctx, nil)
+		return sqltx, nil, func() {}, err
+	}
+	conn, err := d.db.Connx(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var batch *intakeBatch
+	_ = conn.Raw(func(dc any) error {
+		if c, ok := dc.(*stmtCacheConn); ok {
+			batch = &intakeBatch{}
+			c.pending = batch
+		}
+		return nil
+	})
+	done := func() {
+		_ = conn.Raw(func(dc any) error {
+			if c, ok := dc.(*stmtCacheConn); ok {
+				c.pending = nil
+			}
+			return nil
+		})
+		_ = conn.Close()
+	}
+	sqltx, err := conn.BeginTxx(ctx, nil)
+	if err != nil {
+		done()
+		return nil, nil, nil, err
+	}
+	return sqltx, batch, done, nil
 }
 
 // commitGroup commits a group's transaction; when the commit fails, the

@@ -62,6 +62,9 @@ type stmtCacheConn struct {
 	// refuses a query sent before they are read, but not a prepared
 	// statement's, whose messages would interleave with the rows'.
 	reading bool
+	// pending is the intake its group put off (intake_batch.go), while a
+	// group runs on this connection: written before any other statement.
+	pending *intakeBatch
 }
 
 // errQueryInProgress is lib/pq's answer to a query sent while another's
@@ -109,6 +112,9 @@ func (c *stmtCacheConn) QueryContext(ctx context.Context, query string, args []d
 	if c.reading {
 		return nil, errQueryInProgress
 	}
+	if err := c.flushPending(ctx); err != nil {
+		return nil, err
+	}
 	st, err := c.prepared(ctx, query, args)
 	if err != nil {
 		return nil, err
@@ -151,6 +157,9 @@ func (c *stmtCacheConn) ExecContext(ctx context.Context, query string, args []dr
 	if c.reading {
 		return nil, errQueryInProgress
 	}
+	if err := c.flushPending(ctx); err != nil {
+		return nil, err
+	}
 	st, err := c.prepared(ctx, query, args)
 	if err != nil {
 		return nil, err
@@ -163,6 +172,14 @@ func (c *stmtCacheConn) ExecContext(ctx context.Context, query string, args []dr
 		c.forget(query, err)
 	}
 	return res, err
+}
+
+// flushPending writes the intake put off on this connection, if any.
+func (c *stmtCacheConn) flushPending(ctx context.Context) error {
+	if c.pending == nil {
+		return nil
+	}
+	return c.pending.flushConn(ctx, c)
 }
 
 // Close closes the connection; its statements go with it on the server.

@@ -1,0 +1,235 @@
+package store
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// Intake's items in one statement a group. On Postgres an item, its
+// outbox messages and its relays are one statement already
+// (CreateFeedbackRelayed), but a group ran its items' statements one
+// after another, each a round trip the committer waited on while the
+// database did the same small amount of work for each: a burst of
+// messages in a feedback channel cost a round trip and a statement's
+// fixed work per message (BenchmarkDiscordIntake).
+//
+// So a group run without savepoints puts its intake items off (an
+// intakeBatch on its connection) and writes them together, in one
+// statement whose text does not change with their number: before any
+// other statement runs on the connection, so that everything after an
+// item still sees it as if it had been written at once (a later item of
+// the group, a read of the item that made it), and at the latest before
+// the commit. The item is taken as created when it is put off: an item
+// whose source message turns out to have one already (two deliveries of
+// one message in one group) makes the statement refuse the whole group,
+// which then runs again with savepoints, each item written at once, as
+// it was before batching.
+
+// intakeBatch holds the intake items put off by a group's items: column
+// by column, as the statement's arrays take them.
+type intakeBatch struct {
+	items intakeColumns
+	// relays: the outbox message and the relay row of each.
+	relays relayColumns
+	// failed is set once a write of the batch failed or found an item
+	// that was not new: the group must run again (runUnguarded checks it,
+	// whatever its items did with the error).
+	failed error
+}
+
+type intakeColumns struct {
+	id                                                                                []int64
+	sourceKey, source, intake, scopeID, channelID, channelName, threadID, threadName  []string
+	title, messageID, permalink, authorID, authorName, customer, loggedBy, text, tags []string
+	sentiment, sentimentReasons, status, created, updated                             []string
+	sentimentScore                                                                    []float64
+}
+
+type relayColumns struct {
+	feedbackID                                                  []int64
+	key, platform, kind, payload, lane, due, destination, route []string
+	at                                                          []string
+}
+
+// errBatchRefused is a batch's answer when an item it held was not new:
+// the group runs again, its items one by one.
+var errBatchRefused = errors.New("store: a feedback item of the group exists already; the group runs again item by item")
+
+// stamp is how a batch's arrays carry a time.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// add puts item it (id drawn, defaults set) and its relays off, and
+// returns the lanes its messages go to.
+func (b *intakeBatch) add(now time.Time, it *FeedbackItem, id int64, rs []RelayOut) ([]string, error) {
+	lanes := make([]string, len(rs))
+	type relay struct {
+		r       RelayOut
+		payload string
+		due     time.Time
+	}
+	checked := make([]relay, len(rs))
+	for i, r := range rs {
+		payload, lane, due, err := relayValues(now, id, r)
+		if err != nil {
+			return nil, err
+		}
+		lanes[i], checked[i] = lane, relay{r, payload, due}
+	}
+	c := &b.items
+	c.id = append(c.id, id)
+	c.sourceKey = append(c.sourceKey, it.SourceKey)
+	c.source = append(c.source, it.Source)
+	c.intake = append(c.intake, it.Intake)
+	c.scopeID = append(c.scopeID, it.ScopeID)
+	c.channelID = append(c.channelID, it.ChannelID)
+	c.channelName = append(c.channelName, it.ChannelName)
+	c.threadID = append(c.threadID, it.ThreadID)
+	c.threadName = append(c.threadName, it.ThreadName)
+	c.title = append(c.title, it.Title)
+	c.messageID = append(c.messageID, it.MessageID)
+	c.permalink = append(c.permalink, it.Permalink)
+	c.authorID = append(c.authorID, it.AuthorID)
+	c.authorName = append(c.authorName, it.AuthorName)
+	c.customer = append(c.customer, it.Customer)
+	c.loggedBy = append(c.loggedBy, it.LoggedBy)
+	c.text = append(c.text, it.Text)
+	c.tags = append(c.tags, it.Tags.text())
+	c.sentiment = append(c.sentiment, it.Sentiment)
+	c.sentimentScore = append(c.sentimentScore, it.SentimentScore)
+	c.sentimentReasons = append(c.sentimentReasons, it.SentimentReasons)
+	c.status = append(c.status, it.Status)
+	c.created = append(c.created, stamp(it.CreatedAt))
+	c.updated = append(c.updated, stamp(it.UpdatedAt))
+	r := &b.relays
+	for i, x := range checked {
+		m := x.r.Message
+		r.feedbackID = append(r.feedbackID, id)
+		r.key = append(r.key, m.Key)
+		r.platform = append(r.platform, m.Platform)
+		r.kind = append(r.kind, m.Kind)
+		r.payload = append(r.payload, x.payload)
+		r.lane = append(r.lane, lanes[i])
+		r.due = append(r.due, stamp(x.due))
+		r.destination = append(r.destination, x.r.Destination)
+		r.route = append(r.route, x.r.Route)
+		r.at = append(r.at, stamp(now))
+	}
+	return lanes, nil
+}
+
+// intakeBatchInsert writes a batch: the items that are new, and the
+// outbox messages and relays of those; it counts the items written.
+const intakeBatchInsert = `WITH item AS (INSERT INTO feedback_items (id, source_key, source, intake, scope_id, channel_id, channel_name,
+		thread_id, thread_name, title, message_id, permalink, author_id, author_name, customer, logged_by, text, tags, sentiment, sentiment_score,
+		sentiment_reasons, status, created_at, updated_at)
+	SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+		$10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
+		$20::float8[], $21::text[], $22::text[], $23::timestamptz[], $24::timestamptz[])
+	ON CONFLICT (source_key) DO NOTHING RETURNING id),
+	v AS (SELECT * FROM unnest($25::bigint[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::timestamptz[],
+		$32::text[], $33::text[], $34::timestamptz[]) AS v(feedback_id, key, platform, kind, payload, lane, due, destination, route, at)),
+	ob AS (INSERT INTO outbox (key, platform, kind, payload, lane, state, next_attempt_at, created_at, updated_at)
+		SELECT key, platform, kind, payload, lane, 'pending', due, at, at FROM v WHERE feedback_id IN (SELECT id FROM item)
+		ON CONFLICT (key) DO NOTHING),
+	rel AS (INSERT INTO feedback_relays (feedback_id, destination, route, outbox_key)
+		SELECT feedback_id, destination, route, key FROM v WHERE feedback_id IN (SELECT id FROM item)
+		ON CONFLICT (feedback_id, destination) DO NOTHING)
+	SELECT COUNT(*) FROM item`
+
+// take empties the batch, returning its statement's arguments and how many
+// items it held (0: nothing to write).
+func (b *intakeBatch) take() ([]any, int) {
+	c, r := b.items, b.relays
+	n := len(c.id)
+	b.items, b.relays = intakeColumns{}, relayColumns{}
+	if n == 0 {
+		return nil, 0
+	}
+	return []any{pq.Array(c.id), pq.Array(c.sourceKey), pq.Array(c.source), pq.Array(c.intake), pq.Array(c.scopeID),
+		pq.Array(c.channelID), pq.Array(c.channelName), pq.Array(c.threadID), pq.Array(c.threadName), pq.Array(c.title),
+		pq.Array(c.messageID), pq.Array(c.permalink), pq.Array(c.authorID), pq.Array(c.authorName), pq.Array(c.customer),
+		pq.Array(c.loggedBy), pq.Array(c.text), pq.Array(c.tags), pq.Array(c.sentiment), pq.Array(c.sentimentScore),
+		pq.Array(c.sentimentReasons), pq.Array(c.status), pq.Array(c.created), pq.Array(c.updated),
+		pq.Array(r.feedbackID), pq.Array(r.key), pq.Array(r.platform), pq.Array(r.kind), pq.Array(r.payload),
+		pq.Array(r.lane), pq.Array(r.due), pq.Array(r.destination), pq.Array(r.route), pq.Array(r.at)}, n
+}
+
+// written checks what a write of n items reports: all of them new, or the
+// batch has failed.
+func (b *intakeBatch) written(n int, items int64, err error) error {
+	switch {
+	case err != nil:
+		b.failed = fmt.Errorf("write %d feedback items: %w", n, err)
+	case items != int64(n):
+		b.failed = errBatchRefused
+	}
+	return b.failed
+}
+
+// flush writes what the batch holds through tx, before its commit.
+func (b *intakeBatch) flush(ctx context.Context, tx querier) error {
+	if b.failed != nil {
+		return b.failed
+	}
+	args, n := b.take()
+	if n == 0 {
+		return nil
+	}
+	var items int64
+	rows, err := tx.QueryContext(ctx, intakeBatchInsert, args...)
+	if err == nil {
+		if rows.Next() {
+			err = rows.Scan(&items)
+		}
+		if cerr := rows.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return b.written(n, items, err)
+}
+
+// flushConn writes what the batch holds on c, its group's connection,
+// before another statement runs there: from inside the driver, where
+// database/sql's handle cannot be used (it holds the connection).
+func (b *intakeBatch) flushConn(ctx context.Context, c *stmtCacheConn) error {
+	if b.failed != nil {
+		return b.failed
+	}
+	args, n := b.take()
+	if n == 0 {
+		return nil
+	}
+	nv := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		v, err := a.(driver.Valuer).Value() // pq's arrays: their text form
+		if err != nil {
+			return b.written(n, 0, err)
+		}
+		nv[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+	}
+	st, err := c.prepared(ctx, intakeBatchInsert, nv)
+	if err != nil {
+		return b.written(n, 0, err)
+	}
+	var rows driver.Rows
+	if st == nil { // the connection's cache is full
+		rows, err = c.pqConn.QueryContext(ctx, intakeBatchInsert, nv)
+	} else if rows, err = st.(driver.StmtQueryContext).QueryContext(ctx, nv); err != nil {
+		c.forget(intakeBatchInsert, err)
+	}
+	if err != nil {
+		return b.written(n, 0, err)
+	}
+	dest := []driver.Value{nil}
+	err = rows.Next(dest)
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	items, _ := dest[0].(int64)
+	return b.written(n, items, err)
+}

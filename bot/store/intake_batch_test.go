@@ -1,0 +1,169 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/store"
+)
+
+// A group's intake items are written together on Postgres (put off until
+// the group's next statement), and the group holds as if each had been
+// written at once: an item reads the items before it and its own; a
+// message delivered again finds its item, made by an earlier group or
+// earlier in this one, and enqueues nothing; an item that fails leaves
+// nothing; every other item is stored with its relay and outbox message,
+// once.
+func TestAGroupsIntakeItemsReadAsIfWrittenAtOnce(t *testing.T) {
+	t.Parallel()
+	eachGrouped(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		errBad := errors.New("the handler failed")
+		create := func(tx *store.Tx, source string) (bool, *store.FeedbackItem, error) {
+			it := &store.FeedbackItem{SourceKey: source, Source: "discord", Intake: "message", Text: "the export crashes: " + source,
+				Tags: store.Strings{"bug"}, Sentiment: "negative", SentimentScore: -0.5, CreatedAt: similarNow}
+			created, err := tx.CreateFeedbackRelayed(ctx, similarNow, it, nil, similarNow.Add(-48*time.Hour),
+				func(it *store.FeedbackItem) ([]store.RelayOut, error) {
+					return []store.RelayOut{{Destination: "product", Route: "bugs", Message: &bot.OutboxMessage{
+						Key: fmt.Sprintf("relay:%d:product", it.ID), Platform: bot.PlatformSlack, Kind: bot.KindPost,
+						Payload: json.RawMessage(fmt.Sprintf(`{"channel":"C1","text":"#%d"}`, it.ID))}}}, nil
+				})
+			return created, it, err
+		}
+		var before *store.FeedbackItem
+		if err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+			_, before, err = create(tx, "discord:c:before")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+
+		created := make([]bool, 10)
+		items := make([]*store.FeedbackItem, 10)
+		var read []string
+		item := func(i int, source string, then func(tx *store.Tx) error) func(tx *store.Tx) error {
+			return func(tx *store.Tx) (err error) {
+				if created[i], items[i], err = create(tx, source); err != nil || then == nil {
+					return err
+				}
+				return then(tx)
+			}
+		}
+		// group runs fns as one group, which must run again wantReruns
+		// times (-1: whatever).
+		group := func(wantReruns int64, fns ...func(tx *store.Tx) error) []error {
+			t.Helper()
+			reruns := db.GroupReruns()
+			errs, panics := oneGroup(t, db, fns...)
+			for i, p := range panics {
+				if p != nil {
+					t.Fatalf("item %d panicked: %v", i, p)
+				}
+			}
+			if got := db.GroupReruns() - reruns; wantReruns >= 0 && got != wantReruns {
+				t.Errorf("the group ran again %d times, want %d", got, wantReruns)
+			}
+			return errs
+		}
+		noErrors := func(errs []error) {
+			t.Helper()
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("item %d: %v", i, err)
+				}
+			}
+		}
+
+		// New items only: written together, and read back within the group.
+		noErrors(group(0,
+			item(0, "discord:c:a", nil),
+			item(1, "discord:c:b", func(tx *store.Tx) error {
+				for _, s := range []string{"discord:c:a", "discord:c:b"} {
+					it, err := tx.FeedbackBySource(ctx, s)
+					if err != nil {
+						return err
+					}
+					read = append(read, fmt.Sprintf("%s #%d", it.Text, it.ID))
+				}
+				return nil
+			}),
+			item(2, "discord:c:c", nil),
+		))
+		if want := []string{
+			fmt.Sprintf("the export crashes: discord:c:a #%d", items[0].ID),
+			fmt.Sprintf("the export crashes: discord:c:b #%d", items[1].ID),
+		}; !slices.Equal(read, want) {
+			t.Errorf("item 1 read %q, want %q", read, want)
+		}
+
+		// Messages delivered again, of an earlier group and of this one: on
+		// Postgres the batch finds them and the group runs again, item by
+		// item.
+		rerun := int64(0)
+		if db.Dialect() == store.Postgres {
+			rerun = 1
+		}
+		noErrors(group(rerun,
+			item(3, "discord:c:before", nil),
+			item(4, "discord:c:a", nil),
+			item(5, "discord:c:d", nil),
+			item(6, "discord:c:d", nil),
+		))
+		if items[3].ID != before.ID || items[4].ID != items[0].ID || items[6].ID != items[5].ID {
+			t.Errorf("messages delivered again hold #%d, #%d and #%d, want #%d, #%d and #%d",
+				items[3].ID, items[4].ID, items[6].ID, before.ID, items[0].ID, items[5].ID)
+		}
+
+		// An item that fails leaves nothing; the others stand. (The
+		// committer may be running its groups with savepoints already.)
+		errs := group(-1,
+			item(7, "discord:c:failing", func(*store.Tx) error { return errBad }),
+			item(8, "discord:c:e", nil),
+		)
+		if !errors.Is(errs[0], errBad) || errs[1] != nil {
+			t.Errorf("errors %v, want %v then none", errs, errBad)
+		}
+		if want := []bool{true, true, true, false, false, true, false, true, true}; !slices.Equal(created[:9], want) {
+			t.Errorf("created %v, want %v", created[:9], want)
+		}
+		for _, i := range []int{0, 1, 2, 5, 8} {
+			got, err := db.Feedback(ctx, items[i].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.SourceKey != items[i].SourceKey || got.Text != items[i].Text || !slices.Equal(got.Tags, store.Strings{"bug"}) ||
+				got.Sentiment != "negative" || got.SentimentScore != -0.5 || got.Status != store.FeedbackOpen || !got.CreatedAt.Equal(similarNow) {
+				t.Errorf("item %d stored as %+v", i, got)
+			}
+			var relays []store.Relay
+			if err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+				relays, err = tx.Relays(ctx, items[i].ID)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if len(relays) != 1 || relays[0].OutboxKey != fmt.Sprintf("relay:%d:product", items[i].ID) || relays[0].Route != "bugs" {
+				t.Errorf("item %d relays %+v", i, relays)
+			}
+		}
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.FeedbackBySource(ctx, "discord:c:failing")
+			return err
+		}); bot.ErrorCode(err) != bot.ENotFound {
+			t.Errorf("the failing item's message: %v, want not found", err)
+		}
+		depth, err := db.OutboxDepth(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if depth["pending"] != 6 { // before, a, b, c, d, e
+			t.Errorf("outbox %v, want 6 pending", depth)
+		}
+	})
+}
