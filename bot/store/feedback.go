@@ -531,6 +531,11 @@ const (
 	feedbackIDBurst    = 100 * time.Millisecond
 )
 
+// feedbackIDsQuery draws a block of item ids. It reads nothing a group's
+// intake batch writes, so it runs before the batch is written (see
+// stmtCacheConn.flushPending).
+const feedbackIDsQuery = `SELECT nextval('feedback_items_id_seq') FROM generate_series(1, $1)`
+
 // nextFeedbackID draws a new item's id from the items' sequence (Postgres)
 // through tx's connection: a sequence is not rolled back, so what is drawn
 // stays good whatever tx becomes.
@@ -543,7 +548,7 @@ func (tx *Tx) nextFeedbackID(ctx context.Context) (int64, error) {
 		if now.Sub(b.drawn) < feedbackIDBurst {
 			size = min(2*b.size, maxFeedbackIDBlock)
 		}
-		err := tx.tx.SelectContext(ctx, &b.ids, `SELECT nextval('feedback_items_id_seq') FROM generate_series(1, $1)`, size)
+		err := tx.tx.SelectContext(ctx, &b.ids, feedbackIDsQuery, size)
 		if err != nil {
 			return 0, fmt.Errorf("draw feedback ids: %w", err)
 		}

@@ -112,7 +112,7 @@ func (c *stmtCacheConn) QueryContext(ctx context.Context, query string, args []d
 	if c.reading {
 		return nil, errQueryInProgress
 	}
-	if err := c.flushPending(ctx); err != nil {
+	if err := c.flushPending(ctx, query); err != nil {
 		return nil, err
 	}
 	st, err := c.prepared(ctx, query, args)
@@ -157,7 +157,7 @@ func (c *stmtCacheConn) ExecContext(ctx context.Context, query string, args []dr
 	if c.reading {
 		return nil, errQueryInProgress
 	}
-	if err := c.flushPending(ctx); err != nil {
+	if err := c.flushPending(ctx, query); err != nil {
 		return nil, err
 	}
 	st, err := c.prepared(ctx, query, args)
@@ -174,9 +174,12 @@ func (c *stmtCacheConn) ExecContext(ctx context.Context, query string, args []dr
 	return res, err
 }
 
-// flushPending writes the intake put off on this connection, if any.
-func (c *stmtCacheConn) flushPending(ctx context.Context) error {
-	if c.pending == nil {
+// flushPending writes the intake put off on this connection, if any,
+// before query runs: unless query is the drawing of item ids, which the
+// next items of the batch need and which reads nothing it writes (drawn
+// every few items, it would cut the batch short each time).
+func (c *stmtCacheConn) flushPending(ctx context.Context, query string) error {
+	if c.pending == nil || query == feedbackIDsQuery {
 		return nil
 	}
 	return c.pending.flushConn(ctx, c)
