@@ -149,7 +149,10 @@ func (x *similarIndex) putLocked(id int64, sh bot.Shingles, keys []uint64, creat
 	for _, k := range keys {
 		x.postings.add(k, id)
 	}
-	x.items[id] = indexedItem{sh: sh.Trimmed(), created: created, updated: updated}
+	// Postgres keeps microseconds, rounded: an item this replica wrote
+	// must compare equal to what sync reads back, or each one would be
+	// indexed a second time (half of them were).
+	x.items[id] = indexedItem{sh: sh.Trimmed(), created: created, updated: updated.Round(time.Microsecond)}
 }
 
 // unpostLocked takes item id, of shingles sh, out of its keys' lists.
