@@ -453,9 +453,9 @@ func relayCTEs(q *strings.Builder, args []any, now time.Time, id int64, rs []Rel
 // suggestion) the item, its outbox messages and its relays are one
 // statement: the item's id is drawn beforehand (nextFeedbackID), so the
 // relays can name it. In a group run without savepoints that statement
-// is put off and written with the group's other items (intake_batch.go):
-// the item is reported created, and the group runs again, item by item,
-// if it was not.
+// is put off and written with the group's other items (intake_batch.go),
+// the look-alike chosen beforehand (chooseLike): the item is reported
+// created, and the group runs again, item by item, if it was not.
 func (tx *Tx) CreateFeedbackRelayed(ctx context.Context, now time.Time, it *FeedbackItem, like []Like, since time.Time,
 	relays func(*FeedbackItem) ([]RelayOut, error)) (bool, error) {
 	var id int64
@@ -465,7 +465,7 @@ func (tx *Tx) CreateFeedbackRelayed(ctx context.Context, now time.Time, it *Feed
 			return false, err
 		}
 	}
-	if id == 0 || len(like) > 0 {
+	if id == 0 || len(like) > 0 && tx.batch == nil {
 		created, err := tx.createLike(ctx, now, it, like, since, id)
 		if err != nil || !created {
 			return created, err
@@ -477,6 +477,11 @@ func (tx *Tx) CreateFeedbackRelayed(ctx context.Context, now time.Time, it *Feed
 		return true, tx.EnqueueRelays(ctx, now, it.ID, rs)
 	}
 	it.SimilarTo, it.SimilarScore = nil, 0
+	if len(like) > 0 { // batched: the item is written with the others
+		if err := tx.chooseLike(ctx, it, like, since); err != nil {
+			return false, err
+		}
+	}
 	it.defaults(now)
 	it.ID = id
 	rs, err := relays(it)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -47,7 +48,8 @@ type intakeColumns struct {
 	sourceKey, source, intake, scopeID, channelID, channelName, threadID, threadName  []string
 	title, messageID, permalink, authorID, authorName, customer, loggedBy, text, tags []string
 	sentiment, sentimentReasons, status, created, updated                             []string
-	sentimentScore                                                                    []float64
+	sentimentScore, similarScore                                                      []float64
+	similarTo                                                                         []sql.NullInt64
 }
 
 type relayColumns struct {
@@ -59,6 +61,39 @@ type relayColumns struct {
 // errBatchRefused is a batch's answer when an item it held was not new:
 // the group runs again, its items one by one.
 var errBatchRefused = errors.New("store: a feedback item of the group exists already; the group runs again item by item")
+
+// firstOpenLike is the first of the items an intake item looks like (its
+// first argument, in order) that is open and created since (its second),
+// as createLike chooses it. It reads only items that were in the
+// similarity index, which holds committed items, never the new ones a
+// batch puts off: so it runs before the batch is written (see
+// stmtCacheConn.flushPending), and an item with look-alikes stays in it.
+const firstOpenLike = `SELECT u.id, u.score FROM unnest($1::bigint[], $2::float8[]) WITH ORDINALITY AS u(id, score, ord)
+	CROSS JOIN LATERAL (SELECT 1 FROM feedback_items f WHERE f.id = u.id AND f.created_at >= $3 AND f.duplicate_of IS NULL
+		AND f.status NOT IN ($4, $5, $6) LIMIT 1) f
+	ORDER BY u.ord LIMIT 1`
+
+// chooseLike notes in it the first of like that is open and created since
+// (none when none is), for a batched item.
+func (tx *Tx) chooseLike(ctx context.Context, it *FeedbackItem, like []Like, since time.Time) error {
+	ids, scores := make([]int64, len(like)), make([]float64, len(like))
+	for i, l := range like {
+		ids[i], scores[i] = l.ID, l.Score
+	}
+	var best []struct {
+		ID    int64   `db:"id"`
+		Score float64 `db:"score"`
+	}
+	if err := tx.tx.SelectContext(ctx, &best, firstOpenLike, pq.Array(ids), pq.Array(scores), since.UTC(),
+		FeedbackClosed, FeedbackShipped, FeedbackDeclined); err != nil {
+		return fmt.Errorf("feedback %s looks like: %w", it.SourceKey, err)
+	}
+	it.SimilarTo, it.SimilarScore = nil, 0
+	if len(best) > 0 {
+		it.SimilarTo, it.SimilarScore = &best[0].ID, best[0].Score
+	}
+	return nil
+}
 
 // stamp is how a batch's arrays carry a time.
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
@@ -105,6 +140,12 @@ func (b *intakeBatch) add(now time.Time, it *FeedbackItem, id int64, rs []RelayO
 	c.status = append(c.status, it.Status)
 	c.created = append(c.created, stamp(it.CreatedAt))
 	c.updated = append(c.updated, stamp(it.UpdatedAt))
+	var like sql.NullInt64
+	if it.SimilarTo != nil {
+		like = sql.NullInt64{Int64: *it.SimilarTo, Valid: true}
+	}
+	c.similarTo = append(c.similarTo, like)
+	c.similarScore = append(c.similarScore, it.SimilarScore)
 	r := &b.relays
 	for i, x := range checked {
 		m := x.r.Message
@@ -126,13 +167,13 @@ func (b *intakeBatch) add(now time.Time, it *FeedbackItem, id int64, rs []RelayO
 // outbox messages and relays of those; it counts the items written.
 const intakeBatchInsert = `WITH item AS (INSERT INTO feedback_items (id, source_key, source, intake, scope_id, channel_id, channel_name,
 		thread_id, thread_name, title, message_id, permalink, author_id, author_name, customer, logged_by, text, tags, sentiment, sentiment_score,
-		sentiment_reasons, status, created_at, updated_at)
+		sentiment_reasons, status, created_at, updated_at, similar_to, similar_score)
 	SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
 		$10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
-		$20::float8[], $21::text[], $22::text[], $23::timestamptz[], $24::timestamptz[])
+		$20::float8[], $21::text[], $22::text[], $23::timestamptz[], $24::timestamptz[], $25::bigint[], $26::float8[])
 	ON CONFLICT (source_key) DO NOTHING RETURNING id),
-	v AS (SELECT * FROM unnest($25::bigint[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::timestamptz[],
-		$32::text[], $33::text[], $34::timestamptz[]) AS v(feedback_id, key, platform, kind, payload, lane, due, destination, route, at)),
+	v AS (SELECT * FROM unnest($27::bigint[], $28::text[], $29::text[], $30::text[], $31::text[], $32::text[], $33::timestamptz[],
+		$34::text[], $35::text[], $36::timestamptz[]) AS v(feedback_id, key, platform, kind, payload, lane, due, destination, route, at)),
 	ob AS (INSERT INTO outbox (key, platform, kind, payload, lane, state, next_attempt_at, created_at, updated_at)
 		SELECT key, platform, kind, payload, lane, 'pending', due, at, at FROM v WHERE feedback_id IN (SELECT id FROM item)
 		ON CONFLICT (key) DO NOTHING),
@@ -154,7 +195,7 @@ func (b *intakeBatch) take() ([]any, int) {
 		pq.Array(c.channelID), pq.Array(c.channelName), pq.Array(c.threadID), pq.Array(c.threadName), pq.Array(c.title),
 		pq.Array(c.messageID), pq.Array(c.permalink), pq.Array(c.authorID), pq.Array(c.authorName), pq.Array(c.customer),
 		pq.Array(c.loggedBy), pq.Array(c.text), pq.Array(c.tags), pq.Array(c.sentiment), pq.Array(c.sentimentScore),
-		pq.Array(c.sentimentReasons), pq.Array(c.status), pq.Array(c.created), pq.Array(c.updated),
+		pq.Array(c.sentimentReasons), pq.Array(c.status), pq.Array(c.created), pq.Array(c.updated), pq.Array(c.similarTo), pq.Array(c.similarScore),
 		pq.Array(r.feedbackID), pq.Array(r.key), pq.Array(r.platform), pq.Array(r.kind), pq.Array(r.payload),
 		pq.Array(r.lane), pq.Array(r.due), pq.Array(r.destination), pq.Array(r.route), pq.Array(r.at)}, n
 }

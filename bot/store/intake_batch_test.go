@@ -25,24 +25,33 @@ func TestAGroupsIntakeItemsReadAsIfWrittenAtOnce(t *testing.T) {
 	eachGrouped(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		errBad := errors.New("the handler failed")
+		var like []store.Like // what the next item created looks like
 		create := func(tx *store.Tx, source string) (bool, *store.FeedbackItem, error) {
 			it := &store.FeedbackItem{SourceKey: source, Source: "discord", Intake: "message", Text: "the export crashes: " + source,
 				Tags: store.Strings{"bug"}, Sentiment: "negative", SentimentScore: -0.5, CreatedAt: similarNow}
-			created, err := tx.CreateFeedbackRelayed(ctx, similarNow, it, nil, similarNow.Add(-48*time.Hour),
+			created, err := tx.CreateFeedbackRelayed(ctx, similarNow, it, like, similarNow.Add(-48*time.Hour),
 				func(it *store.FeedbackItem) ([]store.RelayOut, error) {
+					text := fmt.Sprintf("#%d", it.ID)
+					if it.SimilarTo != nil {
+						text += fmt.Sprintf(", like #%d (%.1f)", *it.SimilarTo, it.SimilarScore)
+					}
 					return []store.RelayOut{{Destination: "product", Route: "bugs", Message: &bot.OutboxMessage{
 						Key: fmt.Sprintf("relay:%d:product", it.ID), Platform: bot.PlatformSlack, Kind: bot.KindPost,
-						Payload: json.RawMessage(fmt.Sprintf(`{"channel":"C1","text":"#%d"}`, it.ID))}}}, nil
+						Payload: json.RawMessage(fmt.Sprintf(`{"channel":"C1","text":%q}`, text))}}}, nil
 				})
 			return created, it, err
 		}
-		var before *store.FeedbackItem
+		var before, shipped *store.FeedbackItem
 		if err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+			if _, shipped, err = create(tx, "discord:c:shipped"); err != nil {
+				return err
+			}
 			_, before, err = create(tx, "discord:c:before")
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
+		change(t, db, func(it *store.FeedbackItem) { it.Status = store.FeedbackShipped }, shipped.ID)
 
 		created := make([]bool, 10)
 		items := make([]*store.FeedbackItem, 10)
@@ -93,7 +102,12 @@ func TestAGroupsIntakeItemsReadAsIfWrittenAtOnce(t *testing.T) {
 				}
 				return nil
 			}),
-			item(2, "discord:c:c", nil),
+			func(tx *store.Tx) error {
+				// It looks like a shipped item first, then an open one.
+				like = []store.Like{{ID: shipped.ID, Score: 0.9}, {ID: before.ID, Score: 0.7}}
+				defer func() { like = nil }()
+				return item(2, "discord:c:c", nil)(tx)
+			},
 		))
 		if want := []string{
 			fmt.Sprintf("the export crashes: discord:c:a #%d", items[0].ID),
@@ -132,12 +146,23 @@ func TestAGroupsIntakeItemsReadAsIfWrittenAtOnce(t *testing.T) {
 		if want := []bool{true, true, true, false, false, true, false, true, true}; !slices.Equal(created[:9], want) {
 			t.Errorf("created %v, want %v", created[:9], want)
 		}
+		if got := items[2].SimilarTo; got == nil || *got != before.ID || items[2].SimilarScore != 0.7 {
+			t.Errorf("item 2 looks like %v (%v), want #%d, the open one", got, items[2].SimilarScore, before.ID)
+		}
+		relay, err := db.OutboxByKey(ctx, fmt.Sprintf("relay:%d:product", items[2].ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf(`{"channel":"C1","text":"#%d, like #%d (0.7)"}`, items[2].ID, before.ID); string(relay.Payload) != want {
+			t.Errorf("item 2's relay %s, want %s", relay.Payload, want)
+		}
 		for _, i := range []int{0, 1, 2, 5, 8} {
 			got, err := db.Feedback(ctx, items[i].ID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got.SourceKey != items[i].SourceKey || got.Text != items[i].Text || !slices.Equal(got.Tags, store.Strings{"bug"}) ||
+				fmt.Sprint(got.SimilarTo != nil) != fmt.Sprint(i == 2) ||
 				got.Sentiment != "negative" || got.SentimentScore != -0.5 || got.Status != store.FeedbackOpen || !got.CreatedAt.Equal(similarNow) {
 				t.Errorf("item %d stored as %+v", i, got)
 			}
@@ -162,8 +187,8 @@ func TestAGroupsIntakeItemsReadAsIfWrittenAtOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if depth["pending"] != 6 { // before, a, b, c, d, e
-			t.Errorf("outbox %v, want 6 pending", depth)
+		if depth["pending"] != 7 { // shipped, before, a, b, c, d, e
+			t.Errorf("outbox %v, want 7 pending", depth)
 		}
 	})
 }

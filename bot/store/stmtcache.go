@@ -175,11 +175,12 @@ func (c *stmtCacheConn) ExecContext(ctx context.Context, query string, args []dr
 }
 
 // flushPending writes the intake put off on this connection, if any,
-// before query runs: unless query is the drawing of item ids, which the
-// next items of the batch need and which reads nothing it writes (drawn
-// every few items, it would cut the batch short each time).
+// before query runs: unless query is the drawing of item ids or the
+// choice of an item's look-alike, which the next items of the batch need
+// and which read nothing it writes (run every few items, they would cut
+// the batch short each time).
 func (c *stmtCacheConn) flushPending(ctx context.Context, query string) error {
-	if c.pending == nil || query == feedbackIDsQuery {
+	if c.pending == nil || query == feedbackIDsQuery || query == firstOpenLike {
 		return nil
 	}
 	return c.pending.flushConn(ctx, c)
