@@ -154,9 +154,7 @@ func (tx *Tx) createLike(ctx context.Context, now time.Time, it *FeedbackItem, l
 	// primary key (LATERAL … LIMIT 1): as EXISTS, the look-up was planned
 	// as a scan of all the items, six times the insert's cost.
 	insert, insertArgs := insertFeedback(it, id)
-	q := `WITH best AS (SELECT u.id, u.score FROM unnest(?::bigint[], ?::float8[]) WITH ORDINALITY AS u(id, score, ord)
-			CROSS JOIN LATERAL (SELECT 1 FROM feedback_items f WHERE f.id = u.id AND f.created_at >= ? AND f.duplicate_of IS NULL AND f.status NOT IN (?, ?, ?) LIMIT 1) f
-			ORDER BY u.ord LIMIT 1) ` +
+	q := `WITH best AS (` + openLikeFirst + `) ` +
 		strings.Replace(insert, feedbackInsertLike, `(SELECT id FROM best), COALESCE((SELECT score FROM best), 0)`, 1) +
 		` RETURNING id, similar_to, similar_score`
 	args := append([]any{pq.Array(ids), pq.Array(scores), since.UTC(), FeedbackClosed, FeedbackShipped, FeedbackDeclined}, insertArgs...)
@@ -179,6 +177,13 @@ func (tx *Tx) createLike(ctx context.Context, now time.Time, it *FeedbackItem, l
 	}
 	return true, nil
 }
+
+// openLikeFirst selects, on Postgres, the first of the items whose ids
+// are its first argument (an array, their scores the second) that is open
+// and created since its third.
+const openLikeFirst = `SELECT u.id, u.score FROM unnest(?::bigint[], ?::float8[]) WITH ORDINALITY AS u(id, score, ord)
+	CROSS JOIN LATERAL (SELECT 1 FROM feedback_items f WHERE f.id = u.id AND f.created_at >= ? AND f.duplicate_of IS NULL AND f.status NOT IN (?, ?, ?) LIMIT 1) f
+	ORDER BY u.ord LIMIT 1`
 
 // openByID selects, on Postgres, those of the items whose ids are its first
 // argument (an array) that are open and created since its second: each

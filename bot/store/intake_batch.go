@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
 
@@ -62,16 +63,12 @@ type relayColumns struct {
 // the group runs again, its items one by one.
 var errBatchRefused = errors.New("store: a feedback item of the group exists already; the group runs again item by item")
 
-// firstOpenLike is the first of the items an intake item looks like (its
-// first argument, in order) that is open and created since (its second),
-// as createLike chooses it. It reads only items that were in the
-// similarity index, which holds committed items, never the new ones a
-// batch puts off: so it runs before the batch is written (see
-// stmtCacheConn.flushPending), and an item with look-alikes stays in it.
-const firstOpenLike = `SELECT u.id, u.score FROM unnest($1::bigint[], $2::float8[]) WITH ORDINALITY AS u(id, score, ord)
-	CROSS JOIN LATERAL (SELECT 1 FROM feedback_items f WHERE f.id = u.id AND f.created_at >= $3 AND f.duplicate_of IS NULL
-		AND f.status NOT IN ($4, $5, $6) LIMIT 1) f
-	ORDER BY u.ord LIMIT 1`
+// firstOpenLike is openLikeFirst as chooseLike sends it. It reads only
+// items that were in the similarity index, which holds committed items,
+// never the new ones a batch puts off: so it runs before the batch is
+// written (see stmtCacheConn.flushPending), and an item with look-alikes
+// stays in it.
+var firstOpenLike = sqlx.Rebind(sqlx.DOLLAR, openLikeFirst)
 
 // chooseLike notes in it the first of like that is open and created since
 // (none when none is), for a batched item.
