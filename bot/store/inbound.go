@@ -125,6 +125,14 @@ func (d *DB) writeSeen(ctx context.Context, batch []*seenRequest) {
 		}
 	}
 	q, args := d.seenInsert(batch)
+	if d.dialect.name == Postgres && d.insertAllNew(ctx, args) {
+		inserted := make(map[[2]string]bool, len(batch))
+		for _, r := range batch {
+			inserted[[2]string{r.kind, r.key}] = true
+		}
+		answer(nil, inserted)
+		return
+	}
 	// A deadlock is still possible with a transaction writing the same
 	// keys in another order (a delivery with several keys): the statement
 	// that Postgres stopped wrote nothing, and runs again.
@@ -142,6 +150,22 @@ func (d *DB) writeSeen(ctx context.Context, batch []*seenRequest) {
 		return
 	}
 	answer(nil, inserted)
+}
+
+// seenInsertNew records a batch's keys (seenInsert's arguments) that
+// are all new, and fails on one that is not: without ON CONFLICT, whose
+// check before each row was two fifths of the statement's time in
+// Postgres, and without returning the keys.
+const seenInsertNew = `INSERT INTO inbound_events (kind, key, received_at)
+	SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(kind, key, at) ORDER BY kind, key`
+
+// insertAllNew records the batch of args on Postgres if all its keys are
+// new, as they almost always are, and reports whether it did: when one
+// was seen before (a redelivery, or a key given twice in the batch) the
+// statement writes nothing and seenInsert's runs instead.
+func (d *DB) insertAllNew(ctx context.Context, args []any) bool {
+	_, err := d.db.ExecContext(ctx, seenInsertNew, args...)
+	return err == nil
 }
 
 // seenInsert is the statement that records batch's keys, returning those
