@@ -12,7 +12,7 @@ import (
 	"github.com/lib/pq"
 )
 
-// Intake's items in one statement a group. On Postgres an item, its
+// Intake in one statement per group. On Postgres an item, its
 // outbox messages and its relays are one statement already
 // (CreateFeedbackRelayed), but a group ran its items' statements one
 // after another, each a round trip the committer waited on while the
