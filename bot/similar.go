@@ -52,6 +52,8 @@ func ShinglesOf(text string) Shingles {
 	return s
 }
 
+// trigramHash is the FNV-1a hash of the three bytes of " "+w+" " from
+// i+1, without building that string.
 func trigramHash(w string, i int) uint64 {
 	h := uint64(fnvOffset)
 	for j := i; j < i+3; j++ {
