@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -125,13 +126,19 @@ func (d *DB) writeSeen(ctx context.Context, batch []*seenRequest) {
 		}
 	}
 	q, args := d.seenInsert(batch)
-	if d.dialect.name == Postgres && d.insertAllNew(ctx, args) {
-		inserted := make(map[[2]string]bool, len(batch))
-		for _, r := range batch {
-			inserted[[2]string{r.kind, r.key}] = true
+	if d.dialect.name == Postgres {
+		switch err := d.insertAllNew(ctx, args); {
+		case err == nil:
+			inserted := make(map[[2]string]bool, len(batch))
+			for _, r := range batch {
+				inserted[[2]string{r.kind, r.key}] = true
+			}
+			answer(nil, inserted)
+			return
+		case !isUniqueViolation(err) && !isDeadlock(err):
+			answer(fmt.Errorf("record inbound events: %w", err), nil)
+			return
 		}
-		answer(nil, inserted)
-		return
 	}
 	// A deadlock is still possible with a transaction writing the same
 	// keys in another order (a delivery with several keys): the statement
@@ -160,12 +167,19 @@ const seenInsertNew = `INSERT INTO inbound_events (kind, key, received_at)
 	SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(kind, key, at) ORDER BY kind, key`
 
 // insertAllNew records the batch of args on Postgres if all its keys are
-// new, as they almost always are, and reports whether it did: when one
-// was seen before (a redelivery, or a key given twice in the batch) the
-// statement writes nothing and seenInsert's runs instead.
-func (d *DB) insertAllNew(ctx context.Context, args []any) bool {
+// new, as they almost always are: when one was seen before (a redelivery,
+// or a key given twice in the batch) the statement writes nothing and
+// fails with a unique violation, and seenInsert's runs instead.
+func (d *DB) insertAllNew(ctx context.Context, args []any) error {
 	_, err := d.db.ExecContext(ctx, seenInsertNew, args...)
-	return err == nil
+	return err
+}
+
+// isUniqueViolation reports whether err is Postgres refusing a row that
+// repeats a unique key.
+func isUniqueViolation(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "23505"
 }
 
 // seenInsert is the statement that records batch's keys, returning those
