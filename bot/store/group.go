@@ -276,11 +276,12 @@ func (c *committers) collect(items []*groupItem) ([]*groupItem, *groupItem) {
 // again (runGroup).
 func (d *DB) runUnguarded(items []*groupItem) bool {
 	ctx := context.Background()
-	sqltx, batch, done, err := d.beginUnguarded(ctx)
+	sqltx, g, err := d.beginUnguarded(ctx)
 	if err != nil {
 		return false
 	}
-	defer done()
+	defer g.release()
+	batch := g.batch
 	var ahead map[[2]string]bool
 	if slices.ContainsFunc(items, func(it *groupItem) bool { return len(it.seen) > 0 }) {
 		if ahead, err = d.recordSeenAhead(ctx, sqltx, items); err != nil {
@@ -304,11 +305,9 @@ func (d *DB) runUnguarded(items []*groupItem) bool {
 		results[i] = groupResult{tx: tx}
 		stats = append(stats, tx.stats...)
 	}
-	if batch != nil {
-		if err := batch.flush(ctx, sqltx); err != nil {
-			_ = sqltx.Rollback()
-			return false
-		}
+	if err := g.flush(ctx); err != nil {
+		_ = sqltx.Rollback()
+		return false
 	}
 	if err := writeStats(ctx, &Tx{tx: sqltx, db: d}, stats); err != nil {
 		_ = sqltx.Rollback()
@@ -321,42 +320,62 @@ func (d *DB) runUnguarded(items []*groupItem) bool {
 	return true
 }
 
-// beginUnguarded begins an unguarded group's transaction. On Postgres it
-// holds a connection of its own, on which it puts an intake batch
-// (intake_batch.go) that done takes off again; elsewhere the batch is nil
-// and the group writes each item at once.
-func (d *DB) beginUnguarded(ctx context.Context) (*sqlx.Tx, *intakeBatch, func(), error) {
+// groupConn is an unguarded group's own connection on Postgres, with the
+// intake batch put on it (intake_batch.go); elsewhere it has neither, and
+// the group writes each item at once.
+type groupConn struct {
+	conn  *sqlx.Conn
+	batch *intakeBatch
+}
+
+// beginUnguarded begins an unguarded group's transaction, on a connection
+// of its own on Postgres.
+func (d *DB) beginUnguarded(ctx context.Context) (*sqlx.Tx, groupConn, error) {
 	if d.dialect.name != Postgres {
 		sqltx, err := d.db.BeginTxx(ctx, nil)
-		return sqltx, nil, func() {}, err
+		return sqltx, groupConn{}, err
 	}
 	conn, err := d.db.Connx(ctx)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, groupConn{}, err
 	}
-	var batch *intakeBatch
+	g := groupConn{conn: conn}
 	_ = conn.Raw(func(dc any) error {
 		if c, ok := dc.(*stmtCacheConn); ok {
-			batch = &intakeBatch{}
-			c.pending = batch
+			g.batch = &intakeBatch{}
+			c.pending = g.batch
 		}
 		return nil
 	})
-	done := func() {
-		_ = conn.Raw(func(dc any) error {
-			if c, ok := dc.(*stmtCacheConn); ok {
-				c.pending = nil
-			}
-			return nil
-		})
-		_ = conn.Close()
-	}
 	sqltx, err := conn.BeginTxx(ctx, nil)
 	if err != nil {
-		done()
-		return nil, nil, nil, err
+		g.release()
+		return nil, groupConn{}, err
 	}
-	return sqltx, batch, done, nil
+	return sqltx, g, nil
+}
+
+// flush writes what the group's batch still holds, on its connection.
+func (g groupConn) flush(ctx context.Context) error {
+	if g.batch == nil {
+		return nil
+	}
+	return g.conn.Raw(func(dc any) error { return g.batch.flushConn(ctx, dc.(*stmtCacheConn)) })
+}
+
+// release takes the batch off the connection and gives the connection
+// back to the pool.
+func (g groupConn) release() {
+	if g.conn == nil {
+		return
+	}
+	_ = g.conn.Raw(func(dc any) error {
+		if c, ok := dc.(*stmtCacheConn); ok {
+			c.pending = nil
+		}
+		return nil
+	})
+	_ = g.conn.Close()
 }
 
 // commitGroup commits a group's transaction; when the commit fails, the

@@ -209,31 +209,10 @@ func (b *intakeBatch) written(n int, items int64, err error) error {
 	return b.failed
 }
 
-// flush writes what the batch holds through tx, before its commit.
-func (b *intakeBatch) flush(ctx context.Context, tx querier) error {
-	if b.failed != nil {
-		return b.failed
-	}
-	args, n := b.take()
-	if n == 0 {
-		return nil
-	}
-	var items int64
-	rows, err := tx.QueryContext(ctx, intakeBatchInsert, args...)
-	if err == nil {
-		if rows.Next() {
-			err = rows.Scan(&items)
-		}
-		if cerr := rows.Close(); err == nil {
-			err = cerr
-		}
-	}
-	return b.written(n, items, err)
-}
-
-// flushConn writes what the batch holds on c, its group's connection,
-// before another statement runs there: from inside the driver, where
-// database/sql's handle cannot be used (it holds the connection).
+// flushConn writes what the batch holds on c, its group's connection:
+// before another statement runs there, from inside the driver, where
+// database/sql's handle cannot be used (it holds the connection), and
+// before the commit (groupConn.flush).
 func (b *intakeBatch) flushConn(ctx context.Context, c *stmtCacheConn) error {
 	if b.failed != nil {
 		return b.failed
