@@ -97,3 +97,10 @@ func TestTrimmedShinglesScoreTheSame(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkBandKeys(b *testing.B) {
+	s := bot.ShinglesOf("the export button is slow on big files: parquet and invoice (#run1234) from Acme (call with Jane)")
+	for b.Loop() {
+		s.BandKeys()
+	}
+}
