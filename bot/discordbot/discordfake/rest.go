@@ -635,16 +635,29 @@ func nullToNil(raw json.RawMessage) json.RawMessage {
 // of its content for sessions without the MESSAGE_CONTENT intent. Called
 // with mu held.
 func (s *Server) echoMessage(eventType string, m *Message) {
-	with := s.messageJSON(m, messageView{gateway: true})
-	without := s.messageJSON(m, messageView{gateway: true, noContent: true})
+	// Each view is encoded once, when a session first needs it.
+	var with, without json.RawMessage
+	encode := func(v messageView) json.RawMessage {
+		b, err := json.Marshal(s.messageJSON(m, v))
+		if err != nil {
+			panic(fmt.Sprintf("discordfake: encoding %s: %v", eventType, err))
+		}
+		return b
+	}
 	need := eventIntent[eventType]
 	if m.GuildID == "" {
 		// A direct message: DIRECT_MESSAGES, and its content is always sent.
-		need, without = IntentDirectMessages, with
+		need = IntentDirectMessages
 	}
 	s.dispatchNeeding(eventType, need, func(sess *gwSession) any {
-		if sess.intents&IntentMessageContent != 0 {
+		if sess.intents&IntentMessageContent != 0 || m.GuildID == "" {
+			if with == nil {
+				with = encode(messageView{gateway: true})
+			}
 			return with
+		}
+		if without == nil {
+			without = encode(messageView{gateway: true, noContent: true})
 		}
 		return without
 	})
