@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"maps"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
@@ -117,5 +119,40 @@ func TestTheSimilarityIndexTakesConcurrentLookUpsAndChanges(t *testing.T) {
 				t.Fatalf("item %d is %d times under one of its keys", id, n)
 			}
 		}
+	}
+}
+
+// rank's tally counts as a map would, look-up after look-up, whatever the
+// size of the one before (a tally is reused, grown, and left empty).
+func TestTallyCountsAsAMapWould(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for round, most := range []int{0, 1, 320, 5, 3000, 40, 320, 1} {
+		want := map[int64]int32{}
+		tl := getTally(most)
+		for range most {
+			id := rng.Int64N(int64(most)/2 + 1) // repeats, and id 0
+			want[id]++
+			tl.add(id)
+		}
+		got := map[int64]int32{}
+		for _, i := range tl.used {
+			if _, dup := got[tl.slots[i].id]; dup {
+				t.Fatalf("round %d: item %d counted in two slots", round, tl.slots[i].id)
+			}
+			got[tl.slots[i].id] = tl.slots[i].n
+			tl.slots[i] = tallySlot{}
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("round %d (%d ids): counted %v, want %v", round, most, got, want)
+		}
+		if len(tl.slots) < 2*most {
+			t.Errorf("round %d: %d slots for %d items, want at least twice as many", round, len(tl.slots), most)
+		}
+		for i, sl := range tl.slots {
+			if sl != (tallySlot{}) {
+				t.Fatalf("round %d: slot %d left %+v", round, i, sl)
+			}
+		}
+		tallies.Put(tl)
 	}
 }
