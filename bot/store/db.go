@@ -27,7 +27,8 @@ type DB struct {
 	lock    *fileLock // SQLite single-process lock, when taken
 
 	enqueued chan struct{}
-	woken    wakeups // the lanes enqueued into since the dispatcher last looked
+	wokenMu  sync.Mutex // committers add to woken, the dispatcher takes it
+	woken    wakeups    // the lanes enqueued into since the dispatcher last looked
 	seen     seenBatcher
 	closeMu  sync.Once
 	claim    prepared // ClaimLanes's statement
@@ -327,7 +328,6 @@ func (tx *Tx) afterCommit() {
 // wakeups are lanes (bot.Lane) messages were enqueued into; any when some
 // went into lanes not named (a retry of whatever was dead).
 type wakeups struct {
-	mu    sync.Mutex // DB.woken's: committers add, the dispatcher takes
 	any   bool
 	lanes map[string]struct{}
 }
@@ -358,8 +358,8 @@ func (d *DB) Enqueued() <-chan struct{} { return d.enqueued }
 // last called, and any when some of them are not known (retries): a
 // dispatcher need not claim for a lane that cannot send yet.
 func (d *DB) EnqueuedLanes() (lanes []string, any bool) {
-	d.woken.mu.Lock()
-	defer d.woken.mu.Unlock()
+	d.wokenMu.Lock()
+	defer d.wokenMu.Unlock()
 	for l := range d.woken.lanes {
 		lanes = append(lanes, l)
 	}
@@ -371,7 +371,7 @@ func (d *DB) EnqueuedLanes() (lanes []string, any bool) {
 
 // signalEnqueued wakes the dispatcher for w's lanes; nil for any lane.
 func (d *DB) signalEnqueued(w *wakeups) {
-	d.woken.mu.Lock()
+	d.wokenMu.Lock()
 	if w == nil {
 		d.woken.any = true
 	} else {
@@ -380,7 +380,7 @@ func (d *DB) signalEnqueued(w *wakeups) {
 			d.woken.lane(l)
 		}
 	}
-	d.woken.mu.Unlock()
+	d.wokenMu.Unlock()
 	select {
 	case d.enqueued <- struct{}{}:
 	default:
