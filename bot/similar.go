@@ -90,18 +90,24 @@ func jaccard[T cmp.Ordered](a, b []T) float64 {
 	if len(a) == 0 && len(b) == 0 {
 		return 0
 	}
+	// Each step advances the lesser side, both when equal, without a
+	// branch on the values: which way a merge goes is a coin toss the
+	// processor mispredicts, and scoring different pairs (as intake does)
+	// took twice as long with a switch (BenchmarkSimilarityVariedPairs).
 	inter := 0
 	for i, j := 0, 0; i < len(a) && j < len(b); {
-		switch {
-		case a[i] < b[j]:
-			i++
-		case a[i] > b[j]:
-			j++
-		default:
-			inter++
-			i++
-			j++
+		x, y := a[i], b[j]
+		di, dj, eq := 0, 0, 0
+		if x <= y {
+			di = 1
 		}
+		if y <= x {
+			dj = 1
+		}
+		if x == y {
+			eq = 1
+		}
+		i, j, inter = i+di, j+dj, inter+eq
 	}
 	return float64(inter) / float64(len(a)+len(b)-inter)
 }
