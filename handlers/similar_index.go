@@ -167,7 +167,7 @@ func (x *similarIndex) unpostLocked(id int64, sh bot.Shingles) {
 func (x *similarIndex) rank(keys []uint64, exclude int64, perKey int) []store.Ranked {
 	keys = slices.Compact(slices.Sorted(slices.Values(keys)))
 	t := getTally(len(keys) * perKey)
-	defer tallies.Put(t)
+	defer t.release()
 	x.mu.RLock()
 	for _, k := range keys {
 		x.postings.newest(k, exclude, perKey, t.add)
@@ -176,7 +176,6 @@ func (x *similarIndex) rank(keys []uint64, exclude int64, perKey int) []store.Ra
 	out := make([]store.Ranked, 0, len(t.used))
 	for _, i := range t.used {
 		out = append(out, store.Ranked{ID: t.slots[i].id, Shared: int(t.slots[i].n)})
-		t.slots[i] = tallySlot{}
 	}
 	slices.SortFunc(out, func(a, b store.Ranked) int {
 		if a.Shared != b.Shared {
@@ -189,8 +188,8 @@ func (x *similarIndex) rank(keys []uint64, exclude int64, perKey int) []store.Ra
 
 // tally counts how many of a look-up's keys each item shares: a table with
 // open addressing, sized for the most items the look-up can read, so it
-// never grows, and kept for the next look-up (tallies). Counted in a map, the look-up's ~300 ids were a third of
-// intake's look-alike search.
+// never grows, and kept for the next look-up (tallies). Counted in a map,
+// the look-up's ~300 ids were a third of intake's look-alike search.
 type tally struct {
 	slots []tallySlot // a power of two long; n == 0: free
 	shift uint
@@ -220,6 +219,15 @@ func getTally(most int) *tally {
 	}
 	t.slots, t.shift, t.used = t.slots[:size], shift, t.used[:0]
 	return t
+}
+
+// release empties t, clearing only the slots it used, and gives it back.
+func (t *tally) release() {
+	for _, i := range t.used {
+		t.slots[i] = tallySlot{}
+	}
+	t.used = t.used[:0]
+	tallies.Put(t)
 }
 
 // add counts one more key shared by item id.

@@ -378,8 +378,8 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) {
 }
 
 // sendLocked appends one dispatch to a session's buffer and writes it to the
-// session's connection, if any. Called with gw.mu held.
-// data already encoded (json.RawMessage) goes in as it is.
+// session's connection, if any; data already encoded (json.RawMessage) goes
+// in as it is. Called with gw.mu held.
 func (s *Server) sendLocked(sess *gwSession, eventType string, data any) {
 	sess.seq++
 	d, ok := data.(json.RawMessage)
