@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -125,6 +126,19 @@ type gwSession struct {
 	ended   bool    // closed normally by the client
 }
 
+// trim forgets the frames up to seq, which the client has said it
+// received: without it the replay buffer held every event of the session.
+// Called with gw.mu held.
+func (sess *gwSession) trim(seq int64) {
+	n := 0
+	for n < len(sess.buffer) && sess.buffer[n].seq <= seq {
+		n++
+	}
+	if n > 0 {
+		sess.buffer = slices.Delete(sess.buffer, 0, n)
+	}
+}
+
 type frame struct {
 	seq     int64
 	resumed bool // the RESUMED marker: never replayed
@@ -207,8 +221,16 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		s.gw.mu.Unlock()
 		switch p.Op {
 		case opHeartbeat:
+			// d is the last sequence number the client received (null
+			// before any): a RESUME asks for what came after a number no
+			// smaller, so the frames up to it are never replayed again.
+			var last *int64
+			_ = json.Unmarshal(p.D, &last)
 			s.gw.mu.Lock()
 			s.gw.heartbeats++
+			if c.sess != nil && last != nil {
+				c.sess.trim(*last)
+			}
 			s.gw.mu.Unlock()
 			s.signal()
 			c.writeJSON(map[string]any{"op": opHeartbeatAck, "d": nil, "s": nil, "t": nil})
@@ -536,6 +558,23 @@ func (s *Server) InvalidSessions() int {
 	s.gw.mu.Lock()
 	defer s.gw.mu.Unlock()
 	return s.gw.invalids
+}
+
+// Replayable is how many events the sessions hold for a RESUME: those
+// dispatched after the last sequence number each client sent in a
+// HEARTBEAT.
+func (s *Server) Replayable() int {
+	s.gw.mu.Lock()
+	defer s.gw.mu.Unlock()
+	n := 0
+	for _, sess := range s.gw.sessions {
+		for _, f := range sess.buffer {
+			if !f.resumed {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // Heartbeats is the number of HEARTBEATs received (each was acknowledged).

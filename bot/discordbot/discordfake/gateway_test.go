@@ -1,6 +1,7 @@
 package discordfake_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -186,6 +187,38 @@ func TestDroppedConnectionResumesAndReplaysExactlyOnceInOrder(t *testing.T) {
 	}
 	if id := b.fake.Identifies(); id != 1 {
 		t.Errorf("identifies = %d, want 1 (resumed, not re-identified)", id)
+	}
+}
+
+// A heartbeat says which events the client has: the fake keeps only the
+// later ones for a resume, and a resume still replays all of those.
+func TestHeartbeatsTrimTheReplayBufferAndResumesStillReplay(t *testing.T) {
+	t.Parallel()
+	b := setup(t, discordfake.WithHeartbeatInterval(40*time.Millisecond))
+	s := newSession(t, b.fake)
+	s.SyncEvents = true
+	msgs := collect[*discordgo.MessageCreate](s)
+	connect(t, b.fake, s)
+	for i := range 20 {
+		b.fake.MessageCreate(generalID, aliceID, fmt.Sprintf("m%d", i))
+	}
+	contents(t, msgs, 20)
+	if err := b.fake.WaitFor(ctx(t), func() bool { return b.fake.Replayable() == 0 }); err != nil {
+		t.Fatalf("%d events still held for a resume after the client's heartbeats: %v", b.fake.Replayable(), err)
+	}
+
+	b.fake.DropConnections()
+	for _, c := range []string{"one", "two"} {
+		b.fake.MessageCreate(generalID, aliceID, c)
+	}
+	if n := b.fake.Replayable(); n != 2 {
+		t.Errorf("%d events held for the resume, want 2", n)
+	}
+	if err := b.fake.WaitResume(ctx(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := contents(t, msgs, 2); got[0] != "one" || got[1] != "two" {
+		t.Errorf("replayed %q, want one, two", got)
 	}
 }
 
