@@ -73,7 +73,7 @@ type GroupOptions struct {
 // Group commit defaults (measured: see the commit that set them).
 const (
 	DefaultGroupMax   = 64
-	DefaultCommitters = 4
+	DefaultCommitters = 2
 	DefaultSQLiteWait = time.Millisecond
 )
 
