@@ -157,7 +157,7 @@ func (s Shingles) BandKeys() []uint64 {
 // number, both its own (slotSeeds), whose high bits decide the order.
 // Mixing each trigram anew for each slot was 100 full hashes a trigram,
 // ~16 µs an item, 8 % of the /feedback server's CPU.
-func (s Shingles) minima() *[minHashes]uint64 {
+func (s Shingles) minima() [minHashes]uint64 {
 	var stack [128]uint64
 	mixed := stack[:0]
 	for _, x := range s.trigrams {
@@ -176,7 +176,7 @@ func (s Shingles) minima() *[minHashes]uint64 {
 		}
 		mins[i], mins[i+1], mins[i+2], mins[i+3] = ma, mb, mc, md
 	}
-	return &mins
+	return mins
 }
 
 // slotSeeds are the MinHash slots' permutations: h ↦ (h ^ xor) × mul.
