@@ -127,7 +127,11 @@ func (d *DB) writeSeen(ctx context.Context, batch []*seenRequest) {
 	}
 	q, args := d.seenInsert(batch)
 	if d.dialect.name == Postgres {
-		switch err := d.insertAllNew(ctx, args); {
+		// All the keys are new, as they almost always are: when one was
+		// seen before (a redelivery, or a key given twice in the batch)
+		// the statement writes nothing and fails with a unique violation,
+		// and seenInsert's runs instead.
+		switch _, err := d.db.ExecContext(ctx, seenInsertNew, args...); {
 		case err == nil:
 			inserted := make(map[[2]string]bool, len(batch))
 			for _, r := range batch {
@@ -165,15 +169,6 @@ func (d *DB) writeSeen(ctx context.Context, batch []*seenRequest) {
 // Postgres, and without returning the keys.
 const seenInsertNew = `INSERT INTO inbound_events (kind, key, received_at)
 	SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(kind, key, at) ORDER BY kind, key`
-
-// insertAllNew records the batch of args on Postgres if all its keys are
-// new, as they almost always are: when one was seen before (a redelivery,
-// or a key given twice in the batch) the statement writes nothing and
-// fails with a unique violation, and seenInsert's runs instead.
-func (d *DB) insertAllNew(ctx context.Context, args []any) error {
-	_, err := d.db.ExecContext(ctx, seenInsertNew, args...)
-	return err
-}
 
 // isUniqueViolation reports whether err is Postgres refusing a row that
 // repeats a unique key.
