@@ -41,7 +41,9 @@ func (fb *Feedback) command(ctx context.Context, c *bot.Command) (*bot.Reply, er
 		m = &bot.Message{Place: c.Place, ID: c.FirstKey(), Author: c.User, Text: text}
 	}
 	var it *store.FeedbackItem
-	first, err := fb.db.InTxFirst(ctx, fb.clock.Now(), c.Keys, func(tx *store.Tx) (err error) {
+	// Intake changes nothing outside tx but through OnCommit (the
+	// similarity index): pure, so a group of commands is one statement.
+	first, err := fb.db.InTxFirstPure(ctx, fb.clock.Now(), c.Keys, func(tx *store.Tx) (err error) {
 		it, err = fb.intake(ctx, tx, m, how, c.User)
 		return err
 	})
@@ -74,7 +76,8 @@ func (fb *Feedback) logCommand(ctx context.Context, c *bot.Command) (*bot.Reply,
 	}
 	m := &bot.Message{Place: c.Place, ID: c.FirstKey(), Author: c.User, Text: text}
 	var it *store.FeedbackItem
-	first, err := fb.db.InTxFirst(ctx, fb.clock.Now(), c.Keys, func(tx *store.Tx) (err error) {
+	// Pure, as command's.
+	first, err := fb.db.InTxFirstPure(ctx, fb.clock.Now(), c.Keys, func(tx *store.Tx) (err error) {
 		it, err = fb.intakeFor(ctx, tx, m, "staff", c.User, customer)
 		return err
 	})

@@ -37,6 +37,9 @@ type DB struct {
 	rollupsBuilt atomic.Bool
 	group        *committers // nil when group commit is off
 	feedbackIDs  idBlock     // item ids drawn ahead (Postgres: Tx.nextFeedbackID)
+	// alone counts the groups committed as one statement, their BEGIN
+	// never sent (Postgres: lazyTx).
+	alone atomic.Int64
 }
 
 // idBlock holds ids drawn from a sequence, handed out in order.
@@ -101,7 +104,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	if d.dialect.name == Postgres {
 		var c *pq.Connector
 		if c, err = pq.NewConnector(dsn); err == nil {
-			db = sqlx.NewDb(sql.OpenDB(stmtCacheConnector{c}), driver)
+			db = sqlx.NewDb(sql.OpenDB(stmtCacheConnector{Connector: c, alone: &d.alone}), driver)
 		}
 	} else {
 		db = sqlx.NewDb(sql.OpenDB(newSQLiteConnector(dsn)), driver)
@@ -259,7 +262,7 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if d.group == nil {
 		return d.plainTx(ctx, fn)
 	}
-	return d.groupTx(ctx, fn, false, nil)
+	return d.groupTx(ctx, &groupItem{fn: fn})
 }
 
 // ownTx runs fn in a transaction of its own: for long work (folds,
@@ -269,13 +272,13 @@ func (d *DB) ownTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if d.group == nil || d.dialect.name != SQLite {
 		return d.plainTx(ctx, fn)
 	}
-	return d.groupTx(ctx, fn, true, nil)
+	return d.groupTx(ctx, &groupItem{fn: fn, alone: true})
 }
 
-// groupTx hands fn (alone, or recording seen ahead: see groupItem) to a
-// committer and, once it committed, runs what follows a commit.
-func (d *DB) groupTx(ctx context.Context, fn func(tx *Tx) error, alone bool, seen []*seenRequest) error {
-	tx, err := d.group.do(ctx, &groupItem{fn: fn, alone: alone, seen: seen})
+// groupTx hands it to a committer and, once it committed, runs what
+// follows a commit.
+func (d *DB) groupTx(ctx context.Context, it *groupItem) error {
+	tx, err := d.group.do(ctx, it)
 	if err != nil {
 		return err
 	}

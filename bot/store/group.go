@@ -88,8 +88,10 @@ type groupItem struct {
 	fn    func(tx *Tx) error
 	alone bool // runs in a transaction of its own (long jobs)
 	// seen are the inbound keys fn records first (InTxFirst): a group run
-	// without savepoints records its items' keys in one statement ahead.
+	// without savepoints records its items' keys in one statement ahead,
+	// or, when every item is pure, with its intake (addSeen).
 	seen []*seenRequest
+	pure bool // InTxFirstPure: fn may run before its keys are recorded
 	done chan groupResult
 }
 
@@ -222,12 +224,14 @@ func (c *committers) loop(d *DB) {
 		c.items.Add(int64(len(items)))
 		start := time.Now()
 		switch {
-		case len(items) == 1 || careful > 0:
+		case careful > 0 || len(items) == 1 && d.dialect.name != Postgres:
 			careful = max(careful-1, 0)
 			d.runGroup(items)
 		case !d.runUnguarded(items):
 			c.reruns.Add(1)
-			careful = carefulGroups
+			if len(items) > 1 {
+				careful = carefulGroups
+			}
 			d.runGroup(items)
 		}
 		if c.observe != nil {
@@ -284,7 +288,9 @@ func (d *DB) runUnguarded(items []*groupItem) bool {
 	batch := g.batch
 	var ahead map[[2]string]bool
 	if slices.ContainsFunc(items, func(it *groupItem) bool { return len(it.seen) > 0 }) {
-		if ahead, err = d.recordSeenAhead(ctx, sqltx, items); err != nil {
+		if batch != nil && !slices.ContainsFunc(items, func(it *groupItem) bool { return len(it.seen) > 0 && !it.pure }) {
+			ahead = batch.addSeen(items) // written with the batch
+		} else if ahead, err = d.recordSeenAhead(ctx, sqltx, items); err != nil {
 			_ = sqltx.Rollback()
 			return false
 		}
@@ -305,15 +311,18 @@ func (d *DB) runUnguarded(items []*groupItem) bool {
 		results[i] = groupResult{tx: tx}
 		stats = append(stats, tx.stats...)
 	}
-	if err := g.flush(ctx); err != nil {
-		_ = sqltx.Rollback()
-		return false
-	}
 	if err := writeStats(ctx, &Tx{tx: sqltx, db: d}, stats); err != nil {
 		_ = sqltx.Rollback()
 		return false
 	}
-	commitGroup(sqltx, results)
+	// The commit writes what the batch still holds first: a batch that
+	// fails there committed nothing, and the group runs again.
+	if err := sqltx.Commit(); err != nil {
+		if batch != nil && batch.failed != nil {
+			return false
+		}
+		failCommit(results, err)
+	}
 	for i, it := range items {
 		it.done <- results[i]
 	}
@@ -355,14 +364,6 @@ func (d *DB) beginUnguarded(ctx context.Context) (*sqlx.Tx, groupConn, error) {
 	return sqltx, g, nil
 }
 
-// flush writes what the group's batch still holds, on its connection.
-func (g groupConn) flush(ctx context.Context) error {
-	if g.batch == nil {
-		return nil
-	}
-	return g.conn.Raw(func(dc any) error { return g.batch.flushConn(ctx, dc.(*stmtCacheConn)) })
-}
-
 // release takes the batch off the connection and gives the connection
 // back to the pool.
 func (g groupConn) release() {
@@ -379,13 +380,19 @@ func (g groupConn) release() {
 }
 
 // commitGroup commits a group's transaction; when the commit fails, the
-// items that stood (a result with its Tx) are told so instead.
+// items that stood are told so instead.
 func commitGroup(sqltx *sqlx.Tx, results []groupResult) {
 	if err := sqltx.Commit(); err != nil {
-		for i := range results {
-			if results[i].tx != nil {
-				results[i] = groupResult{err: fmt.Errorf("commit: %w", err)}
-			}
+		failCommit(results, err)
+	}
+}
+
+// failCommit tells the items that stood (a result with its Tx) that their
+// group's commit failed with err.
+func failCommit(results []groupResult, err error) {
+	for i := range results {
+		if results[i].tx != nil {
+			results[i] = groupResult{err: fmt.Errorf("commit: %w", err)}
 		}
 	}
 }

@@ -237,6 +237,23 @@ func insertSeen(ctx context.Context, db querier, q string, args []any, inserted 
 // one statement before the first runs: one round trip a group instead of
 // one an item (BenchmarkDiscordIntake).
 func (d *DB) InTxFirst(ctx context.Context, now time.Time, keys []bot.InboundKey, fn func(tx *Tx) error) (bool, error) {
+	return d.inTxFirst(ctx, now, keys, fn, false)
+}
+
+// InTxFirstPure is InTxFirst for an fn whose only effects are tx's writes
+// and its OnCommit functions: it keeps nothing else and changes nothing
+// elsewhere. Its group may then run it before its keys are recorded, and
+// record them with the group's intake in one statement (intake_batch.go):
+// a group of such items is one round trip on Postgres. A redelivery's fn
+// runs too, then; its group fails as it commits, writing nothing, and runs
+// again with each item recording its own keys, so that nothing of the
+// first run is kept and the caller hears that the event was not new, as
+// from InTxFirst.
+func (d *DB) InTxFirstPure(ctx context.Context, now time.Time, keys []bot.InboundKey, fn func(tx *Tx) error) (bool, error) {
+	return d.inTxFirst(ctx, now, keys, fn, true)
+}
+
+func (d *DB) inTxFirst(ctx context.Context, now time.Time, keys []bot.InboundKey, fn func(tx *Tx) error, pure bool) (bool, error) {
 	seen := make([]*seenRequest, len(keys))
 	for i, k := range keys {
 		seen[i] = &seenRequest{kind: k.Kind, key: k.Key, now: now.UTC()}
@@ -253,7 +270,7 @@ func (d *DB) InTxFirst(ctx context.Context, now time.Time, keys []bot.InboundKey
 	if d.group == nil {
 		err = d.plainTx(ctx, run)
 	} else {
-		err = d.groupTx(ctx, run, false, seen)
+		err = d.groupTx(ctx, &groupItem{fn: run, seen: seen, pure: pure})
 	}
 	if err != nil {
 		return false, err

@@ -25,12 +25,13 @@ import (
 // statement whose text does not change with their number: before any
 // other statement runs on the connection, so that everything after an
 // item still sees it as if it had been written at once (a later item of
-// the group, a read of the item that made it), and at the latest before
-// the commit. The item is taken as created when it is put off: an item
+// the group, a read of the item that made it), and at the latest at the
+// commit. The items' inbound keys (InTxFirst) go with them, taken as new
+// (addSeen). The item is taken as created when it is put off: an item
 // whose source message turns out to have one already (two deliveries of
-// one message in one group) makes the statement refuse the whole group,
-// which then runs again with savepoints, each item written at once, as
-// it was before batching.
+// one message in one group), or a key recorded before, makes the
+// statement fail, writing nothing, and the whole group runs again with
+// savepoints, each item written at once, as it was before batching.
 
 // intakeBatch holds the intake items put off by a group's items: column
 // by column, as the statement's arrays take them.
@@ -38,6 +39,9 @@ type intakeBatch struct {
 	items intakeColumns
 	// relays: the outbox message and the relay row of each.
 	relays relayColumns
+	// seen are the inbound keys of the group's items (InTxFirst), taken
+	// as new until the statement finds one that is not.
+	seen seenColumns
 	// failed is set once a write of the batch failed or found an item
 	// that was not new: the group must run again (runUnguarded checks it,
 	// whatever its items did with the error).
@@ -53,15 +57,41 @@ type intakeColumns struct {
 	similarTo                                                                         []sql.NullInt64
 }
 
+type seenColumns struct{ kind, key, at []string }
+
 type relayColumns struct {
 	feedbackID                                                  []int64
 	key, platform, kind, payload, lane, due, destination, route []string
 	at                                                          []string
 }
 
-// errBatchRefused is a batch's answer when an item it held was not new:
-// the group runs again, its items one by one.
+// errBatchRefused is a batch's answer when it wrote fewer items than it
+// held, which its statement, failing instead, should never do: the group
+// runs again, its items one by one.
 var errBatchRefused = errors.New("store: a feedback item of the group exists already; the group runs again item by item")
+
+// addSeen puts off the inbound keys of items (InTxFirstPure), taking each
+// as new, and returns them as recordSeenAhead does: a key given twice in
+// the group is new for its first item only. The batch's statement records
+// them as it writes the items; it fails when one was recorded before (a
+// redelivery), and the group then runs again, each item recording its
+// own (runGroup).
+func (b *intakeBatch) addSeen(items []*groupItem) map[[2]string]bool {
+	ahead := map[[2]string]bool{}
+	for _, it := range items {
+		for _, r := range it.seen {
+			k := [2]string{r.kind, r.key}
+			if ahead[k] {
+				continue
+			}
+			ahead[k] = true
+			b.seen.kind = append(b.seen.kind, r.kind)
+			b.seen.key = append(b.seen.key, r.key)
+			b.seen.at = append(b.seen.at, stamp(r.now))
+		}
+	}
+	return ahead
+}
 
 // firstOpenLike is openLikeFirst as chooseLike sends it. It reads only
 // items that were in the similarity index, which holds committed items,
@@ -160,15 +190,22 @@ func (b *intakeBatch) add(now time.Time, it *FeedbackItem, id int64, rs []RelayO
 	return lanes, nil
 }
 
-// intakeBatchInsert writes a batch: the items that are new, and the
-// outbox messages and relays of those; it counts the items written.
-const intakeBatchInsert = `WITH item AS (INSERT INTO feedback_items (id, source_key, source, intake, scope_id, channel_id, channel_name,
+// intakeBatchInsert writes a batch: the inbound keys (in key order, so
+// that two statements sharing keys wait for each other in the same
+// order), the items, and the outbox messages and relays of those; it
+// counts the items written. Keys and items are all new, or it fails and
+// writes nothing: they go without ON CONFLICT (as FirstSeen's
+// seenInsertNew), because the statement may run alone (lazyTx.Commit),
+// committed as it ends, before anyone could look at what it wrote.
+const intakeBatchInsert = `WITH seen AS (INSERT INTO inbound_events (kind, key, received_at)
+		SELECT * FROM unnest($37::text[], $38::text[], $39::timestamptz[]) AS u(kind, key, at) ORDER BY kind, key),
+	item AS (INSERT INTO feedback_items (id, source_key, source, intake, scope_id, channel_id, channel_name,
 		thread_id, thread_name, title, message_id, permalink, author_id, author_name, customer, logged_by, text, tags, sentiment, sentiment_score,
 		sentiment_reasons, status, created_at, updated_at, similar_to, similar_score)
 	SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
 		$10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
 		$20::float8[], $21::text[], $22::text[], $23::timestamptz[], $24::timestamptz[], $25::bigint[], $26::float8[])
-	ON CONFLICT (source_key) DO NOTHING RETURNING id),
+	RETURNING id),
 	v AS (SELECT * FROM unnest($27::bigint[], $28::text[], $29::text[], $30::text[], $31::text[], $32::text[], $33::timestamptz[],
 		$34::text[], $35::text[], $36::timestamptz[]) AS v(feedback_id, key, platform, kind, payload, lane, due, destination, route, at)),
 	ob AS (INSERT INTO outbox (key, platform, kind, payload, lane, state, next_attempt_at, created_at, updated_at)
@@ -179,14 +216,17 @@ const intakeBatchInsert = `WITH item AS (INSERT INTO feedback_items (id, source_
 		ON CONFLICT (feedback_id, destination) DO NOTHING)
 	SELECT COUNT(*) FROM item`
 
+// empty reports whether the batch holds nothing to write.
+func (b *intakeBatch) empty() bool { return len(b.items.id) == 0 && len(b.seen.key) == 0 }
+
 // take empties the batch, returning its statement's arguments and how many
-// items it held (0: nothing to write).
+// items it held; no arguments when it held nothing to write.
 func (b *intakeBatch) take() ([]any, int) {
-	c, r := b.items, b.relays
+	c, r, k := b.items, b.relays, b.seen
 	n := len(c.id)
-	b.items, b.relays = intakeColumns{}, relayColumns{}
-	if n == 0 {
-		return nil, 0
+	b.items, b.relays, b.seen = intakeColumns{}, relayColumns{}, seenColumns{}
+	if n == 0 && len(k.key) == 0 {
+		return nil, 0 // empty
 	}
 	return []any{pq.Array(c.id), pq.Array(c.sourceKey), pq.Array(c.source), pq.Array(c.intake), pq.Array(c.scopeID),
 		pq.Array(c.channelID), pq.Array(c.channelName), pq.Array(c.threadID), pq.Array(c.threadName), pq.Array(c.title),
@@ -194,7 +234,8 @@ func (b *intakeBatch) take() ([]any, int) {
 		pq.Array(c.loggedBy), pq.Array(c.text), pq.Array(c.tags), pq.Array(c.sentiment), pq.Array(c.sentimentScore),
 		pq.Array(c.sentimentReasons), pq.Array(c.status), pq.Array(c.created), pq.Array(c.updated), pq.Array(c.similarTo), pq.Array(c.similarScore),
 		pq.Array(r.feedbackID), pq.Array(r.key), pq.Array(r.platform), pq.Array(r.kind), pq.Array(r.payload),
-		pq.Array(r.lane), pq.Array(r.due), pq.Array(r.destination), pq.Array(r.route), pq.Array(r.at)}, n
+		pq.Array(r.lane), pq.Array(r.due), pq.Array(r.destination), pq.Array(r.route), pq.Array(r.at),
+		pq.Array(k.kind), pq.Array(k.key), pq.Array(k.at)}, n
 }
 
 // written checks what a write of n items reports: all of them new, or the
@@ -202,23 +243,23 @@ func (b *intakeBatch) take() ([]any, int) {
 func (b *intakeBatch) written(n int, items int64, err error) error {
 	switch {
 	case err != nil:
-		b.failed = fmt.Errorf("write %d feedback items: %w", n, err)
+		b.failed = fmt.Errorf("write %d feedback items and their group's inbound events: %w", n, err)
 	case items != int64(n):
 		b.failed = errBatchRefused
 	}
 	return b.failed
 }
 
-// flushConn writes what the batch holds on c, its group's connection:
-// before another statement runs there, from inside the driver, where
-// database/sql's handle cannot be used (it holds the connection), and
-// before the commit (groupConn.flush).
+// flushConn writes what the batch holds on c, its group's connection,
+// from inside the driver, where database/sql's handle cannot be used (it
+// holds the connection): before another statement runs there, and at the
+// commit (lazyTx.Commit).
 func (b *intakeBatch) flushConn(ctx context.Context, c *stmtCacheConn) error {
 	if b.failed != nil {
 		return b.failed
 	}
 	args, n := b.take()
-	if n == 0 {
+	if args == nil {
 		return nil
 	}
 	nv := make([]driver.NamedValue, len(args))

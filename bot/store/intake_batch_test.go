@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -191,4 +193,148 @@ func TestAGroupsIntakeItemsReadAsIfWrittenAtOnce(t *testing.T) {
 			t.Errorf("outbox %v, want 7 pending", depth)
 		}
 	})
+}
+
+// A group that only takes in feedback through InTxFirstPure is one
+// statement on Postgres, with no BEGIN or COMMIT of its own: the items'
+// inbound keys, the items, their relays and outbox messages, all written
+// at the commit or none. A key recorded before (a redelivery) fails that
+// statement; the group runs again item by item and the redelivery is told
+// it was not new. A group whose item also reads sends its BEGIN first,
+// and reads its own writes. A group with an impure item (InTxFirst)
+// records its keys ahead: a redelivery there runs nothing at all.
+func TestAnIntakeGroupIsOneStatementAndRecordsItsKeys(t *testing.T) {
+	t.Parallel()
+	eachGrouped(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		pg := db.Dialect() == store.Postgres
+		firsts := map[string]bool{}
+		var mu sync.Mutex
+		runs := map[string]int{} // of an impure delivery's fn
+		deliverAs := func(inTxFirst func(context.Context, time.Time, []bot.InboundKey, func(*store.Tx) error) (bool, error),
+			source string, then func(tx *store.Tx) error) func() error {
+			return func() error {
+				first, err := inTxFirst(ctx, similarNow, []bot.InboundKey{{Kind: "test_message", Key: source}}, func(tx *store.Tx) error {
+					it := &store.FeedbackItem{SourceKey: source, Source: "discord", Intake: "message", Text: "the export crashes: " + source,
+						CreatedAt: similarNow}
+					if _, err := tx.CreateFeedbackRelayed(ctx, similarNow, it, nil, similarNow.Add(-48*time.Hour),
+						func(it *store.FeedbackItem) ([]store.RelayOut, error) {
+							return []store.RelayOut{{Destination: "product", Route: "all", Message: &bot.OutboxMessage{
+								Key: fmt.Sprintf("relay:%d:product", it.ID), Platform: bot.PlatformSlack, Kind: bot.KindPost,
+								Payload: json.RawMessage(`{"channel":"C1","text":"an item"}`)}}}, nil
+						}); err != nil {
+						return err
+					}
+					if then != nil {
+						return then(tx)
+					}
+					return nil
+				})
+				mu.Lock()
+				firsts[source] = first
+				mu.Unlock()
+				return err
+			}
+		}
+		deliver := func(source string, then func(tx *store.Tx) error) func() error {
+			return deliverAs(db.InTxFirstPure, source, then)
+		}
+		impure := func(source string) func() error {
+			return deliverAs(db.InTxFirst, source, func(*store.Tx) error {
+				mu.Lock()
+				runs[source]++
+				mu.Unlock()
+				return nil
+			})
+		}
+		noErrors := func(errs []error) {
+			t.Helper()
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("delivery %d: %v", i, err)
+				}
+			}
+		}
+		alone, reruns := db.GroupsAlone(), db.GroupReruns()
+		noErrors(groupOfAll(t, db, deliver("m1", nil), deliver("m2", nil), deliver("m3", nil)))
+		wantAlone := int64(0)
+		if pg {
+			wantAlone = 1
+		}
+		if got := db.GroupsAlone() - alone; got != wantAlone {
+			t.Errorf("%d groups committed as one statement, want %d", got, wantAlone)
+		}
+		if got := db.GroupReruns() - reruns; got != 0 {
+			t.Errorf("the group ran again %d times, want 0", got)
+		}
+
+		// An impure delivery (InTxFirst) in the group: the keys are
+		// recorded ahead, and m3 again runs nothing, not even once.
+		reruns = db.GroupReruns()
+		noErrors(groupOfAll(t, db, impure("m3"), deliver("m6", nil), impure("m7")))
+		if got := db.GroupReruns() - reruns; got != 0 {
+			t.Errorf("the group ran again %d times, want 0: its keys were recorded ahead", got)
+		}
+		if want := map[string]int{"m7": 1}; !maps.Equal(runs, want) {
+			t.Errorf("impure deliveries ran %v, want %v", runs, want)
+		}
+
+		// m2 again, among new messages: it runs nothing, the others stand.
+		var read string
+		alone, reruns = db.GroupsAlone(), db.GroupReruns()
+		noErrors(groupOfAll(t, db, deliver("m4", nil), deliver("m2", nil), deliver("m5", func(tx *store.Tx) error {
+			it, err := tx.FeedbackBySource(ctx, "m4")
+			if err == nil {
+				read = it.Text
+			}
+			return err
+		})))
+		if got := db.GroupsAlone() - alone; got != 0 {
+			t.Errorf("%d groups committed as one statement, want none: m5 reads", got)
+		}
+		wantReruns := int64(0)
+		if pg {
+			wantReruns = 1
+		}
+		if got := db.GroupReruns() - reruns; got != wantReruns {
+			t.Errorf("the group ran again %d times, want %d", got, wantReruns)
+		}
+		if read != "the export crashes: m4" {
+			t.Errorf("m5 read %q of m4, want its text", read)
+		}
+
+		if want := map[string]bool{"m1": true, "m2": false, "m3": false, "m4": true, "m5": true, "m6": true, "m7": true}; !maps.Equal(firsts, want) {
+			t.Errorf("first deliveries %v, want %v", firsts, want)
+		}
+		for _, source := range []string{"m1", "m2", "m3", "m4", "m5", "m6", "m7"} {
+			var keys, items, outbox int
+			if err := db.InTx(ctx, func(tx *store.Tx) error {
+				if err := tx.Get(ctx, &keys, `SELECT COUNT(*) FROM inbound_events WHERE kind = 'test_message' AND key = ?`, source); err != nil {
+					return err
+				}
+				if err := tx.Get(ctx, &items, `SELECT COUNT(*) FROM feedback_items WHERE source_key = ?`, source); err != nil {
+					return err
+				}
+				return tx.Get(ctx, &outbox, `SELECT COUNT(*) FROM outbox o JOIN feedback_relays r ON r.outbox_key = o.key
+					JOIN feedback_items f ON f.id = r.feedback_id WHERE f.source_key = ?`, source)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if keys != 1 || items != 1 || outbox != 1 {
+				t.Errorf("%s: %d inbound keys, %d items, %d outbox messages; want one of each", source, keys, items, outbox)
+			}
+		}
+	})
+}
+
+// groupOfAll is groupOf, failing the test on a panic.
+func groupOfAll(t *testing.T, db *store.DB, calls ...func() error) []error {
+	t.Helper()
+	errs, panics := groupOf(t, db, calls...)
+	for i, p := range panics {
+		if p != nil {
+			t.Fatalf("call %d panicked: %v", i, p)
+		}
+	}
+	return errs
 }

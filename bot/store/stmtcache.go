@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"strings"
+	"sync/atomic"
 
 	"github.com/lib/pq"
 )
@@ -29,14 +30,17 @@ import (
 const stmtCacheSize = 256
 
 // stmtCacheConnector opens lib/pq connections that cache their statements.
-type stmtCacheConnector struct{ driver.Connector }
+type stmtCacheConnector struct {
+	driver.Connector
+	alone *atomic.Int64 // counts lazyTx's commits without a BEGIN
+}
 
 func (c stmtCacheConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.Connector.Connect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return newStmtCacheConn(conn)
+	return newStmtCacheConn(conn, c.alone)
 }
 
 // pqConn is what database/sql uses of a lib/pq connection.
@@ -45,12 +49,15 @@ type pqConn interface {
 	driver.NamedValueChecker
 }
 
-func newStmtCacheConn(c driver.Conn) (driver.Conn, error) {
+func newStmtCacheConn(c driver.Conn, alone *atomic.Int64) (driver.Conn, error) {
 	pc, err := asDriver[pqConn](c, "connection")
 	if err != nil {
 		return nil, err
 	}
-	return &stmtCacheConn{pqConn: pc, stmts: map[string]driver.Stmt{}}, nil
+	if alone == nil {
+		alone = new(atomic.Int64)
+	}
+	return &stmtCacheConn{pqConn: pc, stmts: map[string]driver.Stmt{}, alone: alone}, nil
 }
 
 // stmtCacheConn is a lib/pq connection with its prepared statements. Like
@@ -65,6 +72,10 @@ type stmtCacheConn struct {
 	// pending is the intake its group put off (intake_batch.go), while a
 	// group runs on this connection: written before any other statement.
 	pending *intakeBatch
+	// lazy is a group's transaction whose BEGIN is put off (BeginTx): nil
+	// once it is sent, and when there is none.
+	lazy  *lazyTx
+	alone *atomic.Int64 // its database's count of groups committed without a BEGIN
 }
 
 // errQueryInProgress is lib/pq's answer to a query sent while another's
@@ -112,7 +123,7 @@ func (c *stmtCacheConn) QueryContext(ctx context.Context, query string, args []d
 	if c.reading {
 		return nil, errQueryInProgress
 	}
-	if err := c.flushPending(ctx, query); err != nil {
+	if err := c.beforeStatement(ctx, query); err != nil {
 		return nil, err
 	}
 	st, err := c.prepared(ctx, query, args)
@@ -157,7 +168,7 @@ func (c *stmtCacheConn) ExecContext(ctx context.Context, query string, args []dr
 	if c.reading {
 		return nil, errQueryInProgress
 	}
-	if err := c.flushPending(ctx, query); err != nil {
+	if err := c.beforeStatement(ctx, query); err != nil {
 		return nil, err
 	}
 	st, err := c.prepared(ctx, query, args)
@@ -174,16 +185,117 @@ func (c *stmtCacheConn) ExecContext(ctx context.Context, query string, args []dr
 	return res, err
 }
 
-// flushPending writes the intake put off on this connection, if any,
-// before query runs: unless query is the drawing of item ids or the
-// choice of an item's look-alike, which the next items of the batch need
-// and which read nothing it writes (run every few items, they would cut
-// the batch short each time).
-func (c *stmtCacheConn) flushPending(ctx context.Context, query string) error {
-	if c.pending == nil || query == feedbackIDsQuery || query == firstOpenLike {
+// beforeStatement readies the connection for query in a group: it sends
+// the group's BEGIN if it was put off, then writes the intake put off, if
+// any. Neither is done for the drawing of item ids or the choice of an
+// item's look-alike, which the next items of the batch need and which
+// read nothing it writes (run every few items, they would cut the batch
+// short each time). Both are the same in the transaction or out of it: a
+// sequence is never rolled back, and the choice reads committed items
+// only, which each statement of a READ COMMITTED transaction sees afresh.
+func (c *stmtCacheConn) beforeStatement(ctx context.Context, query string) error {
+	if query == feedbackIDsQuery || query == firstOpenLike {
+		return nil
+	}
+	if err := c.begin(); err != nil {
+		return err
+	}
+	if c.pending == nil {
 		return nil
 	}
 	return c.pending.flushConn(ctx, c)
+}
+
+// A group's transaction on Postgres begins lazily. Its BEGIN and COMMIT
+// were two of the group's round trips, and a group that only takes in
+// feedback (its items' inbound keys and intake put off, intake_batch.go)
+// writes everything in one statement at its commit: that statement then
+// runs alone, in the transaction Postgres gives every statement sent
+// outside one, committed as it ends, atomic and durable as a COMMIT is.
+// The BEGIN goes out before any other statement (beforeStatement), and
+// before a statement is prepared for later use (COPY), so everything else
+// the group does runs in its transaction as before.
+
+// BeginTx begins a transaction. A group's (its intake batch on the
+// connection) begins lazily; any other at once.
+func (c *stmtCacheConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if c.pending == nil {
+		return c.pqConn.BeginTx(ctx, opts)
+	}
+	c.lazy = &lazyTx{c: c, ctx: ctx, opts: opts}
+	return c.lazy, nil
+}
+
+// begin sends the put-off BEGIN of the connection's transaction, if any.
+func (c *stmtCacheConn) begin() error {
+	t := c.lazy
+	if t == nil || t.tx != nil {
+		return nil
+	}
+	tx, err := c.pqConn.BeginTx(t.ctx, t.opts)
+	if err != nil {
+		return err
+	}
+	t.tx = tx
+	return nil
+}
+
+func (c *stmtCacheConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	if err := c.beforeStatement(ctx, query); err != nil {
+		return nil, err
+	}
+	return c.pqConn.PrepareContext(ctx, query)
+}
+
+// lazyTx is a group's transaction, its BEGIN put off until a statement
+// needs it (tx is then lib/pq's).
+type lazyTx struct {
+	c    *stmtCacheConn
+	ctx  context.Context
+	opts driver.TxOptions
+	tx   driver.Tx
+}
+
+// Commit writes the intake put off and commits: in one statement, alone,
+// when nothing needed the BEGIN.
+func (t *lazyTx) Commit() error {
+	c := t.c
+	c.lazy = nil
+	if t.tx == nil {
+		switch {
+		case c.pending == nil:
+			return nil
+		case c.pending.failed != nil:
+			return c.pending.failed
+		case c.pending.empty():
+			return nil
+		}
+		if err := c.pending.flushConn(t.ctx, c); err != nil {
+			return err
+		}
+		c.alone.Add(1)
+		return nil
+	}
+	if c.pending != nil {
+		if err := c.pending.flushConn(t.ctx, c); err != nil {
+			_ = t.tx.Rollback()
+			return err
+		}
+	}
+	return t.tx.Commit()
+}
+
+// Rollback forgets the intake put off, and rolls back what was sent.
+func (t *lazyTx) Rollback() error {
+	c := t.c
+	c.lazy = nil
+	if c.pending != nil {
+		c.pending.take()
+	}
+	if t.tx == nil {
+		return nil
+	}
+	return t.tx.Rollback()
 }
 
 // Close closes the connection; its statements go with it on the server.
