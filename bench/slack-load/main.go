@@ -45,6 +45,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
@@ -109,6 +110,7 @@ func serve(args []string) error {
 	addrFile := fs.String("addr-file", "", "write the listening address to this file once ready")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	memProfile := fs.String("memprofile", "", "write a profile of the run's allocations to this file when it stops")
+	traceFile := fs.String("trace", "", "write an execution trace of the whole run to this file (go tool trace): where requests wait")
 	_ = fs.Parse(args)
 	secret := os.Getenv("SLACK_SIGNING_SECRET")
 	if secret == "" {
@@ -126,6 +128,17 @@ func serve(args []string) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer trace.Stop()
 	}
 
 	if *memProfile != "" {
