@@ -162,6 +162,45 @@ func TestConcurrentTransactionsAllCommitInGroups(t *testing.T) {
 	}
 }
 
+// On Postgres the first committer runs every group it can and the second
+// only helps: a group that runs long (an item waiting on a lock, a slow
+// statement) does not hold up the transactions that arrive meanwhile.
+func TestASlowGroupDoesNotHoldUpTheNextTransaction(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t, store.Postgres)
+	ctx := context.Background()
+	started, bDone := make(chan struct{}), make(chan struct{})
+	slow := make(chan error, 1)
+	go func() {
+		slow <- db.InTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.ClaimJobRun(ctx, t0, "slow", t0, false, "slow", ""); err != nil {
+				return err
+			}
+			close(started)
+			select {
+			case <-bDone:
+				return nil
+			case <-time.After(10 * time.Second):
+				return errors.New("the next transaction waited for the slow one")
+			}
+		})
+	}()
+	<-started
+	if err := db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.ClaimJobRun(ctx, t0, "slow", t0.Add(time.Minute), false, "next", "")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	close(bDone)
+	if err := <-slow; err != nil {
+		t.Fatal(err)
+	}
+	if got := jobRuns(t, db, "slow"); !got["slow"] || !got["next"] {
+		t.Errorf("committed %v, want both", got)
+	}
+}
+
 // Two groups in flight on Postgres that each hold a row the other's item
 // wants: Postgres fails one item with "deadlock detected"; it runs again on
 // its own once its group is over, and both callers see their work
