@@ -192,7 +192,7 @@ func (d *DB) seenInsert(batch []*seenRequest) (string, []any) {
 		return `INSERT INTO inbound_events (kind, key, received_at)
 			SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(kind, key, at) ORDER BY kind, key
 			ON CONFLICT (kind, key) DO NOTHING RETURNING kind, key`,
-			[]any{pq.Array(kinds), pq.Array(keys), pq.Array(times)}
+			[]any{textArray(kinds), textArray(keys), textArray(times)}
 	}
 	q := `INSERT INTO inbound_events (kind, key, received_at) VALUES (?, ?, ?)` + strings.Repeat(`, (?, ?, ?)`, len(batch)-1) +
 		` ON CONFLICT (kind, key) DO NOTHING RETURNING kind, key`

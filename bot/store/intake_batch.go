@@ -228,14 +228,14 @@ func (b *intakeBatch) take() ([]any, int) {
 	if n == 0 && len(k.key) == 0 {
 		return nil, 0 // empty
 	}
-	return []any{pq.Array(c.id), pq.Array(c.sourceKey), pq.Array(c.source), pq.Array(c.intake), pq.Array(c.scopeID),
-		pq.Array(c.channelID), pq.Array(c.channelName), pq.Array(c.threadID), pq.Array(c.threadName), pq.Array(c.title),
-		pq.Array(c.messageID), pq.Array(c.permalink), pq.Array(c.authorID), pq.Array(c.authorName), pq.Array(c.customer),
-		pq.Array(c.loggedBy), pq.Array(c.text), pq.Array(c.tags), pq.Array(c.sentiment), pq.Array(c.sentimentScore),
-		pq.Array(c.sentimentReasons), pq.Array(c.status), pq.Array(c.created), pq.Array(c.updated), pq.Array(c.similarTo), pq.Array(c.similarScore),
-		pq.Array(r.feedbackID), pq.Array(r.key), pq.Array(r.platform), pq.Array(r.kind), pq.Array(r.payload),
-		pq.Array(r.lane), pq.Array(r.due), pq.Array(r.destination), pq.Array(r.route), pq.Array(r.at),
-		pq.Array(k.kind), pq.Array(k.key), pq.Array(k.at)}, n
+	return []any{pq.Array(c.id), textArray(c.sourceKey), textArray(c.source), textArray(c.intake), textArray(c.scopeID),
+		textArray(c.channelID), textArray(c.channelName), textArray(c.threadID), textArray(c.threadName), textArray(c.title),
+		textArray(c.messageID), textArray(c.permalink), textArray(c.authorID), textArray(c.authorName), textArray(c.customer),
+		textArray(c.loggedBy), textArray(c.text), textArray(c.tags), textArray(c.sentiment), pq.Array(c.sentimentScore),
+		textArray(c.sentimentReasons), textArray(c.status), textArray(c.created), textArray(c.updated), int8Array(c.similarTo), pq.Array(c.similarScore),
+		pq.Array(r.feedbackID), textArray(r.key), textArray(r.platform), textArray(r.kind), textArray(r.payload),
+		textArray(r.lane), textArray(r.due), textArray(r.destination), textArray(r.route), textArray(r.at),
+		textArray(k.kind), textArray(k.key), textArray(k.at)}, n
 }
 
 // written checks what a write of n items reports: all of them new, or the
@@ -264,7 +264,7 @@ func (b *intakeBatch) flushConn(ctx context.Context, c *stmtCacheConn) error {
 	}
 	nv := make([]driver.NamedValue, len(args))
 	for i, a := range args {
-		v, err := a.(driver.Valuer).Value() // pq's arrays: their text form
+		v, err := a.(driver.Valuer).Value() // the arrays' text form
 		if err != nil {
 			return b.written(n, 0, err)
 		}
