@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 )
 
 // Group commit. A commit costs a round trip and a flush of the database's
@@ -595,10 +594,7 @@ func (d *DB) runGroup(items []*groupItem) {
 }
 
 // isDeadlock reports whether err is Postgres's "deadlock detected".
-func isDeadlock(err error) bool {
-	var pqErr *pq.Error
-	return errors.As(err, &pqErr) && pqErr.Code == "40P01"
-}
+func isDeadlock(err error) bool { return pqCode(err) == "40P01" }
 
 // callItem runs fn, turning a panic into a value re-raised in the caller.
 func callItem(fn func(*Tx) error, tx *Tx) (err error, p any) {

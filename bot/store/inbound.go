@@ -172,9 +172,16 @@ const seenInsertNew = `INSERT INTO inbound_events (kind, key, received_at)
 
 // isUniqueViolation reports whether err is Postgres refusing a row that
 // repeats a unique key.
-func isUniqueViolation(err error) bool {
+func isUniqueViolation(err error) bool { return pqCode(err) == "23505" }
+
+// pqCode is the SQLSTATE of the Postgres error in err's chain; "" when
+// there is none.
+func pqCode(err error) pq.ErrorCode {
 	var pqErr *pq.Error
-	return errors.As(err, &pqErr) && pqErr.Code == "23505"
+	if errors.As(err, &pqErr) {
+		return pqErr.Code
+	}
+	return ""
 }
 
 // seenInsert is the statement that records batch's keys, returning those

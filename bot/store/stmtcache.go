@@ -6,8 +6,6 @@ import (
 	"errors"
 	"strings"
 	"sync/atomic"
-
-	"github.com/lib/pq"
 )
 
 // Postgres parses, analyses and plans every statement sent unnamed, which
@@ -106,11 +104,7 @@ func (c *stmtCacheConn) prepared(ctx context.Context, query string, args []drive
 // longer holds it as prepared (a schema change altered its result, or a
 // DISCARD): the next run prepares it again.
 func (c *stmtCacheConn) forget(query string, err error) {
-	var pqErr *pq.Error
-	if !errors.As(err, &pqErr) {
-		return
-	}
-	switch pqErr.Code {
+	switch pqCode(err) {
 	case "0A000", "26000": // feature_not_supported (cached plan must not change result type), invalid_sql_statement_name
 		if st, ok := c.stmts[query]; ok {
 			delete(c.stmts, query)
