@@ -26,8 +26,8 @@ import (
 // other statement runs on the connection, so that everything after an
 // item still sees it as if it had been written at once (a later item of
 // the group, a read of the item that made it), and at the latest at the
-// commit. The items' inbound keys (InTxFirst) go with them, taken as new
-// (addSeen). The item is taken as created when it is put off: an item
+// commit. The inbound keys of a group whose items are all pure
+// (InTxFirstPure) go with them, taken as new (addSeen). The item is taken as created when it is put off: an item
 // whose source message turns out to have one already (two deliveries of
 // one message in one group), or a key recorded before, makes the
 // statement fail, writing nothing, and the whole group runs again with
@@ -39,8 +39,8 @@ type intakeBatch struct {
 	items intakeColumns
 	// relays: the outbox message and the relay row of each.
 	relays relayColumns
-	// seen are the inbound keys of the group's items (InTxFirst), taken
-	// as new until the statement finds one that is not.
+	// seen are the inbound keys of the group's items (InTxFirstPure),
+	// taken as new until the statement finds one that is not.
 	seen seenColumns
 	// failed is set once a write of the batch failed or found an item
 	// that was not new: the group must run again (runUnguarded checks it,
