@@ -82,17 +82,9 @@ func TestAGroupsIntakeItemsReadAsIfWrittenAtOnce(t *testing.T) {
 			}
 			return errs
 		}
-		noErrors := func(errs []error) {
-			t.Helper()
-			for i, err := range errs {
-				if err != nil {
-					t.Errorf("item %d: %v", i, err)
-				}
-			}
-		}
 
 		// New items only: written together, and read back within the group.
-		noErrors(group(0,
+		noErrors(t, group(0,
 			item(0, "discord:c:a", nil),
 			item(1, "discord:c:b", func(tx *store.Tx) error {
 				for _, s := range []string{"discord:c:a", "discord:c:b"} {
@@ -125,7 +117,7 @@ func TestAGroupsIntakeItemsReadAsIfWrittenAtOnce(t *testing.T) {
 		if db.Dialect() == store.Postgres {
 			rerun = 1
 		}
-		noErrors(group(rerun,
+		noErrors(t, group(rerun,
 			item(3, "discord:c:before", nil),
 			item(4, "discord:c:a", nil),
 			item(5, "discord:c:d", nil),
@@ -247,16 +239,8 @@ func TestAnIntakeGroupIsOneStatementAndRecordsItsKeys(t *testing.T) {
 				return nil
 			})
 		}
-		noErrors := func(errs []error) {
-			t.Helper()
-			for i, err := range errs {
-				if err != nil {
-					t.Fatalf("delivery %d: %v", i, err)
-				}
-			}
-		}
 		alone, reruns := db.GroupsAlone(), db.GroupReruns()
-		noErrors(groupOfAll(t, db, deliver("m1", nil), deliver("m2", nil), deliver("m3", nil)))
+		noErrors(t, groupOfAll(t, db, deliver("m1", nil), deliver("m2", nil), deliver("m3", nil)))
 		wantAlone := int64(0)
 		if pg {
 			wantAlone = 1
@@ -271,7 +255,7 @@ func TestAnIntakeGroupIsOneStatementAndRecordsItsKeys(t *testing.T) {
 		// An impure delivery (InTxFirst) in the group: the keys are
 		// recorded ahead, and m3 again runs nothing, not even once.
 		reruns = db.GroupReruns()
-		noErrors(groupOfAll(t, db, impure("m3"), deliver("m6", nil), impure("m7")))
+		noErrors(t, groupOfAll(t, db, impure("m3"), deliver("m6", nil), impure("m7")))
 		if got := db.GroupReruns() - reruns; got != 0 {
 			t.Errorf("the group ran again %d times, want 0: its keys were recorded ahead", got)
 		}
@@ -282,7 +266,7 @@ func TestAnIntakeGroupIsOneStatementAndRecordsItsKeys(t *testing.T) {
 		// m2 again, among new messages: it runs nothing, the others stand.
 		var read string
 		alone, reruns = db.GroupsAlone(), db.GroupReruns()
-		noErrors(groupOfAll(t, db, deliver("m4", nil), deliver("m2", nil), deliver("m5", func(tx *store.Tx) error {
+		noErrors(t, groupOfAll(t, db, deliver("m4", nil), deliver("m2", nil), deliver("m5", func(tx *store.Tx) error {
 			it, err := tx.FeedbackBySource(ctx, "m4")
 			if err == nil {
 				read = it.Text
@@ -325,6 +309,16 @@ func TestAnIntakeGroupIsOneStatementAndRecordsItsKeys(t *testing.T) {
 			}
 		}
 	})
+}
+
+// noErrors fails the test for each call of a group that failed.
+func noErrors(t *testing.T, errs []error) {
+	t.Helper()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("call %d: %v", i, err)
+		}
+	}
 }
 
 // groupOfAll is groupOf, failing the test on a panic.
