@@ -67,7 +67,3 @@ func (d *DB) WriteSeen(ctx context.Context, now time.Time, kind string, keys []s
 	}
 	return firsts, nil
 }
-
-// GroupsAlone is how many groups were committed without a BEGIN, as the
-// one statement that wrote their intake (Postgres).
-func (d *DB) GroupsAlone() int64 { return d.alone.Load() }

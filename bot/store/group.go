@@ -149,6 +149,10 @@ func (d *DB) GroupCommits() (groups, items int64) {
 	return d.group.groups.Load(), d.group.items.Load()
 }
 
+// GroupsAlone returns how many groups were committed without a BEGIN, as
+// the one statement that wrote their intake (Postgres: lazyTx).
+func (d *DB) GroupsAlone() int64 { return d.alone.Load() }
+
 // GroupReruns returns how many groups ran a second time, with savepoints,
 // because one of their items failed.
 func (d *DB) GroupReruns() int64 {

@@ -98,7 +98,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 		Help: "Events received from the platforms, by platform and type.",
 	}, []string{"platform", "type"})
 	a.Registry.MustRegister(a.Inbound)
-	groups.register(a.Registry)
+	groups.register(a.Registry, a.DB)
 
 	capabilities := handlers.Build(handlers.Deps{DB: a.DB, Config: a.Config, Clock: a.Clock, Logger: a.Logger})
 	a.capabilities = capabilities

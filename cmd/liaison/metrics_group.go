@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/liaison-bot/liaison/bot/store"
 )
 
 // groupMetrics describe the store's group commit (store.GroupOptions):
@@ -35,6 +37,16 @@ func (m *groupMetrics) observe(size int, took time.Duration) {
 	m.seconds.Observe(took.Seconds())
 }
 
-func (m *groupMetrics) register(reg prometheus.Registerer) {
-	reg.MustRegister(m.size, m.seconds)
+// register registers the histograms, and the counts db keeps of its
+// groups that ran again and of those written as one statement.
+func (m *groupMetrics) register(reg prometheus.Registerer, db *store.DB) {
+	reg.MustRegister(m.size, m.seconds,
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "liaison_group_commit_reruns_total",
+			Help: "Group commits run a second time, each transaction in its own savepoint, because one of them failed or repeated an event already recorded.",
+		}, func() float64 { return float64(db.GroupReruns()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "liaison_group_commit_single_statement_total",
+			Help: "Group commits written as one statement, without BEGIN or COMMIT: feedback intake that needed nothing else (Postgres).",
+		}, func() float64 { return float64(db.GroupsAlone()) }))
 }

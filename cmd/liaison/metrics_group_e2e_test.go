@@ -6,13 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/liaison-bot/liaison/bot/store"
 	"github.com/liaison-bot/liaison/bot/store/storetest"
 )
 
 // /metrics shows group commit at work: the commits, how many transactions
 // each carried, and how long each took. Three Discord messages relayed are
 // at least three transactions committed, and three items the duplicate
-// finder holds.
+// finder holds. A /feedback then is a group written as one statement on
+// Postgres; nothing ran twice.
 func TestMetricsShowGroupCommits(t *testing.T) {
 	t.Parallel()
 	for _, dialect := range storetest.Dialects() {
@@ -62,6 +64,25 @@ func TestMetricsShowGroupCommits(t *testing.T) {
 				}
 				time.Sleep(10 * time.Millisecond)
 				_, body = metricsOf(t, e)
+			}
+
+			// A staff member's /feedback: on Postgres its group needs no
+			// BEGIN, and is written as one statement.
+			if got := e.slashText(t, "U01CAROL", "/feedback", "exports time out from Acme"); !strings.HasPrefix(got, "Logged as feedback #") {
+				t.Fatalf("/feedback answered %q", got)
+			}
+			types, body = metricsOf(t, e)
+			for _, name := range []string{"liaison_group_commit_reruns_total", "liaison_group_commit_single_statement_total"} {
+				if types[name] != "counter" {
+					t.Errorf("/metrics: %s is a %q, want a counter", name, types[name])
+				}
+			}
+			single := value("liaison_group_commit_single_statement_total")
+			if want := dialect == store.Postgres; (single >= 1) != want {
+				t.Errorf("/metrics: %g groups written as one statement on %s, want them on Postgres only", single, dialect)
+			}
+			if n := value("liaison_group_commit_reruns_total"); n != 0 {
+				t.Errorf("/metrics: %g groups ran again, want none: nothing failed or came twice", n)
 			}
 		})
 	}
