@@ -256,18 +256,16 @@ func (t *lazyTx) Commit() error {
 	c := t.c
 	c.lazy = nil
 	if t.tx == nil {
-		switch {
-		case c.pending == nil:
-			return nil
-		case c.pending.failed != nil:
-			return c.pending.failed
-		case c.pending.empty():
+		if c.pending == nil {
 			return nil
 		}
+		wrote := !c.pending.empty()
 		if err := c.pending.flushConn(t.ctx, c); err != nil {
 			return err
 		}
-		c.alone.Add(1)
+		if wrote {
+			c.alone.Add(1)
+		}
 		return nil
 	}
 	if c.pending != nil {
