@@ -195,7 +195,7 @@ func markSentArrays(ctx context.Context, ex sqlx.ExtContext, now time.Time, sent
 	_, err := ex.ExecContext(ctx, ex.Rebind(`UPDATE outbox SET state = 'sent', platform_id = v.pid, platform_channel = v.ch, last_error = '', sent_at = ?, updated_at = ?
 		FROM unnest(?::bigint[], ?::int[], ?::text[], ?::text[]) AS v(id, attempts, pid, ch)
 		WHERE outbox.id = v.id AND outbox.attempts = v.attempts AND outbox.state IN ('sending', 'pending')`),
-		now, now, pq.Array(ids), pq.Array(attempts), pq.Array(pids), pq.Array(chans))
+		now, now, pq.Array(ids), pq.Array(attempts), textArray(pids), textArray(chans))
 	if err != nil {
 		return fmt.Errorf("mark %d outbox messages sent: %w", len(sent), err)
 	}
