@@ -212,15 +212,41 @@ func (fb *Feedback) intake(ctx context.Context, tx *store.Tx, m *bot.Message, ho
 
 // intakeFor is intake for feedback staff log on a customer's behalf.
 func (fb *Feedback) intakeFor(ctx context.Context, tx *store.Tx, m *bot.Message, how string, by bot.User, customer string) (*store.FeedbackItem, error) {
+	return fb.prepareIntake(ctx, m, how, by, customer).create(ctx, tx)
+}
+
+// preparedIntake is an item as intake makes it of a message before its
+// transaction: its sentiment, routes and shingles, and the open items it
+// may look like, worked out outside the transaction, so that a group
+// commit's turn (one transaction after another on one committer) holds
+// only the writes.
+type preparedIntake struct {
+	fb      *Feedback
+	now     time.Time
+	item    store.FeedbackItem
+	routing bot.Routing
+	sh      bot.Shingles
+	bands   []uint64
+	like    []store.Like
+	liked   bool // like was looked up: the similarity index was loaded
+}
+
+// prepareIntake works out m's item (by made it feedback, for customer
+// when staff logged it), without the database. Its look-alikes are those
+// the similarity index holds now: an item committed while this one waits
+// for its transaction's turn may be missed, as two near-duplicates said
+// at once miss each other.
+func (fb *Feedback) prepareIntake(ctx context.Context, m *bot.Message, how string, by bot.User, customer string) *preparedIntake {
 	now := fb.clock.Now()
 	score := sentiment.Analyze(itemText(m.Title, m.Text))
-	it := &store.FeedbackItem{
+	p := &preparedIntake{fb: fb, now: now, item: store.FeedbackItem{
 		SourceKey: sourceKey(m.Platform, m.ChannelID, m.ID), Source: m.Platform, Intake: how,
 		ScopeID: m.ScopeID, ChannelID: m.ChannelID, ChannelName: m.ChannelName, MessageID: m.ID, Permalink: m.Permalink,
 		ThreadID: m.ThreadID, ThreadName: m.ThreadName, Title: m.Title,
 		AuthorID: m.Author.ID, AuthorName: fb.dir.Actor(m.Author), Text: m.Text, Customer: customer,
 		Sentiment: score.Label, SentimentScore: score.Compound, SentimentReasons: strings.Join(score.Reasons, ", "),
-	}
+	}}
+	it := &p.item
 	if it.ChannelName == "" {
 		it.ChannelName = fb.dir.ChannelName(m.ChannelID)
 	}
@@ -237,15 +263,27 @@ func (fb *Feedback) intakeFor(ctx context.Context, tx *store.Tx, m *bot.Message,
 			it.Permalink = link
 		}
 	}
-	routing := bot.Route(fb.cfg.Feedback.Rules(), fb.cfg.Feedback.DefaultDestinations(), bot.RouteInput{
+	p.routing = bot.Route(fb.cfg.Feedback.Rules(), fb.cfg.Feedback.DefaultDestinations(), bot.RouteInput{
 		Text: itemText(it.Title, it.Text), Platform: it.Source, ChannelID: it.ChannelID, Sentiment: it.Sentiment,
 	})
-	it.Tags = routing.Tags
+	it.Tags = p.routing.Tags
+	p.sh = bot.ShinglesOf(itemText(it.Title, it.Text))
+	p.bands = p.sh.BandKeys()
+	p.like, p.liked = fb.index.likeLoaded(p.sh, p.bands, fb.cfg.Feedback.SimilarThreshold)
+	return p
+}
+
+// create writes p's item and enqueues its relays in tx, and returns it
+// (the item of its message when it had one already). A transaction run
+// again creates it afresh from p.
+func (p *preparedIntake) create(ctx context.Context, tx *store.Tx) (*store.FeedbackItem, error) {
+	fb, it := p.fb, new(store.FeedbackItem)
+	*it = p.item
 	// The item's own columns (created_at, intake, author, logged_by) are
 	// the first line of its history: no event row is written for it.
 	relays := func(it *store.FeedbackItem) ([]store.RelayOut, error) {
-		out := make([]store.RelayOut, 0, len(routing.To))
-		for _, d := range routing.To {
+		out := make([]store.RelayOut, 0, len(p.routing.To))
+		for _, d := range p.routing.To {
 			r, err := fb.relay(it, d)
 			if err != nil {
 				return nil, err
@@ -254,7 +292,7 @@ func (fb *Feedback) intakeFor(ctx context.Context, tx *store.Tx, m *bot.Message,
 		}
 		return out, nil
 	}
-	if _, err := fb.createIndexed(ctx, tx, now, it, relays); err != nil {
+	if _, err := fb.createIndexed(ctx, tx, p, it, relays); err != nil {
 		return nil, err
 	}
 	return it, nil

@@ -41,10 +41,13 @@ func (fb *Feedback) command(ctx context.Context, c *bot.Command) (*bot.Reply, er
 		m = &bot.Message{Place: c.Place, ID: c.FirstKey(), Author: c.User, Text: text}
 	}
 	var it *store.FeedbackItem
-	// Intake changes nothing outside tx but through OnCommit (the
-	// similarity index): pure, so a group of commands is one statement.
+	// The item is worked out before its transaction, whose turn in a
+	// group commit then only writes it. Intake changes nothing outside tx
+	// but through OnCommit (the similarity index): pure, so a group of
+	// commands is one statement.
+	p := fb.prepareIntake(ctx, m, how, c.User, "")
 	first, err := fb.db.InTxFirstPure(ctx, fb.clock.Now(), c.Keys, func(tx *store.Tx) (err error) {
-		it, err = fb.intake(ctx, tx, m, how, c.User)
+		it, err = p.create(ctx, tx)
 		return err
 	})
 	if err != nil || !first {
@@ -76,9 +79,10 @@ func (fb *Feedback) logCommand(ctx context.Context, c *bot.Command) (*bot.Reply,
 	}
 	m := &bot.Message{Place: c.Place, ID: c.FirstKey(), Author: c.User, Text: text}
 	var it *store.FeedbackItem
-	// Pure, as command's.
+	// Prepared, and pure, as command's.
+	p := fb.prepareIntake(ctx, m, "staff", c.User, customer)
 	first, err := fb.db.InTxFirstPure(ctx, fb.clock.Now(), c.Keys, func(tx *store.Tx) (err error) {
-		it, err = fb.intakeFor(ctx, tx, m, "staff", c.User, customer)
+		it, err = p.create(ctx, tx)
 		return err
 	})
 	if err != nil || !first {

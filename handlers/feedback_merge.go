@@ -65,25 +65,27 @@ func (fb *Feedback) rankSimilar(sh bot.Shingles, cands []store.SimilarCandidate,
 	return out[:min(n, len(out))]
 }
 
-// createIndexed creates it, noting the open item it looks like when above
-// the threshold (scored in memory, the store telling which are open), and
-// enqueues the relays relays makes of it: at intake, one statement on
-// Postgres (store.Tx.CreateFeedbackRelayed). Once committed, it is indexed.
-// When it is not created (its message has an item already), it holds that
-// item and nothing is enqueued.
-func (fb *Feedback) createIndexed(ctx context.Context, tx *store.Tx, now time.Time, it *store.FeedbackItem,
+// createIndexed creates it (p's item), noting the open item it looks like
+// when above the threshold (scored in memory, the store telling which are
+// open), and enqueues the relays relays makes of it: at intake, one
+// statement on Postgres (store.Tx.CreateFeedbackRelayed). Once committed,
+// it is indexed. When it is not created (its message has an item
+// already), it holds that item and nothing is enqueued.
+func (fb *Feedback) createIndexed(ctx context.Context, tx *store.Tx, p *preparedIntake, it *store.FeedbackItem,
 	relays func(*store.FeedbackItem) ([]store.RelayOut, error)) (bool, error) {
-	sh := bot.ShinglesOf(itemText(it.Title, it.Text))
-	bands := sh.BandKeys()
-	since := now.Add(-similarWindow)
-	if err := fb.index.ensure(ctx, tx, since); err != nil {
-		return false, err
+	since := p.now.Add(-similarWindow)
+	like := p.like
+	if !p.liked {
+		if err := fb.index.ensure(ctx, tx, since); err != nil {
+			return false, err
+		}
+		like = fb.index.like(p.sh, p.bands, fb.cfg.Feedback.SimilarThreshold)
 	}
-	created, err := tx.CreateFeedbackRelayed(ctx, now, it, fb.index.like(sh, bands, fb.cfg.Feedback.SimilarThreshold), since, relays)
+	created, err := tx.CreateFeedbackRelayed(ctx, p.now, it, like, since, relays)
 	if err != nil || !created {
 		return created, err
 	}
-	id, keys, created0, updated := it.ID, slices.Concat(bands, sh.WordKeys()), it.CreatedAt, it.UpdatedAt
+	sh, id, keys, created0, updated := p.sh, it.ID, slices.Concat(p.bands, p.sh.WordKeys()), it.CreatedAt, it.UpdatedAt
 	tx.OnCommit(func() { fb.index.put(id, sh, keys, created0, updated) })
 	return true, nil
 }

@@ -706,3 +706,91 @@ func TestAnItemsHistorySaysHowItBecameFeedback(t *testing.T) {
 		}
 	}
 }
+
+// slowLinks is a Slack directory whose permalink look-ups wait for
+// release, saying on asked when each starts.
+type slowLinks struct {
+	apDirect
+	asked   chan string
+	release chan struct{}
+}
+
+func (s *slowLinks) Permalink(ctx context.Context, channelID, ts string) (string, error) {
+	s.asked <- ts
+	select {
+	case <-s.release:
+		return "https://acme.slack.com/archives/" + channelID + "/p" + strings.ReplaceAll(ts, ".", ""), nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// A Slack message sent to product asks Slack for its link before its
+// transaction, not in it: while Slack is slow to answer, other feedback
+// (here a staff /feedback) is still committed and answered, where before
+// the look-ups held every committer of the group commit.
+func TestASlowSlackLinkLookUpHoldsUpNoOtherFeedback(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupFeedback(t, db)
+		links := &slowLinks{asked: make(chan string, 2), release: make(chan struct{})}
+		var once sync.Once
+		release := func() { once.Do(func() { close(links.release) }) }
+		defer release() // a failure lets the look-ups end
+		b.caps.Attach(Readers{Discord: b.msgs, SlackDirect: links})
+		ctx := context.Background()
+		menus := make(chan error, 2)
+		for _, ts := range []string{"1764000000.000100", "1764000000.000200"} {
+			menu := &bot.Command{Delivery: bot.Delivery{Keys: []bot.InboundKey{{Kind: "slack_interaction", Key: "menu" + ts}}},
+				Place: bot.Place{Platform: bot.PlatformSlack, ChannelID: "C01COMMUNITY"}, Name: sendToProduct,
+				Target: &bot.Message{Place: bot.Place{Platform: bot.PlatformSlack, ChannelID: "C01COMMUNITY"}, ID: ts,
+					Author: bot.User{Platform: bot.PlatformSlack, ID: "U0CUSTOMER", Name: "frank"}, Text: "the invoice page is slow " + ts},
+				User: bot.User{Platform: bot.PlatformSlack, ID: "U01CAROL", Name: "carol"}}
+			go func() {
+				_, err := b.r.HandleCommand(ctx, menu)
+				menus <- err
+			}()
+		}
+		for range 2 {
+			select {
+			case <-links.asked:
+			case err := <-menus:
+				t.Fatalf("a menu ended before asking Slack for its link: %v", err)
+			case <-time.After(10 * time.Second):
+				t.Fatal("the menus never asked Slack for their links")
+			}
+		}
+		logged := make(chan string, 1)
+		go func() {
+			reply, err := b.r.HandleCommand(ctx, slackCommand("feedback", "exports should be scheduled", "U01CAROL"))
+			if err != nil {
+				logged <- err.Error()
+				return
+			}
+			logged <- reply.Text
+		}()
+		select {
+		case text := <-logged:
+			if !strings.HasPrefix(text, "Logged as feedback #") {
+				t.Errorf("staff /feedback answered %q", text)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("staff /feedback waited on Slack's answers to the menus' link look-ups")
+		}
+		release()
+		for range 2 {
+			if err := <-menus; err != nil {
+				t.Errorf("menu: %v", err)
+			}
+		}
+		items, err := db.ListFeedback(ctx, store.FeedbackFilter{})
+		if err != nil || len(items) != 3 {
+			t.Fatalf("%d items, %v; want 3", len(items), err)
+		}
+		for _, it := range items {
+			if it.Intake == "menu" && !strings.HasPrefix(it.Permalink, "https://acme.slack.com/archives/C01COMMUNITY/p1764000000") {
+				t.Errorf("menu item #%d links to %q", it.ID, it.Permalink)
+			}
+		}
+	})
+}

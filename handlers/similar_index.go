@@ -105,6 +105,18 @@ func (x *similarIndex) like(sh bot.Shingles, bands []uint64, threshold float64) 
 	return out
 }
 
+// likeLoaded is like when the index is loaded; false when it is not
+// (ensure loads it, in a transaction).
+func (x *similarIndex) likeLoaded(sh bot.Shingles, bands []uint64, threshold float64) ([]store.Like, bool) {
+	x.mu.RLock()
+	loaded := x.loaded
+	x.mu.RUnlock()
+	if !loaded {
+		return nil, false
+	}
+	return x.like(sh, bands, threshold), true
+}
+
 // ensure loads the index, in tx, unless it is loaded: the items created
 // since, not merged.
 func (x *similarIndex) ensure(ctx context.Context, tx *store.Tx, since time.Time) error {
