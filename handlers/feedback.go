@@ -71,6 +71,7 @@ const relayQuoteMax = 2500
 // item (the relay's buttons and form, /liaison feedback, /liaison route)
 // need the action each declares.
 func (fb *Feedback) Register(r *Router) {
+	r.OnEventPrepare(fb.prepareEvent)
 	r.OnEvent(fb.event)
 	r.OnCommandOnce("feedback", "", fb.command)
 	r.OnCommandOnce(bot.PlatformSlack+":feedback", "feedback.log", fb.logCommand)
@@ -173,7 +174,11 @@ func (fb *Feedback) event(ctx context.Context, tx *store.Tx, ev bot.Event) error
 			return fb.staffReplied(ctx, tx, e)
 		}
 		if e.Platform == bot.PlatformDiscord && fb.watched(e) {
-			_, err := fb.intake(ctx, tx, e, "channel", e.Author)
+			p, _ := ctx.Value(preparedKey{}).(*preparedIntake)
+			if p == nil {
+				p = fb.prepareIntake(ctx, e, "channel", e.Author, "")
+			}
+			_, err := p.create(ctx, tx)
 			return err
 		}
 	case *bot.MessageDeleted:
@@ -182,6 +187,20 @@ func (fb *Feedback) event(ctx context.Context, tx *store.Tx, ev bot.Event) error
 		return fb.reaction(ctx, tx, e)
 	}
 	return nil
+}
+
+// preparedKey is the context key of the intake prepareEvent worked out.
+type preparedKey struct{}
+
+// prepareEvent works out, before its transaction, the item of a message
+// that is feedback by where it was posted (event creates it).
+func (fb *Feedback) prepareEvent(ctx context.Context, ev bot.Event) context.Context {
+	m, ok := ev.(*bot.Message)
+	if !ok || !fb.cfg.Feedback.Enabled || m.Author.Bot || m.Edited || m.Platform != bot.PlatformDiscord ||
+		fb.dir.IsStaff(m.Author) || !fb.watched(m) {
+		return ctx
+	}
+	return context.WithValue(ctx, preparedKey{}, fb.prepareIntake(ctx, m, "channel", m.Author, ""))
 }
 
 // watched says whether Discord message m is feedback by where it was

@@ -59,6 +59,7 @@ type Router struct {
 	access *access.Checker // who may do what
 
 	events      []EventFunc
+	prepares    []func(ctx context.Context, ev bot.Event) context.Context
 	subcommands map[string]*Subcommand
 	sorted      []*Subcommand                    // subcommands in help order
 	commands    map[string]handler[*bot.Command] // top-level: /feedback, /warn, menus; "slack:feedback" for one platform's
@@ -101,6 +102,15 @@ func emptyRouter(db *store.DB, clock bot.Clock, access *access.Checker) *Router 
 // order they were added, in one transaction.
 func (r *Router) OnEvent(f func(ctx context.Context, tx *store.Tx, ev bot.Event) error) {
 	r.events = append(r.events, f)
+}
+
+// OnEventPrepare adds work done for every event before its transaction,
+// without the database (scoring a text, look-ups in memory), so that the
+// transaction's turn in a group commit holds only its reads and writes.
+// It returns the context the event's handlers get: ctx, or ctx carrying
+// what it worked out.
+func (r *Router) OnEventPrepare(f func(ctx context.Context, ev bot.Event) context.Context) {
+	r.prepares = append(r.prepares, f)
 }
 
 // OnCommand routes the top-level command name (a Discord slash command, a
@@ -209,6 +219,9 @@ func (r *Router) Jobs(owner string, logger *slog.Logger) []jobs.Job {
 // recorded) is a no-op: Slack sends one message under several event ids
 // (a message and an app_mention) and the same event id on every retry.
 func (r *Router) HandleEvent(ctx context.Context, ev bot.Event) error {
+	for _, p := range r.prepares {
+		ctx = p(ctx, ev)
+	}
 	_, err := r.db.InTxFirst(ctx, r.clock.Now(), ev.Delivered().Keys, func(tx *store.Tx) error {
 		for _, h := range r.events {
 			if err := h(ctx, tx, ev); err != nil {

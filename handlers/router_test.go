@@ -68,6 +68,43 @@ func TestAnEventDeliveredFourTimesIsHandledOnce(t *testing.T) {
 	})
 }
 
+// What an event's preparer works out, outside the transaction, reaches
+// every handler of the event through their context; a redelivery is
+// prepared (its keys are not read yet) but not handled.
+func TestWhatAnEventsPreparerWorksOutReachesItsHandlers(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		r := newRouter(t, db)
+		type key struct{}
+		var prepared atomic.Int32
+		r.OnEventPrepare(func(ctx context.Context, ev bot.Event) context.Context {
+			prepared.Add(1)
+			return context.WithValue(ctx, key{}, "worked out for "+ev.(*bot.Message).ID)
+		})
+		var got []string
+		for range 2 {
+			r.OnEvent(func(ctx context.Context, tx *store.Tx, ev bot.Event) error {
+				v, _ := ctx.Value(key{}).(string)
+				got = append(got, v)
+				return nil
+			})
+		}
+		ctx := context.Background()
+		for range 2 {
+			if err := r.HandleEvent(ctx, message("Ev1")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := "worked out for 1700000000.000100"
+		if len(got) != 2 || got[0] != want || got[1] != want {
+			t.Errorf("the handlers got %q, want %q twice", got, want)
+		}
+		if n := prepared.Load(); n != 2 {
+			t.Errorf("prepared %d times, want 2 (the delivery and its redelivery)", n)
+		}
+	})
+}
+
 func TestAFailedEventLeavesNoTraceSoItsRetryIsHandled(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
