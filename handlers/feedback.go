@@ -235,7 +235,7 @@ func (fb *Feedback) intakeFor(ctx context.Context, tx *store.Tx, m *bot.Message,
 }
 
 // preparedIntake is an item as intake makes it of a message before its
-// transaction: its sentiment, routes and shingles, and the open items it
+// transaction: its sentiment, routes and shingles, and the open item it
 // may look like, worked out outside the transaction, so that a group
 // commit's turn (one transaction after another on one committer) holds
 // only the writes.
@@ -289,6 +289,13 @@ func (fb *Feedback) prepareIntake(ctx context.Context, m *bot.Message, how strin
 	p.sh = bot.ShinglesOf(itemText(it.Title, it.Text))
 	p.bands = p.sh.BandKeys()
 	p.like, p.liked = fb.index.likeLoaded(p.sh, p.bands, fb.cfg.Feedback.SimilarThreshold)
+	if len(p.like) > 0 {
+		// Which of them is open is read now too, on a connection of its
+		// own; when it cannot be, the transaction reads it.
+		if open, err := fb.db.FirstOpenLike(ctx, p.like, now.Add(-similarWindow)); err == nil {
+			p.like = open
+		}
+	}
 	return p
 }
 

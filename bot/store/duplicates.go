@@ -118,6 +118,43 @@ func (tx *Tx) SimilarItems(ctx context.Context, ranked []Ranked, limit int, sinc
 type Like struct {
 	ID    int64
 	Score float64
+	// Open says the item was read open and created since the window's
+	// start before the new one's transaction (DB.FirstOpenLike), so a
+	// batched intake takes it without reading it again.
+	Open bool
+}
+
+// FirstOpenLike returns the first of like that is open and created since,
+// read now, outside any transaction, marked Open; none when none is. It is
+// for intake to choose its look-alike before its transaction, whose turn in
+// a group commit then makes no round trip for it (chooseLike). On SQLite,
+// where nothing is batched, it returns like as it is.
+func (d *DB) FirstOpenLike(ctx context.Context, like []Like, since time.Time) ([]Like, error) {
+	if d.dialect.name != Postgres || len(like) == 0 {
+		return like, nil
+	}
+	ids, scores := make([]int64, len(like)), make([]float64, len(like))
+	for i, l := range like {
+		ids[i], scores[i] = l.ID, l.Score
+	}
+	var best []Like
+	rows, err := d.db.QueryContext(ctx, firstOpenLike, pq.Array(ids), pq.Array(scores), since.UTC(),
+		FeedbackClosed, FeedbackShipped, FeedbackDeclined)
+	if err != nil {
+		return nil, fmt.Errorf("open look-alikes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		l := Like{Open: true}
+		if err := rows.Scan(&l.ID, &l.Score); err != nil {
+			return nil, fmt.Errorf("open look-alikes: %w", err)
+		}
+		best = append(best, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("open look-alikes: %w", err)
+	}
+	return best, nil
 }
 
 // createLike creates it as createFeedback does (id drawn, or 0), noting as

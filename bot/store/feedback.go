@@ -454,7 +454,8 @@ func relayCTEs(q *strings.Builder, args []any, now time.Time, id int64, rs []Rel
 // statement: the item's id is drawn beforehand (nextFeedbackID), so the
 // relays can name it. In a group run without savepoints that statement
 // is put off and written with the group's other items (intake_batch.go),
-// the look-alike chosen beforehand (chooseLike): the item is reported
+// the look-alike chosen beforehand (chooseLike, or DB.FirstOpenLike
+// before the transaction when like is marked Open): the item is reported
 // created, and the group runs again, item by item, if it was not.
 func (tx *Tx) CreateFeedbackRelayed(ctx context.Context, now time.Time, it *FeedbackItem, like []Like, since time.Time,
 	relays func(*FeedbackItem) ([]RelayOut, error)) (bool, error) {
@@ -477,7 +478,10 @@ func (tx *Tx) CreateFeedbackRelayed(ctx context.Context, now time.Time, it *Feed
 		return true, tx.EnqueueRelays(ctx, now, it.ID, rs)
 	}
 	it.SimilarTo, it.SimilarScore = nil, 0
-	if len(like) > 0 { // batched: the item is written with the others
+	switch { // batched: the item is written with the others
+	case len(like) > 0 && like[0].Open:
+		it.SimilarTo, it.SimilarScore = &like[0].ID, like[0].Score
+	case len(like) > 0:
 		if err := tx.chooseLike(ctx, it, like, since); err != nil {
 			return false, err
 		}

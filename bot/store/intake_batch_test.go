@@ -332,3 +332,87 @@ func groupOfAll(t *testing.T, db *store.DB, calls ...func() error) []error {
 	}
 	return errs
 }
+
+// Intake may choose its look-alike before its transaction: FirstOpenLike
+// reads the first of the list that is open and created since, marked
+// Open, and a batched item (Postgres) takes a look-alike so marked as it
+// is, without reading it again. On SQLite, where nothing is batched, the
+// list is left as it is and the item's INSERT chooses.
+func TestALookAlikeReadOpenBeforeTheTransactionIsTakenAsItIs(t *testing.T) {
+	t.Parallel()
+	eachGrouped(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		pg := db.Dialect() == store.Postgres
+		since := similarNow.Add(-48 * time.Hour)
+		create := func(tx *store.Tx, source string, like []store.Like) (*store.FeedbackItem, error) {
+			it := &store.FeedbackItem{SourceKey: source, Source: "discord", Intake: "message", Text: "the export crashes: " + source,
+				CreatedAt: similarNow}
+			_, err := tx.CreateFeedbackRelayed(ctx, similarNow, it, like, since,
+				func(*store.FeedbackItem) ([]store.RelayOut, error) { return nil, nil })
+			return it, err
+		}
+		var shipped, open *store.FeedbackItem
+		if err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+			if shipped, err = create(tx, "discord:c:shipped", nil); err != nil {
+				return err
+			}
+			open, err = create(tx, "discord:c:open", nil)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		change(t, db, func(it *store.FeedbackItem) { it.Status = store.FeedbackShipped }, shipped.ID)
+
+		like := []store.Like{{ID: shipped.ID, Score: 0.9}, {ID: open.ID + 100, Score: 0.8}, {ID: open.ID, Score: 0.7}}
+		got, err := db.FirstOpenLike(ctx, like, since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := like
+		if pg {
+			want = []store.Like{{ID: open.ID, Score: 0.7, Open: true}}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("FirstOpenLike = %+v, want %+v", got, want)
+		}
+		if got, err := db.FirstOpenLike(ctx, like[:2], since); err != nil || pg && len(got) != 0 {
+			t.Errorf("FirstOpenLike of a shipped item and a missing one = %+v, %v; want none on Postgres", got, err)
+		}
+
+		// Marked Open, even the shipped item is taken when batched: the
+		// mark says it was read open already.
+		var items [2]*store.FeedbackItem
+		call := func(i int, source string, like []store.Like) func() error {
+			return func() error {
+				return db.InTx(ctx, func(tx *store.Tx) (err error) {
+					items[i], err = create(tx, source, like)
+					return err
+				})
+			}
+		}
+		noErrors(t, groupOfAll(t, db,
+			call(0, "discord:c:new", []store.Like{{ID: shipped.ID, Score: 0.9, Open: true}}),
+			call(1, "discord:c:other", nil)))
+		stored, err := db.Feedback(ctx, items[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantLike := "none"
+		if pg {
+			wantLike = fmt.Sprint(shipped.ID)
+		}
+		for what, it := range map[string]*store.FeedbackItem{"created": items[0], "stored": stored} {
+			if got := fmt.Sprint(idOrNone(it.SimilarTo)); got != wantLike {
+				t.Errorf("the %s item looks like %s, want %s", what, got, wantLike)
+			}
+		}
+	})
+}
+
+// idOrNone is *p, or "none" when p is nil.
+func idOrNone(p *int64) any {
+	if p == nil {
+		return "none"
+	}
+	return *p
+}
