@@ -120,6 +120,40 @@ func Similarity(a, b Shingles) float64 {
 	return (jaccard(a.words, b.words) + jaccard(a.trigrams, b.trigrams)) / 2
 }
 
+// SimilarityAtLeast is Similarity(a, b) and whether it is above zero and
+// at least least, without scoring the pairs that cannot be: a Jaccard
+// index is at most the smaller set's size over the larger's, so a pair
+// whose sizes differ too much is not merged at all, and one whose words
+// are too unlike is not merged on its trigrams (the longer lists). Intake
+// scores a new item against up to twenty look-alike candidates this way;
+// the score, when it is returned, is Similarity's to the bit.
+func SimilarityAtLeast(a, b Shingles, least float64) (float64, bool) {
+	if a.Empty() || b.Empty() {
+		return 0, false
+	}
+	// Halved, as Similarity averages the two: the 1e-9 keeps a pair whose
+	// bound rounds just below least.
+	words, trigrams := sizeBound(a.words, b.words), sizeBound(a.trigrams, b.trigrams)
+	if (words+trigrams)/2 < least-1e-9 {
+		return 0, false
+	}
+	jw := jaccard(a.words, b.words)
+	if (jw+trigrams)/2 < least-1e-9 {
+		return 0, false
+	}
+	s := (jw + jaccard(a.trigrams, b.trigrams)) / 2
+	return s, s > 0 && s >= least
+}
+
+// sizeBound is the most the Jaccard index of lists of a's and b's sizes can
+// be: the smaller's size over the larger's.
+func sizeBound[T any](a, b []T) float64 {
+	if len(a) == 0 && len(b) == 0 {
+		return 0
+	}
+	return float64(min(len(a), len(b))) / float64(max(len(a), len(b)))
+}
+
 // MinHash banding: a text's trigram set is summarised by minHashes hash
 // minima, grouped into bands of bandRows; two texts sharing one band are
 // candidates. With 20 bands of 5, texts whose trigram sets overlap by 0.75

@@ -104,3 +104,43 @@ func BenchmarkBandKeys(b *testing.B) {
 		s.BandKeys()
 	}
 }
+
+// SimilarityAtLeast says what Similarity and a comparison say, to the bit,
+// for every pair of texts made of the same few words (many alike, as
+// feedback is, and of every length) and every threshold: skipping the
+// pairs its bounds rule out changes no answer.
+func TestSimilarityAtLeastAnswersAsSimilarityDoes(t *testing.T) {
+	words := []string{"export", "exports", "csv", "crashes", "dates", "slow", "mobile", "dark", "theme", "login"}
+	var texts []string
+	for n := 1; n <= 6; n++ {
+		for start := range words {
+			var b []string
+			for k := range n {
+				b = append(b, words[(start+k*k)%len(words)])
+			}
+			texts = append(texts, fmt.Sprint(b))
+		}
+	}
+	texts = append(texts, similarTexts...)
+	skipped := 0
+	for _, a := range texts {
+		sa := bot.ShinglesOf(a)
+		for _, b := range texts {
+			sb := bot.ShinglesOf(b)
+			s := bot.Similarity(sa, sb)
+			for _, least := range []float64{0, 0.3, 0.5, 0.75, 0.8, s, 1} {
+				got, ok := bot.SimilarityAtLeast(sa, sb, least)
+				want := s > 0 && s >= least
+				if ok != want || ok && got != s {
+					t.Fatalf("SimilarityAtLeast(%q, %q, %v) = %v, %v; Similarity = %v", a, b, least, got, ok, s)
+				}
+				if !ok && got == 0 && s != 0 {
+					skipped++
+				}
+			}
+		}
+	}
+	if skipped == 0 {
+		t.Error("no pair was ruled out by its bounds")
+	}
+}

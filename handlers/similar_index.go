@@ -90,7 +90,7 @@ func (x *similarIndex) like(sh bot.Shingles, bands []uint64, threshold float64) 
 	x.mu.RLock()
 	for _, r := range ranked {
 		if it, ok := x.items[r.ID]; ok {
-			if s := bot.Similarity(sh, it.sh); s > 0 && s >= threshold {
+			if s, ok := bot.SimilarityAtLeast(sh, it.sh, threshold); ok {
 				out = append(out, store.Like{ID: r.ID, Score: s})
 			}
 		}
