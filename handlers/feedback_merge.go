@@ -39,7 +39,7 @@ func (fb *Feedback) similarTo(ctx context.Context, tx *store.Tx, sh bot.Shingles
 	if err := fb.index.ensure(ctx, tx, since); err != nil {
 		return nil, err
 	}
-	cands, err := tx.SimilarItems(ctx, fb.index.rank(sh.WordKeys(), exclude, postingCap), 50, since)
+	cands, err := tx.SimilarItems(ctx, fb.index.rank(sh.WordKeys(), exclude, postingCap, 0), 50, since)
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ import (
 // keys, by id.
 func (b *fbBundle) indexed(text string) []int64 {
 	var ids []int64
-	for _, r := range b.caps.Feedback.index.rank(textKeys(bot.ShinglesOf(text)), 0, postingCap) {
+	for _, r := range b.caps.Feedback.index.rank(textKeys(bot.ShinglesOf(text)), 0, postingCap, 0) {
 		ids = append(ids, r.ID)
 	}
 	slices.Sort(ids)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"maps"
 	"math/rand/v2"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/liaison-bot/liaison/bot"
+	"github.com/liaison-bot/liaison/bot/store"
 )
 
 // A key's list goes from one item (held without a list) to several and
@@ -152,6 +154,34 @@ func TestTallyCountsAsAMapWould(t *testing.T) {
 		for i, sl := range slots {
 			if sl != (tallySlot{}) {
 				t.Fatalf("round %d: slot %d left %+v", round, i, sl)
+			}
+		}
+	}
+}
+
+// firstRanked keeps what a full sort would put first, in its order, for
+// lists of every length around what it keeps, with many ties on the
+// count shared (broken by the id).
+func TestFirstRankedIsTheSortedListsStart(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := range 80 {
+		for _, most := range []int{0, 1, 5, 20, n, n + 1} {
+			rs := make([]store.Ranked, n)
+			for i := range rs {
+				rs[i] = store.Ranked{ID: int64(1000 + rng.IntN(10000)*n + i), Shared: 1 + rng.IntN(4)}
+			}
+			want := slices.Clone(rs)
+			slices.SortFunc(want, func(a, b store.Ranked) int {
+				if a.Shared != b.Shared {
+					return b.Shared - a.Shared
+				}
+				return cmp.Compare(b.ID, a.ID)
+			})
+			if most > 0 {
+				want = want[:min(most, n)]
+			}
+			if got := firstRanked(rs, most); !slices.Equal(got, want) {
+				t.Fatalf("%d items, the first %d: %v, want %v", n, most, got, want)
 			}
 		}
 	}
