@@ -532,11 +532,15 @@ func (tx *Tx) CreateFeedbackRelayed(ctx context.Context, now time.Time, it *Feed
 // Item ids are drawn ahead in blocks (nextFeedbackID) whose size follows
 // the load: one id at a time while items come seldom, so their numbers
 // stay consecutive, doubling up to maxFeedbackIDBlock while each block is
-// used up within feedbackIDBurst of the one before. A process that stops
-// skips the numbers left in its block, at most maxFeedbackIDBlock-1 (a
-// rolled-back insert skips its number too, as any sequence does).
+// used up within feedbackIDBurst of the one before (blocks of 64 once
+// items come at 320/s or more). A process that stops skips the numbers
+// left in its block, at most maxFeedbackIDBlock-1 (a rolled-back insert
+// skips its number too, as any sequence does). A draw is a round trip in
+// the middle of a group commit, where the committer waits behind the
+// process's other work: at most 16 an id, saturated /feedback on one
+// core drew once a group and took 6.2 ms a group, 5.1 ms at most 64.
 const (
-	maxFeedbackIDBlock = 16
+	maxFeedbackIDBlock = 64
 	feedbackIDBurst    = 100 * time.Millisecond
 )
 
