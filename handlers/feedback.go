@@ -173,7 +173,7 @@ func (fb *Feedback) event(ctx context.Context, tx *store.Tx, ev bot.Event) error
 		if e.Platform == bot.PlatformDiscord && fb.dir.IsStaff(e.Author) {
 			return fb.staffReplied(ctx, tx, e)
 		}
-		if e.Platform == bot.PlatformDiscord && fb.watched(e) {
+		if fb.channelFeedback(e) {
 			p, _ := ctx.Value(preparedKey{}).(*preparedIntake)
 			if p == nil {
 				p = fb.prepareIntake(ctx, e, "channel", e.Author, "")
@@ -196,11 +196,17 @@ type preparedKey struct{}
 // that is feedback by where it was posted (event creates it).
 func (fb *Feedback) prepareEvent(ctx context.Context, ev bot.Event) context.Context {
 	m, ok := ev.(*bot.Message)
-	if !ok || !fb.cfg.Feedback.Enabled || m.Author.Bot || m.Edited || m.Platform != bot.PlatformDiscord ||
-		fb.dir.IsStaff(m.Author) || !fb.watched(m) {
+	if !ok || !fb.cfg.Feedback.Enabled || !fb.channelFeedback(m) {
 		return ctx
 	}
-	return context.WithValue(ctx, preparedKey{}, fb.prepareIntake(ctx, m, "channel", m.Author, ""))
+	return context.WithValue(ctx, preparedKey{}, fb.prepareBeforeTx(ctx, m, "channel", m.Author, ""))
+}
+
+// channelFeedback says whether m is a new item by where it was posted: a
+// community member's new Discord message in a watched place (a staff
+// member's is an answer, an edit changes the item it is).
+func (fb *Feedback) channelFeedback(m *bot.Message) bool {
+	return !m.Author.Bot && !m.Edited && m.Platform == bot.PlatformDiscord && !fb.dir.IsStaff(m.Author) && fb.watched(m)
 }
 
 // watched says whether Discord message m is feedback by where it was
@@ -250,6 +256,20 @@ type preparedIntake struct {
 	liked   bool // like was looked up: the similarity index was loaded
 }
 
+// prepareBeforeTx is prepareIntake outside any transaction, which also
+// reads which of the look-alikes is open (on a connection of its own:
+// inside a transaction, that read is the transaction's).
+func (fb *Feedback) prepareBeforeTx(ctx context.Context, m *bot.Message, how string, by bot.User, customer string) *preparedIntake {
+	p := fb.prepareIntake(ctx, m, how, by, customer)
+	if len(p.like) > 0 {
+		// When it cannot be read now, the transaction reads it.
+		if open, err := fb.db.FirstOpenLike(ctx, p.like, p.now.Add(-similarWindow)); err == nil {
+			p.like = open
+		}
+	}
+	return p
+}
+
 // prepareIntake works out m's item (by made it feedback, for customer
 // when staff logged it), without the database. Its look-alikes are those
 // the similarity index holds now: an item committed while this one waits
@@ -289,13 +309,6 @@ func (fb *Feedback) prepareIntake(ctx context.Context, m *bot.Message, how strin
 	p.sh = bot.ShinglesOf(itemText(it.Title, it.Text))
 	p.bands = p.sh.BandKeys()
 	p.like, p.liked = fb.index.likeLoaded(p.sh, p.bands, fb.cfg.Feedback.SimilarThreshold)
-	if len(p.like) > 0 {
-		// Which of them is open is read now too, on a connection of its
-		// own; when it cannot be, the transaction reads it.
-		if open, err := fb.db.FirstOpenLike(ctx, p.like, now.Add(-similarWindow)); err == nil {
-			p.like = open
-		}
-	}
 	return p
 }
 

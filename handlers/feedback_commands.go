@@ -45,7 +45,7 @@ func (fb *Feedback) command(ctx context.Context, c *bot.Command) (*bot.Reply, er
 	// group commit then only writes it. Intake changes nothing outside tx
 	// but through OnCommit (the similarity index): pure, so a group of
 	// commands is one statement.
-	p := fb.prepareIntake(ctx, m, how, c.User, "")
+	p := fb.prepareBeforeTx(ctx, m, how, c.User, "")
 	first, err := fb.db.InTxFirstPure(ctx, fb.clock.Now(), c.Keys, func(tx *store.Tx) (err error) {
 		it, err = p.create(ctx, tx)
 		return err
@@ -80,7 +80,7 @@ func (fb *Feedback) logCommand(ctx context.Context, c *bot.Command) (*bot.Reply,
 	m := &bot.Message{Place: c.Place, ID: c.FirstKey(), Author: c.User, Text: text}
 	var it *store.FeedbackItem
 	// Prepared, and pure, as command's.
-	p := fb.prepareIntake(ctx, m, "staff", c.User, customer)
+	p := fb.prepareBeforeTx(ctx, m, "staff", c.User, customer)
 	first, err := fb.db.InTxFirstPure(ctx, fb.clock.Now(), c.Keys, func(tx *store.Tx) (err error) {
 		it, err = p.create(ctx, tx)
 		return err
