@@ -1,6 +1,7 @@
 package main
 
 import (
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -12,7 +13,12 @@ import (
 // how many transactions each commit carried, and how long a group took
 // from its first statement to its callers' answers. The size histogram's
 // _count is the number of commits, its _sum the transactions committed.
+//
+// Both are observed, and collected, under one lock: a scrape taken while
+// a group commits counts it in both or in neither, so the two _count
+// series always agree.
 type groupMetrics struct {
+	mu            sync.Mutex
 	size, seconds prometheus.Histogram
 }
 
@@ -33,14 +39,30 @@ func newGroupMetrics() *groupMetrics {
 
 // observe is store.GroupOptions.Observe.
 func (m *groupMetrics) observe(size int, took time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	m.size.Observe(float64(size))
 	m.seconds.Observe(took.Seconds())
+}
+
+// Describe is prometheus.Collector's: the two histograms.
+func (m *groupMetrics) Describe(ch chan<- *prometheus.Desc) {
+	m.size.Describe(ch)
+	m.seconds.Describe(ch)
+}
+
+// Collect is prometheus.Collector's: the two histograms as of one moment.
+func (m *groupMetrics) Collect(ch chan<- prometheus.Metric) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.size.Collect(ch)
+	m.seconds.Collect(ch)
 }
 
 // register registers the histograms, and the counts db keeps of its
 // groups that ran again and of those written as one statement.
 func (m *groupMetrics) register(reg prometheus.Registerer, db *store.DB) {
-	reg.MustRegister(m.size, m.seconds,
+	reg.MustRegister(m,
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "liaison_group_commit_reruns_total",
 			Help: "Group commits run a second time, each transaction in its own savepoint, because one of them failed or repeated an event already recorded.",
