@@ -133,25 +133,8 @@ func (d *DB) FirstOpenLike(ctx context.Context, like []Like, since time.Time) ([
 	if d.dialect.name != Postgres || len(like) == 0 {
 		return like, nil
 	}
-	ids, scores := make([]int64, len(like)), make([]float64, len(like))
-	for i, l := range like {
-		ids[i], scores[i] = l.ID, l.Score
-	}
-	var best []Like
-	rows, err := d.db.QueryContext(ctx, firstOpenLike, pq.Array(ids), pq.Array(scores), since.UTC(),
-		FeedbackClosed, FeedbackShipped, FeedbackDeclined)
+	best, err := firstOpen(ctx, d.db, like, since)
 	if err != nil {
-		return nil, fmt.Errorf("open look-alikes: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		l := Like{Open: true}
-		if err := rows.Scan(&l.ID, &l.Score); err != nil {
-			return nil, fmt.Errorf("open look-alikes: %w", err)
-		}
-		best = append(best, l)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("open look-alikes: %w", err)
 	}
 	return best, nil

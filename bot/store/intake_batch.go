@@ -27,11 +27,12 @@ import (
 // item still sees it as if it had been written at once (a later item of
 // the group, a read of the item that made it), and at the latest at the
 // commit. The inbound keys of a group whose items are all pure
-// (InTxFirstPure) go with them, taken as new (addSeen). The item is taken as created when it is put off: an item
-// whose source message turns out to have one already (two deliveries of
-// one message in one group), or a key recorded before, makes the
-// statement fail, writing nothing, and the whole group runs again with
-// savepoints, each item written at once, as it was before batching.
+// (InTxFirstPure) go with them, taken as new (addSeen). The item is taken
+// as created when it is put off: an item whose source message turns out
+// to have one already (two deliveries of one message in one group), or a
+// key recorded before, makes the statement fail, writing nothing, and the
+// whole group runs again with savepoints, each item written at once, as
+// it was before batching.
 
 // intakeBatch holds the intake items put off by a group's items: column
 // by column, as the statement's arrays take them.
@@ -93,16 +94,16 @@ func (b *intakeBatch) addSeen(items []*groupItem) map[[2]string]bool {
 	return ahead
 }
 
-// firstOpenLike is openLikeFirst as chooseLike sends it. It reads only
+// firstOpenLike is openLikeFirst as firstOpen sends it. It reads only
 // items that were in the similarity index, which holds committed items,
 // never the new ones a batch puts off: so it runs before the batch is
 // written (see stmtCacheConn.flushPending), and an item with look-alikes
 // stays in it.
 var firstOpenLike = sqlx.Rebind(sqlx.DOLLAR, openLikeFirst)
 
-// chooseLike notes in it the first of like that is open and created since
-// (none when none is), for a batched item.
-func (tx *Tx) chooseLike(ctx context.Context, it *FeedbackItem, like []Like, since time.Time) error {
+// firstOpen reads through q (Postgres) the first of like that is open and
+// created since, marked Open; none when none is.
+func firstOpen(ctx context.Context, q sqlx.QueryerContext, like []Like, since time.Time) ([]Like, error) {
 	ids, scores := make([]int64, len(like)), make([]float64, len(like))
 	for i, l := range like {
 		ids[i], scores[i] = l.ID, l.Score
@@ -111,8 +112,22 @@ func (tx *Tx) chooseLike(ctx context.Context, it *FeedbackItem, like []Like, sin
 		ID    int64   `db:"id"`
 		Score float64 `db:"score"`
 	}
-	if err := tx.tx.SelectContext(ctx, &best, firstOpenLike, pq.Array(ids), pq.Array(scores), since.UTC(),
+	if err := sqlx.SelectContext(ctx, q, &best, firstOpenLike, pq.Array(ids), pq.Array(scores), since.UTC(),
 		FeedbackClosed, FeedbackShipped, FeedbackDeclined); err != nil {
+		return nil, err
+	}
+	out := make([]Like, len(best))
+	for i, b := range best {
+		out[i] = Like{ID: b.ID, Score: b.Score, Open: true}
+	}
+	return out, nil
+}
+
+// chooseLike notes in it the first of like that is open and created since
+// (none when none is), for a batched item.
+func (tx *Tx) chooseLike(ctx context.Context, it *FeedbackItem, like []Like, since time.Time) error {
+	best, err := firstOpen(ctx, tx.tx, like, since)
+	if err != nil {
 		return fmt.Errorf("feedback %s looks like: %w", it.SourceKey, err)
 	}
 	it.SimilarTo, it.SimilarScore = nil, 0
