@@ -114,10 +114,8 @@ func jaccard[T cmp.Ordered](a, b []T) float64 {
 
 // Similarity scores two texts' shingles, 0 to 1.
 func Similarity(a, b Shingles) float64 {
-	if a.Empty() || b.Empty() {
-		return 0
-	}
-	return (jaccard(a.words, b.words) + jaccard(a.trigrams, b.trigrams)) / 2
+	s, _ := SimilarityAtLeast(a, b, 0) // no bound rules a pair out at 0
+	return s
 }
 
 // SimilarityAtLeast is Similarity(a, b) and whether it is above zero and
