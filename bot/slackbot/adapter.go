@@ -69,6 +69,7 @@ type Adapter struct {
 	http    *http.Client
 	sender  *Sender
 	handler bot.Handler
+	signer  *signer
 
 	// The pool: every handler call runs in a goroutine counted by wg and
 	// holding a slot of sem. ctx ends once Close has waited for them.
@@ -123,6 +124,7 @@ func New(opts Options) (*Adapter, error) {
 		log:     opts.Logger,
 		http:    opts.HTTPClient,
 		handler: opts.Handler,
+		signer:  newSigner(opts.SigningSecret),
 		sem:     make(chan struct{}, opts.MaxInFlight),
 	}
 	if a.clock == nil {

@@ -166,11 +166,20 @@ func TestRefusedRequestsNeverReachTheHandlerNorTheStore(t *testing.T) {
 		for k, v := range slackfake.Sign(secret, now, big) {
 			signedBig.Header[k] = v
 		}
+		// A signature cut short, and one whose last digit is not hex: the
+		// signature is read into a digest's 32 bytes.
+		short := signed(t, tb.server.URL+slackfake.CommandsPath, now, `command=%2Fliaison&text=help`)
+		short.Header.Set("X-Slack-Signature", short.Header.Get("X-Slack-Signature")[:40])
+		notHex := signed(t, tb.server.URL+slackfake.CommandsPath, now, `command=%2Fliaison&text=help`)
+		sig := notHex.Header.Get("X-Slack-Signature")
+		notHex.Header.Set("X-Slack-Signature", sig[:len(sig)-1]+"z")
 		cases := []struct {
 			name   string
 			req    *http.Request
 			status int
 		}{
+			{"a command with a signature cut short", short, 401},
+			{"a command with a signature that is not hex", notHex, 401},
 			{"an event with a bad signature", tb.fake.Event(tb.server.URL, secret, now, "", "EvBad", msg, slackfake.WithBadSignature()), 401},
 			{"a stale event", tb.fake.Event(tb.server.URL, secret, now, "", "EvStale", msg, slackfake.WithStaleTimestamp()), 401},
 			{"a command with a bad signature", tb.fake.SlashCommand(tb.server.URL, secret, now, slack.SlashCommand{ChannelID: product, UserID: carol, Command: "/liaison"}, slackfake.WithBadSignature()), 401},

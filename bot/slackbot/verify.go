@@ -6,10 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -46,15 +48,30 @@ func (a *Adapter) readVerified(r *http.Request) ([]byte, error) {
 	if len(body) > MaxBody {
 		return nil, &requestError{http.StatusRequestEntityTooLarge, "body too large"}
 	}
-	if err := verify(a.opts.SigningSecret, r.Header, body, a.clock.Now()); err != nil {
+	if err := a.signer.verify(r.Header, body, a.clock.Now()); err != nil {
 		return nil, &requestError{http.StatusUnauthorized, err.Error()}
 	}
 	return body, nil
 }
 
+// signer checks Slack's v0 signatures made with one signing secret.
+// hmac.New hashes the secret into two SHA-256 states and allocates them for
+// every request; a MAC that has summed once goes back to those states on
+// Reset, copying them. The signer keeps used MACs for the next requests.
+type signer struct {
+	secret string
+	macs   sync.Pool // of hash.Hash, keyed with secret
+}
+
+func newSigner(secret string) *signer {
+	s := &signer{secret: secret}
+	s.macs.New = func() any { return hmac.New(sha256.New, []byte(secret)) }
+	return s
+}
+
 // verify checks Slack's v0 signature of body against the headers at now.
-func verify(secret string, h http.Header, body []byte, now time.Time) error {
-	if secret == "" {
+func (s *signer) verify(h http.Header, body []byte, now time.Time) error {
+	if s.secret == "" {
 		return errors.New("no signing secret configured")
 	}
 	stamp, sig := h.Get("X-Slack-Request-Timestamp"), h.Get("X-Slack-Signature")
@@ -72,14 +89,22 @@ func verify(secret string, h http.Header, body []byte, now time.Time) error {
 	if !ok {
 		return errors.New("unknown signature version")
 	}
-	got, err := hex.DecodeString(hexSig)
-	if err != nil {
+	var got, want [sha256.Size]byte
+	if hex.DecodedLen(len(hexSig)) != len(got) {
 		return errors.New("malformed signature")
 	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte("v0:" + stamp + ":"))
+	if _, err := hex.Decode(got[:], []byte(hexSig)); err != nil {
+		return errors.New("malformed signature")
+	}
+	mac := s.macs.Get().(hash.Hash)
+	mac.Reset()
+	mac.Write([]byte("v0:"))
+	mac.Write([]byte(stamp))
+	mac.Write([]byte(":"))
 	mac.Write(body)
-	if !hmac.Equal(got, mac.Sum(nil)) {
+	mac.Sum(want[:0])
+	s.macs.Put(mac)
+	if !hmac.Equal(got[:], want[:]) {
 		return errors.New("signature mismatch")
 	}
 	return nil

@@ -27,16 +27,26 @@ func (w *workers) run(task func()) {
 	}
 }
 
+// loop runs task, then those sent to it, and ends once a whole tick of
+// idle has passed without one (between idle and twice idle after its last
+// task), or when done is closed. The ticker is not reset for each task:
+// one timer operation fewer for each request.
 func (w *workers) loop(task func()) {
-	t := time.NewTimer(w.idle)
+	t := time.NewTicker(w.idle)
 	defer t.Stop()
+	ran := false // a task ran since the last tick
 	for {
-		task()
-		t.Reset(w.idle)
+		if task != nil {
+			task()
+			ran = true
+		}
 		select {
 		case task = <-w.tasks:
 		case <-t.C:
-			return
+			if !ran {
+				return
+			}
+			ran, task = false, nil
 		case <-w.done:
 			return
 		}
