@@ -130,6 +130,7 @@ type Adapter struct {
 	specs     map[string]bot.CommandSpec // chat commands by name, for option order
 	commands  []*discordgo.ApplicationCommand
 	sender    *Sender
+	members   *memberCache  // the members read lately (GuildMember)
 	catchup   *catchup      // the watched channels' cursors and catch-ups
 	authors   authorCache   // who wrote the recent messages: their deletes' worker
 	sem       chan struct{} // bounds gateway interactions in flight
@@ -250,8 +251,10 @@ func New(opts Options) (*Adapter, error) {
 		}
 	}
 	a.life, a.stop = context.WithCancel(context.Background())
-	a.sender = &Sender{session: s, clock: opts.Clock, log: a.log, blocked: map[string]time.Time{}}
+	a.members = newMemberCache(memberCacheSize, memberCacheTTL, opts.Clock.Now)
+	a.sender = &Sender{session: s, clock: opts.Clock, log: a.log, blocked: map[string]time.Time{}, members: a.members}
 	s.AddHandler(a.keepState)
+	s.AddHandler(a.keepMembers)
 	s.AddHandler(a.onEvent)
 	s.AddHandler(a.onModeration)
 	s.AddHandler(a.onServerLog)

@@ -92,6 +92,13 @@ func (s *Sender) moderate(ctx context.Context, m *bot.OutboxMessage) (bot.SendRe
 	default:
 		return bot.SendResult{}, &bot.PermanentError{Err: fmt.Errorf("outbox %s: Liaison cannot %q on Discord", m.Key, a.Op)}
 	}
+	switch a.Op {
+	case bot.OpTimeout, bot.OpUntimeout, bot.OpKick, bot.OpBan, bot.OpAddRole, bot.OpRemoveRole:
+		// Before and after: a read meanwhile is not kept, and none before
+		// stays.
+		s.members.forget(a.GuildID, a.UserID)
+		defer s.members.forget(a.GuildID, a.UserID)
+	}
 	_, err := s.requestWithReason(ctx, method, ep, body, bucket, a.Reason)
 	if err == nil {
 		return bot.SendResult{Channel: a.ChannelID}, nil
@@ -271,9 +278,15 @@ func (a *Adapter) GuildInfo(ctx context.Context, guildID string) (*bot.Guild, er
 	return out, nil
 }
 
-// GuildMember returns a member of a server, or a bot.ENotFound error.
+// GuildMember returns a member of a server, or a bot.ENotFound error: from
+// the members read lately (memberCache), else from the REST API.
 func (a *Adapter) GuildMember(ctx context.Context, guildID, userID string) (*bot.Member, error) {
-	m, err := a.session.GuildMember(guildID, userID, discordgo.WithContext(ctx))
+	if m, ok := a.members.get(guildID, userID); ok {
+		return member(m), nil
+	}
+	m, err := a.members.fetch(guildID, userID, func() (*discordgo.Member, error) {
+		return a.session.GuildMember(guildID, userID, discordgo.WithContext(ctx))
+	})
 	if err != nil {
 		if restCode(err) == discordgo.ErrCodeUnknownMember || restCode(err) == discordgo.ErrCodeUnknownUser {
 			return nil, bot.Errorf(bot.ENotFound, "%s is not on the server.", userID)

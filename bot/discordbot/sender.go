@@ -47,6 +47,8 @@ type Sender struct {
 
 	mu      sync.Mutex
 	blocked map[string]time.Time // bucket → no request before this, by clock
+
+	members *memberCache // forgets the members Liaison changes; nil: none kept
 }
 
 var _ bot.Sender = (*Sender)(nil)
