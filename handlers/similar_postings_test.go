@@ -24,8 +24,8 @@ func TestPostingsListEachItemOnceNewestFirst(t *testing.T) {
 	}
 	p.add(1, 5)
 	p.add(1, 5)
-	if got := list(1, 0, 10); !slices.Equal(got, []int64{5}) || len(p.many) != 0 {
-		t.Fatalf("one item twice: %v (%d lists), want [5] without a list", got, len(p.many))
+	if got := list(1, 0, 10); !slices.Equal(got, []int64{5}) || p.listed() != 0 {
+		t.Fatalf("one item twice: %v (%d lists), want [5] without a list", got, p.listed())
 	}
 	p.add(1, 3)
 	p.add(1, 9)
@@ -40,17 +40,35 @@ func TestPostingsListEachItemOnceNewestFirst(t *testing.T) {
 	for _, id := range []int64{9, 3, 4, 7} {
 		p.remove(1, id)
 	}
-	if got := list(1, 0, 10); !slices.Equal(got, []int64{5}) || len(p.many) != 0 || p.one[1] != 5 {
-		t.Errorf("after removing three (and one never added): %v, %d lists, want [5] without a list", got, len(p.many))
+	if got := list(1, 0, 10); !slices.Equal(got, []int64{5}) || p.listed() != 0 || p.keys[1] != 5 {
+		t.Errorf("after removing three (and one never added): %v, %d lists, want [5] without a list", got, p.listed())
 	}
 	p.remove(1, 6)
 	p.remove(1, 5)
-	if got := list(1, 0, 10); len(got) != 0 || len(p.one) != 0 {
-		t.Errorf("after removing the last: %v, %d keys", got, len(p.one))
+	if got := list(1, 0, 10); len(got) != 0 || len(p.keys) != 0 {
+		t.Errorf("after removing the last: %v, %d keys", got, len(p.keys))
 	}
 	p.add(2, 4)
 	if got := list(2, 4, 10); len(got) != 0 {
 		t.Errorf("the only item, excluded: %v", got)
+	}
+	// A list given up is taken by the next key that needs one, and the
+	// other keys' lists stay theirs.
+	for _, id := range []int64{1, 2} {
+		p.add(3, id)
+		p.add(4, id+10)
+	}
+	p.remove(3, 1)
+	p.add(5, 20)
+	p.add(5, 21)
+	p.add(5, 22)
+	if n := len(p.lists); n != 2 {
+		t.Errorf("%d lists held for two keys with several items, want 2 (the one given up taken again)", n)
+	}
+	for k, want := range map[uint64][]int64{2: {4}, 3: {2}, 4: {12, 11}, 5: {22, 21, 20}} {
+		if got := list(k, 0, 10); !slices.Equal(got, want) {
+			t.Errorf("key %d lists %v, want %v", k, got, want)
+		}
 	}
 }
 
@@ -100,14 +118,11 @@ func TestTheSimilarityIndexTakesConcurrentLookUpsAndChanges(t *testing.T) {
 			t.Fatalf("item %d is listed under a key it does not have (indexed: %v)", id, ok)
 		}
 	}
-	for k, id := range x.postings.one {
-		has(k, id)
-	}
-	for k, ids := range x.postings.many {
+	x.postings.each(func(k uint64, ids []int64) {
 		for _, id := range ids {
 			has(k, id)
 		}
-	}
+	})
 	// Each item id holds its last text, once, in each of its keys' lists.
 	for id, it := range x.items {
 		for _, k := range textKeys(it.sh) {
