@@ -334,6 +334,9 @@ func (c *Console) say(ctx context.Context, in *Input) error {
 	if err == nil {
 		err = c.mayWrite(ch, user, "post")
 	}
+	if err == nil {
+		err = c.slowed(place, place.ChannelID, "#"+ch.name, false, user)
+	}
 	if err != nil {
 		c.mu.Unlock()
 		return err

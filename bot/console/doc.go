@@ -22,10 +22,11 @@
 //
 // Beyond messages and commands, people reply, write in threads and forum
 // posts, remove reactions, and join and leave the Discord server; the
-// console keeps who is a member, banned, kicked or timed out, and refuses
-// what Discord would refuse them. Under every message Liaison posts where
-// others see it, it prints whom the message notifies, worked out from what
-// the real Slack and Discord senders would send (see pings.go).
+// console keeps who is a member, banned, kicked or timed out, and which
+// channels have slowmode on, and refuses what Discord would refuse them.
+// Under every message Liaison posts where others see it, it prints whom the
+// message notifies, worked out from what the real Slack and Discord senders
+// would send (see pings.go).
 //
 // The line syntax is Syntax; the output formats are those of DESIGN.md ("The
 // console, exactly"). This package knows nothing of the store, the handlers or

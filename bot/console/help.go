@@ -63,7 +63,9 @@ configuration declares: on Slack, people: with a slack: id; on Discord,
 console.members (and people: with a discord: id), or someone who joined.
 On Discord, as there, a banned, kicked or departed member can do nothing
 until they join again, and a timed-out one cannot post, react or run
-commands until the timeout ends.
+commands until the timeout ends. With slowmode on in a channel (/slowmode),
+a member without the moderators role waits that long between messages
+there (threads and commands are not held back).
 
 What it prints:
   Every message gets a reference, counted from 1 in each run: s1, s2… on Slack,

@@ -3,6 +3,7 @@ package console
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,11 +24,13 @@ const selfRole = "liaison-role"
 // modState is what moderation, joins and leaves changed in the console's
 // world. c.mu guards it.
 type modState struct {
-	banned   map[string]string    // user id → banned, with the ban's reason
-	gone     map[string]absence   // user id → not a member, and why
-	timeouts map[string]time.Time // user id → end of their timeout
-	timedOut map[string]string    // user id → their timeout's reason
-	joined   map[string]time.Time // user id → when they joined in this run (the world's members were there before)
+	banned   map[string]string        // user id → banned, with the ban's reason
+	gone     map[string]absence       // user id → not a member, and why
+	timeouts map[string]time.Time     // user id → end of their timeout
+	timedOut map[string]string        // user id → their timeout's reason
+	joined   map[string]time.Time     // user id → when they joined in this run (the world's members were there before)
+	slowmode map[string]time.Duration // channel id → its slowmode (none: off)
+	lastPost map[[2]string]time.Time  // channel id, user id → their last message there while slowmode was on
 }
 
 // absence is why someone is not a member of the server: "banned",
@@ -40,7 +43,37 @@ func (s *modState) init() {
 		s.banned, s.gone = map[string]string{}, map[string]absence{}
 		s.timeouts, s.timedOut = map[string]time.Time{}, map[string]string{}
 		s.joined = map[string]time.Time{}
+		s.slowmode, s.lastPost = map[string]time.Duration{}, map[[2]string]time.Time{}
 	}
+}
+
+// slowed says why user cannot post a new message in the channel (its id
+// and label) of place's server yet; nil when they can, and then the post
+// counts. On Discord a channel's slowmode makes its members wait between
+// messages there, but not those who may manage messages (here the
+// moderators role) nor Liaison; a thread (inThread) has its own, off here;
+// commands and reactions are not messages. c.mu is held.
+func (c *Console) slowed(place bot.Place, channelID, label string, inThread bool, user bot.User) error {
+	c.mod.init()
+	if place.Platform != bot.PlatformDiscord || inThread || user.ID == liaison {
+		return nil
+	}
+	wait := c.mod.slowmode[channelID]
+	if wait <= 0 {
+		return nil
+	}
+	for _, id := range c.dir.roleIDs[place.ScopeID]["moderators"] {
+		if slices.Contains(user.Roles, id) {
+			return nil
+		}
+	}
+	k, now := [2]string{channelID, user.ID}, c.clock.Now()
+	if next := c.mod.lastPost[k].Add(wait); now.Before(next) {
+		left := (next.Sub(now) + time.Second - 1).Truncate(time.Second)
+		return fmt.Errorf("%s cannot post in %s for another %s: slowmode is on there (%s between a member's messages)", user.Name, label, bot.FormatDuration(left), bot.FormatDuration(wait))
+	}
+	c.mod.lastPost[k] = now
+	return nil
 }
 
 // rolePosition ranks the console's roles by name.
@@ -129,6 +162,11 @@ func (s *Sender) moderate(m *bot.OutboxMessage) (bot.SendResult, error) {
 			c.emit(entry{platform: bot.PlatformDiscord, channel: msg.label, ref: msg.ref, mark: "deleted", action: "by liaison"})
 		}
 	case bot.OpSlowmode:
+		if a.Seconds > 0 {
+			c.mod.slowmode[a.ChannelID] = time.Duration(a.Seconds) * time.Second
+		} else {
+			delete(c.mod.slowmode, a.ChannelID)
+		}
 		label, _ := c.dir.label(bot.PlatformDiscord, a.ChannelID)
 		text := "set slowmode to " + bot.FormatDuration(time.Duration(a.Seconds)*time.Second)
 		if a.Seconds == 0 {

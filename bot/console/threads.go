@@ -24,6 +24,9 @@ const maxThreadName = 100
 func (c *Console) reply(ctx context.Context, in *Input) error {
 	c.mu.Lock()
 	m, user, err := c.writer(in.Ref, in.Person, "reply to")
+	if err == nil {
+		err = c.slowed(m.place, m.channel, m.label, m.thread != nil, user)
+	}
 	if err != nil {
 		c.mu.Unlock()
 		return err

@@ -97,3 +97,54 @@ func TestABurstOfCasesReachesTheModLogWithinItsLine(t *testing.T) {
 		t.Errorf("the seventh case does not edit the batch in its line:\n%s", after)
 	}
 }
+
+// Slowmode holds a member back in the channel, as Discord does, between
+// messages and replies there, but not the moderators, nor in a thread, and
+// only until the wait has passed or slowmode is off.
+func TestConsoleSlowmodeHoldsMembersBackButNotModerators(t *testing.T) {
+	t.Parallel()
+	script := `discord #general dave: /slowmode 1m
+discord #general mallory: hello
+discord #general mallory: again
+reply d2 mallory: a reply is a message too
+discord #general dave: moderators are not held back
+discord #general dave: not at all
+thread d2 mallory: a thread is not the channel
+discord #feedback mallory: another channel is not slowed
+clock +25s
+discord #general mallory: still too soon
+clock +35s
+discord #general mallory: a minute later
+discord #general dave: /slowmode 0
+discord #general mallory: off now
+discord #general mallory: and again
+`
+	code, out, errs := runConsole(t, strings.NewReader(script), "--db", tempDB(t), "--now", "2026-11-23T09:00:00+01:00")
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errs)
+	}
+	for _, want := range []string{
+		"[discord #general] (to dave) liaison: Members of #general now wait 1m between messages (case 1).\n",
+		"[discord #general] d2 mallory: hello\n",
+		"line 3: mallory cannot post in #general for another 1m: slowmode is on there (1m between a member's messages)\n",
+		"line 4: mallory cannot post in #general for another 1m: slowmode is on there (1m between a member's messages)\n",
+		" dave: moderators are not held back\n",
+		" dave: not at all\n",
+		"[discord #general › hello] ",
+		" mallory: a thread is not the channel\n",
+		" mallory: another channel is not slowed\n",
+		"line 10: mallory cannot post in #general for another 35s: slowmode is on there (1m between a member's messages)\n",
+		" mallory: a minute later\n",
+		" mallory: off now\n",
+		" mallory: and again\n",
+	} {
+		if !strings.Contains(out+errs, want) {
+			t.Errorf("output lacks %q:\n%s\nstderr:\n%s", want, out, errs)
+		}
+	}
+	for _, refused := range []string{"mallory: again\n", "a reply is a message too", "still too soon"} {
+		if strings.Contains(out, refused) {
+			t.Errorf("a post slowmode held back was posted (%q):\n%s", refused, out)
+		}
+	}
+}
