@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -137,5 +138,54 @@ func TestTheIndexHoldsAnItemsChangeAsPostgresDoes(t *testing.T) {
 	x.mu.RUnlock()
 	if !indexed.Equal(it.UpdatedAt) {
 		t.Errorf("#%d indexed as changed at %s, Postgres holds %s", it.ID, indexed.Format(time.RFC3339Nano), it.UpdatedAt.Format(time.RFC3339Nano))
+	}
+}
+
+// FollowItems, as liaison run starts it on each replica, reads what the
+// other replicas took in every similarSyncEvery, forgets the items that
+// have left the window, and stops when its context ends.
+func TestFollowItemsKeepsAReplicasIndexCurrentUntilItStops(t *testing.T) {
+	t.Parallel()
+	dbs := storetest.Replicas(t, 2)
+	a, b := setupFeedback(t, dbs[0]), setupFeedback(t, dbs[1])
+	const calendar, export = "calendar view for weekly planning", "The export button crashes on big files"
+	b.event(t, discordMsg(feedbackCh, "1", eveID, "eve", calendar)) // loads b's index
+	if got, n1 := b.indexed(calendar), b.itemOf(t, "1").ID; !slices.Equal(got, []int64{n1}) {
+		t.Fatalf("b's index under its own item's keys: %v, want #%d", got, n1)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		b.caps.Feedback.FollowItems(ctx, slog.New(slog.DiscardHandler))
+	}()
+	defer func() { cancel(); <-stopped }()
+
+	a.event(t, discordMsg(feedbackCh, "2", aliceID, "alice", export))
+	n2 := a.itemOf(t, "2").ID
+	waitIndexed := func(what, text string, want []int64) {
+		t.Helper()
+		deadline := time.Now().Add(3*similarSyncEvery + 5*time.Second)
+		for got := b.indexed(text); !slices.Equal(got, want); got = b.indexed(text) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: b's index holds %v, want %v", what, got, want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitIndexed("an item a took in", export, []int64{n2})
+
+	// Past the window (and an hour since the last prune), both items are
+	// forgotten at the next tick.
+	b.clock.Advance(similarWindow + 2*time.Hour)
+	waitIndexed("b's own item past the window", calendar, nil)
+	waitIndexed("a's item past the window", export, nil)
+
+	cancel()
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("FollowItems did not return once its context ended")
 	}
 }
