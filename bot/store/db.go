@@ -30,6 +30,7 @@ type DB struct {
 	wokenMu  sync.Mutex // committers add to woken, the dispatcher takes it
 	woken    wakeups    // the lanes enqueued into since the dispatcher last looked
 	seen     seenBatcher
+	opens    openBatcher // FirstOpenLike's reads
 	closeMu  sync.Once
 	claim    prepared // ClaimLanes's statement
 	// rollupsBuilt is set once a fold has seen the statistics roll-ups

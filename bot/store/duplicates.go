@@ -133,11 +133,7 @@ func (d *DB) FirstOpenLike(ctx context.Context, like []Like, since time.Time) ([
 	if d.dialect.name != Postgres || len(like) == 0 {
 		return like, nil
 	}
-	best, err := firstOpen(ctx, d.db, like, since)
-	if err != nil {
-		return nil, fmt.Errorf("open look-alikes: %w", err)
-	}
-	return best, nil
+	return d.opens.read(ctx, d, like, since)
 }
 
 // createLike creates it as createFeedback does (id drawn, or 0), noting as

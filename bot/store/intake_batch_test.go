@@ -13,6 +13,7 @@ import (
 
 	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/store"
+	"github.com/liaison-bot/liaison/bot/store/storetest"
 )
 
 // A group's intake items are written together on Postgres (put off until
@@ -415,4 +416,69 @@ func idOrNone(p *int64) any {
 		return "none"
 	}
 	return *p
+}
+
+// Intake's look-alike reads come from many commands at once and are read
+// together (one statement a batch on Postgres): each caller gets the first
+// open one of its own list, whatever the others asked.
+func TestLookAlikeReadsAtOnceAreEachAnsweredTheirOwn(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		since := similarNow.Add(-48 * time.Hour)
+		var ids [3]int64 // two open items and a shipped one
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			for i := range ids {
+				it := &store.FeedbackItem{SourceKey: fmt.Sprintf("discord:c:%d", i), Source: "discord", Intake: "message",
+					Text: fmt.Sprint("the export crashes ", i), CreatedAt: similarNow}
+				if _, err := tx.CreateFeedbackRelayed(ctx, similarNow, it, nil, since,
+					func(*store.FeedbackItem) ([]store.RelayOut, error) { return nil, nil }); err != nil {
+					return err
+				}
+				ids[i] = it.ID
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		a, b, shipped := ids[0], ids[1], ids[2]
+		change(t, db, func(it *store.FeedbackItem) { it.Status = store.FeedbackShipped }, shipped)
+		cases := []struct {
+			like []store.Like
+			want int64 // 0: none
+		}{
+			{[]store.Like{{ID: shipped, Score: 0.9}, {ID: a, Score: 0.8}}, a},
+			{[]store.Like{{ID: b, Score: 0.9}, {ID: a, Score: 0.8}}, b},
+			{[]store.Like{{ID: shipped, Score: 0.9}}, 0},
+			{[]store.Like{{ID: b + 1000, Score: 0.95}, {ID: shipped, Score: 0.9}, {ID: b, Score: 0.7}}, b},
+		}
+		const callers = 64
+		start := make(chan struct{})
+		got := make([][]store.Like, callers)
+		errs := make([]error, callers)
+		var wg sync.WaitGroup
+		for i := range callers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				got[i], errs[i] = db.FirstOpenLike(ctx, cases[i%len(cases)].like, since)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i := range callers {
+			c := cases[i%len(cases)]
+			want := c.like // SQLite: as it was
+			if db.Dialect() == store.Postgres {
+				want = nil
+				if c.want != 0 {
+					want = []store.Like{{ID: c.want, Score: c.like[slices.IndexFunc(c.like, func(l store.Like) bool { return l.ID == c.want })].Score, Open: true}}
+				}
+			}
+			if errs[i] != nil || !slices.Equal(got[i], want) {
+				t.Errorf("caller %d: %+v, %v; want %+v", i, got[i], errs[i], want)
+			}
+		}
+	})
 }
