@@ -27,10 +27,10 @@ type DB struct {
 	lock    *fileLock // SQLite single-process lock, when taken
 
 	enqueued chan struct{}
-	wokenMu  sync.Mutex // committers add to woken, the dispatcher takes it
-	woken    wakeups    // the lanes enqueued into since the dispatcher last looked
-	seen     seenBatcher
-	opens    openBatcher // FirstOpenLike's reads
+	wokenMu  sync.Mutex           // committers add to woken, the dispatcher takes it
+	woken    wakeups              // the lanes enqueued into since the dispatcher last looked
+	seen     batcher[seenRequest] // FirstSeen's writes
+	opens    batcher[openRequest] // FirstOpenLike's reads
 	closeMu  sync.Once
 	claim    prepared // ClaimLanes's statement
 	// rollupsBuilt is set once a fold has seen the statistics roll-ups

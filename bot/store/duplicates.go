@@ -133,7 +133,7 @@ func (d *DB) FirstOpenLike(ctx context.Context, like []Like, since time.Time) ([
 	if d.dialect.name != Postgres || len(like) == 0 {
 		return like, nil
 	}
-	return d.opens.read(ctx, d, like, since)
+	return d.readOpenLike(ctx, like, since)
 }
 
 // createLike creates it as createFeedback does (id drawn, or 0), noting as

@@ -34,18 +34,7 @@ func (tx *Tx) FirstSeen(ctx context.Context, now time.Time, kind, key string) (b
 // log per statement was what capped a busy app's commands (Postgres
 // backends waiting on WALWrite, BenchmarkSlashCommand / bench/compare.sh).
 func (d *DB) FirstSeen(ctx context.Context, now time.Time, kind, key string) (bool, error) {
-	return d.seen.record(ctx, d, kind, key, now.UTC())
-}
-
-// seenBatcher writes FirstSeen's records: the caller that finds a writer
-// slot free writes what is waiting, its own record with it, and returns;
-// whatever came meanwhile is written by a goroutine holding the slot until
-// nothing waits. A caller that finds every slot taken waits for a writer
-// to take its record.
-type seenBatcher struct {
-	mu      sync.Mutex
-	waiting []*seenRequest
-	writing int // writers holding a slot
+	return d.recordSeen(ctx, kind, key, now.UTC())
 }
 
 type seenRequest struct {
@@ -78,50 +67,18 @@ const seenBatchMax = 256
 // FirstSeen's allocations.
 var seenRequests = sync.Pool{New: func() any { return &seenRequest{done: make(chan seenResult, 1)} }}
 
-func (b *seenBatcher) record(ctx context.Context, d *DB, kind, key string, now time.Time) (bool, error) {
+// recordSeen records a key with FirstSeen's batcher and waits for its
+// answer.
+func (d *DB) recordSeen(ctx context.Context, kind, key string, now time.Time) (bool, error) {
 	r := seenRequests.Get().(*seenRequest)
 	r.kind, r.key, r.now = kind, key, now
-	b.mu.Lock()
-	b.waiting = append(b.waiting, r)
-	if b.writing < seenWriters {
-		b.writing++
-		batch := b.take()
-		b.mu.Unlock()
-		d.writeSeen(context.WithoutCancel(ctx), batch)
-		b.mu.Lock()
-		if len(b.waiting) > 0 {
-			go b.drain(ctx, d) // the slot goes with it: this caller has its answer
-		} else {
-			b.writing--
-		}
-	}
-	b.mu.Unlock()
+	d.seen.add(ctx, r, seenWriters, seenBatchMax, d.writeSeen)
 	// Taken by a writer, it is written whatever ctx does: the answer must
 	// say what happened.
 	res := <-r.done
 	*r = seenRequest{done: r.done} // its answer read, nothing refers to it
 	seenRequests.Put(r)
 	return res.first, res.err
-}
-
-// drain writes what waits until nothing does, then gives its slot up.
-func (b *seenBatcher) drain(ctx context.Context, d *DB) {
-	b.mu.Lock()
-	for len(b.waiting) > 0 {
-		batch := b.take()
-		b.mu.Unlock()
-		d.writeSeen(context.WithoutCancel(ctx), batch)
-		b.mu.Lock()
-	}
-	b.writing--
-	b.mu.Unlock()
-}
-
-// take removes the next statement's records from waiting; b.mu is held.
-func (b *seenBatcher) take() []*seenRequest {
-	batch := b.waiting[:min(len(b.waiting), seenBatchMax)]
-	b.waiting = b.waiting[len(batch):]
-	return batch
 }
 
 // writeSeen records batch in one statement and answers each request: a key
