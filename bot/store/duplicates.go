@@ -198,8 +198,11 @@ func (tx *Tx) createLike(ctx context.Context, now time.Time, it *FeedbackItem, l
 // are its first argument (an array, their scores the second) that is open
 // and created since its third.
 const openLikeFirst = `SELECT u.id, u.score FROM unnest(?::bigint[], ?::float8[]) WITH ORDINALITY AS u(id, score, ord)
-	CROSS JOIN LATERAL (SELECT 1 FROM feedback_items f WHERE f.id = u.id AND f.created_at >= ? AND f.duplicate_of IS NULL AND f.status NOT IN (?, ?, ?) LIMIT 1) f
-	ORDER BY u.ord LIMIT 1`
+	` + openLikeLateral + ` ORDER BY u.ord LIMIT 1`
+
+// openLikeLateral keeps the rows of u (an id each) whose item is open and
+// created since its argument, each looked up by primary key.
+const openLikeLateral = `CROSS JOIN LATERAL (SELECT 1 FROM feedback_items f WHERE f.id = u.id AND f.created_at >= ? AND f.duplicate_of IS NULL AND f.status NOT IN (?, ?, ?) LIMIT 1) f`
 
 // openByID selects, on Postgres, those of the items whose ids are its first
 // argument (an array) that are open and created since its second: each

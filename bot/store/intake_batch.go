@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
 
@@ -94,45 +93,16 @@ func (b *intakeBatch) addSeen(items []*groupItem) map[[2]string]bool {
 	return ahead
 }
 
-// firstOpenLike is openLikeFirst as firstOpen sends it. It reads only
-// items that were in the similarity index, which holds committed items,
-// never the new ones a batch puts off: so it runs before the batch is
-// written (see stmtCacheConn.flushPending), and an item with look-alikes
-// stays in it.
-var firstOpenLike = sqlx.Rebind(sqlx.DOLLAR, openLikeFirst)
-
-// firstOpen reads through q (Postgres) the first of like that is open and
-// created since, marked Open; none when none is.
-func firstOpen(ctx context.Context, q sqlx.QueryerContext, like []Like, since time.Time) ([]Like, error) {
-	ids, scores := make([]int64, len(like)), make([]float64, len(like))
-	for i, l := range like {
-		ids[i], scores[i] = l.ID, l.Score
-	}
-	var best []struct {
-		ID    int64   `db:"id"`
-		Score float64 `db:"score"`
-	}
-	if err := sqlx.SelectContext(ctx, q, &best, firstOpenLike, pq.Array(ids), pq.Array(scores), since.UTC(),
-		FeedbackClosed, FeedbackShipped, FeedbackDeclined); err != nil {
-		return nil, err
-	}
-	out := make([]Like, len(best))
-	for i, b := range best {
-		out[i] = Like{ID: b.ID, Score: b.Score, Open: true}
-	}
-	return out, nil
-}
-
 // chooseLike notes in it the first of like that is open and created since
 // (none when none is), for a batched item.
 func (tx *Tx) chooseLike(ctx context.Context, it *FeedbackItem, like []Like, since time.Time) error {
-	best, err := firstOpen(ctx, tx.tx, like, since)
+	best, err := firstOpenOfEach(ctx, tx.tx, [][]Like{like}, since)
 	if err != nil {
 		return fmt.Errorf("feedback %s looks like: %w", it.SourceKey, err)
 	}
 	it.SimilarTo, it.SimilarScore = nil, 0
-	if len(best) > 0 {
-		it.SimilarTo, it.SimilarScore = &best[0].ID, best[0].Score
+	if len(best[0]) > 0 {
+		it.SimilarTo, it.SimilarScore = &best[0][0].ID, best[0][0].Score
 	}
 	return nil
 }

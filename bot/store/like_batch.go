@@ -54,31 +54,15 @@ func (d *DB) readOpenLike(ctx context.Context, like []Like, since time.Time) ([]
 func (d *DB) readOpen(ctx context.Context, batch []*openRequest) {
 	ctx, cancel := context.WithTimeout(ctx, openReadTimeout)
 	defer cancel()
-	var reqs []int64
-	var ids []int64
-	var scores []float64
+	likes := make([][]Like, len(batch))
 	since := batch[0].since
 	for i, r := range batch {
-		for _, l := range r.like {
-			reqs, ids, scores = append(reqs, int64(i)), append(ids, l.ID), append(scores, l.Score)
-		}
+		likes[i] = r.like
 		if r.since.Before(since) {
 			since = r.since
 		}
 	}
-	var rows []struct {
-		Req   int     `db:"req"`
-		ID    int64   `db:"id"`
-		Score float64 `db:"score"`
-	}
-	err := sqlx.SelectContext(ctx, d.db, &rows, openLikeEach, pq.Array(reqs), pq.Array(ids), pq.Array(scores), since.UTC(),
-		FeedbackClosed, FeedbackShipped, FeedbackDeclined)
-	best := make([][]Like, len(batch))
-	for _, row := range rows {
-		if row.Req >= 0 && row.Req < len(best) {
-			best[row.Req] = []Like{{ID: row.ID, Score: row.Score, Open: true}}
-		}
-	}
+	best, err := firstOpenOfEach(ctx, d.db, likes, since)
 	for i, r := range batch {
 		if err != nil {
 			r.done <- openResult{err: fmt.Errorf("open look-alikes: %w", err)}
@@ -88,10 +72,41 @@ func (d *DB) readOpen(ctx context.Context, batch []*openRequest) {
 	}
 }
 
-// openLikeEach is openLikeFirst for many requests at once: for each
-// request (req, a batch's index), the first of its look-alikes, in their
-// order, that is open and created since.
-var openLikeEach = sqlx.Rebind(sqlx.DOLLAR, `SELECT DISTINCT ON (u.req) u.req, u.id, u.score
+// firstOpenOfEach reads through q (Postgres), in one statement, the first
+// of each of likes that is open and created since, marked Open: none for
+// a list of which none is.
+func firstOpenOfEach(ctx context.Context, q sqlx.QueryerContext, likes [][]Like, since time.Time) ([][]Like, error) {
+	var reqs, ids []int64
+	var scores []float64
+	for i, like := range likes {
+		for _, l := range like {
+			reqs, ids, scores = append(reqs, int64(i)), append(ids, l.ID), append(scores, l.Score)
+		}
+	}
+	var rows []struct {
+		Req   int     `db:"req"`
+		ID    int64   `db:"id"`
+		Score float64 `db:"score"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &rows, firstOpenLike, pq.Array(reqs), pq.Array(ids), pq.Array(scores), since.UTC(),
+		FeedbackClosed, FeedbackShipped, FeedbackDeclined); err != nil {
+		return nil, err
+	}
+	best := make([][]Like, len(likes))
+	for _, row := range rows {
+		if row.Req >= 0 && row.Req < len(best) {
+			best[row.Req] = []Like{{ID: row.ID, Score: row.Score, Open: true}}
+		}
+	}
+	return best, nil
+}
+
+// firstOpenLike is openLikeFirst for many lists at once: for each list
+// (req, its index), the first of its look-alikes, in their order, that is
+// open and created since. It reads only items that were in the similarity
+// index, which holds committed items, never the new ones a batch puts off:
+// so in a group it runs before the batch is written (see
+// stmtCacheConn.beforeStatement), and an item with look-alikes stays in it.
+var firstOpenLike = sqlx.Rebind(sqlx.DOLLAR, `SELECT DISTINCT ON (u.req) u.req, u.id, u.score
 	FROM unnest(?::int[], ?::bigint[], ?::float8[]) WITH ORDINALITY AS u(req, id, score, ord)
-	CROSS JOIN LATERAL (SELECT 1 FROM feedback_items f WHERE f.id = u.id AND f.created_at >= ? AND f.duplicate_of IS NULL AND f.status NOT IN (?, ?, ?) LIMIT 1) f
-	ORDER BY u.req, u.ord`)
+	`+openLikeLateral+` ORDER BY u.req, u.ord`)
