@@ -105,8 +105,9 @@ func (r *Router) OnEvent(f func(ctx context.Context, tx *store.Tx, ev bot.Event)
 }
 
 // OnEventPrepare adds work done for every event before its transaction,
-// without the database (scoring a text, look-ups in memory), so that the
-// transaction's turn in a group commit holds only its reads and writes.
+// outside it (scoring a text, look-ups in memory, a read on a connection
+// of its own), so that the transaction's turn in a group commit holds only
+// its reads and writes.
 // It returns the context the event's handlers get: ctx, or ctx carrying
 // what it worked out.
 func (r *Router) OnEventPrepare(f func(ctx context.Context, ev bot.Event) context.Context) {
