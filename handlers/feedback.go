@@ -546,7 +546,8 @@ func (fb *Feedback) relayPost(it *store.FeedbackItem, channelID, rule string, v 
 	}
 	similar := it.SimilarTo != nil && it.DuplicateOf == nil && !store.FeedbackDone(it.Status)
 	if similar {
-		p.Fields = append(p.Fields, bot.Field{Name: "Looks like", Value: fmt.Sprintf("#%d (%s)", *it.SimilarTo, bot.FormatScore(it.SimilarScore))})
+		// A line of its own, read with the Merge button below it.
+		p.Sections = append(p.Sections, bot.Section{Title: fmt.Sprintf("Looks like #%d (%s)", *it.SimilarTo, bot.FormatScore(it.SimilarScore))})
 	}
 	if link != "" {
 		p.Link = &bot.Link{URL: link, Label: "Open in Discord"}

@@ -99,7 +99,7 @@ func TestTheTourShowsWhatTheReadmeSays(t *testing.T) {
 		"    — the moderation team\n    (pings: nobody)\n",
 		"line " + strconv.Itoa(badLine) + ": name the channel after discord, with its #",
 		// eve's request, like zoe's, is offered as its duplicate and merged.
-		"    Looks like: #3 (1.00)\n",
+		"    Looks like #3 (1.00)\n",
 		"[Close] [Merge into #3] [Moderate]\n[slack #product] carol clicked [Merge into #3] on s13\n" +
 			"[slack #product] (to carol) liaison: Feedback #4 is merged into #3, which has 1 vote(s) now. /liaison feedback unmerge 4 undoes it.\n",
 		"    Status: closed by carol: duplicate of #3\n    Duplicate of #3\n    - Open #3 <https://liaison-console.slack.com/archives/C01PRODUCT/",

@@ -151,7 +151,7 @@ func TestADuplicateIsMergedFromItsRelayThroughTheFakes(t *testing.T) {
 			e.settled(t)
 			msgs := e.slack.Messages("C01PRODUCT")
 			first, second := msgs[0], msgs[1]
-			if b := string(second.Blocks); !strings.Contains(b, "Looks like") || !strings.Contains(b, "#1 (0.78)") || !strings.Contains(b, "Merge into #1") {
+			if b := string(second.Blocks); !strings.Contains(b, "Looks like #1 (0.78)") || !strings.Contains(b, "Merge into #1") {
 				t.Fatalf("the second relay does not offer the merge:\n%s", b)
 			}
 			e.clickRelay(t, "U01CAROL", "carol", second.TS, "feedback.merge", "2:1")
