@@ -133,6 +133,18 @@ func (tx *Tx) CreateFeedback(ctx context.Context, now time.Time, it *FeedbackIte
 // createFeedback is CreateFeedback with the item's id drawn already
 // (nextFeedbackID), or 0 to take the sequence's next.
 func (tx *Tx) createFeedback(ctx context.Context, now time.Time, it *FeedbackItem, id int64) (bool, error) {
+	if id == 0 && tx.db.dialect.name == SQLite {
+		// SQLite's AUTOINCREMENT counts a row that ON CONFLICT turned away:
+		// a message flagged twice would skip a number. The committer is
+		// SQLite's only writer, so nothing comes between the look and the
+		// insert.
+		switch err := tx.loadExisting(ctx, it); {
+		case err == nil:
+			return false, nil
+		case bot.ErrorCode(err) != bot.ENotFound:
+			return false, err
+		}
+	}
 	it.defaults(now)
 	q, args := insertFeedback(it, id)
 	var ids []int64
@@ -468,6 +480,9 @@ func (tx *Tx) CreateFeedbackRelayed(ctx context.Context, now time.Time, it *Feed
 	}
 	if id == 0 || len(like) > 0 && tx.batch == nil {
 		created, err := tx.createLike(ctx, now, it, like, since, id)
+		if err == nil && !created {
+			tx.db.feedbackIDs.giveBack(id)
+		}
 		if err != nil || !created {
 			return created, err
 		}
@@ -521,6 +536,7 @@ func (tx *Tx) CreateFeedbackRelayed(ctx context.Context, now time.Time, it *Feed
 		return false, fmt.Errorf("create feedback %s: %w", it.SourceKey, err)
 	}
 	if n.Items == 0 {
+		tx.db.feedbackIDs.giveBack(id)
 		return false, tx.loadExisting(ctx, it)
 	}
 	if n.Enqueued > 0 {
@@ -571,6 +587,20 @@ func (tx *Tx) nextFeedbackID(ctx context.Context) (int64, error) {
 	id := b.ids[0]
 	b.ids = b.ids[1:]
 	return id, nil
+}
+
+// giveBack returns ids, drawn by nextFeedbackID and left unused (their
+// message had an item already, or the statement writing them failed and
+// its transaction was rolled back), to be drawn next: a message delivered
+// or flagged twice does not skip a number. 0 is no id.
+func (b *idBlock) giveBack(ids ...int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, id := range ids {
+		if i, found := slices.BinarySearch(b.ids, id); id != 0 && !found {
+			b.ids = slices.Insert(b.ids, i, id)
+		}
+	}
 }
 
 // relaySelect reads relays with the platform ids their outbox messages got.

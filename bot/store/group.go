@@ -432,7 +432,7 @@ func (d *DB) beginUnguarded(ctx context.Context) (*sqlx.Tx, groupConn, error) {
 	g := groupConn{conn: conn}
 	_ = conn.Raw(func(dc any) error {
 		if c, ok := dc.(*stmtCacheConn); ok {
-			g.batch = &intakeBatch{}
+			g.batch = &intakeBatch{ids: &d.feedbackIDs}
 			c.pending = g.batch
 		}
 		return nil

@@ -46,6 +46,10 @@ type intakeBatch struct {
 	// that was not new: the group must run again (runUnguarded checks it,
 	// whatever its items did with the error).
 	failed error
+	// ids takes back the items' ids when their write failed: the group's
+	// transaction is rolled back, and the items draw again as they run
+	// again.
+	ids *idBlock
 }
 
 type intakeColumns struct {
@@ -243,10 +247,16 @@ func (b *intakeBatch) flushConn(ctx context.Context, c *stmtCacheConn) error {
 	if b.failed != nil {
 		return b.failed
 	}
+	ids := b.items.id
 	args, n := b.take()
 	if args == nil {
 		return nil
 	}
+	defer func() {
+		if b.failed != nil && b.ids != nil {
+			b.ids.giveBack(ids...)
+		}
+	}()
 	nv := make([]driver.NamedValue, len(args))
 	for i, a := range args {
 		v, err := a.(driver.Valuer).Value() // the arrays' text form

@@ -482,3 +482,43 @@ func TestLookAlikeReadsAtOnceAreEachAnsweredTheirOwn(t *testing.T) {
 		}
 	})
 }
+
+// A message delivered or flagged again finds its item and takes no
+// number: the next item's is the one after, whether the repeat comes
+// alone or in a group whose intake statement it made fail (the group then
+// runs again, item by item).
+func TestARepeatedMessageSkipsNoFeedbackNumber(t *testing.T) {
+	t.Parallel()
+	eachGrouped(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		create := func(tx *store.Tx, source string) (int64, error) {
+			it := &store.FeedbackItem{SourceKey: source, Source: "discord", Intake: "channel", Text: "the export crashes: " + source, CreatedAt: similarNow}
+			_, err := tx.CreateFeedbackRelayed(ctx, similarNow, it, nil, similarNow.Add(-48*time.Hour),
+				func(*store.FeedbackItem) ([]store.RelayOut, error) { return nil, nil })
+			return it.ID, err
+		}
+		intake := func(sources ...string) []int64 {
+			ids := make([]int64, len(sources))
+			if err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+				for i, s := range sources {
+					if ids[i], err = create(tx, s); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return ids
+		}
+		a := intake("discord:c:a")[0]
+		if again := intake("discord:c:a")[0]; again != a {
+			t.Fatalf("message a again is item %d, want %d", again, a)
+		}
+		b := intake("discord:c:b")[0]
+		ids := intake("discord:c:c", "discord:c:b", "discord:c:d")
+		if want := []int64{a + 1, b + 1, b, b + 2}; b != want[0] || ids[0] != want[1] || ids[1] != want[2] || ids[2] != want[3] {
+			t.Errorf("items a %d, b %d, then c, b again and d %v: want b, c, b, d = %v", a, b, ids, want)
+		}
+	})
+}

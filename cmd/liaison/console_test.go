@@ -210,6 +210,21 @@ func TestTheConsoleDrivesTheRealHandlers(t *testing.T) {
 	}
 }
 
+// A message flagged twice is one item, and the next item takes the next
+// number: people read "#2" in Slack and type it back.
+func TestAMessageFlaggedTwiceSkipsNoNumber(t *testing.T) {
+	t.Parallel()
+	code, out, errs := runConsole(t, strings.NewReader("discord #general alice: the export button crashes on big files\n"+
+		"react d1 📣 carol\nreact d1 📣 dave\ndiscord #feedback eve: dark mode please\nslack #product bob: /liaison feedback list all\n"))
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errs)
+	}
+	if strings.Count(out, "liaison: Feedback #") != 2 || !strings.Contains(out, "] s2 liaison: Feedback #2 from eve in #feedback\n") ||
+		!strings.Contains(out, "\n    #2 eve · open · 0 vote(s) · neutral: dark mode please\n    #1 alice ·") {
+		t.Errorf("want alice's message as #1, once, and eve's as #2:\n%s", out)
+	}
+}
+
 // syncBuffer is a bytes.Buffer safe to read while a console writes to it.
 type syncBuffer struct {
 	mu sync.Mutex
