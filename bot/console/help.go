@@ -15,10 +15,13 @@ What you can type:
   discord #CHANNEL NAME: /COMMAND OPTIONS
                                      Discord options go in the command's order
                                      or as name:value, and the last text option
-                                     takes the rest of the line; a user option
-                                     takes a member's name:
+                                     takes the rest of the line (but a channel,
+                                     number or yes/no option after it, typed at
+                                     the end); a user option takes a member's
+                                     name, a channel option #name:
                                        discord #general dave: /warn mallory spamming links
                                        discord #general dave: /warn reason:"spam" user:mallory
+                                       discord #general dave: /slowmode 10 #general
   react REF EMOJI NAME               NAME reacts to message REF with an emoji or a
                                      Slack shortcode:  react d1 👍 eve   react s2 :eyes: bob
   unreact REF EMOJI NAME             NAME removes their reaction:  unreact d1 👍 eve

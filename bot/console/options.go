@@ -51,6 +51,7 @@ func commandOptions(spec bot.CommandSpec, args string, resolve resolver) ([]bot.
 		}
 		o := spec.Options[next]
 		if o.Name == rest {
+			trailing(spec, next, toks[i+1:], named[i+1:], values, resolve)
 			values[o.Name] = restOfLine(toks[i:], named[i:])
 			break
 		}
@@ -159,15 +160,50 @@ func floatDuration(spec bot.CommandSpec, toks []token, named []bool, values map[
 		_, err := bot.ParseDuration(toks[i].text)
 		return toks[i].text == toks[i].raw && err == nil && toks[i].text != "0"
 	}
-	pick := -1
+	pick, n := -1, len(pos)
+	_, deletes := specOption(spec, "delete_messages")
+	deletes = deletes && !hasValue(values, "delete_messages")
 	switch {
-	case len(pos) >= 2 && isDuration(pos[1]):
+	case n >= 2 && isDuration(pos[1]):
 		pick = pos[1]
-	case len(pos) >= 3 && isDuration(pos[len(pos)-1]):
-		pick = pos[len(pos)-1]
+	case deletes && n >= 4 && isDuration(pos[n-2]) && isDuration(pos[n-1]):
+		// /ban mallory harassment 7d 1d: how long, then how much of
+		// their messages to delete, as the options are declared.
+		pick = pos[n-2]
+		values["delete_messages"], named[pos[n-1]] = toks[pos[n-1]].text, true
+	case n >= 3 && isDuration(pos[n-1]):
+		pick = pos[n-1]
 	}
 	if pick >= 0 {
 		values["duration"], named[pick] = toks[pick].text, true
+	}
+}
+
+// trailing gives the options declared after the one at index rest (which
+// takes the rest of the line) their positional values from the end of
+// the line, when they are not text and those values read as theirs:
+// /slowmode 10 #general, /purge 50 mallory spam true. It marks the tokens
+// taken as named. An option whose value does not fit is taken as left
+// out; a text option stops it (its words are the rest's).
+func trailing(spec bot.CommandSpec, rest int, toks []token, named []bool, values map[string]string, resolve resolver) {
+	last := len(toks) - 1
+	for j := len(spec.Options) - 1; j > rest; j-- {
+		o := spec.Options[j]
+		if o.Type == "string" || o.Type == "" {
+			return
+		}
+		for last >= 0 && named[last] {
+			last--
+		}
+		if last < 0 {
+			return
+		}
+		if hasValue(values, o.Name) || toks[last].text != toks[last].raw {
+			continue // given by name, or quoted: text
+		}
+		if _, err := optionValue(spec, o, toks[last].text, resolve); err == nil {
+			values[o.Name], named[last] = toks[last].text, true
+		}
 	}
 }
 

@@ -21,6 +21,23 @@ var (
 		{Name: "duration", Type: "string"},
 		{Name: "delete_messages", Type: "boolean"},
 	}}
+	// As the moderation commands declare them.
+	slowmodeSpec = bot.CommandSpec{Name: "slowmode", Options: []bot.OptionSpec{
+		{Name: "seconds", Type: "string", Required: true},
+		{Name: "channel", Type: "channel"},
+	}}
+	banAsDeclared = bot.CommandSpec{Name: "ban", Options: []bot.OptionSpec{
+		{Name: "user", Type: "user", Required: true},
+		{Name: "reason", Type: "string", Required: true},
+		{Name: "duration", Type: "string"},
+		{Name: "delete_messages", Type: "string"},
+	}}
+	purgeAsDeclared = bot.CommandSpec{Name: "purge", Options: []bot.OptionSpec{
+		{Name: "count", Type: "integer", Required: true},
+		{Name: "user", Type: "user"},
+		{Name: "contains", Type: "string"},
+		{Name: "bots", Type: "boolean"},
+	}}
 	purgeSpec = bot.CommandSpec{Name: "purge", Options: []bot.OptionSpec{
 		{Name: "count", Type: "integer", Required: true},
 		{Name: "channel", Type: "channel"},
@@ -73,6 +90,18 @@ func TestCommandOptionsFollowTheDeclaredOrder(t *testing.T) {
 		{"integers and channels are checked and resolved", purgeSpec, "20 #general",
 			[]bot.Option{{Name: "count", Value: "20"}, {Name: "channel", Value: "1100000000000000002"}}},
 		{"an optional option may be left out", purgeSpec, "20", []bot.Option{{Name: "count", Value: "20"}}},
+		{"a channel typed after the text option that takes the rest is the channel's", slowmodeSpec, "10 general",
+			[]bot.Option{{Name: "seconds", Value: "10"}, {Name: "channel", Value: "1100000000000000002"}}},
+		{"with its #", slowmodeSpec, "0 #general",
+			[]bot.Option{{Name: "seconds", Value: "0"}, {Name: "channel", Value: "1100000000000000002"}}},
+		{"and it may be left out", slowmodeSpec, "30", []bot.Option{{Name: "seconds", Value: "30"}}},
+		{"a word that is no channel stays in the text", slowmodeSpec, "10 elsewhere", []bot.Option{{Name: "seconds", Value: "10 elsewhere"}}},
+		{"a yes/no typed last is the yes/no option's", purgeAsDeclared, "5 mallory spam links true",
+			[]bot.Option{{Name: "count", Value: "5"}, {Name: "user", Value: "1300000000000000102"}, {Name: "contains", Value: "spam links"}, {Name: "bots", Value: "true"}}},
+		{"two durations last: how long, then the messages to delete", banAsDeclared, "mallory harassment 7d 1d",
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "harassment"}, {Name: "duration", Value: "7d"}, {Name: "delete_messages", Value: "1d"}}},
+		{"one duration last is how long", banAsDeclared, "mallory raid spam 7d",
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "raid spam"}, {Name: "duration", Value: "7d"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
