@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/liaison-bot/liaison/bot"
@@ -96,6 +99,15 @@ func auditCmd(ctx context.Context, args []string, std *Stdio, env Env) int {
 // without the SQLite lock, so that it works beside a running Liaison, and
 // only once it is migrated.
 func openToRead(ctx context.Context, env Env) (*store.DB, error) {
+	// Opening a SQLite file that is not there would create it, empty: a
+	// command that only reads must not leave one behind.
+	if path, ok, err := store.SQLiteFile(env.DatabaseURL); err != nil {
+		return nil, err
+	} else if file, _, _ := strings.Cut(path, "?"); ok {
+		if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("there is no database at %s: set LIAISON_DATABASE_URL to Liaison's (sqlite:PATH or postgres://…), or run liaison migrate (or liaison run) to make one", file)
+		}
+	}
 	db, err := store.Open(ctx, env.DatabaseURL, store.Options{})
 	if err != nil {
 		return nil, err

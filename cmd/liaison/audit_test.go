@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"io/fs"
+	"os"
 	"strings"
 	"testing"
 )
@@ -47,7 +50,20 @@ func TestTheAuditListsExactlyWhatHappenedGolden(t *testing.T) {
 
 func TestAuditRefusesWhatItCannotRead(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"LIAISON_DATABASE_URL": "sqlite:" + tempDB(t)}
+	db := tempDB(t)
+	env := map[string]string{"LIAISON_DATABASE_URL": "sqlite:" + db}
+	// Reading leaves no database behind where there was none.
+	for _, args := range [][]string{{"audit", "drafts"}, {"feedback", "export"}, {"digest", "preview"}} {
+		if code, out, errs := runLiaison(t, env, args...); code != exitError || !strings.Contains(out+errs, "there is no database at "+db+": set LIAISON_DATABASE_URL") {
+			t.Errorf("liaison %s without a database = %d %q", strings.Join(args, " "), code, out+errs)
+		}
+	}
+	if _, err := os.Stat(db); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("reading made %s: %v", db, err)
+	}
+	if err := os.WriteFile(db, nil, 0o600); err != nil { // an empty SQLite database
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		args []string
 		code int
