@@ -65,17 +65,9 @@ func (fb *Feedback) logCommand(ctx context.Context, c *bot.Command) (*bot.Reply,
 	if !fb.cfg.Feedback.Enabled {
 		return nil, errFeedbackOff
 	}
-	text := strings.TrimSpace(c.Text)
-	customer := ""
-	if i := strings.LastIndex(" "+text+" ", " from "); i >= 0 {
-		before, after := strings.TrimSpace(text[:max(i-1, 0)]), strings.TrimSpace(text[min(i-1+len(" from "), len(text)):])
-		if after == "" {
-			return nil, bot.Errorf(bot.EInvalid, "Say who it is from after “from”, or leave “from” out: /feedback the export is too slow from Acme (call with Jane)")
-		}
-		text, customer = before, after
-	}
-	if text == "" {
-		return nil, bot.Errorf(bot.EInvalid, "Write the feedback after the command: /feedback the export is too slow from Acme (call with Jane)")
+	text, customer, err := staffFeedback(c.Text)
+	if err != nil {
+		return nil, err
 	}
 	m := &bot.Message{Place: c.Place, ID: c.FirstKey(), Author: c.User, Text: text}
 	var it *store.FeedbackItem
@@ -89,6 +81,33 @@ func (fb *Feedback) logCommand(ctx context.Context, c *bot.Command) (*bot.Reply,
 		return nil, err
 	}
 	return &bot.Reply{Text: fmt.Sprintf("Logged as feedback #%d.", it.ID)}, nil
+}
+
+// staffFeedback reads /feedback's text: what was heard, and whom from
+// when it says so, at the end ("the export is too slow from Acme") or at
+// the start ("from Acme: the export is too slow").
+func staffFeedback(s string) (text, customer string, err error) {
+	text = strings.TrimSpace(s)
+	if len(text) > len("from ") && strings.EqualFold(text[:len("from ")], "from ") {
+		if who, said, ok := strings.Cut(text[len("from "):], ":"); ok && strings.TrimSpace(who) != "" {
+			text, customer = strings.TrimSpace(said), strings.TrimSpace(who)
+			if text == "" {
+				return "", "", bot.Errorf(bot.EInvalid, "Write what %s said after the colon: /feedback from Acme: the export is too slow", bot.Truncate(customer, 100))
+			}
+			return text, customer, nil
+		}
+	}
+	if i := strings.LastIndex(" "+text+" ", " from "); i >= 0 {
+		before, after := strings.TrimSpace(text[:max(i-1, 0)]), strings.TrimSpace(text[min(i-1+len(" from "), len(text)):])
+		if after == "" {
+			return "", "", bot.Errorf(bot.EInvalid, "Say who it is from after “from”, or leave “from” out: /feedback the export is too slow from Acme (call with Jane)")
+		}
+		text, customer = before, after
+	}
+	if text == "" {
+		return "", "", bot.Errorf(bot.EInvalid, "Write the feedback after the command: /feedback the export is too slow from Acme (call with Jane)")
+	}
+	return text, customer, nil
 }
 
 // action handles the relay's buttons (but Draft reply: approvals answers it).

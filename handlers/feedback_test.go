@@ -438,6 +438,35 @@ func slackCommand(name, text, userID string) *bot.Command {
 	}
 }
 
+// Slack's /feedback says whom staff heard it from at the end or at the
+// start, and refuses, saying what to write, what it cannot log.
+func TestStaffFeedbackSaysWhomItIsFrom(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, text, customer, err string }{
+		{in: "exports should be scheduled from Acme (call with Jane)", text: "exports should be scheduled", customer: "Acme (call with Jane)"},
+		{in: "the data from the API is stale from Acme", text: "the data from the API is stale", customer: "Acme"},
+		{in: "from Jane Doe: the export is slow", text: "the export is slow", customer: "Jane Doe"},
+		{in: "  From Acme:   exports are slow: very  ", text: "exports are slow: very", customer: "Acme"},
+		{in: "the export is slow", text: "the export is slow"},
+		{in: "from Jane Doe:", err: "Write what Jane Doe said after the colon: /feedback from Acme: the export is too slow"},
+		{in: "from", err: "Say who it is from after “from”, or leave “from” out"},
+		{in: "the export is slow from ", err: "Say who it is from after “from”, or leave “from” out"},
+		{in: "from Acme", err: "Write the feedback after the command"},
+		{in: "   ", err: "Write the feedback after the command"},
+	} {
+		text, customer, err := staffFeedback(tt.in)
+		if tt.err != "" {
+			if bot.ErrorCode(err) != bot.EInvalid || !strings.HasPrefix(bot.ErrorMessage(err), tt.err) {
+				t.Errorf("/feedback %s: %q %q %v, want the error %q", tt.in, text, customer, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || text != tt.text || customer != tt.customer {
+			t.Errorf("/feedback %s = %q from %q (%v), want %q from %q", tt.in, text, customer, err, tt.text, tt.customer)
+		}
+	}
+}
+
 func TestFeedbackCommandsFromEachPlatform(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
