@@ -323,6 +323,33 @@ func TestConsoleFlagsAndConfigErrors(t *testing.T) {
 	}
 }
 
+// A Slack user group in staff: (as DESIGN.md's example has) adds nobody
+// in the console, whose Slack has only the people it names: someone
+// listed nowhere is refused as a stranger, not with an error about the
+// group, and the staff listed by name go on as before.
+func TestConsoleStaffWithAUserGroupRefusesOnlyStrangers(t *testing.T) {
+	t.Parallel()
+	example, err := os.ReadFile("../../liaison.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.Replace(string(example), "staff: [carol, dave]", "staff: [dave, {slack_group: S01SUPPORT}]", 1)
+	if cfg == string(example) {
+		t.Fatal("liaison.example.yaml's staff: line has changed: update this test")
+	}
+	path := filepath.Join(t.TempDir(), "liaison.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runConsole(t, strings.NewReader("slack #product carol: /liaison help\nslack #product carol: /feedback exports are slow from Acme\n"+
+		"slack #product dave: /feedback exports are slow from Acme\n"), "--config", path, "--db", tempDB(t))
+	if code != 0 || !strings.Contains(out, "(to carol) liaison: Liaison relays") || strings.Contains(out, "user group S01SUPPORT:") ||
+		!strings.Contains(out, "(to carol) liaison: Logging feedback from Slack is for staff: dave or members of S01SUPPORT. Nothing was changed") ||
+		!strings.Contains(out, "(to dave) liaison: Logged as feedback #1.") {
+		t.Errorf("console with a user group in staff: = %d\n%s\n%s", code, out, errs)
+	}
+}
+
 func TestConsoleRunsOnAnOrdinaryConfig(t *testing.T) {
 	t.Parallel()
 	// liaison.example.yaml has no console: section: Slack users come from
