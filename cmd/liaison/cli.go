@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -75,6 +76,10 @@ func Main(ctx context.Context, args []string, std *Stdio, getenv func(string) st
 		}
 		return Main(ctx, append(rest[:1:1], "--help"), std, getenv)
 	case "version", "--version":
+		if slices.ContainsFunc(rest, isHelpFlag) {
+			fmt.Fprint(std.Out, versionUsage)
+			return exitOK
+		}
 		fmt.Fprintln(std.Out, "liaison", versionString())
 		return exitOK
 	case "run":
@@ -101,6 +106,16 @@ func Main(ctx context.Context, args []string, std *Stdio, getenv func(string) st
 	fmt.Fprintf(std.Err, "liaison: unknown command %q\n\n%s", cmd, usage)
 	return exitUsage
 }
+
+const versionUsage = `Usage: liaison version
+
+Prints the version of this liaison binary (set at build time; "dev" for a
+build from a checkout). /liaison status and GET /status say which version a
+running service is.
+`
+
+// isHelpFlag reports whether arg asks for a command's help.
+func isHelpFlag(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
 
 func versionString() string {
 	if version != "" {

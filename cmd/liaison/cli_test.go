@@ -31,6 +31,8 @@ func TestHelpSaysWhatEachCommandDoesAndWhatItReads(t *testing.T) {
 		{[]string{"help", "run"}, []string{"SIGTERM"}},
 		{[]string{"migrate", "--help"}, []string{"up ", "status", "LIAISON_DATABASE_URL"}},
 		{[]string{"config", "--help"}, []string{"line and key", "LIAISON_CONFIG"}},
+		{[]string{"version", "--help"}, []string{"Usage: liaison version", "/liaison status"}},
+		{[]string{"help", "version"}, []string{"Usage: liaison version"}},
 	}
 	for _, tt := range tests {
 		code, out, _ := run(t, nil, tt.args...)
