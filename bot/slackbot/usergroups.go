@@ -18,9 +18,9 @@ const DefaultGroupTTL = time.Minute
 // Directory is what handlers read from the workspace and say to one person
 // outside the outbox: the members of a user group (approvers named by
 // slack_group, checked on every click, so remembered for TTL rather than
-// asked each time) and ephemeral messages (the answer to a reaction, which
-// has no response_url). Create it with NewDirectory; it is safe for
-// concurrent use.
+// asked each time), messages' permalinks (remembered) and ephemeral
+// messages (the answer to a reaction, which has no response_url). Create it
+// with NewDirectory; it is safe for concurrent use.
 type Directory struct {
 	sender *Sender
 	clock  bot.Clock
@@ -29,7 +29,16 @@ type Directory struct {
 
 	mu     sync.Mutex
 	groups map[string]cachedGroup
+	// links are the permalinks read, by channel and ts: a message's
+	// address does not change, and a relay shows its item's source and
+	// the item it was merged into each time it is refreshed, inside the
+	// transaction that changed it.
+	links map[[2]string]string
 }
+
+// maxLinks bounds the permalinks a Directory remembers; past it, one it
+// holds is forgotten for each new one.
+const maxLinks = 4096
 
 type cachedGroup struct {
 	members []string
@@ -42,7 +51,7 @@ func NewDirectory(s *Sender, clock bot.Clock) *Directory {
 	if clock == nil {
 		clock = bot.SystemClock{}
 	}
-	return &Directory{sender: s, clock: clock, groups: map[string]cachedGroup{}}
+	return &Directory{sender: s, clock: clock, groups: map[string]cachedGroup{}, links: map[[2]string]string{}}
 }
 
 // UsergroupMembers returns the user ids in a user group, from memory when
@@ -81,10 +90,31 @@ func (d *Directory) OutboxKeyOf(ctx context.Context, channelID, ts string) (stri
 	return d.sender.OutboxKeyOf(ctx, channelID, ts)
 }
 
-// Permalink returns the address of message ts in channelID; see
-// Sender.Permalink.
+// Permalink returns the address of message ts in channelID, from memory
+// when it was read before; see Sender.Permalink. A failed read is not
+// remembered.
 func (d *Directory) Permalink(ctx context.Context, channelID, ts string) (string, error) {
-	return d.sender.Permalink(ctx, channelID, ts)
+	k := [2]string{channelID, ts}
+	d.mu.Lock()
+	link, ok := d.links[k]
+	d.mu.Unlock()
+	if ok {
+		return link, nil
+	}
+	link, err := d.sender.Permalink(ctx, channelID, ts)
+	if err != nil {
+		return "", err
+	}
+	d.mu.Lock()
+	if len(d.links) >= maxLinks {
+		for old := range d.links {
+			delete(d.links, old)
+			break
+		}
+	}
+	d.links[k] = link
+	d.mu.Unlock()
+	return link, nil
 }
 
 // ChannelProblem says why Liaison cannot post in a Slack channel (missing,

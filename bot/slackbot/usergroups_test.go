@@ -2,11 +2,13 @@ package slackbot_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/slackbot"
+	"github.com/liaison-bot/liaison/bot/slackbot/slackfake"
 )
 
 func TestTheDirectoryRemembersAGroupBrieflyAndShowsEphemerals(t *testing.T) {
@@ -36,5 +38,33 @@ func TestTheDirectoryRemembersAGroupBrieflyAndShowsEphemerals(t *testing.T) {
 	}
 	if e := tb.fake.Ephemerals(product); len(e) != 1 || e[0].User != carol {
 		t.Errorf("ephemerals = %+v", e)
+	}
+}
+
+// A message's permalink is read from Slack once: relays show their items'
+// links each time they are refreshed, inside the transaction that changed
+// the item. A failed read is not remembered.
+func TestTheDirectoryReadsAPermalinkOnce(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, nil)
+	ctx := context.Background()
+	ts := tb.fake.AddMessage(slackfake.Message{Channel: product, User: carol, Text: "the export is slow"})
+	d := slackbot.NewDirectory(tb.adapter.Sender(), tb.clock)
+	want := "https://" + slackfake.TeamDomain + ".slack.com/archives/" + product + "/p" + strings.ReplaceAll(ts, ".", "")
+	for range 3 {
+		if link, err := d.Permalink(ctx, product, ts); err != nil || link != want {
+			t.Fatalf("Permalink = %q, %v; want %q", link, err, want)
+		}
+	}
+	if n := len(tb.fake.CallsTo("chat.getPermalink")); n != 1 {
+		t.Errorf("%d chat.getPermalink calls for one message, want 1", n)
+	}
+	for range 2 {
+		if _, err := d.Permalink(ctx, product, "1.000001"); err == nil {
+			t.Error("the permalink of a message Slack does not have was found")
+		}
+	}
+	if n := len(tb.fake.CallsTo("chat.getPermalink")); n != 3 {
+		t.Errorf("%d chat.getPermalink calls, want 3: a failed read is asked again", n)
 	}
 }
