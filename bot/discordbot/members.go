@@ -49,6 +49,14 @@ type memberFetch struct {
 	stale bool
 }
 
+// usersKey is the member cache's "server" of Discord users read by id
+// (Adapter.DiscordUser), outside any server: the moderation log names
+// the target of each ban, kick or timeout seen in the audit log and the
+// author of each AutoMod alert, and read each one from the REST API,
+// inside the event's transaction. A user's name is trusted for
+// memberCacheTTL, as a member's.
+const usersKey = ""
+
 // Bounds of the member cache: a few thousand members (each a few hundred
 // bytes), each trusted a minute at most.
 const (

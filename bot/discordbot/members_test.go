@@ -85,3 +85,29 @@ func TestAMemberReadLatelyIsKeptAndStaysTrue(t *testing.T) {
 	}
 	eventually(t, "alice read from Discord again after a new session", func() bool { read(aliceID); return reads(aliceID) > before })
 }
+
+// A Discord user read by id (the moderation log's names for audit-log
+// actions and AutoMod alerts) is read from the REST API once while fresh;
+// one Discord does not know is asked for again.
+func TestAUserReadLatelyIsKept(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, nil)
+	ctx := context.Background()
+	reads := func() int { return len(tb.fake.CallsTo("GET", "/users/"+malloryID)) }
+	for range 3 {
+		if u, err := tb.adapter.DiscordUser(ctx, malloryID); err != nil || u.Name != "mallory" {
+			t.Fatalf("DiscordUser = %+v, %v", u, err)
+		}
+	}
+	if n := reads(); n != 1 {
+		t.Fatalf("three reads of mallory asked Discord %d times, want once", n)
+	}
+	for range 2 {
+		if _, err := tb.adapter.DiscordUser(ctx, "1300000000000009999"); bot.ErrorCode(err) != bot.ENotFound {
+			t.Errorf("an unknown user = %v, want not found", err)
+		}
+	}
+	if n := len(tb.fake.CallsTo("GET", "/users/1300000000000009999")); n != 2 {
+		t.Errorf("an unknown user was asked %d times, want each time (not kept)", n)
+	}
+}

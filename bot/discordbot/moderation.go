@@ -316,9 +316,23 @@ func (a *Adapter) GuildBanned(ctx context.Context, guildID, userID string) (bool
 	return false, fmt.Errorf("read ban of %s in %s: %w", userID, guildID, err)
 }
 
-// DiscordUser returns a user by id, or a bot.ENotFound error.
+// DiscordUser returns a user by id, or a bot.ENotFound error: from the
+// users read lately (memberCache, usersKey), else from the REST API.
 func (a *Adapter) DiscordUser(ctx context.Context, userID string) (bot.User, error) {
-	u, err := a.session.User(userID, discordgo.WithContext(ctx))
+	if m, ok := a.members.get(usersKey, userID); ok {
+		return user(m.User, nil), nil
+	}
+	m, err := a.members.fetch(usersKey, userID, func() (*discordgo.Member, error) {
+		u, err := a.session.User(userID, discordgo.WithContext(ctx))
+		if err != nil {
+			return nil, err
+		}
+		return &discordgo.Member{User: u}, nil
+	})
+	var u *discordgo.User
+	if m != nil {
+		u = m.User
+	}
 	if err != nil {
 		if restCode(err) == discordgo.ErrCodeUnknownUser {
 			return bot.User{}, bot.Errorf(bot.ENotFound, "Discord knows no user %s.", userID)
