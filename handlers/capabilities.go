@@ -144,6 +144,6 @@ func (c *Capabilities) Attach(r Readers) {
 }
 
 // AttachService gives /liaison status and /liaison doctor round-trip the
-// running service they report on; without it (the console) they say that
-// Liaison is not running as a service.
+// service they report on (`liaison run`'s, or the console's world); without
+// it they say that Liaison is not running as a service.
 func (c *Capabilities) AttachService(s statusSource) { c.Ops.source = s }

@@ -42,8 +42,7 @@ func (o *Ops) Register(r *Router) {
 	r.OnAction(retryDeadAction, "ops.retry", o.retryDead)
 }
 
-// errNoService is the answer where no running service is attached (the
-// console).
+// errNoService is the answer where no service is attached.
 var errNoService = bot.Errorf(bot.EInvalid, "Liaison's status comes from `liaison run`; this Liaison is not running as a service.")
 
 func (o *Ops) status(ctx context.Context, _ *bot.Command, _ string) (*bot.Reply, error) {

@@ -195,12 +195,42 @@ func openConsole(ctx context.Context, cfg *config.Config, dbPath string, clock *
 	// The console's world is both platforms: a flagged message is read back
 	// from it, and so are servers, members and user groups.
 	capabilities.Attach(handlers.Readers{Discord: con, Guilds: con, SlackDirect: con})
+	capabilities.AttachService(&consoleService{db: db, cfg: cfg, fb: capabilities.Feedback, clock: clock, started: clock.Now()})
 	sched := &jobs.Scheduler{Leases: db, Clock: clock, Holder: "console", Logger: logger.With("job", "scheduler")}
 	addJobs(sched, router)
 	// Each line settles: due jobs, then the outbox they and the line filled.
 	con.AddSettler(sched.RunDue)
 	con.AddSettler(dispatcher.DispatchOnce)
 	return &consoleSession{db: db, console: con}, nil
+}
+
+// consoleService answers /liaison status from the console's own world:
+// what its database holds (the outbox, digests, reminders, the watch),
+// with the console as the one replica, holding every lease, and as both
+// platforms.
+type consoleService struct {
+	db      *store.DB
+	cfg     *config.Config
+	fb      *handlers.Feedback
+	clock   bot.Clock
+	started time.Time
+}
+
+func (s *consoleService) Status(ctx context.Context) (bot.Status, error) {
+	now := s.clock.Now()
+	platform := func() *bot.PlatformStatus {
+		return &bot.PlatformStatus{Mode: "the console", Session: "connected", LastEvent: now} // the line that asked
+	}
+	st := bot.Status{Version: versionString(), StartedAt: s.started, Now: now, Replica: "console", Replicas: []string{"console"},
+		SchedulerLease: "console", GatewayLease: "console", Slack: platform(), Discord: platform()}
+	if err := errors.Join(storedStatus(ctx, &st, s.db, s.cfg, s.fb)...); err != nil {
+		return st, fmt.Errorf("status: %w", err)
+	}
+	return st, nil
+}
+
+func (s *consoleService) RoundTrip(context.Context) (bot.RoundTrip, error) {
+	return bot.RoundTrip{}, bot.Errorf(bot.EInvalid, "A round trip posts in the real Slack and Discord and waits for the events to come back: the console has neither. Run it where Liaison runs: liaison doctor --round-trip.")
 }
 
 // isTerminalReader reports whether r is an interactive terminal, where the

@@ -225,6 +225,30 @@ func TestAMessageFlaggedTwiceSkipsNoNumber(t *testing.T) {
 	}
 }
 
+// /liaison status in the console reports on the console's world: what
+// its outbox holds, its digests and reminders, with the console as the
+// replica and both platforms; the round trip, which needs the real
+// platforms, says where to run it.
+func TestTheConsoleAnswersLiaisonStatus(t *testing.T) {
+	t.Parallel()
+	code, out, errs := runConsole(t, strings.NewReader("discord #feedback alice: the export crashes\nslack #product bob: /liaison status\n"+
+		"slack #product carol: /liaison doctor round-trip\n"), "--now", "2026-11-24T10:00:00+01:00")
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errs)
+	}
+	for _, want := range []string{
+		"[slack #product] (to bob) liaison: *Liaison status*\n    ✓ Liaison dev, up 0s\n    ✓ 1 replica(s) seen in the last minute: console\n",
+		"    ✓ Slack by the console, connected; last event 0s ago\n    ✓ Discord by the console, connected; last event 0s ago\n",
+		"    ✓ the outbox is empty: every message was sent\n",
+		"    ✓ digest weekly: never posted yet; next 2026-11-30 08:00 UTC\n",
+		"(to carol) liaison: A round trip posts in the real Slack and Discord and waits for the events to come back: the console has neither. Run it where Liaison runs: liaison doctor --round-trip.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 // syncBuffer is a bytes.Buffer safe to read while a console writes to it.
 type syncBuffer struct {
 	mu sync.Mutex

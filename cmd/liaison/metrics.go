@@ -151,7 +151,7 @@ func (c opsCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	for _, d := range a.Config.Digests {
-		ds, err := a.digestStatus(ctx, d.Name, d.Schedule, now)
+		ds, err := digestStatus(ctx, a.DB, d.Name, d.Schedule, now)
 		if err != nil {
 			ch <- prometheus.NewInvalidMetric(digestSuccessDesc, err)
 			continue

@@ -14,6 +14,7 @@ import (
 	"github.com/liaison-bot/liaison/bot/config"
 	"github.com/liaison-bot/liaison/bot/store"
 	"github.com/liaison-bot/liaison/bot/watch"
+	"github.com/liaison-bot/liaison/handlers"
 	"github.com/liaison-bot/liaison/jobs"
 )
 
@@ -101,7 +102,22 @@ func (a *App) Status(ctx context.Context) (bot.Status, error) {
 		st.Discord = p
 	}
 
-	lanes, err := a.DB.OutboxLanes(ctx, now)
+	errs = append(errs, storedStatus(ctx, &st, a.DB, a.Config, a.capabilities.Feedback)...)
+	if err := errors.Join(errs...); err != nil {
+		return st, fmt.Errorf("status: %w", err)
+	}
+	return st, nil
+}
+
+// storedStatus fills in st what the database says of the service, as of
+// st.Now: the outbox (backlog per lane, the oldest due, dead messages,
+// rate-limit pauses), the digests, the reminders due and the watch's
+// failing sources. It returns the errors of the reads that failed.
+func storedStatus(ctx context.Context, st *bot.Status, db *store.DB, cfg *config.Config, fb *handlers.Feedback) []error {
+	now := st.Now
+	var errs []error
+	try := func(err error) { errs = append(errs, err) }
+	lanes, err := db.OutboxLanes(ctx, now)
 	try(err)
 	st.Outbox.Lanes, st.Pauses = []bot.LaneStatus{}, []bot.LanePause{}
 	for _, l := range lanes {
@@ -110,37 +126,34 @@ func (a *App) Status(ctx context.Context) (bot.Status, error) {
 			st.Pauses = append(st.Pauses, bot.LanePause{Lane: l.Lane, Until: l.PausedUntil})
 		}
 	}
-	if t, ok, err := a.DB.OldestDue(ctx, now); ok {
+	if t, ok, err := db.OldestDue(ctx, now); ok {
 		st.Outbox.OldestDue = t
 	} else {
 		try(err)
 	}
-	st.Outbox.Dead24h, err = a.DB.DeadSince(ctx, now.Add(-24*time.Hour))
+	st.Outbox.Dead24h, err = db.DeadSince(ctx, now.Add(-24*time.Hour))
 	try(err)
 
 	st.Digests = []bot.DigestStatus{}
-	for _, d := range a.Config.Digests {
-		ds, err := a.digestStatus(ctx, d.Name, d.Schedule, now)
+	for _, d := range cfg.Digests {
+		ds, err := digestStatus(ctx, db, d.Name, d.Schedule, now)
 		try(err)
 		st.Digests = append(st.Digests, ds)
 	}
-	st.SLARemindersDue, err = a.capabilities.Feedback.RemindersDue(ctx, now)
+	st.SLARemindersDue, err = fb.RemindersDue(ctx, now)
 	try(err)
-	st.Watch, err = a.watchStatus(ctx)
+	st.Watch, err = watchStatus(ctx, db, cfg.Watch)
 	try(err)
-	if err := errors.Join(errs...); err != nil {
-		return st, fmt.Errorf("status: %w", err)
-	}
-	return st, nil
+	return slices.DeleteFunc(errs, func(err error) bool { return err == nil })
 }
 
 // digestStatus is a digest's last slot posted, the record of its newest
 // slot, and whether the slot before now was missed: more than
 // bot.StatusDigestMissed past and not recorded, once the digest has run
 // before.
-func (a *App) digestStatus(ctx context.Context, name string, sched bot.Schedule, now time.Time) (bot.DigestStatus, error) {
+func digestStatus(ctx context.Context, db *store.DB, name string, sched bot.Schedule, now time.Time) (bot.DigestStatus, error) {
 	ds := bot.DigestStatus{Name: name}
-	runs, err := a.DB.JobRuns(ctx, bot.DigestJob(name))
+	runs, err := db.JobRuns(ctx, bot.DigestJob(name))
 	if err != nil {
 		return ds, err
 	}
@@ -176,13 +189,12 @@ func (a *App) digestStatus(ctx context.Context, name string, sched bot.Schedule,
 // store. A failing part of a source liaison.yaml no longer names (a feed
 // removed) is not shown: nothing polls it, so nothing would clear it. Nil
 // when nothing is watched.
-func (a *App) watchStatus(ctx context.Context) (*bot.WatchStatus, error) {
-	wc := a.Config.Watch
+func watchStatus(ctx context.Context, db *store.DB, wc config.Watch) (*bot.WatchStatus, error) {
 	if !wc.Enabled || len(wc.Queries) == 0 {
 		return nil, nil
 	}
 	ws := &bot.WatchStatus{Sources: watchedSources(wc), Failing: []bot.WatchFailure{}}
-	healths, err := a.DB.WatchHealths(ctx)
+	healths, err := db.WatchHealths(ctx)
 	if err != nil {
 		return ws, err
 	}
