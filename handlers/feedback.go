@@ -174,7 +174,7 @@ func (fb *Feedback) event(ctx context.Context, tx *store.Tx, ev bot.Event) error
 			return fb.staffReplied(ctx, tx, e)
 		}
 		if fb.channelFeedback(e) {
-			p, _ := ctx.Value(preparedKey{}).(*preparedIntake)
+			p := preparedFor(ctx, e).intake
 			if p == nil {
 				p = fb.prepareIntake(ctx, e, "channel", e.Author, "")
 			}
@@ -189,17 +189,56 @@ func (fb *Feedback) event(ctx context.Context, tx *store.Tx, ev bot.Event) error
 	return nil
 }
 
-// preparedKey is the context key of the intake prepareEvent worked out.
+// preparedKey is the context key of the *prepared prepareEvent worked out.
 type preparedKey struct{}
 
+// prepared is what prepareEvent worked out for one event before its
+// transaction: the item intake makes of the event's message, or the error
+// that stopped it (a flagged message Discord did not give back), which
+// the event's handler returns as if it had met it itself. Nothing in it
+// changes once made, so a transaction run again uses it again.
+type prepared struct {
+	ev     bot.Event // the event it is for
+	intake *preparedIntake
+	err    error
+}
+
+// preparedFor returns what prepareEvent worked out for ev, or the zero
+// prepared when it worked out nothing for this event: the handler then
+// does the work itself.
+func preparedFor(ctx context.Context, ev bot.Event) prepared {
+	if p, ok := ctx.Value(preparedKey{}).(*prepared); ok && p.ev == ev {
+		return *p
+	}
+	return prepared{}
+}
+
 // prepareEvent works out, before its transaction, the item of a message
-// that is feedback by where it was posted (event creates it).
+// that is feedback by where it was posted, and reads back and works out
+// the item of a message flagged on Discord (event creates them): a read
+// from Discord takes tens of milliseconds, seconds when Discord limits
+// the rate, and inside the transaction it would hold up every other
+// transaction of its group commit as long.
 func (fb *Feedback) prepareEvent(ctx context.Context, ev bot.Event) context.Context {
-	m, ok := ev.(*bot.Message)
-	if !ok || !fb.cfg.Feedback.Enabled || !fb.channelFeedback(m) {
+	if !fb.cfg.Feedback.Enabled {
 		return ctx
 	}
-	return context.WithValue(ctx, preparedKey{}, fb.prepareBeforeTx(ctx, m, "channel", m.Author, ""))
+	p := &prepared{ev: ev}
+	switch e := ev.(type) {
+	case *bot.Message:
+		if !fb.channelFeedback(e) {
+			return ctx
+		}
+		p.intake = fb.prepareBeforeTx(ctx, e, "channel", e.Author, "")
+	case *bot.Reaction:
+		if e.User.Bot || !fb.flag(e) || fb.discord == nil {
+			return ctx // votes and other reactions read nothing from Discord
+		}
+		p.intake, p.err = fb.readFlagged(ctx, e, fb.prepareBeforeTx)
+	default:
+		return ctx
+	}
+	return context.WithValue(ctx, preparedKey{}, p)
 }
 
 // channelFeedback says whether m is a new item by where it was posted: a
@@ -227,17 +266,6 @@ func (fb *Feedback) watched(m *bot.Message) bool {
 // sourceKey identifies the item of a platform message.
 func sourceKey(platform, channelID, messageID string) string {
 	return platform + ":" + channelID + ":" + messageID
-}
-
-// intake turns m into a feedback item and relays it, once per source message.
-// by is who made it feedback (the author, or whoever flagged it).
-func (fb *Feedback) intake(ctx context.Context, tx *store.Tx, m *bot.Message, how string, by bot.User) (*store.FeedbackItem, error) {
-	return fb.intakeFor(ctx, tx, m, how, by, "")
-}
-
-// intakeFor is intake for feedback staff log on a customer's behalf.
-func (fb *Feedback) intakeFor(ctx context.Context, tx *store.Tx, m *bot.Message, how string, by bot.User, customer string) (*store.FeedbackItem, error) {
-	return fb.prepareIntake(ctx, m, how, by, customer).create(ctx, tx)
 }
 
 // preparedIntake is an item as intake makes it of a message before its
@@ -731,6 +759,25 @@ func (fb *Feedback) isAuthor(it *store.FeedbackItem, u bot.User) bool {
 	return p != "" && p == fb.dir.Person(bot.User{Platform: it.Source, ID: it.AuthorID})
 }
 
+// flag says whether e flags a Discord message as feedback: the flag
+// emoji added (taking it away changes nothing).
+func (fb *Feedback) flag(e *bot.Reaction) bool {
+	return e.Platform == bot.PlatformDiscord && bot.SameEmoji(e.Emoji, fb.cfg.Feedback.FlagEmoji) && !e.Removed
+}
+
+// readFlagged reads the message flag reaction e is on back from Discord
+// (two REST calls: the message and its channel) and works out its item
+// with prepare: prepareBeforeTx before the event's transaction,
+// prepareIntake inside it.
+func (fb *Feedback) readFlagged(ctx context.Context, e *bot.Reaction,
+	prepare func(ctx context.Context, m *bot.Message, how string, by bot.User, customer string) *preparedIntake) (*preparedIntake, error) {
+	m, err := fb.discord.Message(ctx, cmp.Or(e.ThreadID, e.ChannelID), e.MessageID)
+	if err != nil {
+		return nil, fmt.Errorf("read flagged message %s: %w", e.MessageID, err)
+	}
+	return prepare(ctx, m, "flag", e.User, ""), nil
+}
+
 // reaction handles the flag emoji (make a message feedback) and the
 // vote emoji (on the source message or a relay).
 func (fb *Feedback) reaction(ctx context.Context, tx *store.Tx, e *bot.Reaction) error {
@@ -740,15 +787,20 @@ func (fb *Feedback) reaction(ctx context.Context, tx *store.Tx, e *bot.Reaction)
 	}
 	voter := fb.voterKey(e.User)
 	switch {
-	case e.Platform == bot.PlatformDiscord && bot.SameEmoji(e.Emoji, f.FlagEmoji) && !e.Removed:
+	case fb.flag(e):
 		if fb.discord == nil {
 			return nil
 		}
-		m, err := fb.discord.Message(ctx, cmp.Or(e.ThreadID, e.ChannelID), e.MessageID)
-		if err != nil {
-			return fmt.Errorf("read flagged message %s: %w", e.MessageID, err)
+		p := preparedFor(ctx, e)
+		if p.intake == nil && p.err == nil {
+			// Nothing prepared for this event (its preparer did not run):
+			// read here, inside the transaction.
+			p.intake, p.err = fb.readFlagged(ctx, e, fb.prepareIntake)
 		}
-		_, err = fb.intake(ctx, tx, m, "flag", e.User)
+		if p.err != nil {
+			return p.err
+		}
+		_, err := p.intake.create(ctx, tx)
 		return err
 	case bot.SameEmoji(e.Emoji, f.VoteEmoji):
 		var it *store.FeedbackItem

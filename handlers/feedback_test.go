@@ -71,14 +71,23 @@ func setupFeedbackTB(t testing.TB, db *store.DB) *fbBundle {
 // setupFeedbackYAML is setupFeedback with the configuration yaml.
 func setupFeedbackYAML(t testing.TB, db *store.DB, yaml string) *fbBundle {
 	t.Helper()
+	msgs := messages{}
+	b := setupFeedbackReader(t, db, yaml, msgs)
+	b.msgs = msgs
+	return b
+}
+
+// setupFeedbackReader is setupFeedbackYAML reading Discord messages back
+// from discord; the bundle's msgs is nil.
+func setupFeedbackReader(t testing.TB, db *store.DB, yaml string, discord messageReader) *fbBundle {
+	t.Helper()
 	cfg, err := config.Parse("liaison.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock := bot.NewManualClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
-	msgs := messages{}
-	c := Build(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), Discord: msgs})
-	return &fbBundle{r: c.Router, caps: c, db: db, clock: clock, msgs: msgs}
+	c := Build(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), Discord: discord})
+	return &fbBundle{r: c.Router, caps: c, db: db, clock: clock}
 }
 
 func discordMsg(channel, id, authorID, author, text string) *bot.Message {

@@ -106,8 +106,8 @@ func (r *Router) OnEvent(f func(ctx context.Context, tx *store.Tx, ev bot.Event)
 
 // OnEventPrepare adds work done for every event before its transaction,
 // outside it (scoring a text, look-ups in memory, a read on a connection
-// of its own), so that the transaction's turn in a group commit holds only
-// its reads and writes.
+// of its own, a call to Slack or Discord), so that the transaction's turn
+// in a group commit holds only its reads and writes.
 // It returns the context the event's handlers get: ctx, or ctx carrying
 // what it worked out.
 func (r *Router) OnEventPrepare(f func(ctx context.Context, ev bot.Event) context.Context) {

@@ -128,7 +128,7 @@ func TestEveryIntakePathThroughTheFakesMakesOneItemAndOneRelay(t *testing.T) {
 			for _, it := range items {
 				intakes[it.Intake] = it
 			}
-			if it := intakes["flag"]; it.MessageID != m2.ID || it.AuthorName != "eve" || it.LoggedBy != "dave" && it.LoggedBy != "alice" {
+			if it := intakes["flag"]; it.MessageID != m2.ID || it.Text != m2.Content || it.AuthorName != "eve" || it.LoggedBy != "dave" && it.LoggedBy != "alice" {
 				t.Errorf("flagged item = %+v", it)
 			}
 			if it := intakes["menu"]; it.MessageID != m3.ID || it.LoggedBy != "dave" {
