@@ -3,6 +3,7 @@ package bot
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes. Adapters map them to an HTTP status or an ephemeral message.
@@ -53,4 +54,16 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Something went wrong on Liaison's side. The team has the details in the log."
+}
+
+// Sentence returns msg ended as a sentence: with a full stop added unless it
+// already ends with one (or with ! ? …). A caller that appends more text to
+// a message, like the usage of a command, goes through it so the two read as
+// two sentences, not one running into the next ("… or 1h30m. Use: …").
+func Sentence(msg string) string {
+	msg = strings.TrimRight(msg, " ")
+	if msg == "" || strings.HasSuffix(msg, "…") || strings.ContainsAny(msg[len(msg)-1:], ".!?") {
+		return msg
+	}
+	return msg + "."
 }

@@ -363,7 +363,7 @@ func parseClock(rest string) (*Input, error) {
 	}
 	d, err := bot.ParseDuration(strings.TrimPrefix(s, "+"))
 	if err != nil {
-		return nil, fmt.Errorf("%s: write %s", bot.ErrorMessage(err), example)
+		return nil, fmt.Errorf("%s Write %s", bot.Sentence(bot.ErrorMessage(err)), example)
 	}
 	return &Input{Verb: VerbClock, Advance: d}, nil
 }

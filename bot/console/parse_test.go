@@ -122,7 +122,7 @@ func TestParseSaysWhatIsWrongAndShowsTheRightForm(t *testing.T) {
 		{"an age of nothing", "join zoe age 0d", `an account is older than nothing: write an age like 2d or 1y, not "0d"`},
 		{"a leave of two people", "leave zoe eve", "leave needs one person, like: leave eve"},
 		{"a dm without a colon", "dm mallory hello", "write who is speaking, then a colon, then the text, like: dm mallory: someone keeps messaging me"},
-		{"a duration in words", "clock +soon", `"soon" is not a duration: durations look like 30s, 10m, 2h, 7d, 2w or 1h30m: write clock +1h`},
+		{"a duration in words", "clock +soon", `"soon" is not a duration: durations look like 30s, 10m, 2h, 7d, 2w or 1h30m. Write clock +1h`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

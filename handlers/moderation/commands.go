@@ -105,12 +105,13 @@ var discordShapes = map[string]string{
 }
 
 // shaped adds to a mistake in the options of command cmd the shape it
-// expects, with an example.
+// expects, with an example, as a sentence of its own: the mistake may end
+// without a full stop (a duration's does).
 func shaped(cmd string, err error) error {
 	if err == nil || bot.ErrorCode(err) != bot.EInvalid || discordShapes[cmd] == "" {
 		return err
 	}
-	return bot.Errorf(bot.EInvalid, "%s Use: %s", bot.ErrorMessage(err), discordShapes[cmd])
+	return bot.Errorf(bot.EInvalid, "%s Use: %s", bot.Sentence(bot.ErrorMessage(err)), discordShapes[cmd])
 }
 
 // reasonText checks a reason; required says whether it may be empty.
