@@ -38,7 +38,8 @@ func commandOptions(spec bot.CommandSpec, args string, resolve resolver) ([]bot.
 	}
 	rest := restOption(spec, values)
 	floatDuration(spec, toks, named, values)
-	next := 0 // the next option a positional value fills
+	next := 0                       // the next option a positional value fills
+	byPosition := map[string]bool{} // the options positional values filled
 	for i := 0; i < len(toks); i++ {
 		if named[i] {
 			continue
@@ -50,6 +51,7 @@ func commandOptions(spec bot.CommandSpec, args string, resolve resolver) ([]bot.
 			return nil, fmt.Errorf("/%s takes %s; %q is one value too many (quote a value that has spaces)%s", spec.Name, usage(spec), toks[i].text, example(spec))
 		}
 		o := spec.Options[next]
+		byPosition[o.Name] = true
 		if o.Name == rest {
 			trailing(spec, next, toks[i+1:], named[i+1:], values, resolve)
 			values[o.Name] = restOfLine(toks[i:], named[i:])
@@ -62,6 +64,9 @@ func commandOptions(spec bot.CommandSpec, args string, resolve resolver) ([]bot.
 		v, ok := values[o.Name]
 		if !ok {
 			if o.Required {
+				if err := notADuration(spec, values, byPosition); err != nil {
+					return nil, err
+				}
 				return nil, fmt.Errorf("/%s needs %s: type /%s %s%s", spec.Name, o.Name, spec.Name, usage(spec), example(spec))
 			}
 			continue
@@ -205,6 +210,22 @@ func trailing(spec bot.CommandSpec, rest int, toks []token, named []bool, values
 			values[o.Name], named[last] = toks[last].text, true
 		}
 	}
+}
+
+// notADuration explains a required option left missing because a word that
+// is not a duration took the duration's place: /timeout mallory spamming
+// lacks the duration, not the reason. It returns nil when the duration was
+// not typed positionally, or reads as one.
+func notADuration(spec bot.CommandSpec, values map[string]string, byPosition map[string]bool) error {
+	o, ok := specOption(spec, "duration")
+	if !ok || !byPosition[o.Name] {
+		return nil
+	}
+	_, err := bot.ParseDuration(values[o.Name])
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s /%s needs one: type /%s %s%s", bot.Sentence(bot.ErrorMessage(err)), spec.Name, spec.Name, usage(spec), example(spec))
 }
 
 // restOfLine joins the positional tokens left, as typed; a single quoted

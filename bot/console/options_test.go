@@ -38,6 +38,11 @@ var (
 		{Name: "contains", Type: "string"},
 		{Name: "bots", Type: "boolean"},
 	}}
+	timeoutSpec = bot.CommandSpec{Name: "timeout", Options: []bot.OptionSpec{
+		{Name: "user", Type: "user", Required: true},
+		{Name: "duration", Type: "string", Required: true},
+		{Name: "reason", Type: "string", Required: true},
+	}}
 	purgeSpec = bot.CommandSpec{Name: "purge", Options: []bot.OptionSpec{
 		{Name: "count", Type: "integer", Required: true},
 		{Name: "channel", Type: "channel"},
@@ -87,6 +92,12 @@ func TestCommandOptionsFollowTheDeclaredOrder(t *testing.T) {
 			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: `raid "7d"`}}},
 		{"a named duration is never reinterpreted", banSpec, `mallory 2d duration:7d`,
 			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "2d"}, {Name: "duration", Value: "7d"}}},
+		{"a timeout's duration comes after the user", timeoutSpec, `mallory 10m spamming links`,
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "duration", Value: "10m"}, {Name: "reason", Value: "spamming links"}}},
+		{"or last", timeoutSpec, `mallory spamming links 10m`,
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "duration", Value: "10m"}, {Name: "reason", Value: "spamming links"}}},
+		{"a word that is no duration, with a reason after it, is left for the command to refuse", timeoutSpec, `mallory soon spamming`,
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "duration", Value: "soon"}, {Name: "reason", Value: "spamming"}}},
 		{"integers and channels are checked and resolved", purgeSpec, "20 #general",
 			[]bot.Option{{Name: "count", Value: "20"}, {Name: "channel", Value: "1100000000000000002"}}},
 		{"an optional option may be left out", purgeSpec, "20", []bot.Option{{Name: "count", Value: "20"}}},
@@ -126,6 +137,12 @@ func TestCommandOptionsSayWhatIsWrong(t *testing.T) {
 		want string
 	}{
 		{"a missing required option shows the usage", warnSpec, "mallory", "/warn needs reason: type /warn user reason"},
+		{"a reason without a duration: the word is not a duration, not a missing reason", timeoutSpec, "mallory spamming",
+			`"spamming" is not a duration: durations look like 30s, 10m, 2h, 7d, 2w or 1h30m. /timeout needs one: type /timeout user duration reason`},
+		{"a named duration that is none is left for the command", timeoutSpec, "mallory duration:soon", "/timeout needs reason: type /timeout user duration reason"},
+		{"a duration without a reason", timeoutSpec, "mallory 10m", "/timeout needs reason: type /timeout user duration reason"},
+		{"a member only", timeoutSpec, "mallory", "/timeout needs duration: type /timeout user duration reason"},
+		{"a ban's duration without a reason", banSpec, "mallory 7d", "/ban needs reason: type /ban user reason [duration] [delete_messages]"},
 		{"nothing at all", banSpec, "", "/ban needs user: type /ban user reason [duration] [delete_messages]"},
 		{"an unknown member", warnSpec, "zoe spam", `nobody called "zoe"`},
 		{"a word for a number", purgeSpec, "many", `/purge count takes a whole number, not "many"`},

@@ -43,3 +43,37 @@ slack #mod-log dave: /liaison mod wran eve x
 		t.Errorf("mallory banned %d times in the audit log", n)
 	}
 }
+
+// A positional duration that is none is named as the mistake, not a
+// missing reason, and a duration's mistake and the usage after it read as
+// two sentences. Nothing typed wrong acts: the first case is the last
+// line's.
+func TestConsoleSaysWhichDurationIsWrong(t *testing.T) {
+	t.Parallel()
+	script := `discord #general dave: /timeout mallory spamming
+discord #general dave: /timeout mallory
+discord #general dave: /timeout mallory 10m
+discord #general dave: /timeout mallory 7x spamming
+discord #general dave: /ban mallory spam duration:soon
+clock +soon
+discord #general dave: /timeout mallory spamming 10m
+`
+	code, out, errs := runConsole(t, strings.NewReader(script), "--db", tempDB(t), "--now", "2026-11-23T09:00:00+01:00")
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errs)
+	}
+	const durations = `durations look like 30s, 10m, 2h, 7d, 2w or 1h30m.`
+	for _, want := range []string{
+		`line 1: "spamming" is not a duration: ` + durations + ` /timeout needs one: type /timeout user duration reason, like: /timeout user:mallory duration:10m reason:"spamming links"` + "\n",
+		`line 2: /timeout needs duration: type /timeout user duration reason, like: /timeout user:mallory duration:10m reason:"spamming links"` + "\n",
+		`line 3: /timeout needs reason: type /timeout user duration reason, like: /timeout user:mallory duration:10m reason:"spamming links"` + "\n",
+		`[discord #general] (to dave) liaison: "7x" is not a duration: ` + durations + ` Use: /timeout user:mallory duration:10m reason:"spamming links"` + "\n",
+		`[discord #general] (to dave) liaison: "soon" is not a duration: ` + durations + ` Use: /ban user:mallory reason:"spam" duration:7d` + "\n",
+		`line 6: "soon" is not a duration: ` + durations + ` Write clock +1h (or +30m, +2d, +1w), or clock 2026-11-24T10:00+01:00` + "\n",
+		"[discord #general] (to dave) liaison: Timed out mallory for 10m, until Mon 23 Nov 09:10 CET (case 1).\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
