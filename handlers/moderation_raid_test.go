@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/store"
 	"github.com/liaison-bot/liaison/bot/store/storetest"
@@ -274,6 +276,118 @@ func TestRaidOffRestoresEachChannelsSlowmode(t *testing.T) {
 		}
 		if got := slowmodes(); len(got) != 2 || got[1].ChannelID != mGeneral || got[1].Seconds != 10 {
 			t.Errorf("slowmodes after raid mode = %+v, want #general back to 10s and #mod-log untouched", got)
+		}
+	})
+}
+
+// Kick all and Ban all count the members they would act on: not the ones
+// the join gate already kicked, before raid mode (young accounts) or during
+// it (every newcomer). The alert's buttons, the question and the
+// confirmation agree, and confirming kicks exactly the members the question
+// counted, not someone who joined after it.
+func TestKickAllCountsAndKicksOnlyWhomTheGateLetIn(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupModYAML(t, db, modYAML+"  raid: {joins: 3, window: 60s, min_account_age: 1d, on_duty: [dave]}\n")
+		must := mustOf(t)
+		year := 365 * 24 * time.Hour
+		var in []bot.User
+		for i := 1; i <= 4; i++ { // two young accounts the gate kicks, then two it lets in: raid mode
+			b.clock.Advance(time.Second)
+			age := year
+			if i <= 2 {
+				age = 2 * time.Hour
+			}
+			if u := b.newcomer(t, i, age); i > 2 {
+				in = append(in, u)
+			}
+		}
+		b.clock.Advance(time.Second)
+		b.newcomer(t, 5, year) // raid mode is on: the gate kicks every newcomer
+		if cs := b.outboxWith(t, fmt.Sprintf("case:%s:3:apply", mGuild)); len(cs) != 1 {
+			t.Fatalf("the gate did not kick the newcomer during raid mode: %d messages", len(cs))
+		}
+		alert := b.raidAlert(t)
+		if !strings.Contains(alert.Text, "4 member(s) joined since") || !strings.Contains(alert.Text, "raider1 (2h) · stopped by the join gate") {
+			t.Errorf("the alert lists:\n%s", alert.Text)
+		}
+		buttons := map[string]bot.Button{}
+		var labels []string
+		for _, btn := range alert.Buttons {
+			buttons[btn.ActionID] = btn
+			labels = append(labels, btn.Label)
+		}
+		if diff := cmp.Diff([]string{"Ban all (2)", "Kick all (2)", "End raid mode"}, labels); diff != "" {
+			t.Errorf("the alert's buttons (-want +got):\n%s", diff)
+		}
+		slackDave := bot.User{Platform: bot.PlatformSlack, ID: "U01DAVE"}
+		r, err := b.click(t, slackDave, buttons["raid.banall"])
+		if err != nil || !strings.HasPrefix(r.Text, "Ban all 2 member(s) who joined since ") || len(r.Buttons) != 2 || r.Buttons[0].Label != "Ban 2" {
+			t.Fatalf("Ban all asked %+v, %v", r, err)
+		}
+		if text := must(b.click(t, slackDave, r.Buttons[1])); text != "Cancelled: nothing was done." {
+			t.Errorf("cancelled: %q", text)
+		}
+		r, err = b.click(t, slackDave, buttons["raid.kickall"])
+		if err != nil || !strings.HasPrefix(r.Text, "Kick all 2 member(s) who joined since ") || len(r.Buttons) != 2 || r.Buttons[0].Label != "Kick 2" {
+			t.Fatalf("Kick all asked %+v, %v", r, err)
+		}
+		// Raid mode ends before the confirmation, and someone joins, let in:
+		// not among the two the question counted.
+		must(b.click(t, slackDave, buttons["raid.off"]))
+		b.clock.Advance(2 * time.Minute) // past the raid window: no second raid
+		b.newcomer(t, 6, year)
+		if text := must(b.click(t, slackDave, r.Buttons[0])); text != "Kicked 2 member(s) (cases 4–5)." {
+			t.Errorf("confirmed: %q", text)
+		}
+		var kicked []string
+		for _, e := range b.outboxWith(t, "case:") {
+			var a bot.ModAction
+			if err := json.Unmarshal([]byte(e.Payload), &a); err != nil {
+				t.Fatal(err)
+			}
+			if a.Op == bot.OpKick {
+				kicked = append(kicked, a.UserName)
+			}
+		}
+		if diff := cmp.Diff([]string{"raider1", "raider2", "raider5", in[0].Name, in[1].Name}, kicked); diff != "" {
+			t.Errorf("kicks sent to Discord, the gate's three then Kick all's (-want +got):\n%s", diff)
+		}
+		for n, u := range map[int64]bot.User{4: in[0], 5: in[1]} {
+			if c, err := db.Case(context.Background(), mGuild, n); err != nil || c.Action != bot.ActionKick || c.TargetID != u.ID || c.Source != bot.SourceSlack {
+				t.Errorf("case %d = %+v, %v; want dave's kick of %s", n, c, err, u.Name)
+			}
+		}
+		if c, err := db.Case(context.Background(), mGuild, 6); bot.ErrorCode(err) != bot.ENotFound {
+			t.Errorf("a sixth case: %+v, %v", c, err)
+		}
+	})
+}
+
+// A raid of accounts the gate kicked, every one: nobody is left on the
+// server to ban or kick, so the alert offers no Ban all or Kick all, and
+// the buttons of an alert that had them say so and do nothing.
+func TestARaidTheGateStoppedWholeOffersNoBanAll(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupModYAML(t, db, modYAML+"  raid: {joins: 3, window: 60s, min_account_age: 1d, on_duty: [dave]}\n")
+		for i := 1; i <= 4; i++ {
+			b.clock.Advance(time.Second)
+			b.newcomer(t, i, 2*time.Hour)
+		}
+		alert := b.raidAlert(t)
+		if len(alert.Buttons) != 1 || alert.Buttons[0].ActionID != "raid.off" {
+			t.Errorf("the alert's buttons = %+v, want End raid mode only", alert.Buttons)
+		}
+		cases := len(b.outboxWith(t, "case:"))
+		for _, id := range []string{"raid.banall", "raid.kickall"} {
+			_, err := b.click(t, bot.User{Platform: bot.PlatformSlack, ID: "U01DAVE"}, bot.Button{ActionID: id, Value: alert.Buttons[0].Value})
+			if bot.ErrorCode(err) != bot.EConflict || !strings.Contains(bot.ErrorMessage(err), "was kicked by the join gate: nobody is left to ") {
+				t.Errorf("%s: %v, want a refusal", id, err)
+			}
+		}
+		if n := len(b.outboxWith(t, "case:")); n != cases {
+			t.Errorf("the refusals made %d case messages", n-cases)
 		}
 	})
 }

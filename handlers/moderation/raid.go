@@ -318,9 +318,14 @@ func (m *Moderation) raidAlert(ctx context.Context, tx *store.Tx, raid *store.Ra
 	}
 	lines = append(lines, did)
 	id := strconv.FormatInt(raid.ID, 10)
-	all := []bot.Button{
-		{ActionID: "raid.banall", Label: fmt.Sprintf("Ban all (%d)", len(joins)), Value: id, Style: "danger"},
-		{ActionID: "raid.kickall", Label: fmt.Sprintf("Kick all (%d)", len(joins)), Value: id},
+	// The buttons count whom they would act on, as their confirmation
+	// does: not who the gate already kicked.
+	var all []bot.Button
+	if n := len(raidTargets(joins)); n > 0 {
+		all = []bot.Button{
+			{ActionID: "raid.banall", Label: fmt.Sprintf("Ban all (%d)", n), Value: id, Style: "danger"},
+			{ActionID: "raid.kickall", Label: fmt.Sprintf("Kick all (%d)", n), Value: id},
+		}
 	}
 	now := m.clock.Now()
 	for _, dst := range m.logDestinations(raid.GuildID) {
@@ -572,11 +577,54 @@ func (m *Moderation) raidOffClick(ctx context.Context, a *bot.Action) (*bot.Repl
 	return m.raidOff(ctx, inv)
 }
 
-// pendingAll is a Ban all or Kick all waiting for confirmation.
+// pendingAll is a Ban all or Kick all waiting for confirmation, with the
+// members its question counted: confirming acts on exactly those.
 type pendingAll struct {
-	Inv    invocation `json:"inv"`
-	Raid   int64      `json:"raid"`
-	Action string     `json:"action"`
+	Inv     invocation   `json:"inv"`
+	Raid    int64        `json:"raid"`
+	Action  string       `json:"action"`
+	Members []raidMember `json:"members,omitempty"` // nil in a question an older Liaison asked: read again
+}
+
+// raidMember is one member a Ban all or Kick all acts on.
+type raidMember struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// raidTargets are the members a Ban all or Kick all acts on, in the order
+// they first joined: each person who joined since the raid window began,
+// once, unless the join gate kicked them at their latest join. Those are
+// no longer on the server, and the gate told them when they may come back.
+// The alert's buttons and the confirmation count exactly these, and
+// confirming acts on them; staff and protected members among them are
+// skipped then, and said.
+func raidTargets(joins []store.RaidJoin) []raidMember {
+	latest := map[string]store.RaidJoin{}
+	var order []string
+	for _, j := range joins {
+		if _, ok := latest[j.UserID]; !ok {
+			order = append(order, j.UserID)
+		}
+		latest[j.UserID] = j
+	}
+	var out []raidMember
+	for _, id := range order {
+		if j := latest[id]; j.Gate != config.GateKick {
+			out = append(out, raidMember{ID: id, Name: j.UserName})
+		}
+	}
+	return out
+}
+
+// raidMembers reads the members a Ban all or Kick all of raid acts on now.
+func (m *Moderation) raidMembers(ctx context.Context, raid *store.Raid) ([]raidMember, error) {
+	var joins []store.RaidJoin
+	err := m.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		joins, err = tx.JoinsSince(ctx, raid.GuildID, raid.WindowStart)
+		return err
+	})
+	return raidTargets(joins), err
 }
 
 // raidAllClick asks to confirm Ban all or Kick all, with the count.
@@ -596,58 +644,59 @@ func (m *Moderation) raidAllClick(ctx context.Context, a *bot.Action) (*bot.Repl
 	if _, err := m.check(ctx, inv, action, ""); err != nil {
 		return nil, err
 	}
-	var joins []store.RaidJoin
-	if err := m.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		joins, err = tx.JoinsSince(ctx, raid.GuildID, raid.WindowStart)
-		return err
-	}); err != nil {
+	members, err := m.raidMembers(ctx, raid)
+	if err != nil {
 		return nil, err
 	}
-	id, err := m.askChange(ctx, inv, pendingRaidAll, pendingAll{Inv: inv, Raid: raid.ID, Action: action})
+	since := when(raid.WindowStart, m.cfg.Location)
+	if len(members) == 0 {
+		return nil, bot.Errorf(bot.EConflict, "Everyone who joined since %s was kicked by the join gate: nobody is left to %s, and nothing was done.", since, action)
+	}
+	id, err := m.askChange(ctx, inv, pendingRaidAll, pendingAll{Inv: inv, Raid: raid.ID, Action: action, Members: members})
 	if err != nil {
 		return nil, err
 	}
 	verb := map[string]string{bot.ActionBan: "Ban", bot.ActionKick: "Kick"}[action]
 	return &bot.Reply{Text: fmt.Sprintf("%s all %d member(s) who joined since %s? Each gets a case; staff and protected members are skipped.",
-		verb, len(joins), when(raid.WindowStart, m.cfg.Location)), Buttons: []bot.Button{
-		{ActionID: "mod.confirm", Label: fmt.Sprintf("%s %d", verb, len(joins)), Value: id, Style: "danger"},
+		verb, len(members), since), Buttons: []bot.Button{
+		{ActionID: "mod.confirm", Label: fmt.Sprintf("%s %d", verb, len(members)), Value: id, Style: "danger"},
 		{ActionID: "mod.cancel", Label: "Cancel", Value: id},
 	}}, nil
 }
 
-// confirmRaidAll bans or kicks everyone who joined in the raid's window,
-// a case each, skipping whom the rules protect.
+// confirmRaidAll bans or kicks the members its question counted (see
+// raidTargets), a case each, skipping whom the rules protect.
 func (m *Moderation) confirmRaidAll(ctx context.Context, p *store.Pending) (*bot.Reply, error) {
 	var q pendingAll
 	if err := json.Unmarshal([]byte(p.Payload), &q); err != nil {
 		return nil, fmt.Errorf("pending %d: %w", p.ID, err)
 	}
 	var raid *store.Raid
-	var joins []store.RaidJoin
 	err := m.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		if raid, err = tx.Raid(ctx, q.Raid); err != nil || raid == nil {
-			return err
-		}
-		joins, err = tx.JoinsSince(ctx, raid.GuildID, raid.WindowStart)
+		raid, err = tx.Raid(ctx, q.Raid)
 		return err
 	})
+	if err == nil && raid == nil {
+		err = bot.Errorf(bot.ENotFound, "This raid is no longer known to Liaison; nothing was done.")
+	}
 	if err != nil {
 		return nil, err
 	}
+	members := q.Members
+	if members == nil {
+		if members, err = m.raidMembers(ctx, raid); err != nil {
+			return nil, err
+		}
+	}
 	var done []int64
 	var skipped []string
-	seen := map[string]bool{}
-	for _, j := range joins {
-		if seen[j.UserID] {
-			continue
-		}
-		seen[j.UserID] = true
-		s, err := m.check(ctx, q.Inv, q.Action, j.UserID)
+	for _, mb := range members {
+		s, err := m.check(ctx, q.Inv, q.Action, mb.ID)
 		if err == nil {
 			err = m.applicable(ctx, q.Inv, q.Action, s)
 		}
 		if err == nil && q.Action == bot.ActionBan {
-			if banned, berr := m.guilds.GuildBanned(ctx, q.Inv.GuildID, j.UserID); berr != nil {
+			if banned, berr := m.guilds.GuildBanned(ctx, q.Inv.GuildID, mb.ID); berr != nil {
 				err = berr
 			} else if banned {
 				err = bot.Errorf(bot.EConflict, "already banned")
@@ -657,7 +706,7 @@ func (m *Moderation) confirmRaidAll(ctx context.Context, p *store.Pending) (*bot
 			if bot.ErrorCode(err) == bot.EInternal {
 				return nil, err
 			}
-			skipped = append(skipped, j.UserName)
+			skipped = append(skipped, mb.Name)
 			continue
 		}
 		err = m.db.InTx(ctx, func(tx *store.Tx) error {
