@@ -280,11 +280,12 @@ func TestRaidOffRestoresEachChannelsSlowmode(t *testing.T) {
 	})
 }
 
-// Kick all and Ban all count the members they would act on: not the ones
-// the join gate already kicked, before raid mode (young accounts) or during
-// it (every newcomer). The alert's buttons, the question and the
-// confirmation agree, and confirming kicks exactly the members the question
-// counted, not someone who joined after it.
+// Kick all and Ban all count the members they would act on: Kick all not
+// the ones the join gate already kicked, before raid mode (young accounts)
+// or during it (every newcomer); Ban all every raider, so that those the
+// gate kicked cannot come back. The alert's buttons, the question and the
+// confirmation agree, and confirming kicks exactly the members the
+// question counted, not someone who joined after it.
 func TestKickAllCountsAndKicksOnlyWhomTheGateLetIn(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -317,12 +318,12 @@ func TestKickAllCountsAndKicksOnlyWhomTheGateLetIn(t *testing.T) {
 			buttons[btn.ActionID] = btn
 			labels = append(labels, btn.Label)
 		}
-		if diff := cmp.Diff([]string{"Ban all (2)", "Kick all (2)", "End raid mode"}, labels); diff != "" {
+		if diff := cmp.Diff([]string{"Ban all (4)", "Kick all (2)", "End raid mode"}, labels); diff != "" {
 			t.Errorf("the alert's buttons (-want +got):\n%s", diff)
 		}
 		slackDave := bot.User{Platform: bot.PlatformSlack, ID: "U01DAVE"}
-		r, err := b.click(t, slackDave, buttons["raid.banall"])
-		if err != nil || !strings.HasPrefix(r.Text, "Ban all 2 member(s) who joined since ") || len(r.Buttons) != 2 || r.Buttons[0].Label != "Ban 2" {
+		r, err := b.click(t, slackDave, buttons["raid.banall"]) // raider5 joined since the alert
+		if err != nil || !strings.HasPrefix(r.Text, "Ban all 5 member(s) who joined since ") || len(r.Buttons) != 2 || r.Buttons[0].Label != "Ban 5" {
 			t.Fatalf("Ban all asked %+v, %v", r, err)
 		}
 		if text := must(b.click(t, slackDave, r.Buttons[1])); text != "Cancelled: nothing was done." {
@@ -365,9 +366,9 @@ func TestKickAllCountsAndKicksOnlyWhomTheGateLetIn(t *testing.T) {
 }
 
 // A raid of accounts the gate kicked, every one: nobody is left on the
-// server to ban or kick, so the alert offers no Ban all or Kick all, and
-// the buttons of an alert that had them say so and do nothing.
-func TestARaidTheGateStoppedWholeOffersNoBanAll(t *testing.T) {
+// server to kick, so the alert offers no Kick all, and the button of an
+// alert that had it says so and does nothing. Ban all still bans them.
+func TestARaidTheGateStoppedWholeOffersNoKickAll(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		b := setupModYAML(t, db, modYAML+"  raid: {joins: 3, window: 60s, min_account_age: 1d, on_duty: [dave]}\n")
@@ -376,18 +377,20 @@ func TestARaidTheGateStoppedWholeOffersNoBanAll(t *testing.T) {
 			b.newcomer(t, i, 2*time.Hour)
 		}
 		alert := b.raidAlert(t)
-		if len(alert.Buttons) != 1 || alert.Buttons[0].ActionID != "raid.off" {
-			t.Errorf("the alert's buttons = %+v, want End raid mode only", alert.Buttons)
+		if len(alert.Buttons) != 2 || alert.Buttons[0].Label != "Ban all (4)" || alert.Buttons[1].ActionID != "raid.off" {
+			t.Errorf("the alert's buttons = %+v, want Ban all (4) and End raid mode", alert.Buttons)
 		}
 		cases := len(b.outboxWith(t, "case:"))
-		for _, id := range []string{"raid.banall", "raid.kickall"} {
-			_, err := b.click(t, bot.User{Platform: bot.PlatformSlack, ID: "U01DAVE"}, bot.Button{ActionID: id, Value: alert.Buttons[0].Value})
-			if bot.ErrorCode(err) != bot.EConflict || !strings.Contains(bot.ErrorMessage(err), "was kicked by the join gate: nobody is left to ") {
-				t.Errorf("%s: %v, want a refusal", id, err)
-			}
+		dave := bot.User{Platform: bot.PlatformSlack, ID: "U01DAVE"}
+		_, err := b.click(t, dave, bot.Button{ActionID: "raid.kickall", Value: alert.Buttons[0].Value})
+		if bot.ErrorCode(err) != bot.EConflict || !strings.Contains(bot.ErrorMessage(err), "was kicked by the join gate: nobody is left to kick") {
+			t.Errorf("raid.kickall: %v, want a refusal", err)
 		}
 		if n := len(b.outboxWith(t, "case:")); n != cases {
-			t.Errorf("the refusals made %d case messages", n-cases)
+			t.Errorf("the refusal made %d case messages", n-cases)
+		}
+		if r, err := b.click(t, dave, alert.Buttons[0]); err != nil || !strings.HasPrefix(r.Text, "Ban all 4 member(s) who joined since ") {
+			t.Errorf("Ban all asked %+v, %v", r, err)
 		}
 	})
 }

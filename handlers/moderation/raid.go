@@ -319,13 +319,13 @@ func (m *Moderation) raidAlert(ctx context.Context, tx *store.Tx, raid *store.Ra
 	lines = append(lines, did)
 	id := strconv.FormatInt(raid.ID, 10)
 	// The buttons count whom they would act on, as their confirmation
-	// does: not who the gate already kicked.
+	// does: Kick all not who the gate already kicked.
 	var all []bot.Button
-	if n := len(raidTargets(joins)); n > 0 {
-		all = []bot.Button{
-			{ActionID: "raid.banall", Label: fmt.Sprintf("Ban all (%d)", n), Value: id, Style: "danger"},
-			{ActionID: "raid.kickall", Label: fmt.Sprintf("Kick all (%d)", n), Value: id},
-		}
+	if n := len(raidTargets(joins, bot.ActionBan)); n > 0 {
+		all = append(all, bot.Button{ActionID: "raid.banall", Label: fmt.Sprintf("Ban all (%d)", n), Value: id, Style: "danger"})
+	}
+	if n := len(raidTargets(joins, bot.ActionKick)); n > 0 {
+		all = append(all, bot.Button{ActionID: "raid.kickall", Label: fmt.Sprintf("Kick all (%d)", n), Value: id})
 	}
 	now := m.clock.Now()
 	for _, dst := range m.logDestinations(raid.GuildID) {
@@ -592,14 +592,14 @@ type raidMember struct {
 	Name string `json:"name"`
 }
 
-// raidTargets are the members a Ban all or Kick all acts on, in the order
-// they first joined: each person who joined since the raid window began,
-// once, unless the join gate kicked them at their latest join. Those are
-// no longer on the server, and the gate told them when they may come back.
-// The alert's buttons and the confirmation count exactly these, and
-// confirming acts on them; staff and protected members among them are
-// skipped then, and said.
-func raidTargets(joins []store.RaidJoin) []raidMember {
+// raidTargets are the members a Ban all or Kick all (action) acts on, in
+// the order they first joined: each person who joined since the raid
+// window began, once; for Kick all, not those the join gate kicked at
+// their latest join, who are no longer on the server (Ban all bans them
+// too: a raider the gate kicked would come back). The alert's buttons and
+// the confirmation count exactly these, and confirming acts on them;
+// staff and protected members among them are skipped then, and said.
+func raidTargets(joins []store.RaidJoin, action string) []raidMember {
 	latest := map[string]store.RaidJoin{}
 	var order []string
 	for _, j := range joins {
@@ -610,21 +610,22 @@ func raidTargets(joins []store.RaidJoin) []raidMember {
 	}
 	var out []raidMember
 	for _, id := range order {
-		if j := latest[id]; j.Gate != config.GateKick {
+		if j := latest[id]; action == bot.ActionBan || j.Gate != config.GateKick {
 			out = append(out, raidMember{ID: id, Name: j.UserName})
 		}
 	}
 	return out
 }
 
-// raidMembers reads the members a Ban all or Kick all of raid acts on now.
-func (m *Moderation) raidMembers(ctx context.Context, raid *store.Raid) ([]raidMember, error) {
+// raidMembers reads the members a Ban all or Kick all (action) of raid
+// acts on now.
+func (m *Moderation) raidMembers(ctx context.Context, raid *store.Raid, action string) ([]raidMember, error) {
 	var joins []store.RaidJoin
 	err := m.db.InTx(ctx, func(tx *store.Tx) (err error) {
 		joins, err = tx.JoinsSince(ctx, raid.GuildID, raid.WindowStart)
 		return err
 	})
-	return raidTargets(joins), err
+	return raidTargets(joins, action), err
 }
 
 // raidAllClick asks to confirm Ban all or Kick all, with the count.
@@ -644,13 +645,16 @@ func (m *Moderation) raidAllClick(ctx context.Context, a *bot.Action) (*bot.Repl
 	if _, err := m.check(ctx, inv, action, ""); err != nil {
 		return nil, err
 	}
-	members, err := m.raidMembers(ctx, raid)
+	members, err := m.raidMembers(ctx, raid, action)
 	if err != nil {
 		return nil, err
 	}
 	since := when(raid.WindowStart, m.cfg.Location)
-	if len(members) == 0 {
-		return nil, bot.Errorf(bot.EConflict, "Everyone who joined since %s was kicked by the join gate: nobody is left to %s, and nothing was done.", since, action)
+	switch {
+	case len(members) == 0 && action == bot.ActionKick:
+		return nil, bot.Errorf(bot.EConflict, "Everyone who joined since %s was kicked by the join gate: nobody is left to kick, and nothing was done.", since)
+	case len(members) == 0:
+		return nil, bot.Errorf(bot.EConflict, "Nobody joined since %s: there is nobody to ban, and nothing was done.", since)
 	}
 	id, err := m.askChange(ctx, inv, pendingRaidAll, pendingAll{Inv: inv, Raid: raid.ID, Action: action, Members: members})
 	if err != nil {
@@ -684,7 +688,7 @@ func (m *Moderation) confirmRaidAll(ctx context.Context, p *store.Pending) (*bot
 	}
 	members := q.Members
 	if members == nil {
-		if members, err = m.raidMembers(ctx, raid); err != nil {
+		if members, err = m.raidMembers(ctx, raid, q.Action); err != nil {
 			return nil, err
 		}
 	}
