@@ -78,6 +78,7 @@ func (ap *Approvals) attach(discord messageReader, slack slackDirect) {
 // (the approval message's buttons and forms, ✅ and ❌) needs no
 // permission: the approvals policy says who decides.
 func (ap *Approvals) Register(r *Router) {
+	r.OnEventPrepare(ap.prepareEvent)
 	r.OnEvent(ap.event)
 	r.OnAction("approvals", "", ap.action)
 	r.OnAction(draftReplyAction, "drafts.create", ap.draftReplyClicked)
@@ -434,8 +435,9 @@ func (ap *Approvals) action(ctx context.Context, a *bot.Action) (*bot.Reply, err
 	switch a.ActionID {
 	case "approvals.approve":
 		var msg string
+		reads := ap.readForDecision(ctx, id, bot.DraftApprove)
 		err := ap.db.InTx(ctx, func(tx *store.Tx) (err error) {
-			msg, err = ap.approve(ctx, tx, id, a.User, sw)
+			msg, err = ap.approve(ctx, tx, id, a.User, sw, reads)
 			return err
 		})
 		if err != nil {
@@ -460,7 +462,7 @@ func (ap *Approvals) action(ctx context.Context, a *bot.Action) (*bot.Reply, err
 		if err != nil {
 			return nil, err
 		}
-		if err := ap.mayEdit(ctx, d, a.User); err != nil {
+		if err := ap.mayEdit(ctx, d, a.User, nil); err != nil {
 			return nil, err
 		}
 		return &bot.Reply{Modal: &bot.Modal{
@@ -494,6 +496,104 @@ func (ap *Approvals) decidable(ctx context.Context, id int64, u bot.User, sw see
 	return d, pol, err
 }
 
+// Reads before deciding. A decision on a draft (approve, edit, reject,
+// withdraw) runs in a transaction that locks the draft, and that
+// transaction is one item of a group commit (store.DB.InTx): while it
+// runs, the other items of its group wait to commit, and on SQLite, where
+// one committer is the only writer, every other transaction does. So
+// what a decision asks the platforms, whether the Discord message the
+// draft answers can still take a reply (targetStale: two REST calls,
+// seconds when Discord rate-limits) and who may approve it (resolvePolicy:
+// a Slack user group's members, a network call when the group is not
+// remembered), is read before the transaction (readForDecision, or
+// prepareEvent for a reaction) and handed to it. The policy is handed in
+// resolved rather than left in the Slack directory's cache for the
+// transaction to find: a group Slack did not answer for is then not asked
+// again inside, and the cache's minute may end in between. The draft may
+// change in between (another approver, an edit): the transaction still
+// locks and reads it, and decides on what it finds; it uses what was read
+// before only when that was read for the draft it found (the same draft,
+// target and policy channel), and reads again itself otherwise, so no
+// decision depends on the reads made before it.
+
+// decisionReads is what was read from the platforms for a decision on a
+// draft, before the decision's transaction. A nil *decisionReads is
+// valid: nothing was read, and the transaction reads what it needs.
+// It is not changed once read: a transaction that runs again (group.go)
+// finds it as it was.
+type decisionReads struct {
+	id            int64
+	target        bot.DraftTarget
+	policyChannel string
+	// pol is the draft's policy, resolved; polErr, why it could not be (a
+	// user group Slack did not answer for), the decision's answer then,
+	// as it would have been had the transaction asked.
+	pol    bot.ApprovalPolicy
+	polErr error
+	// stale is targetStale's answer, when staleRead.
+	stale     string
+	staleRead bool
+}
+
+// readForDecision reads, outside any transaction, what a decision of kind
+// action (bot.DraftApprove, bot.DraftEdit, …) on draft id needs from the
+// platforms. It returns nil when the draft cannot be read: the
+// transaction finds out why.
+func (ap *Approvals) readForDecision(ctx context.Context, id int64, action string) *decisionReads {
+	d, err := ap.db.PeekDraft(ctx, id)
+	if err != nil {
+		return nil
+	}
+	return ap.readsOf(ctx, d, action)
+}
+
+// readsOf reads what a decision of kind action on d needs: its policy,
+// and whether its target still takes a reply when action approves or
+// edits it and d, as read, allows that ("" for action: the policy alone).
+func (ap *Approvals) readsOf(ctx context.Context, d *store.Draft, action string) *decisionReads {
+	r := &decisionReads{id: d.ID, target: d.Target(), policyChannel: d.PolicyChannel()}
+	r.pol, r.polErr = ap.resolvePolicy(ctx, ap.cfg.Approvals.For(r.policyChannel))
+	if action == bot.DraftApprove || action == bot.DraftEdit {
+		if _, err := bot.DraftTransition(d.ID, d.Status, action); err == nil {
+			r.stale, r.staleRead = ap.targetStale(ctx, d), true
+		}
+	}
+	return r
+}
+
+// of reports whether r was read for d, as a transaction locked it.
+func (r *decisionReads) of(d *store.Draft) bool {
+	return r != nil && r.id == d.ID && r.target == d.Target() && r.policyChannel == d.PolicyChannel()
+}
+
+// policyFor returns d's approval policy: as reads resolved it when they
+// are d's, else resolved now.
+func (ap *Approvals) policyFor(ctx context.Context, d *store.Draft, reads *decisionReads) (bot.ApprovalPolicy, error) {
+	if reads.of(d) {
+		return reads.pol, reads.polErr
+	}
+	return ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.PolicyChannel()))
+}
+
+// shownPolicy is policyFor for showing d (see policyOf): a user group
+// that could not be read is left out.
+func (ap *Approvals) shownPolicy(ctx context.Context, d *store.Draft, reads *decisionReads) bot.ApprovalPolicy {
+	p, err := ap.policyFor(ctx, d, reads)
+	if err != nil {
+		ap.logger.Warn("approvals: policy shown without a user group's members", "draft", d.ID, "err", err)
+	}
+	return p
+}
+
+// staleFor returns targetStale's answer for d: as reads read it when they
+// are d's and read it, else read now.
+func (ap *Approvals) staleFor(ctx context.Context, d *store.Draft, reads *decisionReads) string {
+	if reads.of(d) && reads.staleRead {
+		return reads.stale
+	}
+	return ap.targetStale(ctx, d)
+}
+
 // editRefusal words err, the refusal of an edit of d, with what to do
 // instead when d was approved: a reply in Discord is not edited; a
 // follow-up says more.
@@ -506,12 +606,13 @@ func editRefusal(d *store.Draft, err error) error {
 	return err
 }
 
-// mayEdit says whether u may edit d: its author or one of its approvers.
-func (ap *Approvals) mayEdit(ctx context.Context, d *store.Draft, u bot.User) error {
+// mayEdit says whether u may edit d: its author or one of its approvers,
+// by d's policy as reads has it (nil: resolved now).
+func (ap *Approvals) mayEdit(ctx context.Context, d *store.Draft, u bot.User, reads *decisionReads) error {
 	if u.ID == d.Author {
 		return nil
 	}
-	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.PolicyChannel()))
+	pol, err := ap.policyFor(ctx, d, reads)
 	if err != nil {
 		return err
 	}
@@ -523,9 +624,9 @@ func (ap *Approvals) mayEdit(ctx context.Context, d *store.Draft, u bot.User) er
 
 // approve records u's approval of the current version of draft id, which
 // must be the one u saw, and publishes the draft when that reaches the
-// quorum, in tx with the draft locked. It returns what to tell u; an error
-// changes nothing.
-func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.User, sw seen) (string, error) {
+// quorum, in tx with the draft locked, with what reads read before tx
+// (nil: nothing). It returns what to tell u; an error changes nothing.
+func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.User, sw seen, reads *decisionReads) (string, error) {
 	d, err := tx.Draft(ctx, id)
 	if err != nil {
 		return "", err
@@ -541,15 +642,15 @@ func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.
 	if err := sw.check(d); err != nil {
 		return "", err
 	}
-	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.PolicyChannel()))
+	pol, err := ap.policyFor(ctx, d, reads)
 	if err != nil {
 		return "", err
 	}
 	if err := pol.Check(u.ID, d.VersionAuthor, d.VersionAuthorName, "approve"); err != nil {
 		return "", err
 	}
-	if why := ap.targetStale(ctx, d); why != "" {
-		if err := ap.goStale(ctx, tx, d, why); err != nil {
+	if why := ap.staleFor(ctx, d, reads); why != "" {
+		if err := ap.goStale(ctx, tx, d, why, pol); err != nil {
 			return "", err
 		}
 		if why == staleClosed {
@@ -596,9 +697,10 @@ func (ap *Approvals) approve(ctx context.Context, tx *store.Tx, id int64, u bot.
 }
 
 // withdraw takes back u's approval of draft id (u removed their ✅), in tx
-// with the draft locked, while the draft still waits for approvals. It
-// returns what to tell u, or "" when u had not approved this text.
-func (ap *Approvals) withdraw(ctx context.Context, tx *store.Tx, id int64, u bot.User) (string, error) {
+// with the draft locked, while the draft still waits for approvals, with
+// what reads read before tx (nil: nothing). It returns what to tell u, or
+// "" when u had not approved this text.
+func (ap *Approvals) withdraw(ctx context.Context, tx *store.Tx, id int64, u bot.User, reads *decisionReads) (string, error) {
 	d, err := tx.Draft(ctx, id)
 	if err != nil {
 		return "", err
@@ -623,17 +725,16 @@ func (ap *Approvals) withdraw(ctx context.Context, tx *store.Tx, id int64, u bot
 	if err := tx.LogDraft(ctx, ap.clock.Now(), d.ID, store.DraftEvent{Actor: by, Action: "withdrew their approval", TextHash: d.TextHash}); err != nil {
 		return "", err
 	}
-	pol := ap.policyOf(ctx, d)
-	if err := ap.refreshDraft(ctx, tx, d, pol); err != nil {
+	if err := ap.refreshDraft(ctx, tx, d, ap.shownPolicy(ctx, d, reads)); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("You withdrew your approval of draft #%d.", d.ID), nil
 }
 
-// reject rejects draft id on u's word, in tx with the draft locked, and
-// tells its author in the thread. An empty reason (a ❌ reaction) asks u
-// for one there.
-func (ap *Approvals) reject(ctx context.Context, tx *store.Tx, id int64, u bot.User, sw seen, reason string) (string, error) {
+// reject rejects draft id on u's word, in tx with the draft locked, with
+// what reads read before tx (nil: nothing), and tells its author in the
+// thread. An empty reason (a ❌ reaction) asks u for one there.
+func (ap *Approvals) reject(ctx context.Context, tx *store.Tx, id int64, u bot.User, sw seen, reason string, reads *decisionReads) (string, error) {
 	d, err := tx.Draft(ctx, id)
 	if err != nil {
 		return "", err
@@ -644,7 +745,7 @@ func (ap *Approvals) reject(ctx context.Context, tx *store.Tx, id int64, u bot.U
 	if err := sw.check(d); err != nil {
 		return "", err
 	}
-	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.PolicyChannel()))
+	pol, err := ap.policyFor(ctx, d, reads)
 	if err != nil {
 		return "", err
 	}
@@ -679,12 +780,13 @@ func (ap *Approvals) reject(ctx context.Context, tx *store.Tx, id int64, u bot.U
 }
 
 // edit saves u's new text for draft id as its next version, in tx with the
-// draft locked. u wrote that version, so u may not approve it (a text
-// resubmitted unchanged after a rejection keeps its author). Approvals of
-// the earlier version stay on record but do not count for the new one; the
-// thread tells those who gave them. A rejected draft is resubmitted (with a
-// new deadline). The answer says who may approve the new version.
-func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.User, sw seen, text string) (string, error) {
+// draft locked, with what reads read before tx (nil: nothing). u wrote
+// that version, so u may not approve it (a text resubmitted unchanged
+// after a rejection keeps its author). Approvals of the earlier version
+// stay on record but do not count for the new one; the thread tells those
+// who gave them. A rejected draft is resubmitted (with a new deadline).
+// The answer says who may approve the new version.
+func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.User, sw seen, text string, reads *decisionReads) (string, error) {
 	d, err := tx.Draft(ctx, id)
 	if err != nil {
 		return "", err
@@ -696,7 +798,7 @@ func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 		return "", bot.Errorf(bot.EConflict, "Someone changed draft #%d while you were editing it (it is at version %d, by %s, now): click Edit on its newest message to start from the new text. Nothing was saved.",
 			d.ID, d.Version, d.VersionAuthorName)
 	}
-	if err := ap.mayEdit(ctx, d, u); err != nil {
+	if err := ap.mayEdit(ctx, d, u, reads); err != nil {
 		return "", err
 	}
 	text, err = ap.checkReply(text, d.TargetChannelID)
@@ -708,7 +810,7 @@ func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 	if newHash == d.TextHash && !resubmit {
 		return fmt.Sprintf("Draft #%d has that text already: nothing changed.", d.ID), nil
 	}
-	pol, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.PolicyChannel()))
+	pol, err := ap.policyFor(ctx, d, reads)
 	if err != nil {
 		return "", err
 	}
@@ -721,12 +823,12 @@ func (ap *Approvals) edit(ctx context.Context, tx *store.Tx, id int64, u bot.Use
 	if !pol.Possible(author) {
 		return "", bot.Errorf(bot.EInvalid, "Nobody could approve that version: it %s. Nothing was saved.", pol.Describe(author, authorName))
 	}
-	if why := ap.targetStale(ctx, d); why != "" {
+	if why := ap.staleFor(ctx, d, reads); why != "" {
 		if d.Status == bot.DraftRejected {
 			// It stays rejected: that is what happened to it.
 			return "", bot.Errorf(bot.EInvalid, "Draft #%d can't be posted any more: %s. Nothing was saved.", d.ID, why)
 		}
-		if err := ap.goStale(ctx, tx, d, why); err != nil {
+		if err := ap.goStale(ctx, tx, d, why, pol); err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("Draft #%d can't be posted any more: %s. Your edit was not saved.", d.ID, why), nil
@@ -812,7 +914,8 @@ func (ap *Approvals) retry(ctx context.Context, id int64, u bot.User) (*bot.Repl
 	if err != nil {
 		return nil, err
 	}
-	if err := ap.mayEdit(ctx, d, u); err != nil {
+	reads := ap.readsOf(ctx, d, "")
+	if err := ap.mayEdit(ctx, d, u, reads); err != nil {
 		return nil, bot.Errorf(bot.EForbidden, "Only %s, who wrote draft #%d, and its approvers can retry it. Nothing was changed.", d.AuthorName, d.ID)
 	}
 	if d.Status != bot.DraftFailed {
@@ -828,7 +931,7 @@ func (ap *Approvals) retry(ctx context.Context, id int64, u bot.User) (*bot.Repl
 			return err // the reply may be sent already
 		}
 		d.Reason = ""
-		return ap.move(ctx, tx, d, bot.DraftRetry, store.DraftEvent{Actor: by, Action: "retried"}, ap.policyOf(ctx, d))
+		return ap.move(ctx, tx, d, bot.DraftRetry, store.DraftEvent{Actor: by, Action: "retried"}, ap.shownPolicy(ctx, d, reads))
 	})
 	if err != nil {
 		return nil, err
@@ -854,17 +957,23 @@ func (ap *Approvals) form(ctx context.Context, s *bot.Submission) (*bot.Reply, e
 		if err != nil {
 			return nil, bot.Errorf(bot.EInvalid, "This form does not name a draft; nothing was changed.")
 		}
+		edit := s.CallbackID == "approvals.edit"
+		reason := strings.TrimSpace(s.Values["reason"])
+		if !edit && reason == "" {
+			return nil, bot.Errorf(bot.EInvalid, "Say why, so that the author knows what to change.")
+		}
+		action := bot.DraftReject
+		if edit {
+			action = bot.DraftEdit
+		}
+		reads := ap.readForDecision(ctx, id, action)
 		var msg string
 		err = ap.db.InTx(ctx, func(tx *store.Tx) (err error) {
-			if s.CallbackID == "approvals.edit" {
-				msg, err = ap.edit(ctx, tx, id, s.User, sw, s.Values["text"])
+			if edit {
+				msg, err = ap.edit(ctx, tx, id, s.User, sw, s.Values["text"], reads)
 				return err
 			}
-			reason := strings.TrimSpace(s.Values["reason"])
-			if reason == "" {
-				return bot.Errorf(bot.EInvalid, "Say why, so that the author knows what to change.")
-			}
-			msg, err = ap.reject(ctx, tx, id, s.User, sw, reason)
+			msg, err = ap.reject(ctx, tx, id, s.User, sw, reason, reads)
 			return err
 		})
 		if errors.Is(err, store.ErrPendingDraft) {
@@ -894,12 +1003,9 @@ func (ap *Approvals) event(ctx context.Context, tx *store.Tx, ev bot.Event) erro
 	}
 	switch e := ev.(type) {
 	case *bot.Reaction:
-		if e.Platform != bot.PlatformSlack || e.ChannelID != a.Channel.ID || e.User.Bot {
+		approve, reject := ap.reactionDecides(e)
+		if !approve && !reject {
 			return nil
-		}
-		approve, reject := bot.SameEmoji(e.Emoji, "✅"), bot.SameEmoji(e.Emoji, "❌")
-		if !approve && !(reject && !e.Removed) {
-			return nil // a ❌ taken back changes nothing: the draft was rejected
 		}
 		type shown struct {
 			d       *store.Draft
@@ -915,18 +1021,19 @@ func (ap *Approvals) event(ctx context.Context, tx *store.Tx, ev bot.Event) erro
 			return err
 		}
 		d, sw := m.d, seen{version: m.version}
+		reads, _ := ctx.Value(decisionReadsKey{}).(*decisionReads) // prepareEvent's
 		var msg string
 		switch {
 		case e.Removed && sw.version != d.Version:
 			return nil // an approval of a superseded version never counted
 		case e.Removed:
-			msg, err = ap.withdraw(ctx, tx, d.ID, e.User)
+			msg, err = ap.withdraw(ctx, tx, d.ID, e.User, reads)
 		case sw.version != d.Version && (d.Status == bot.DraftPending || d.Status == bot.DraftRejected):
 			err = ap.supersededReaction(d, sw.version)
 		case approve:
-			msg, err = ap.approve(ctx, tx, d.ID, e.User, sw)
+			msg, err = ap.approve(ctx, tx, d.ID, e.User, sw, reads)
 		default:
-			msg, err = ap.reject(ctx, tx, d.ID, e.User, sw, "")
+			msg, err = ap.reject(ctx, tx, d.ID, e.User, sw, "", reads)
 		}
 		if err != nil && bot.ErrorCode(err) == bot.EInternal {
 			return err
@@ -975,6 +1082,47 @@ func (ap *Approvals) event(ctx context.Context, tx *store.Tx, ev bot.Event) erro
 	return nil
 }
 
+// reactionDecides says what reaction e decides on an approval message:
+// ✅ approves (taken back, it withdraws the approval), ❌ rejects; any
+// other reaction, and a ❌ taken back (the draft was rejected), decides
+// nothing.
+func (ap *Approvals) reactionDecides(e *bot.Reaction) (approve, reject bool) {
+	a := ap.cfg.Approvals
+	if !a.Enabled || e.Platform != bot.PlatformSlack || e.ChannelID != a.Channel.ID || e.User.Bot {
+		return false, false
+	}
+	return bot.SameEmoji(e.Emoji, "✅"), bot.SameEmoji(e.Emoji, "❌") && !e.Removed
+}
+
+// decisionReadsKey is the context key of the decisionReads prepareEvent
+// read for a ✅ or ❌.
+type decisionReadsKey struct{}
+
+// prepareEvent reads, before the event's transaction, what the decision a
+// ✅ or ❌ on an approval message makes needs from the platforms (see
+// decisionReads), for event to hand to it. A reaction on a message that
+// is not a draft's, or not known as one yet (its ts not recorded), gets
+// nothing: the transaction reads what it needs.
+func (ap *Approvals) prepareEvent(ctx context.Context, ev bot.Event) context.Context {
+	e, ok := ev.(*bot.Reaction)
+	if !ok {
+		return ctx
+	}
+	approve, reject := ap.reactionDecides(e)
+	if !approve && !reject {
+		return ctx
+	}
+	d, version, err := ap.db.PeekDraftByMessage(ctx, e.ChannelID, e.MessageID)
+	if err != nil {
+		return ctx
+	}
+	action := "" // a rejection, a withdrawal, a superseded version: the policy alone
+	if approve && !e.Removed && version == d.Version {
+		action = bot.DraftApprove
+	}
+	return context.WithValue(ctx, decisionReadsKey{}, ap.readsOf(ctx, d, action))
+}
+
 // supersededReaction refuses a ✅ or ❌ on the message of version, which a
 // later version of d replaced: the reaction was given to a text that is no
 // longer the one to decide on.
@@ -1000,7 +1148,7 @@ func (ap *Approvals) staleDrafts(ctx context.Context, tx *store.Tx, channel, mes
 		if err != nil {
 			return err
 		}
-		if err := ap.goStale(ctx, tx, d, why); err != nil {
+		if err := ap.goStale(ctx, tx, d, why, ap.policyOf(ctx, d)); err != nil {
 			return err
 		}
 	}

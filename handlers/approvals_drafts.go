@@ -182,7 +182,7 @@ func (ap *Approvals) oneAnswer(ctx context.Context, channelID, messageID string,
 	text := fmt.Sprintf("Draft #%d by %s is already waiting for approval as the answer to that message (version %d by %s: “%s”). A message gets one answer: change that draft instead of writing a second. Nothing was saved.",
 		p.ID, p.AuthorName, p.Version, p.VersionAuthorName, bot.OneLine(p.Text, 200))
 	r := &bot.Reply{}
-	if ap.mayEdit(ctx, p, u) == nil {
+	if ap.mayEdit(ctx, p, u, nil) == nil {
 		text += fmt.Sprintf(" Edit it here, or on its message in #%s.", ap.cfg.Approvals.Channel.Name)
 		r.Buttons = []bot.Button{{ActionID: "approvals.edit", Label: fmt.Sprintf("Edit draft #%d", p.ID), Value: seenValue(p), Style: "primary"}}
 	} else {
@@ -250,11 +250,7 @@ func describe(pol bot.ApprovalPolicy, d *store.Draft) string {
 // policyOf resolves the policy of d for showing it: when a group cannot be
 // read, its members are left out, which only changes the counts shown.
 func (ap *Approvals) policyOf(ctx context.Context, d *store.Draft) bot.ApprovalPolicy {
-	p, err := ap.resolvePolicy(ctx, ap.cfg.Approvals.For(d.PolicyChannel()))
-	if err != nil {
-		ap.logger.Warn("approvals: policy shown without a user group's members", "draft", d.ID, "err", err)
-	}
-	return p
+	return ap.shownPolicy(ctx, d, nil)
 }
 
 // when formats a time for people, in the team's timezone.
@@ -686,10 +682,10 @@ func (ap *Approvals) targetStale(ctx context.Context, d *store.Draft) string {
 }
 
 // goStale marks d stale (it can no longer be posted) and says why on its
-// message. d must be locked in tx.
-func (ap *Approvals) goStale(ctx context.Context, tx *store.Tx, d *store.Draft, why string) error {
+// message, which shows pol. d must be locked in tx.
+func (ap *Approvals) goStale(ctx context.Context, tx *store.Tx, d *store.Draft, why string, pol bot.ApprovalPolicy) error {
 	d.Reason = why
-	return ap.move(ctx, tx, d, bot.DraftGoStale, store.DraftEvent{Action: "stale", Detail: why}, ap.policyOf(ctx, d))
+	return ap.move(ctx, tx, d, bot.DraftGoStale, store.DraftEvent{Action: "stale", Detail: why}, pol)
 }
 
 // The jobs.
@@ -710,7 +706,7 @@ func (ap *Approvals) SettleDrafts(ctx context.Context, now time.Time) (int, erro
 		return 0, err
 	}
 	for _, d := range publishing {
-		n, err := ap.settlePublish(ctx, d.ID)
+		n, err := ap.settlePublish(ctx, &d)
 		if err != nil {
 			return changed, fmt.Errorf("settle draft %d: %w", d.ID, err)
 		}
@@ -722,13 +718,14 @@ func (ap *Approvals) SettleDrafts(ctx context.Context, now time.Time) (int, erro
 	}
 	for _, d := range due {
 		n := 0
+		reads := ap.readsOf(ctx, &d, "") // its policy, read before the transaction
 		err := ap.db.InTx(ctx, func(tx *store.Tx) error {
 			d, err := tx.Draft(ctx, d.ID)
 			if err != nil || !ap.expiredNow(d) {
 				return err
 			}
 			n = 1
-			return ap.expire(ctx, tx, d)
+			return ap.expire(ctx, tx, d, ap.shownPolicy(ctx, d, reads))
 		})
 		if err != nil {
 			return changed, fmt.Errorf("expire draft %d: %w", d.ID, err)
@@ -744,26 +741,28 @@ func (ap *Approvals) expiredNow(d *store.Draft) bool {
 	return d.Status == bot.DraftPending && d.ExpiresAt != nil && !ap.clock.Now().Before(*d.ExpiresAt)
 }
 
-// expire marks d expired. d must be locked in tx.
-func (ap *Approvals) expire(ctx context.Context, tx *store.Tx, d *store.Draft) error {
-	return ap.move(ctx, tx, d, bot.DraftExpire, store.DraftEvent{Action: "expired", Detail: "nobody approved it by " + ap.when(*d.ExpiresAt)}, ap.policyOf(ctx, d))
+// expire marks d expired, its message showing pol. d must be locked in tx.
+func (ap *Approvals) expire(ctx context.Context, tx *store.Tx, d *store.Draft, pol bot.ApprovalPolicy) error {
+	return ap.move(ctx, tx, d, bot.DraftExpire, store.DraftEvent{Action: "expired", Detail: "nobody approved it by " + ap.when(*d.ExpiresAt)}, pol)
 }
 
-// settlePublish reconciles draft id with its reply's outbox message.
-func (ap *Approvals) settlePublish(ctx context.Context, id int64) (int, error) {
+// settlePublish reconciles listed, a draft as listed, with its reply's
+// outbox message.
+func (ap *Approvals) settlePublish(ctx context.Context, listed *store.Draft) (int, error) {
 	n := 0
+	reads := ap.readsOf(ctx, listed, "") // its policy, read before the transaction
 	err := ap.db.InTx(ctx, func(tx *store.Tx) error {
-		d, err := tx.Draft(ctx, id)
+		d, err := tx.Draft(ctx, listed.ID)
 		if err != nil {
 			return err
 		}
-		e, err := tx.PublishState(ctx, id)
+		e, err := tx.PublishState(ctx, d.ID)
 		if bot.ErrorCode(err) == bot.ENotFound {
 			return nil
 		} else if err != nil {
 			return err
 		}
-		pol := ap.policyOf(ctx, d)
+		pol := ap.shownPolicy(ctx, d, reads)
 		switch {
 		case e.State == store.OutboxSent && (d.Status == bot.DraftApproved || d.Status == bot.DraftFailed):
 			d.DiscordMessageID = e.PlatformID
@@ -802,13 +801,14 @@ func (ap *Approvals) CheckDraftTargets(ctx context.Context, _ time.Time) (int, e
 		if why == "" {
 			continue
 		}
+		reads := ap.readsOf(ctx, &d, "") // its policy, read before the transaction
 		err := ap.db.InTx(ctx, func(tx *store.Tx) error {
 			d, err := tx.Draft(ctx, d.ID)
 			if err != nil || d.Status != bot.DraftPending {
 				return err
 			}
 			changed++
-			return ap.goStale(ctx, tx, d, why)
+			return ap.goStale(ctx, tx, d, why, ap.shownPolicy(ctx, d, reads))
 		})
 		if err != nil {
 			return changed, fmt.Errorf("check draft %d: %w", d.ID, err)

@@ -230,8 +230,21 @@ func (tx *Tx) Draft(ctx context.Context, id int64) (*Draft, error) {
 }
 
 func (tx *Tx) draft(ctx context.Context, id int64, lock string) (*Draft, error) {
+	return getDraft(ctx, tx.tx, id, lock)
+}
+
+// PeekDraft returns draft id as the database has it now, read on a
+// connection of its own, outside any transaction and without locking it,
+// or a bot.ENotFound error: for what is worked out before the transaction
+// that locks the draft and reads it again (what a decision on it reads
+// from the platforms), never for changing it.
+func (db *DB) PeekDraft(ctx context.Context, id int64) (*Draft, error) {
+	return getDraft(ctx, db.db, id, "")
+}
+
+func getDraft(ctx context.Context, q sqlx.ExtContext, id int64, lock string) (*Draft, error) {
 	var d Draft
-	err := tx.tx.GetContext(ctx, &d, tx.rebind(`SELECT `+draftColumns+` FROM drafts WHERE id = ?`+lock), id)
+	err := sqlx.GetContext(ctx, q, &d, q.Rebind(`SELECT `+draftColumns+` FROM drafts WHERE id = ?`+lock), id)
 	if isNoRows(err) {
 		return nil, bot.Errorf(bot.ENotFound, "There is no draft #%d. /liaison drafts lists them.", id)
 	} else if err != nil {
@@ -359,8 +372,18 @@ func PublishOutboxKey(id int64) string { return "publish:" + strconv.FormatInt(i
 // Slack message (channel, ts), locked for update, and the version that
 // message shows, or a bot.ENotFound error.
 func (tx *Tx) DraftByMessage(ctx context.Context, channelID, ts string) (*Draft, int, error) {
+	return draftByMessage(ctx, tx.tx, channelID, ts, tx.db.dialect.forUpdate)
+}
+
+// PeekDraftByMessage is DraftByMessage read as PeekDraft reads: outside
+// any transaction, without locking the draft.
+func (db *DB) PeekDraftByMessage(ctx context.Context, channelID, ts string) (*Draft, int, error) {
+	return draftByMessage(ctx, db.db, channelID, ts, "")
+}
+
+func draftByMessage(ctx context.Context, q sqlx.ExtContext, channelID, ts, lock string) (*Draft, int, error) {
 	var keys []string
-	err := tx.tx.SelectContext(ctx, &keys, tx.rebind(`SELECT key FROM outbox WHERE platform = ? AND kind = ? AND platform_channel = ? AND platform_id = ? AND key LIKE 'draft:%'`),
+	err := sqlx.SelectContext(ctx, q, &keys, q.Rebind(`SELECT key FROM outbox WHERE platform = ? AND kind = ? AND platform_channel = ? AND platform_id = ? AND key LIKE 'draft:%'`),
 		bot.PlatformSlack, bot.KindPost, channelID, ts)
 	if err != nil {
 		return nil, 0, fmt.Errorf("draft by message %s/%s: %w", channelID, ts, err)
@@ -380,7 +403,7 @@ func (tx *Tx) DraftByMessage(ctx context.Context, channelID, ts string) (*Draft,
 		if err != nil {
 			continue
 		}
-		d, err := tx.Draft(ctx, id)
+		d, err := getDraft(ctx, q, id, lock)
 		return d, version, err
 	}
 	return nil, 0, bot.Errorf(bot.ENotFound, "That message is not a draft waiting for approval.")
