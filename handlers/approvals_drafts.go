@@ -802,16 +802,19 @@ func (ap *Approvals) CheckDraftTargets(ctx context.Context, _ time.Time) (int, e
 			continue
 		}
 		reads := ap.readsOf(ctx, &d, "") // its policy, read before the transaction
+		var stale bool                   // set by the transaction's last run
 		err := ap.db.InTx(ctx, func(tx *store.Tx) error {
 			d, err := tx.Draft(ctx, d.ID)
-			if err != nil || d.Status != bot.DraftPending {
+			if stale = err == nil && d.Status == bot.DraftPending; !stale {
 				return err
 			}
-			changed++
 			return ap.goStale(ctx, tx, d, why, ap.shownPolicy(ctx, d, reads))
 		})
 		if err != nil {
 			return changed, fmt.Errorf("check draft %d: %w", d.ID, err)
+		}
+		if stale {
+			changed++
 		}
 	}
 	return changed, nil
