@@ -390,6 +390,29 @@ func (d *DB) RetryOutbox(ctx context.Context, now time.Time, key string) error {
 	return nil
 }
 
+// ReplacePendingPayloadNow rewrites the payload of an outbox message nobody
+// has claimed yet, as ReplacePendingPayload does, and makes it due now when
+// it was only waiting for its NotBefore: a paced edit whose new text must
+// not wait (a giveaway that ended). One that waits for a retry (the
+// platform's Retry-After, or the backoff after a failed attempt) keeps its
+// time, the new text going out with it. It reports whether it rewrote the
+// message: false when it is already being sent, or sent.
+func (tx *Tx) ReplacePendingPayloadNow(ctx context.Context, now time.Time, key string, payload []byte) (bool, error) {
+	var lanes []string
+	err := tx.tx.SelectContext(ctx, &lanes, tx.rebind(`UPDATE outbox SET payload = ?, updated_at = ?,
+			next_attempt_at = CASE WHEN attempts = 0 AND NOT rate_limited AND next_attempt_at > ? THEN ? ELSE next_attempt_at END
+		WHERE key = ? AND state = 'pending' RETURNING lane`),
+		string(payload), now.UTC(), now.UTC(), now.UTC(), key)
+	if err != nil {
+		return false, fmt.Errorf("rewrite outbox %s to go now: %w", key, err)
+	}
+	if len(lanes) == 0 {
+		return false, nil
+	}
+	tx.enqueued.lane(lanes[0]) // due sooner: the dispatcher may sleep until its old time
+	return true, nil
+}
+
 // LastOutboxKey returns the key of the newest outbox message whose key starts
 // with prefix, or "" when there is none. Handlers chain edits of one message
 // with it, so they apply in order.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/liaison-bot/liaison/bot"
 	"github.com/liaison-bot/liaison/bot/store"
@@ -105,6 +106,90 @@ func TestOnCommitRunsOnlyOnceTheTransactionCommitted(t *testing.T) {
 		}
 		if want := []string{"committed: true <nil>"}; !slices.Equal(said, want) {
 			t.Errorf("hooks ran %q, want %q", said, want)
+		}
+	})
+}
+
+// A paced edit whose new text must not wait (a giveaway that ended) goes
+// at once with it; one that waits for the platform's Retry-After, or for
+// its retry after a failure, takes the new text and keeps its time; one
+// already sent is left as it is.
+func TestReplacePendingPayloadNowSendsAPacedMessageAtOnce(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		edit := func(key, channel, text string, notBefore time.Time) *bot.OutboxMessage {
+			return &bot.OutboxMessage{Key: key, Platform: bot.PlatformDiscord, Kind: bot.KindUpdate, NotBefore: notBefore,
+				Payload: []byte(`{"channel_id":"` + channel + `","text":"` + text + `"}`)}
+		}
+		// Each in a channel of its own: a lane of its own.
+		if err := db.Enqueue(ctx, t0, edit("paced", "c1", "3 entries", t0.Add(10*time.Second)), edit("limited", "c2", "3 entries", time.Time{}),
+			edit("failed", "c3", "3 entries", time.Time{}), edit("sent", "c4", "3 entries", time.Time{})); err != nil {
+			t.Fatal(err)
+		}
+		claimed, err := db.ClaimOutbox(ctx, "r1", t0, 10)
+		if err != nil || len(claimed) != 3 {
+			t.Fatalf("ClaimOutbox = %d messages, %v; want the 3 due", len(claimed), err)
+		}
+		var outcomes []store.OutboxOutcome
+		for _, m := range claimed {
+			o := store.OutboxOutcome{ID: m.ID, Attempts: m.Attempts}
+			switch m.Key {
+			case "limited":
+				o.State, o.RetryAt, o.RateLimited, o.Uncounted, o.Error = store.OutboxPending, t0.Add(30*time.Second), true, true, "429"
+			case "failed":
+				o.State, o.RetryAt, o.Error = store.OutboxPending, t0.Add(20*time.Second), "502"
+			case "sent":
+				o.State, o.Result = store.OutboxSent, bot.SendResult{PlatformID: "m4"}
+			}
+			outcomes = append(outcomes, o)
+		}
+		if err := db.FinishOutbox(ctx, t0, outcomes); err != nil {
+			t.Fatal(err)
+		}
+		db.EnqueuedLanes() // forget the wake-ups of the enqueues
+
+		now := t0.Add(time.Second)
+		rewrote := map[string]bool{}
+		err = db.InTx(ctx, func(tx *store.Tx) error {
+			for i, k := range []string{"paced", "limited", "failed", "sent"} {
+				ok, err := tx.ReplacePendingPayloadNow(ctx, now, k, edit(k, fmt.Sprintf("c%d", i+1), "ended", time.Time{}).Payload)
+				if err != nil {
+					return err
+				}
+				rewrote[k] = ok
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, want := range map[string]struct {
+			rewritten bool
+			due       time.Time
+		}{
+			"paced":   {true, now},
+			"limited": {true, t0.Add(30 * time.Second)},
+			"failed":  {true, t0.Add(20 * time.Second)},
+			"sent":    {false, t0},
+		} {
+			e, err := db.OutboxByKey(ctx, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rewrote[k] != want.rewritten || strings.Contains(e.Payload, "ended") != want.rewritten {
+				t.Errorf("ReplacePendingPayloadNow(%s) = %v, payload %s; want rewritten %v", k, rewrote[k], e.Payload, want.rewritten)
+			}
+			if k != "sent" && !e.NextAttemptAt.Equal(want.due) {
+				t.Errorf("%s is due at %v, want %v", k, e.NextAttemptAt, want.due)
+			}
+		}
+		if lanes, _ := db.EnqueuedLanes(); !slices.Contains(lanes, "discord/update:c1") {
+			t.Errorf("EnqueuedLanes() = %v: the dispatcher is not woken for the paced edit now due", lanes)
+		}
+		claimed, err = db.ClaimOutbox(ctx, "r1", now, 10)
+		if err != nil || len(claimed) != 1 || claimed[0].Key != "paced" || !strings.Contains(string(claimed[0].Payload), "ended") {
+			t.Fatalf("ClaimOutbox(now) = %+v, %v; want the paced edit with its new text", claimed, err)
 		}
 	})
 }

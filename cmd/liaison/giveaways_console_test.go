@@ -115,3 +115,43 @@ func TestTheTourShowsAGiveaway(t *testing.T) {
 		}
 	}
 }
+
+// Ended early after a burst of clicks, the giveaway message shows it at
+// once, before the next line is read: its last count, no Enter button,
+// where the result is. The burst still made no edit of its own, and no
+// count edit comes after the end.
+func TestConsoleShowsAGiveawayEndedEarlyAtOnce(t *testing.T) {
+	t.Parallel()
+	script := `discord #general dave: /giveaway start prize:"a mug" duration:1d
+click s1 "Approve" carol
+click d1 "Enter" alice
+click d1 "Enter" alice
+click d1 "Enter" eve
+click d1 "Enter" mallory
+discord #general dave: /giveaway end 1
+click d2 "Leave" alice
+discord #general dave: /giveaway end 1
+discord #general dave: /giveaway show 1
+clock +2m
+click d2 "Leave" alice
+discord #general dave: /giveaway end 1
+discord #general dave: /giveaway show 1
+`
+	code, out, errs := runConsole(t, strings.NewReader(script), "--db", tempDB(t), "--now", "2026-11-24T10:00:00+01:00")
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errs)
+	}
+	const end, next = "[discord #general] dave: /giveaway end 1\n", "[discord #general] alice clicked [Leave] on d2\n"
+	_, after, _ := strings.Cut(out, end)
+	ending, _, ok := strings.Cut(after, next)
+	if !ok {
+		t.Fatalf("no /giveaway end followed by alice's Leave:\n%s", out)
+	}
+	const ended = "[discord #general] d1 edited liaison: 🎉 Giveaway #1: a mug\n    Ended: now (Tue 24 Nov 10:00 CET): the result is in the reply below\n"
+	if !strings.Contains(ending, ended) || !strings.Contains(ending, "    Entries: 3\n") || strings.Contains(ending, "[Enter]") {
+		t.Errorf("what /giveaway end 1 printed lacks the giveaway message edited to %q with 3 entries and no Enter button:\n%s", ended, ending)
+	}
+	if n := strings.Count(out, "d1 edited"); n != 2 {
+		t.Errorf("d1 was edited %d times, want 2 (the first entry, then the end; the burst after the first is paced into the end's):\n%s", n, out)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -178,6 +179,78 @@ func TestADrawRolledBackIsDrawnAgainTheSameOnce(t *testing.T) {
 		}
 		if n != 1 {
 			t.Errorf("%d announcements in the outbox, want 1", n)
+		}
+	})
+}
+
+// Ended while its last count edit is being sent, the giveaway's message
+// gets its end as an edit of its own, after that one: when the count edit
+// fails and is retried, Discord still gets the old count first and the
+// end last, never the Enter button again after the end.
+func TestTheEndOfAGiveawayComesAfterACountEditBeingSent(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		cfg, err := config.Parse("liaison.yaml", []byte("discord: {guild: \"998877665544332211\", channels: {general: \"1100000000000000002\"}}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock := bot.NewManualClock(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
+		g := New(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), People: names{}, Templates: approved{}})
+		g.Attach(server{})
+		w := who{GuildID: "998877665544332211", ChannelID: "1100000000000000002", ID: "1300000000000000004", Name: "dave", Source: bot.SourceDiscord}
+		if _, err := g.start(ctx, w, startRequest{Prize: "a mug", Duration: 24 * time.Hour, Winners: 1, ChannelID: w.ChannelID}); err != nil {
+			t.Fatal(err)
+		}
+		// send claims what is due and sends it, noting the edits of the
+		// giveaway message in the order they went out, with their payloads.
+		var edits []string
+		payloads := map[string]string{}
+		send := func() {
+			t.Helper()
+			claimed, err := db.ClaimOutbox(ctx, "r1", clock.Now(), 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var outcomes []store.OutboxOutcome
+			for _, m := range claimed {
+				o := store.OutboxOutcome{ID: m.ID, Attempts: m.Attempts, State: store.OutboxSent, Result: bot.SendResult{PlatformID: "m1"}}
+				if m.Kind == bot.KindUpdate && m.ParentKey != "" {
+					edits = append(edits, m.Key)
+					payloads[m.Key] = string(m.Payload)
+				}
+				outcomes = append(outcomes, o)
+			}
+			if err := db.FinishOutbox(ctx, clock.Now(), outcomes); err != nil {
+				t.Fatal(err)
+			}
+		}
+		send() // the giveaway message
+		if _, err := g.enterClick(ctx, &bot.Action{ActionID: "giveaway.enter", Value: "1",
+			User: bot.User{Platform: bot.PlatformDiscord, ID: "1400000000000000001"}}); err != nil {
+			t.Fatal(err)
+		}
+		claimed, err := db.ClaimOutbox(ctx, "r1", clock.Now(), 50)
+		if err != nil || len(claimed) != 1 || claimed[0].Key != "giveaway:1:count:1" {
+			t.Fatalf("ClaimOutbox = %+v, %v; want the count edit", claimed, err)
+		}
+		if _, err := g.end(ctx, w, 1); err != nil {
+			t.Fatal(err)
+		}
+		// The count edit fails while the draw is committed.
+		if err := db.FinishOutbox(ctx, clock.Now(), []store.OutboxOutcome{{ID: claimed[0].ID, Attempts: claimed[0].Attempts,
+			State: store.OutboxPending, RetryAt: clock.Now().Add(5 * time.Second), Error: "502 Bad Gateway"}}); err != nil {
+			t.Fatal(err)
+		}
+		send()
+		clock.Advance(5 * time.Second)
+		send()
+		send()
+		if want := []string{"giveaway:1:count:1", "giveaway:1:edit:drawn"}; !slices.Equal(edits, want) {
+			t.Fatalf("the giveaway message was edited by %q, want %q in that order", edits, want)
+		}
+		if p := payloads["giveaway:1:edit:drawn"]; !strings.Contains(p, `"name":"Ended"`) || strings.Contains(p, "giveaway.enter") {
+			t.Errorf("the last edit of the giveaway message does not show it ended, without Enter: %s", p)
 		}
 	})
 }

@@ -100,29 +100,43 @@ func (g *Giveaways) messagePost(gw *bot.Giveaway) bot.Post {
 }
 
 // editMessage edits the giveaway message to show gw as it now stands
-// (ended, cancelled), under a key unique to what happened.
-func (g *Giveaways) editMessage(ctx context.Context, tx *store.Tx, gw *bot.Giveaway, what string, now time.Time) error {
+// (ended, cancelled), under a key unique to what happened, once the
+// outbox message after (the message itself, or an edit of it) is sent.
+func (g *Giveaways) editMessage(ctx context.Context, tx *store.Tx, gw *bot.Giveaway, what, after string, now time.Time) error {
 	_, err := tx.Enqueue(ctx, now, &bot.OutboxMessage{Key: fmt.Sprintf("giveaway:%d:edit:%s", gw.ID, what), Platform: bot.PlatformDiscord,
-		Kind: bot.KindUpdate, ParentKey: gw.MessageKey, Payload: bot.Payload(g.messagePost(gw))})
+		Kind: bot.KindUpdate, ParentKey: after, Payload: bot.Payload(g.messagePost(gw))})
 	return err
 }
 
 // endMessage shows the giveaway ended (drawn or cancelled) on its
-// message: a count edit not sent yet takes the final text (it would
-// otherwise show the Enter button again after the end), else an edit of
-// its own.
+// message, at once: the end is news, not a count to pace. A count edit
+// not sent yet takes the final text and goes now rather than when the
+// pacing had it due (sent after the end, it would show the Enter button
+// again; left to its time, the message would show the giveaway open until
+// then). Else the end is an edit of its own, due now, chained after the
+// last count edit unless that one is dead: one being sent that fails and
+// is retried then still comes before the end, never after it.
 func (g *Giveaways) endMessage(ctx context.Context, tx *store.Tx, gw *bot.Giveaway, what string, now time.Time) error {
 	last, err := tx.NextCountEdit(ctx, gw.ID)
 	if err != nil {
 		return err
 	}
+	after := gw.MessageKey
 	if last.Seq > 0 {
-		ok, err := tx.ReplacePendingPayload(ctx, now, countKey(gw.ID, last.Seq), bot.Payload(g.messagePost(gw)))
+		key := countKey(gw.ID, last.Seq)
+		ok, err := tx.ReplacePendingPayloadNow(ctx, now, key, bot.Payload(g.messagePost(gw)))
 		if err != nil || ok {
 			return err
 		}
+		state, _, err := tx.OutboxState(ctx, key)
+		if err != nil {
+			return err
+		}
+		if state != store.OutboxDead {
+			after = key
+		}
 	}
-	return g.editMessage(ctx, tx, gw, what, now)
+	return g.editMessage(ctx, tx, gw, what, after, now)
 }
 
 // countEdit updates the entry count on the giveaway message, coalesced: a
