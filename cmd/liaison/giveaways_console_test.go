@@ -119,7 +119,8 @@ func TestTheTourShowsAGiveaway(t *testing.T) {
 // Ended early after a burst of clicks, the giveaway message shows it at
 // once, before the next line is read: its last count, no Enter button,
 // where the result is. The burst still made no edit of its own, and no
-// count edit comes after the end.
+// count edit comes after the end. Whoever then tries to leave is told when
+// it actually ended, as is who ends it again or looks at it.
 func TestConsoleShowsAGiveawayEndedEarlyAtOnce(t *testing.T) {
 	t.Parallel()
 	script := `discord #general dave: /giveaway start prize:"a mug" duration:1d
@@ -153,5 +154,17 @@ discord #general dave: /giveaway show 1
 	}
 	if n := strings.Count(out, "d1 edited"); n != 2 {
 		t.Errorf("d1 was edited %d times, want 2 (the first entry, then the end; the burst after the first is paced into the end's):\n%s", n, out)
+	}
+	for _, want := range []string{
+		"[discord #general] (to alice) liaison: Giveaway #1 ended just now (Tue 24 Nov 10:00 CET): entries are closed.\n",
+		"[discord #general] (to dave) liaison: Giveaway #1 was already drawn (Tue 24 Nov 10:00 CET): /giveaway show 1 shows the result;",
+		"[discord #general] (to dave) liaison: Giveaway #1: a mug (in #general, by dave)\n    State: drawn just now (Tue 24 Nov 10:00 CET)\n",
+		"[discord #general] (to alice) liaison: Giveaway #1 ended 2m ago (Tue 24 Nov 10:00 CET): entries are closed.\n",
+		"[discord #general] (to dave) liaison: Giveaway #1 was already drawn 2m ago (Tue 24 Nov 10:00 CET): /giveaway show 1 shows the result;",
+		"[discord #general] (to dave) liaison: Giveaway #1: a mug (in #general, by dave)\n    State: drawn 2m ago (Tue 24 Nov 10:00 CET)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the console's output lacks %q:\n%s", want, out)
+		}
 	}
 }

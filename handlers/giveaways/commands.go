@@ -238,7 +238,7 @@ func (g *Giveaways) end(ctx context.Context, w who, id int64) (*bot.Reply, error
 	if err != nil {
 		return nil, err
 	}
-	if err := endable(gw, g.when(w.Source, gw.DrawnAt)); err != nil {
+	if err := endable(gw, g.ago(w.Source, gw.DrawnAt, g.clock.Now(), "")); err != nil {
 		return nil, err
 	}
 	res, err := g.draw(ctx, id, g.clock.Now(), w.Name)
@@ -247,7 +247,7 @@ func (g *Giveaways) end(ctx context.Context, w who, id int64) (*bot.Reply, error
 	}
 	if res == nil { // drawn meanwhile, by the job
 		gw, _ = g.db.Giveaway(ctx, id)
-		return nil, endable(gw, g.when(w.Source, gw.DrawnAt))
+		return nil, endable(gw, g.ago(w.Source, gw.DrawnAt, g.clock.Now(), ""))
 	}
 	if res.waits != "" {
 		return &bot.Reply{Text: fmt.Sprintf("Giveaway #%d is drawn. %s %s", id, res.summary(), res.waits)}, nil
@@ -255,7 +255,8 @@ func (g *Giveaways) end(ctx context.Context, w who, id int64) (*bot.Reply, error
 	return &bot.Reply{Text: fmt.Sprintf("Giveaway #%d is drawn. %s The announcement replies to the giveaway message.", id, res.summary())}, nil
 }
 
-// endable refuses to end a giveaway that is not open.
+// endable refuses to end a giveaway that is not open; drawnAt says when
+// it was drawn, following "was already drawn".
 func endable(gw *bot.Giveaway, drawnAt string) error {
 	switch gw.State {
 	case bot.GiveawayCancelled:
@@ -326,7 +327,7 @@ func (g *Giveaways) list(ctx context.Context, w who) (*bot.Reply, error) {
 func (g *Giveaways) stateLine(src string, gw *bot.Giveaway) string {
 	switch gw.State {
 	case bot.GiveawayDrawn:
-		return "drawn " + g.when(src, gw.DrawnAt)
+		return "drawn " + g.ago(src, gw.DrawnAt, g.clock.Now(), "just now")
 	case bot.GiveawayCancelled:
 		return "cancelled (" + gw.CancelReason + ")"
 	}

@@ -73,7 +73,7 @@ func (g *Giveaways) open(gw *bot.Giveaway, now time.Time) error {
 	case gw.State == bot.GiveawayCancelled:
 		return bot.Errorf(bot.EInvalid, "Giveaway #%d was cancelled: there is nothing to enter.", gw.ID)
 	case gw.State == bot.GiveawayDrawn || !now.Before(gw.EndsAt):
-		return bot.Errorf(bot.EInvalid, "Giveaway #%d ended %s: entries are closed.", gw.ID, g.when(bot.SourceDiscord, gw.EndsAt))
+		return bot.Errorf(bot.EInvalid, "Giveaway #%d ended %s: entries are closed.", gw.ID, g.ago(bot.SourceDiscord, endedAt(gw), now, "just now"))
 	}
 	return nil
 }

@@ -183,6 +183,49 @@ func TestADrawRolledBackIsDrawnAgainTheSameOnce(t *testing.T) {
 	})
 }
 
+// Enter clicked on a giveaway ended early says when it actually ended, not
+// when it was to end: "just now" at that very moment (Discord would show
+// its relative time as "now" or "in a few seconds"), its relative time
+// once it has passed.
+func TestEnteringAGiveawayEndedEarlySaysWhenItEnded(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		cfg, err := config.Parse("liaison.yaml", []byte("discord: {guild: \"998877665544332211\", channels: {general: \"1100000000000000002\"}}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock := bot.NewManualClock(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
+		g := New(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), People: names{}, Templates: approved{}})
+		g.Attach(server{})
+		w := who{GuildID: "998877665544332211", ChannelID: "1100000000000000002", ID: "1300000000000000004", Name: "dave", Source: bot.SourceDiscord}
+		if _, err := g.start(ctx, w, startRequest{Prize: "a mug", Duration: 24 * time.Hour, Winners: 1, ChannelID: w.ChannelID}); err != nil {
+			t.Fatal(err)
+		}
+		enter := func(user string) string {
+			a := &bot.Action{ActionID: "giveaway.enter", Value: "1", User: bot.User{Platform: bot.PlatformDiscord, ID: user}}
+			r, err := g.enterClick(ctx, a)
+			if err != nil {
+				return bot.ErrorMessage(err)
+			}
+			return r.Text
+		}
+		enter("1400000000000000001")
+		ended := clock.Now()
+		if _, err := g.end(ctx, w, 1); err != nil {
+			t.Fatal(err)
+		}
+		f := bot.DiscordTime(ended, "f")
+		if got, want := enter("1400000000000000002"), "Giveaway #1 ended just now ("+f+"): entries are closed."; got != want {
+			t.Errorf("Enter at the end = %q, want %q", got, want)
+		}
+		clock.Advance(2 * time.Minute)
+		if got, want := enter("1400000000000000002"), "Giveaway #1 ended "+bot.DiscordTime(ended, "R")+" ("+f+"): entries are closed."; got != want {
+			t.Errorf("Enter 2m after the end = %q, want %q", got, want)
+		}
+	})
+}
+
 // Ended while its last count edit is being sent, the giveaway's message
 // gets its end as an edit of its own, after that one: when the count edit
 // fails and is retried, Discord still gets the old count first and the

@@ -24,6 +24,33 @@ func (g *Giveaways) when(src string, t time.Time) string {
 	return g.plainTime(t)
 }
 
+// ago writes t, a moment that has passed, for a reader on src at now, as
+// when does. On Discord a moment under a minute from now has no relative
+// time, which a client would show as "now" or "in a few seconds" (two
+// replicas' clocks differ a little) after a verb in the past: justNow
+// says it instead ("just now"), or nothing when the sentence reads without
+// it ("was already drawn (…)").
+func (g *Giveaways) ago(src string, t, now time.Time, justNow string) string {
+	if src != bot.SourceDiscord || now.Sub(t).Abs() >= time.Minute {
+		return g.when(src, t)
+	}
+	at := "(" + bot.DiscordTime(t, "f") + ")"
+	if justNow == "" {
+		return at
+	}
+	return justNow + " " + at
+}
+
+// endedAt is when entries to gw closed: at its end, or before it when it
+// was drawn early (/giveaway end). A draw after the end (Liaison was down)
+// does not move it.
+func endedAt(gw *bot.Giveaway) time.Time {
+	if gw.State == bot.GiveawayDrawn && !gw.DrawnAt.IsZero() && gw.DrawnAt.Before(gw.EndsAt) {
+		return gw.DrawnAt
+	}
+	return gw.EndsAt
+}
+
 // plainTime writes t in the configured timezone, for Slack.
 func (g *Giveaways) plainTime(t time.Time) string {
 	loc := g.cfg.Location
