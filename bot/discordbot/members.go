@@ -17,12 +17,13 @@ import (
 // server stays as slim as keepState makes it.
 //
 // It is kept true by the gateway: GUILD_MEMBER_UPDATE replaces a member it
-// holds, GUILD_MEMBER_REMOVE and GUILD_BAN_ADD forget one, and a new
-// session (READY: events may have been missed) forgets all. Liaison's own
-// changes to a member (a timeout, a role, a kick, a ban) forget it as they
-// are made, before their event comes. A read that raced an event for the
-// same member is returned but not kept. An entry is trusted for
-// memberCacheTTL at most, whatever the events.
+// holds (or is reading), GUILD_MEMBER_REMOVE and GUILD_BAN_ADD forget one,
+// and a new session (READY: events may have been missed) forgets all.
+// Liaison's own changes to a member (a timeout, a role, a kick, a ban)
+// forget it as they are made, before their event comes. A read that raced
+// an event for the same member is returned but not kept (an update's
+// member is kept instead). An entry is trusted for memberCacheTTL at most,
+// whatever the events.
 type memberCache struct {
 	max int
 	ttl time.Duration
@@ -117,8 +118,10 @@ func (c *memberCache) fetch(guild, user string, read func() (*discordgo.Member, 
 	return m, err
 }
 
-// update replaces a member that is kept with m, as a gateway event tells;
-// a member not kept stays out (the cache holds what was read).
+// update replaces a member that is kept with m, as a gateway event tells,
+// and keeps m for a member being read: the event is newer than what the
+// read may return, which is then not kept. Another member stays out (the
+// cache holds what was read).
 func (c *memberCache) update(guild string, m *discordgo.Member) {
 	if c == nil || m == nil || m.User == nil {
 		return
@@ -127,7 +130,7 @@ func (c *memberCache) update(guild string, m *discordgo.Member) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.markLocked(k)
-	if _, ok := c.entries[k]; ok {
+	if _, ok := c.entries[k]; ok || c.fetching[k] != nil {
 		c.putLocked(k, m)
 	}
 }

@@ -53,7 +53,8 @@ func TestTheMemberCacheAgesEvictsAndSkipsOvertakenReads(t *testing.T) {
 		t.Errorf("%d members kept, want 2", n)
 	}
 
-	// An update for a member being read: the read is returned, not kept.
+	// An update for a member being read: the read is returned, and the
+	// update's member, newer, kept.
 	m, err := c.fetch("g", "4", func() (*discordgo.Member, error) {
 		c.update("g", testMember("4", "moderators"))
 		return testMember("4"), nil
@@ -61,8 +62,13 @@ func TestTheMemberCacheAgesEvictsAndSkipsOvertakenReads(t *testing.T) {
 	if err != nil || m == nil {
 		t.Fatalf("fetch: %v, %v", m, err)
 	}
-	if _, ok := c.get("g", "4"); ok {
-		t.Error("a read overtaken by an update was kept")
+	if got, ok := c.get("g", "4"); !ok || len(got.Roles) != 1 {
+		t.Errorf("after a read overtaken by an update, member 4 = %+v, %v; want the update's", got, ok)
+	}
+	// A member that left while being read: the read is returned, not kept.
+	c.fetch("g", "7", func() (*discordgo.Member, error) { c.forget("g", "7"); return testMember("7"), nil })
+	if _, ok := c.get("g", "7"); ok {
+		t.Error("a read overtaken by a removal was kept")
 	}
 	// An update for a member not kept does not add it; one kept is replaced.
 	c.update("g", testMember("5", "moderators"))
