@@ -52,6 +52,24 @@ type names struct{}
 func (names) Actor(u bot.User) string   { return u.Label() }
 func (names) ChannelName(string) string { return "general" }
 
+// startGiveaway starts giveaway #1, of a mug, for d with winners, by dave
+// in #general, on a manual clock at 24 Nov 2026 09:00 UTC.
+func startGiveaway(t *testing.T, db *store.DB, d time.Duration, winners int) (*Giveaways, who, *bot.ManualClock) {
+	t.Helper()
+	cfg, err := config.Parse("liaison.yaml", []byte("discord: {guild: \"998877665544332211\", channels: {general: \"1100000000000000002\"}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := bot.NewManualClock(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
+	g := New(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), People: names{}, Templates: approved{}})
+	g.Attach(server{})
+	w := who{GuildID: "998877665544332211", ChannelID: "1100000000000000002", ID: "1300000000000000004", Name: "dave", Source: bot.SourceDiscord}
+	if _, err := g.start(context.Background(), w, startRequest{Prize: "a mug", Duration: d, Winners: winners, ChannelID: w.ChannelID}); err != nil {
+		t.Fatal(err)
+	}
+	return g, w, clock
+}
+
 // Twenty members click Enter at once: twenty entries, and the count on the
 // message is one edit (or two, if a click lands after the first was sent)
 // showing them all.
@@ -59,17 +77,7 @@ func TestConcurrentEntriesAreCountedInOneEdit(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		cfg, err := config.Parse("liaison.yaml", []byte("discord: {guild: \"998877665544332211\", channels: {general: \"1100000000000000002\"}}\n"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		clock := bot.NewManualClock(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
-		g := New(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), People: names{}, Templates: approved{}})
-		g.Attach(server{})
-		w := who{GuildID: "998877665544332211", ChannelID: "1100000000000000002", ID: "1300000000000000004", Name: "dave", Source: bot.SourceDiscord}
-		if _, err := g.start(ctx, w, startRequest{Prize: "a mug", Duration: time.Hour, Winners: 1, ChannelID: w.ChannelID}); err != nil {
-			t.Fatal(err)
-		}
+		g, _, _ := startGiveaway(t, db, time.Hour, 1)
 		var wg sync.WaitGroup
 		for i := range 20 {
 			wg.Add(1)
@@ -109,17 +117,7 @@ func TestADrawRolledBackIsDrawnAgainTheSameOnce(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		cfg, err := config.Parse("liaison.yaml", []byte("discord: {guild: \"998877665544332211\", channels: {general: \"1100000000000000002\"}}\n"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		clock := bot.NewManualClock(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
-		g := New(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), People: names{}, Templates: approved{}})
-		g.Attach(server{})
-		w := who{GuildID: "998877665544332211", ChannelID: "1100000000000000002", ID: "1300000000000000004", Name: "dave", Source: bot.SourceDiscord}
-		if _, err := g.start(ctx, w, startRequest{Prize: "a mug", Duration: time.Hour, Winners: 2, ChannelID: w.ChannelID}); err != nil {
-			t.Fatal(err)
-		}
+		g, _, clock := startGiveaway(t, db, time.Hour, 2)
 		for i := range 5 {
 			a := &bot.Action{ActionID: "giveaway.enter", Value: "1", User: bot.User{Platform: bot.PlatformDiscord, ID: fmt.Sprint(1400000000000000000 + i)}}
 			if _, err := g.enterClick(ctx, a); err != nil {
@@ -128,7 +126,7 @@ func TestADrawRolledBackIsDrawnAgainTheSameOnce(t *testing.T) {
 		}
 		clock.Advance(time.Hour)
 		killed := fmt.Errorf("killed before the commit")
-		err = db.InTx(ctx, func(tx *store.Tx) error {
+		err := db.InTx(ctx, func(tx *store.Tx) error {
 			gw, err := tx.Giveaway(ctx, 1)
 			if err != nil {
 				return err
@@ -191,17 +189,7 @@ func TestEnteringAGiveawayEndedEarlySaysWhenItEnded(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		cfg, err := config.Parse("liaison.yaml", []byte("discord: {guild: \"998877665544332211\", channels: {general: \"1100000000000000002\"}}\n"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		clock := bot.NewManualClock(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
-		g := New(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), People: names{}, Templates: approved{}})
-		g.Attach(server{})
-		w := who{GuildID: "998877665544332211", ChannelID: "1100000000000000002", ID: "1300000000000000004", Name: "dave", Source: bot.SourceDiscord}
-		if _, err := g.start(ctx, w, startRequest{Prize: "a mug", Duration: 24 * time.Hour, Winners: 1, ChannelID: w.ChannelID}); err != nil {
-			t.Fatal(err)
-		}
+		g, w, clock := startGiveaway(t, db, 24*time.Hour, 1)
 		enter := func(user string) string {
 			a := &bot.Action{ActionID: "giveaway.enter", Value: "1", User: bot.User{Platform: bot.PlatformDiscord, ID: user}}
 			r, err := g.enterClick(ctx, a)
@@ -234,17 +222,7 @@ func TestTheEndOfAGiveawayComesAfterACountEditBeingSent(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		cfg, err := config.Parse("liaison.yaml", []byte("discord: {guild: \"998877665544332211\", channels: {general: \"1100000000000000002\"}}\n"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		clock := bot.NewManualClock(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
-		g := New(Deps{DB: db, Config: cfg, Clock: clock, Logger: slog.New(slog.DiscardHandler), People: names{}, Templates: approved{}})
-		g.Attach(server{})
-		w := who{GuildID: "998877665544332211", ChannelID: "1100000000000000002", ID: "1300000000000000004", Name: "dave", Source: bot.SourceDiscord}
-		if _, err := g.start(ctx, w, startRequest{Prize: "a mug", Duration: 24 * time.Hour, Winners: 1, ChannelID: w.ChannelID}); err != nil {
-			t.Fatal(err)
-		}
+		g, w, clock := startGiveaway(t, db, 24*time.Hour, 1)
 		// send claims what is due and sends it, noting the edits of the
 		// giveaway message in the order they went out, with their payloads.
 		var edits []string
