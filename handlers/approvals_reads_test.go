@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,30 +12,6 @@ import (
 	"github.com/liaison-bot/liaison/bot/store"
 	"github.com/liaison-bot/liaison/bot/store/storetest"
 )
-
-// heldReads is a Discord message reader whose reads wait until the test
-// releases them: Discord slow to answer, or rate-limiting. It counts the
-// reads and says on asked when each starts.
-type heldReads struct {
-	msgs    *apMessages
-	reads   atomic.Int32
-	asked   chan string
-	release chan struct{}
-}
-
-func (h *heldReads) Message(ctx context.Context, channelID, id string) (*bot.Message, error) {
-	h.reads.Add(1)
-	select {
-	case h.asked <- id:
-	default:
-	}
-	select {
-	case <-h.release:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	return h.msgs.Message(ctx, channelID, id)
-}
 
 // Deciding on a draft reads from Discord whether the message it answers
 // can still take a reply; that read is made before the decision's
@@ -136,9 +110,8 @@ func TestASlowDiscordReadWhileDecidingADraftHoldsUpNoOtherCommit(t *testing.T) {
 				for i, d := range drafts {
 					tss[i] = b.slackTS(t, d)
 				}
-				held := &heldReads{msgs: b.msgs, asked: make(chan string, 8), release: make(chan struct{})}
-				var once sync.Once
-				release := func() { once.Do(func() { close(held.release) }) }
+				held := newHeldReader(b.msgs)
+				release := held.letGo
 				defer release() // a failure lets the reads, and so the decisions, end
 				b.caps.Attach(Readers{Discord: held, SlackDirect: b.direct})
 
@@ -155,7 +128,7 @@ func TestASlowDiscordReadWhileDecidingADraftHoldsUpNoOtherCommit(t *testing.T) {
 					}()
 					// Each decision reads its target before the next starts.
 					select {
-					case <-held.asked:
+					case <-held.started:
 					case a := <-answers[i]:
 						t.Fatalf("deciding draft %d ended before reading its Discord message: %q, %v", d.ID, a.text, a.err)
 					case <-time.After(10 * time.Second):

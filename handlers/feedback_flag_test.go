@@ -14,17 +14,18 @@ import (
 	"github.com/liaison-bot/liaison/bot/store/storetest"
 )
 
-// heldReader is a messageReader over msgs whose reads wait until the test
-// releases them, as a slow or rate-limited Discord would: it counts them
-// and says on started when each begins.
+// heldReader is a messageReader over another whose reads wait until the
+// test releases them, as a slow or rate-limited Discord would: it counts
+// them and says on started when each begins.
 type heldReader struct {
-	msgs    messages
+	msgs    messageReader
 	started chan struct{} // one send as each read begins
 	release chan struct{} // closed to let the reads answer
 	reads   atomic.Int32
+	once    sync.Once
 }
 
-func newHeldReader(msgs messages) *heldReader {
+func newHeldReader(msgs messageReader) *heldReader {
 	return &heldReader{msgs: msgs, started: make(chan struct{}, 16), release: make(chan struct{})}
 }
 
@@ -38,6 +39,9 @@ func (h *heldReader) Message(ctx context.Context, channelID, id string) (*bot.Me
 	}
 	return h.msgs.Message(ctx, channelID, id)
 }
+
+// letGo answers the reads held and those to come; it may be called again.
+func (h *heldReader) letGo() { h.once.Do(func() { close(h.release) }) }
 
 // heldWait bounds how long the test waits for what must happen at once: a
 // read to begin, a write to commit while the reads are held.
@@ -59,8 +63,7 @@ func TestAFlagsDiscordReadHoldsUpNoOtherCommit(t *testing.T) {
 		b := setupFeedbackReader(t, db, feedbackYAML, h)
 		ctx := context.Background()
 
-		var releaseOnce sync.Once
-		release := func() { releaseOnce.Do(func() { close(h.release) }) }
+		release := h.letGo
 		var wg sync.WaitGroup
 		t.Cleanup(func() { release(); wg.Wait() }) // before the database closes
 		handle := func(ev bot.Event) chan error {
