@@ -394,3 +394,31 @@ func TestARaidTheGateStoppedWholeOffersNoKickAll(t *testing.T) {
 		}
 	})
 }
+
+// Kick all clicked on the alert after raid mode ended acts on who joined
+// during the raid, not on who joined since.
+func TestKickAllAfterRaidOffLeavesOutLaterJoiners(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := setupModYAML(t, db, modYAML+"  raid: {joins: 3, window: 60s, min_account_age: 1d, on_duty: [dave]}\n")
+		must := mustOf(t)
+		year := 365 * 24 * time.Hour
+		for i := 1; i <= 4; i++ { // a fourth join in the window starts raid mode
+			b.clock.Advance(time.Second)
+			b.newcomer(t, i, year)
+		}
+		alert := b.raidAlert(t)
+		buttons := map[string]bot.Button{}
+		for _, btn := range alert.Buttons {
+			buttons[btn.ActionID] = btn
+		}
+		dave := bot.User{Platform: bot.PlatformSlack, ID: "U01DAVE"}
+		must(b.click(t, dave, buttons["raid.off"]))
+		b.clock.Advance(2 * time.Minute) // past the raid window: no second raid
+		b.newcomer(t, 5, year)
+		r, err := b.click(t, dave, buttons["raid.kickall"])
+		if err != nil || !strings.HasPrefix(r.Text, "Kick all 4 member(s) who joined since ") || len(r.Buttons) != 2 || r.Buttons[0].Label != "Kick 4" {
+			t.Fatalf("Kick all after /raid off asked %+v, %v; want the raid's 4 joiners", r, err)
+		}
+	})
+}

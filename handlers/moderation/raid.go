@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -618,13 +619,18 @@ func raidTargets(joins []store.RaidJoin, action string) []raidMember {
 }
 
 // raidMembers reads the members a Ban all or Kick all (action) of raid
-// acts on now.
+// acts on now: who joined from its window's start until raid mode ended
+// (a button clicked on the alert after /raid off leaves out who joined
+// later), or until now.
 func (m *Moderation) raidMembers(ctx context.Context, raid *store.Raid, action string) ([]raidMember, error) {
 	var joins []store.RaidJoin
 	err := m.db.InTx(ctx, func(tx *store.Tx) (err error) {
 		joins, err = tx.JoinsSince(ctx, raid.GuildID, raid.WindowStart)
 		return err
 	})
+	if raid.EndedAt != nil {
+		joins = slices.DeleteFunc(joins, func(j store.RaidJoin) bool { return j.JoinedAt.After(*raid.EndedAt) })
+	}
 	return raidTargets(joins, action), err
 }
 
