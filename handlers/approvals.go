@@ -540,7 +540,7 @@ type decisionReads struct {
 // platforms. It returns nil when the draft cannot be read: the
 // transaction finds out why.
 func (ap *Approvals) readForDecision(ctx context.Context, id int64, action string) *decisionReads {
-	d, err := ap.db.PeekDraft(ctx, id)
+	d, err := ap.db.Draft(ctx, id)
 	if err != nil {
 		return nil
 	}
@@ -1112,7 +1112,7 @@ func (ap *Approvals) prepareEvent(ctx context.Context, ev bot.Event) context.Con
 	if !approve && !reject {
 		return ctx
 	}
-	d, version, err := ap.db.PeekDraftByMessage(ctx, e.ChannelID, e.MessageID)
+	d, version, err := ap.db.DraftByMessage(ctx, e.ChannelID, e.MessageID)
 	if err != nil {
 		return ctx
 	}

@@ -233,15 +233,6 @@ func (tx *Tx) draft(ctx context.Context, id int64, lock string) (*Draft, error) 
 	return getDraft(ctx, tx.tx, id, lock)
 }
 
-// PeekDraft returns draft id as the database has it now, read on a
-// connection of its own, outside any transaction and without locking it,
-// or a bot.ENotFound error: for what is worked out before the transaction
-// that locks the draft and reads it again (what a decision on it reads
-// from the platforms), never for changing it.
-func (db *DB) PeekDraft(ctx context.Context, id int64) (*Draft, error) {
-	return getDraft(ctx, db.db, id, "")
-}
-
 func getDraft(ctx context.Context, q sqlx.ExtContext, id int64, lock string) (*Draft, error) {
 	var d Draft
 	err := sqlx.GetContext(ctx, q, &d, q.Rebind(`SELECT `+draftColumns+` FROM drafts WHERE id = ?`+lock), id)
@@ -254,13 +245,14 @@ func getDraft(ctx context.Context, q sqlx.ExtContext, id int64, lock string) (*D
 	return &d, nil
 }
 
-// Draft returns draft id, or a bot.ENotFound error.
-func (db *DB) Draft(ctx context.Context, id int64) (d *Draft, err error) {
-	err = db.InTx(ctx, func(tx *Tx) error {
-		d, err = tx.Draft(ctx, id)
-		return err
-	})
-	return d, err
+// Draft returns draft id as the database has it now, or a bot.ENotFound
+// error: read on a connection of its own, outside any transaction and
+// without locking it (not a group commit's turn), for showing it or for
+// what is worked out before the transaction that locks the draft and
+// reads it again (what a decision on it reads from the platforms), never
+// for changing it.
+func (db *DB) Draft(ctx context.Context, id int64) (*Draft, error) {
+	return getDraft(ctx, db.db, id, "")
 }
 
 // SaveDraft writes the mutable fields of d (text, hash, version and its
@@ -375,9 +367,9 @@ func (tx *Tx) DraftByMessage(ctx context.Context, channelID, ts string) (*Draft,
 	return draftByMessage(ctx, tx.tx, channelID, ts, tx.db.dialect.forUpdate)
 }
 
-// PeekDraftByMessage is DraftByMessage read as PeekDraft reads: outside
-// any transaction, without locking the draft.
-func (db *DB) PeekDraftByMessage(ctx context.Context, channelID, ts string) (*Draft, int, error) {
+// DraftByMessage is Tx.DraftByMessage read as DB.Draft reads: outside any
+// transaction, without locking the draft.
+func (db *DB) DraftByMessage(ctx context.Context, channelID, ts string) (*Draft, int, error) {
 	return draftByMessage(ctx, db.db, channelID, ts, "")
 }
 

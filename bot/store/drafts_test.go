@@ -164,17 +164,17 @@ func TestDraftsAreFoundByTheirApprovalMessageTargetAndDeadline(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Read before a transaction, outside any, the same.
-		if d, v, err := db.PeekDraftByMessage(ctx, "C01APPROVALS", "1700000000.000004"); err != nil || d.ID != a.ID || d.Text != "one" || v != 2 {
-			t.Errorf("PeekDraftByMessage of version 2's message = %+v, %d, %v", d, v, err)
+		if d, v, err := db.DraftByMessage(ctx, "C01APPROVALS", "1700000000.000004"); err != nil || d.ID != a.ID || d.Text != "one" || v != 2 {
+			t.Errorf("DraftByMessage of version 2's message = %+v, %d, %v", d, v, err)
 		}
-		if _, _, err := db.PeekDraftByMessage(ctx, "C01APPROVALS", "1700000000.000002"); bot.ErrorCode(err) != bot.ENotFound {
-			t.Errorf("PeekDraftByMessage of a reply in the thread = %v", err)
+		if _, _, err := db.DraftByMessage(ctx, "C01APPROVALS", "1700000000.000002"); bot.ErrorCode(err) != bot.ENotFound {
+			t.Errorf("DraftByMessage of a reply in the thread = %v", err)
 		}
-		if d, err := db.PeekDraft(ctx, b.ID); err != nil || d.ID != b.ID || d.Text != "two" || d.TargetMessageID != "43" {
-			t.Errorf("PeekDraft = %+v, %v", d, err)
+		if d, err := db.Draft(ctx, b.ID); err != nil || d.ID != b.ID || d.Text != "two" || d.TargetMessageID != "43" {
+			t.Errorf("Draft = %+v, %v", d, err)
 		}
-		if _, err := db.PeekDraft(ctx, 999); bot.ErrorCode(err) != bot.ENotFound {
-			t.Errorf("PeekDraft of no draft = %v", err)
+		if _, err := db.Draft(ctx, 999); bot.ErrorCode(err) != bot.ENotFound {
+			t.Errorf("Draft of no draft = %v", err)
 		}
 		due, err := db.ListDrafts(ctx, store.DraftFilter{Statuses: []string{bot.DraftPending}, ExpiresUntil: draftT0.Add(48 * time.Hour)})
 		if err != nil || len(due) != 2 || due[0].ID != a.ID {
