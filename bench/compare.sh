@@ -25,6 +25,15 @@
 # hundred a second, and SAT_RATE×DURATION requests would take it many
 # minutes, its signatures going stale after five.
 #
+# The generator keeps at most WORKERS requests in flight (256 unless set),
+# for every server alike. Slack sends each user's command on its own, so a
+# busy workspace's commands arrive whether or not the earlier ones are
+# answered; with 64 in flight a server that answers after its commit is
+# flushed is held to 64 per flush (Liaison's /liaison help stopped at
+# ~22,000/s with a fifth of its core idle), and the figure measures the
+# generator. With 256, bolt and limit answer a few percent fewer than with
+# 64 (the generator's own work grows with its connections), Liaison more.
+#
 #   bench/compare.sh                                   # Postgres at $LIAISON_TEST_DATABASE_URL or localhost
 #   ROUNDS=1 DURATION=5s SAT_RATE=80000 bench/compare.sh
 #   COMMANDS=feedback bench/compare.sh
@@ -43,6 +52,7 @@ DB=${DB:-${LIAISON_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test?ss
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 COMMANDS=${COMMANDS:-help feedback}
+WORKERS=${WORKERS:-256}
 
 work=$(mktemp -d)
 server=
@@ -87,7 +97,7 @@ start() {
 
 # load COMMAND RATE [FLAG…]: prints "achieved p99 failed" of one open-loop run.
 load() {
-	taskset -c "$LOAD_CPU" "$work/slack-load" load -url "$url" -command "$1" -rate "$2" -duration "$DURATION" "${@:3}" >"$work/out" 2>&1 || true
+	taskset -c "$LOAD_CPU" "$work/slack-load" load -url "$url" -command "$1" -rate "$2" -duration "$DURATION" -workers "$WORKERS" "${@:3}" >"$work/out" 2>&1 || true
 	achieved=$(sed -n 's/.*(\([0-9]*\)\/s achieved.*/\1/p' "$work/out")
 	p99=$(sed -n 's/^latency from due .* p99 \([^ ]*\) .*/\1/p' "$work/out")
 	failed=$(sed -n 's/.*failed \([0-9]*\)$/\1/p' "$work/out")
