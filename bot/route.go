@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Rule is one feedback routing rule. Its conditions all have to hold (an
@@ -164,7 +165,13 @@ func (rule Rule) match(in RouteInput, tags, words []string, lower string) (strin
 // as a prefix of a word, a phrase as consecutive words (its last word as a
 // prefix).
 func containsKeyword(words []string, keyword string) bool {
-	kw := Words(keyword)
+	var one [1]string
+	kw := one[:0]
+	if isWord(keyword) {
+		kw = append(kw, keyword) // Words(keyword), without its two allocations
+	} else {
+		kw = Words(keyword)
+	}
 	if len(kw) == 0 {
 		return false
 	}
@@ -188,10 +195,24 @@ func containsKeyword(words []string, keyword string) bool {
 	return false
 }
 
+// isWord reports whether Words(s) is s alone: s is one word, in lower
+// case. Most keywords are.
+func isWord(s string) bool {
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.ToLower(r) != r || wordSep(r) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// wordSep reports whether r separates words.
+func wordSep(r rune) bool {
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '’'
+}
+
 // Words splits text into lower-case words of letters and digits (an
 // apostrophe inside a word keeps it whole: "doesn't").
 func Words(text string) []string {
-	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '’'
-	})
+	return strings.FieldsFunc(strings.ToLower(text), wordSep)
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/liaison-bot/liaison/bot"
@@ -39,6 +40,21 @@ type Feedback struct {
 	templates *Templates
 	shingles  shingleCache // of the items the Merge form compares an item with
 	index     similarIndex // finds the items like a text
+	routes    func() routes
+}
+
+// routes are the configuration's feedback routes as bot.Route takes them,
+// made once: at every intake they were a twentieth of /feedback's
+// allocations.
+type routes struct {
+	rules     []bot.Rule
+	defaultTo []string
+}
+
+// route routes in by the configured routes.
+func (fb *Feedback) route(in bot.RouteInput) bot.Routing {
+	r := fb.routes()
+	return bot.Route(r.rules, r.defaultTo, in)
 }
 
 // slackLinks is implemented by *slackbot.Directory and the console: the
@@ -48,7 +64,9 @@ type slackLinks interface {
 }
 
 func newFeedback(db *store.DB, cfg *config.Config, clock bot.Clock, dir directory) *Feedback {
-	return &Feedback{db: db, cfg: cfg, clock: clock, dir: dir}
+	return &Feedback{db: db, cfg: cfg, clock: clock, dir: dir, routes: sync.OnceValue(func() routes {
+		return routes{rules: cfg.Feedback.Rules(), defaultTo: cfg.Feedback.DefaultDestinations()}
+	})}
 }
 
 func (fb *Feedback) attach(discord messageReader, slack ownMessages) {
@@ -330,7 +348,7 @@ func (fb *Feedback) prepareIntake(ctx context.Context, m *bot.Message, how strin
 			it.Permalink = link
 		}
 	}
-	p.routing = bot.Route(fb.cfg.Feedback.Rules(), fb.cfg.Feedback.DefaultDestinations(), bot.RouteInput{
+	p.routing = fb.route(bot.RouteInput{
 		Text: itemText(it.Title, it.Text), Platform: it.Source, ChannelID: it.ChannelID, Sentiment: it.Sentiment,
 	})
 	it.Tags = p.routing.Tags

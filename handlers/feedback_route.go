@@ -17,7 +17,6 @@ import (
 func (fb *Feedback) routeSubcommand(ctx context.Context, c *bot.Command, args string) (*bot.Reply, error) {
 	verb, rest, _ := strings.Cut(args, " ")
 	rest = strings.TrimSpace(rest)
-	f := fb.cfg.Feedback
 	switch strings.ToLower(verb) {
 	case "test":
 		text, channel := rest, ""
@@ -37,7 +36,7 @@ func (fb *Feedback) routeSubcommand(ctx context.Context, c *bot.Command, args st
 			}
 			in.ChannelID = ref.ID
 		}
-		routing := bot.Route(f.Rules(), f.DefaultDestinations(), in)
+		routing := fb.route(in)
 		var b strings.Builder
 		fmt.Fprintf(&b, "Sentiment: %s", sentiment.Analyze(text).Explain())
 		if len(routing.Matches) == 0 {
@@ -67,7 +66,7 @@ func (fb *Feedback) routeSubcommand(ctx context.Context, c *bot.Command, args st
 		counts := map[string]int{}
 		var order []string
 		for _, it := range items {
-			routing := bot.Route(f.Rules(), f.DefaultDestinations(), bot.RouteInput{Text: it.Text, Platform: it.Source, ChannelID: it.ChannelID, Sentiment: it.Sentiment})
+			routing := fb.route(bot.RouteInput{Text: it.Text, Platform: it.Source, ChannelID: it.ChannelID, Sentiment: it.Sentiment})
 			for _, dst := range routing.To {
 				k := dst.Rule + " → " + dst.To
 				if counts[k] == 0 {

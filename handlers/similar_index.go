@@ -177,7 +177,12 @@ func (x *similarIndex) unpostLocked(id int64, sh bot.Shingles) {
 // newest first, the first most of them (0: all): at most perKey items of
 // each key's list are read.
 func (x *similarIndex) rank(keys []uint64, exclude int64, perKey, most int) []store.Ranked {
-	keys = slices.Compact(slices.Sorted(slices.Values(keys)))
+	// Sorted to drop repeats, in an array of its own: intake's 20 band
+	// keys, and most texts' words, fit on the stack.
+	var buf [64]uint64
+	sorted := append(buf[:0], keys...)
+	slices.Sort(sorted)
+	keys = slices.Compact(sorted)
 	t := getTally(len(keys) * perKey)
 	defer t.release()
 	x.mu.RLock()
@@ -185,11 +190,15 @@ func (x *similarIndex) rank(keys []uint64, exclude int64, perKey, most int) []st
 		x.postings.newest(k, exclude, perKey, t.add)
 	}
 	x.mu.RUnlock()
-	out := make([]store.Ranked, 0, len(t.used))
-	for _, i := range t.used {
-		out = append(out, store.Ranked{ID: t.slots[i].id, Shared: int(t.slots[i].n)})
+	n := len(t.used)
+	if most > 0 {
+		n = min(n, most)
 	}
-	return firstRanked(out, most)
+	b := best{h: make([]store.Ranked, 0, n), most: most}
+	for _, i := range t.used {
+		b.push(store.Ranked{ID: t.slots[i].id, Shared: int(t.slots[i].n)})
+	}
+	return b.sorted()
 }
 
 // byRank orders ranked items: most shared first, then newest (highest id).
@@ -200,28 +209,46 @@ func byRank(a, b store.Ranked) int {
 	return cmp.Compare(b.ID, a.ID)
 }
 
-// firstRanked returns the first most of rs by rank (all when most is 0),
-// in order, in rs's own array. Intake keeps 20 of up to 320 items: a heap
-// of the best 20 so far, whose root is the last of them, passes over the
-// others with one comparison each, where sorting all of them was a twentieth
-// of the /feedback server's CPU.
-func firstRanked(rs []store.Ranked, most int) []store.Ranked {
-	if most <= 0 || len(rs) <= most {
-		slices.SortFunc(rs, byRank)
-		return rs
-	}
-	h := rs[:most]
-	for i := len(h)/2 - 1; i >= 0; i-- {
-		siftLast(h, i)
-	}
-	for _, r := range rs[most:] {
-		if byRank(r, h[0]) < 0 {
-			h[0] = r
-			siftLast(h, 0)
+// best keeps the first most of the items pushed to it by rank (all when
+// most is 0). Intake keeps 20 of up to 320 items: a heap of the best 20 so
+// far, whose root is the last of them, passes over the others with one
+// comparison each, where sorting all of them was a twentieth of the
+// /feedback server's CPU, and copying them all out of the tally first a
+// twentieth of its allocations.
+type best struct {
+	h    []store.Ranked // a heap once it holds most: every parent ranks after its children
+	most int
+}
+
+func (b *best) push(r store.Ranked) {
+	switch {
+	case b.most <= 0 || len(b.h) < b.most:
+		b.h = append(b.h, r)
+		if len(b.h) == b.most {
+			for i := len(b.h)/2 - 1; i >= 0; i-- {
+				siftLast(b.h, i)
+			}
 		}
+	case byRank(r, b.h[0]) < 0:
+		b.h[0] = r
+		siftLast(b.h, 0)
 	}
-	slices.SortFunc(h, byRank)
-	return h
+}
+
+// sorted returns what b kept, in order.
+func (b *best) sorted() []store.Ranked {
+	slices.SortFunc(b.h, byRank)
+	return b.h
+}
+
+// firstRanked returns the first most of rs by rank (all when most is 0),
+// in order, in rs's own array.
+func firstRanked(rs []store.Ranked, most int) []store.Ranked {
+	b := best{h: rs[:0], most: most}
+	for _, r := range rs {
+		b.push(r) // writes at most where it reads
+	}
+	return b.sorted()
 }
 
 // siftLast moves h[i] down the heap h, whose every parent ranks after its
