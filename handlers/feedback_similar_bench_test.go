@@ -143,36 +143,64 @@ func benchSimilarity(b *testing.B, dialect string, alike bool) {
 func noRelays(*store.FeedbackItem) ([]store.RelayOut, error) { return nil, nil }
 
 // BenchmarkSimilarityLookAlikes measures intake's look-up and scoring of
-// look-alikes alone (similarIndex.like), in memory, among 10,000 indexed
-// items: the CPU each new item costs before its INSERT.
+// look-alikes alone (similarIndex.like), in memory, among 10,000 and
+// 100,000 indexed items (a busy quarter's, whose keys no cache holds): the
+// CPU each new item costs before its INSERT.
 func BenchmarkSimilarityLookAlikes(b *testing.B) {
-	for _, corpus := range []string{"varied", "alike"} {
-		b.Run(corpus, func(b *testing.B) {
-			r := rand.New(rand.NewPCG(1, 2))
-			text := func() string { return corpusText(r, corpus == "alike") }
-			now := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
-			x := &similarIndex{loaded: true, postings: newPostings(), items: map[int64]indexedItem{}}
-			for id := range int64(10_000) {
-				sh := bot.ShinglesOf(text())
-				x.putLocked(id+1, sh, textKeys(sh), now, now)
-			}
-			type query struct {
-				sh    bot.Shingles
-				bands []uint64
-			}
-			queries := make([]query, 256)
-			for i := range queries {
-				sh := bot.ShinglesOf(text())
-				queries[i] = query{sh, sh.BandKeys()}
-			}
-			found, threshold := 0, config.Default().Feedback.SimilarThreshold
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := range b.N {
-				q := queries[i%len(queries)]
-				found += len(x.like(q.sh, q.bands, threshold))
-			}
-			b.ReportMetric(float64(found)/float64(b.N), "look-alikes/op")
-		})
+	for _, size := range []int{10_000, 100_000} {
+		for _, corpus := range []string{"varied", "alike"} {
+			b.Run(fmt.Sprintf("%s/%d", corpus, size), func(b *testing.B) {
+				x, queries := lookAlikeCorpus(corpus, size)
+				found, threshold := 0, config.Default().Feedback.SimilarThreshold
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := range b.N {
+					q := queries[i%len(queries)]
+					found += len(x.like(q.sh, q.bands, threshold))
+				}
+				b.ReportMetric(float64(found)/float64(b.N), "look-alikes/op")
+			})
+		}
 	}
+}
+
+// BenchmarkSimilarityIndexing measures the indexing of a new item (its
+// keys added to the lists) among 100,000, as each intake's commit does.
+func BenchmarkSimilarityIndexing(b *testing.B) {
+	x, queries := lookAlikeCorpus("varied", 100_000)
+	now := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	keys := make([][]uint64, len(queries))
+	for i, q := range queries {
+		keys[i] = textKeys(q.sh)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		q := queries[i%len(queries)]
+		x.putLocked(int64(100_001+i), q.sh, keys[i%len(keys)], now, now)
+	}
+}
+
+type lookAlikeQuery struct {
+	sh    bot.Shingles
+	bands []uint64
+}
+
+// lookAlikeCorpus is an index of size items of corpus's texts, and 256
+// texts more to look up.
+func lookAlikeCorpus(corpus string, size int) (*similarIndex, []lookAlikeQuery) {
+	r := rand.New(rand.NewPCG(1, 2))
+	text := func() string { return corpusText(r, corpus == "alike") }
+	now := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	x := &similarIndex{loaded: true, postings: newPostings(), items: map[int64]indexedItem{}}
+	for id := range int64(size) {
+		sh := bot.ShinglesOf(text())
+		x.putLocked(id+1, sh, textKeys(sh), now, now)
+	}
+	queries := make([]lookAlikeQuery, 256)
+	for i := range queries {
+		sh := bot.ShinglesOf(text())
+		queries[i] = lookAlikeQuery{sh, sh.BandKeys()}
+	}
+	return x, queries
 }

@@ -12,13 +12,13 @@ import "slices"
 // text's bands) was two, each likely a cache miss, and the look-ups were
 // a tenth of the /feedback server's CPU.
 type postings struct {
-	keys  keyTable
+	keys  map[uint64]int64
 	lists [][]int64
 	free  []int // indexes of lists no key holds
 }
 
 func newPostings() postings {
-	return postings{}
+	return postings{keys: map[uint64]int64{}}
 }
 
 // listIndex is the index in lists a key's entry v (< 0) refers to.
@@ -26,13 +26,13 @@ func listIndex(v int64) int { return int(-v - 1) }
 
 // add lists item id (> 0) under key k.
 func (p *postings) add(k uint64, id int64) {
-	v, ok := p.keys.get(k)
+	v, ok := p.keys[k]
 	switch {
 	case !ok:
-		p.keys.set(k, id)
+		p.keys[k] = id
 	case v > 0:
 		if v != id {
-			p.keys.set(k, p.newList([]int64{min(id, v), max(id, v)}))
+			p.keys[k] = p.newList([]int64{min(id, v), max(id, v)})
 		}
 	default:
 		i := listIndex(v)
@@ -40,7 +40,8 @@ func (p *postings) add(k uint64, id int64) {
 		if n := len(list); n > 0 && list[n-1] < id {
 			// A new item's id is the highest yet: a common key's list
 			// is thousands long, and searching it was two fifths of
-			// indexing an item.
+			// indexing an item (BenchmarkSimilarityIndexing: 2.9 us an
+			// item among 100,000, where 4.8).
 			p.lists[i] = append(list, id)
 		} else if at, found := slices.BinarySearch(list, id); !found {
 			p.lists[i] = slices.Insert(list, at, id)
@@ -63,12 +64,12 @@ func (p *postings) newList(list []int64) int64 {
 
 // remove takes item id off key k's list.
 func (p *postings) remove(k uint64, id int64) {
-	v, ok := p.keys.get(k)
+	v, ok := p.keys[k]
 	switch {
 	case !ok:
 	case v > 0:
 		if v == id {
-			p.keys.del(k)
+			delete(p.keys, k)
 		}
 	default:
 		i := listIndex(v)
@@ -78,7 +79,7 @@ func (p *postings) remove(k uint64, id int64) {
 			return
 		}
 		if list = slices.Delete(list, at, at+1); len(list) == 1 {
-			p.keys.set(k, list[0])
+			p.keys[k] = list[0]
 			p.lists[i] = nil
 			p.free = append(p.free, i)
 		} else {
@@ -90,7 +91,7 @@ func (p *postings) remove(k uint64, id int64) {
 // newest calls fn with the items under key k, newest first, but exclude, at
 // most n of them.
 func (p *postings) newest(k uint64, exclude int64, n int, fn func(id int64)) {
-	v, ok := p.keys.get(k)
+	v, ok := p.keys[k]
 	switch {
 	case !ok || n <= 0:
 	case v > 0:
@@ -110,13 +111,13 @@ func (p *postings) newest(k uint64, exclude int64, n int, fn func(id int64)) {
 
 // each calls fn with every key and the items under it (tests).
 func (p *postings) each(fn func(k uint64, ids []int64)) {
-	p.keys.each(func(k uint64, v int64) {
+	for k, v := range p.keys {
 		if v > 0 {
 			fn(k, []int64{v})
 		} else {
 			fn(k, p.lists[listIndex(v)])
 		}
-	})
+	}
 }
 
 // listed is how many keys have a list (several items).

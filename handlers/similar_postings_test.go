@@ -40,13 +40,13 @@ func TestPostingsListEachItemOnceNewestFirst(t *testing.T) {
 	for _, id := range []int64{9, 3, 4, 7} {
 		p.remove(1, id)
 	}
-	if got := list(1, 0, 10); !slices.Equal(got, []int64{5}) || p.listed() != 0 || func() bool { v, _ := p.keys.get(1); return v != 5 }() {
+	if got := list(1, 0, 10); !slices.Equal(got, []int64{5}) || p.listed() != 0 || p.keys[1] != 5 {
 		t.Errorf("after removing three (and one never added): %v, %d lists, want [5] without a list", got, p.listed())
 	}
 	p.remove(1, 6)
 	p.remove(1, 5)
-	if got := list(1, 0, 10); len(got) != 0 || p.keys.len() != 0 {
-		t.Errorf("after removing the last: %v, %d keys", got, p.keys.len())
+	if got := list(1, 0, 10); len(got) != 0 || len(p.keys) != 0 {
+		t.Errorf("after removing the last: %v, %d keys", got, len(p.keys))
 	}
 	p.add(2, 4)
 	if got := list(2, 4, 10); len(got) != 0 {
