@@ -137,6 +137,13 @@ func Lane(platform, kind string, payload []byte) string {
 // read key by key up to it, not decoded whole (an unmarshal of a relay's
 // payload was 4 % of Discord intake's CPU).
 func payloadChannel(payload []byte) string {
+	// As the payloads write it, a plain id: read in place (the decoder
+	// was 2 % of a /feedback's CPU and a twentieth of its allocations).
+	if rest, ok := bytes.CutPrefix(payload, []byte(`{"channel_id":"`)); ok {
+		if end := bytes.IndexByte(rest, '"'); end >= 0 && plainJSON(rest[:end]) {
+			return string(rest[:end])
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return ""
@@ -159,4 +166,15 @@ func payloadChannel(payload []byte) string {
 		}
 	}
 	return ""
+}
+
+// plainJSON reports whether b, inside a JSON string, stands for itself:
+// printable ASCII without escapes.
+func plainJSON(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x80 || c == '\\' {
+			return false
+		}
+	}
+	return true
 }

@@ -29,6 +29,12 @@ func TestLaneNamesWhatAPlatformLimitsTogether(t *testing.T) {
 		{bot.PlatformSlack, bot.KindPost, `["channel_id","C1"]`, ""},
 		{bot.PlatformSlack, bot.KindPost, `{"blocks":[{"channel_id":"C9"}],"text":"x"}`, ""}, // only the top level's
 		{bot.PlatformSlack, bot.KindPost, `{"text":"a \"channel_id\": here","channel_id":"C2"}`, "slack:C2"},
+		{bot.PlatformSlack, bot.KindPost, `{"channel_id":"C\u0031","text":"x"}`, "slack:C1"}, // escaped: decoded
+		{bot.PlatformSlack, bot.KindPost, `{"channel_id":"C\"1","text":"x"}`, "slack:C\"1"},
+		{bot.PlatformSlack, bot.KindPost, "{\"channel_id\":\"C\t1\"}", ""}, // a control character: not JSON
+		{bot.PlatformSlack, bot.KindPost, "{\"channel_id\":\"C\xff\"}", "slack:C\ufffd"},
+		{bot.PlatformSlack, bot.KindPost, `{"channel_id":"C1`, ""}, // cut short
+		{bot.PlatformSlack, bot.KindPost, `{ "channel_id": "C3" }`, "slack:C3"},
 	} {
 		if got := bot.Lane(tt.platform, tt.kind, []byte(tt.payload)); got != tt.want {
 			t.Errorf("Lane(%s, %s, %s) = %q, want %q", tt.platform, tt.kind, tt.payload, got, tt.want)
