@@ -75,10 +75,18 @@ func restStatus(err error) int {
 }
 
 // ChannelSlowmode returns a channel's slowmode, in seconds, as Discord has
-// it now. It is read when a raid begins, so one REST call per channel is
-// cheap, and the gateway state keeps only what Liaison reads often (see
-// state.go), not slowmode.
+// it now: from the gateway's state, which every CHANNEL_UPDATE keeps
+// current, or, for a channel the state does not hold, from the REST API.
+// A raid's start reads it for each slowmode channel inside the transaction
+// that starts the raid, where a REST call held every other commit waiting
+// (group commit), just as the raid's joins poured in.
 func (a *Adapter) ChannelSlowmode(ctx context.Context, channelID string) (int, error) {
+	st := a.session.State
+	if c, err := st.Channel(channelID); err == nil {
+		st.RLock()
+		defer st.RUnlock()
+		return c.RateLimitPerUser, nil
+	}
 	c, err := a.session.Channel(channelID, discordgo.WithContext(ctx))
 	if err != nil {
 		return 0, fmt.Errorf("read the slowmode of channel %s: %w", channelID, err)

@@ -146,10 +146,10 @@ func slimChannels(cs []*discordgo.Channel) []*discordgo.Channel {
 }
 
 // slimChannel copies what Liaison reads of a channel or thread: where it
-// is (server, parent), its name and type, and a thread's archived and
-// locked state.
+// is (server, parent), its name, type and slowmode, and a thread's
+// archived and locked state.
 func slimChannel(c *discordgo.Channel) *discordgo.Channel {
-	out := &discordgo.Channel{ID: c.ID, GuildID: c.GuildID, Name: c.Name, Type: c.Type, ParentID: c.ParentID}
+	out := &discordgo.Channel{ID: c.ID, GuildID: c.GuildID, Name: c.Name, Type: c.Type, ParentID: c.ParentID, RateLimitPerUser: c.RateLimitPerUser}
 	if md := c.ThreadMetadata; md != nil {
 		out.ThreadMetadata = &discordgo.ThreadMetadata{Archived: md.Archived, Locked: md.Locked, ArchiveTimestamp: md.ArchiveTimestamp}
 	}
