@@ -16,7 +16,7 @@ type User struct {
 	Name     string   // handle: Slack name, Discord username
 	Display  string   // display name, when the platform says
 	Bot      bool     // bots are excluded from statistics and never treated as members
-	Roles    []string // Discord role ids in the guild
+	Roles    []string // Discord role ids in the guild; nil when the event did not say, empty when none
 }
 
 // Label is how Liaison names the user in messages: the display name, else

@@ -253,6 +253,9 @@ func user(u *discordgo.User, m *discordgo.Member) bot.User {
 			out.Display = m.Nick
 		}
 		out.Roles = slices.Clone(m.Roles)
+		if out.Roles == nil {
+			out.Roles = []string{} // known: none (nil is unknown)
+		}
 	}
 	return out
 }

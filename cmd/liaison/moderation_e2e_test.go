@@ -661,6 +661,11 @@ func TestAutomodDeletesWarnsAndTellsSlackAndRelaysDiscordsAutoMod(t *testing.T) 
 				}
 				return false
 			})
+			// The message said mallory's roles: automod's checks read no
+			// member from Discord inside the message's transaction.
+			if calls := w.discord.CallsTo("GET", "/guilds/"+mdGuild+"/members/"+mdMallory); len(calls) != 0 {
+				t.Errorf("automod read mallory's member from Discord %d times, want none: the message carried her roles", len(calls))
+			}
 			// Staff are exempt.
 			w.discord.MessageCreate(mdGeneral, mdBob, "free nitro is a scam, do not click")
 			// Discord's own AutoMod, relayed.

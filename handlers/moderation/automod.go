@@ -114,9 +114,16 @@ func (m *Moderation) automodSubject(ctx context.Context, e *bot.Message) (*subje
 		return nil, "Liaison could not read the server"
 	}
 	self := &bot.Member{User: bot.User{Platform: bot.PlatformDiscord, ID: g.SelfID, Name: "Liaison automod", Roles: g.SelfRoles}}
+	// A server's message carries its author's roles as they were when it
+	// was sent: what the checks below need. Only a message without them
+	// (Roles nil) asks for the member, which takes a REST call inside the
+	// message's transaction when not read lately: a spam wave from new
+	// accounts made one per account, each holding every other commit.
 	target := &bot.Member{User: e.Author}
-	if mem, err := m.guilds.GuildMember(ctx, e.ScopeID, e.Author.ID); err == nil {
-		target = mem
+	if e.Author.Roles == nil {
+		if mem, err := m.guilds.GuildMember(ctx, e.ScopeID, e.Author.ID); err == nil {
+			target = mem
+		}
 	}
 	cfg := m.cfg
 	name := e.Author.Label()
