@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/liaison-bot/liaison/bot"
 )
@@ -37,7 +38,9 @@ func commandOptions(spec bot.CommandSpec, args string, resolve resolver) ([]bot.
 		}
 	}
 	rest := restOption(spec, values)
-	floatDuration(spec, toks, named, values)
+	if err := floatDuration(spec, toks, named, values); err != nil {
+		return nil, err
+	}
 	next := 0                       // the next option a positional value fills
 	byPosition := map[string]bool{} // the options positional values filled
 	for i := 0; i < len(toks); i++ {
@@ -147,13 +150,15 @@ func restOption(spec bot.CommandSpec, values map[string]string) string {
 // 7d raid spam, /ban mallory raid spam 7d, /timeout mallory spam 10m), as
 // people type it in Slack. It marks the token taken as named. Named
 // options (and real Discord, whose options are all named) are never
-// reinterpreted.
-func floatDuration(spec bot.CommandSpec, toks []token, named []bool, values map[string]string) {
+// reinterpreted. A word there that reads as a mistyped duration (7dd,
+// 3days) is refused: taken as the reason's, it made /ban mallory spam
+// 7dd a ban for good.
+func floatDuration(spec bot.CommandSpec, toks []token, named []bool, values map[string]string) error {
 	if len(spec.Options) == 0 || spec.Options[0].Type != "user" || hasValue(values, "duration") {
-		return
+		return nil
 	}
 	if _, ok := specOption(spec, "duration"); !ok {
-		return
+		return nil
 	}
 	var pos []int
 	for i := range toks {
@@ -181,7 +186,41 @@ func floatDuration(spec bot.CommandSpec, toks []token, named []bool, values map[
 	}
 	if pick >= 0 {
 		values["duration"], named[pick] = toks[pick].text, true
+		return nil
 	}
+	for _, i := range []int{1, n - 1} {
+		if n < 3 {
+			break
+		}
+		t := toks[pos[i]]
+		if _, err := bot.ParseDuration(t.text); err != nil && t.text == t.raw && mistypedDuration(t.text) {
+			return fmt.Errorf("%s Type /%s %s, and quote a reason that starts or ends with such a word", bot.Sentence(bot.ErrorMessage(err)), spec.Name, usage(spec))
+		}
+	}
+	return nil
+}
+
+// mistypedDuration reports whether a word that is no duration reads as one
+// mistyped: a number followed by letters (7dd, 3days, 10mins), but not an
+// ordinal (2nd).
+func mistypedDuration(w string) bool {
+	i := 0
+	for i < len(w) && w[i] >= '0' && w[i] <= '9' {
+		i++
+	}
+	if i == 0 || i == len(w) {
+		return false
+	}
+	switch strings.ToLower(w[i:]) {
+	case "st", "nd", "rd", "th":
+		return false
+	}
+	for _, r := range w[i:] {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // trailing gives the options declared after the one at index rest (which

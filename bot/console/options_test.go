@@ -113,6 +113,10 @@ func TestCommandOptionsFollowTheDeclaredOrder(t *testing.T) {
 			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "harassment"}, {Name: "duration", Value: "7d"}, {Name: "delete_messages", Value: "1d"}}},
 		{"one duration last is how long", banAsDeclared, "mallory raid spam 7d",
 			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "raid spam"}, {Name: "duration", Value: "7d"}}},
+		{"a quoted reason may end with a word like a duration", banSpec, `mallory "posted 4chan"`,
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "posted 4chan"}}},
+		{"a word with a number inside the reason stays in it", banSpec, "mallory 2nd raid of the day",
+			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "2nd raid of the day"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,6 +147,11 @@ func TestCommandOptionsSayWhatIsWrong(t *testing.T) {
 		{"a duration without a reason", timeoutSpec, "mallory 10m", "/timeout needs reason: type /timeout user duration reason"},
 		{"a member only", timeoutSpec, "mallory", "/timeout needs duration: type /timeout user duration reason"},
 		{"a ban's duration without a reason", banSpec, "mallory 7d", "/ban needs reason: type /ban user reason [duration] [delete_messages]"},
+		{"a mistyped duration after the reason is no part of it", banSpec, "mallory spamming 7dd",
+			`"7dd" is not a duration: durations look like 30s, 10m, 2h, 7d, 2w or 1h30m. Type /ban user reason [duration] [delete_messages], and quote a reason that starts or ends with such a word`},
+		{"nor before it", banSpec, "mallory 3days spamming", `"3days" is not a duration`},
+		{"nor as the messages to delete", banAsDeclared, "mallory harassment 7d 1dd", `"1dd" is not a duration`},
+		{"a timeout's mistyped duration", timeoutSpec, "mallory 10mins spamming", `"10mins" is not a duration`},
 		{"nothing at all", banSpec, "", "/ban needs user: type /ban user reason [duration] [delete_messages]"},
 		{"an unknown member", warnSpec, "zoe spam", `nobody called "zoe"`},
 		{"a word for a number", purgeSpec, "many", `/purge count takes a whole number, not "many"`},
