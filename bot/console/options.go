@@ -150,14 +150,15 @@ func restOption(spec bot.CommandSpec, values map[string]string) string {
 // 7d raid spam, /ban mallory raid spam 7d, /timeout mallory spam 10m), as
 // people type it in Slack. It marks the token taken as named. Named
 // options (and real Discord, whose options are all named) are never
-// reinterpreted. A word there that reads as a mistyped duration (7dd,
-// 3days) is refused: taken as the reason's, it made /ban mallory spam
-// 7dd a ban for good.
+// reinterpreted. When the duration may be left out, a word there that
+// reads as a mistyped duration (7dd, 3days) is refused: taken as the
+// reason's, it made /ban mallory spam 7dd a ban for good.
 func floatDuration(spec bot.CommandSpec, toks []token, named []bool, values map[string]string) error {
 	if len(spec.Options) == 0 || spec.Options[0].Type != "user" || hasValue(values, "duration") {
 		return nil
 	}
-	if _, ok := specOption(spec, "duration"); !ok {
+	d, ok := specOption(spec, "duration")
+	if !ok {
 		return nil
 	}
 	var pos []int
@@ -188,8 +189,10 @@ func floatDuration(spec bot.CommandSpec, toks []token, named []bool, values map[
 		values["duration"], named[pick] = toks[pick].text, true
 		return nil
 	}
+	// A required duration takes its place in the declared order, where
+	// the command itself says what is wrong with it (/timeout).
 	for _, i := range []int{1, n - 1} {
-		if n < 3 {
+		if n < 3 || d.Required {
 			break
 		}
 		t := toks[pos[i]]
