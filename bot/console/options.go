@@ -124,7 +124,8 @@ func optionValue(spec bot.CommandSpec, o bot.OptionSpec, v string, resolve resol
 // restOption names the text option a positional value takes the rest of
 // the line with: the last text option not given by name, or, before
 // optional ones, the last required one (/ban user reason [duration]: the
-// reason). None when the last text option is given by name.
+// reason), unless that is a duration, one word. None when the last text
+// option is given by name.
 func restOption(spec bot.CommandSpec, values map[string]string) string {
 	rest := ""
 	for i := len(spec.Options) - 1; i >= 0; i-- {
@@ -136,6 +137,12 @@ func restOption(spec bot.CommandSpec, values map[string]string) string {
 			return rest
 		}
 		if o.Required {
+			if o.Name == "duration" {
+				// One word: the values after it are the next options'
+				// (/giveaway start Mug 1d 2: two winners), and the last
+				// text option takes the rest.
+				return rest
+			}
 			return o.Name
 		}
 		if rest == "" {

@@ -47,6 +47,15 @@ var (
 		{Name: "count", Type: "integer", Required: true},
 		{Name: "channel", Type: "channel"},
 	}}
+	// As /giveaway start declares it, with fewer of its optional options.
+	giveawayStartSpec = bot.CommandSpec{Name: "giveaway start", Options: []bot.OptionSpec{
+		{Name: "prize", Type: "string", Required: true},
+		{Name: "duration", Type: "string", Required: true},
+		{Name: "winners", Type: "integer"},
+		{Name: "channel", Type: "channel"},
+		{Name: "min_account_age", Type: "string"},
+		{Name: "description", Type: "string"},
+	}}
 )
 
 // fakeResolve knows mallory and #general.
@@ -113,6 +122,13 @@ func TestCommandOptionsFollowTheDeclaredOrder(t *testing.T) {
 			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "harassment"}, {Name: "duration", Value: "7d"}, {Name: "delete_messages", Value: "1d"}}},
 		{"one duration last is how long", banAsDeclared, "mallory raid spam 7d",
 			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "raid spam"}, {Name: "duration", Value: "7d"}}},
+		{"a required duration is one word: what follows is the next options'", giveawayStartSpec, "Mug 1d 2 #general",
+			[]bot.Option{{Name: "prize", Value: "Mug"}, {Name: "duration", Value: "1d"}, {Name: "winners", Value: "2"}, {Name: "channel", Value: "1100000000000000002"}}},
+		{"and the last text option takes the rest", giveawayStartSpec, "Mug 1d 2 #general 7d read the rules",
+			[]bot.Option{{Name: "prize", Value: "Mug"}, {Name: "duration", Value: "1d"}, {Name: "winners", Value: "2"}, {Name: "channel", Value: "1100000000000000002"},
+				{Name: "min_account_age", Value: "7d"}, {Name: "description", Value: "read the rules"}}},
+		{"a prize of several words is quoted", giveawayStartSpec, `"a Liaison hoodie" 1d`,
+			[]bot.Option{{Name: "prize", Value: "a Liaison hoodie"}, {Name: "duration", Value: "1d"}}},
 		{"a quoted reason may end with a word like a duration", banSpec, `mallory "posted 4chan"`,
 			[]bot.Option{{Name: "user", Value: "1300000000000000102"}, {Name: "reason", Value: "posted 4chan"}}},
 		{"a word with a number inside the reason stays in it", banSpec, "mallory 2nd raid of the day",
