@@ -17,8 +17,9 @@ What you can type:
                                      or as name:value, and the last text option
                                      takes the rest of the line (but a channel,
                                      number or yes/no option after it, typed at
-                                     the end); a user option takes a member's
-                                     name, a channel option #name:
+                                     the end; a duration is one word); a user
+                                     option takes a member's name, a channel
+                                     option #name:
                                        discord #general dave: /warn mallory spamming links
                                        discord #general dave: /warn reason:"spam" user:mallory
                                        discord #general dave: /slowmode 10 #general
