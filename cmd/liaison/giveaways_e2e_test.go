@@ -535,6 +535,7 @@ func TestAGiveawayEndingWhileLiaisonIsDownIsDrawnLateOnce(t *testing.T) {
 			w := newGWWorld(t)
 			url := storetest.URL(t, dialect)
 			a := w.start(t, url)
+			ends := w.clock.Now().Add(10 * time.Minute)
 			startGiveaway(t, w, "a T-shirt", 1)
 			w.approveAnnouncements(t, a)
 			a.stop()
@@ -543,6 +544,13 @@ func TestAGiveawayEndingWhileLiaisonIsDownIsDrawnLateOnce(t *testing.T) {
 			draw := w.message(t, "the late draw", isDraw(1))
 			if !strings.Contains(draw.Content, "Drawn late: it ended") || !strings.Contains(draw.Content, "while Liaison was not running") {
 				t.Errorf("the late draw does not say it was late and why:\n%s", draw.Content)
+			}
+			// The giveaway message says when it ended, not when it was drawn.
+			gm := w.message(t, "the giveaway message, ended", func(m discordfake.Message) bool {
+				return isGiveaway(1)(m) && strings.Contains(m.Content, "Ended:")
+			})
+			if want := fmt.Sprintf("<t:%d:R>", ends.Unix()); !strings.Contains(gm.Content, want) {
+				t.Errorf("the ended giveaway message does not show its end (%s):\n%s", want, gm.Content)
 			}
 			time.Sleep(2 * time.Second) // several scheduler ticks
 			if n := w.countMessages(isDraw(1)); n != 1 {

@@ -106,7 +106,9 @@ func (g *Giveaways) messagePost(gw *bot.Giveaway) bot.Post {
 	case bot.GiveawayOpen:
 		p.Fields = append(p.Fields, bot.Field{Name: "Ends", Value: g.when(bot.SourceDiscord, gw.EndsAt)})
 	case bot.GiveawayDrawn:
-		p.Fields = append(p.Fields, bot.Field{Name: "Ended", Value: g.when(bot.SourceDiscord, gw.DrawnAt) + ": the result is in the reply below"})
+		// When entries closed: a draw made late (Liaison was down) does
+		// not move it; the draw's reply says it was late.
+		p.Fields = append(p.Fields, bot.Field{Name: "Ended", Value: g.when(bot.SourceDiscord, endedAt(gw)) + ": the result is in the reply below"})
 	case bot.GiveawayCancelled:
 		p.Fields = append(p.Fields, bot.Field{Name: "Cancelled", Value: gw.CancelReason})
 	}
