@@ -455,7 +455,7 @@ func (c *catchup) read(ctx context.Context, channel, after string) {
 	ctx, cancel := context.WithTimeout(ctx, catchUpTimeout)
 	defer cancel()
 	guild := c.guild
-	if ch, err := c.session.State.Channel(channel); err == nil {
+	if ch, ok := stateChannel(c.session.State, channel); ok {
 		guild = ch.GuildID
 	}
 	// The channel's cursor holds still until everything was read: a

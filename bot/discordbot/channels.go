@@ -81,10 +81,7 @@ func restStatus(err error) int {
 // that starts the raid, where a REST call held every other commit waiting
 // (group commit), just as the raid's joins poured in.
 func (a *Adapter) ChannelSlowmode(ctx context.Context, channelID string) (int, error) {
-	st := a.session.State
-	if c, err := st.Channel(channelID); err == nil {
-		st.RLock()
-		defer st.RUnlock()
+	if c, ok := stateChannel(a.session.State, channelID); ok {
 		return c.RateLimitPerUser, nil
 	}
 	c, err := a.session.Channel(channelID, discordgo.WithContext(ctx))

@@ -3,6 +3,7 @@ package discordbot_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/liaison-bot/liaison/bot"
@@ -55,4 +56,39 @@ func TestChannelSlowmodeComesFromTheGateway(t *testing.T) {
 	if calls := tb.fake.CallsTo("GET", "/channels/"); len(calls) != 1 {
 		t.Errorf("after an unknown channel, %d reads from Discord, want 1", len(calls))
 	}
+}
+
+// The gateway's reader replaces a channel the state holds in place as its
+// CHANNEL_UPDATEs come; readers of the state read it meanwhile (run with
+// -race).
+func TestChannelsAreReadWhileTheGatewayUpdatesThem(t *testing.T) {
+	t.Parallel()
+	fake := newFake(t)
+	fake.AddRole(guildID, discordfake.Role{ID: "1200000000000000088", Name: "Liaison", Position: 9, Permissions: 1 << 4})
+	fake.AddMember(guildID, discordfake.Member{UserID: botID, Username: "liaison", Bot: true, Roles: []string{"1200000000000000088"}})
+	tb := setupOn(t, fake, nil)
+	ctx := context.Background()
+	eventually(t, "the server in the gateway's state", func() bool { return len(tb.adapter.RoleNames(guildID)) > 0 })
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 30 {
+			payload, _ := json.Marshal(bot.ModAction{Op: bot.OpSlowmode, GuildID: guildID, ChannelID: generalID, Seconds: i + 1, Reason: "test"})
+			if _, err := tb.adapter.Sender().Send(ctx, &bot.OutboxMessage{Key: fmt.Sprintf("slowmode:%d", i), Platform: bot.PlatformDiscord, Kind: bot.KindModerate, Payload: payload}); err != nil {
+				t.Errorf("slowmode %d: %v", i, err)
+				return
+			}
+		}
+	}()
+	for reading := true; reading; {
+		select {
+		case <-done:
+			reading = false
+		default:
+		}
+		if _, err := tb.adapter.ChannelSlowmode(ctx, generalID); err != nil {
+			t.Fatalf("ChannelSlowmode: %v", err)
+		}
+	}
+	eventually(t, "the last slowmode", func() bool { n, _ := tb.adapter.ChannelSlowmode(ctx, generalID); return n == 30 })
 }

@@ -278,16 +278,17 @@ type location struct {
 func (a *Adapter) where(guildID, channelID string, c *discordgo.Channel) location {
 	l := location{Place: bot.Place{Platform: bot.PlatformDiscord, ScopeID: guildID, ChannelID: channelID}}
 	if c == nil {
-		c, _ = a.session.State.Channel(channelID)
-	}
-	if c == nil {
-		return l
+		sc, ok := stateChannel(a.session.State, channelID)
+		if !ok {
+			return l
+		}
+		c = &sc
 	}
 	l.ChannelName = c.Name
 	if c.IsThread() && c.ParentID != "" {
 		l.thread, l.threadName, l.ChannelID = channelID, c.Name, c.ParentID
 		l.ChannelName = ""
-		if parent, err := a.session.State.Channel(c.ParentID); err == nil {
+		if parent, ok := stateChannel(a.session.State, c.ParentID); ok {
 			l.ChannelName = parent.Name
 		}
 	}

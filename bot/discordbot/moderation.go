@@ -375,7 +375,7 @@ func (a *Adapter) SearchMembers(ctx context.Context, guildID, query string) ([]b
 // newest first.
 func (a *Adapter) ChannelHistory(ctx context.Context, channelID string, limit int) ([]*bot.Message, error) {
 	guild := ""
-	if c, err := a.session.State.Channel(channelID); err == nil {
+	if c, ok := stateChannel(a.session.State, channelID); ok {
 		guild = c.GuildID
 	} else if len(a.opts.Guilds) == 1 {
 		guild = a.opts.Guilds[0]

@@ -26,8 +26,9 @@ func (a *Adapter) Message(ctx context.Context, channelID, messageID string) (*bo
 	// may predate its archiving or locking.
 	c, err := a.session.Channel(channelID, discordgo.WithContext(ctx))
 	if err != nil {
-		if c, err = a.session.State.Channel(channelID); err != nil {
-			c = nil
+		c = nil
+		if sc, ok := stateChannel(a.session.State, channelID); ok {
+			c = &sc
 		}
 	}
 	guild := ""

@@ -393,7 +393,7 @@ func verb(op string) string {
 // REST API (through the Sender's own bucket locking, so ctx is honoured), or
 // the id when neither knows it.
 func (s *Sender) channelName(ctx context.Context, id string) string {
-	if c, err := s.session.State.Channel(id); err == nil && c.Name != "" {
+	if c, ok := stateChannel(s.session.State, id); ok && c.Name != "" {
 		return "#" + c.Name
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)

@@ -89,6 +89,19 @@ func (a *Adapter) keepState(s *discordgo.Session, ev any) {
 	}
 }
 
+// stateChannel returns a copy of what the state holds of a channel or
+// thread. The gateway's reader replaces a channel the state holds in place
+// (discordgo's ChannelAdd), under the state's lock, so it is read under it.
+func stateChannel(st *discordgo.State, id string) (discordgo.Channel, bool) {
+	c, err := st.Channel(id)
+	if err != nil {
+		return discordgo.Channel{}, false
+	}
+	st.RLock()
+	defer st.RUnlock()
+	return *c, true
+}
+
 // addChannel adds or replaces a channel or thread in the state, slim.
 func addChannel(st *discordgo.State, c *discordgo.Channel) error {
 	if c == nil {
