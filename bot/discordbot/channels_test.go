@@ -18,12 +18,8 @@ func TestChannelSlowmodeComesFromTheGateway(t *testing.T) {
 	fake := newFake(t)
 	const slowID = "110000000000000077"
 	fake.AddChannel(guildID, discordfake.Channel{ID: slowID, Name: "slow", RateLimitPerUser: 10})
-	// Liaison may manage channels.
-	fake.AddRole(guildID, discordfake.Role{ID: "1200000000000000088", Name: "Liaison", Position: 9, Permissions: 1 << 4})
-	fake.AddMember(guildID, discordfake.Member{UserID: botID, Username: "liaison", Bot: true, Roles: []string{"1200000000000000088"}})
-	tb := setupOn(t, fake, nil)
+	tb := setupChannelManager(t, fake)
 	ctx := context.Background()
-	eventually(t, "the server in the gateway's state", func() bool { return len(tb.adapter.RoleNames(guildID)) > 0 })
 	slowmode := func(channelID string) int {
 		t.Helper()
 		n, err := tb.adapter.ChannelSlowmode(ctx, channelID)
@@ -63,12 +59,8 @@ func TestChannelSlowmodeComesFromTheGateway(t *testing.T) {
 // -race).
 func TestChannelsAreReadWhileTheGatewayUpdatesThem(t *testing.T) {
 	t.Parallel()
-	fake := newFake(t)
-	fake.AddRole(guildID, discordfake.Role{ID: "1200000000000000088", Name: "Liaison", Position: 9, Permissions: 1 << 4})
-	fake.AddMember(guildID, discordfake.Member{UserID: botID, Username: "liaison", Bot: true, Roles: []string{"1200000000000000088"}})
-	tb := setupOn(t, fake, nil)
+	tb := setupChannelManager(t, newFake(t))
 	ctx := context.Background()
-	eventually(t, "the server in the gateway's state", func() bool { return len(tb.adapter.RoleNames(guildID)) > 0 })
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -91,4 +83,15 @@ func TestChannelsAreReadWhileTheGatewayUpdatesThem(t *testing.T) {
 		}
 	}
 	eventually(t, "the last slowmode", func() bool { n, _ := tb.adapter.ChannelSlowmode(ctx, generalID); return n == 30 })
+}
+
+// setupChannelManager connects Liaison, which may manage channels, to
+// fake, and waits for the server to be in the gateway's state.
+func setupChannelManager(t *testing.T, fake *discordfake.Server) *testBundle {
+	t.Helper()
+	fake.AddRole(guildID, discordfake.Role{ID: "1200000000000000088", Name: "Liaison", Position: 9, Permissions: 1 << 4})
+	fake.AddMember(guildID, discordfake.Member{UserID: botID, Username: "liaison", Bot: true, Roles: []string{"1200000000000000088"}})
+	tb := setupOn(t, fake, nil)
+	eventually(t, "the server in the gateway's state", func() bool { return len(tb.adapter.RoleNames(guildID)) > 0 })
+	return tb
 }
