@@ -241,16 +241,6 @@ func (b *best) sorted() []store.Ranked {
 	return b.h
 }
 
-// firstRanked returns the first most of rs by rank (all when most is 0),
-// in order, in rs's own array.
-func firstRanked(rs []store.Ranked, most int) []store.Ranked {
-	b := best{h: rs[:0], most: most}
-	for _, r := range rs {
-		b.push(r) // writes at most where it reads
-	}
-	return b.sorted()
-}
-
 // siftLast moves h[i] down the heap h, whose every parent ranks after its
 // children, to where it belongs.
 func siftLast(h []store.Ranked, i int) {

@@ -174,7 +174,7 @@ func TestTallyCountsAsAMapWould(t *testing.T) {
 	}
 }
 
-// firstRanked keeps what a full sort would put first, in its order, for
+// best keeps what a full sort would put first, in its order, for
 // lists of every length around what it keeps, with many ties on the
 // count shared (broken by the id).
 func TestFirstRankedIsTheSortedListsStart(t *testing.T) {
@@ -200,4 +200,14 @@ func TestFirstRankedIsTheSortedListsStart(t *testing.T) {
 			}
 		}
 	}
+}
+
+// firstRanked returns the first most of rs by rank (all when most is 0),
+// in order, in rs's own array, as best keeps them.
+func firstRanked(rs []store.Ranked, most int) []store.Ranked {
+	b := best{h: rs[:0], most: most}
+	for _, r := range rs {
+		b.push(r) // writes at most where it reads
+	}
+	return b.sorted()
 }
