@@ -49,6 +49,14 @@ type idBlock struct {
 	ids   []int64
 	drawn time.Time // when the last block was drawn
 	size  int       // and how many it held
+	used  int       // ids handed out since
+	// ahead is set while the next block is drawn ahead, outside any
+	// group (Tx.nextFeedbackID); drawing waits for it to end.
+	ahead   bool
+	drawing sync.WaitGroup
+	now     func() time.Time // time.Now; tests set a clock
+	// inGroup and drawnAhead count the draws (tests).
+	inGroup, drawnAhead int
 }
 
 // Options tune Open.
@@ -213,6 +221,7 @@ func (d *DB) Close() error {
 		if d.group != nil {
 			d.group.close()
 		}
+		d.feedbackIDs.drawing.Wait()
 		if d.db != nil {
 			err = d.db.Close()
 		}

@@ -67,3 +67,20 @@ func (d *DB) WriteSeen(ctx context.Context, now time.Time, kind string, keys []s
 	}
 	return firsts, nil
 }
+
+// StopFeedbackIDClock makes the item id blocks of d see time stand still,
+// as if every item came at once.
+func (d *DB) StopFeedbackIDClock() {
+	at := time.Now()
+	d.feedbackIDs.mu.Lock()
+	d.feedbackIDs.now = func() time.Time { return at }
+	d.feedbackIDs.mu.Unlock()
+}
+
+// FeedbackIDDraws counts the blocks of item ids d drew in a group and
+// ahead of need.
+func (d *DB) FeedbackIDDraws() (inGroup, ahead int) {
+	d.feedbackIDs.mu.Lock()
+	defer d.feedbackIDs.mu.Unlock()
+	return d.feedbackIDs.inGroup, d.feedbackIDs.drawnAhead
+}

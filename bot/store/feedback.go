@@ -546,18 +546,28 @@ func (tx *Tx) CreateFeedbackRelayed(ctx context.Context, now time.Time, it *Feed
 }
 
 // Item ids are drawn ahead in blocks (nextFeedbackID) whose size follows
-// the load: one id at a time while items come seldom, so their numbers
-// stay consecutive, doubling up to maxFeedbackIDBlock while each block is
-// used up within feedbackIDBurst of the one before (blocks of 64 once
-// items come at 320/s or more). A process that stops skips the numbers
-// left in its block, at most maxFeedbackIDBlock-1 (a rolled-back insert
-// skips its number too, as any sequence does). A draw is a round trip in
-// the middle of a group commit, where the committer waits behind the
-// process's other work: at most 16 an id, saturated /feedback on one
-// core drew once a group and took 6.2 ms a group, 5.1 ms at most 64.
+// the load: enough for feedbackIDSpan at the rate ids were handed out
+// since the last draw, a power of two, at most twice the last block and
+// maxFeedbackIDBlock. While items come seldom that is one id at a time, so
+// their numbers stay consecutive; at 640 items a second or more it is 64
+// or more, and then the next block is drawn in the background when half of
+// the current one is left (drawAhead), so that a group does not wait for
+// it. A process that stops skips the numbers it holds: none while items
+// come seldom, fewer than maxFeedbackIDBlock*3/2 under the heaviest load (a
+// rolled-back insert skips its number too, as any sequence does).
+//
+// A draw in the middle of a group is a round trip on the committer's
+// connection, where the committer, and every caller of its group, waits
+// behind the process's other work: saturated /feedback on one core drew
+// once a group (blocks of 64, groups of ~60), and a fifth of a group's
+// time (~5 ms of ~24 ms) was that draw and the other committer waiting for
+// it. Drawn ahead, a block must outlast a group or two while the next draw
+// comes back: with blocks of at most 64, half the groups still drew.
 const (
-	maxFeedbackIDBlock = 64
-	feedbackIDBurst    = 100 * time.Millisecond
+	maxFeedbackIDBlock = 256
+	drawAheadFrom      = 64
+	feedbackIDSpan     = 100 * time.Millisecond
+	drawAheadTimeout   = 5 * time.Second
 )
 
 // feedbackIDsQuery draws a block of item ids. It reads nothing a group's
@@ -566,27 +576,81 @@ const (
 const feedbackIDsQuery = `SELECT nextval('feedback_items_id_seq') FROM generate_series(1, $1)`
 
 // nextFeedbackID draws a new item's id from the items' sequence (Postgres)
-// through tx's connection: a sequence is not rolled back, so what is drawn
-// stays good whatever tx becomes.
+// through tx's connection, unless a block drawn ahead holds one: a
+// sequence is not rolled back, so what is drawn stays good whatever tx
+// becomes.
 func (tx *Tx) nextFeedbackID(ctx context.Context) (int64, error) {
 	b := &tx.db.feedbackIDs
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(b.ids) == 0 {
-		now, size := time.Now(), 1
-		if now.Sub(b.drawn) < feedbackIDBurst {
-			size = min(2*b.size, maxFeedbackIDBlock)
-		}
-		err := tx.tx.SelectContext(ctx, &b.ids, feedbackIDsQuery, size)
-		if err != nil {
+		now := b.clock()
+		size := b.nextSize(now)
+		var ids []int64
+		if err := tx.tx.SelectContext(ctx, &ids, feedbackIDsQuery, size); err != nil {
 			return 0, fmt.Errorf("draw feedback ids: %w", err)
 		}
-		slices.Sort(b.ids)
-		b.drawn, b.size = now, size
+		b.add(ids)
+		b.drawn, b.size, b.used = now, size, 0
+		b.inGroup++
 	}
 	id := b.ids[0]
 	b.ids = b.ids[1:]
+	b.used++
+	if b.size >= drawAheadFrom && len(b.ids) <= b.size/2 && !b.ahead {
+		b.ahead = true
+		b.drawing.Add(1)
+		go tx.db.drawAhead(b.nextSize(b.clock()))
+	}
 	return id, nil
+}
+
+func (b *idBlock) clock() time.Time {
+	if b.now != nil {
+		return b.now()
+	}
+	return time.Now()
+}
+
+// nextSize is the size of the next block at now (see maxFeedbackIDBlock).
+func (b *idBlock) nextSize(now time.Time) int {
+	want := 1
+	if elapsed := now.Sub(b.drawn); elapsed <= 0 {
+		want = maxFeedbackIDBlock
+	} else if b.used > 0 {
+		want = int(float64(b.used) * float64(feedbackIDSpan) / float64(elapsed))
+	}
+	size := 1
+	for size < want && size < 2*b.size && size < maxFeedbackIDBlock {
+		size *= 2
+	}
+	return size
+}
+
+// drawAhead draws the next block of item ids, of size, through a
+// connection of its own, for nextFeedbackID to hand out. A draw that
+// fails is left to nextFeedbackID, which draws when the block is empty.
+func (d *DB) drawAhead(size int) {
+	b := &d.feedbackIDs
+	defer b.drawing.Done()
+	ctx, cancel := context.WithTimeout(context.Background(), drawAheadTimeout)
+	defer cancel()
+	var ids []int64
+	err := d.db.SelectContext(ctx, &ids, feedbackIDsQuery, size)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.ahead = false
+	if err == nil {
+		b.add(ids)
+		b.drawn, b.size, b.used = b.clock(), size, 0
+		b.drawnAhead++
+	}
+}
+
+// add puts ids, drawn and not handed out, with those b holds, in order.
+func (b *idBlock) add(ids []int64) {
+	b.ids = append(b.ids, ids...)
+	slices.Sort(b.ids)
 }
 
 // giveBack returns ids, drawn by nextFeedbackID and left unused (their

@@ -271,7 +271,8 @@ func TestTheSimilarityIndexReadsTheTextsAndTheChanges(t *testing.T) {
 
 // Item numbers are drawn ahead in blocks on Postgres: within a process
 // they stay consecutive however fast items come (in blocks, under load),
-// and a process that stops skips at most the rest of its block (63).
+// and a process that stops skips at most the rest of what it holds: here,
+// 40 items in quick succession, fewer than 64.
 func TestItemNumbersStayConsecutiveAndAStoppedProcessSkipsFew(t *testing.T) {
 	t.Parallel()
 	dbs := storetest.Replicas(t, 2)
@@ -302,5 +303,52 @@ func TestItemNumbersStayConsecutiveAndAStoppedProcessSkipsFew(t *testing.T) {
 	next := create(dbs[1], "discord:c:next")
 	if last := ids[len(ids)-1]; next <= last || next > last+64 {
 		t.Errorf("after #%d, a new process's first item is #%d: want at most 63 skipped", last, next)
+	}
+}
+
+// Under heavy load the next block of item numbers is drawn in the
+// background, before the current one runs out, so that a group of
+// transactions seldom waits for a draw: numbers stay consecutive, and a
+// process that stops skips fewer than 384 (a block and a half).
+func TestItemNumbersAreDrawnAheadUnderLoad(t *testing.T) {
+	t.Parallel()
+	dbs := storetest.Replicas(t, 2)
+	ctx := context.Background()
+	create := func(db *store.DB, source string) int64 {
+		t.Helper()
+		it := &store.FeedbackItem{SourceKey: source, Source: "discord", Intake: "message", Text: "the export crashes"}
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.CreateFeedbackRelayed(ctx, similarNow, it, nil, similarNow.Add(-48*time.Hour),
+				func(*store.FeedbackItem) ([]store.RelayOut, error) { return nil, nil })
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return it.ID
+	}
+	// Every item at the same instant: blocks grow to their largest.
+	dbs[0].StopFeedbackIDClock()
+	var ids []int64
+	for i := range 1500 {
+		ids = append(ids, create(dbs[0], fmt.Sprintf("discord:c:%d", i)))
+	}
+	for i, id := range ids {
+		if id != ids[0]+int64(i) {
+			t.Fatalf("item %d is #%d after #%d: numbers not consecutive", i, id, ids[i-1])
+		}
+	}
+	// 1, 2, 4 … 256 in groups (511 ids), then drawn ahead: a group draws
+	// again only if a draw ahead has not come back before its block ran out.
+	inGroup, ahead := dbs[0].FeedbackIDDraws()
+	if inGroup > 12 || ahead < 3 {
+		t.Errorf("blocks drawn in a group %d, ahead %d: want the ramp (9) in groups, then ahead (at least 3)", inGroup, ahead)
+	}
+	if err := dbs[0].Close(); err != nil {
+		t.Fatal(err)
+	}
+	next := create(dbs[1], "discord:c:next")
+	if last := ids[len(ids)-1]; next <= last || next > last+384 {
+		t.Errorf("after #%d, a new process's first item is #%d: want fewer than 384 skipped", last, next)
 	}
 }
