@@ -72,14 +72,34 @@ const (
 	fnvPrime  = 1099511628211
 )
 
-// Trimmed returns s in memory of its own, no larger than it needs: the
-// lists at their length (ShinglesOf's trigrams have room to spare). For
-// shingles kept long, as the similarity index keeps every open item's.
+// Trimmed returns s in memory of its own, no larger than it needs (ShinglesOf's
+// trigrams have room to spare), and in one piece: the words, then the
+// trigrams. For shingles kept long, as the similarity index keeps every
+// open item's: scoring a candidate reads both lists, and in one piece the
+// second follows the first in memory, where it was a cache miss of its own.
 func (s Shingles) Trimmed() Shingles {
 	if s.Empty() {
 		return Shingles{}
 	}
-	return Shingles{words: slices.Clip(slices.Clone(s.words)), trigrams: slices.Clip(slices.Clone(s.trigrams))}
+	both := make([]uint64, len(s.words)+len(s.trigrams))
+	n := copy(both, s.words)
+	copy(both[n:], s.trigrams)
+	return Shingles{words: both[:n:n], trigrams: both[n:]}
+}
+
+// Warm reads the first of s's words and two of its trigrams (the first,
+// the middle), and returns them mixed: a look-up that reads several texts' shingles warms them all
+// first, so that their cache misses overlap, and uses the result so the
+// reads are kept.
+func (s Shingles) Warm() uint64 {
+	var w uint64
+	if len(s.words) > 0 {
+		w = s.words[0]
+	}
+	if n := len(s.trigrams); n > 0 {
+		w ^= s.trigrams[0] ^ s.trigrams[n/2]
+	}
+	return w
 }
 
 // Empty reports whether the text had no content word.

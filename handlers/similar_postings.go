@@ -88,12 +88,27 @@ func (p *postings) remove(k uint64, id int64) {
 	}
 }
 
+// entries appends to dst the entries of keys, 0 for a key not listed, for
+// newestOf: the look-ups one after another, with nothing in between, so
+// that the processor overlaps their cache misses (a fifth of the band
+// look-ups' time among 100,000 items, keys not in cache).
+func (p *postings) entries(keys []uint64, dst []int64) []int64 {
+	for _, k := range keys {
+		dst = append(dst, p.keys[k])
+	}
+	return dst
+}
+
 // newest calls fn with the items under key k, newest first, but exclude, at
 // most n of them.
 func (p *postings) newest(k uint64, exclude int64, n int, fn func(id int64)) {
-	v, ok := p.keys[k]
+	p.newestOf(p.keys[k], exclude, n, fn)
+}
+
+// newestOf is newest for a key's entry v (entries).
+func (p *postings) newestOf(v int64, exclude int64, n int, fn func(id int64)) {
 	switch {
-	case !ok || n <= 0:
+	case v == 0 || n <= 0:
 	case v > 0:
 		if v != exclude {
 			fn(v)
