@@ -3,6 +3,7 @@ package bot
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Words of feedback, as similarity and notices read them: normalised
@@ -38,7 +39,18 @@ quand quoi ca cela ceci`
 // every other character becomes a space.
 func Fold(s string) string {
 	var b strings.Builder
-	for _, r := range s {
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		// ASCII a byte at a time, by table: most of what is said is
+		// ASCII, and decoding and classing each character as a rune was
+		// most of the similarity shingles' cost (BenchmarkFold).
+		if c := s[i]; c < utf8.RuneSelf {
+			b.WriteByte(foldedASCII[c])
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
 		r = unicode.ToLower(r)
 		switch {
 		case unicode.Is(unicode.Mn, r):
@@ -58,6 +70,22 @@ func Fold(s string) string {
 	return b.String()
 }
 
+// foldedASCII is Fold of each ASCII character: a letter in lower case, a
+// digit as it is, anything else a space.
+var foldedASCII = func() (t [utf8.RuneSelf]byte) {
+	for c := range t {
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			t[c] = byte(c)
+		case 'A' <= c && c <= 'Z':
+			t[c] = byte(c) + 'a' - 'A'
+		default:
+			t[c] = ' '
+		}
+	}
+	return t
+}()
+
 // unaccented maps the accented letters of French (and their neighbours) to
 // plain ones.
 var unaccented = map[rune]string{
@@ -72,7 +100,7 @@ var unaccented = map[rune]string{
 // stop words and one-letter words left out, a plural's s dropped.
 func ContentWords(s string) []string {
 	var out []string
-	for _, w := range strings.Fields(Fold(s)) {
+	for w := range strings.FieldsSeq(Fold(s)) {
 		if _, stop := stopWords[w]; stop || len(w) < 2 {
 			continue
 		}
