@@ -402,7 +402,7 @@ func (fb *Feedback) relay(it *store.FeedbackItem, d bot.Destination) (store.Rela
 	if err != nil {
 		return store.RelayOut{}, fmt.Errorf("relay feedback %d: %w", it.ID, err)
 	}
-	key := fmt.Sprintf("relay:%d:%s", it.ID, d.To)
+	key := "relay:" + strconv.FormatInt(it.ID, 10) + ":" + d.To
 	post := fb.relayPost(it, ref.ID, d.Rule, relayView{link: it.Permalink})
 	return store.RelayOut{Destination: d.To, Route: d.Rule,
 		Message: &bot.OutboxMessage{Key: key, Platform: ref.Platform, Kind: bot.KindPost, Payload: bot.Payload(post)}}, nil
@@ -553,15 +553,18 @@ func (fb *Feedback) relayPost(it *store.FeedbackItem, channelID, rule string, v 
 			where += " › " + bot.OneLine(it.ThreadName, 100)
 		}
 	}
-	title := fmt.Sprintf("Feedback #%d from %s%s", it.ID, it.AuthorName, where)
+	num := strconv.FormatInt(it.ID, 10)
+	title := "Feedback #" + num + " from " + it.AuthorName + where
 	if it.Customer != "" {
-		title = fmt.Sprintf("Feedback #%d from %s (logged by %s)", it.ID, it.Customer, it.LoggedBy)
+		title = "Feedback #" + num + " from " + it.Customer + " (logged by " + it.LoggedBy + ")"
 	}
 	quote := itemText(it.Title, it.Text)
 	if len(quote) > relayQuoteMax {
 		quote = bot.Truncate(quote, relayQuoteMax) + " … (truncated: the whole message is in Discord)"
 	}
-	p := bot.Post{ChannelID: channelID, Title: title, Quote: quote}
+	// Room for every field and button a relay may have: growing the
+	// lists one by one was a fifth of a relay's allocations.
+	p := bot.Post{ChannelID: channelID, Title: title, Quote: quote, Fields: make([]bot.Field, 0, 6)}
 	sent := it.Sentiment
 	if it.SentimentReasons != "" {
 		sent += ": " + it.SentimentReasons
@@ -616,7 +619,8 @@ func (fb *Feedback) relayPost(it *store.FeedbackItem, channelID, rule string, v 
 	}
 	p.Context = strings.Join(ctxt, " · ")
 	if !store.FeedbackDone(it.Status) {
-		id := strconv.FormatInt(it.ID, 10)
+		id := num
+		p.Buttons = make([]bot.Button, 0, 8)
 		if it.Status == store.FeedbackOpen {
 			p.Buttons = append(p.Buttons, bot.Button{ActionID: "feedback.ack", Label: "Acknowledge", Value: id, Style: "primary"})
 		}
