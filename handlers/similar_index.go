@@ -200,16 +200,19 @@ func (x *similarIndex) rank(keys []uint64, exclude int64, perKey, most int) []st
 	keys = slices.Compact(sorted)
 	t := getTally(len(keys) * perKey)
 	defer t.release()
-	var vals [64]int64
+	var gathered [64]keyItems
 	x.mu.RLock()
-	entries := x.postings.entries(keys, vals[:0])
-	for _, v := range entries {
-		x.postings.newestOf(v, exclude, perKey, t.add)
+	items, warm := x.postings.gather(keys, gathered[:0])
+	for _, ki := range items {
+		ki.newestOf(exclude, perKey, t.add)
 	}
 	x.mu.RUnlock()
 	n := len(t.used)
 	if most > 0 {
 		n = min(n, most)
+	}
+	if warm == 0 && n == 0 {
+		return nil // uses warm, so that gather's last pass is kept
 	}
 	b := best{h: make([]store.Ranked, 0, n), most: most}
 	for _, i := range t.used {

@@ -88,40 +88,64 @@ func (p *postings) remove(k uint64, id int64) {
 	}
 }
 
-// entries appends to dst the entries of keys, 0 for a key not listed, for
-// newestOf: the look-ups one after another, with nothing in between, so
-// that the processor overlaps their cache misses (a fifth of the band
-// look-ups' time among 100,000 items, keys not in cache).
-func (p *postings) entries(keys []uint64, dst []int64) []int64 {
+// keyItems are the items under one key: a one-item key's id, or the list
+// of a key several items have.
+type keyItems struct {
+	id   int64
+	list []int64
+}
+
+// gather appends to dst the items under each of keys (none for a key not
+// listed), and returns with them a value read from each list. It reads
+// in passes: the keys' entries, then the lists they refer to, then the
+// newest item of each list (which a look-up reads first): within a pass
+// the reads do not depend on one another, so the processor overlaps their
+// cache misses, where reading each key's list as its entry came waited
+// for each miss in turn (the band look-ups were two fifths of the
+// /feedback server's look-alike search). The caller must use the value
+// returned, or the last pass is dropped as unused.
+func (p *postings) gather(keys []uint64, dst []keyItems) ([]keyItems, int64) {
 	for _, k := range keys {
-		dst = append(dst, p.keys[k])
+		dst = append(dst, keyItems{id: p.keys[k]})
 	}
-	return dst
+	for i := range dst {
+		if v := dst[i].id; v < 0 {
+			dst[i] = keyItems{list: p.lists[listIndex(v)]}
+		}
+	}
+	var warm int64
+	for _, ki := range dst {
+		if n := len(ki.list); n > 0 {
+			warm ^= ki.list[n-1]
+		}
+	}
+	return dst, warm
+}
+
+// newestOf calls fn with ki's items, newest first, but exclude, at most n
+// of them.
+func (ki keyItems) newestOf(exclude int64, n int, fn func(id int64)) {
+	switch {
+	case n <= 0:
+	case ki.list == nil:
+		if ki.id > 0 && ki.id != exclude {
+			fn(ki.id)
+		}
+	default:
+		for i := len(ki.list) - 1; i >= 0 && n > 0; i-- {
+			if ki.list[i] != exclude {
+				fn(ki.list[i])
+				n--
+			}
+		}
+	}
 }
 
 // newest calls fn with the items under key k, newest first, but exclude, at
 // most n of them.
 func (p *postings) newest(k uint64, exclude int64, n int, fn func(id int64)) {
-	p.newestOf(p.keys[k], exclude, n, fn)
-}
-
-// newestOf is newest for a key's entry v (entries).
-func (p *postings) newestOf(v int64, exclude int64, n int, fn func(id int64)) {
-	switch {
-	case v == 0 || n <= 0:
-	case v > 0:
-		if v != exclude {
-			fn(v)
-		}
-	default:
-		list := p.lists[listIndex(v)]
-		for i := len(list) - 1; i >= 0 && n > 0; i-- {
-			if list[i] != exclude {
-				fn(list[i])
-				n--
-			}
-		}
-	}
+	ki, _ := p.gather([]uint64{k}, nil)
+	ki[0].newestOf(exclude, n, fn)
 }
 
 // each calls fn with every key and the items under it (tests).
