@@ -172,9 +172,7 @@ func (x *similarIndex) putLocked(id int64, sh bot.Shingles, keys []uint64, creat
 	if old, ok := x.items[id]; ok {
 		x.unpostLocked(id, old.sh)
 	}
-	for _, k := range keys {
-		x.postings.add(k, id)
-	}
+	x.postings.addAll(keys, id)
 	// Postgres keeps microseconds, rounded: an item this replica wrote
 	// must compare equal to what sync reads back, or each one would be
 	// indexed a second time (half of them were).

@@ -15,6 +15,9 @@ type postings struct {
 	keys  map[uint64]int64
 	lists [][]int64
 	free  []int // indexes of lists no key holds
+	// sink keeps what addAll reads ahead: a value nothing uses would not
+	// be read at all.
+	sink int64
 }
 
 func newPostings() postings {
@@ -46,6 +49,19 @@ func (p *postings) add(k uint64, id int64) {
 		} else if at, found := slices.BinarySearch(list, id); !found {
 			p.lists[i] = slices.Insert(list, at, id)
 		}
+	}
+}
+
+// addAll lists item id under each of keys, as add does one at a time,
+// having read ahead what the adds will read (gather): an item's ~30 keys
+// were ~30 cache misses one after another, and indexing each new item
+// the /feedback server's largest cost after the look-up.
+func (p *postings) addAll(keys []uint64, id int64) {
+	var buf [64]keyItems
+	_, warm := p.gather(keys, buf[:0])
+	p.sink ^= warm
+	for _, k := range keys {
+		p.add(k, id)
 	}
 }
 
