@@ -157,13 +157,6 @@ func (ki keyItems) newestOf(exclude int64, n int, fn func(id int64)) {
 	}
 }
 
-// newest calls fn with the items under key k, newest first, but exclude, at
-// most n of them.
-func (p *postings) newest(k uint64, exclude int64, n int, fn func(id int64)) {
-	ki, _ := p.gather([]uint64{k}, nil)
-	ki[0].newestOf(exclude, n, fn)
-}
-
 // each calls fn with every key and the items under it (tests).
 func (p *postings) each(fn func(k uint64, ids []int64)) {
 	for k, v := range p.keys {

@@ -211,3 +211,10 @@ func firstRanked(rs []store.Ranked, most int) []store.Ranked {
 	}
 	return b.sorted()
 }
+
+// newest calls fn with the items under key k, newest first, but exclude, at
+// most n of them, as a look-up reads them (gather, then newestOf).
+func (p *postings) newest(k uint64, exclude int64, n int, fn func(id int64)) {
+	ki, _ := p.gather([]uint64{k}, nil)
+	ki[0].newestOf(exclude, n, fn)
+}
