@@ -51,23 +51,28 @@ func Fold(s string) string {
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
-		r = unicode.ToLower(r)
-		switch {
-		case unicode.Is(unicode.Mn, r):
-			// a combining accent, dropped
-		case r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
-			b.WriteRune(r)
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if plain, ok := unaccented[r]; ok {
-				b.WriteString(plain)
-			} else {
-				b.WriteRune(r)
-			}
-		default:
-			b.WriteByte(' ')
-		}
+		foldRune(&b, r)
 	}
 	return b.String()
+}
+
+// foldRune writes what Fold makes of r.
+func foldRune(b *strings.Builder, r rune) {
+	r = unicode.ToLower(r)
+	switch {
+	case unicode.Is(unicode.Mn, r):
+		// a combining accent, dropped
+	case r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+		b.WriteRune(r)
+	case unicode.IsLetter(r) || unicode.IsDigit(r):
+		if plain, ok := unaccented[r]; ok {
+			b.WriteString(plain)
+		} else {
+			b.WriteRune(r)
+		}
+	default:
+		b.WriteByte(' ')
+	}
 }
 
 // foldedASCII is Fold of each ASCII character: a letter in lower case, a

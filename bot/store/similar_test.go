@@ -269,6 +269,23 @@ func TestTheSimilarityIndexReadsTheTextsAndTheChanges(t *testing.T) {
 	})
 }
 
+// createNumbered creates an item of message source in its own
+// transaction, as intake does, and returns its number.
+func createNumbered(t *testing.T, db *store.DB, source string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	it := &store.FeedbackItem{SourceKey: source, Source: "discord", Intake: "message", Text: "the export crashes"}
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.CreateFeedbackRelayed(ctx, similarNow, it, nil, similarNow.Add(-48*time.Hour),
+			func(*store.FeedbackItem) ([]store.RelayOut, error) { return nil, nil })
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return it.ID
+}
+
 // Item numbers are drawn ahead in blocks on Postgres: within a process
 // they stay consecutive however fast items come (in blocks, under load),
 // and a process that stops skips at most the rest of what it holds: here,
@@ -276,20 +293,7 @@ func TestTheSimilarityIndexReadsTheTextsAndTheChanges(t *testing.T) {
 func TestItemNumbersStayConsecutiveAndAStoppedProcessSkipsFew(t *testing.T) {
 	t.Parallel()
 	dbs := storetest.Replicas(t, 2)
-	ctx := context.Background()
-	create := func(db *store.DB, source string) int64 {
-		t.Helper()
-		it := &store.FeedbackItem{SourceKey: source, Source: "discord", Intake: "message", Text: "the export crashes"}
-		err := db.InTx(ctx, func(tx *store.Tx) error {
-			_, err := tx.CreateFeedbackRelayed(ctx, similarNow, it, nil, similarNow.Add(-48*time.Hour),
-				func(*store.FeedbackItem) ([]store.RelayOut, error) { return nil, nil })
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return it.ID
-	}
+	create := func(db *store.DB, source string) int64 { return createNumbered(t, db, source) }
 	var ids []int64
 	for i := range 40 {
 		ids = append(ids, create(dbs[0], fmt.Sprintf("discord:c:%d", i)))
@@ -313,20 +317,7 @@ func TestItemNumbersStayConsecutiveAndAStoppedProcessSkipsFew(t *testing.T) {
 func TestItemNumbersAreDrawnAheadUnderLoad(t *testing.T) {
 	t.Parallel()
 	dbs := storetest.Replicas(t, 2)
-	ctx := context.Background()
-	create := func(db *store.DB, source string) int64 {
-		t.Helper()
-		it := &store.FeedbackItem{SourceKey: source, Source: "discord", Intake: "message", Text: "the export crashes"}
-		err := db.InTx(ctx, func(tx *store.Tx) error {
-			_, err := tx.CreateFeedbackRelayed(ctx, similarNow, it, nil, similarNow.Add(-48*time.Hour),
-				func(*store.FeedbackItem) ([]store.RelayOut, error) { return nil, nil })
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return it.ID
-	}
+	create := func(db *store.DB, source string) int64 { return createNumbered(t, db, source) }
 	// Every item at the same instant: blocks grow to their largest.
 	dbs[0].StopFeedbackIDClock()
 	var ids []int64
