@@ -72,9 +72,9 @@ const (
 	fnvPrime  = 1099511628211
 )
 
-// Trimmed returns s in memory of its own, no larger than it needs (ShinglesOf's
-// trigrams have room to spare), and in one piece: the words, then the
-// trigrams. For shingles kept long, as the similarity index keeps every
+// Trimmed returns s in memory of its own, no larger than it needs
+// (ShinglesOf's trigrams have room to spare), and in one piece: the
+// words, then the trigrams. For shingles kept long, as the similarity index keeps every
 // open item's: scoring a candidate reads both lists, and in one piece the
 // second follows the first in memory, where it was a cache miss of its own.
 func (s Shingles) Trimmed() Shingles {
@@ -88,9 +88,9 @@ func (s Shingles) Trimmed() Shingles {
 }
 
 // Warm reads the first of s's words and two of its trigrams (the first,
-// the middle), and returns them mixed: a look-up that reads several texts' shingles warms them all
-// first, so that their cache misses overlap, and uses the result so the
-// reads are kept.
+// the middle), and returns them mixed: a look-up that reads several
+// texts' shingles warms them all first, so that their cache misses
+// overlap, and uses the result so the reads are kept.
 func (s Shingles) Warm() uint64 {
 	var w uint64
 	if len(s.words) > 0 {

@@ -553,7 +553,8 @@ func (tx *Tx) CreateFeedbackRelayed(ctx context.Context, now time.Time, it *Feed
 // or more, and then the next block is drawn in the background when half of
 // the current one is left (drawAhead), so that a group does not wait for
 // it. A process that stops skips the numbers it holds: none while items
-// come seldom, fewer than maxFeedbackIDBlock*3/2 under the heaviest load (a
+// come seldom, at most maxFeedbackIDBlock*3/2 under the heaviest load (two
+// blocks, should a group run out while a draw ahead is late) (a
 // rolled-back insert skips its number too, as any sequence does).
 //
 // A draw in the middle of a group is a round trip on the committer's
