@@ -111,9 +111,14 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		err error
 	)
 	if d.dialect.name == Postgres {
-		var c *pq.Connector
-		if c, err = pq.NewConnector(dsn); err == nil {
-			db = sqlx.NewDb(sql.OpenDB(stmtCacheConnector{Connector: c, alone: &d.alone}), driver)
+		var (
+			cfg pq.Config
+			c   *pq.Connector
+		)
+		if cfg, err = pq.NewConfig(dsn); err == nil {
+			if c, err = pq.NewConnectorConfig(cfg); err == nil {
+				db = sqlx.NewDb(sql.OpenDB(stmtCacheConnector{Connector: c, alone: &d.alone, binary: cfg.BinaryParameters}), driver)
+			}
 		}
 	} else {
 		db = sqlx.NewDb(sql.OpenDB(newSQLiteConnector(dsn)), driver)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -84,3 +85,6 @@ func (d *DB) FeedbackIDDraws() (inGroup, ahead int) {
 	defer d.feedbackIDs.mu.Unlock()
 	return d.feedbackIDs.inGroup, d.feedbackIDs.drawnAhead
 }
+
+// BinaryTextArray is a as a text[] parameter in binary form.
+func BinaryTextArray(a []string) driver.Valuer { return binaryTextArray(a) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -14,18 +15,43 @@ import (
 )
 
 // eachGrouped runs fn on both databases, opened with one committer so the
-// groups a test builds are the groups that run.
+// groups a test builds are the groups that run; on Postgres also with
+// binary_parameters=no, where a group's intake sends its arrays as text
+// (with Open's default, binary_parameters=yes, in binary).
 func eachGrouped(t *testing.T, fn func(t *testing.T, db *store.DB)) {
-	for _, dialect := range storetest.Dialects() {
-		t.Run(dialect, func(t *testing.T) {
+	for _, variant := range append(storetest.Dialects(), textParameters) {
+		t.Run(variant, func(t *testing.T) {
 			t.Parallel()
-			db := storetest.OpenURL(t, storetest.URL(t, dialect), store.Options{Group: store.GroupOptions{Committers: 1}})
+			var u string
+			switch variant {
+			case textParameters:
+				u = withQuery(t, storetest.URL(t, store.Postgres), "binary_parameters", "no")
+			default:
+				u = storetest.URL(t, variant)
+			}
+			db := storetest.OpenURL(t, u, store.Options{Group: store.GroupOptions{Committers: 1}})
 			if _, err := db.Migrate(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 			fn(t, db)
 		})
 	}
+}
+
+// textParameters names eachGrouped's Postgres run with binary_parameters=no.
+const textParameters = "postgres-text-parameters"
+
+// withQuery returns rawURL with its query's key set to value.
+func withQuery(t *testing.T, rawURL, key, value string) string {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func jobRuns(t *testing.T, db *store.DB, job string) map[string]bool {

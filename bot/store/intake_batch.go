@@ -209,22 +209,31 @@ const intakeBatchInsert = `WITH seen AS (INSERT INTO inbound_events (kind, key, 
 func (b *intakeBatch) empty() bool { return len(b.items.id) == 0 && len(b.seen.key) == 0 }
 
 // take empties the batch, returning its statement's arguments and how many
-// items it held; no arguments when it held nothing to write.
-func (b *intakeBatch) take() ([]any, int) {
+// items it held; no arguments when it held nothing to write. With binary,
+// the text[] arguments are in binary (a connection that sends its
+// parameters so): the times stay text, which their timestamptz[]
+// parameters read.
+func (b *intakeBatch) take(binary bool) ([]any, int) {
 	c, r, k := b.items, b.relays, b.seen
 	n := len(c.id)
 	b.items, b.relays, b.seen = intakeColumns{}, relayColumns{}, seenColumns{}
 	if n == 0 && len(k.key) == 0 {
 		return nil, 0 // empty
 	}
-	return []any{pq.Array(c.id), textArray(c.sourceKey), textArray(c.source), textArray(c.intake), textArray(c.scopeID),
-		textArray(c.channelID), textArray(c.channelName), textArray(c.threadID), textArray(c.threadName), textArray(c.title),
-		textArray(c.messageID), textArray(c.permalink), textArray(c.authorID), textArray(c.authorName), textArray(c.customer),
-		textArray(c.loggedBy), textArray(c.text), textArray(c.tags), textArray(c.sentiment), pq.Array(c.sentimentScore),
-		textArray(c.sentimentReasons), textArray(c.status), textArray(c.created), textArray(c.updated), int8Array(c.similarTo), pq.Array(c.similarScore),
-		pq.Array(r.feedbackID), textArray(r.key), textArray(r.platform), textArray(r.kind), textArray(r.payload),
-		textArray(r.lane), textArray(r.due), textArray(r.destination), textArray(r.route), textArray(r.at),
-		textArray(k.kind), textArray(k.key), textArray(k.at)}, n
+	t := func(a []string) driver.Valuer {
+		if binary {
+			return binaryTextArray(a)
+		}
+		return textArray(a)
+	}
+	return []any{pq.Array(c.id), t(c.sourceKey), t(c.source), t(c.intake), t(c.scopeID),
+		t(c.channelID), t(c.channelName), t(c.threadID), t(c.threadName), t(c.title),
+		t(c.messageID), t(c.permalink), t(c.authorID), t(c.authorName), t(c.customer),
+		t(c.loggedBy), t(c.text), t(c.tags), t(c.sentiment), pq.Array(c.sentimentScore),
+		t(c.sentimentReasons), t(c.status), textArray(c.created), textArray(c.updated), int8Array(c.similarTo), pq.Array(c.similarScore),
+		pq.Array(r.feedbackID), t(r.key), t(r.platform), t(r.kind), t(r.payload),
+		t(r.lane), textArray(r.due), t(r.destination), t(r.route), textArray(r.at),
+		t(k.kind), t(k.key), textArray(k.at)}, n
 }
 
 // written checks what a write of n items reports: all of them new, or the
@@ -248,7 +257,7 @@ func (b *intakeBatch) flushConn(ctx context.Context, c *stmtCacheConn) error {
 		return b.failed
 	}
 	ids := b.items.id
-	args, n := b.take()
+	args, n := b.take(c.binary)
 	if args == nil {
 		return nil
 	}

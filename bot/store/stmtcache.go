@@ -30,7 +30,8 @@ const stmtCacheSize = 256
 // stmtCacheConnector opens lib/pq connections that cache their statements.
 type stmtCacheConnector struct {
 	driver.Connector
-	alone *atomic.Int64 // counts lazyTx's commits without a BEGIN
+	alone  *atomic.Int64 // counts lazyTx's commits without a BEGIN
+	binary bool          // lib/pq sends parameters in binary (binary_parameters)
 }
 
 func (c stmtCacheConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -38,7 +39,7 @@ func (c stmtCacheConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newStmtCacheConn(conn, c.alone)
+	return newStmtCacheConn(conn, c.alone, c.binary)
 }
 
 // pqConn is what database/sql uses of a lib/pq connection.
@@ -47,7 +48,7 @@ type pqConn interface {
 	driver.NamedValueChecker
 }
 
-func newStmtCacheConn(c driver.Conn, alone *atomic.Int64) (driver.Conn, error) {
+func newStmtCacheConn(c driver.Conn, alone *atomic.Int64, binary bool) (driver.Conn, error) {
 	pc, err := asDriver[pqConn](c, "connection")
 	if err != nil {
 		return nil, err
@@ -55,7 +56,7 @@ func newStmtCacheConn(c driver.Conn, alone *atomic.Int64) (driver.Conn, error) {
 	if alone == nil {
 		alone = new(atomic.Int64)
 	}
-	return &stmtCacheConn{pqConn: pc, stmts: map[string]driver.Stmt{}, alone: alone}, nil
+	return &stmtCacheConn{pqConn: pc, stmts: map[string]driver.Stmt{}, alone: alone, binary: binary}, nil
 }
 
 // stmtCacheConn is a lib/pq connection with its prepared statements. Like
@@ -74,6 +75,10 @@ type stmtCacheConn struct {
 	// once it is sent, and when there is none.
 	lazy  *lazyTx
 	alone *atomic.Int64 // its database's count of groups committed without a BEGIN
+	// binary is set when lib/pq sends this connection's parameters in
+	// binary: a []byte parameter is then taken as the value's binary form
+	// (binaryTextArray).
+	binary bool
 }
 
 // errQueryInProgress is lib/pq's answer to a query sent while another's
@@ -282,7 +287,7 @@ func (t *lazyTx) Rollback() error {
 	c := t.c
 	c.lazy = nil
 	if c.pending != nil {
-		c.pending.take()
+		c.pending.take(false)
 	}
 	if t.tx == nil {
 		return nil
