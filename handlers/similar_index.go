@@ -101,15 +101,13 @@ func (x *similarIndex) like(sh bot.Shingles, bands []uint64, threshold float64) 
 	for i := range ranked {
 		warm ^= found[i].Warm()
 	}
+	keep(warm)
 	for i, r := range ranked {
 		if s, ok := bot.SimilarityAtLeast(sh, found[i], threshold); ok {
 			out = append(out, store.Like{ID: r.ID, Score: s})
 		}
 	}
 	x.mu.RUnlock()
-	if warm == 0 && len(out) == 0 {
-		return nil // uses warm, so that its reads are kept
-	}
 	slices.SortStableFunc(out, func(a, b store.Like) int {
 		if a.Score != b.Score {
 			return cmp.Compare(b.Score, a.Score)
@@ -201,6 +199,7 @@ func (x *similarIndex) rank(keys []uint64, exclude int64, perKey, most int) []st
 	var gathered [64]keyItems
 	x.mu.RLock()
 	items, warm := x.postings.gather(keys, gathered[:0])
+	keep(uint64(warm))
 	for _, ki := range items {
 		ki.newestOf(exclude, perKey, t.add)
 	}
@@ -208,9 +207,6 @@ func (x *similarIndex) rank(keys []uint64, exclude int64, perKey, most int) []st
 	n := len(t.used)
 	if most > 0 {
 		n = min(n, most)
-	}
-	if warm == 0 && n == 0 {
-		return nil // uses warm, so that gather's last pass is kept
 	}
 	b := best{h: make([]store.Ranked, 0, n), most: most}
 	for _, i := range t.used {

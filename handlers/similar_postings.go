@@ -15,9 +15,6 @@ type postings struct {
 	keys  map[uint64]int64
 	lists [][]int64
 	free  []int // indexes of lists no key holds
-	// sink keeps what addAll reads ahead: a value nothing uses would not
-	// be read at all.
-	sink int64
 }
 
 func newPostings() postings {
@@ -59,7 +56,7 @@ func (p *postings) add(k uint64, id int64) {
 func (p *postings) addAll(keys []uint64, id int64) {
 	var buf [64]keyItems
 	_, warm := p.gather(keys, buf[:0])
-	p.sink ^= warm
+	keep(uint64(warm))
 	for _, k := range keys {
 		p.add(k, id)
 	}
@@ -118,7 +115,7 @@ type keyItems struct {
 // the reads do not depend on one another, so the processor overlaps their
 // cache misses, where reading each key's list as its entry came waited
 // for each miss in turn (the band look-ups were two fifths of the
-// /feedback server's look-alike search). The caller must use the value
+// /feedback server's look-alike search). The caller must keep the value
 // returned, or the last pass is dropped as unused.
 func (p *postings) gather(keys []uint64, dst []keyItems) ([]keyItems, int64) {
 	for _, k := range keys {
@@ -170,3 +167,9 @@ func (p *postings) each(fn func(k uint64, ids []int64)) {
 
 // listed is how many keys have a list (several items).
 func (p *postings) listed() int { return len(p.lists) - len(p.free) }
+
+// keep takes a value read only to bring memory into cache (gather,
+// bot.Shingles.Warm), so that the compiler does not drop the reads.
+//
+//go:noinline
+func keep(uint64) {}
