@@ -591,8 +591,7 @@ func (tx *Tx) nextFeedbackID(ctx context.Context) (int64, error) {
 		if err := tx.tx.SelectContext(ctx, &ids, feedbackIDsQuery, size); err != nil {
 			return 0, fmt.Errorf("draw feedback ids: %w", err)
 		}
-		b.add(ids)
-		b.drawn, b.size, b.used = now, size, 0
+		b.drew(ids, size, now)
 		b.inGroup++
 	}
 	id := b.ids[0]
@@ -642,16 +641,17 @@ func (d *DB) drawAhead(size int) {
 	defer b.mu.Unlock()
 	b.ahead = false
 	if err == nil {
-		b.add(ids)
-		b.drawn, b.size, b.used = b.clock(), size, 0
+		b.drew(ids, size, b.clock())
 		b.drawnAhead++
 	}
 }
 
-// add puts ids, drawn and not handed out, with those b holds, in order.
-func (b *idBlock) add(ids []int64) {
+// drew puts ids, a block of size drawn at now, with those b holds, in
+// order, and starts counting the ids handed out from now.
+func (b *idBlock) drew(ids []int64, size int, now time.Time) {
 	b.ids = append(b.ids, ids...)
 	slices.Sort(b.ids)
+	b.drawn, b.size, b.used = now, size, 0
 }
 
 // giveBack returns ids, drawn by nextFeedbackID and left unused (their
